@@ -1,0 +1,69 @@
+"""facilitator: meeting management for leaders of peer support groups in recovery."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from flask import render_template
+from flask_wtf.csrf import CSRFError
+from flask_wtf.csrf import CSRFProtect
+from werkzeug.exceptions import HTTPException
+
+from facilitator import config
+from facilitator import db
+
+ROOT = Path(__file__).resolve().parent.parent
+csrf = CSRFProtect()
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Create the app: config, database, CSRF, blueprints, error pages, CLI."""
+    app = Flask(__name__, template_folder=str(ROOT / "templates"), instance_relative_config=True)
+    app.config.from_mapping(config.defaults(app.instance_path))
+    app.config.from_pyfile("config.py", silent=True)
+    app.config.from_mapping(config.from_environment())
+    if test_config:
+        app.config.from_mapping(test_config)
+
+    app.jinja_env.add_extension("jinja2.ext.do")
+    db.init_app(app)
+    csrf.init_app(app)
+    _register_blueprints(app)
+    _register_error_pages(app)
+    _register_cli(app)
+    return app
+
+
+def _register_blueprints(app: Flask) -> None:
+    from facilitator.views import admin
+    from facilitator.views import audit
+    from facilitator.views import auth
+    from facilitator.views import manage
+    from facilitator.views import public
+
+    for module in (public, auth, manage, admin, audit):
+        app.register_blueprint(module.bp)
+
+
+def _register_error_pages(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def csrf_error(error: CSRFError) -> tuple[str, int]:
+        message = "This form has expired or was sent from elsewhere. Go back, reload the page, " \
+                  "and send it again; nothing was saved."
+        return render_template("errors/error.html", code=400, message=message), 400
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException) -> Any:
+        if error.code is None or error.code < 400:
+            return error
+        return render_template(
+            "errors/error.html", code=error.code, message=error.description
+        ), error.code
+
+
+def _register_cli(app: Flask) -> None:
+    from facilitator import cli
+
+    cli.register(app)

@@ -1,0 +1,125 @@
+"""Command line: `flask --app facilitator <command>`."""
+
+from __future__ import annotations
+
+import os
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+from sqlalchemy import inspect
+
+from facilitator import demo
+from facilitator import migrate
+from facilitator.db import database
+from facilitator.db import get_session
+from facilitator.models import Role
+from facilitator.services import ServiceError
+from facilitator.services import accounts
+from facilitator.services import organizations
+
+db_cli = AppGroup("db", help="Migrate the database schema.")
+
+
+@db_cli.command("upgrade")
+@click.argument("revision", default="head")
+def db_upgrade(revision: str) -> None:
+    """Upgrade the schema (to the newest migration by default)."""
+    migrate.upgrade(database().engine, revision)
+    click.echo(f"Database is at {revision}.")
+
+
+@db_cli.command("downgrade")
+@click.argument("revision", default="-1")
+def db_downgrade(revision: str) -> None:
+    """Downgrade the schema (one migration by default, 'base' for all)."""
+    migrate.downgrade(database().engine, revision)
+    click.echo(f"Database downgraded to {revision}.")
+
+
+@db_cli.command("revision")
+@click.option("-m", "--message", required=True)
+def db_revision(message: str) -> None:
+    """Write a new migration from the difference between the models and the database."""
+    from alembic import command
+
+    command.revision(migrate.alembic_config(database().engine), message, autogenerate=True)
+
+
+def _fail(message: str) -> None:
+    raise click.ClickException(message)
+
+
+@click.command("create-org")
+@click.argument("slug")
+@click.option("--name", required=True, help="The organization's name.")
+@click.option("--timezone", required=True, help="IANA time zone, e.g. America/Chicago.")
+@click.option("--contact", default="", help="Phone, email or office for the directory.")
+def create_org(slug: str, name: str, timezone: str, contact: str) -> None:
+    """Create an organization."""
+    session = get_session()
+    try:
+        organizations.create_organization(
+            session, None, slug=slug, name=name, timezone=timezone, contact=contact
+        )
+    except ServiceError as error:
+        _fail(error.message)
+    session.commit()
+    click.echo(f"Created organization {slug}.")
+
+
+@click.command("create-user")
+@click.argument("email")
+@click.option("--org", "org_slug", required=True, help="Slug of the organization.")
+@click.option("--role", type=click.Choice([r.value for r in Role]), required=True)
+@click.option("--name", default=None, help="Display name (default: the part before the @).")
+def create_user(email: str, org_slug: str, role: str, name: str | None) -> None:
+    """Create an account with a role in an organization, or add the role to an existing one.
+
+    The password is read from FACILITATOR_PASSWORD when set, otherwise asked for.
+    """
+    session = get_session()
+    org = organizations.find_organization(session, org_slug)
+    if org is None:
+        _fail(f"No organization {org_slug!r}; create it first with `create-org`.")
+    if "@" not in email or len(email) > 254:
+        _fail(f"{email!r} is not an email address.")
+    user = accounts.find_user(session, email)
+    try:
+        if user is None:
+            password = os.environ.get("FACILITATOR_PASSWORD") or click.prompt(
+                "Password", hide_input=True, confirmation_prompt=True
+            )
+            user = accounts.create_user(
+                session, None, email=email, display_name=name or email.split("@")[0],
+                password=password,
+            )
+        accounts.grant_role(session, None, user, org, Role(role))
+    except ServiceError as error:
+        _fail(error.message)
+    session.commit()
+    click.echo(f"{user.email} is {role} of {org.slug}.")
+
+
+@click.command("demo")
+@click.option("--if-empty", is_flag=True, help="Load only into a database with no organization.")
+def load_demo(if_empty: bool) -> None:
+    """Load the demo organization (slug "demo") with its groups and accounts."""
+    session = get_session()
+    if "organizations" not in inspect(database().engine).get_table_names():
+        _fail("The database has no tables yet; run `flask --app facilitator db upgrade`.")
+    if if_empty and organizations.has_any_organization(session):
+        click.echo("The database already has data; the demo was not loaded.")
+        return
+    org = demo.load_demo(session)
+    session.commit()
+    click.echo("Demo organization loaded." if org else "The demo organization is already there.")
+    click.echo(f"Sign in at /login with password {demo.PASSWORD!r} as:")
+    for person in demo.PEOPLE:
+        roles = ", ".join(r.value for r in person.roles)
+        click.echo(f"  {person.email:<28} {roles}")
+
+
+def register(app: Flask) -> None:
+    for command in (db_cli, create_org, create_user, load_demo):
+        app.cli.add_command(command)

@@ -1,0 +1,35 @@
+"""Default settings; the instance config and the environment override them."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+#: The key `make run` replaces with a random one in instance/config.py.
+DEFAULT_SECRET_KEY = "dev-only-not-secret"  # noqa: S105 (refused in production, issue 9)
+
+
+def defaults(instance_path: str) -> dict[str, Any]:
+    """Return the settings an app starts from, before instance config and tests."""
+    return {
+        "SECRET_KEY": DEFAULT_SECRET_KEY,
+        "DATABASE_URL": f"sqlite:///{Path(instance_path) / 'facilitator.sqlite3'}",
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": False,
+        "WTF_CSRF_TIME_LIMIT": None,  # a form left open during a meeting still submits
+        "MAX_CONTENT_LENGTH": 6 * 1024 * 1024,
+    }
+
+
+def from_environment() -> dict[str, Any]:
+    """Return the settings given as FACILITATOR_* environment variables."""
+    settings: dict[str, Any] = {}
+    if url := os.environ.get("FACILITATOR_DATABASE_URL"):
+        settings["DATABASE_URL"] = url
+    if key := os.environ.get("FACILITATOR_SECRET_KEY"):
+        settings["SECRET_KEY"] = key
+    if os.environ.get("FACILITATOR_SECURE_COOKIES") == "1":
+        settings["SESSION_COOKIE_SECURE"] = True
+    return settings

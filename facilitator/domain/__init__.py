@@ -1,0 +1,1 @@
+"""Pure code: knows no Flask and no database; takes plain values and returns values."""

@@ -1,0 +1,31 @@
+"""Alembic, driven from the app: `flask --app facilitator db upgrade` and friends."""
+
+from __future__ import annotations
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine
+
+from facilitator import ROOT
+
+MIGRATIONS = ROOT / "migrations"
+
+
+def alembic_config(engine: Engine) -> Config:
+    """An Alembic config that migrates through the given engine."""
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    # Dated file names read in order in a listing.
+    cfg.set_main_option(
+        "file_template", "%%(year)d_%%(month).2d_%%(day).2d_%%(rev)s_%%(slug)s"
+    )
+    cfg.attributes["engine"] = engine
+    return cfg
+
+
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    command.upgrade(alembic_config(engine), revision)
+
+
+def downgrade(engine: Engine, revision: str) -> None:
+    command.downgrade(alembic_config(engine), revision)

@@ -1,0 +1,50 @@
+"""Who may see and change what. Every look-up of an org or group goes through here.
+
+Anything a person may not see answers 404, never 403, so guessing slugs or ids
+tells nothing about what exists in another organization.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy.orm import Session
+from werkzeug.exceptions import NotFound
+
+from facilitator.models import Group
+from facilitator.models import Organization
+from facilitator.models import Role
+from facilitator.models import User
+from facilitator.services.organizations import find_group
+from facilitator.services.organizations import find_organization
+
+
+def may_manage_group(user: User, group: Group) -> bool:
+    """Admins of the group's org and its assigned facilitators may change it."""
+    roles = user.roles_in(group.organization)
+    if Role.ADMIN in roles:
+        return True
+    return Role.FACILITATOR in roles and any(u.id == user.id for u in group.facilitators)
+
+
+def may_read_group(user: User, group: Group) -> bool:
+    """Auditors read every group of their org, read-only."""
+    return may_manage_group(user, group) or Role.AUDITOR in user.roles_in(group.organization)
+
+
+def get_org_for(session: Session, user: User, slug: str, roles: Iterable[Role]) -> Organization:
+    """Return the org if the user holds one of the roles in it; 404 otherwise."""
+    org = find_organization(session, slug)
+    if org is None or not user.roles_in(org) & set(roles):
+        raise NotFound()
+    return org
+
+
+def get_group_for(session: Session, user: User, slug: str, *, manage: bool = True) -> Group:
+    """Return the group if the user may manage it (or read it, with manage=False); 404
+    otherwise."""
+    group = find_group(session, slug)
+    allowed = may_manage_group if manage else may_read_group
+    if group is None or not allowed(user, group):
+        raise NotFound()
+    return group

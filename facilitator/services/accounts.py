@@ -1,0 +1,201 @@
+"""Accounts, roles and invitations of leaders, admins and auditors."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from datetime import timedelta
+
+from sqlalchemy import delete
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from facilitator import crypto
+from facilitator.domain.passwords import password_problem
+from facilitator.models import GroupFacilitator
+from facilitator.models import Membership
+from facilitator.models import Organization
+from facilitator.models import Role
+from facilitator.models import User
+from facilitator.services import ServiceError
+from facilitator.services import audit_log
+
+INVITATION_LIFETIME = timedelta(days=14)
+_USER_FIELDS = ("email", "display_name")
+
+
+def normalize_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def find_user(session: Session, email: str) -> User | None:
+    return session.scalar(select(User).where(User.email == normalize_email(email)))
+
+
+def authenticate(session: Session, email: str, password: str) -> User | None:
+    """Return the account for these credentials, or None, taking the same time either way."""
+    user = find_user(session, email) if len(email) <= 254 else None
+    if crypto.verify_password(user.password_hash if user else None, password):
+        return user
+    return None
+
+
+def _check_new_password(password: str) -> None:
+    if problem := password_problem(password):
+        raise ServiceError(problem, field="password")
+
+
+def create_user(
+    session: Session,
+    actor: User | None,
+    *,
+    email: str,
+    display_name: str,
+    password: str | None = None,
+) -> User:
+    """Create an account; without a password it waits for its invitation to be accepted."""
+    email = normalize_email(email)
+    if find_user(session, email) is not None:
+        raise ServiceError("An account with this email already exists.", field="email")
+    if password is not None:
+        _check_new_password(password)
+    user = User(
+        email=email,
+        display_name=display_name.strip(),
+        password_hash=crypto.hash_password(password) if password is not None else None,
+    )
+    session.add(user)
+    session.flush()
+    audit_log.record(
+        session, actor, "create", user, organization=None,
+        summary=f"Account {user.display_name}", after=audit_log.snapshot(user, _USER_FIELDS),
+    )
+    return user
+
+
+def invite(session: Session, actor: User | None, user: User, *, now: datetime) -> str:
+    """Start (or restart) the user's invitation and return the token for the link."""
+    token = crypto.new_token()
+    user.invite_token_hash = crypto.token_hash(token)
+    user.invite_expires_at = now + INVITATION_LIFETIME
+    session.flush()
+    return token
+
+
+def find_invited(session: Session, token: str, *, now: datetime) -> User | None:
+    """Return the user whose unexpired invitation this token is, or None."""
+    if not token or len(token) > 100:
+        return None
+    user = session.scalar(select(User).where(User.invite_token_hash == crypto.token_hash(token)))
+    if user is None or user.invite_expires_at is None or user.invite_expires_at < now:
+        return None
+    return user
+
+
+def accept_invitation(session: Session, user: User, password: str) -> None:
+    _check_new_password(password)
+    user.password_hash = crypto.hash_password(password)
+    user.invite_token_hash = None
+    user.invite_expires_at = None
+    user.session_version += 1
+    session.flush()
+    audit_log.record(
+        session, user, "update", user, organization=None,
+        summary=f"{user.display_name} accepted their invitation and set a password",
+    )
+
+
+def change_password(session: Session, user: User, current: str, new: str) -> None:
+    """Change the password and end every other session of the account."""
+    if not crypto.verify_password(user.password_hash, current):
+        raise ServiceError("That is not your current password.", field="current_password")
+    _check_new_password(new)
+    user.password_hash = crypto.hash_password(new)
+    user.session_version += 1
+    session.flush()
+    audit_log.record(
+        session, user, "update", user, organization=None,
+        summary=f"{user.display_name} changed their password",
+    )
+
+
+def set_password(session: Session, actor: User | None, user: User, password: str) -> None:
+    """Set a password from the command line, ending every session of the account."""
+    _check_new_password(password)
+    user.password_hash = crypto.hash_password(password)
+    user.session_version += 1
+    session.flush()
+    audit_log.record(
+        session, actor, "update", user, organization=None,
+        summary=f"Password of {user.display_name} set",
+    )
+
+
+def grant_role(
+    session: Session, actor: User | None, user: User, organization: Organization, role: Role
+) -> Membership | None:
+    """Give the user a role in the organization; None when they already hold it."""
+    if role in user.roles_in(organization):
+        return None
+    membership = Membership(user=user, organization=organization, role=role)
+    session.add(membership)
+    session.flush()
+    audit_log.record(
+        session, actor, "create", membership, organization=organization,
+        summary=f"{user.display_name} made {role.label.lower()}",
+        after={"user": user.email, "role": role.value},
+    )
+    return membership
+
+
+def revoke_role(
+    session: Session, actor: User | None, user: User, organization: Organization, role: Role
+) -> None:
+    """Take a role away. Losing the facilitator role also ends their group assignments."""
+    membership = next(
+        (m for m in user.memberships if m.organization_id == organization.id and m.role == role),
+        None,
+    )
+    if membership is None:
+        return
+    if role is Role.ADMIN and actor is user:
+        raise ServiceError("You cannot remove your own admin role; ask another admin.")
+    if role is Role.ADMIN and _admin_count(session, organization) <= 1:
+        raise ServiceError("An organization needs at least one admin.")
+    user.memberships.remove(membership)
+    session.delete(membership)
+    if role is Role.FACILITATOR:
+        group_ids = [g.id for g in organization.groups]
+        session.execute(
+            delete(GroupFacilitator).where(
+                GroupFacilitator.user_id == user.id, GroupFacilitator.group_id.in_(group_ids)
+            )
+        )
+        session.expire(user, ["led_groups"])
+    session.flush()
+    audit_log.record(
+        session, actor, "delete", membership, organization=organization,
+        summary=f"{user.display_name} no longer {role.label.lower()}",
+        before={"user": user.email, "role": role.value},
+    )
+
+
+def _admin_count(session: Session, organization: Organization) -> int:
+    rows = session.scalars(
+        select(Membership.id).where(
+            Membership.organization_id == organization.id, Membership.role == Role.ADMIN
+        )
+    )
+    return len(rows.all())
+
+
+def people_of(session: Session, organization: Organization) -> list[User]:
+    """Everyone with a role in the organization, by name."""
+    return list(
+        session.scalars(
+            select(User)
+            .join(Membership)
+            .where(Membership.organization_id == organization.id)
+            .distinct()
+            .order_by(User.display_name, User.id)
+        )
+    )

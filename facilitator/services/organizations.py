@@ -1,0 +1,207 @@
+"""Organizations, their groups and who facilitates each group."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from facilitator.domain.slugs import RULE as SLUG_RULE
+from facilitator.domain.slugs import is_valid_slug
+from facilitator.domain.timezones import is_valid_timezone
+from facilitator.models import LANGUAGES
+from facilitator.models import Audience
+from facilitator.models import Group
+from facilitator.models import Organization
+from facilitator.models import Program
+from facilitator.models import Role
+from facilitator.models import User
+from facilitator.models import Visibility
+from facilitator.services import ServiceError
+from facilitator.services import audit_log
+
+ORGANIZATION_FIELDS = ("slug", "name", "timezone", "contact", "small_count_threshold")
+GROUP_FIELDS = ("slug", "name", "program", "audience", "languages", "visibility", "description")
+
+
+def _check_slug(slug: str) -> None:
+    if not is_valid_slug(slug):
+        raise ServiceError(f"The short name may only use {SLUG_RULE}.", field="slug")
+
+
+def _check_timezone(name: str) -> None:
+    if not is_valid_timezone(name):
+        raise ServiceError(
+            f"“{name}” is not a time zone we know; choose one like America/Chicago.",
+            field="timezone",
+        )
+
+
+def find_organization(session: Session, slug: str) -> Organization | None:
+    return session.scalar(select(Organization).where(Organization.slug == slug))
+
+
+def create_organization(
+    session: Session,
+    actor: User | None,
+    *,
+    slug: str,
+    name: str,
+    timezone: str,
+    contact: str = "",
+) -> Organization:
+    _check_slug(slug)
+    _check_timezone(timezone)
+    if find_organization(session, slug) is not None:
+        raise ServiceError("Another organization already uses this short name.", field="slug")
+    org = Organization(slug=slug, name=name.strip(), timezone=timezone, contact=contact.strip())
+    session.add(org)
+    session.flush()
+    audit_log.record(
+        session, actor, "create", org, organization=org,
+        summary=f"Organization {org.name}", after=audit_log.snapshot(org, ORGANIZATION_FIELDS),
+    )
+    return org
+
+
+def update_organization(
+    session: Session, actor: User, org: Organization, **fields: Any
+) -> None:
+    """Change the organization's name, time zone, contact or small-count threshold."""
+    if "timezone" in fields:
+        _check_timezone(fields["timezone"])
+    threshold = fields.get("small_count_threshold", org.small_count_threshold)
+    if not 1 <= threshold <= 100:
+        raise ServiceError("The threshold must be between 1 and 100.", "small_count_threshold")
+    before = audit_log.snapshot(org, ORGANIZATION_FIELDS)
+    for name, value in fields.items():
+        if name == "slug" or name not in ORGANIZATION_FIELDS:
+            raise ServiceError(f"{name} cannot be changed here.")
+        setattr(org, name, value.strip() if isinstance(value, str) else value)
+    _record_update(
+        session, actor, org, org, f"Organization {org.name}", before, ORGANIZATION_FIELDS
+    )
+
+
+def find_group(session: Session, slug: str) -> Group | None:
+    return session.scalar(select(Group).where(Group.slug == slug))
+
+
+def _check_group_values(fields: dict[str, Any]) -> dict[str, Any]:
+    """Validate and convert group fields, so the CLI and forms obey the same rules."""
+    values = dict(fields)
+    try:
+        if "program" in values:
+            values["program"] = Program(values["program"])
+        if "audience" in values:
+            values["audience"] = Audience(values["audience"])
+        if "visibility" in values:
+            values["visibility"] = Visibility(values["visibility"])
+    except ValueError as error:
+        raise ServiceError(f"Unknown choice: {error}") from None
+    unknown = [code for code in values.get("languages", []) if code not in LANGUAGES]
+    if unknown:
+        raise ServiceError(f"Unknown language: {', '.join(unknown)}", field="languages")
+    if "name" in values:
+        values["name"] = values["name"].strip()
+        if not values["name"]:
+            raise ServiceError("A group needs a name.", field="name")
+    return values
+
+
+def create_group(
+    session: Session, actor: User | None, org: Organization, *, slug: str, **fields: Any
+) -> Group:
+    _check_slug(slug)
+    if find_group(session, slug) is not None:
+        raise ServiceError("Another group already uses this short name.", field="slug")
+    group = Group(organization=org, slug=slug, **_check_group_values(fields))
+    session.add(group)
+    session.flush()
+    audit_log.record(
+        session, actor, "create", group, organization=org,
+        summary=f"Group {group.name}", after=audit_log.snapshot(group, GROUP_FIELDS),
+    )
+    return group
+
+
+def update_group(session: Session, actor: User, group: Group, **fields: Any) -> None:
+    values = _check_group_values(fields)
+    if "slug" in values and values["slug"] != group.slug:
+        _check_slug(values["slug"])
+        if find_group(session, values["slug"]) is not None:
+            raise ServiceError("Another group already uses this short name.", field="slug")
+    before = audit_log.snapshot(group, GROUP_FIELDS)
+    for name, value in values.items():
+        if name not in GROUP_FIELDS:
+            raise ServiceError(f"{name} cannot be changed here.")
+        setattr(group, name, value)
+    _record_update(
+        session, actor, group, group.organization, f"Group {group.name}", before, GROUP_FIELDS
+    )
+
+
+def delete_group(session: Session, actor: User, group: Group) -> None:
+    before = audit_log.snapshot(group, GROUP_FIELDS)
+    org = group.organization
+    audit_log.record(
+        session, actor, "delete", group, organization=org,
+        summary=f"Group {group.name} deleted", before=before,
+    )
+    session.delete(group)
+    session.flush()
+
+
+def set_facilitators(session: Session, actor: User | None, group: Group, users: list[User]) -> None:
+    """Make exactly these people the group's facilitators."""
+    org = group.organization
+    for user in users:
+        if Role.FACILITATOR not in user.roles_in(org):
+            raise ServiceError(
+                f"{user.display_name} is not a facilitator of {org.name}.", field="facilitators"
+            )
+    before = sorted(u.email for u in group.facilitators)
+    after = sorted(u.email for u in users)
+    if before == after:
+        return
+    group.facilitators = sorted(users, key=lambda u: u.display_name)
+    session.flush()
+    audit_log.record(
+        session, actor, "update", group, organization=org,
+        summary=f"Facilitators of {group.name}",
+        before={"facilitators": before}, after={"facilitators": after},
+    )
+
+
+def _record_update(
+    session: Session,
+    actor: User | None,
+    entity: object,
+    org: Organization,
+    summary: str,
+    before: dict[str, Any],
+    fields: tuple[str, ...],
+) -> None:
+    session.flush()
+    old, new = audit_log.changed(before, audit_log.snapshot(entity, fields))
+    if new:
+        audit_log.record(
+            session, actor, "update", entity, organization=org,
+            summary=summary, before=old, after=new,
+        )
+
+
+def groups_visible_to(session: Session, user: User) -> list[Group]:
+    """The groups a person may see on their dashboard: all of orgs they administer or
+    audit, and the ones they facilitate."""
+    org_ids = [
+        m.organization_id for m in user.memberships if m.role in (Role.ADMIN, Role.AUDITOR)
+    ]
+    led_ids = [g.id for g in user.led_groups]
+    query = select(Group).where(Group.organization_id.in_(org_ids) | Group.id.in_(led_ids))
+    return list(session.scalars(query.order_by(Group.name)))
+
+
+def has_any_organization(session: Session) -> bool:
+    return session.scalar(select(Organization.id).limit(1)) is not None

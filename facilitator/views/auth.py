@@ -1,0 +1,138 @@
+"""Logging in and out, passwords, invitations."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+from typing import TypeVar
+from urllib.parse import urlsplit
+
+from flask import Blueprint
+from flask import abort
+from flask import flash
+from flask import g
+from flask import redirect
+from flask import render_template
+from flask import request
+from flask import session as cookie
+from flask import url_for
+from werkzeug import Response
+
+from facilitator.db import get_session
+from facilitator.db import utcnow
+from facilitator.forms import ChangePasswordForm
+from facilitator.forms import LoginForm
+from facilitator.forms import SetPasswordForm
+from facilitator.models import User
+from facilitator.services import ServiceError
+from facilitator.services import accounts
+from facilitator.views import commit
+from facilitator.views import show_error
+
+bp = Blueprint("auth", __name__)
+
+#: One message for unknown email and wrong password: which one it was is nobody's business.
+LOGIN_FAILED = "That email and password do not match an account."
+
+View = TypeVar("View", bound=Callable[..., Any])
+
+
+@bp.before_app_request
+def load_logged_in_user() -> None:
+    """Put the signed-in account on g.user; a session from before a password change is
+    ended."""
+    g.user = None
+    user_id = cookie.get("user_id")
+    if user_id is None:
+        return
+    user = get_session().get(User, user_id)
+    if user is None or cookie.get("session_version") != user.session_version:
+        cookie.clear()
+        return
+    g.user = user
+
+
+def login_required(view: View) -> View:
+    """View decorator that redirects anonymous users to the login page."""
+
+    @functools.wraps(view)
+    def wrapped(**kwargs: Any) -> Any:
+        if g.user is None:
+            return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+        return view(**kwargs)
+
+    return wrapped  # type: ignore[return-value]
+
+
+def _log_in(user: User) -> None:
+    cookie.clear()  # a fresh session, so a cookie planted before login is worth nothing
+    cookie["user_id"] = user.id
+    cookie["session_version"] = user.session_version
+
+
+def _safe_next(target: str | None) -> str:
+    """Only follow a ?next= that stays on this site."""
+    if target and target.startswith("/") and not target.startswith("//"):
+        parts = urlsplit(target)
+        if not parts.scheme and not parts.netloc and "\\" not in target:
+            return target
+    return url_for("manage.dashboard")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login() -> str | Response:
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = accounts.authenticate(get_session(), form.email.data, form.password.data)
+        if user is not None:
+            _log_in(user)
+            return redirect(_safe_next(request.args.get("next")))
+        flash(LOGIN_FAILED, "error")
+    return render_template("auth/login.html", form=form)
+
+
+@bp.post("/logout")
+def logout() -> Response:
+    cookie.clear()
+    flash("You are signed out.", "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def change_password() -> str | Response:
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            accounts.change_password(
+                get_session(), g.user, form.current_password.data, form.password.data
+            )
+        except ServiceError as error:
+            show_error(form, error)
+        else:
+            if commit(form):
+                _log_in(g.user)
+                flash("Your password is changed. Other devices have been signed out.", "info")
+                return redirect(url_for("manage.dashboard"))
+    return render_template("auth/password.html", form=form)
+
+
+@bp.route("/invite/<token>", methods=["GET", "POST"])
+def accept_invitation(token: str) -> str | Response:
+    session = get_session()
+    user = accounts.find_invited(session, token, now=utcnow())
+    if user is None:
+        abort(404)
+    form = SetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            accounts.accept_invitation(session, user, form.password.data)
+        except ServiceError as error:
+            show_error(form, error)
+        else:
+            if commit(form):
+                _log_in(user)
+                flash(f"Welcome, {user.display_name}. Your account is ready.", "info")
+                return redirect(url_for("manage.dashboard"))
+    return render_template("auth/invitation.html", form=form, invited=user)

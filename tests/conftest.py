@@ -1,0 +1,228 @@
+"""Fixtures: the app on SQLite and on PostgreSQL, per-test isolation, factories, login.
+
+Every test that touches the database runs twice, once per backend ([sqlite] and
+[postgresql] in its id). Each test runs inside a transaction that is rolled back at
+its end; the app's own commits only release savepoints within it.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+from collections.abc import Callable
+from collections.abc import Iterator
+from functools import cache
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy.orm import Session
+
+from facilitator import create_app
+from facilitator import crypto
+from facilitator import migrate
+from facilitator.db import get_session
+from facilitator.db import make_engine
+from facilitator.models import Group
+from facilitator.models import Organization
+from facilitator.models import Role
+from facilitator.models import User
+from facilitator.services import accounts
+from facilitator.services import organizations
+from tests.postgres import PostgresServer
+from tests.postgres import PostgresUnavailable
+
+BACKENDS = ("sqlite", "postgresql")
+PASSWORD = "correct horse battery"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--backend", choices=[*BACKENDS, "both"], default="both",
+        help="Database(s) to run the suite against (default: both).",
+    )
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "backend" in metafunc.fixturenames:
+        chosen = metafunc.config.getoption("backend")
+        backends = BACKENDS if chosen == "both" else (chosen,)
+        metafunc.parametrize("backend", backends, scope="session")
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    """A PostgreSQL server started for this run and stopped at its end."""
+    try:
+        server = PostgresServer().start()
+    except PostgresUnavailable as error:
+        if os.environ.get("FACILITATOR_REQUIRE_POSTGRES") == "1":
+            pytest.fail(f"PostgreSQL is required but could not start: {error}")
+        pytest.skip(f"PostgreSQL not available: {error}")
+    yield server
+    server.stop()
+
+
+_database_names = itertools.count(1)
+
+
+@pytest.fixture(scope="session")
+def fresh_database_url(
+    backend: str, request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Callable[[], str]:
+    """Return a function that makes a new, empty database of this backend."""
+
+    def make() -> str:
+        name = f"facilitator_{next(_database_names)}"
+        if backend == "sqlite":
+            return f"sqlite:///{tmp_path_factory.mktemp('db') / name}.sqlite3"
+        server: PostgresServer = request.getfixturevalue("postgres_server")
+        return server.create_database(name)
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def database_url(fresh_database_url: Callable[[], str]) -> str:
+    """A database at the newest migration, shared by the tests of one backend."""
+    url = fresh_database_url()
+    engine = make_engine(url)
+    migrate.upgrade(engine)
+    engine.dispose()
+    return url
+
+
+def app_config(database_url: str, **overrides: Any) -> dict[str, Any]:
+    return {
+        "TESTING": True,
+        "DATABASE_URL": database_url,
+        "SECRET_KEY": "test-secret-key",
+        "WTF_CSRF_ENABLED": False,
+        **overrides,
+    }
+
+
+@pytest.fixture
+def app(database_url: str) -> Iterator[Flask]:
+    app = create_app(app_config(database_url))
+    database = app.extensions["facilitator.db"]
+    connection = database.engine.connect()
+    transaction = connection.begin()
+    database.sessionmaker.configure(bind=connection, join_transaction_mode="create_savepoint")
+    yield app
+    transaction.rollback()
+    connection.close()
+    database.engine.dispose()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def session(app: Flask) -> Iterator[Session]:
+    """A session for arranging and checking data, separate from the requests' sessions."""
+    with app.app_context():
+        yield get_session()
+
+
+@cache
+def _password_hash(password: str) -> str:
+    # argon2 is slow on purpose; hash each test password once per run.
+    return crypto.hash_password(password)
+
+
+_counter = itertools.count(1)
+
+
+@pytest.fixture
+def make_org(session: Session) -> Callable[..., Organization]:
+    def make(**overrides: Any) -> Organization:
+        n = next(_counter)
+        values = {"slug": f"org-{n}", "name": f"Organization {n}", "timezone": "America/Chicago"}
+        org = organizations.create_organization(session, None, **(values | overrides))
+        session.commit()
+        return org
+
+    return make
+
+
+@pytest.fixture
+def make_user(session: Session) -> Callable[..., User]:
+    def make(
+        org: Organization | None = None,
+        role: Role | None = None,
+        *,
+        password: str = PASSWORD,
+        **overrides: Any,
+    ) -> User:
+        n = next(_counter)
+        values = {"email": f"person{n}@example.org", "display_name": f"Person {n}."}
+        user = accounts.create_user(session, None, **(values | overrides))
+        user.password_hash = _password_hash(password)
+        if org is not None and role is not None:
+            accounts.grant_role(session, None, user, org, role)
+        session.commit()
+        return user
+
+    return make
+
+
+@pytest.fixture
+def make_group(session: Session) -> Callable[..., Group]:
+    def make(org: Organization, *, facilitators: list[User] = (), **overrides: Any) -> Group:
+        n = next(_counter)
+        values = {"slug": f"group-{n}", "name": f"Group {n}", "program": "aa",
+                  "audience": "everyone", "languages": ["en"], "visibility": "public"}
+        group = organizations.create_group(session, None, org, **(values | overrides))
+        if facilitators:
+            organizations.set_facilitators(session, None, group, list(facilitators))
+        session.commit()
+        return group
+
+    return make
+
+
+class Auth:
+    """Logs the test client in and out, as a person would."""
+
+    def __init__(self, client: FlaskClient) -> None:
+        self._client = client
+
+    def login(self, user_or_email: User | str, password: str = PASSWORD):
+        email = user_or_email if isinstance(user_or_email, str) else user_or_email.email
+        return self._client.post("/login", data={"email": email, "password": password})
+
+    def logout(self):
+        return self._client.post("/logout")
+
+
+@pytest.fixture
+def auth(client: FlaskClient) -> Auth:
+    return Auth(client)
+
+
+@pytest.fixture
+def tenancy(make_org, make_user, make_group) -> dict[str, Any]:
+    """Two organizations, each with an admin, an auditor, two facilitators and two groups."""
+    world: dict[str, Any] = {}
+    for name in ("a", "b"):
+        org = make_org(slug=f"org-{name}", name=f"Org {name.upper()}")
+        admin = make_user(org, Role.ADMIN)
+        auditor = make_user(org, Role.AUDITOR)
+        lead1 = make_user(org, Role.FACILITATOR)
+        lead2 = make_user(org, Role.FACILITATOR)
+        world[name] = {
+            "org": org, "admin": admin, "auditor": auditor, "lead1": lead1, "lead2": lead2,
+            "group1": make_group(org, slug=f"{name}-one", facilitators=[lead1]),
+            "group2": make_group(org, slug=f"{name}-two", facilitators=[lead2],
+                                 visibility="private"),
+        }
+    return world
