@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from flask import abort
 from flask import render_template
+from flask import request
 from flask_wtf.csrf import CSRFError
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.exceptions import HTTPException
@@ -30,10 +33,22 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.jinja_env.add_extension("jinja2.ext.do")
     db.init_app(app)
     csrf.init_app(app)
+    app.before_request(_refuse_nul_characters)
     _register_blueprints(app)
     _register_error_pages(app)
     _register_cli(app)
     return app
+
+
+def _refuse_nul_characters() -> None:
+    """No text we store may hold NUL (PostgreSQL cannot); refuse it before any view runs."""
+    values = [
+        request.path,
+        *chain.from_iterable(request.args.listvalues()),
+        *chain.from_iterable(request.form.listvalues()),
+    ]
+    if any("\x00" in value for value in values):
+        abort(400, "The request contains a character that cannot be stored (NUL).")
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from flask_wtf import FlaskForm
@@ -15,6 +16,7 @@ from wtforms import StringField
 from wtforms import TextAreaField
 from wtforms import ValidationError
 from wtforms import widgets
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired
 from wtforms.validators import Email
 from wtforms.validators import EqualTo
@@ -32,6 +34,11 @@ from facilitator.models import Role
 from facilitator.models import Visibility
 
 
+def options(pairs: Iterable[tuple[Any, str]]) -> list[SelectChoice]:
+    """Choices for a select, radio or checkbox field from (value, label) pairs."""
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
 def _strip(value: Any) -> Any:
     return value.strip() if isinstance(value, str) else value
 
@@ -41,6 +48,20 @@ class CheckboxesField(SelectMultipleField):
 
     widget = widgets.ListWidget(prefix_label=False)
     option_widget = widgets.CheckboxInput()
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault(
+            "invalid_choice_message",
+            "Not a valid choice (%(value)s). Reload the page and choose again.",
+        )
+        super().__init__(*args, **kwargs)
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        # A browser sends nothing for a list with every box unchecked: that means "none",
+        # not "keep what was there".
+        super().process_formdata(valuelist)
+        if not valuelist:
+            self.data = []
 
 
 def valid_slug(_form: FlaskForm, field: Field) -> None:
@@ -108,10 +129,10 @@ class GroupForm(FlaskForm):
         "Short name for links", [DataRequired(), Length(max=slugs.MAX_LENGTH), valid_slug],
         filters=[_strip], description="Appears in the group's web address: /g/short-name/.",
     )
-    program = SelectField("Program", choices=Program.choices())
-    audience = SelectField("Who it is for", choices=Audience.choices())
-    languages = CheckboxesField("Languages", choices=list(LANGUAGES.items()))
-    visibility = RadioField("Visibility", choices=Visibility.choices(), default="public")
+    program = SelectField("Program", choices=options(Program.choices()))
+    audience = SelectField("Who it is for", choices=options(Audience.choices()))
+    languages = CheckboxesField("Languages", choices=options(LANGUAGES.items()))
+    visibility = RadioField("Visibility", choices=options(Visibility.choices()), default="public")
     description = TextAreaField("Description", [Length(max=5000)], filters=[_strip])
 
 
@@ -122,12 +143,12 @@ class PersonForm(FlaskForm):
         description="As your organization names leaders, e.g. first name and last initial.",
     )
     roles = CheckboxesField("Roles", [DataRequired("Choose at least one role.")],
-                            choices=Role.choices())
+                            choices=options(Role.choices()))
     groups = CheckboxesField("Groups they facilitate", coerce=int)
 
 
 class PersonRolesForm(FlaskForm):
-    roles = CheckboxesField("Roles", choices=Role.choices())
+    roles = CheckboxesField("Roles", choices=options(Role.choices()))
     groups = CheckboxesField("Groups they facilitate", coerce=int)
 
 

@@ -5,13 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from datetime import timedelta
 
-from sqlalchemy import delete
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from facilitator import crypto
 from facilitator.domain.passwords import password_problem
-from facilitator.models import GroupFacilitator
 from facilitator.models import Membership
 from facilitator.models import Organization
 from facilitator.models import Role
@@ -163,19 +161,16 @@ def revoke_role(
         raise ServiceError("An organization needs at least one admin.")
     user.memberships.remove(membership)
     session.delete(membership)
+    ended = []
     if role is Role.FACILITATOR:
-        group_ids = [g.id for g in organization.groups]
-        session.execute(
-            delete(GroupFacilitator).where(
-                GroupFacilitator.user_id == user.id, GroupFacilitator.group_id.in_(group_ids)
-            )
-        )
-        session.expire(user, ["led_groups"])
+        for group in [g for g in user.led_groups if g.organization_id == organization.id]:
+            group.facilitators.remove(user)
+            ended.append(group.slug)
     session.flush()
     audit_log.record(
         session, actor, "delete", membership, organization=organization,
         summary=f"{user.display_name} no longer {role.label.lower()}",
-        before={"user": user.email, "role": role.value},
+        before={"user": user.email, "role": role.value, **({"groups": ended} if ended else {})},
     )
 
 

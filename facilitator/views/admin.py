@@ -10,6 +10,7 @@ from flask import redirect
 from flask import render_template
 from flask import url_for
 from werkzeug import Response
+from wtforms.fields.choices import SelectChoice
 
 from facilitator.db import get_session
 from facilitator.db import utcnow
@@ -19,6 +20,7 @@ from facilitator.forms import GroupForm
 from facilitator.forms import OrganizationForm
 from facilitator.forms import PersonForm
 from facilitator.forms import PersonRolesForm
+from facilitator.forms import options
 from facilitator.models import Group
 from facilitator.models import Role
 from facilitator.models import User
@@ -53,8 +55,8 @@ def load_org() -> None:
     g.org = get_org_for(get_session(), g.user, g.org_slug, [Role.ADMIN])
 
 
-def _group_choices() -> list[tuple[int, str]]:
-    return [(group.id, group.name) for group in g.org.groups]
+def _group_choices() -> list[SelectChoice]:
+    return options((group.id, group.name) for group in g.org.groups)
 
 
 @bp.get("/")
@@ -102,7 +104,7 @@ def group_facilitators(group_slug: str) -> str | Response:
     form = PersonRolesForm(groups=[u.id for u in group.facilitators])
     # The same checkbox list, here listing people rather than groups.
     form.groups.label.text = "Facilitators"
-    form.groups.choices = [(p.id, p.display_name) for p in candidates]
+    form.groups.choices = options((p.id, p.display_name) for p in candidates)
     if form.validate_on_submit():
         chosen = [p for p in candidates if p.id in form.groups.data]
         try:
@@ -182,7 +184,7 @@ def _apply_roles_and_groups(person: User, roles: list[str], group_ids: list[int]
         organizations.set_facilitators(session, g.user, group, leaders)
 
 
-@bp.route("/people/<int:user_id>", methods=["GET", "POST"])
+@bp.route("/people/<int(max=2147483647):user_id>", methods=["GET", "POST"])
 def person(user_id: int) -> str | Response:
     session = get_session()
     person = session.get(User, user_id)

@@ -1,0 +1,197 @@
+"""Admins create groups, invite people, assign roles and groups, change settings. Bad input
+gets a clear message on the page and nothing is written."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func
+from sqlalchemy import select
+
+from facilitator.models import AuditEntry
+from facilitator.models import Group
+from facilitator.models import Role
+from facilitator.models import User
+
+
+def count(session, model) -> int:
+    return session.scalar(select(func.count()).select_from(model))
+
+
+@pytest.fixture
+def org_admin(make_org, make_user, auth):
+    org = make_org(slug="riverside", name="Riverside")
+    admin = make_user(org, Role.ADMIN, display_name="Dana R.")
+    auth.login(admin)
+    return org, admin
+
+
+GROUP = {"name": "Tuesday Women's AA", "slug": "tuesday-women", "program": "aa",
+         "audience": "women", "languages": ["en", "es"], "visibility": "public",
+         "description": "Closed discussion."}
+
+
+def test_admin_creates_group_and_assigns_facilitator(client, org_admin, make_user, session):
+    org, admin = org_admin
+    leader = make_user(org, Role.FACILITATOR, display_name="Sam T.")
+    response = client.post("/admin/riverside/groups/new", data=GROUP)
+    assert response.location == "/admin/riverside/groups/tuesday-women/facilitators"
+    client.post(response.location, data={"groups": [str(leader.id)]})
+    group = session.scalar(select(Group).where(Group.slug == "tuesday-women"))
+    assert group.languages == ["en", "es"]
+    assert [u.display_name for u in group.facilitators] == ["Sam T."]
+    page = client.get("/admin/riverside/").get_data(as_text=True)
+    assert "Tuesday Women&#39;s AA" in page and "Sam T." in page
+
+
+@pytest.mark.parametrize("change, message", [
+    ({"slug": "two words"}, "Use only lowercase letters"),
+    ({"slug": "café"}, "Use only lowercase letters"),
+    ({"slug": ""}, "This field is required."),
+    ({"name": ""}, "This field is required."),
+    ({"name": "x" * 201}, "Field cannot be longer than 200 characters."),
+    ({"program": "scientology"}, "Not a valid choice"),
+    ({"languages": ["xx"]}, "Not a valid choice"),
+    ({"visibility": "secret"}, "Not a valid choice"),
+])
+def test_bad_group_input_is_named_and_nothing_written(client, org_admin, session, change,
+                                                      message):
+    before = (count(session, Group), count(session, AuditEntry))
+    response = client.post("/admin/riverside/groups/new", data=GROUP | change)
+    assert response.status_code == 200
+    assert message in response.get_data(as_text=True)
+    assert (count(session, Group), count(session, AuditEntry)) == before
+
+
+def test_group_slug_taken_in_any_org_is_refused(client, org_admin, make_org, make_group, session):
+    make_group(make_org(), slug="tuesday-women")
+    before = count(session, Group)
+    page = client.post("/admin/riverside/groups/new", data=GROUP).get_data(as_text=True)
+    assert "Another group already uses this short name." in page
+    assert count(session, Group) == before
+
+
+def test_invite_existing_person_adds_role_without_new_account(client, org_admin, make_org,
+                                                              make_user, session):
+    other = make_user(make_org(), Role.FACILITATOR, email="sam@example.org")
+    before = count(session, User)
+    response = client.post("/admin/riverside/people/new", data={
+        "email": "SAM@example.org", "display_name": "Someone else", "roles": ["auditor"]})
+    assert response.location == f"/admin/riverside/people/{other.id}"
+    assert count(session, User) == before
+    session.expire_all()
+    assert Role.AUDITOR in other.roles_in(org_admin[0])
+
+
+@pytest.mark.parametrize("data, message", [
+    ({"email": "not-an-email", "display_name": "X", "roles": ["facilitator"]},
+     "Invalid email address."),
+    ({"email": "x@example.org", "display_name": "", "roles": ["facilitator"]},
+     "This field is required."),
+    ({"email": "x@example.org", "display_name": "X"}, "Choose at least one role."),
+    ({"email": "x@example.org", "display_name": "X", "roles": ["owner"]}, "Not a valid choice"),
+    ({"email": "x@example.org", "display_name": "X", "roles": ["auditor"], "groups": ["1"]},
+     "Not a valid choice"),
+])
+def test_bad_invitations_write_nothing(client, org_admin, session, data, message):
+    before = (count(session, User), count(session, AuditEntry))
+    page = client.post("/admin/riverside/people/new", data=data).get_data(as_text=True)
+    assert message in page
+    assert (count(session, User), count(session, AuditEntry)) == before
+
+
+def test_only_facilitators_get_groups(client, org_admin, make_group, session):
+    group = make_group(org_admin[0])
+    before = (count(session, User), count(session, AuditEntry))
+    page = client.post("/admin/riverside/people/new", data={
+        "email": "x@example.org", "display_name": "X", "roles": ["auditor"],
+        "groups": [str(group.id)]}).get_data(as_text=True)
+    assert "Only facilitators can be given groups to lead." in page
+    assert (count(session, User), count(session, AuditEntry)) == before
+
+
+def test_admin_cannot_remove_own_admin_role(client, org_admin, session):
+    org, admin = org_admin
+    page = client.post(f"/admin/riverside/people/{admin.id}",
+                       data={"roles": ["auditor"]}).get_data(as_text=True)
+    assert "You cannot remove your own admin role" in page
+    session.expire_all()
+    assert admin.roles_in(org) == {Role.ADMIN}
+
+
+def test_removing_facilitator_role_ends_group_assignments(client, org_admin, make_user,
+                                                         make_group, session):
+    org, _ = org_admin
+    leader = make_user(org, Role.FACILITATOR)
+    group = make_group(org, facilitators=[leader])
+    client.post(f"/admin/riverside/people/{leader.id}", data={"roles": ["auditor"]})
+    session.expire_all()
+    assert leader.roles_in(org) == {Role.AUDITOR}
+    assert group.facilitators == []
+
+
+def test_clearing_every_role_removes_person_from_org(client, org_admin, make_user, session):
+    org, _ = org_admin
+    leader = make_user(org, Role.FACILITATOR, display_name="Lee F.")
+    # A browser always sends the CSRF token, even with every box unchecked.
+    response = client.post(f"/admin/riverside/people/{leader.id}", data={"csrf_token": "-"})
+    assert response.location == "/admin/riverside/"
+    assert "Lee F. no longer has a role" in client.get("/admin/riverside/").get_data(as_text=True)
+    assert client.get(f"/admin/riverside/people/{leader.id}").status_code == 404
+
+
+def test_settings_refuse_unknown_time_zone(client, org_admin, session):
+    org, _ = org_admin
+    page = client.post("/admin/riverside/settings", data={
+        "name": "Riverside", "timezone": "Mars/Olympus", "contact": "",
+        "small_count_threshold": "5"}).get_data(as_text=True)
+    assert "Choose a time zone from the list" in page
+    session.expire_all()
+    assert org.timezone == "America/Chicago"
+
+
+def test_settings_saved_and_audited(client, org_admin, session):
+    org, _ = org_admin
+    client.post("/admin/riverside/settings", data={
+        "name": "Riverside Recovery", "timezone": "America/Denver", "contact": "555-0100",
+        "small_count_threshold": "7"})
+    session.expire_all()
+    assert (org.name, org.timezone, org.small_count_threshold) == ("Riverside Recovery",
+                                                                   "America/Denver", 7)
+    entry = session.scalars(select(AuditEntry).order_by(AuditEntry.id.desc())).first()
+    assert entry.before == {"name": "Riverside", "timezone": "America/Chicago", "contact": "",
+                            "small_count_threshold": 5}
+    assert entry.actor_name == "Dana R."
+
+
+def test_delete_group_asks_then_deletes(client, org_admin, make_group, session):
+    group = make_group(org_admin[0], name="Old Group", slug="old-group")
+    page = client.get("/admin/riverside/groups/old-group/delete").get_data(as_text=True)
+    assert "Delete Old Group?" in page
+    assert client.post("/admin/riverside/groups/old-group/delete").location == "/admin/riverside/"
+    session.expire_all()
+    assert session.get(Group, group.id) is None
+    page = client.get("/admin/riverside/").get_data(as_text=True)
+    assert "Old Group is deleted." in page
+    assert "/groups/old-group/" not in page
+
+
+def test_facilitator_edits_own_group_details(client, auth, make_org, make_user, make_group,
+                                             session):
+    org = make_org()
+    leader = make_user(org, Role.FACILITATOR)
+    group = make_group(org, slug="mine", facilitators=[leader])
+    auth.login(leader)
+    response = client.post("/manage/g/mine/", data=GROUP | {"slug": "mine", "name": "Renamed"})
+    assert response.location == "/manage/g/mine/"
+    session.expire_all()
+    assert group.name == "Renamed" and group.audience == "women"
+
+
+def test_unchecking_every_group_unassigns_them(client, org_admin, make_user, make_group, session):
+    org, _ = org_admin
+    leader = make_user(org, Role.FACILITATOR)
+    group = make_group(org, facilitators=[leader])
+    client.post(f"/admin/riverside/people/{leader.id}", data={"roles": ["facilitator"]})
+    session.expire_all()
+    assert group.facilitators == []
+    assert leader.roles_in(org) == {Role.FACILITATOR}

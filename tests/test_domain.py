@@ -1,0 +1,44 @@
+"""Pure rules: slugs, time zones, passwords."""
+
+import pytest
+
+from facilitator.domain.passwords import password_problem
+from facilitator.domain.slugs import is_valid_slug
+from facilitator.domain.slugs import slugify
+from facilitator.domain.timezones import is_valid_timezone
+from facilitator.domain.timezones import timezone_choices
+
+
+@pytest.mark.parametrize("slug", ["demo", "tuesday-womens-aa", "group-2", "a" * 64])
+def test_valid_slugs(slug):
+    assert is_valid_slug(slug)
+
+
+@pytest.mark.parametrize(
+    "slug",
+    ["", "Demo", "two words", "café", "-lead", "trail-", "double--hyphen", "a/b", "a" * 65,
+     "dot.dot", "émoji-😀"],
+)
+def test_invalid_slugs(slug):
+    assert not is_valid_slug(slug)
+
+
+def test_slugify_suggests_a_valid_slug_from_any_name():
+    assert slugify("Café Sunday  Women's  Group!") == "cafe-sunday-women-s-group"
+    assert is_valid_slug(slugify("Grupo Esperanza — Martes"))
+
+
+def test_time_zones_are_iana_names():
+    assert is_valid_timezone("America/Chicago")
+    assert is_valid_timezone("Europe/Berlin")
+    assert not is_valid_timezone("Mars/Olympus_Mons")
+    assert not is_valid_timezone("CST6CDT ")
+    assert "America/New_York" in timezone_choices()
+
+
+def test_password_rules():
+    assert password_problem("short") is not None
+    assert password_problem("x" * 11) is not None
+    assert password_problem("x" * 12) is None
+    assert password_problem("x" * 128) is None
+    assert password_problem("x" * 129) is not None
