@@ -164,3 +164,8 @@ def test_post_without_csrf_token_is_refused_and_changes_nothing(database_url, le
     assert "nothing was saved" in response.get_data(as_text=True)
     assert client.get("/manage/").status_code == 302
     assert session.scalar(select(func.count()).select_from(AuditEntry)) == before
+
+
+def test_login_page_sends_signed_in_people_onward(client, auth, leader):
+    auth.login(leader)
+    assert client.get("/login").location == "/manage/"

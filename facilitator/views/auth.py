@@ -82,6 +82,8 @@ def _safe_next(target: str | None) -> str:
 
 @bp.route("/login", methods=["GET", "POST"])
 def login() -> str | Response:
+    if g.user is not None:
+        return redirect(_safe_next(request.args.get("next")))
     form = LoginForm()
     if form.validate_on_submit():
         user = accounts.authenticate(get_session(), form.email.data, form.password.data)

@@ -1,0 +1,90 @@
+"""Fixtures for browser tests: Debian's Chromium driven by Playwright, and a live server.
+
+The live server is the real app (CSRF on, as a browser needs) on a fresh database of the
+current backend with the demo organization loaded, served by Werkzeug in a thread.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser
+from playwright.sync_api import BrowserContext
+from playwright.sync_api import Page
+from playwright.sync_api import sync_playwright
+from werkzeug.serving import make_server
+
+from facilitator import create_app
+from facilitator import demo
+from facilitator import migrate
+from facilitator.db import get_session
+from facilitator.db import make_engine
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    """One headless Chromium for the whole run."""
+    if not CHROMIUM.exists():
+        reason = f"{CHROMIUM} is not installed (apt-get install chromium)"
+        if os.environ.get("FACILITATOR_REQUIRE_POSTGRES") == "1":
+            pytest.fail(f"Browser tests are required but {reason}.")
+        pytest.skip(f"Browser tests need Chromium: {reason}.")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="module")
+def live_server(fresh_database_url: Callable[[], str]) -> Iterator[str]:
+    """Serve the app with the demo loaded on a fresh database; yield its base URL."""
+    url = fresh_database_url()
+    engine = make_engine(url)
+    migrate.upgrade(engine)
+    engine.dispose()
+
+    app = create_app({
+        "DATABASE_URL": url,
+        "SECRET_KEY": "browser-test-secret-key",
+        "TESTING": True,
+        "WTF_CSRF_ENABLED": True,  # the default, said out loud: browsers send real tokens
+    })
+    with app.app_context():
+        session = get_session()
+        demo.load_demo(session)
+        session.commit()
+
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    server.server_close()
+    thread.join(timeout=10)
+    app.extensions["facilitator.db"].engine.dispose()
+
+
+@pytest.fixture
+def context(browser: Browser) -> Iterator[BrowserContext]:
+    """A fresh browser profile (no cookies) per test."""
+    context = browser.new_context()
+    context.set_default_timeout(10_000)
+    yield context
+    context.close()
+
+
+@pytest.fixture
+def page(context: BrowserContext) -> Page:
+    return context.new_page()
