@@ -16,6 +16,7 @@ from werkzeug.exceptions import HTTPException
 
 from facilitator import config
 from facilitator import db
+from facilitator import log_masking
 
 ROOT = Path(__file__).resolve().parent.parent
 csrf = CSRFProtect()
@@ -33,6 +34,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.jinja_env.add_extension("jinja2.ext.do")
     db.init_app(app)
     csrf.init_app(app)
+    log_masking.install("werkzeug", "gunicorn.access", app.logger.name)
     app.before_request(_refuse_nul_characters)
     _register_blueprints(app)
     _register_error_pages(app)

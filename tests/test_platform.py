@@ -1,0 +1,64 @@
+"""What the app promises about its platform: SQLite settings, cookies, logs."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import urllib.error
+import urllib.request
+
+import pytest
+from sqlalchemy import text
+from werkzeug.serving import make_server
+
+from facilitator.db import make_engine
+from facilitator.log_masking import mask_tokens
+from facilitator.models import Role
+
+
+def test_sqlite_gets_foreign_keys_wal_and_busy_timeout(tmp_path):
+    engine = make_engine(f"sqlite:///{tmp_path / 'x.sqlite3'}")
+    with engine.connect() as connection:
+        assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
+        assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+        assert connection.execute(text("PRAGMA busy_timeout")).scalar() >= 1000
+    engine.dispose()
+
+
+def test_session_cookie_is_httponly_and_samesite(client, auth, make_org, make_user):
+    user = make_user(make_org(), Role.FACILITATOR)
+    response = auth.login(user)
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+def test_session_cookie_holds_no_email_or_password(client, auth, make_org, make_user):
+    user = make_user(make_org(), Role.FACILITATOR, email="private.person@example.org")
+    auth.login(user)
+    with client.session_transaction() as cookie:
+        assert set(cookie) == {"user_id", "session_version"}
+
+
+@pytest.mark.parametrize("line, expected", [
+    ('"GET /invite/AbC-123_x HTTP/1.1" 200', '"GET /invite/… HTTP/1.1" 200'),
+    ("GET /feeds/s3cret.ics", "GET /feeds/….ics"),
+    ("POST /c/tok?first=1", "POST /c/…?first=1"),
+    ("GET /g/tuesday/ 200", "GET /g/tuesday/ 200"),
+])
+def test_tokens_are_masked(line, expected):
+    assert mask_tokens(line) == expected
+
+
+def test_request_log_never_shows_an_invitation_token(app, caplog):
+    """A real request through Werkzeug's server: its access line has the path masked."""
+    token = "SeCrEtToKeN1234567890abcdef"
+    server = make_server("127.0.0.1", 0, app)
+    thread = threading.Thread(target=server.handle_request)
+    with caplog.at_level(logging.INFO, logger="werkzeug"):
+        thread.start()
+        with pytest.raises(urllib.error.HTTPError):  # unknown invitation: 404
+            urllib.request.urlopen(f"http://127.0.0.1:{server.server_port}/invite/{token}")
+        thread.join(timeout=10)
+    server.server_close()
+    assert "/invite/…" in caplog.text
+    assert token not in caplog.text
