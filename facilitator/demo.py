@@ -3,14 +3,23 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
+from datetime import time
+from datetime import timedelta
 
 from sqlalchemy.orm import Session
 
+from facilitator.domain.recurrence import Recurrence
+from facilitator.models import Attendance
+from facilitator.models import CancelReason
 from facilitator.models import Organization
 from facilitator.models import Role
 from facilitator.models import User
 from facilitator.services import accounts
+from facilitator.services import meetings
 from facilitator.services import organizations
+from facilitator.services.meetings import DateChange
+from facilitator.services.meetings import MeetingValues
 
 SLUG = "demo"
 PASSWORD = "recovery-demo"  # noqa: S105 (printed on purpose: it is the demo's)
@@ -60,7 +69,78 @@ GROUPS = (
 )
 
 
-def load_demo(session: Session) -> Organization | None:
+MON, TUE, WED, THU, FRI, SAT, SUN = range(7)
+TZ = "America/Chicago"
+FIRST = date(2026, 1, 5)
+CHURCH = {"location_name": "St. Mark's Church Hall", "address": "412 River Road, Riverside, IL",
+          "location_notes": "Side door by the parking lot; basement, room 3.",
+          "wheelchair_accessible": True, "latitude": 41.8350, "longitude": -87.8229}
+CENTRE = {"location_name": "Riverside Community Centre", "address": "90 Main Street, "
+          "Riverside, IL", "wheelchair_accessible": True}
+ZOOM = {"online_url": "https://zoom.example/j/5550100", "online_phone": "+15555550111,,5550100#",
+        "online_notes": "Passcode: serenity"}
+
+#: group slug -> its meetings: title, recurrence, start, minutes, attendance, place, types
+MEETINGS = {
+    "tuesday-night-womens-aa": [
+        ("Women's Step Study", Recurrence.weekly(TUE), time(19), 90, Attendance.IN_PERSON,
+         CHURCH, ["C", "W", "ST", "X"]),
+    ],
+    "clean-and-serene-na": [
+        ("Noon Clean and Serene", Recurrence.weekly(MON, WED, FRI), time(12), 60,
+         Attendance.HYBRID, CENTRE | ZOOM, ["O", "D"]),
+        ("Basic Text Study", Recurrence.monthly(SAT, 1), time(10), 90, Attendance.IN_PERSON,
+         CENTRE, ["O", "LIT"]),
+    ],
+    "smart-saturday-morning": [
+        ("SMART Saturday", Recurrence.weekly(SAT), time(9, 30), 90, Attendance.IN_PERSON,
+         CENTRE, ["O", "D"]),
+    ],
+    "celebrate-recovery-thursday": [
+        ("Large Group and Open Share", Recurrence.weekly(THU), time(18, 30), 120,
+         Attendance.IN_PERSON, CHURCH, ["O", "SP", "CF"]),
+    ],
+    "rainbow-dharma": [
+        ("Rainbow Dharma Sunday Sit", Recurrence.monthly(SUN, 1, 3), time(17), 75,
+         Attendance.HYBRID, CENTRE | ZOOM, ["O", "MED", "LGBTQ"]),
+    ],
+    "young-people-online": [
+        ("Young People Online", Recurrence.weekly(WED), time(20), 60, Attendance.ONLINE, ZOOM,
+         ["O", "Y", "D"]),
+    ],
+    "grupo-esperanza": [
+        ("Grupo Esperanza", Recurrence.weekly(TUE, THU), time(19, 30), 90,
+         Attendance.IN_PERSON, CHURCH, ["C", "S"]),
+    ],
+    "healthcare-professionals-circle": [
+        ("Professionals Circle", Recurrence.weekly(MON, interval=2), time(18), 90,
+         Attendance.IN_PERSON,
+         {"location_name": "Private room, ask the facilitator", "address": "Riverside, IL"},
+         ["C", "P"]),
+    ],
+}
+
+
+def _demo_meetings(session: Session, groups: dict[str, object], today: date) -> None:
+    """The demo's meetings, with a cancelled and a changed date coming up soon."""
+    by_slug = {}
+    for slug, rows in MEETINGS.items():
+        for title, recurrence, start, minutes, attendance, place, types in rows:
+            by_slug[title] = meetings.create_meeting(session, None, groups[slug], MeetingValues(
+                title=title, recurrence=recurrence, first_date=FIRST, start_time=start,
+                duration_minutes=minutes, timezone=TZ, attendance=attendance, types=types,
+                **place,
+            ))
+    soon = today + timedelta(days=7)
+    thursday = by_slug["Large Group and Open Share"]
+    meetings.cancel_date(session, None, thursday, thursday.schedule.next_dates(soon, 1)[0],
+                         CancelReason.HOLIDAY, "Closed for the holiday; see you next week.")
+    noon = by_slug["Noon Clean and Serene"]
+    meetings.change_date(session, None, noon, noon.schedule.next_dates(soon, 1)[0], DateChange(
+        start_time=time(10), note="Early start this week: the hall is booked at noon."))
+
+
+def load_demo(session: Session, today: date | None = None) -> Organization | None:
     """Create the demo organization; return None (changing nothing) if it exists."""
     if organizations.find_organization(session, SLUG) is not None:
         return None
@@ -76,10 +156,13 @@ def load_demo(session: Session) -> Organization | None:
         for role in person.roles:
             accounts.grant_role(session, None, user, org, role)
         people[person.email] = user
+    groups = {}
     for slug, name, program, audience, languages, visibility, leaders, description in GROUPS:
         group = organizations.create_group(
             session, None, org, slug=slug, name=name, program=program, audience=audience,
             languages=languages, visibility=visibility, description=description,
         )
         organizations.set_facilitators(session, None, group, [people[e] for e in leaders])
+        groups[slug] = group
+    _demo_meetings(session, groups, today or date.today())
     return org

@@ -3,15 +3,23 @@
 from __future__ import annotations
 
 import enum
+import uuid
+from datetime import date
 from datetime import datetime
+from datetime import time
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import JSON
+from sqlalchemy import Boolean
+from sqlalchemy import Date
 from sqlalchemy import Enum
+from sqlalchemy import Float
 from sqlalchemy import ForeignKey
 from sqlalchemy import Index
 from sqlalchemy import String
 from sqlalchemy import Text
+from sqlalchemy import Time
 from sqlalchemy import UniqueConstraint
 from sqlalchemy.orm import Mapped
 from sqlalchemy.orm import mapped_column
@@ -19,6 +27,9 @@ from sqlalchemy.orm import relationship
 
 from facilitator.db import Base
 from facilitator.db import utcnow
+from facilitator.domain.meeting_types import type_names
+from facilitator.domain.recurrence import Recurrence
+from facilitator.domain.recurrence import Schedule
 
 
 class Choice(enum.StrEnum):
@@ -62,6 +73,26 @@ class Audience(Choice):
 class Visibility(Choice):
     PUBLIC = "public", "Public: listed in the directory and feeds"
     PRIVATE = "private", "Private: only through its secret link"
+
+
+class Attendance(Choice):
+    IN_PERSON = "in_person", "In person"
+    ONLINE = "online", "Online"
+    HYBRID = "hybrid", "Hybrid (in person and online)"
+
+    @property
+    def in_person(self) -> bool:
+        return self is not Attendance.ONLINE
+
+    @property
+    def online(self) -> bool:
+        return self is not Attendance.IN_PERSON
+
+
+class CancelReason(Choice):
+    HOLIDAY = "holiday", "Holiday"
+    VENUE_CLOSED = "venue_closed", "Venue closed"
+    OTHER = "other", "Other reason"
 
 
 class Role(Choice):
@@ -205,6 +236,10 @@ class Group(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     organization: Mapped[Organization] = relationship(back_populates="groups")
+    meetings: Mapped[list[Meeting]] = relationship(
+        back_populates="group", cascade="all, delete-orphan", passive_deletes=True,
+        order_by="(Meeting.first_date, Meeting.start_time, Meeting.id)",
+    )
     facilitators: Mapped[list[User]] = relationship(
         secondary="group_facilitators", back_populates="led_groups", order_by="User.display_name"
     )
@@ -212,6 +247,107 @@ class Group(Base):
     @property
     def language_names(self) -> list[str]:
         return [LANGUAGES.get(code, code) for code in self.languages]
+
+
+def _new_uid() -> str:
+    return f"{uuid.uuid4()}@facilitator"
+
+
+class Meeting(Base):
+    """A meeting series of a group: local time, zone, recurrence, place and link."""
+
+    __tablename__ = "meetings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    group_id: Mapped[int] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"),
+                                          index=True)
+    #: The iCalendar UID: never changes for the life of the meeting.
+    uid: Mapped[str] = mapped_column(String(80), unique=True, default=_new_uid)
+    title: Mapped[str] = mapped_column(String(200))
+    #: RRULE value without DTSTART ("FREQ=WEEKLY;BYDAY=TU"); "" for a one-date meeting.
+    rrule: Mapped[str] = mapped_column(String(200), default="")
+    first_date: Mapped[date] = mapped_column(Date)
+    #: The last date the series may fall on; None while it goes on.
+    last_date: Mapped[date | None] = mapped_column(Date)
+    #: Local wall-clock time in `timezone`.
+    start_time: Mapped[time] = mapped_column(Time)
+    duration_minutes: Mapped[int] = mapped_column(default=60)
+    timezone: Mapped[str] = mapped_column(String(64))
+    attendance: Mapped[Attendance] = mapped_column(_choice(Attendance),
+                                                   default=Attendance.IN_PERSON)
+    location_name: Mapped[str] = mapped_column(String(200), default="")
+    address: Mapped[str] = mapped_column(String(300), default="")
+    location_notes: Mapped[str] = mapped_column(Text, default="")
+    wheelchair_accessible: Mapped[bool] = mapped_column(Boolean, default=False)
+    latitude: Mapped[float | None] = mapped_column(Float)
+    longitude: Mapped[float | None] = mapped_column(Float)
+    online_url: Mapped[str] = mapped_column(String(500), default="")
+    online_phone: Mapped[str] = mapped_column(String(100), default="")
+    online_notes: Mapped[str] = mapped_column(Text, default="")
+    #: Meeting Guide type codes (facilitator.domain.meeting_types.TYPES).
+    types: Mapped[list[str]] = mapped_column(JSON, default=list)
+    notes: Mapped[str] = mapped_column(Text, default="")
+    #: The Meeting Guide slug it was imported under, so a re-import updates it in place.
+    source_slug: Mapped[str | None] = mapped_column(String(64), index=True)
+    #: iCalendar SEQUENCE: grows with every change to the series or one of its dates.
+    sequence: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    group: Mapped[Group] = relationship(back_populates="meetings")
+    exceptions: Mapped[list[MeetingException]] = relationship(
+        back_populates="meeting", cascade="all, delete-orphan", passive_deletes=True,
+        order_by="MeetingException.date",
+    )
+
+    @property
+    def recurrence(self) -> Recurrence:
+        return Recurrence.from_rrule(self.rrule)
+
+    @property
+    def schedule(self) -> Schedule:
+        return Schedule(
+            recurrence=self.recurrence,
+            first_date=self.first_date,
+            start_time=self.start_time,
+            duration=timedelta(minutes=self.duration_minutes),
+            timezone=self.timezone,
+            last_date=self.last_date,
+        )
+
+    @property
+    def exceptions_by_date(self) -> dict[date, MeetingException]:
+        return {e.date: e for e in self.exceptions}
+
+    @property
+    def type_names(self) -> list[str]:
+        return type_names(self.types)
+
+
+class MeetingException(Base):
+    """One date of a series, cancelled or changed. The series itself is untouched."""
+
+    __tablename__ = "meeting_exceptions"
+    __table_args__ = (UniqueConstraint("meeting_id", "date"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"))
+    #: The date of the series this exception replaces (local to the meeting's zone).
+    date: Mapped[date] = mapped_column(Date)
+    cancelled: Mapped[bool] = mapped_column(Boolean, default=False)
+    reason: Mapped[CancelReason | None] = mapped_column(_choice(CancelReason))
+    #: Shown to members: why it is cancelled, or what is different.
+    note: Mapped[str] = mapped_column(Text, default="")
+    # A change: None or "" keeps the series' value.
+    start_time: Mapped[time | None] = mapped_column(Time)
+    duration_minutes: Mapped[int | None] = mapped_column()
+    location_name: Mapped[str] = mapped_column(String(200), default="")
+    address: Mapped[str] = mapped_column(String(300), default="")
+    online_url: Mapped[str] = mapped_column(String(500), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    meeting: Mapped[Meeting] = relationship(back_populates="exceptions")
 
 
 class AuditEntry(Base):

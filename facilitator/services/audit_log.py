@@ -6,6 +6,7 @@ import enum
 from collections.abc import Iterable
 from datetime import date
 from datetime import datetime
+from datetime import time
 from typing import Any
 
 from sqlalchemy import Select
@@ -28,7 +29,7 @@ def snapshot(obj: object, fields: Iterable[str]) -> dict[str, Any]:
 def _plain(value: Any) -> Any:
     if isinstance(value, enum.Enum):
         return value.value
-    if isinstance(value, datetime | date):
+    if isinstance(value, datetime | date | time):
         return value.isoformat()
     if isinstance(value, list | tuple):
         return [_plain(v) for v in value]

@@ -1,0 +1,103 @@
+"""Meeting Guide type codes (code4recovery's list) and their names."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+#: Every code the Meeting Guide schema allows, with the name people read.
+TYPES: dict[str, str] = {
+    "O": "Open",
+    "C": "Closed",
+    "D": "Discussion",
+    "SP": "Speaker",
+    "B": "Big Book",
+    "ST": "Step Study",
+    "TR": "Tradition Study",
+    "12x12": "12 Steps & 12 Traditions",
+    "11": "11th Step Meditation",
+    "MED": "Meditation",
+    "LIT": "Literature",
+    "ABSI": "As Bill Sees It",
+    "DR": "Daily Reflections",
+    "GR": "Grapevine",
+    "LS": "Living Sober",
+    "BE": "Newcomer",
+    "H": "Birthday",
+    "A": "Secular",
+    "W": "Women",
+    "M": "Men",
+    "LGBTQ": "LGBTQ",
+    "G": "Gay",
+    "L": "Lesbian",
+    "BI": "Bisexual",
+    "T": "Transgender",
+    "NB": "Non-Binary",
+    "Y": "Young People",
+    "SEN": "Seniors",
+    "POC": "People of Color",
+    "N": "Native American",
+    "NDG": "Indigenous",
+    "P": "Professionals",
+    "DD": "Dual Diagnosis",
+    "X": "Wheelchair Access",
+    "XB": "Wheelchair-Accessible Bathroom",
+    "ASL": "American Sign Language",
+    "FF": "Fragrance Free",
+    "BA": "Babysitting Available",
+    "CF": "Child-Friendly",
+    "AL": "Concurrent with Alateen",
+    "AL-AN": "Concurrent with Al-Anon",
+    "BRK": "Breakfast",
+    "CAN": "Candlelight",
+    "OUT": "Outdoor Meeting",
+    "SM": "Smoking Permitted",
+    "XT": "Cross Talk Permitted",
+    "DB": "Digital Basket",
+    "POA": "Proof of Attendance",
+    "TC": "Location Temporarily Closed",
+    "EN": "English",
+    "S": "Spanish",
+    "FR": "French",
+    "DE": "German",
+    "ITA": "Italian",
+    "POR": "Portuguese",
+    "POL": "Polish",
+    "RUS": "Russian",
+    "UK": "Ukrainian",
+    "HE": "Hebrew",
+    "AM": "Amharic",
+    "DA": "Danish",
+    "EL": "Greek",
+    "FA": "Persian",
+    "HI": "Hindi",
+    "HR": "Croatian",
+    "HU": "Hungarian",
+    "JA": "Japanese",
+    "KOR": "Korean",
+    "LT": "Lithuanian",
+    "ML": "Malayalam",
+    "NO": "Norwegian",
+    "PUN": "Punjabi",
+    "SK": "Slovak",
+    "SV": "Swedish",
+    "TH": "Thai",
+    "TL": "Tagalog",
+    "TUR": "Turkish",
+}
+
+#: Codes some sites send that are not in the schema: online and hybrid are told by the
+#: attendance option instead.
+ATTENDANCE_CODES = {"ONL", "HYB"}
+
+
+def type_names(codes: Iterable[str]) -> list[str]:
+    return [TYPES.get(code, code) for code in codes]
+
+
+def split_known(codes: Iterable[str]) -> tuple[list[str], list[str]]:
+    """Separate schema codes from the rest, keeping order and dropping duplicates."""
+    known: list[str] = []
+    unknown: list[str] = []
+    for code in dict.fromkeys(codes):
+        (known if code in TYPES else unknown).append(code)
+    return known, unknown

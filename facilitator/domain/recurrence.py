@@ -1,0 +1,280 @@
+"""When a meeting happens: its recurrence, and the dated occurrences that follow from it.
+
+A meeting is local time plus an IANA zone, because it follows daylight saving: a
+19:00 meeting is at 19:00 on the wall clock all year. Dates are computed with
+dateutil's rrule on naive local dates; the zone is applied to each date afterwards.
+Occurrences are never stored; only exceptions (one cancelled or changed date) are.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterator
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC
+from datetime import date
+from datetime import datetime
+from datetime import time
+from datetime import timedelta
+from typing import Protocol
+from zoneinfo import ZoneInfo
+
+from dateutil.rrule import rrule
+from dateutil.rrule import rrulestr
+
+#: RFC 5545 day codes by Python weekday number (Monday = 0).
+DAY_CODES = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
+DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+ORDINAL_NAMES = {1: "first", 2: "second", 3: "third", 4: "fourth", 5: "fifth", -1: "last"}
+
+
+class Frequency(enum.StrEnum):
+    WEEKLY = "weekly"
+    MONTHLY = "monthly"
+    ONCE = "once"
+
+
+class InvalidRecurrence(ValueError):
+    """A recurrence that cannot be; the message says why, for a person."""
+
+
+@dataclass(frozen=True)
+class Recurrence:
+    """How a meeting repeats.
+
+    Weekly: on one or more weekdays, every `interval` weeks (1 = weekly, 2 = every other
+    week). Monthly: on one weekday, in the weeks named by `ordinals` (1–5, or -1 for the
+    last). Once: on the meeting's first date only.
+    """
+
+    frequency: Frequency
+    weekdays: tuple[int, ...] = ()
+    interval: int = 1
+    ordinals: tuple[int, ...] = ()
+
+    def __post_init__(self) -> None:
+        if any(d not in range(7) for d in self.weekdays):
+            raise InvalidRecurrence("Weekdays are numbered 0 (Monday) to 6 (Sunday).")
+        if self.frequency is Frequency.WEEKLY:
+            if not self.weekdays:
+                raise InvalidRecurrence("Choose at least one day of the week.")
+            if self.interval not in (1, 2, 3, 4):
+                raise InvalidRecurrence("A weekly meeting repeats every 1 to 4 weeks.")
+        elif self.frequency is Frequency.MONTHLY:
+            if len(self.weekdays) != 1:
+                raise InvalidRecurrence("A monthly meeting is on one day of the week.")
+            if not self.ordinals or any(o not in ORDINAL_NAMES for o in self.ordinals):
+                raise InvalidRecurrence("Choose which week of the month: first to fifth, "
+                                        "or last.")
+
+    @classmethod
+    def weekly(cls, *weekdays: int, interval: int = 1) -> Recurrence:
+        return cls(Frequency.WEEKLY, tuple(sorted(set(weekdays))), interval)
+
+    @classmethod
+    def monthly(cls, weekday_: int, *ordinals: int) -> Recurrence:
+        return cls(Frequency.MONTHLY, (weekday_,), 1, tuple(sorted(set(ordinals), key=_ord_key)))
+
+    @classmethod
+    def once(cls) -> Recurrence:
+        return cls(Frequency.ONCE)
+
+    def to_rrule(self) -> str:
+        """The RRULE value stored and published in feeds ("" for a one-date meeting)."""
+        if self.frequency is Frequency.WEEKLY:
+            days = ",".join(DAY_CODES[d] for d in self.weekdays)
+            interval = f";INTERVAL={self.interval}" if self.interval != 1 else ""
+            return f"FREQ=WEEKLY{interval};BYDAY={days}"
+        if self.frequency is Frequency.MONTHLY:
+            code = DAY_CODES[self.weekdays[0]]
+            return "FREQ=MONTHLY;BYDAY=" + ",".join(f"{o}{code}" for o in self.ordinals)
+        return ""
+
+    @classmethod
+    def from_rrule(cls, text: str) -> Recurrence:
+        """Read back what to_rrule wrote (and the same shapes written by others)."""
+        if not text:
+            return cls.once()
+        parts = dict(p.split("=", 1) for p in text.upper().split(";") if "=" in p)
+        freq, byday = parts.get("FREQ"), parts.get("BYDAY", "")
+        try:
+            interval = int(parts.get("INTERVAL", "1"))
+            if freq == "WEEKLY":
+                return cls.weekly(*(DAY_CODES.index(c) for c in byday.split(",")),
+                                  interval=interval)
+            if freq == "MONTHLY":
+                entries = [(int(e[:-2]), DAY_CODES.index(e[-2:])) for e in byday.split(",")]
+                if len({d for _, d in entries}) == 1:
+                    return cls.monthly(entries[0][1], *(o for o, _ in entries))
+        except ValueError:
+            pass
+        raise InvalidRecurrence(f"Unsupported recurrence: {text}")
+
+    def describe(self) -> str:
+        """The recurrence in words: "Every Tuesday and Thursday", "Last Friday of the month"."""
+        days = _join([DAY_NAMES[d] for d in self.weekdays])
+        if self.frequency is Frequency.WEEKLY:
+            every = {1: "Every", 2: "Every other"}.get(self.interval, f"Every {self.interval} "
+                                                                      "weeks on")
+            return f"{every} {days}"
+        if self.frequency is Frequency.MONTHLY:
+            ordinals = _join([ORDINAL_NAMES[o] for o in self.ordinals])
+            return f"{ordinals.capitalize()} {days} of the month"
+        return "Once"
+
+
+def _ord_key(ordinal: int) -> int:
+    return 6 if ordinal == -1 else ordinal
+
+
+def _join(words: list[str]) -> str:
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+
+
+class DateException(Protocol):
+    """What the recurrence code needs of a stored exception for one date."""
+
+    date: date
+    cancelled: bool
+    start_time: time | None
+    duration_minutes: int | None
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """The timing of one meeting series: all that is needed to compute its dates."""
+
+    recurrence: Recurrence
+    first_date: date
+    start_time: time
+    duration: timedelta
+    timezone: str
+    last_date: date | None = None
+
+    def __post_init__(self) -> None:
+        if self.last_date is not None and self.last_date < self.first_date:
+            raise InvalidRecurrence("The last date is before the first date.")
+        if not timedelta(minutes=1) <= self.duration <= timedelta(hours=24):
+            raise InvalidRecurrence("A meeting lasts between 1 minute and 24 hours.")
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def _rule(self) -> rrule | None:
+        if self.recurrence.frequency is Frequency.ONCE:
+            return None
+        rule = rrulestr(self.recurrence.to_rrule(),
+                        dtstart=datetime.combine(self.first_date, time()))
+        if self.last_date is not None:
+            rule = rule.replace(until=datetime.combine(self.last_date, time()))
+        return rule
+
+    def dates(self, start: date, end: date) -> Iterator[date]:
+        """The dates of the series from start to end, both included, in order."""
+        rule = self._rule()
+        if rule is None:
+            if start <= self.first_date <= end:
+                yield self.first_date
+            return
+        for moment in rule.xafter(datetime.combine(start, time()), inc=True):
+            if moment.date() > end:
+                return
+            yield moment.date()
+
+    def next_dates(self, start: date, count: int) -> list[date]:
+        """The first `count` dates on or after start."""
+        rule = self._rule()
+        if rule is None:
+            return [self.first_date] if self.first_date >= start and count > 0 else []
+        return [m.date() for m in rule.xafter(datetime.combine(start, time()), count=count,
+                                              inc=True)]
+
+    def falls_on(self, day: date) -> bool:
+        return next(self.dates(day, day), None) == day
+
+    def starts_at(self, day: date, start_time: time | None = None) -> datetime:
+        """The start as an aware local time. A wall time that does not exist (skipped by a
+        spring-forward change) moves forward by the gap, as clocks do."""
+        local = datetime.combine(day, start_time or self.start_time, tzinfo=self.zone)
+        return local.astimezone(UTC).astimezone(self.zone)
+
+
+@dataclass(frozen=True)
+class Occurrence:
+    """One dated meeting, computed, with its exception applied if it has one."""
+
+    date: date
+    starts_at: datetime
+    ends_at: datetime
+    cancelled: bool = False
+    changed: bool = False
+    exception: DateException | None = None
+
+    @property
+    def status(self) -> str:
+        return "cancelled" if self.cancelled else "changed" if self.changed else "scheduled"
+
+
+def occurrence_on(
+    schedule: Schedule, day: date, exception: DateException | None = None
+) -> Occurrence:
+    """The occurrence on one date of the series, with its exception applied."""
+    start_time, duration = schedule.start_time, schedule.duration
+    if exception is not None and not exception.cancelled:
+        start_time = exception.start_time or start_time
+        if exception.duration_minutes:
+            duration = timedelta(minutes=exception.duration_minutes)
+    starts_at = schedule.starts_at(day, start_time)
+    ends_at = (starts_at.astimezone(UTC) + duration).astimezone(schedule.zone)
+    return Occurrence(
+        date=day,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        cancelled=bool(exception and exception.cancelled),
+        changed=bool(exception and not exception.cancelled),
+        exception=exception,
+    )
+
+
+def occurrences(
+    schedule: Schedule,
+    exceptions: Mapping[date, DateException],
+    start: date,
+    end: date,
+) -> list[Occurrence]:
+    """Every occurrence from start to end (both included), cancelled ones marked."""
+    return [occurrence_on(schedule, d, exceptions.get(d)) for d in schedule.dates(start, end)]
+
+
+def next_occurrences(
+    schedule: Schedule,
+    exceptions: Mapping[date, DateException],
+    today: date,
+    count: int,
+) -> list[Occurrence]:
+    """The next `count` dates from today on, cancelled ones included and marked."""
+    return [occurrence_on(schedule, d, exceptions.get(d))
+            for d in schedule.next_dates(today, count)]
+
+
+def orphaned(schedule: Schedule, exception_dates: list[date]) -> list[date]:
+    """Dates of exceptions that are no longer dates of the series (after an edit)."""
+    return [d for d in exception_dates if not schedule.falls_on(d)]
+
+
+def meeting_guide_day(python_weekday: int) -> int:
+    """Meeting Guide numbers days 0 = Sunday … 6 = Saturday; Python 0 = Monday."""
+    return (python_weekday + 1) % 7
+
+
+def python_weekday(meeting_guide_day_: int) -> int:
+    return (meeting_guide_day_ - 1) % 7
+
+
+__all__ = [
+    "DAY_CODES", "DAY_NAMES", "DateException", "Frequency", "InvalidRecurrence", "Occurrence",
+    "Recurrence", "Schedule", "meeting_guide_day", "next_occurrences", "occurrence_on",
+    "occurrences", "orphaned", "python_weekday",
+]

@@ -1,0 +1,307 @@
+"""Scheduling: meeting series and the exceptions for single dates."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from dataclasses import dataclass
+from dataclasses import field
+from datetime import date
+from datetime import time
+from datetime import timedelta
+from urllib.parse import urlsplit
+
+from sqlalchemy.orm import Session
+
+from facilitator.domain.meeting_types import TYPES
+from facilitator.domain.recurrence import InvalidRecurrence
+from facilitator.domain.recurrence import Recurrence
+from facilitator.domain.recurrence import Schedule
+from facilitator.domain.recurrence import orphaned
+from facilitator.domain.timezones import is_valid_timezone
+from facilitator.models import Attendance
+from facilitator.models import CancelReason
+from facilitator.models import Group
+from facilitator.models import Meeting
+from facilitator.models import MeetingException
+from facilitator.models import User
+from facilitator.services import ServiceError
+from facilitator.services import audit_log
+
+MEETING_FIELDS = (
+    "title", "rrule", "first_date", "last_date", "start_time", "duration_minutes", "timezone",
+    "attendance", "location_name", "address", "location_notes", "wheelchair_accessible",
+    "latitude", "longitude", "online_url", "online_phone", "online_notes", "types", "notes",
+)
+EXCEPTION_FIELDS = ("date", "cancelled", "reason", "note", "start_time", "duration_minutes",
+                    "location_name", "address", "online_url")
+
+
+@dataclass
+class MeetingValues:
+    """Everything a facilitator (or an import) says about a meeting series."""
+
+    title: str
+    recurrence: Recurrence
+    first_date: date
+    start_time: time
+    duration_minutes: int = 60
+    timezone: str = "UTC"
+    last_date: date | None = None
+    attendance: Attendance = Attendance.IN_PERSON
+    location_name: str = ""
+    address: str = ""
+    location_notes: str = ""
+    wheelchair_accessible: bool = False
+    latitude: float | None = None
+    longitude: float | None = None
+    online_url: str = ""
+    online_phone: str = ""
+    online_notes: str = ""
+    types: list[str] = field(default_factory=list)
+    notes: str = ""
+
+    def schedule(self) -> Schedule:
+        return Schedule(self.recurrence, self.first_date, self.start_time,
+                        timedelta(minutes=self.duration_minutes), self.timezone, self.last_date)
+
+    def columns(self) -> dict[str, object]:
+        """The values as Meeting columns."""
+        values = asdict(self)
+        del values["recurrence"]
+        values["rrule"] = self.recurrence.to_rrule()
+        for name in ("title", "location_name", "address", "location_notes", "online_url",
+                     "online_phone", "online_notes", "notes"):
+            values[name] = values[name].strip()
+        return values
+
+
+class OrphanedExceptions(ServiceError):
+    """Saving would drop exceptions whose dates are no longer in the series."""
+
+    def __init__(self, exceptions: list[MeetingException]) -> None:
+        super().__init__("Some changed or cancelled dates are no longer meeting dates.")
+        self.exceptions = exceptions
+
+
+def is_web_link(url: str) -> bool:
+    parts = urlsplit(url)
+    return parts.scheme in ("http", "https") and bool(parts.netloc)
+
+
+def check(values: MeetingValues) -> None:
+    """Refuse values no meeting can have, with a message for the facilitator."""
+    if not values.title.strip():
+        raise ServiceError("A meeting needs a title.", field="title")
+    if not is_valid_timezone(values.timezone):
+        raise ServiceError(f"“{values.timezone}” is not a time zone we know.", field="timezone")
+    try:
+        values.schedule()
+    except InvalidRecurrence as error:
+        raise ServiceError(str(error), field="recurrence") from None
+    if values.attendance.in_person and not (values.location_name.strip()
+                                            or values.address.strip()):
+        raise ServiceError("Say where people meet: a place name or an address.",
+                           field="address")
+    if values.attendance.online and not (values.online_url.strip()
+                                         or values.online_phone.strip()):
+        raise ServiceError("Give the online link or a phone number to dial in.",
+                           field="online_url")
+    if values.online_url.strip() and not is_web_link(values.online_url.strip()):
+        raise ServiceError("The online link must start with https:// (or http://).",
+                           field="online_url")
+    if unknown := [t for t in values.types if t not in TYPES]:
+        raise ServiceError(f"Unknown meeting type: {', '.join(unknown)}", field="types")
+    for name, low, high in (("latitude", -90, 90), ("longitude", -180, 180)):
+        value = getattr(values, name)
+        if value is not None and not low <= value <= high:
+            raise ServiceError(f"The {name} must be between {low} and {high}.", field=name)
+
+
+def create_meeting(
+    session: Session, actor: User | None, group: Group, values: MeetingValues
+) -> Meeting:
+    check(values)
+    meeting = Meeting(group=group, **values.columns())
+    session.add(meeting)
+    session.flush()
+    audit_log.record(
+        session, actor, "create", meeting, organization=group.organization,
+        summary=f"Meeting {meeting.title} of {group.name}",
+        after=audit_log.snapshot(meeting, MEETING_FIELDS),
+    )
+    return meeting
+
+
+def orphans_after(meeting: Meeting, values: MeetingValues) -> list[MeetingException]:
+    """The meeting's exceptions that would fall off the series with these values."""
+    lost = set(orphaned(values.schedule(), [e.date for e in meeting.exceptions]))
+    return [e for e in meeting.exceptions if e.date in lost]
+
+
+def update_meeting(
+    session: Session,
+    actor: User | None,
+    meeting: Meeting,
+    values: MeetingValues,
+    *,
+    drop_orphans: bool = False,
+) -> list[MeetingException]:
+    """Change the series. Exceptions still on a date of the new series are kept; the
+    others are dropped only with drop_orphans, else OrphanedExceptions lists them and
+    nothing changes. Returns the dropped exceptions."""
+    check(values)
+    lost = orphans_after(meeting, values)
+    if lost and not drop_orphans:
+        raise OrphanedExceptions(lost)
+    before = audit_log.snapshot(meeting, MEETING_FIELDS)
+    for name, value in values.columns().items():
+        setattr(meeting, name, value)
+    for exception in lost:
+        _delete_exception(session, actor, meeting, exception)
+    _changed(session, actor, meeting, before)
+    return lost
+
+
+def _changed(session: Session, actor: User | None, meeting: Meeting, before: dict) -> None:
+    session.flush()
+    old, new = audit_log.changed(before, audit_log.snapshot(meeting, MEETING_FIELDS))
+    if new:
+        meeting.sequence += 1
+        session.flush()
+        audit_log.record(
+            session, actor, "update", meeting, organization=meeting.group.organization,
+            summary=f"Meeting {meeting.title} of {meeting.group.name}", before=old, after=new,
+        )
+
+
+def end_meeting(session: Session, actor: User | None, meeting: Meeting, last_date: date) -> None:
+    """End the series after last_date; later exceptions go with it."""
+    if last_date < meeting.first_date:
+        raise ServiceError("The last date cannot be before the first date.", field="last_date")
+    before = audit_log.snapshot(meeting, MEETING_FIELDS)
+    meeting.last_date = last_date
+    for exception in [e for e in meeting.exceptions if e.date > last_date]:
+        _delete_exception(session, actor, meeting, exception)
+    _changed(session, actor, meeting, before)
+
+
+def delete_meeting(session: Session, actor: User | None, meeting: Meeting) -> None:
+    audit_log.record(
+        session, actor, "delete", meeting, organization=meeting.group.organization,
+        summary=f"Meeting {meeting.title} of {meeting.group.name} deleted",
+        before=audit_log.snapshot(meeting, MEETING_FIELDS),
+    )
+    meeting.group.meetings.remove(meeting)
+    session.delete(meeting)
+    session.flush()
+
+
+def _exception_for(session: Session, meeting: Meeting, day: date) -> MeetingException:
+    if not meeting.schedule.falls_on(day):
+        raise ServiceError(f"{day:%A %d %B %Y} is not a date of this meeting.", field="date")
+    exception = meeting.exceptions_by_date.get(day)
+    if exception is None:
+        exception = MeetingException(date=day)
+        meeting.exceptions.append(exception)
+    return exception
+
+
+def cancel_date(
+    session: Session,
+    actor: User | None,
+    meeting: Meeting,
+    day: date,
+    reason: CancelReason,
+    note: str = "",
+) -> MeetingException:
+    """Cancel one date of the series."""
+    exception = _exception_for(session, meeting, day)
+    before = audit_log.snapshot(exception, EXCEPTION_FIELDS) if exception.id else None
+    exception.cancelled = True
+    exception.reason = reason
+    exception.note = note.strip()
+    exception.start_time = exception.duration_minutes = None
+    exception.location_name = exception.address = exception.online_url = ""
+    _exception_saved(session, actor, meeting, exception, before, f"{day} cancelled")
+    return exception
+
+
+@dataclass
+class DateChange:
+    """What is different on one date; empty values keep the series' own."""
+
+    start_time: time | None = None
+    duration_minutes: int | None = None
+    location_name: str = ""
+    address: str = ""
+    online_url: str = ""
+    note: str = ""
+
+
+def change_date(
+    session: Session, actor: User | None, meeting: Meeting, day: date, change: DateChange
+) -> MeetingException:
+    """Change one date of the series: time, length, place, link or a note."""
+    if change.duration_minutes is not None and not 1 <= change.duration_minutes <= 24 * 60:
+        raise ServiceError("A meeting lasts between 1 minute and 24 hours.",
+                           field="duration_minutes")
+    if change.online_url.strip() and not is_web_link(change.online_url.strip()):
+        raise ServiceError("The online link must start with https:// (or http://).",
+                           field="online_url")
+    if not any([change.start_time, change.duration_minutes, change.location_name.strip(),
+                change.address.strip(), change.online_url.strip(), change.note.strip()]):
+        raise ServiceError("Say what is different on this date.")
+    exception = _exception_for(session, meeting, day)
+    before = audit_log.snapshot(exception, EXCEPTION_FIELDS) if exception.id else None
+    exception.cancelled = False
+    exception.reason = None
+    exception.start_time = change.start_time
+    exception.duration_minutes = change.duration_minutes
+    exception.location_name = change.location_name.strip()
+    exception.address = change.address.strip()
+    exception.online_url = change.online_url.strip()
+    exception.note = change.note.strip()
+    _exception_saved(session, actor, meeting, exception, before, f"{day} changed")
+    return exception
+
+
+def restore_date(session: Session, actor: User | None, meeting: Meeting, day: date) -> None:
+    """Undo the exception for a date: it is a normal date of the series again."""
+    exception = meeting.exceptions_by_date.get(day)
+    if exception is None:
+        raise ServiceError("This date has no change to undo.")
+    _delete_exception(session, actor, meeting, exception)
+    meeting.sequence += 1
+    session.flush()
+
+
+def _exception_saved(
+    session: Session,
+    actor: User | None,
+    meeting: Meeting,
+    exception: MeetingException,
+    before: dict | None,
+    what: str,
+) -> None:
+    meeting.sequence += 1
+    session.flush()
+    audit_log.record(
+        session, actor, "update" if before else "create", exception,
+        organization=meeting.group.organization,
+        summary=f"Meeting {meeting.title} of {meeting.group.name}: {what}",
+        before=before, after=audit_log.snapshot(exception, EXCEPTION_FIELDS),
+    )
+
+
+def _delete_exception(
+    session: Session, actor: User | None, meeting: Meeting, exception: MeetingException
+) -> None:
+    audit_log.record(
+        session, actor, "delete", exception, organization=meeting.group.organization,
+        summary=f"Meeting {meeting.title} of {meeting.group.name}: {exception.date} "
+                "back to normal",
+        before=audit_log.snapshot(exception, EXCEPTION_FIELDS),
+    )
+    meeting.exceptions.remove(exception)
+    session.delete(exception)
+    session.flush()
