@@ -11,6 +11,8 @@ import itertools
 import os
 from collections.abc import Callable
 from collections.abc import Iterator
+from datetime import date
+from datetime import time
 from functools import cache
 from typing import Any
 
@@ -24,12 +26,16 @@ from facilitator import crypto
 from facilitator import migrate
 from facilitator.db import get_session
 from facilitator.db import make_engine
+from facilitator.domain.recurrence import Recurrence
 from facilitator.models import Group
+from facilitator.models import Meeting
 from facilitator.models import Organization
 from facilitator.models import Role
 from facilitator.models import User
 from facilitator.services import accounts
+from facilitator.services import meetings
 from facilitator.services import organizations
+from facilitator.services.meetings import MeetingValues
 from tests.postgres import PostgresServer
 from tests.postgres import PostgresUnavailable
 
@@ -186,6 +192,25 @@ def make_group(session: Session) -> Callable[..., Group]:
             organizations.set_facilitators(session, None, group, list(facilitators))
         session.commit()
         return group
+
+    return make
+
+
+@pytest.fixture
+def make_meeting(session: Session) -> Callable[..., Meeting]:
+    """A weekly Tuesday 19:00 meeting in Chicago unless told otherwise."""
+
+    def make(group: Group, **overrides: Any) -> Meeting:
+        values = MeetingValues(
+            title="Tuesday Night", recurrence=Recurrence.weekly(1), first_date=date(2026, 1, 6),
+            start_time=time(19), duration_minutes=90, timezone="America/Chicago",
+            location_name="Community Centre", address="90 Main Street",
+        )
+        for name, value in overrides.items():
+            setattr(values, name, value)
+        meeting = meetings.create_meeting(session, None, group, values)
+        session.commit()
+        return meeting
 
     return make
 
