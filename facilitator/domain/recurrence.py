@@ -113,15 +113,15 @@ class Recurrence:
 
     def describe(self) -> str:
         """The recurrence in words: "Every Tuesday and Thursday", "Last Friday of the month"."""
+        if self.frequency is Frequency.ONCE:
+            return "Once"
         days = _join([DAY_NAMES[d] for d in self.weekdays])
         if self.frequency is Frequency.WEEKLY:
             every = {1: "Every", 2: "Every other"}.get(self.interval, f"Every {self.interval} "
                                                                       "weeks on")
             return f"{every} {days}"
-        if self.frequency is Frequency.MONTHLY:
-            ordinals = _join([ORDINAL_NAMES[o] for o in self.ordinals])
-            return f"{ordinals.capitalize()} {days} of the month"
-        return "Once"
+        ordinals = _join([ORDINAL_NAMES[o] for o in self.ordinals])
+        return f"{ordinals.capitalize()} {days} of the month"
 
 
 def _ord_key(ordinal: int) -> int:
