@@ -16,6 +16,7 @@ from werkzeug.exceptions import HTTPException
 
 from facilitator import config
 from facilitator import db
+from facilitator import formatting
 from facilitator import log_masking
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -32,6 +33,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.config.from_mapping(test_config)
 
     app.jinja_env.add_extension("jinja2.ext.do")
+    formatting.register(app)
     db.init_app(app)
     csrf.init_app(app)
     log_masking.install("werkzeug", "gunicorn.access", app.logger.name)

@@ -3,19 +3,26 @@
 from __future__ import annotations
 
 import os
+from datetime import UTC
+from datetime import datetime
+from pathlib import Path
 
 import click
 from flask import Flask
 from flask.cli import AppGroup
+from flask.cli import with_appcontext
 from sqlalchemy import inspect
 
 from facilitator import demo
 from facilitator import migrate
 from facilitator.db import database
 from facilitator.db import get_session
+from facilitator.domain import meeting_guide
+from facilitator.models import Program
 from facilitator.models import Role
 from facilitator.services import ServiceError
 from facilitator.services import accounts
+from facilitator.services import meeting_import
 from facilitator.services import organizations
 
 db_cli = AppGroup("db", help="Migrate the database schema.")
@@ -51,6 +58,7 @@ def _fail(message: str) -> None:
 
 
 @click.command("create-org")
+@with_appcontext
 @click.argument("slug")
 @click.option("--name", required=True, help="The organization's name.")
 @click.option("--timezone", required=True, help="IANA time zone, e.g. America/Chicago.")
@@ -69,6 +77,7 @@ def create_org(slug: str, name: str, timezone: str, contact: str) -> None:
 
 
 @click.command("create-user")
+@with_appcontext
 @click.argument("email")
 @click.option("--org", "org_slug", required=True, help="Slug of the organization.")
 @click.option("--role", type=click.Choice([r.value for r in Role]), required=True)
@@ -102,6 +111,7 @@ def create_user(email: str, org_slug: str, role: str, name: str | None) -> None:
 
 
 @click.command("demo")
+@with_appcontext
 @click.option("--if-empty", is_flag=True, help="Load only into a database with no organization.")
 def load_demo(if_empty: bool) -> None:
     """Load the demo organization (slug "demo") with its groups and accounts."""
@@ -120,6 +130,53 @@ def load_demo(if_empty: bool) -> None:
         click.echo(f"  {person.email:<28} {roles}")
 
 
+@click.command("import-meeting-guide")
+@with_appcontext
+@click.argument("path", metavar="FILE",
+                type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--org", "org_slug", required=True,
+              help="Slug of the organization; created if it does not exist.")
+@click.option("--timezone", default=None,
+              help="IANA zone of meetings the feed gives none for, and of a new "
+                   "organization (default: the org's; for a new one the feed's, else UTC).")
+@click.option("--program", type=click.Choice([p.value for p in Program]),
+              default=meeting_import.DEFAULT_PROGRAM.value, show_default=True,
+              help="Program of the groups the import creates.")
+def import_meeting_guide(path: Path, org_slug: str, timezone: str | None,
+                         program: str) -> None:
+    """Import a Meeting Guide JSON feed (12 Step Meeting List and similar sites).
+
+    Importing the same feed again updates the meetings in place. Everything is saved
+    at once at the end, or nothing is.
+    """
+    try:
+        if path.stat().st_size > meeting_guide.MAX_FEED_BYTES:
+            _fail(f"{path.name} is larger than {meeting_guide.MAX_FEED_BYTES // 2**20} MB; "
+                  "no meeting feed is that large. Nothing was imported.")
+        items = meeting_guide.load_feed(path.read_bytes())
+    except OSError as error:
+        _fail(f"Cannot read {path.name}: {error.strerror}. Nothing was imported.")
+    except meeting_guide.InvalidFeed as error:
+        _fail(f"{path.name}: {error} Nothing was imported.")
+    session = get_session()
+    try:
+        summary = meeting_import.import_feed(
+            session, None, items, org_slug=org_slug, now=datetime.now(UTC),
+            timezone=timezone, program=program,
+        )
+        session.commit()
+    except ServiceError as error:
+        session.rollback()
+        _fail(f"{error.message} Nothing was imported.")
+    except Exception as error:
+        # Whatever it was, the database is as before: say so, without a traceback.
+        session.rollback()
+        detail = (str(error).strip().splitlines() or [""])[0][:300]
+        _fail(f"The import failed and nothing was saved ({type(error).__name__}: {detail}).")
+    for line in summary.lines():
+        click.echo(line)
+
+
 def register(app: Flask) -> None:
-    for command in (db_cli, create_org, create_user, load_demo):
+    for command in (db_cli, create_org, create_user, load_demo, import_meeting_guide):
         app.cli.add_command(command)

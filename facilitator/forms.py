@@ -6,6 +6,8 @@ from collections.abc import Iterable
 from typing import Any
 
 from flask_wtf import FlaskForm
+from wtforms import BooleanField
+from wtforms import DateField
 from wtforms import Field
 from wtforms import IntegerField
 from wtforms import PasswordField
@@ -14,6 +16,7 @@ from wtforms import SelectField
 from wtforms import SelectMultipleField
 from wtforms import StringField
 from wtforms import TextAreaField
+from wtforms import TimeField
 from wtforms import ValidationError
 from wtforms import widgets
 from wtforms.fields.choices import SelectChoice
@@ -23,15 +26,24 @@ from wtforms.validators import EqualTo
 from wtforms.validators import InputRequired
 from wtforms.validators import Length
 from wtforms.validators import NumberRange
+from wtforms.validators import Optional
 
 from facilitator.domain import passwords
 from facilitator.domain import slugs
+from facilitator.domain.meeting_types import TYPES
+from facilitator.domain.recurrence import DAY_NAMES
+from facilitator.domain.recurrence import ORDINAL_NAMES
+from facilitator.domain.recurrence import Recurrence
 from facilitator.domain.timezones import is_valid_timezone
 from facilitator.models import LANGUAGES
+from facilitator.models import Attendance
 from facilitator.models import Audience
+from facilitator.models import CancelReason
 from facilitator.models import Program
 from facilitator.models import Role
 from facilitator.models import Visibility
+from facilitator.services.meetings import DateChange
+from facilitator.services.meetings import MeetingValues
 
 
 def options(pairs: Iterable[tuple[Any, str]]) -> list[SelectChoice]:
@@ -40,6 +52,9 @@ def options(pairs: Iterable[tuple[Any, str]]) -> list[SelectChoice]:
 
 
 def _strip(value: Any) -> Any:
+    """Trim text; a field the browser did not send reads as empty text, not None."""
+    if value is None:
+        return ""
     return value.strip() if isinstance(value, str) else value
 
 
@@ -154,3 +169,122 @@ class PersonRolesForm(FlaskForm):
 
 class ConfirmForm(FlaskForm):
     """A button that changes something: the form carries only the CSRF token."""
+
+
+#: Weekdays as Meeting Guide lists them, Sunday first; values are Python's (Monday = 0).
+WEEKDAY_OPTIONS = [(d, DAY_NAMES[d]) for d in (6, 0, 1, 2, 3, 4, 5)]
+REPEATS = [
+    ("weekly", "Every week"),
+    ("biweekly", "Every other week"),
+    ("monthly", "Monthly, on a day of the week"),
+    ("once", "Once, on the first date only"),
+]
+
+
+class MeetingForm(FlaskForm):
+    title = StringField("Title", [DataRequired(), Length(max=200)], filters=[_strip],
+                        description="What members call it, e.g. “Tuesday Step Study”.")
+    repeats = RadioField("Repeats", choices=options(REPEATS), default="weekly")
+    weekdays = CheckboxesField("On these days", coerce=int, choices=options(WEEKDAY_OPTIONS),
+                               description="For weekly and every-other-week meetings.")
+    month_weeks = CheckboxesField(
+        "In these weeks of the month", coerce=int,
+        choices=options((o, ORDINAL_NAMES[o].capitalize()) for o in (1, 2, 3, 4, 5, -1)),
+        description="For monthly meetings, e.g. First and Third.",
+    )
+    month_weekday = SelectField("On this day (monthly)", coerce=int,
+                                choices=options(WEEKDAY_OPTIONS), default=6)
+    first_date = DateField("First date", [InputRequired("Give the first date.")])
+    last_date = DateField("Last date", [Optional()],
+                          description="Leave empty while the meeting goes on.")
+    start_time = TimeField("Starts at", [InputRequired("Give the start time.")])
+    duration_minutes = IntegerField(
+        "Length in minutes", [Optional(), NumberRange(min=1, max=1440)], default=60)
+    end_time = TimeField("Or: ends at", [Optional()],
+                         description="If given, the length is worked out from it.")
+    timezone = StringField("Time zone", [DataRequired(), Length(max=64), valid_timezone],
+                           filters=[_strip])
+    attendance = RadioField("How people attend", choices=options(Attendance.choices()),
+                            default=Attendance.IN_PERSON.value)
+    location_name = StringField("Place", [Length(max=200)], filters=[_strip],
+                                description="In person and hybrid: e.g. “St. Mark's Hall”.")
+    address = StringField("Address", [Length(max=300)], filters=[_strip])
+    location_notes = TextAreaField("Directions", [Length(max=2000)], filters=[_strip],
+                                   description="e.g. “Side door, basement room 3”.")
+    wheelchair_accessible = BooleanField("Wheelchair accessible")
+    online_url = StringField("Online link", [Length(max=500)], filters=[_strip],
+                             description="Online and hybrid: the https:// link to join.")
+    online_phone = StringField("Dial-in phone", [Length(max=100)], filters=[_strip],
+                               description="e.g. +15555550111,,123456#")
+    online_notes = TextAreaField("Online notes", [Length(max=2000)], filters=[_strip],
+                                 description="e.g. the passcode.")
+    types = CheckboxesField("Meeting types", choices=options(TYPES.items()))
+    notes = TextAreaField("Notes for members", [Length(max=5000)], filters=[_strip])
+
+    def recurrence(self) -> Recurrence:
+        """The recurrence chosen (raises InvalidRecurrence with a message for the form)."""
+        repeats = self.repeats.data
+        if repeats in ("weekly", "biweekly"):
+            interval = 2 if repeats == "biweekly" else 1
+            return Recurrence.weekly(*self.weekdays.data, interval=interval)
+        if repeats == "monthly":
+            return Recurrence.monthly(self.month_weekday.data, *self.month_weeks.data)
+        return Recurrence.once()
+
+    def duration(self) -> int:
+        if self.end_time.data is not None:
+            start = self.start_time.data.hour * 60 + self.start_time.data.minute
+            end = self.end_time.data.hour * 60 + self.end_time.data.minute
+            return (end - start) % (24 * 60) or 24 * 60
+        return self.duration_minutes.data or 60
+
+    def values(self) -> MeetingValues:
+        return MeetingValues(
+            title=self.title.data, recurrence=self.recurrence(),
+            first_date=self.first_date.data, last_date=self.last_date.data,
+            start_time=self.start_time.data, duration_minutes=self.duration(),
+            timezone=self.timezone.data, attendance=Attendance(self.attendance.data),
+            location_name=self.location_name.data, address=self.address.data,
+            location_notes=self.location_notes.data,
+            wheelchair_accessible=self.wheelchair_accessible.data,
+            online_url=self.online_url.data, online_phone=self.online_phone.data,
+            online_notes=self.online_notes.data, types=self.types.data, notes=self.notes.data,
+        )
+
+    def fill_from(self, meeting: Any) -> None:
+        """Show a stored meeting's recurrence in the form's own terms."""
+        recurrence = meeting.recurrence
+        self.repeats.data = {"weekly": "biweekly" if recurrence.interval == 2 else "weekly",
+                             "monthly": "monthly", "once": "once"}[recurrence.frequency.value]
+        self.weekdays.data = list(recurrence.weekdays) if recurrence.frequency == "weekly" else []
+        self.month_weeks.data = list(recurrence.ordinals)
+        if recurrence.frequency == "monthly":
+            self.month_weekday.data = recurrence.weekdays[0]
+
+
+class EndMeetingForm(FlaskForm):
+    last_date = DateField("Last meeting date", [InputRequired("Give the last date.")])
+
+
+class CancelDateForm(FlaskForm):
+    reason = RadioField("Why", choices=options(CancelReason.choices()),
+                        default=CancelReason.HOLIDAY.value)
+    note = TextAreaField("Note for members", [Length(max=1000)], filters=[_strip],
+                         description="e.g. “Closed for Thanksgiving; see you next week.”")
+
+
+class ChangeDateForm(FlaskForm):
+    start_time = TimeField("Starts at", [Optional()])
+    duration_minutes = IntegerField("Length in minutes", [Optional(), NumberRange(1, 1440)])
+    location_name = StringField("Place", [Length(max=200)], filters=[_strip])
+    address = StringField("Address", [Length(max=300)], filters=[_strip])
+    online_url = StringField("Online link", [Length(max=500)], filters=[_strip])
+    note = TextAreaField("Note for members", [Length(max=1000)], filters=[_strip],
+                         description="What is different, in a sentence.")
+
+    def change(self) -> DateChange:
+        return DateChange(
+            start_time=self.start_time.data, duration_minutes=self.duration_minutes.data,
+            location_name=self.location_name.data, address=self.address.data,
+            online_url=self.online_url.data, note=self.note.data,
+        )

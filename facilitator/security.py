@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from werkzeug.exceptions import NotFound
 
 from facilitator.models import Group
+from facilitator.models import Meeting
 from facilitator.models import Organization
 from facilitator.models import Role
 from facilitator.models import User
@@ -48,3 +49,12 @@ def get_group_for(session: Session, user: User, slug: str, *, manage: bool = Tru
     if group is None or not allowed(user, group):
         raise NotFound()
     return group
+
+
+def get_meeting_for(session: Session, user: User, group_slug: str, meeting_id: int) -> Meeting:
+    """Return the meeting if it belongs to a group the user may manage; 404 otherwise."""
+    group = get_group_for(session, user, group_slug)
+    meeting = session.get(Meeting, meeting_id)
+    if meeting is None or meeting.group_id != group.id:
+        raise NotFound()
+    return meeting

@@ -24,7 +24,6 @@ from sqlalchemy.orm import Session
 from facilitator import create_app
 from facilitator import crypto
 from facilitator import migrate
-from facilitator.db import get_session
 from facilitator.db import make_engine
 from facilitator.domain.recurrence import Recurrence
 from facilitator.models import Group
@@ -134,9 +133,14 @@ def runner(app: Flask):
 
 @pytest.fixture
 def session(app: Flask) -> Iterator[Session]:
-    """A session for arranging and checking data, separate from the requests' sessions."""
-    with app.app_context():
-        yield get_session()
+    """A session for arranging and checking data, separate from the requests' own.
+
+    It pushes no app context on purpose: each test request then gets its own app context
+    and its own session, as in production, and sees this session's committed data.
+    """
+    session = app.extensions["facilitator.db"].sessionmaker()
+    yield session
+    session.close()
 
 
 @cache

@@ -164,12 +164,12 @@ def test_settings_saved_and_audited(client, org_admin, session):
 
 
 def test_delete_group_asks_then_deletes(client, org_admin, make_group, session):
-    group = make_group(org_admin[0], name="Old Group", slug="old-group")
+    group_id = make_group(org_admin[0], name="Old Group", slug="old-group").id
     page = client.get("/admin/riverside/groups/old-group/delete").get_data(as_text=True)
     assert "Delete Old Group?" in page
     assert client.post("/admin/riverside/groups/old-group/delete").location == "/admin/riverside/"
     session.expire_all()
-    assert session.get(Group, group.id) is None
+    assert session.get(Group, group_id) is None
     page = client.get("/admin/riverside/").get_data(as_text=True)
     assert "Old Group is deleted." in page
     assert "/groups/old-group/" not in page
@@ -181,7 +181,7 @@ def test_facilitator_edits_own_group_details(client, auth, make_org, make_user, 
     leader = make_user(org, Role.FACILITATOR)
     group = make_group(org, slug="mine", facilitators=[leader])
     auth.login(leader)
-    response = client.post("/manage/g/mine/", data=GROUP | {"slug": "mine", "name": "Renamed"})
+    response = client.post("/manage/g/mine/edit", data=GROUP | {"slug": "mine", "name": "Renamed"})
     assert response.location == "/manage/g/mine/"
     session.expire_all()
     assert group.name == "Renamed" and group.audience == "women"

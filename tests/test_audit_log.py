@@ -24,7 +24,7 @@ def test_group_change_records_who_when_before_after(client, auth, make_org, make
     leader = make_user(org, Role.FACILITATOR, display_name="Sam T.")
     group = make_group(org, slug="circle", name="Circle", facilitators=[leader])
     auth.login(leader)
-    client.post("/manage/g/circle/", data={
+    client.post("/manage/g/circle/edit", data={
         "name": "Wednesday Circle", "slug": "circle", "program": "smart",
         "audience": "everyone", "languages": ["en"], "visibility": "public"})
     entry = entries(session, entity_type="group", action="update")[-1]
@@ -42,7 +42,7 @@ def test_saving_without_changes_records_nothing(client, auth, make_org, make_use
     group = make_group(org, facilitators=[leader])
     auth.login(leader)
     before = len(entries(session))
-    client.post(f"/manage/g/{group.slug}/", data={
+    client.post(f"/manage/g/{group.slug}/edit", data={
         "name": group.name, "slug": group.slug, "program": "aa", "audience": "everyone",
         "languages": ["en"], "visibility": "public", "description": ""})
     assert len(entries(session)) == before

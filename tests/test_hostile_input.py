@@ -30,7 +30,7 @@ FORMS = {
                                 "visibility", "description"],
     "/admin/org-a/people/new": ["email", "display_name", "roles", "groups"],
     "/admin/org-a/groups/a-one/facilitators": ["groups"],
-    "/manage/g/a-one/": ["name", "slug", "program", "audience", "languages", "visibility",
+    "/manage/g/a-one/edit": ["name", "slug", "program", "audience", "languages", "visibility",
                          "description"],
 }
 

@@ -28,7 +28,8 @@ def test_facilitator_manages_own_group_only(client, auth, tenancy, session):
         assert client.get(f"/manage/g/{slug}/").status_code == 404, slug
     before = audit_count(session)
     for group in (a["group2"], tenancy["b"]["group1"]):
-        assert client.post(f"/manage/g/{group.slug}/", data=group_edit(group)).status_code == 404
+        assert client.post(f"/manage/g/{group.slug}/edit",
+                           data=group_edit(group)).status_code == 404
     assert audit_count(session) == before
     assert {g.name for g in session.scalars(select(Group))}.isdisjoint({"Taken over"})
 

@@ -1,8 +1,7 @@
-"""Facilitators' pages: the dashboard and their groups."""
+"""A group's page for its facilitators: meetings with their next dates, group details."""
 
 from __future__ import annotations
 
-from flask import Blueprint
 from flask import flash
 from flask import g
 from flask import redirect
@@ -10,44 +9,35 @@ from flask import render_template
 from flask import url_for
 from werkzeug import Response
 
+from facilitator.clock import today_in
 from facilitator.db import get_session
+from facilitator.domain.recurrence import next_occurrences
 from facilitator.forms import GroupForm
-from facilitator.models import Role
 from facilitator.security import get_group_for
 from facilitator.services import ServiceError
 from facilitator.services import organizations
 from facilitator.views import commit
 from facilitator.views import show_error
-from facilitator.views.auth import login_required
+from facilitator.views.manage import bp
 
-bp = Blueprint("manage", __name__, url_prefix="/manage")
-
-
-@bp.before_request
-@login_required
-def require_login() -> None:
-    """Every page here is for signed-in leaders."""
+#: How many coming dates the facilitator sees for each meeting.
+NEXT_DATES = 8
 
 
-@bp.get("/")
-def dashboard() -> str:
-    session = get_session()
-    memberships = sorted(g.user.memberships, key=lambda m: (m.organization.name, m.role.value))
-    orgs: dict[int, dict] = {}
-    for m in memberships:
-        entry = orgs.setdefault(m.organization_id, {"org": m.organization, "roles": set()})
-        entry["roles"].add(m.role)
-    return render_template(
-        "manage/dashboard.html",
-        led_groups=g.user.led_groups,
-        orgs=list(orgs.values()),
-        visible_groups=organizations.groups_visible_to(session, g.user),
-        Role=Role,
-    )
+@bp.get("/g/<group_slug>/")
+def group(group_slug: str) -> str:
+    group = get_group_for(get_session(), g.user, group_slug)
+    schedules = []
+    for meeting in group.meetings:
+        today = today_in(meeting.timezone)
+        upcoming = next_occurrences(meeting.schedule, meeting.exceptions_by_date, today,
+                                    NEXT_DATES)
+        schedules.append((meeting, upcoming))
+    return render_template("manage/group.html", group=group, schedules=schedules)
 
 
-@bp.route("/g/<group_slug>/", methods=["GET", "POST"])
-def group(group_slug: str) -> str | Response:
+@bp.route("/g/<group_slug>/edit", methods=["GET", "POST"])
+def edit_group(group_slug: str) -> str | Response:
     session = get_session()
     group = get_group_for(session, g.user, group_slug)
     form = GroupForm(obj=group)
@@ -66,4 +56,4 @@ def group(group_slug: str) -> str | Response:
             if commit(form):
                 flash("The group is saved.", "info")
                 return redirect(url_for("manage.group", group_slug=group.slug))
-    return render_template("manage/group.html", group=group, form=form)
+    return render_template("manage/group_edit.html", group=group, form=form)

@@ -1,0 +1,16 @@
+"""The one place the app asks what day it is.
+
+Meetings follow local time, so "today" is always today somewhere: in a meeting's or an
+organization's zone, never the server's. Tests replace `today_in` to fix the date.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+
+def today_in(zone: str) -> date:
+    """Today's date on the wall clocks of the IANA zone `zone`."""
+    return datetime.now(ZoneInfo(zone)).date()

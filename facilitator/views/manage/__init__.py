@@ -1,0 +1,41 @@
+"""Facilitators' pages: the dashboard, their groups, and their groups' meetings."""
+
+from __future__ import annotations
+
+from flask import Blueprint
+from flask import g
+from flask import render_template
+
+from facilitator.db import get_session
+from facilitator.models import Role
+from facilitator.services import organizations
+from facilitator.views.auth import login_required
+
+bp = Blueprint("manage", __name__, url_prefix="/manage")
+
+
+@bp.before_request
+@login_required
+def require_login() -> None:
+    """Every page here is for signed-in leaders."""
+
+
+@bp.get("/")
+def dashboard() -> str:
+    session = get_session()
+    memberships = sorted(g.user.memberships, key=lambda m: (m.organization.name, m.role.value))
+    orgs: dict[int, dict] = {}
+    for m in memberships:
+        entry = orgs.setdefault(m.organization_id, {"org": m.organization, "roles": set()})
+        entry["roles"].add(m.role)
+    return render_template(
+        "manage/dashboard.html",
+        led_groups=g.user.led_groups,
+        orgs=list(orgs.values()),
+        visible_groups=organizations.groups_visible_to(session, g.user),
+        Role=Role,
+    )
+
+
+from facilitator.views.manage import groups  # noqa: E402,F401  (registers routes on bp)
+from facilitator.views.manage import meetings  # noqa: E402,F401

@@ -1,0 +1,221 @@
+"""Scheduling pages: add, edit, end and delete a meeting; cancel, change or restore a date."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import abort
+from flask import flash
+from flask import g
+from flask import redirect
+from flask import render_template
+from flask import request
+from flask import url_for
+from werkzeug import Response
+
+from facilitator.clock import today_in
+from facilitator.db import get_session
+from facilitator.domain.recurrence import InvalidRecurrence
+from facilitator.domain.recurrence import occurrence_on
+from facilitator.domain.timezones import timezone_choices
+from facilitator.forms import CancelDateForm
+from facilitator.forms import ChangeDateForm
+from facilitator.forms import ConfirmForm
+from facilitator.forms import EndMeetingForm
+from facilitator.forms import MeetingForm
+from facilitator.models import CancelReason
+from facilitator.models import Meeting
+from facilitator.security import get_group_for
+from facilitator.security import get_meeting_for
+from facilitator.services import ServiceError
+from facilitator.services import meetings
+from facilitator.services.meetings import OrphanedExceptions
+from facilitator.views import commit
+from facilitator.views import show_error
+from facilitator.views.manage import bp
+
+MEETING = "/g/<group_slug>/meetings/<int(max=2147483647):meeting_id>"
+
+
+def _back_to_group(meeting: Meeting) -> Response:
+    return redirect(url_for("manage.group", group_slug=meeting.group.slug))
+
+
+def _form_values(form: MeetingForm) -> meetings.MeetingValues | None:
+    """The form's values, or None with the recurrence problem shown on the form."""
+    try:
+        return form.values()
+    except InvalidRecurrence as error:
+        form.repeats.errors = [*form.repeats.errors, str(error)]
+        return None
+
+
+def _show_service_error(form: MeetingForm, error: ServiceError) -> None:
+    if error.field == "recurrence":
+        error.field = "repeats"
+    show_error(form, error)
+
+
+@bp.route("/g/<group_slug>/meetings/new", methods=["GET", "POST"])
+def new_meeting(group_slug: str) -> str | Response:
+    session = get_session()
+    group = get_group_for(session, g.user, group_slug)
+    form = MeetingForm()
+    if request.method == "GET":
+        form.timezone.data = group.organization.timezone
+        form.first_date.data = today_in(group.organization.timezone)
+    if form.validate_on_submit() and (values := _form_values(form)) is not None:
+        try:
+            meeting = meetings.create_meeting(session, g.user, group, values)
+        except ServiceError as error:
+            session.rollback()
+            _show_service_error(form, error)
+        else:
+            if commit(form):
+                flash(f"{meeting.title} is scheduled: {meeting.recurrence.describe()}.", "info")
+                return _back_to_group(meeting)
+    return render_template("manage/meeting_form.html", group=group, form=form, meeting=None,
+                           timezones=timezone_choices())
+
+
+@bp.route(f"{MEETING}/edit", methods=["GET", "POST"])
+def edit_meeting(group_slug: str, meeting_id: int) -> str | Response:
+    session = get_session()
+    meeting = get_meeting_for(session, g.user, group_slug, meeting_id)
+    form = MeetingForm(obj=meeting)
+    if request.method == "GET":
+        form.fill_from(meeting)
+        form.duration_minutes.data = meeting.duration_minutes
+    orphans = []
+    if form.validate_on_submit() and (values := _form_values(form)) is not None:
+        try:
+            dropped = meetings.update_meeting(
+                session, g.user, meeting, values,
+                drop_orphans=request.form.get("drop_orphans") == "yes",
+            )
+        except OrphanedExceptions as error:
+            orphans = error.exceptions  # ask first; nothing has changed
+        except ServiceError as error:
+            session.rollback()
+            _show_service_error(form, error)
+        else:
+            if commit(form):
+                removed = f" {len(dropped)} changed or cancelled date(s) removed." if dropped \
+                    else ""
+                flash(f"{meeting.title} is saved.{removed}", "info")
+                return _back_to_group(meeting)
+    return render_template("manage/meeting_form.html", group=meeting.group, form=form,
+                           meeting=meeting, orphans=orphans, timezones=timezone_choices())
+
+
+@bp.route(f"{MEETING}/end", methods=["GET", "POST"])
+def end_meeting(group_slug: str, meeting_id: int) -> str | Response:
+    session = get_session()
+    meeting = get_meeting_for(session, g.user, group_slug, meeting_id)
+    form = EndMeetingForm()
+    if request.method == "GET":
+        form.last_date.data = meeting.last_date or today_in(meeting.timezone)
+    if form.validate_on_submit():
+        try:
+            meetings.end_meeting(session, g.user, meeting, form.last_date.data)
+        except ServiceError as error:
+            session.rollback()
+            show_error(form, error)
+        else:
+            if commit(form):
+                flash(f"{meeting.title} ends after {form.last_date.data:%A %d %B %Y}.", "info")
+                return _back_to_group(meeting)
+    return render_template("manage/meeting_end.html", meeting=meeting, form=form)
+
+
+@bp.route(f"{MEETING}/delete", methods=["GET", "POST"])
+def delete_meeting(group_slug: str, meeting_id: int) -> str | Response:
+    session = get_session()
+    meeting = get_meeting_for(session, g.user, group_slug, meeting_id)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        group_slug, title = meeting.group.slug, meeting.title
+        meetings.delete_meeting(session, g.user, meeting)
+        if commit(form):
+            flash(f"{title} is deleted.", "info")
+            return redirect(url_for("manage.group", group_slug=group_slug))
+    return render_template("manage/meeting_delete.html", meeting=meeting, form=form)
+
+
+def _meeting_and_date(group_slug: str, meeting_id: int, day: str) -> tuple[Meeting, date]:
+    meeting = get_meeting_for(get_session(), g.user, group_slug, meeting_id)
+    try:
+        when = date.fromisoformat(day)
+    except ValueError:
+        abort(404)
+    if not meeting.schedule.falls_on(when):
+        abort(404)
+    return meeting, when
+
+
+@bp.get(f"{MEETING}/dates/<day>")
+def meeting_date(group_slug: str, meeting_id: int, day: str) -> str:
+    meeting, when = _meeting_and_date(group_slug, meeting_id, day)
+    exception = meeting.exceptions_by_date.get(when)
+    cancel_form = CancelDateForm(obj=exception if exception and exception.cancelled else None)
+    change_form = ChangeDateForm(obj=exception if exception and not exception.cancelled
+                                 else None)
+    return _date_page(meeting, when, cancel_form, change_form)
+
+
+def _date_page(meeting: Meeting, when: date, cancel_form: CancelDateForm,
+               change_form: ChangeDateForm) -> str:
+    exception = meeting.exceptions_by_date.get(when)
+    return render_template(
+        "manage/meeting_date.html", meeting=meeting, when=when,
+        occurrence=occurrence_on(meeting.schedule, when, exception), exception=exception,
+        cancel_form=cancel_form, change_form=change_form, restore_form=ConfirmForm(),
+    )
+
+
+@bp.post(f"{MEETING}/dates/<day>/cancel")
+def cancel_date(group_slug: str, meeting_id: int, day: str) -> str | Response:
+    meeting, when = _meeting_and_date(group_slug, meeting_id, day)
+    form = CancelDateForm()
+    if form.validate_on_submit():
+        meetings.cancel_date(get_session(), g.user, meeting, when,
+                             CancelReason(form.reason.data), form.note.data)
+        if commit(form):
+            flash(f"{meeting.title} on {when:%A %d %B} is cancelled.", "info")
+            return _back_to_group(meeting)
+    return _date_page(meeting, when, form, ChangeDateForm(formdata=None))
+
+
+@bp.post(f"{MEETING}/dates/<day>/change")
+def change_date(group_slug: str, meeting_id: int, day: str) -> str | Response:
+    session = get_session()
+    meeting, when = _meeting_and_date(group_slug, meeting_id, day)
+    form = ChangeDateForm()
+    if form.validate_on_submit():
+        try:
+            meetings.change_date(session, g.user, meeting, when, form.change())
+        except ServiceError as error:
+            session.rollback()
+            show_error(form, error)
+        else:
+            if commit(form):
+                flash(f"{meeting.title} on {when:%A %d %B} is changed.", "info")
+                return _back_to_group(meeting)
+    return _date_page(meeting, when, CancelDateForm(formdata=None), form)
+
+
+@bp.post(f"{MEETING}/dates/<day>/restore")
+def restore_date(group_slug: str, meeting_id: int, day: str) -> Response:
+    session = get_session()
+    meeting, when = _meeting_and_date(group_slug, meeting_id, day)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        try:
+            meetings.restore_date(session, g.user, meeting, when)
+        except ServiceError as error:
+            session.rollback()
+            flash(error.message, "error")
+        else:
+            if commit(form):
+                flash(f"{meeting.title} on {when:%A %d %B} is back to normal.", "info")
+    return _back_to_group(meeting)

@@ -1,0 +1,230 @@
+"""Facilitators schedule meetings once, then cancel, change and restore single dates."""
+
+from __future__ import annotations
+
+from datetime import date
+from datetime import time
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func
+from sqlalchemy import select
+
+from facilitator.clock import today_in
+from facilitator.models import AuditEntry
+from facilitator.models import Meeting
+from facilitator.models import MeetingException
+from facilitator.models import Role
+
+TZ = "America/Chicago"
+
+
+def count(session, model) -> int:
+    return session.scalar(select(func.count()).select_from(model))
+
+
+@pytest.fixture
+def leader_group(make_org, make_user, make_group, auth):
+    org = make_org(timezone=TZ)
+    leader = make_user(org, Role.FACILITATOR, display_name="Sam T.")
+    group = make_group(org, slug="tuesday", name="Tuesday Group", facilitators=[leader])
+    auth.login(leader)
+    return group
+
+
+WEEKLY = {
+    "title": "Tuesday Step Study", "repeats": "weekly", "weekdays": ["1"],
+    "month_weekday": "6", "first_date": "2026-01-06", "start_time": "19:00",
+    "duration_minutes": "90", "timezone": TZ, "attendance": "in_person",
+    "location_name": "St. Mark's Hall", "address": "412 River Road", "types": ["C", "ST"],
+}
+
+
+def test_schedule_weekly_meeting_and_see_next_eight_dates(client, leader_group, session):
+    response = client.post("/manage/g/tuesday/meetings/new", data=WEEKLY)
+    assert response.location == "/manage/g/tuesday/"
+    page = client.get("/manage/g/tuesday/").get_data(as_text=True)
+    assert "Tuesday Step Study" in page and "Every Tuesday" in page
+    assert "7:00 pm" in page and "Closed, Step Study" in page
+    today = today_in(TZ)
+    first = today + timedelta(days=(1 - today.weekday()) % 7)
+    expected = [first + timedelta(weeks=n) for n in range(8)]
+    for day in expected:
+        assert f"/dates/{day.isoformat()}" in page
+    assert f"/dates/{(first + timedelta(weeks=8)).isoformat()}" not in page
+    meeting = session.scalar(select(Meeting))
+    assert (meeting.rrule, meeting.start_time, meeting.duration_minutes) == (
+        "FREQ=WEEKLY;BYDAY=TU", time(19), 90)
+
+
+@pytest.mark.parametrize("change, message", [
+    ({"weekdays": []}, "Choose at least one day of the week."),
+    ({"repeats": "monthly", "month_weeks": []}, "Choose which week of the month"),
+    ({"repeats": "fortnightly"}, "Not a valid choice"),
+    ({"first_date": "2026-02-30"}, "Not a valid date value."),
+    ({"first_date": ""}, "Give the first date."),
+    ({"last_date": "2025-01-01"}, "The last date is before the first date."),
+    ({"start_time": "25:00"}, "Not a valid time value."),
+    ({"duration_minutes": "0"}, "Number must be between 1 and 1440."),
+    ({"timezone": "Mars/Olympus"}, "Choose a time zone from the list"),
+    ({"location_name": "", "address": ""}, "Say where people meet"),
+    ({"attendance": "online"}, "Give the online link or a phone number"),
+    ({"attendance": "hybrid", "online_url": "javascript:alert(1)"},
+     "The online link must start with https://"),
+    ({"types": ["O", "NOPE"]}, "Not a valid choice"),
+    ({"title": ""}, "This field is required."),
+])
+def test_bad_meeting_input_is_named_and_nothing_written(client, leader_group, session, change,
+                                                        message):
+    before = (count(session, Meeting), count(session, AuditEntry))
+    response = client.post("/manage/g/tuesday/meetings/new", data=WEEKLY | change)
+    assert response.status_code == 200
+    assert message in response.get_data(as_text=True)
+    assert (count(session, Meeting), count(session, AuditEntry)) == before
+
+
+def test_end_time_sets_the_length(client, leader_group, session):
+    client.post("/manage/g/tuesday/meetings/new",
+                data=WEEKLY | {"start_time": "23:30", "end_time": "00:45"})
+    assert session.scalar(select(Meeting.duration_minutes)) == 75
+
+
+def test_monthly_and_every_other_week(client, leader_group, session):
+    client.post("/manage/g/tuesday/meetings/new", data=WEEKLY | {
+        "title": "Literature", "repeats": "monthly", "month_weeks": ["1", "-1"],
+        "month_weekday": "5"})
+    client.post("/manage/g/tuesday/meetings/new", data=WEEKLY | {
+        "title": "Biweekly", "repeats": "biweekly", "weekdays": ["0", "2"]})
+    rules = dict(session.execute(select(Meeting.title, Meeting.rrule)).all())
+    assert rules == {"Literature": "FREQ=MONTHLY;BYDAY=1SA,-1SA",
+                     "Biweekly": "FREQ=WEEKLY;INTERVAL=2;BYDAY=MO,WE"}
+    page = client.get("/manage/g/tuesday/").get_data(as_text=True)
+    assert "First and last Saturday of the month" in page
+    assert "Every other Monday and Wednesday" in page
+
+
+def next_tuesday() -> date:
+    today = today_in(TZ)
+    return today + timedelta(days=(1 - today.weekday()) % 7 or 7)
+
+
+def test_cancel_change_and_restore_a_date(client, leader_group, make_meeting, session):
+    meeting = make_meeting(leader_group)
+    day = next_tuesday()
+    base = f"/manage/g/tuesday/meetings/{meeting.id}/dates/{day.isoformat()}"
+    assert "Cancel this date" in client.get(base).get_data(as_text=True)
+
+    client.post(f"{base}/cancel", data={"reason": "holiday", "note": "Closed for Thanksgiving"})
+    page = client.get("/manage/g/tuesday/").get_data(as_text=True)
+    assert "Cancelled" in page and "Holiday: Closed for Thanksgiving" in page
+    session.expire_all()
+    assert meeting.sequence == 1
+
+    client.post(f"{base}/change", data={"start_time": "10:00", "note": "Early start"})
+    page = client.get("/manage/g/tuesday/").get_data(as_text=True)
+    assert "Changed" in page and "10:00 am–11:30 am" in page and "Early start" in page
+    exception = session.scalar(select(MeetingException))
+    assert (exception.cancelled, exception.start_time) == (False, time(10))
+
+    client.post(f"{base}/restore")
+    session.expire_all()
+    assert count(session, MeetingException) == 0
+    assert meeting.sequence == 3
+    page = client.get("/manage/g/tuesday/").get_data(as_text=True)
+    assert "Cancelled" not in page and "Changed" not in page
+    actions = [e.summary for e in session.scalars(
+        select(AuditEntry).where(AuditEntry.entity_type == "meetingexception")
+        .order_by(AuditEntry.id))]
+    assert [a.split(": ")[-1] for a in actions] == [
+        f"{day} cancelled", f"{day} changed", f"{day} back to normal"]
+
+
+def test_change_needs_something_to_change(client, leader_group, make_meeting, session):
+    meeting = make_meeting(leader_group)
+    base = f"/manage/g/tuesday/meetings/{meeting.id}/dates/{next_tuesday().isoformat()}"
+    page = client.post(f"{base}/change", data={}).get_data(as_text=True)
+    assert "Say what is different on this date." in page
+    page = client.post(f"{base}/change", data={"online_url": "file:///etc/passwd"}).get_data(
+        as_text=True)
+    assert "The online link must start with https://" in page
+    assert count(session, MeetingException) == 0
+
+
+@pytest.mark.parametrize("day", ["2026-13-01", "not-a-date", "2026-01-07", "2025-12-30"])
+def test_dates_that_are_not_meeting_dates_are_404(client, leader_group, make_meeting, day):
+    meeting = make_meeting(leader_group)  # Tuesdays from 6 Jan 2026
+    base = f"/manage/g/tuesday/meetings/{meeting.id}/dates/{day}"
+    assert client.get(base).status_code == 404
+    assert client.post(f"{base}/cancel", data={"reason": "holiday"}).status_code == 404
+
+
+def test_editing_series_keeps_exceptions_still_on_it_and_asks_about_the_rest(
+        client, leader_group, make_meeting, session):
+    meeting = make_meeting(leader_group)
+    day = next_tuesday()
+    later = day + timedelta(weeks=1)
+    base = f"/manage/g/tuesday/meetings/{meeting.id}"
+    client.post(f"{base}/dates/{day.isoformat()}/cancel", data={"reason": "holiday"})
+    client.post(f"{base}/dates/{later.isoformat()}/change", data={"note": "Speaker night"})
+
+    # Adding Thursday keeps both Tuesdays: nothing to confirm.
+    response = client.post(f"{base}/edit", data=WEEKLY | {"weekdays": ["1", "3"]})
+    assert response.location == "/manage/g/tuesday/"
+    assert count(session, MeetingException) == 2
+
+    # Moving to Wednesdays only: the Tuesday changes are listed, nothing changes yet.
+    page = client.post(f"{base}/edit", data=WEEKLY | {"weekdays": ["2"]}).get_data(
+        as_text=True)
+    assert "would no longer be meeting dates" in page
+    assert day.strftime("%d %B %Y").lstrip("0") in page and "Speaker night" in page
+    session.expire_all()
+    assert session.get(Meeting, meeting.id).rrule == "FREQ=WEEKLY;BYDAY=TU,TH"
+    assert count(session, MeetingException) == 2
+
+    # Confirming drops them and saves the new series.
+    response = client.post(f"{base}/edit",
+                           data=WEEKLY | {"weekdays": ["2"], "drop_orphans": "yes"})
+    assert response.location == "/manage/g/tuesday/"
+    session.expire_all()
+    assert session.get(Meeting, meeting.id).rrule == "FREQ=WEEKLY;BYDAY=WE"
+    assert count(session, MeetingException) == 0
+
+
+def test_end_meeting_stops_its_dates(client, leader_group, make_meeting, session):
+    meeting = make_meeting(leader_group)
+    day = next_tuesday()
+    client.post(f"/manage/g/tuesday/meetings/{meeting.id}/end",
+                data={"last_date": day.isoformat()})
+    page = client.get("/manage/g/tuesday/").get_data(as_text=True)
+    assert f"/dates/{day.isoformat()}" in page
+    assert f"/dates/{(day + timedelta(weeks=1)).isoformat()}" not in page
+    page = client.post(f"/manage/g/tuesday/meetings/{meeting.id}/end",
+                       data={"last_date": "2025-01-01"}).get_data(as_text=True)
+    assert "The last date cannot be before the first date." in page
+
+
+def test_delete_meeting(client, leader_group, make_meeting, session):
+    meeting_id = make_meeting(leader_group, title="Mistake").id
+    assert "Delete Mistake?" in client.get(
+        f"/manage/g/tuesday/meetings/{meeting_id}/delete").get_data(as_text=True)
+    client.post(f"/manage/g/tuesday/meetings/{meeting_id}/delete")
+    session.expire_all()
+    assert session.get(Meeting, meeting_id) is None
+
+
+def test_other_groups_meetings_are_404(client, auth, tenancy, make_meeting):
+    theirs = make_meeting(tenancy["b"]["group1"])
+    mine = make_meeting(tenancy["a"]["group1"])
+    auth.login(tenancy["a"]["lead1"])
+    day = "2026-01-06"
+    for path in (f"/manage/g/b-one/meetings/{theirs.id}/edit",
+                 # another group's meeting through my own group's URL
+                 f"/manage/g/a-one/meetings/{theirs.id}/edit",
+                 f"/manage/g/a-one/meetings/{theirs.id}/dates/{day}",
+                 f"/manage/g/a-two/meetings/{mine.id}/edit",
+                 "/manage/g/a-one/meetings/99999999999/edit"):
+        assert client.get(path).status_code == 404, path
+    assert client.post(f"/manage/g/a-one/meetings/{theirs.id}/dates/{day}/cancel",
+                       data={"reason": "holiday"}).status_code == 404
+    assert client.post(f"/manage/g/a-one/meetings/{theirs.id}/delete").status_code == 404
+    assert client.get(f"/manage/g/a-one/meetings/{mine.id}/edit").status_code == 200
