@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 #: The key `make run` replaces with a random one in instance/config.py.
-DEFAULT_SECRET_KEY = "dev-only-not-secret"  # noqa: S105 (refused in production, issue 9)
+DEFAULT_SECRET_KEY = "dev-only-not-secret"  # noqa: S105 (public on purpose: development only)
 
 
 def defaults(instance_path: str) -> dict[str, Any]:

@@ -61,7 +61,11 @@ def utcnow() -> datetime:
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
-    """Create an engine; SQLite gets foreign keys, WAL, a busy timeout and real SAVEPOINTs."""
+    """Create an engine; SQLite gets foreign keys, WAL, a busy timeout and real SAVEPOINTs.
+
+    Bound values are left out of error messages and logs: they can hold emails and hashes.
+    """
+    kwargs.setdefault("hide_parameters", True)
     if not url.startswith("sqlite"):
         return create_engine(url, pool_pre_ping=True, **kwargs)
     engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}, **kwargs)

@@ -195,3 +195,21 @@ def test_unchecking_every_group_unassigns_them(client, org_admin, make_user, mak
     session.expire_all()
     assert group.facilitators == []
     assert leader.roles_in(org) == {Role.FACILITATOR}
+
+
+def test_only_admins_change_a_groups_slug(client, auth, make_org, make_user, make_group,
+                                          session):
+    org = make_org()
+    leader = make_user(org, Role.FACILITATOR)
+    group = make_group(org, slug="kept", facilitators=[leader])
+    auth.login(leader)
+    assert 'name="slug"' not in client.get("/manage/g/kept/edit").get_data(as_text=True)
+    client.post("/manage/g/kept/edit", data=GROUP | {"slug": "hijacked"})
+    session.expire_all()
+    assert group.slug == "kept" and group.name == GROUP["name"]
+    auth.logout()
+    auth.login(make_user(org, Role.ADMIN))
+    assert "breaks links" in client.get("/manage/g/kept/edit").get_data(as_text=True)
+    client.post("/manage/g/kept/edit", data=GROUP | {"slug": "renamed"})
+    session.expire_all()
+    assert group.slug == "renamed"

@@ -10,6 +10,7 @@ from facilitator import create_app
 from facilitator.crypto import verify_password
 from facilitator.models import AuditEntry
 from facilitator.models import Role
+from facilitator.services.accounts import find_user
 from facilitator.views.auth import LOGIN_FAILED
 from tests.conftest import PASSWORD
 from tests.conftest import app_config
@@ -169,3 +170,22 @@ def test_post_without_csrf_token_is_refused_and_changes_nothing(database_url, le
 def test_login_page_sends_signed_in_people_onward(client, auth, leader):
     auth.login(leader)
     assert client.get("/login").location == "/manage/"
+
+
+def test_lost_invitation_can_be_replaced(client, auth, make_org, make_user, session):
+    org = make_org()
+    auth.login(make_user(org, Role.ADMIN))
+    first = client.post(f"/admin/{org.slug}/people/new", data={
+        "email": "lost@example.org", "display_name": "Lee L.", "roles": ["auditor"],
+    }).get_data(as_text=True).split('value="http://localhost')[1].split('"')[0]
+    person = find_user(session, "lost@example.org")
+    page = client.post(f"/admin/{org.slug}/people/{person.id}/invite").get_data(as_text=True)
+    second = page.split('value="http://localhost')[1].split('"')[0]
+    assert second != first
+    auth.logout()
+    assert client.get(first).status_code == 404
+    assert client.get(second).status_code == 200
+    summaries = [e.summary for e in session.scalars(
+        select(AuditEntry).where(AuditEntry.organization_id == org.id))]
+    assert "Account Lee L." in summaries
+    assert summaries.count("Invitation link made for Lee L.") == 2

@@ -12,6 +12,7 @@ from sqlalchemy import text
 from werkzeug.serving import make_server
 
 from facilitator.db import make_engine
+from facilitator.log_masking import mask
 from facilitator.log_masking import mask_tokens
 from facilitator.models import Role
 
@@ -49,6 +50,12 @@ def test_tokens_are_masked(line, expected):
     assert mask_tokens(line) == expected
 
 
+def test_client_addresses_are_masked():
+    line = '203.0.113.9 - - [23/Nov/2026 10:36:42] "GET /c/tok HTTP/1.1" 200 -'
+    assert mask(line) == '- - - [23/Nov/2026 10:36:42] "GET /c/… HTTP/1.1" 200 -'
+    assert mask("::1 - - [x] y") == "- - - [x] y"
+
+
 def test_request_log_never_shows_an_invitation_token(app, caplog):
     """A real request through Werkzeug's server: its access line has the path masked."""
     token = "SeCrEtToKeN1234567890abcdef"
@@ -62,3 +69,4 @@ def test_request_log_never_shows_an_invitation_token(app, caplog):
     server.server_close()
     assert "/invite/…" in caplog.text
     assert token not in caplog.text
+    assert "127.0.0.1" not in caplog.text  # nor who asked

@@ -49,8 +49,12 @@ def create_user(
     email: str,
     display_name: str,
     password: str | None = None,
+    organization: Organization | None = None,
 ) -> User:
-    """Create an account; without a password it waits for its invitation to be accepted."""
+    """Create an account; without a password it waits for its invitation to be accepted.
+
+    The organization, when given, is the one whose admin created it: its audit log shows it.
+    """
     email = normalize_email(email)
     if find_user(session, email) is not None:
         raise ServiceError("An account with this email already exists.", field="email")
@@ -64,18 +68,29 @@ def create_user(
     session.add(user)
     session.flush()
     audit_log.record(
-        session, actor, "create", user, organization=None,
+        session, actor, "create", user, organization=organization,
         summary=f"Account {user.display_name}", after=audit_log.snapshot(user, _USER_FIELDS),
     )
     return user
 
 
-def invite(session: Session, actor: User | None, user: User, *, now: datetime) -> str:
+def invite(
+    session: Session,
+    actor: User | None,
+    user: User,
+    *,
+    now: datetime,
+    organization: Organization | None = None,
+) -> str:
     """Start (or restart) the user's invitation and return the token for the link."""
     token = crypto.new_token()
     user.invite_token_hash = crypto.token_hash(token)
     user.invite_expires_at = now + INVITATION_LIFETIME
     session.flush()
+    audit_log.record(
+        session, actor, "update", user, organization=organization,
+        summary=f"Invitation link made for {user.display_name}",
+    )
     return token
 
 

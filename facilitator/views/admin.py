@@ -146,10 +146,14 @@ def new_person() -> str | Response:
             is_new = person is None
             if person is None:
                 person = accounts.create_user(
-                    session, g.user, email=form.email.data, display_name=form.display_name.data
+                    session, g.user, email=form.email.data, display_name=form.display_name.data,
+                    organization=g.org,
                 )
             _apply_roles_and_groups(person, form.roles.data, form.groups.data)
-            token = accounts.invite(session, g.user, person, now=utcnow()) if is_new else None
+            token = None
+            if is_new:
+                token = accounts.invite(session, g.user, person, now=utcnow(),
+                                        organization=g.org)
         except ServiceError as error:
             session.rollback()
             show_error(form, error)
@@ -209,7 +213,27 @@ def person(user_id: int) -> str | Response:
                 else:
                     flash(f"{person.display_name} no longer has a role in {g.org.name}.", "info")
                 return redirect(url_for("admin.overview"))
-    return render_template("admin/person.html", org=g.org, person=person, form=form)
+    return render_template("admin/person.html", org=g.org, person=person, form=form,
+                           reinvite_form=ConfirmForm())
+
+
+@bp.post("/people/<int(max=2147483647):user_id>/invite")
+def reinvite(user_id: int) -> str | Response:
+    """A fresh invitation link for someone who lost theirs or let it expire."""
+    session = get_session()
+    person = session.get(User, user_id)
+    if person is None or not person.roles_in(g.org):
+        abort(404)
+    form = ConfirmForm()
+    if not form.validate_on_submit() or person.password_hash is not None:
+        flash(f"{person.display_name} has already set a password; they can sign in.", "info")
+        return redirect(url_for("admin.person", user_id=person.id))
+    token = accounts.invite(session, g.user, person, now=utcnow(), organization=g.org)
+    if not commit(form):
+        return redirect(url_for("admin.person", user_id=person.id))
+    invite_link = url_for("auth.accept_invitation", token=token, _external=True)
+    return render_template("admin/invited.html", org=g.org, person=person,
+                           invite_link=invite_link)
 
 
 @bp.route("/settings", methods=["GET", "POST"])

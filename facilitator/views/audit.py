@@ -19,6 +19,8 @@ PAGE_SIZE = 50
 ENTITY_TYPES = {
     "organization": "Organization",
     "group": "Groups",
+    "meeting": "Meetings",
+    "meetingexception": "Cancelled and changed dates",
     "membership": "Roles",
     "user": "Accounts",
 }

@@ -13,6 +13,7 @@ from facilitator.clock import today_in
 from facilitator.db import get_session
 from facilitator.domain.recurrence import next_occurrences
 from facilitator.forms import GroupForm
+from facilitator.models import Role
 from facilitator.security import get_group_for
 from facilitator.services import ServiceError
 from facilitator.services import organizations
@@ -41,11 +42,19 @@ def edit_group(group_slug: str) -> str | Response:
     session = get_session()
     group = get_group_for(session, g.user, group_slug)
     form = GroupForm(obj=group)
+    # The slug is in every link and calendar subscription already handed out: only an
+    # admin may change it, knowingly.
+    if Role.ADMIN not in g.user.roles_in(group.organization):
+        del form.slug
+    else:
+        form.slug.description = ("Changing it breaks links, printed handouts and calendar "
+                                 "subscriptions already shared.")
     if form.validate_on_submit():
+        slug = form.slug.data if "slug" in form else group.slug
         try:
             organizations.update_group(
                 session, g.user, group,
-                name=form.name.data, slug=form.slug.data, program=form.program.data,
+                name=form.name.data, slug=slug, program=form.program.data,
                 audience=form.audience.data, languages=form.languages.data,
                 visibility=form.visibility.data, description=form.description.data,
             )
