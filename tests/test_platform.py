@@ -70,3 +70,32 @@ def test_request_log_never_shows_an_invitation_token(app, caplog):
     assert "/invite/…" in caplog.text
     assert token not in caplog.text
     assert "127.0.0.1" not in caplog.text  # nor who asked
+
+
+def test_every_form_carries_a_csrf_token(database_url, tenancy, session, make_meeting):
+    """With CSRF on, as in production, every page with a form includes its token."""
+    from facilitator import create_app
+    from tests.conftest import PASSWORD
+    from tests.conftest import app_config
+
+    app = create_app(app_config(database_url, WTF_CSRF_ENABLED=True))
+    app.extensions["facilitator.db"].sessionmaker.configure(
+        bind=session.connection(), join_transaction_mode="create_savepoint")
+    client = app.test_client()
+    meeting = make_meeting(tenancy["a"]["group1"])
+    login_page = client.get("/login").get_data(as_text=True)
+    token = login_page.split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
+    response = client.post("/login", data={"email": tenancy["a"]["admin"].email,
+                                           "password": PASSWORD, "csrf_token": token})
+    assert response.status_code == 302
+    base = f"/manage/g/a-one/meetings/{meeting.id}"
+    for path in ["/account/password", "/admin/org-a/settings", "/admin/org-a/groups/new",
+                 "/admin/org-a/people/new", "/admin/org-a/groups/a-one/facilitators",
+                 "/admin/org-a/groups/a-one/delete",
+                 f"/admin/org-a/people/{tenancy['a']['lead1'].id}", "/manage/g/a-one/edit",
+                 "/manage/g/a-one/meetings/new", f"{base}/edit", f"{base}/end",
+                 f"{base}/delete", f"{base}/dates/2026-01-06"]:
+        page = client.get(path).get_data(as_text=True)
+        forms = page.count('<form method="post"')
+        assert forms >= 1, path
+        assert page.count('name="csrf_token"') >= forms, path
