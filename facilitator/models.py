@@ -232,6 +232,9 @@ class Group(Base):
     languages: Mapped[list[str]] = mapped_column(JSON, default=list)
     visibility: Mapped[Visibility] = mapped_column(_choice(Visibility), default=Visibility.PUBLIC)
     description: Mapped[str] = mapped_column(Text, default="")
+    #: SHA-256 of the private feed token; the token itself is only in the feed's URL.
+    #: Rotating it replaces the hash, so every old copy of the URL stops working at once.
+    feed_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
