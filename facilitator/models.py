@@ -147,6 +147,10 @@ class Organization(Base):
     contact: Mapped[str] = mapped_column(String(300), default="")
     #: Counts below this leave the group only as "<N".
     small_count_threshold: Mapped[int] = mapped_column(default=5)
+    #: Grows with every change to what the org's feeds and directory show; with
+    #: data_changed_at it makes ETag and Last-Modified without reading the meetings.
+    data_version: Mapped[int] = mapped_column(default=0)
+    data_changed_at: Mapped[datetime] = mapped_column(default=utcnow)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     groups: Mapped[list[Group]] = relationship(
@@ -235,6 +239,9 @@ class Group(Base):
     #: SHA-256 of the private feed token; the token itself is only in the feed's URL.
     #: Rotating it replaces the hash, so every old copy of the URL stops working at once.
     feed_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    #: As Organization.data_version, for this group's own feed and page.
+    data_version: Mapped[int] = mapped_column(default=0)
+    data_changed_at: Mapped[datetime] = mapped_column(default=utcnow)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

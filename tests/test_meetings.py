@@ -228,3 +228,28 @@ def test_other_groups_meetings_are_404(client, auth, tenancy, make_meeting):
                        data={"reason": "holiday"}).status_code == 404
     assert client.post(f"/manage/g/a-one/meetings/{theirs.id}/delete").status_code == 404
     assert client.get(f"/manage/g/a-one/meetings/{mine.id}/edit").status_code == 200
+
+
+def test_every_change_moves_the_data_versions(client, leader_group, make_meeting, session):
+    """Feeds answer 304 from these versions, so every change a member could see bumps them."""
+    org = leader_group.organization
+
+    def versions():
+        session.expire_all()
+        return org.data_version, leader_group.data_version
+
+    seen = [versions()]
+    meeting = make_meeting(leader_group)
+    seen.append(versions())
+    base = f"/manage/g/tuesday/meetings/{meeting.id}"
+    day = next_tuesday().isoformat()
+    for path, data in [(f"{base}/dates/{day}/cancel", {"reason": "holiday"}),
+                       (f"{base}/dates/{day}/change", {"note": "Speaker"}),
+                       (f"{base}/dates/{day}/restore", {}),
+                       (f"{base}/edit", WEEKLY | {"title": "Renamed"}),
+                       (f"{base}/end", {"last_date": day}),
+                       (f"{base}/delete", {})]:
+        assert client.post(path, data=data).status_code == 302, path
+        seen.append(versions())
+    assert [v[0] for v in seen] == sorted(v[0] for v in seen)
+    assert len({v for v in seen}) == len(seen)  # every step moved both

@@ -26,6 +26,7 @@ from facilitator.models import MeetingException
 from facilitator.models import User
 from facilitator.services import ServiceError
 from facilitator.services import audit_log
+from facilitator.services.organizations import mark_changed
 
 MEETING_FIELDS = (
     "title", "rrule", "first_date", "last_date", "start_time", "duration_minutes", "timezone",
@@ -123,6 +124,7 @@ def create_meeting(
     check(values)
     meeting = Meeting(group=group, **values.columns())
     session.add(meeting)
+    mark_changed(group.organization, group)
     session.flush()
     audit_log.record(
         session, actor, "create", meeting, organization=group.organization,
@@ -167,6 +169,7 @@ def _changed(session: Session, actor: User | None, meeting: Meeting, before: dic
     old, new = audit_log.changed(before, audit_log.snapshot(meeting, MEETING_FIELDS))
     if new:
         meeting.sequence += 1
+        mark_changed(meeting.group.organization, meeting.group)
         session.flush()
         audit_log.record(
             session, actor, "update", meeting, organization=meeting.group.organization,
@@ -191,6 +194,7 @@ def delete_meeting(session: Session, actor: User | None, meeting: Meeting) -> No
         summary=f"Meeting {meeting.title} of {meeting.group.name} deleted",
         before=audit_log.snapshot(meeting, MEETING_FIELDS),
     )
+    mark_changed(meeting.group.organization, meeting.group)
     meeting.group.meetings.remove(meeting)
     session.delete(meeting)
     session.flush()
@@ -272,6 +276,7 @@ def restore_date(session: Session, actor: User | None, meeting: Meeting, day: da
         raise ServiceError("This date has no change to undo.")
     _delete_exception(session, actor, meeting, exception)
     meeting.sequence += 1
+    mark_changed(meeting.group.organization, meeting.group)
     session.flush()
 
 
@@ -284,6 +289,7 @@ def _exception_saved(
     what: str,
 ) -> None:
     meeting.sequence += 1
+    mark_changed(meeting.group.organization, meeting.group)
     session.flush()
     audit_log.record(
         session, actor, "update" if before else "create", exception,

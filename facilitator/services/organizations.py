@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from facilitator.db import utcnow
 from facilitator.domain.slugs import RULE as SLUG_RULE
 from facilitator.domain.slugs import is_valid_slug
 from facilitator.domain.timezones import is_valid_timezone
@@ -23,6 +24,20 @@ from facilitator.services import audit_log
 
 ORGANIZATION_FIELDS = ("slug", "name", "timezone", "contact", "small_count_threshold")
 GROUP_FIELDS = ("slug", "name", "program", "audience", "languages", "visibility", "description")
+
+
+def mark_changed(org: Organization, group: Group | None = None) -> None:
+    """Record that what the org's (and the group's) feeds and pages show has changed.
+
+    The versions grow in SQL (version = version + 1), so two workers never lose a bump;
+    they make ETags and Last-Modified without reading the meetings.
+    """
+    now = utcnow()
+    org.data_version = Organization.data_version + 1
+    org.data_changed_at = now
+    if group is not None:
+        group.data_version = Group.data_version + 1
+        group.data_changed_at = now
 
 
 def _check_slug(slug: str) -> None:
@@ -79,6 +94,7 @@ def update_organization(
         if name == "slug" or name not in ORGANIZATION_FIELDS:
             raise ServiceError(f"{name} cannot be changed here.")
         setattr(org, name, value.strip() if isinstance(value, str) else value)
+    mark_changed(org)
     _record_update(
         session, actor, org, org, f"Organization {org.name}", before, ORGANIZATION_FIELDS
     )
@@ -118,6 +134,7 @@ def create_group(
         raise ServiceError("Another group already uses this short name.", field="slug")
     group = Group(organization=org, slug=slug, **_check_group_values(fields))
     session.add(group)
+    mark_changed(org)
     session.flush()
     audit_log.record(
         session, actor, "create", group, organization=org,
@@ -137,6 +154,7 @@ def update_group(session: Session, actor: User, group: Group, **fields: Any) -> 
         if name not in GROUP_FIELDS:
             raise ServiceError(f"{name} cannot be changed here.")
         setattr(group, name, value)
+    mark_changed(group.organization, group)
     _record_update(
         session, actor, group, group.organization, f"Group {group.name}", before, GROUP_FIELDS
     )
@@ -150,6 +168,7 @@ def delete_group(session: Session, actor: User, group: Group) -> None:
         summary=f"Group {group.name} deleted", before=before,
     )
     session.delete(group)
+    mark_changed(org)
     session.flush()
 
 
