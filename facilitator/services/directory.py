@@ -1,0 +1,255 @@
+"""What members read: an organization's meeting directory and a group's public page.
+
+Read-only. Each function runs a fixed number of queries whatever the number of
+meetings (one for the meetings with their groups, one for their exceptions) and returns
+plain values for the templates; the rules live in facilitator.domain.directory.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from datetime import time
+from datetime import timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from sqlalchemy.orm import contains_eager
+from sqlalchemy.orm import selectinload
+
+from facilitator.domain import directory as rules
+from facilitator.domain.directory import Dated
+from facilitator.domain.directory import Day
+from facilitator.domain.directory import Filters
+from facilitator.domain.directory import Listing
+from facilitator.domain.meeting_types import TYPES
+from facilitator.domain.recurrence import InvalidRecurrence
+from facilitator.domain.recurrence import meeting_guide_day
+from facilitator.models import LANGUAGES
+from facilitator.models import Group
+from facilitator.models import Meeting
+from facilitator.models import MeetingException
+from facilitator.models import Organization
+from facilitator.models import Program
+from facilitator.models import Visibility
+from facilitator.services.meetings import is_web_link
+
+log = logging.getLogger(__name__)
+
+#: How many coming dates a group's page lists for each meeting.
+GROUP_PAGE_DATES = 8
+
+#: What the attendance filter's choices say (see rules.ATTENDANCE_FILTERS).
+ATTENDANCE_CHOICES = (
+    ("in_person", "In person (and hybrid)"),
+    ("online", "Online (and hybrid)"),
+    ("hybrid", "Hybrid only"),
+)
+
+Choices = list[tuple[str, str]]
+
+
+def parse_filters(args: Mapping[str, str]) -> Filters:
+    """The directory filters in a query string; unknown values are ignored."""
+    return rules.parse_filters(
+        args, programs=[p.value for p in Program], types=TYPES, languages=LANGUAGES
+    )
+
+
+@dataclass(frozen=True)
+class FilterOptions:
+    """The choices the filter form offers: only what the directory has, plus what is
+    chosen."""
+
+    days: Choices
+    programs: Choices
+    types: Choices
+    attendances: Choices
+    languages: Choices
+
+
+@dataclass(frozen=True)
+class Directory:
+    """An organization's public meetings by day, narrowed by the filters."""
+
+    days: list[Day]
+    #: Listings shown, and listings before filtering (a meeting on two days counts twice).
+    shown: int
+    total: int
+    filters: Filters
+    #: The chosen filters in words, in the form's order.
+    chosen: list[str]
+    options: FilterOptions
+    zone: str
+
+
+def directory(session: Session, org: Organization, filters: Filters, today: date) -> Directory:
+    """Every meeting of the org's public groups, in the org's zone, by day from Sunday.
+
+    `today` is the date in the org's zone. Ended series and past one-date meetings are
+    left out; a meeting kept in another zone is converted to the org's, and its weekday
+    may change with it.
+    """
+    listings = [entry for meeting in _public_meetings(session, org, today)
+                for entry in _listings(meeting, org.timezone, today)]
+    chosen_listings = [entry for entry in listings if filters.matches(entry)]
+    options = _options(listings, filters)
+    return Directory(
+        days=rules.by_day(chosen_listings, today),
+        shown=len(chosen_listings),
+        total=len(listings),
+        filters=filters,
+        chosen=_chosen(filters, options),
+        options=options,
+        zone=rules.zone_label(org.timezone),
+    )
+
+
+def _public_meetings(session: Session, org: Organization, today: date) -> list[Meeting]:
+    # Dates a day or two back can still be today in a zone behind the meeting's.
+    since = today - timedelta(days=2)
+    query = (
+        select(Meeting)
+        .join(Meeting.group)
+        .where(Group.organization_id == org.id, Group.visibility == Visibility.PUBLIC)
+        .where((Meeting.last_date.is_(None)) | (Meeting.last_date >= since))
+        .options(
+            contains_eager(Meeting.group),
+            # Only dates still to come: these collections are read here, never changed.
+            selectinload(Meeting.exceptions.and_(MeetingException.date >= since)),
+        )
+    )
+    return list(session.scalars(query))
+
+
+def _listings(meeting: Meeting, zone: str, today: date) -> list[Listing]:
+    try:
+        schedule = meeting.schedule
+        slots = rules.slots(schedule, meeting.exceptions_by_date, today, zone)
+    except InvalidRecurrence:
+        # One unreadable row must not take the directory down for everyone.
+        log.warning("Meeting %s has a schedule that cannot be listed", meeting.id)
+        return []
+    group = meeting.group
+    own_time = (meeting.start_time, meeting.timezone) if meeting.timezone != zone else None
+    return [
+        Listing(
+            slot=slot,
+            meeting_id=meeting.id,
+            title=meeting.title,
+            group_slug=group.slug,
+            group_name=group.name,
+            program=group.program.value,
+            program_label=group.program.label,
+            attendance=meeting.attendance.value,
+            attendance_label=meeting.attendance.label,
+            in_person=meeting.attendance.in_person,
+            online=meeting.attendance.online,
+            location_name=meeting.location_name,
+            address=meeting.address,
+            types=tuple(meeting.types),
+            type_names=tuple(meeting.type_names),
+            languages=tuple(group.languages),
+            recurrence=rules.describe(schedule),
+            once=not schedule.recurrence.weekdays,
+            starts_on=meeting.first_date if meeting.first_date > today else None,
+            own_time=own_time,
+        )
+        for slot in slots
+    ]
+
+
+def _options(listings: list[Listing], filters: Filters) -> FilterOptions:
+    programs = {entry.program for entry in listings} | {filters.program} - {None}
+    types = {t for entry in listings for t in entry.types if t in TYPES}
+    types |= {filters.type} - {None}
+    languages = {code for entry in listings for code in entry.languages if code in LANGUAGES}
+    languages |= {filters.language} - {None}
+    return FilterOptions(
+        days=[(str(n), name) for n, name in enumerate(rules.WEEK)],
+        programs=[(p.value, p.label) for p in Program if p.value in programs],
+        types=sorted(((t, TYPES[t]) for t in types), key=lambda c: c[1].casefold()),
+        attendances=list(ATTENDANCE_CHOICES),
+        languages=sorted(((c, LANGUAGES[c]) for c in languages), key=lambda c: c[1]),
+    )
+
+
+def _chosen(filters: Filters, options: FilterOptions) -> list[str]:
+    chosen = []
+    for value, choices in (
+        (filters.day, options.days), (filters.program, options.programs),
+        (filters.type, options.types), (filters.attendance, options.attendances),
+        (filters.language, options.languages),
+    ):
+        if value is not None:
+            chosen.append(dict(choices)[str(value)])
+    return chosen
+
+
+@dataclass(frozen=True)
+class GroupMeeting:
+    """One meeting of a group's page, with its coming dates in its own zone."""
+
+    meeting: Meeting
+    #: "Every Tuesday", "First Saturday of the month", "One date only".
+    recurrence: str
+    once: bool
+    start_time: time
+    end_time: time
+    zone: str
+    dates: list[Dated]
+    #: The online link if it is a web link (anything else is not made a link).
+    online_url: str
+    phone_href: str
+    #: The day it started on, when that is after today.
+    starts_on: date | None
+    today: date
+
+
+def group_meetings(
+    session: Session, group: Group, today_in: Callable[[str], date]
+) -> list[GroupMeeting]:
+    """The group's meetings that still have dates, in week order from Sunday, each with
+    its next dates. `today_in(zone)` gives today's date in a zone (facilitator.clock)."""
+    query = (
+        select(Meeting)
+        .where(Meeting.group_id == group.id)
+        .options(selectinload(Meeting.exceptions))
+        .order_by(Meeting.start_time, Meeting.title, Meeting.id)
+    )
+    shown = []
+    for meeting in session.scalars(query):
+        today = today_in(meeting.timezone)
+        try:
+            schedule = meeting.schedule
+            dates = rules.coming_dates(schedule, meeting.exceptions_by_date, today,
+                                       GROUP_PAGE_DATES)
+        except InvalidRecurrence:
+            log.warning("Meeting %s has a schedule that cannot be listed", meeting.id)
+            continue
+        if not dates:
+            continue
+        recurrence = schedule.recurrence
+        shown.append(GroupMeeting(
+            meeting=meeting,
+            recurrence="One date only" if not recurrence.weekdays else recurrence.describe(),
+            once=not recurrence.weekdays,
+            start_time=meeting.start_time,
+            end_time=dates[0].regular_ends_at.time(),
+            zone=rules.zone_label(meeting.timezone),
+            dates=dates,
+            online_url=meeting.online_url if is_web_link(meeting.online_url) else "",
+            phone_href=rules.phone_href(meeting.online_phone) if meeting.online_phone else "",
+            starts_on=meeting.first_date if meeting.first_date > today else None,
+            today=today,
+        ))
+    shown.sort(key=_week_position)
+    return shown
+
+
+def _week_position(entry: GroupMeeting) -> tuple[int, time]:
+    weekdays = entry.meeting.recurrence.weekdays or (entry.meeting.first_date.weekday(),)
+    return min(meeting_guide_day(d) for d in weekdays), entry.start_time

@@ -1,0 +1,136 @@
+"""What a member sees in a real browser: the directory and a group's page are accessible
+(axe-core), fit a 320 px phone, and the filters work without JavaScript, by keyboard."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import Page
+from playwright.sync_api import expect
+
+pytestmark = pytest.mark.browser
+
+PUBLIC_GROUP = "/g/clean-and-serene-na/"
+CANCELLED_GROUP = "/g/celebrate-recovery-thursday/"
+BLOCKING = {"serious", "critical"}
+
+
+def serious_violations(page: Page) -> list[str]:
+    """Run axe-core on the page; describe each serious or critical violation."""
+    results = Axe().run(page)
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} at "
+        + ", ".join(" ".join(node["target"]) for node in v["nodes"])
+        for v in results.response["violations"]
+        if v["impact"] in BLOCKING
+    ]
+
+
+def open_filters(page: Page) -> None:
+    filters = page.locator("details.filter-box")
+    if filters.get_attribute("open") is None:
+        filters.locator("summary").click()
+    expect(page.get_by_label("Day", exact=True)).to_be_visible()
+
+
+@pytest.mark.parametrize("path", [
+    "/", "/o/demo/", "/o/demo/?day=2&attendance=in_person", "/o/demo/?day=4&type=Y",
+    PUBLIC_GROUP, CANCELLED_GROUP, "/login",
+])
+def test_public_pages_have_no_serious_accessibility_violations(
+    page: Page, live_server: str, path: str
+) -> None:
+    page.goto(live_server + path)
+    if path.startswith("/o/"):
+        open_filters(page)  # so the form is checked too
+    assert serious_violations(page) == []
+
+
+@pytest.mark.parametrize("path", ["/o/demo/", PUBLIC_GROUP])
+@pytest.mark.parametrize("font_size", ["16px", "20px"])
+def test_public_pages_fit_a_320px_phone(
+    page: Page, live_server: str, path: str, font_size: str
+) -> None:
+    page.set_viewport_size({"width": 320, "height": 640})
+    page.goto(live_server + path)
+    page.add_style_tag(content=f"html {{ font-size: {font_size}; }}")
+    if path.startswith("/o/"):
+        open_filters(page)
+    scroll_width = page.evaluate("document.documentElement.scrollWidth")
+    assert scroll_width <= 320, f"{path} scrolls sideways at {font_size}: {scroll_width}px"
+
+
+def test_directory_shows_the_demo_week_and_its_changed_dates(page: Page, live_server: str):
+    page.goto(f"{live_server}/o/demo/")
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Riverside Recovery Community: meetings")
+    expect(page.get_by_text("Times are Central Time (America/Chicago).")).to_be_visible()
+    days = page.get_by_role("heading", level=2)
+    expect(days).to_have_text([re.compile(day) for day in (
+        "Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday")])
+    thursday = page.get_by_role("region", name=re.compile("^Thursday"))
+    expect(thursday.locator(".date-cancelled")).to_contain_text(
+        re.compile(r"Cancelled \w{3} \d+ \w{3}( \d{4})? — Holiday: Closed for the holiday"))
+    expect(page.locator(".date-changed")).to_contain_text(
+        re.compile(r"starts 10:00 am instead of 12:00 pm"))
+    expect(page.get_by_text("Healthcare Professionals")).to_have_count(0)
+
+
+def test_filters_work_by_keyboard_and_make_a_link_to_share(page: Page, live_server: str):
+    page.goto(f"{live_server}/o/demo/")
+    summary = page.get_by_text("Filter meetings", exact=True)
+    for _ in range(20):
+        page.keyboard.press("Tab")
+        if summary.evaluate("element => element === document.activeElement"):
+            break
+    expect(summary).to_be_focused()
+    page.keyboard.press("Enter")
+
+    page.keyboard.press("Tab")
+    expect(page.get_by_label("Day", exact=True)).to_be_focused()
+    page.keyboard.type("Tuesday")
+    page.keyboard.press("Tab")
+    expect(page.get_by_label("Program", exact=True)).to_be_focused()
+    page.keyboard.type("Narcotics")
+    button = page.get_by_role("button", name="Show meetings")
+    for _ in range(5):
+        page.keyboard.press("Tab")
+        if button.evaluate("element => element === document.activeElement"):
+            break
+    page.keyboard.press("Enter")
+
+    shared = f"{live_server}/o/demo/?day=2&program=na"
+    expect(page).to_have_url(shared)
+    expect(page.get_by_text("Showing 1 of")).to_contain_text(
+        "Tuesday, Narcotics Anonymous (NA)")
+    expect(page.get_by_role("heading", level=3)).to_have_text(["Grupo Esperanza"])
+    expect(page.get_by_label("Day", exact=True)).to_have_value("2")
+
+    page.get_by_role("link", name="Clear filters").click()
+    expect(page).to_have_url(f"{live_server}/o/demo/")
+    expect(page.get_by_text("Showing all")).to_be_visible()
+
+
+def test_a_shared_filter_link_opens_the_same_list(page: Page, live_server: str):
+    page.goto(f"{live_server}/o/demo/")
+    open_filters(page)
+    page.get_by_label("Attendance", exact=True).select_option(label="Online (and hybrid)")
+    page.get_by_role("button", name="Show meetings").click()
+    expect(page).to_have_url(f"{live_server}/o/demo/?attendance=online")
+    listed = page.get_by_role("heading", level=3).all_text_contents()
+    assert "Young People Online" in listed and "SMART Saturday" not in listed
+
+    page.goto(f"{live_server}/o/demo/?attendance=online")
+    assert page.get_by_role("heading", level=3).all_text_contents() == listed
+
+
+def test_group_page_lists_next_dates_with_the_cancelled_one(page: Page, live_server: str):
+    page.goto(live_server + CANCELLED_GROUP)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Celebrate Recovery Thursday")
+    dates = page.locator("ol.dates > li")
+    expect(dates).to_have_count(8)
+    expect(page.locator("ol.dates > li.date-cancelled")).to_have_count(1)
+    page.get_by_role("link", name="Riverside Recovery Community: meetings").click()
+    expect(page).to_have_url(f"{live_server}/o/demo/")

@@ -1,0 +1,266 @@
+"""The directory's rules without a server: where a meeting is listed in the week, what its
+dates say, filters and the order of the week."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from datetime import time
+from datetime import timedelta
+
+import pytest
+
+from facilitator.domain.directory import Filters
+from facilitator.domain.directory import Listing
+from facilitator.domain.directory import by_day
+from facilitator.domain.directory import coming_dates
+from facilitator.domain.directory import describe
+from facilitator.domain.directory import parse_filters
+from facilitator.domain.directory import phone_href
+from facilitator.domain.directory import slots
+from facilitator.domain.directory import zone_label
+from facilitator.domain.recurrence import Recurrence
+from facilitator.domain.recurrence import Schedule
+
+MON, TUE, WED, THU, FRI, SAT, SUN = range(7)
+CHICAGO = "America/Chicago"
+#: A Monday, far from any daylight saving change.
+TODAY = date(2026, 2, 2)
+
+
+@dataclass(frozen=True)
+class Reason:
+    label: str
+
+
+@dataclass(frozen=True)
+class Exc:
+    date: date
+    cancelled: bool = False
+    start_time: time | None = None
+    duration_minutes: int | None = None
+    reason: Reason | None = None
+    note: str = ""
+    location_name: str = ""
+    address: str = ""
+    online_url: str = ""
+
+
+def schedule(recurrence: Recurrence, *, start: time = time(19), minutes: int = 90,
+             zone: str = CHICAGO, first: date = date(2026, 1, 1),
+             last: date | None = None) -> Schedule:
+    return Schedule(recurrence, first, start, timedelta(minutes=minutes), zone, last)
+
+
+def test_weekly_meeting_on_three_days_has_a_slot_on_each():
+    found = slots(schedule(Recurrence.weekly(MON, WED, FRI), start=time(12), minutes=60), {},
+                  TODAY, CHICAGO)
+    assert [s.weekday for s in found] == [1, 3, 5]  # Meeting Guide: Monday = 1
+    assert [s.next.day for s in found] == [date(2026, 2, 2), date(2026, 2, 4),
+                                           date(2026, 2, 6)]
+    assert all(s.starts_at.time() == time(12) and s.ends_at.time() == time(13)
+               for s in found)
+    assert all(s.notices == () for s in found)
+
+
+def test_monthly_meeting_is_listed_on_its_weekday_with_the_next_date():
+    (slot,) = slots(schedule(Recurrence.monthly(SAT, 1), start=time(10)), {}, TODAY, CHICAGO)
+    assert slot.weekday == 6
+    assert slot.next.day == date(2026, 2, 7)
+
+
+def test_ended_series_and_past_one_date_meetings_have_no_slot():
+    ended = schedule(Recurrence.weekly(TUE), last=TODAY - timedelta(days=1))
+    past_once = schedule(Recurrence.once(), first=TODAY - timedelta(days=1))
+    assert slots(ended, {}, TODAY, CHICAGO) == []
+    assert slots(past_once, {}, TODAY, CHICAGO) == []
+
+
+def test_one_date_meeting_to_come_is_listed_on_its_weekday():
+    (slot,) = slots(schedule(Recurrence.once(), first=date(2026, 2, 14)), {}, TODAY, CHICAGO)
+    assert slot.weekday == 6
+    assert slot.next.day == date(2026, 2, 14)
+
+
+def test_series_ending_midweek_keeps_only_the_days_still_to_come():
+    # Mon/Wed/Fri ending on Wednesday: no Friday slot any more.
+    series = schedule(Recurrence.weekly(MON, WED, FRI), last=date(2026, 2, 4))
+    assert [s.weekday for s in slots(series, {}, TODAY, CHICAGO)] == [1, 3]
+
+
+def test_meeting_in_another_zone_is_converted_and_may_change_weekday():
+    # Tuesday 01:00 in London (GMT in February) is Monday 19:00 in Chicago.
+    london = schedule(Recurrence.weekly(TUE), start=time(1), zone="Europe/London")
+    (slot,) = slots(london, {}, TODAY, CHICAGO)
+    assert slot.weekday == 1
+    assert slot.starts_at.time() == time(19)
+    assert slot.next.day == date(2026, 2, 2)
+
+
+def test_a_date_already_past_in_the_shown_zone_is_not_next():
+    # Today (Monday) 01:00 in London was Sunday evening in Chicago: the next one is a week on.
+    london = schedule(Recurrence.weekly(MON), start=time(1), zone="Europe/London")
+    (slot,) = slots(london, {}, TODAY, CHICAGO)
+    assert slot.weekday == 0
+    assert slot.next.day == date(2026, 2, 8)
+
+
+def test_cancelled_and_changed_dates_within_two_weeks_are_announced():
+    thursday = date(2026, 2, 12)
+    exceptions = {
+        thursday: Exc(thursday, cancelled=True, reason=Reason("Holiday"), note="Closed"),
+        # three weeks ahead: too far to announce
+        date(2026, 2, 26): Exc(date(2026, 2, 26), cancelled=True),
+    }
+    (slot,) = slots(schedule(Recurrence.weekly(THU), start=time(18, 30)), exceptions, TODAY,
+                    CHICAGO)
+    assert slot.next.day == date(2026, 2, 5) and not slot.next.cancelled
+    (notice,) = slot.notices
+    assert (notice.day, notice.status, notice.reason, notice.note) == (
+        thursday, "cancelled", "Holiday", "Closed")
+
+
+def test_announcements_reach_exactly_two_weeks_ahead():
+    exceptions = {d: Exc(d, cancelled=True) for d in (date(2026, 2, 16), date(2026, 2, 23))}
+    (slot,) = slots(schedule(Recurrence.weekly(MON)), exceptions, TODAY, CHICAGO)
+    assert [n.day for n in slot.notices] == [date(2026, 2, 16)]
+
+
+def test_cancelled_next_date_is_announced_and_the_next_held_one_is_known():
+    first = date(2026, 2, 7)
+    exceptions = {first: Exc(first, cancelled=True)}
+    (slot,) = slots(schedule(Recurrence.monthly(SAT, 1)), exceptions, TODAY, CHICAGO)
+    assert slot.next.cancelled
+    assert [n.day for n in slot.notices] == [first]
+    assert slot.next_held is not None and slot.next_held.day == date(2026, 3, 7)
+
+
+def test_changed_date_tells_what_changed():
+    monday = date(2026, 2, 9)
+    exceptions = {monday: Exc(monday, start_time=time(10), note="Hall booked",
+                              location_name="Library", address="1 Elm St",
+                              online_url="https://example.org/other")}
+    series = schedule(Recurrence.weekly(MON), start=time(12), minutes=60)
+    first, changed = coming_dates(series, exceptions, TODAY, 2)
+    assert first.status == "scheduled" and not first.time_changed
+    assert changed.changed
+    assert changed.time_changed and not changed.length_changed
+    assert (changed.starts_at.time(), changed.regular_starts_at.time()) == (time(10), time(12))
+    assert changed.place == "Library, 1 Elm St"
+    assert changed.online_url == "https://example.org/other"
+    assert changed.note == "Hall booked"
+
+
+def test_changed_length_only():
+    monday = date(2026, 2, 2)
+    series = schedule(Recurrence.weekly(MON), start=time(12), minutes=60)
+    (changed,) = coming_dates(series, {monday: Exc(monday, duration_minutes=90)}, TODAY, 1)
+    assert changed.length_changed
+    assert changed.starts_at == changed.regular_starts_at
+    assert changed.ends_at.time() == time(13, 30)
+
+
+def test_coming_dates_are_in_the_meetings_own_zone():
+    london = schedule(Recurrence.weekly(TUE), start=time(1), zone="Europe/London")
+    dates = coming_dates(london, {}, TODAY, 3)
+    assert [d.starts_at.time() for d in dates] == [time(1)] * 3
+    assert [d.day for d in dates] == [date(2026, 2, 3), date(2026, 2, 10), date(2026, 2, 17)]
+
+
+@pytest.mark.parametrize("recurrence, words", [
+    (Recurrence.weekly(MON, WED), ""),
+    (Recurrence.weekly(MON, interval=2), "Every other Monday"),
+    (Recurrence.monthly(SAT, 1), "First Saturday of the month"),
+    (Recurrence.monthly(SUN, 1, 3), "First and third Sunday of the month"),
+    (Recurrence.once(), "One date only"),
+])
+def test_describe_says_what_the_weekday_does_not(recurrence, words):
+    assert describe(schedule(recurrence)) == words
+
+
+def listing(title: str = "Meeting", weekday: int = 2, start: time = time(19), **values) -> Listing:
+    (slot,) = slots(schedule(Recurrence.weekly((weekday - 1) % 7), start=start), {}, TODAY,
+                    CHICAGO)
+    fields = dict(
+        slot=slot, meeting_id=1, title=title, group_slug="g", group_name="Group",
+        program="aa", program_label="AA", attendance="in_person",
+        attendance_label="In person", in_person=True, online=False, location_name="Hall",
+        address="1 Main", types=("O",), type_names=("Open",), languages=("en",),
+        recurrence="", once=False, starts_on=None, own_time=None,
+    )
+    return Listing(**(fields | values))
+
+
+def test_week_starts_on_sunday_and_each_day_is_ordered_by_time():
+    entries = [
+        listing("Saturday", 6, time(9)),
+        listing("Tuesday late", 2, time(19, 30)),
+        listing("Sunday", 0, time(17)),
+        listing("Tuesday early", 2, time(7)),
+        listing("B same time", 2, time(19, 30)),
+    ]
+    days = by_day(entries, TODAY)
+    assert [d.name for d in days] == ["Sunday", "Tuesday", "Saturday"]
+    assert [e.title for e in days[1].listings] == ["Tuesday early", "B same time",
+                                                   "Tuesday late"]
+    assert [d.is_today for d in by_day([listing(weekday=1)], TODAY)] == [True]
+
+
+def test_filters_match_each_property():
+    hybrid = listing(attendance="hybrid", in_person=True, online=True, languages=("en", "es"),
+                     types=("O", "W"), program="na")
+    online = listing(attendance="online", in_person=False, online=True)
+    in_person = listing()
+    assert Filters(day=2).matches(in_person) and not Filters(day=3).matches(in_person)
+    assert Filters(program="na").matches(hybrid) and not Filters(program="na").matches(online)
+    assert Filters(type="W").matches(hybrid) and not Filters(type="W").matches(in_person)
+    assert Filters(language="es").matches(hybrid)
+    assert not Filters(language="es").matches(in_person)
+    chosen = {
+        "in_person": [in_person, hybrid],
+        "online": [online, hybrid],
+        "hybrid": [hybrid],
+    }
+    for attendance, expected in chosen.items():
+        found = [e for e in (in_person, online, hybrid) if Filters(attendance=attendance)
+                 .matches(e)]
+        assert found == expected, attendance
+    assert Filters(day=2, program="na", language="es").matches(hybrid)
+    assert not Filters(day=2, program="na", language="fr").matches(hybrid)
+
+
+KNOWN = {"programs": ["aa", "na"], "types": ["O", "W", "12x12"], "languages": ["en", "es"]}
+
+
+def test_parse_filters_reads_known_values_and_normalises_case():
+    filters = parse_filters({"day": "0", "program": "NA", "type": "w", "attendance": "Online",
+                             "language": "es"}, **KNOWN)
+    assert filters == Filters(day=0, program="na", type="W", attendance="online",
+                              language="es")
+    assert filters.as_args() == {"day": "0", "program": "na", "type": "W",
+                                 "attendance": "online", "language": "es"}
+    assert parse_filters({"type": "12X12"}, **KNOWN).type == "12x12"
+
+
+@pytest.mark.parametrize("args", [
+    {}, {"day": ""}, {"day": "7"}, {"day": "-1"}, {"day": "2.0"}, {"day": "٣"},
+    {"day": "tuesday"}, {"program": "sos"}, {"type": "ONL"}, {"attendance": "both"},
+    {"language": "klingon"}, {"program": "x" * 10_000}, {"type": "'; drop table--"},
+])
+def test_parse_filters_ignores_what_it_does_not_know(args):
+    filters = parse_filters(args, **KNOWN)
+    assert filters == Filters()
+    assert not filters.active
+    assert filters.as_args() == {}
+
+
+def test_zone_labels():
+    assert zone_label("America/Chicago") == "Central Time (America/Chicago)"
+    assert zone_label("Europe/Paris") == "local time in Paris (Europe/Paris)"
+    assert zone_label("America/Argentina/Buenos_Aires") == (
+        "local time in Buenos Aires (America/Argentina/Buenos_Aires)")
+
+
+def test_phone_links_keep_pauses_and_encode_the_hash():
+    assert phone_href("+1 555 555 0111,,123#") == "tel:+15555550111,,123%23"
+
