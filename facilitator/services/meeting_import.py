@@ -1,0 +1,347 @@
+"""Import a Meeting Guide feed into an organization, so groups can move over from the
+12 Step Meeting List plugin and similar sites.
+
+One public group per group the feed names (or per meeting, where it names none), one
+weekly meeting series per day a feed meeting is listed on. Each series keeps the slug it
+came from (Meeting.source_slug), so importing the feed again updates it in place, through
+services.meetings like any other change: audit entry and SEQUENCE included, nothing at all
+when nothing changed.
+
+The feed is the source for what it describes. The import keeps what a feed cannot say:
+the first date (while the day is the same), a last date set here, the group a series is
+in, and every meeting not imported from this feed. Meetings imported earlier that this
+feed no longer lists are left as they are and named in the summary.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from dataclasses import field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from sqlalchemy.orm import contains_eager
+from sqlalchemy.orm import selectinload
+
+from facilitator.domain import meeting_guide
+from facilitator.domain.meeting_guide import FeedMeeting
+from facilitator.domain.meeting_guide import Skip
+from facilitator.domain.meeting_guide import printable
+from facilitator.domain.recurrence import DAY_NAMES
+from facilitator.domain.recurrence import Recurrence
+from facilitator.domain.slugs import MAX_LENGTH as SLUG_MAX_LENGTH
+from facilitator.domain.slugs import slugify
+from facilitator.domain.timezones import is_valid_timezone
+from facilitator.models import Attendance
+from facilitator.models import Group
+from facilitator.models import Meeting
+from facilitator.models import Organization
+from facilitator.models import Program
+from facilitator.models import User
+from facilitator.models import Visibility
+from facilitator.services import ServiceError
+from facilitator.services import meetings
+from facilitator.services import organizations
+
+#: The feed's name for a meeting column, in messages about a value that does not fit.
+FEED_NAMES = {"title": "name", "location_name": "location", "address": "address",
+              "online_url": "conference_url", "online_phone": "conference_phone",
+              "timezone": "timezone"}
+#: Meeting Guide is AA's format; a feed of another fellowship says so with --program.
+DEFAULT_PROGRAM = Program.AA
+#: The time zone of a new organization when neither the command nor the feed gives one.
+FALLBACK_TIMEZONE = "UTC"
+
+
+@dataclass
+class FeedValues(meetings.MeetingValues):
+    """A meeting's values plus the slug it is imported under. source_slug is a Meeting
+    column like the others, so create_meeting writes it with the row (rather than an
+    UPDATE after each INSERT) and update_meeting keeps it."""
+
+    source_slug: str | None = None
+
+
+@dataclass
+class NotInFeed:
+    """A meeting imported earlier that this feed did not match."""
+
+    title: str
+    source_slug: str
+    group: str
+
+    def __str__(self) -> str:
+        return (f"“{printable(self.title, 60)}” (slug {printable(self.source_slug)}) of "
+                f"{printable(self.group, 60)}")
+
+
+@dataclass
+class ImportSummary:
+    """What an import did, counted in meeting series (one per weekday)."""
+
+    organization: str
+    organization_created: bool
+    timezone: str
+    groups_created: int = 0
+    groups_unchanged: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    skipped: list[Skip] = field(default_factory=list)
+    not_in_feed: list[NotInFeed] = field(default_factory=list)
+
+    def lines(self) -> list[str]:
+        """The summary for the person who ran the import."""
+        org = (f"Organization {self.organization}: created, time zone {self.timezone}."
+               if self.organization_created else
+               f"Organization {self.organization}: already there.")
+        lines = [
+            org,
+            f"Groups: {self.groups_created} created, {self.groups_unchanged} unchanged.",
+            f"Meetings (one per weekday): {self.created} created, {self.updated} updated, "
+            f"{self.unchanged} unchanged, {len(self.skipped)} skipped.",
+        ]
+        lines += [f"Skipped {skip}" for skip in sorted(self.skipped, key=lambda s: s.index)]
+        if self.not_in_feed:
+            lines.append(f"{len(self.not_in_feed)} meeting(s) imported earlier are not in "
+                         "this feed (or were skipped) and were left as they are:")
+            lines += [f"  {meeting}" for meeting in self.not_in_feed]
+        return lines
+
+
+def import_feed(
+    session: Session,
+    actor: User | None,
+    items: Sequence[Any],
+    *,
+    org_slug: str,
+    now: datetime,
+    timezone: str | None = None,
+    program: str = DEFAULT_PROGRAM,
+) -> ImportSummary:
+    """Import the listed meetings (as meeting_guide.load_feed returns them) into the
+    organization, creating it if needed.
+
+    `timezone` is the zone of meetings the feed gives none for (default: the org's) and
+    of a new org (default: the feed's first zone, else UTC). `now` decides the first
+    date of new series: their next date from today, in their zone. Flushes, never
+    commits: the caller commits once, or rolls back.
+    """
+    if timezone is not None and not is_valid_timezone(timezone):
+        raise ServiceError(f"“{timezone}” is not a time zone we know; choose one like "
+                           "America/Chicago.", field="timezone")
+    try:
+        program = Program(program)
+    except ValueError:
+        raise ServiceError(f"Unknown program: {program}", field="program") from None
+    feed_meetings, skips = meeting_guide.parse_feed(items)
+    org = organizations.find_organization(session, org_slug)
+    created = org is None
+    if org is None:
+        org = organizations.create_organization(
+            session, actor, slug=org_slug, name=_org_name(org_slug, feed_meetings),
+            timezone=timezone or next((m.timezone for m in feed_meetings if m.timezone),
+                                      FALLBACK_TIMEZONE),
+        )
+    summary = ImportSummary(org.slug, created, org.timezone, skipped=skips)
+    importer = _Importer(session, actor, org, program, timezone or org.timezone, now, summary)
+    for feed_meeting in feed_meetings:
+        importer.add(feed_meeting)
+    importer.finish()
+    return summary
+
+
+def _org_name(slug: str, feed_meetings: list[FeedMeeting]) -> str:
+    """The feed's service entity ("District 12 Intergroup"), else the slug in words."""
+    entity = next((m.entity for m in feed_meetings if m.entity), "")
+    return (entity or slug.replace("-", " ").title())[:200]
+
+
+def _name_key(name: str) -> str:
+    return " ".join(name.split()).casefold()
+
+
+class _Importer:
+    """The state of one import: what is in the database, looked up once, and the counts."""
+
+    def __init__(self, session: Session, actor: User | None, org: Organization,
+                 program: Program, default_timezone: str, now: datetime,
+                 summary: ImportSummary) -> None:
+        self.session, self.actor, self.org, self.program = session, actor, org, program
+        self.default_timezone, self.now, self.summary = default_timezone, now, summary
+        self.groups_by_name: dict[str, Group] = {}
+        self.new_group_ids: set[int] = set()
+        self.used_group_ids: set[int] = set()
+        self.by_source: dict[str, Meeting] = {}
+        self.claimed: set[int] = set()
+        self.taken_group_slugs = set(session.scalars(select(Group.slug)))
+        if not summary.organization_created:
+            self._load()
+
+    def _load(self) -> None:
+        """The org's groups and imported meetings, in one query each (and one for the
+        exceptions), rather than some per feed meeting."""
+        groups = self.session.scalars(
+            select(Group).where(Group.organization_id == self.org.id).order_by(Group.id))
+        for group in groups:
+            self.groups_by_name.setdefault(_name_key(group.name), group)
+        imported = self.session.scalars(
+            select(Meeting).join(Meeting.group)
+            .where(Group.organization_id == self.org.id, Meeting.source_slug.is_not(None))
+            .options(contains_eager(Meeting.group), selectinload(Meeting.exceptions))
+            .order_by(Meeting.id))
+        for meeting in imported:
+            self.by_source.setdefault(meeting.source_slug, meeting)
+
+    def add(self, item: FeedMeeting) -> None:
+        """Create, update or leave alone the series of one feed meeting."""
+        matches = self._match(item)
+        group = next((m.group for m in matches.values() if m is not None), None)
+        for weekday in item.weekdays:
+            existing = matches[weekday]
+            if existing is not None:
+                self._update(item, weekday, existing)
+            elif created := self._create(item, weekday, group):
+                group = created.group
+
+    def _match(self, item: FeedMeeting) -> dict[int, Meeting | None]:
+        """The series already imported for each weekday of the item: the one under its
+        slug, else one of the same feed slug on that weekday (the feed listed other days
+        then), which is given the new slug."""
+        matches: dict[int, Meeting | None] = {}
+        for weekday in item.weekdays:
+            meeting = self.by_source.get(item.source_slug(weekday))
+            matches[weekday] = meeting if meeting and meeting.id not in self.claimed else None
+            if matches[weekday] is not None:
+                self.claimed.add(meeting.id)
+        others = [self.by_source[s] for s in item.possible_source_slugs()
+                  if s in self.by_source and self.by_source[s].id not in self.claimed]
+        for weekday in (d for d in item.weekdays if matches[d] is None):
+            rrule = Recurrence.weekly(weekday).to_rrule()
+            meeting = next((m for m in others if m.id not in self.claimed and m.rrule == rrule),
+                           None)
+            if meeting is not None:
+                self.claimed.add(meeting.id)
+                meeting.source_slug = item.source_slug(weekday)
+                matches[weekday] = meeting
+        return matches
+
+    def _values(self, item: FeedMeeting, weekday: int, existing: Meeting | None
+                ) -> FeedValues:
+        zone = item.timezone or self.default_timezone
+        if existing is not None and existing.first_date.weekday() == weekday:
+            first_date = existing.first_date
+        else:
+            first_date = meeting_guide.first_date_on_or_after(
+                weekday, meeting_guide.local_date(self.now, zone))
+        return FeedValues(
+            source_slug=item.source_slug(weekday),
+            title=item.name,
+            recurrence=Recurrence.weekly(weekday),
+            first_date=first_date,
+            last_date=existing.last_date if existing is not None else None,
+            start_time=item.start_time,
+            duration_minutes=item.duration_minutes,
+            timezone=zone,
+            attendance=Attendance(item.attendance),
+            location_name=item.location_name,
+            address=item.address,
+            location_notes=item.location_notes,
+            wheelchair_accessible=item.wheelchair_accessible,
+            latitude=item.latitude,
+            longitude=item.longitude,
+            online_url=item.online_url,
+            online_phone=item.online_phone,
+            online_notes=item.online_notes,
+            types=list(item.types),
+            notes=item.notes,
+        )
+
+    def _update(self, item: FeedMeeting, weekday: int, meeting: Meeting) -> None:
+        self.used_group_ids.add(meeting.group_id)
+        values = self._values(item, weekday, meeting)
+        if all(getattr(meeting, k) == v for k, v in values.columns().items()):
+            self.summary.unchanged += 1
+            return
+        try:
+            _check_lengths(values)
+            meetings.update_meeting(self.session, self.actor, meeting, values)
+        except meetings.OrphanedExceptions as error:
+            self._skip(item, weekday, f"{len(error.exceptions)} changed or cancelled date(s) "
+                                      "would no longer be dates of it; change it by hand.")
+            return
+        except ServiceError as error:
+            self._skip(item, weekday, error.message)
+            return
+        self.summary.updated += 1
+
+    def _create(self, item: FeedMeeting, weekday: int, group: Group | None) -> Meeting | None:
+        values = self._values(item, weekday, None)
+        try:
+            _check_lengths(values)
+            meetings.check(values)
+            group = group or self._group_for(item)
+            meeting = meetings.create_meeting(self.session, self.actor, group, values)
+        except ServiceError as error:
+            self._skip(item, weekday, error.message)
+            return None
+        self.summary.created += 1
+        return meeting
+
+    def _group_for(self, item: FeedMeeting) -> Group:
+        """The group the feed names, found by name in the org or created; for a meeting
+        without one, a group of its own, named after it."""
+        name = (item.group or item.name)[:200]
+        if item.group and (group := self.groups_by_name.get(_name_key(name))):
+            self.used_group_ids.add(group.id)
+            return group
+        group = organizations.create_group(
+            self.session, self.actor, self.org, slug=self._new_group_slug(name), name=name,
+            program=self.program, visibility=Visibility.PUBLIC,
+            description=item.group_notes if item.group else "",
+        )
+        self.new_group_ids.add(group.id)
+        if item.group:
+            self.groups_by_name[_name_key(name)] = group
+        return group
+
+    def _new_group_slug(self, name: str) -> str:
+        """slugify(name), or "-2", "-3"… after it when that is taken (in any org)."""
+        base = slugify(name) or "group"
+        slug, n = base, 1
+        while slug in self.taken_group_slugs:
+            n += 1
+            suffix = f"-{n}"
+            slug = base[: SLUG_MAX_LENGTH - len(suffix)].rstrip("-") + suffix
+        self.taken_group_slugs.add(slug)
+        return slug
+
+    def _skip(self, item: FeedMeeting, weekday: int, reason: str) -> None:
+        label = item.label if len(item.weekdays) == 1 else f"{item.label}, {DAY_NAMES[weekday]}"
+        self.summary.skipped.append(Skip(item.index, label, reason))
+
+    def finish(self) -> None:
+        self.session.flush()
+        self.summary.groups_created = len(self.new_group_ids)
+        self.summary.groups_unchanged = len(self.used_group_ids - self.new_group_ids)
+        self.summary.not_in_feed = [
+            NotInFeed(m.title, m.source_slug or "", m.group.name)
+            for m in self.by_source.values() if m.id not in self.claimed
+        ]
+
+
+#: The length of each text column of a meeting that has one.
+_LENGTHS = {c.name: c.type.length for c in Meeting.__table__.columns
+            if isinstance(getattr(c.type, "length", None), int)}
+
+
+def _check_lengths(values: meetings.MeetingValues) -> None:
+    """Refuse text longer than its column: PostgreSQL would refuse the whole import."""
+    for name, length in _LENGTHS.items():
+        value = getattr(values, name, None)
+        if isinstance(value, str) and len(value.strip()) > length:
+            raise ServiceError(f"Its {FEED_NAMES.get(name, name)} is longer than {length} "
+                               "characters.")
