@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import os
-from datetime import UTC
-from datetime import datetime
 from pathlib import Path
 
 import click
@@ -13,6 +11,7 @@ from flask.cli import AppGroup
 from flask.cli import with_appcontext
 from sqlalchemy import inspect
 
+from facilitator import clock
 from facilitator import demo
 from facilitator import migrate
 from facilitator.db import database
@@ -161,7 +160,7 @@ def import_meeting_guide(path: Path, org_slug: str, timezone: str | None,
     session = get_session()
     try:
         summary = meeting_import.import_feed(
-            session, None, items, org_slug=org_slug, now=datetime.now(UTC),
+            session, None, items, org_slug=org_slug, now=clock.now(),
             timezone=timezone, program=program,
         )
         session.commit()

@@ -6,6 +6,7 @@ organization's zone, never the server's. Tests replace `today_in` to fix the dat
 
 from __future__ import annotations
 
+from datetime import UTC
 from datetime import date
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -14,3 +15,8 @@ from zoneinfo import ZoneInfo
 def today_in(zone: str) -> date:
     """Today's date on the wall clocks of the IANA zone `zone`."""
     return datetime.now(ZoneInfo(zone)).date()
+
+
+def now() -> datetime:
+    """This instant, timezone-aware, in UTC."""
+    return datetime.now(UTC)

@@ -19,6 +19,8 @@ from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.orm import Session
 from sqlalchemy.orm import sessionmaker
 
+from facilitator import clock
+
 #: Constraint names that are the same on SQLite and PostgreSQL, so migrations can name them.
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -56,8 +58,19 @@ class Base(DeclarativeBase):
     type_annotation_map = {datetime: UTCDateTime}
 
 
-def utcnow() -> datetime:
-    return datetime.now(UTC)
+#: Column defaults read the clock through the one place that reads it.
+utcnow = clock.now
+
+
+def transaction_memo(session: Session) -> set[Any]:
+    """A set that lives as long as the session's current transaction: for work that
+    needs doing once per transaction, however many changes it holds."""
+    return session.info.setdefault("transaction_memo", set())
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_transaction_memo(session: Session, _transaction: Any) -> None:
+    session.info.pop("transaction_memo", None)
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:

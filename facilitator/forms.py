@@ -34,6 +34,7 @@ from facilitator.domain.meeting_types import TYPES
 from facilitator.domain.recurrence import DAY_NAMES
 from facilitator.domain.recurrence import ORDINAL_NAMES
 from facilitator.domain.recurrence import Recurrence
+from facilitator.domain.recurrence import minutes_between
 from facilitator.domain.timezones import is_valid_timezone
 from facilitator.models import LANGUAGES
 from facilitator.models import Attendance
@@ -42,6 +43,7 @@ from facilitator.models import CancelReason
 from facilitator.models import Program
 from facilitator.models import Role
 from facilitator.models import Visibility
+from facilitator.services.meetings import LIMITS
 from facilitator.services.meetings import DateChange
 from facilitator.services.meetings import MeetingValues
 
@@ -182,7 +184,7 @@ REPEATS = [
 
 
 class MeetingForm(FlaskForm):
-    title = StringField("Title", [DataRequired(), Length(max=200)], filters=[_strip],
+    title = StringField("Title", [DataRequired(), Length(max=LIMITS["title"])], filters=[_strip],
                         description="What members call it, e.g. “Tuesday Step Study”.")
     repeats = RadioField("Repeats", choices=options(REPEATS), default="weekly")
     weekdays = CheckboxesField("On these days", coerce=int, choices=options(WEEKDAY_OPTIONS),
@@ -206,20 +208,21 @@ class MeetingForm(FlaskForm):
                            filters=[_strip])
     attendance = RadioField("How people attend", choices=options(Attendance.choices()),
                             default=Attendance.IN_PERSON.value)
-    location_name = StringField("Place", [Length(max=200)], filters=[_strip],
+    location_name = StringField("Place", [Length(max=LIMITS["location_name"])], filters=[_strip],
                                 description="In person and hybrid: e.g. “St. Mark's Hall”.")
-    address = StringField("Address", [Length(max=300)], filters=[_strip])
-    location_notes = TextAreaField("Directions", [Length(max=2000)], filters=[_strip],
+    address = StringField("Address", [Length(max=LIMITS["address"])], filters=[_strip])
+    location_notes = TextAreaField("Directions", [Length(max=LIMITS["location_notes"])],
+                                   filters=[_strip],
                                    description="e.g. “Side door, basement room 3”.")
     wheelchair_accessible = BooleanField("Wheelchair accessible")
-    online_url = StringField("Online link", [Length(max=500)], filters=[_strip],
+    online_url = StringField("Online link", [Length(max=LIMITS["online_url"])], filters=[_strip],
                              description="Online and hybrid: the https:// link to join.")
-    online_phone = StringField("Dial-in phone", [Length(max=100)], filters=[_strip],
-                               description="e.g. +15555550111,,123456#")
-    online_notes = TextAreaField("Online notes", [Length(max=2000)], filters=[_strip],
-                                 description="e.g. the passcode.")
+    online_phone = StringField("Dial-in phone", [Length(max=LIMITS["online_phone"])],
+                               filters=[_strip], description="e.g. +15555550111,,123456#")
+    online_notes = TextAreaField("Online notes", [Length(max=LIMITS["online_notes"])],
+                                 filters=[_strip], description="e.g. the passcode.")
     types = CheckboxesField("Meeting types", choices=options(TYPES.items()))
-    notes = TextAreaField("Notes for members", [Length(max=5000)], filters=[_strip])
+    notes = TextAreaField("Notes for members", [Length(max=LIMITS["notes"])], filters=[_strip])
 
     def recurrence(self) -> Recurrence:
         """The recurrence chosen (raises InvalidRecurrence with a message for the form)."""
@@ -231,11 +234,14 @@ class MeetingForm(FlaskForm):
             return Recurrence.monthly(self.month_weekday.data, *self.month_weeks.data)
         return Recurrence.once()
 
+    def validate_end_time(self, field: Field) -> None:
+        if field.data is not None and self.start_time.data is not None and \
+                minutes_between(self.start_time.data, field.data) is None:
+            raise ValidationError("The end time is the same as the start time.")
+
     def duration(self) -> int:
         if self.end_time.data is not None:
-            start = self.start_time.data.hour * 60 + self.start_time.data.minute
-            end = self.end_time.data.hour * 60 + self.end_time.data.minute
-            return (end - start) % (24 * 60) or 24 * 60
+            return minutes_between(self.start_time.data, self.end_time.data) or 60
         return self.duration_minutes.data or 60
 
     def values(self) -> MeetingValues:

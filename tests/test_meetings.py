@@ -253,3 +253,25 @@ def test_every_change_moves_the_data_versions(client, leader_group, make_meeting
         seen.append(versions())
     assert [v[0] for v in seen] == sorted(v[0] for v in seen)
     assert len({v for v in seen}) == len(seen)  # every step moved both
+
+
+def test_end_time_equal_to_start_is_refused(client, leader_group, session):
+    page = client.post("/manage/g/tuesday/meetings/new",
+                       data=WEEKLY | {"end_time": "19:00"}).get_data(as_text=True)
+    assert "The end time is the same as the start time." in page
+    assert count(session, Meeting) == 0
+
+
+def test_service_refuses_overlong_text_whatever_the_caller(leader_group, session):
+    """The import and the forms share the service's limits; PostgreSQL never sees more."""
+    from facilitator.domain.recurrence import Recurrence
+    from facilitator.services import ServiceError
+    from facilitator.services.meetings import LIMITS
+    from facilitator.services.meetings import MeetingValues
+    from facilitator.services.meetings import create_meeting
+
+    values = MeetingValues(title="x" * (LIMITS["title"] + 1), recurrence=Recurrence.weekly(1),
+                           first_date=date(2026, 1, 6), start_time=time(19), timezone=TZ,
+                           location_name="Hall")
+    with pytest.raises(ServiceError, match="longer than 200"):
+        create_meeting(session, None, leader_group, values)

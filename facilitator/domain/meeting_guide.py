@@ -37,6 +37,7 @@ from zoneinfo import ZoneInfo
 from facilitator.domain.meeting_types import ATTENDANCE_CODES
 from facilitator.domain.meeting_types import split_known
 from facilitator.domain.recurrence import meeting_guide_day
+from facilitator.domain.recurrence import minutes_between
 from facilitator.domain.recurrence import python_weekday
 from facilitator.domain.timezones import is_valid_timezone
 
@@ -285,8 +286,7 @@ def duration_minutes(start: time, end: time | None) -> int:
     """Minutes from start to end; an end before the start is after midnight."""
     if end is None:
         return DEFAULT_DURATION_MINUTES
-    minutes = (end.hour * 60 + end.minute - start.hour * 60 - start.minute) % (24 * 60)
-    return minutes or DEFAULT_DURATION_MINUTES
+    return minutes_between(start, end) or DEFAULT_DURATION_MINUTES
 
 
 def decide_attendance(option: str, codes: Iterable[str], *, has_place: bool,

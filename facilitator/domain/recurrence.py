@@ -264,6 +264,13 @@ def orphaned(schedule: Schedule, exception_dates: list[date]) -> list[date]:
     return [d for d in exception_dates if not schedule.falls_on(d)]
 
 
+def minutes_between(start: time, end: time) -> int | None:
+    """Wall-clock minutes from start to end, an end before the start being after
+    midnight; None when they are the same time (no length can be told)."""
+    minutes = (end.hour * 60 + end.minute - start.hour * 60 - start.minute) % (24 * 60)
+    return minutes or None
+
+
 def meeting_guide_day(python_weekday: int) -> int:
     """Meeting Guide numbers days 0 = Sunday … 6 = Saturday; Python 0 = Monday."""
     return (python_weekday + 1) % 7
@@ -272,9 +279,3 @@ def meeting_guide_day(python_weekday: int) -> int:
 def python_weekday(meeting_guide_day_: int) -> int:
     return (meeting_guide_day_ - 1) % 7
 
-
-__all__ = [
-    "DAY_CODES", "DAY_NAMES", "DateException", "Frequency", "InvalidRecurrence", "Occurrence",
-    "Recurrence", "Schedule", "meeting_guide_day", "next_occurrences", "occurrence_on",
-    "occurrences", "orphaned", "python_weekday",
-]

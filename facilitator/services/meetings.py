@@ -10,6 +10,7 @@ from datetime import time
 from datetime import timedelta
 from urllib.parse import urlsplit
 
+from sqlalchemy import String
 from sqlalchemy.orm import Session
 
 from facilitator.domain.meeting_types import TYPES
@@ -35,6 +36,14 @@ MEETING_FIELDS = (
 )
 EXCEPTION_FIELDS = ("date", "cancelled", "reason", "note", "start_time", "duration_minutes",
                     "location_name", "address", "online_url")
+
+
+#: Longest text each field takes: the column's length, or a sane bound for free text.
+LIMITS: dict[str, int] = {
+    **{c.name: c.type.length for c in Meeting.__table__.columns
+       if isinstance(c.type, String) and c.type.length},
+    "location_notes": 2000, "online_notes": 2000, "notes": 5000,
+}
 
 
 @dataclass
@@ -93,6 +102,11 @@ def check(values: MeetingValues) -> None:
     """Refuse values no meeting can have, with a message for the facilitator."""
     if not values.title.strip():
         raise ServiceError("A meeting needs a title.", field="title")
+    for name in ("title", "location_name", "address", "location_notes", "online_url",
+                 "online_phone", "online_notes", "notes"):
+        if len(getattr(values, name).strip()) > LIMITS[name]:
+            raise ServiceError(f"The {name.replace('_', ' ')} is longer than "
+                               f"{LIMITS[name]} characters.", field=name)
     if not is_valid_timezone(values.timezone):
         raise ServiceError(f"“{values.timezone}” is not a time zone we know.", field="timezone")
     try:

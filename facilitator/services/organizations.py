@@ -6,7 +6,9 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm import object_session
 
+from facilitator.db import transaction_memo
 from facilitator.db import utcnow
 from facilitator.domain.slugs import RULE as SLUG_RULE
 from facilitator.domain.slugs import is_valid_slug
@@ -30,14 +32,17 @@ def mark_changed(org: Organization, group: Group | None = None) -> None:
     """Record that what the org's (and the group's) feeds and pages show has changed.
 
     The versions grow in SQL (version = version + 1), so two workers never lose a bump;
-    they make ETags and Last-Modified without reading the meetings.
+    they make ETags and Last-Modified without reading the meetings. Once per
+    transaction is enough: a 5,000-meeting import bumps each row once, not 5,000 times.
     """
+    session = object_session(org)
+    done = transaction_memo(session) if session is not None else set()
     now = utcnow()
-    org.data_version = Organization.data_version + 1
-    org.data_changed_at = now
-    if group is not None:
-        group.data_version = Group.data_version + 1
-        group.data_changed_at = now
+    for row in (org, group):
+        if row is not None and row not in done:
+            row.data_version = type(row).data_version + 1
+            row.data_changed_at = now
+            done.add(row)
 
 
 def _check_slug(slug: str) -> None:

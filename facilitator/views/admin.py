@@ -12,8 +12,8 @@ from flask import url_for
 from werkzeug import Response
 from wtforms.fields.choices import SelectChoice
 
+from facilitator import clock
 from facilitator.db import get_session
-from facilitator.db import utcnow
 from facilitator.domain.timezones import timezone_choices
 from facilitator.forms import ConfirmForm
 from facilitator.forms import GroupForm
@@ -152,7 +152,7 @@ def new_person() -> str | Response:
             _apply_roles_and_groups(person, form.roles.data, form.groups.data)
             token = None
             if is_new:
-                token = accounts.invite(session, g.user, person, now=utcnow(),
+                token = accounts.invite(session, g.user, person, now=clock.now(),
                                         organization=g.org)
         except ServiceError as error:
             session.rollback()
@@ -228,7 +228,7 @@ def reinvite(user_id: int) -> str | Response:
     if not form.validate_on_submit() or person.password_hash is not None:
         flash(f"{person.display_name} has already set a password; they can sign in.", "info")
         return redirect(url_for("admin.person", user_id=person.id))
-    token = accounts.invite(session, g.user, person, now=utcnow(), organization=g.org)
+    token = accounts.invite(session, g.user, person, now=clock.now(), organization=g.org)
     if not commit(form):
         return redirect(url_for("admin.person", user_id=person.id))
     invite_link = url_for("auth.accept_invitation", token=token, _external=True)

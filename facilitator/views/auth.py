@@ -19,8 +19,8 @@ from flask import session as cookie
 from flask import url_for
 from werkzeug import Response
 
+from facilitator import clock
 from facilitator.db import get_session
-from facilitator.db import utcnow
 from facilitator.forms import ChangePasswordForm
 from facilitator.forms import LoginForm
 from facilitator.forms import SetPasswordForm
@@ -123,7 +123,7 @@ def change_password() -> str | Response:
 @bp.route("/invite/<token>", methods=["GET", "POST"])
 def accept_invitation(token: str) -> str | Response:
     session = get_session()
-    user = accounts.find_invited(session, token, now=utcnow())
+    user = accounts.find_invited(session, token, now=clock.now())
     if user is None:
         abort(404)
     form = SetPasswordForm()
