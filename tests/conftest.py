@@ -7,8 +7,10 @@ its end; the app's own commits only release savepoints within it.
 
 from __future__ import annotations
 
+import html
 import itertools
 import os
+import re
 from collections.abc import Callable
 from collections.abc import Iterator
 from datetime import date
@@ -39,6 +41,13 @@ from tests.postgres import PostgresServer
 from tests.postgres import PostgresUnavailable
 
 BACKENDS = ("sqlite", "postgresql")
+
+
+def page_text(response: Any) -> str:
+    """The page as a person reads it: tags dropped, entities decoded, spaces collapsed."""
+    html_text = response.get_data(as_text=True) if hasattr(response, "get_data") else response
+    html_text = re.sub(r"<(script|style)\b.*?</\1>", " ", html_text, flags=re.S)
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", html_text)).split())
 PASSWORD = "correct horse battery"
 
 

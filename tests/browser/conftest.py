@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser
 from playwright.sync_api import BrowserContext
 from playwright.sync_api import Page
@@ -88,3 +89,18 @@ def context(browser: Browser) -> Iterator[BrowserContext]:
 @pytest.fixture
 def page(context: BrowserContext) -> Page:
     return context.new_page()
+
+
+#: axe-core impacts that fail a test.
+BLOCKING = {"serious", "critical"}
+
+
+def serious_violations(page: Page) -> list[str]:
+    """Run axe-core on the page; describe each serious or critical violation."""
+    results = Axe().run(page)
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} at "
+        + ", ".join(" ".join(node["target"]) for node in v["nodes"])
+        for v in results.response["violations"]
+        if v["impact"] in BLOCKING
+    ]

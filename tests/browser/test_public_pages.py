@@ -6,26 +6,15 @@ from __future__ import annotations
 import re
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page
 from playwright.sync_api import expect
+
+from tests.browser.conftest import serious_violations
 
 pytestmark = pytest.mark.browser
 
 PUBLIC_GROUP = "/g/clean-and-serene-na/"
 CANCELLED_GROUP = "/g/celebrate-recovery-thursday/"
-BLOCKING = {"serious", "critical"}
-
-
-def serious_violations(page: Page) -> list[str]:
-    """Run axe-core on the page; describe each serious or critical violation."""
-    results = Axe().run(page)
-    return [
-        f"{v['id']} ({v['impact']}): {v['help']} at "
-        + ", ".join(" ".join(node["target"]) for node in v["nodes"])
-        for v in results.response["violations"]
-        if v["impact"] in BLOCKING
-    ]
 
 
 def open_filters(page: Page) -> None:

@@ -11,7 +11,7 @@ from werkzeug import Response
 
 from facilitator.clock import today_in
 from facilitator.db import get_session
-from facilitator.domain.recurrence import next_occurrences
+from facilitator.domain.directory import coming_dates
 from facilitator.forms import GroupForm
 from facilitator.models import Role
 from facilitator.security import get_group_for
@@ -31,9 +31,8 @@ def group(group_slug: str) -> str:
     schedules = []
     for meeting in group.meetings:
         today = today_in(meeting.timezone)
-        upcoming = next_occurrences(meeting.schedule, meeting.exceptions_by_date, today,
-                                    NEXT_DATES)
-        schedules.append((meeting, upcoming))
+        upcoming = coming_dates(meeting.schedule, meeting.exceptions_by_date, today, NEXT_DATES)
+        schedules.append((meeting, upcoming, today))
     return render_template("manage/group.html", group=group, schedules=schedules)
 
 

@@ -15,6 +15,7 @@ from werkzeug import Response
 
 from facilitator.clock import today_in
 from facilitator.db import get_session
+from facilitator.domain.directory import shown
 from facilitator.domain.recurrence import InvalidRecurrence
 from facilitator.domain.recurrence import occurrence_on
 from facilitator.domain.timezones import timezone_choices
@@ -166,9 +167,11 @@ def meeting_date(group_slug: str, meeting_id: int, day: str) -> str:
 def _date_page(meeting: Meeting, when: date, cancel_form: CancelDateForm,
                change_form: ChangeDateForm) -> str:
     exception = meeting.exceptions_by_date.get(when)
+    schedule = meeting.schedule
     return render_template(
-        "manage/meeting_date.html", meeting=meeting, when=when,
-        occurrence=occurrence_on(meeting.schedule, when, exception), exception=exception,
+        "manage/meeting_date.html", meeting=meeting, when=when, today=today_in(meeting.timezone),
+        dated=shown(schedule, occurrence_on(schedule, when, exception), schedule.zone),
+        exception=exception,
         cancel_form=cancel_form, change_form=change_form, restore_form=ConfirmForm(),
     )
 
