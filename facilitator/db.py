@@ -69,7 +69,15 @@ def transaction_memo(session: Session) -> set[Any]:
 
 
 @event.listens_for(Session, "after_transaction_end")
-def _forget_transaction_memo(session: Session, _transaction: Any) -> None:
+def _forget_memo_at_the_end(session: Session, transaction: Any) -> None:
+    # Savepoints end inside the transaction and keep what was done in it.
+    if transaction.parent is None:
+        session.info.pop("transaction_memo", None)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_memo_on_rollback(session: Session, _previous_transaction: Any) -> None:
+    # A rollback, even of a savepoint, may undo work the memo says was done.
     session.info.pop("transaction_memo", None)
 
 

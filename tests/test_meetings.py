@@ -277,3 +277,23 @@ def test_service_refuses_overlong_text_whatever_the_caller(leader_group, session
                            location_name="Hall")
     with pytest.raises(ServiceError, match="longer than 200"):
         create_meeting(session, None, leader_group, values)
+
+
+def test_versions_bumped_once_per_transaction_and_again_after_a_rollback(leader_group, session):
+    from facilitator.services.organizations import mark_changed
+
+    org = leader_group.organization
+    start = org.data_version
+    mark_changed(org, leader_group)
+    mark_changed(org, leader_group)
+    with session.begin_nested():
+        mark_changed(org, leader_group)  # inside a savepoint of the same transaction
+    session.flush()
+    session.refresh(org)
+    assert org.data_version == start + 1
+    nested = session.begin_nested()
+    nested.rollback()  # only the savepoint
+    mark_changed(org, leader_group)  # the memo was forgotten: bumps again
+    session.commit()
+    session.refresh(org)
+    assert org.data_version == start + 2
