@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func
 from sqlalchemy import select
 
-from facilitator.clock import today_in
+from facilitator import clock
 from facilitator.models import AuditEntry
 from facilitator.models import Meeting
 from facilitator.models import MeetingException
@@ -47,7 +47,7 @@ def test_schedule_weekly_meeting_and_see_next_eight_dates(client, leader_group, 
     page = client.get("/manage/g/tuesday/").get_data(as_text=True)
     assert "Tuesday Step Study" in page and "Every Tuesday" in page
     assert "7:00 pm" in page and "Closed, Step Study" in page
-    today = today_in(TZ)
+    today = clock.today_in(TZ)
     first = today + timedelta(days=(1 - today.weekday()) % 7)
     expected = [first + timedelta(weeks=n) for n in range(8)]
     for day in expected:
@@ -105,7 +105,7 @@ def test_monthly_and_every_other_week(client, leader_group, session):
 
 
 def next_tuesday() -> date:
-    today = today_in(TZ)
+    today = clock.today_in(TZ)
     return today + timedelta(days=(1 - today.weekday()) % 7 or 7)
 
 

@@ -17,14 +17,24 @@ from datetime import date
 from datetime import datetime
 from datetime import time
 from datetime import timedelta
+from functools import lru_cache
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
+from dateutil.rrule import FR
+from dateutil.rrule import MO
+from dateutil.rrule import MONTHLY
+from dateutil.rrule import SA
+from dateutil.rrule import SU
+from dateutil.rrule import TH
+from dateutil.rrule import TU
+from dateutil.rrule import WE
+from dateutil.rrule import WEEKLY
 from dateutil.rrule import rrule
-from dateutil.rrule import rrulestr
 
 #: RFC 5545 day codes by Python weekday number (Monday = 0).
 DAY_CODES = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
+DATEUTIL_DAYS = (MO, TU, WE, TH, FR, SA, SU)
 DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 ORDINAL_NAMES = {1: "first", 2: "second", 3: "third", 4: "fourth", 5: "fifth", -1: "last"}
 
@@ -124,6 +134,26 @@ class Recurrence:
         return f"{ordinals.capitalize()} {days} of the month"
 
 
+@lru_cache(maxsize=8192)
+def _rule(recurrence: Recurrence, first: date, last: date | None) -> rrule | None:
+    """The dateutil rule for a series, built once per (recurrence, first, last): a
+    directory of thousands of meetings shares a handful of rules."""
+    if recurrence.frequency is Frequency.ONCE:
+        return None
+    days = [DATEUTIL_DAYS[d] for d in recurrence.weekdays]
+    if recurrence.frequency is Frequency.MONTHLY:
+        days = [days[0](ordinal) for ordinal in recurrence.ordinals]
+    return rrule(
+        WEEKLY if recurrence.frequency is Frequency.WEEKLY else MONTHLY,
+        interval=recurrence.interval,
+        byweekday=days,
+        dtstart=datetime.combine(first, time()),
+        until=datetime.combine(last, time()) if last is not None else None,
+        # No cache: the rule is shared, and dateutil's cache misbehaves when several
+        # iterations of one rule are left half-consumed.
+    )
+
+
 def _ord_key(ordinal: int) -> int:
     return 6 if ordinal == -1 else ordinal
 
@@ -163,13 +193,7 @@ class Schedule:
         return ZoneInfo(self.timezone)
 
     def _rule(self) -> rrule | None:
-        if self.recurrence.frequency is Frequency.ONCE:
-            return None
-        rule = rrulestr(self.recurrence.to_rrule(),
-                        dtstart=datetime.combine(self.first_date, time()))
-        if self.last_date is not None:
-            rule = rule.replace(until=datetime.combine(self.last_date, time()))
-        return rule
+        return _rule(self.recurrence, self.first_date, self.last_date)
 
     def dates(self, start: date, end: date) -> Iterator[date]:
         """The dates of the series from start to end, both included, in order."""

@@ -9,7 +9,7 @@ from flask import render_template
 from flask import url_for
 from werkzeug import Response
 
-from facilitator.clock import today_in
+from facilitator import clock
 from facilitator.db import get_session
 from facilitator.domain.directory import coming_dates
 from facilitator.forms import GroupForm
@@ -30,7 +30,7 @@ def group(group_slug: str) -> str:
     group = get_group_for(get_session(), g.user, group_slug)
     schedules = []
     for meeting in group.meetings:
-        today = today_in(meeting.timezone)
+        today = clock.today_in(meeting.timezone)
         upcoming = coming_dates(meeting.schedule, meeting.exceptions_by_date, today, NEXT_DATES)
         schedules.append((meeting, upcoming, today))
     return render_template("manage/group.html", group=group, schedules=schedules)

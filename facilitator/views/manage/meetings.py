@@ -13,7 +13,7 @@ from flask import request
 from flask import url_for
 from werkzeug import Response
 
-from facilitator.clock import today_in
+from facilitator import clock
 from facilitator.db import get_session
 from facilitator.domain.directory import shown
 from facilitator.domain.recurrence import InvalidRecurrence
@@ -64,7 +64,7 @@ def new_meeting(group_slug: str) -> str | Response:
     form = MeetingForm()
     if request.method == "GET":
         form.timezone.data = group.organization.timezone
-        form.first_date.data = today_in(group.organization.timezone)
+        form.first_date.data = clock.today_in(group.organization.timezone)
     if form.validate_on_submit() and (values := _form_values(form)) is not None:
         try:
             meeting = meetings.create_meeting(session, g.user, group, values)
@@ -115,7 +115,7 @@ def end_meeting(group_slug: str, meeting_id: int) -> str | Response:
     meeting = get_meeting_for(session, g.user, group_slug, meeting_id)
     form = EndMeetingForm()
     if request.method == "GET":
-        form.last_date.data = meeting.last_date or today_in(meeting.timezone)
+        form.last_date.data = meeting.last_date or clock.today_in(meeting.timezone)
     if form.validate_on_submit():
         try:
             meetings.end_meeting(session, g.user, meeting, form.last_date.data)
@@ -169,7 +169,8 @@ def _date_page(meeting: Meeting, when: date, cancel_form: CancelDateForm,
     exception = meeting.exceptions_by_date.get(when)
     schedule = meeting.schedule
     return render_template(
-        "manage/meeting_date.html", meeting=meeting, when=when, today=today_in(meeting.timezone),
+        "manage/meeting_date.html", meeting=meeting, when=when,
+        today=clock.today_in(meeting.timezone),
         dated=shown(schedule, occurrence_on(schedule, when, exception), schedule.zone),
         exception=exception,
         cancel_form=cancel_form, change_form=change_form, restore_form=ConfirmForm(),
