@@ -1,0 +1,795 @@
+"""The iCalendar feed, without a server: every built feed is read back by two independent
+parsers (icalendar with recurring-ical-events, and vobject with dateutil), and the dates
+and times they expand must be the ones facilitator.domain.recurrence computes."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from dataclasses import replace
+from datetime import UTC
+from datetime import date
+from datetime import datetime
+from datetime import time
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+import recurring_ical_events
+import vobject
+from hypothesis import HealthCheck
+from hypothesis import given
+from hypothesis import settings
+from hypothesis import strategies as st
+from icalendar import Calendar
+from icalendar.cal.component import Component
+
+from facilitator.domain.ical import FeedCalendar
+from facilitator.domain.ical import FeedEvent
+from facilitator.domain.ical import FeedException
+from facilitator.domain.ical import build_feed
+from facilitator.domain.ical import event_summary
+from facilitator.domain.ical import feed_last_modified
+from facilitator.domain.ical import feed_text
+from facilitator.domain.recurrence import Frequency
+from facilitator.domain.recurrence import Recurrence
+from facilitator.domain.recurrence import Schedule
+from facilitator.domain.recurrence import occurrences
+
+MON, TUE, WED, THU, FRI, SAT, SUN = range(7)
+NEW_YORK, LONDON, SYDNEY = "America/New_York", "Europe/London", "Australia/Sydney"
+CHANGED_AT = datetime(2026, 1, 15, 9, 30, tzinfo=UTC)
+GROUP_PAGE = "https://meetings.example.org/g/tuesday-womens-aa/"
+CALENDAR = FeedCalendar(name="Tuesday Women's AA", url=GROUP_PAGE,
+                        description="Meetings of the Tuesday Women's AA group", zone=NEW_YORK)
+
+NASTY = [
+    "Step Study, Big Book; 12 & 12",
+    "C:\\Notes\\new \\n not a break \\, \\; \\\\",
+    "line one\nline two\r\nline three\rline four",
+    "\r\nBEGIN:VEVENT\r\nSUMMARY:evil\r\nEND:VEVENT",
+    "x\rEND:VCALENDAR\r",
+    "\nDTSTART:19700101T000000Z\nRRULE:FREQ=DAILY",
+    'quotes "double" and \'single\', colon: yes',
+    "tab\there, trailing space ",
+    "ümlaut, ñ, 日本語, emoji 🙂, RTL עברית",
+    "a" * 200 + "é" * 80,
+    "nul\x00 bell\x07 escape\x1b del\x7f",
+    "form\x0cfeed, vertical\x0btab, next\x85line, line\u2028separator",
+]
+
+
+@dataclass(frozen=True)
+class Seen:
+    """An occurrence as a calendar app shows it."""
+
+    uid: str
+    start: datetime  # in UTC
+    end: datetime  # in UTC
+    wall: datetime  # naive local wall time of the start, in the meeting's zone
+    summary: str
+    location: str
+    description: str
+
+
+def schedule(recurrence: Recurrence, first: date, *, start: time = time(19),
+             minutes: int = 90, zone: str = NEW_YORK, last: date | None = None) -> Schedule:
+    return Schedule(recurrence, first, start, timedelta(minutes=minutes), zone, last)
+
+
+def make_event(sched: Schedule, *exceptions: FeedException, **overrides) -> FeedEvent:
+    values = dict(uid="5f0c6e1e-8a3b-4f1e-9a57-0b6f3c1d2e4a@facilitator", sequence=4,
+                  summary=event_summary("Step Study", "Tuesday Women's AA"), schedule=sched,
+                  last_modified=CHANGED_AT, location="St. Mark's Church, 12 Main St",
+                  geo=(40.712776, -74.005974), url=GROUP_PAGE,
+                  online_url="https://zoom.us/j/5551234567", online_phone="+15555550111,,123#",
+                  type_names=("Open", "Step Study", "Women"), notes="Side door.",
+                  exceptions=tuple(exceptions))
+    return FeedEvent(**values | overrides)
+
+
+def feed(*events: FeedEvent, calendar: FeedCalendar = CALENDAR) -> bytes:
+    return build_feed(calendar, events)
+
+
+# ---------------------------------------------------------------- the two readers
+
+
+def read_icalendar(data: bytes, start: date, end: date) -> list[Seen]:
+    """Occurrences from start to end (local dates, both included), as icalendar and
+    recurring-ical-events expand them."""
+    calendar = Calendar.from_ical(data)
+    seen = []
+    for vevent in recurring_ical_events.of(calendar).between(start - timedelta(days=2),
+                                                             end + timedelta(days=3)):
+        seen.append(_seen(str(vevent["UID"]), vevent.start, vevent.end,
+                          vevent.get("SUMMARY", ""), vevent.get("LOCATION", ""),
+                          vevent.get("DESCRIPTION", "")))
+    return _between(seen, start, end)
+
+
+def read_vobject(data: bytes, start: date, end: date) -> list[Seen]:
+    """The same, as vobject and dateutil expand them, with the feed's own VTIMEZONEs;
+    overrides are applied by RECURRENCE-ID, and a meeting lasts the exact time from
+    DTSTART to DTEND (or its DURATION), as RFC 5545 says."""
+    calendar = read_with_vobject(data)
+    vevents = calendar.contents.get("vevent", [])
+    overrides = {(v.uid.value, v.recurrence_id.value.astimezone(UTC)): v
+                 for v in vevents if "recurrence-id" in v.contents}
+    lo = datetime.combine(start - timedelta(days=2), time(), UTC)
+    hi = datetime.combine(end + timedelta(days=3), time(), UTC)
+    seen = []
+    for master in (v for v in vevents if "recurrence-id" not in v.contents):
+        rules = master.getrruleset(addRDate=True)
+        starts = (rules.between(lo, hi, inc=True) if rules is not None
+                  else [master.dtstart.value])
+        for moment in starts:
+            shown = overrides.get((master.uid.value, moment.astimezone(UTC)), master)
+            begin = moment if shown is master else shown.dtstart.value
+            seen.append(_seen(master.uid.value, begin, begin.astimezone(UTC) + _length(shown),
+                              _value(shown, "summary"), _value(shown, "location"),
+                              _value(shown, "description")))
+    return _between(seen, start, end)
+
+
+def read_with_vobject(data: bytes):
+    """vobject.readOne, with the feed's own VTIMEZONEs: vobject keeps the first time zone
+    it saw for a TZID for the life of the process, so it forgets the earlier ones."""
+    registry = vars(vobject.icalendar)["__tzidMap"]
+    for tzid in [tzid for tzid in registry if tzid != "UTC"]:
+        del registry[tzid]
+    return vobject.readOne(data.decode("utf-8"))
+
+
+def _length(vevent) -> timedelta:
+    if "dtend" in vevent.contents:
+        return vevent.dtend.value.astimezone(UTC) - vevent.dtstart.value.astimezone(UTC)
+    return vevent.duration.value
+
+
+def _value(vevent, name: str) -> str:
+    return getattr(vevent, name).value if name in vevent.contents else ""
+
+
+def _seen(uid, start, end, summary, location, description) -> Seen:
+    # The wall time in the zone as the reader understands it (for vobject, the feed's
+    # VTIMEZONE): a skipped local time is shown as the time it really is.
+    return Seen(uid, start.astimezone(UTC), end.astimezone(UTC),
+                start.astimezone(UTC).astimezone(start.tzinfo).replace(tzinfo=None),
+                str(summary), str(location), str(description))
+
+
+def _between(seen: list[Seen], start: date, end: date) -> list[Seen]:
+    return sorted((s for s in seen if start <= s.wall.date() <= end),
+                  key=lambda s: (s.start, s.uid))
+
+
+@dataclass(frozen=True)
+class Want:
+    """An occurrence that takes place, as the recurrence code computes it."""
+
+    start: datetime  # in UTC
+    end: datetime  # in UTC
+    wall: datetime  # naive local wall time of the start
+    start_exists: bool  # False on the day clocks skip the start time
+    steady: bool  # no clock change while it lasts
+
+
+def expected(event: FeedEvent, start: date, end: date) -> list[Want]:
+    by_date = {e.date: e for e in event.exceptions}
+    wants = []
+    for o in occurrences(event.schedule, by_date, start, end):
+        if o.cancelled:
+            continue
+        intended = (o.exception and o.exception.start_time) or event.schedule.start_time
+        wants.append(Want(o.starts_at.astimezone(UTC), o.ends_at.astimezone(UTC),
+                          o.starts_at.replace(tzinfo=None), o.starts_at.time() == intended,
+                          o.starts_at.utcoffset() == o.ends_at.utcoffset()))
+    return wants
+
+
+def assert_both_readers_agree(event: FeedEvent, start: date, end: date) -> None:
+    """Both readers see exactly the occurrences the recurrence code computes: the same
+    dates, start times (instant and local wall time) and end times. (vobject's local
+    times come from dateutil, which gets Irish "negative" daylight saving wrong at the
+    change, so its instants are compared, from which the wall time follows.)
+
+    Two known differences between readers are allowed for. On the day clocks skip a
+    meeting's start time, RFC 5545 reads the time with the offset before the gap (so
+    02:30 is 03:30, as the recurrence code has it); dateutil, under vobject, takes the
+    offset after it (01:30). And recurring-ical-events adds a meeting's length to the
+    local wall time where RFC 5545 adds elapsed time, which differs when the clocks
+    change during the meeting.
+    """
+    data = feed(event)
+    wants = expected(event, start, end)
+    by_vobject = read_vobject(data, start, end)
+    by_icalendar = read_icalendar(data, start, end)
+    assert [s.wall.date() for s in by_vobject] == [w.wall.date() for w in wants]
+    assert [s.wall.date() for s in by_icalendar] == [w.wall.date() for w in wants]
+    for want, seen in zip(wants, by_vobject, strict=True):
+        if want.start_exists:
+            assert (seen.start, seen.end) == (want.start, want.end)
+    for want, seen in zip(wants, by_icalendar, strict=True):
+        assert (seen.start, seen.wall) == (want.start, want.wall)
+        if want.start_exists and want.steady:
+            assert seen.end == want.end
+
+
+def lines(data: bytes) -> list[str]:
+    return data.decode("utf-8").split("\r\n")
+
+
+def unfolded(data: bytes) -> list[str]:
+    return data.decode("utf-8").replace("\r\n ", "").split("\r\n")
+
+
+# ---------------------------------------------------------------- dates and times
+
+
+@pytest.mark.parametrize("zone, start, end", [
+    # US: spring forward 8 Mar, fall back 1 Nov 2026
+    (NEW_YORK, date(2026, 2, 1), date(2026, 4, 30)),
+    (NEW_YORK, date(2026, 10, 1), date(2026, 11, 30)),
+    # UK: 29 Mar and 25 Oct 2026
+    (LONDON, date(2026, 3, 1), date(2026, 4, 30)),
+    (LONDON, date(2026, 10, 1), date(2026, 11, 30)),
+    # Sydney: back on 5 Apr, forward on 4 Oct 2026
+    (SYDNEY, date(2026, 3, 1), date(2026, 10, 31)),
+])
+def test_weekly_meeting_keeps_its_wall_clock_time_across_dst(zone, start, end):
+    event = make_event(schedule(Recurrence.weekly(SUN), date(2026, 1, 4), zone=zone))
+    assert_both_readers_agree(event, start, end)
+    seen = read_vobject(feed(event), start, end)
+    assert {s.wall.time() for s in seen} == {time(19)}
+    assert len({s.start.time() for s in seen}) == 2  # the UTC time moves with the clocks
+
+
+def test_cancelled_and_changed_dates_around_dst_in_new_york():
+    event = make_event(
+        schedule(Recurrence.weekly(TUE), date(2026, 2, 3), last=date(2026, 11, 24)),
+        FeedException(date(2026, 3, 10), cancelled=True, note="Church closed"),
+        FeedException(date(2026, 11, 3), start_time=time(18), duration_minutes=120,
+                      location="Church hall, 14 Main St", note="Election day: earlier"),
+    )
+    assert_both_readers_agree(event, date(2026, 1, 1), date(2027, 3, 1))
+    data = feed(event)
+    for read in (read_icalendar, read_vobject):
+        seen = {s.wall.date(): s for s in read(data, date(2026, 1, 1), date(2027, 3, 1))}
+        assert date(2026, 3, 10) not in seen
+        assert seen[date(2026, 3, 17)].wall.time() == time(19)
+        changed = seen[date(2026, 11, 3)]
+        assert changed.wall.time() == time(18)
+        assert changed.end - changed.start == timedelta(hours=2)
+        assert changed.location == "Church hall, 14 Main St"
+        assert changed.description.startswith("Election day: earlier\n\n")
+        assert seen[date(2026, 11, 10)].location == "St. Mark's Church, 12 Main St"
+        # last_date is a Tuesday: it is included, and nothing after it
+        assert max(seen) == date(2026, 11, 24)
+
+
+def test_changed_date_keeps_uid_sequence_and_points_at_the_original_start():
+    event = make_event(schedule(Recurrence.weekly(TUE), date(2026, 2, 3)),
+                       FeedException(date(2026, 2, 17), start_time=time(20, 15)))
+    calendar = Calendar.from_ical(feed(event))
+    series, override = calendar.events
+    assert override["UID"] == series["UID"] == event.uid
+    assert override["SEQUENCE"] == series["SEQUENCE"] == 4
+    assert "RRULE" not in override
+    assert override["RECURRENCE-ID"].params["TZID"] == NEW_YORK
+    assert override["RECURRENCE-ID"].dt.replace(tzinfo=None) == datetime(2026, 2, 17, 19)
+    assert override.start.replace(tzinfo=None) == datetime(2026, 2, 17, 20, 15)
+    assert override.end.replace(tzinfo=None) == datetime(2026, 2, 17, 21, 45)
+
+
+def test_cancelled_date_is_an_exdate_at_the_exact_start_of_the_occurrence():
+    event = make_event(schedule(Recurrence.weekly(TUE), date(2026, 2, 3), start=time(18, 45)),
+                       FeedException(date(2026, 3, 10), cancelled=True),
+                       FeedException(date(2026, 3, 24), cancelled=True))
+    text = unfolded(feed(event))
+    assert [line for line in text if line.startswith("EXDATE")] == [
+        "EXDATE;TZID=America/New_York:20260310T184500",
+        "EXDATE;TZID=America/New_York:20260324T184500",
+    ]
+    assert "DTSTART;TZID=America/New_York:20260203T184500" in text
+    assert sum(line == "BEGIN:VEVENT" for line in text) == 1
+
+
+@pytest.mark.parametrize("zone", [NEW_YORK, LONDON, SYDNEY])
+def test_weekly_on_several_days(zone):
+    event = make_event(
+        schedule(Recurrence.weekly(MON, WED, FRI), date(2026, 2, 2), start=time(7, 30),
+                 minutes=60, zone=zone, last=date(2026, 12, 18)),
+        FeedException(date(2026, 4, 3), cancelled=True),
+        FeedException(date(2026, 10, 26), start_time=time(12)),
+    )
+    assert_both_readers_agree(event, date(2026, 1, 1), date(2027, 1, 31))
+
+
+@pytest.mark.parametrize("zone", [NEW_YORK, SYDNEY])
+def test_every_other_week(zone):
+    event = make_event(
+        schedule(Recurrence.weekly(SUN, MON, interval=2), date(2026, 1, 4), zone=zone),
+        FeedException(date(2026, 4, 12), cancelled=True),
+    )
+    assert_both_readers_agree(event, date(2026, 1, 1), date(2026, 12, 31))
+    seen = read_vobject(feed(event), date(2026, 1, 1), date(2026, 1, 31))
+    assert [s.wall.date() for s in seen] == [date(2026, 1, 4), date(2026, 1, 12),
+                                             date(2026, 1, 18), date(2026, 1, 26)]
+    assert "WKST=MO" in feed(event).decode()
+
+
+@pytest.mark.parametrize("recurrence, dates_in_march", [
+    (Recurrence.monthly(THU, 1, 3), [date(2026, 3, 5), date(2026, 3, 19)]),
+    (Recurrence.monthly(FRI, -1), [date(2026, 3, 27)]),
+    (Recurrence.monthly(SUN, 5), [date(2026, 3, 29)]),  # not every month has one
+])
+def test_monthly_nth_and_last_weekday(recurrence, dates_in_march):
+    event = make_event(schedule(recurrence, date(2026, 1, 1), last=date(2026, 12, 31)))
+    assert_both_readers_agree(event, date(2025, 12, 1), date(2027, 2, 28))
+    seen = read_icalendar(feed(event), date(2026, 3, 1), date(2026, 3, 31))
+    assert [s.wall.date() for s in seen] == dates_in_march
+
+
+def test_once_only_meeting_has_no_rrule():
+    event = make_event(schedule(Recurrence.once(), date(2026, 3, 8), start=time(10)))
+    data = feed(event)
+    assert "RRULE" not in data.decode()
+    assert_both_readers_agree(event, date(2026, 1, 1), date(2026, 12, 31))
+    assert len(read_vobject(data, date(2026, 1, 1), date(2026, 12, 31))) == 1
+
+
+def test_once_only_meeting_changed_is_written_as_changed():
+    event = make_event(schedule(Recurrence.once(), date(2026, 3, 8), start=time(10)),
+                       FeedException(date(2026, 3, 8), start_time=time(11),
+                                     location="Library, room 2", note="Other room"))
+    data = feed(event)
+    assert "RECURRENCE-ID" not in data.decode()
+    assert_both_readers_agree(event, date(2026, 1, 1), date(2026, 12, 31))
+    (seen,) = read_icalendar(data, date(2026, 1, 1), date(2026, 12, 31))
+    assert (seen.wall, seen.location) == (datetime(2026, 3, 8, 11), "Library, room 2")
+    assert seen.description.startswith("Other room\n\n")
+
+
+def test_once_only_meeting_cancelled_is_left_out():
+    event = make_event(schedule(Recurrence.once(), date(2026, 3, 8)),
+                       FeedException(date(2026, 3, 8), cancelled=True))
+    data = feed(event)
+    assert "BEGIN:VEVENT" not in data.decode()
+    assert read_icalendar(data, date(2026, 1, 1), date(2026, 12, 31)) == []
+    assert read_vobject(data, date(2026, 1, 1), date(2026, 12, 31)) == []
+
+
+def test_series_starts_at_its_first_date_that_is_not_cancelled():
+    # first_date is a Monday, the meeting is on Tuesdays, and the first two are cancelled
+    event = make_event(schedule(Recurrence.weekly(TUE), date(2026, 2, 2)),
+                       FeedException(date(2026, 2, 3), cancelled=True),
+                       FeedException(date(2026, 2, 10), cancelled=True))
+    text = unfolded(feed(event))
+    assert "DTSTART;TZID=America/New_York:20260217T190000" in text
+    assert not any(line.startswith("EXDATE") for line in text)
+    assert_both_readers_agree(event, date(2026, 1, 1), date(2026, 6, 30))
+
+
+def test_series_with_every_date_cancelled_is_left_out():
+    event = make_event(
+        schedule(Recurrence.weekly(TUE), date(2026, 2, 3), last=date(2026, 2, 10)),
+        FeedException(date(2026, 2, 3), cancelled=True),
+        FeedException(date(2026, 2, 10), cancelled=True))
+    assert b"BEGIN:VEVENT" not in feed(event)
+
+
+def test_exceptions_on_dates_the_series_no_longer_has_are_ignored():
+    # the series moved from Tuesday to Wednesday; exceptions on Tuesdays remain
+    event = make_event(schedule(Recurrence.weekly(WED), date(2026, 2, 4)),
+                       FeedException(date(2026, 2, 10), cancelled=True),
+                       FeedException(date(2026, 2, 17), start_time=time(8)))
+    data = feed(event).decode()
+    assert "EXDATE" not in data
+    assert "RECURRENCE-ID" not in data
+    assert_both_readers_agree(replace(event, exceptions=()), date(2026, 1, 1),
+                              date(2026, 3, 31))
+
+
+def test_last_date_is_included_whatever_the_start_time():
+    for start in (time(0), time(19), time(23, 59)):
+        for zone in (NEW_YORK, SYDNEY, "Pacific/Kiritimati", "Pacific/Pago_Pago"):
+            event = make_event(schedule(Recurrence.weekly(TUE), date(2026, 1, 6), start=start,
+                                        minutes=30, zone=zone, last=date(2026, 6, 30)))
+            assert_both_readers_agree(event, date(2026, 1, 1), date(2026, 8, 31))
+            seen = read_icalendar(feed(event), date(2026, 6, 1), date(2026, 8, 31))
+            assert seen[-1].wall == datetime.combine(date(2026, 6, 30), start)
+            until = next(line for line in unfolded(feed(event)) if line.startswith("RRULE"))
+            assert until.split("UNTIL=")[1].split(";")[0].endswith("Z")
+
+
+def test_first_meeting_across_the_clock_change_is_written_with_an_exact_duration():
+    # 01:00 to 03:00 on the night the clocks go forward: two hours on the clock, one elapsed
+    event = make_event(schedule(Recurrence.weekly(SUN), date(2026, 3, 8), start=time(1),
+                                minutes=60))
+    text = unfolded(feed(event))
+    assert "DURATION:PT1H" in text
+    assert not any(line.startswith("DTEND") for line in text)
+    assert_both_readers_agree(event, date(2026, 3, 1), date(2026, 12, 31))
+
+
+def test_start_time_that_does_not_exist_on_the_day_clocks_go_forward():
+    # 02:30 does not exist on 8 March 2026 in New York: the meeting is at 03:30 that day
+    event = make_event(schedule(Recurrence.weekly(SUN), date(2026, 2, 1), start=time(2, 30),
+                                minutes=60))
+    assert_both_readers_agree(event, date(2026, 2, 1), date(2026, 4, 30))
+    seen = {s.wall.date(): s for s in read_icalendar(feed(event), date(2026, 3, 1),
+                                                      date(2026, 3, 15))}
+    assert seen[date(2026, 3, 8)].wall.time() == time(3, 30)
+    assert seen[date(2026, 3, 15)].wall.time() == time(2, 30)
+
+
+def test_zone_without_daylight_saving_and_half_hour_zones():
+    for zone in ("Asia/Kolkata", "America/St_Johns", "Australia/Lord_Howe", "Africa/Abidjan"):
+        event = make_event(schedule(Recurrence.weekly(SAT), date(2026, 1, 3), zone=zone))
+        assert_both_readers_agree(event, date(2026, 1, 1), date(2026, 12, 31))
+
+
+def test_meeting_in_utc_is_written_in_utc():
+    event = make_event(schedule(Recurrence.weekly(SAT), date(2026, 1, 3), zone="UTC"))
+    calendar = replace(CALENDAR, zone="UTC")
+    data = feed(event, calendar=calendar)
+    assert "DTSTART:20260103T190000Z" in unfolded(data)
+    assert "BEGIN:VTIMEZONE" not in data.decode()
+    assert [s.start for s in read_vobject(data, date(2026, 1, 1), date(2026, 12, 31))] == [
+        w.start for w in expected(event, date(2026, 1, 1), date(2026, 12, 31))]
+
+
+ZONES = [NEW_YORK, LONDON, SYDNEY, "America/Los_Angeles", "America/Sao_Paulo",
+         "Asia/Kolkata", "Australia/Lord_Howe", "Pacific/Chatham", "America/St_Johns",
+         "Europe/Dublin"]
+
+
+@st.composite
+def recurrences(draw) -> Recurrence:
+    frequency = draw(st.sampled_from(Frequency))
+    if frequency is Frequency.WEEKLY:
+        return Recurrence.weekly(*draw(st.sets(st.integers(0, 6), min_size=1)),
+                                 interval=draw(st.integers(1, 4)))
+    if frequency is Frequency.MONTHLY:
+        return Recurrence.monthly(draw(st.integers(0, 6)),
+                                  *draw(st.sets(st.sampled_from([1, 2, 3, 4, 5, -1]),
+                                                min_size=1, max_size=2)))
+    return Recurrence.once()
+
+
+@st.composite
+def events(draw) -> FeedEvent:
+    first = draw(st.dates(date(2025, 6, 1), date(2026, 12, 31)))
+    last = draw(st.none() | st.integers(0, 500).map(lambda n: first + timedelta(days=n)))
+    sched = Schedule(draw(recurrences()), first,
+                     time(draw(st.integers(0, 23)), draw(st.sampled_from([0, 15, 30, 59]))),
+                     timedelta(minutes=draw(st.integers(1, 24 * 60))),
+                     draw(st.sampled_from(ZONES)), last)
+    days = list(sched.dates(first, first + timedelta(days=400)))
+    chosen = draw(st.lists(st.sampled_from(days), unique=True, max_size=6)) if days else []
+    stray = draw(st.lists(st.dates(first, first + timedelta(days=400)), max_size=2))
+    exceptions = []
+    for day in dict.fromkeys([*chosen, *stray]):
+        if draw(st.booleans()):
+            exceptions.append(FeedException(day, cancelled=True))
+        else:
+            exceptions.append(FeedException(
+                day, start_time=draw(st.none() | st.times().map(lambda t: t.replace(
+                    second=0, microsecond=0))),
+                duration_minutes=draw(st.none() | st.integers(1, 24 * 60)),
+                location=draw(st.sampled_from(["", "Hall B"]))))
+    return make_event(sched, *exceptions)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(events())
+def test_any_schedule_reads_back_as_the_recurrence_code_computes(event):
+    first = event.schedule.first_date
+    assert_both_readers_agree(event, first - timedelta(days=7), first + timedelta(days=400))
+
+
+# ---------------------------------------------------------------- the file itself
+
+
+def test_calendar_properties():
+    text = unfolded(feed(make_event(schedule(Recurrence.weekly(TUE), date(2026, 2, 3)))))
+    assert text[:2] == ["BEGIN:VCALENDAR", "VERSION:2.0"]
+    for line in ["PRODID:-//facilitator//Meeting feed//EN",
+                 "NAME:Tuesday Women's AA", "X-WR-CALNAME:Tuesday Women's AA",
+                 "X-WR-CALDESC:Meetings of the Tuesday Women's AA group",
+                 "X-WR-TIMEZONE:America/New_York", f"URL:{GROUP_PAGE}",
+                 "REFRESH-INTERVAL;VALUE=DURATION:PT4H", "X-PUBLISHED-TTL:PT4H",
+                 "LAST-MODIFIED:20260115T093000Z"]:
+        assert line in text
+
+
+def test_event_properties():
+    event = make_event(schedule(Recurrence.weekly(TUE), date(2026, 2, 3)))
+    (vevent,) = Calendar.from_ical(feed(event)).events
+    assert vevent["UID"] == event.uid
+    assert vevent["SEQUENCE"] == 4
+    assert vevent["DTSTAMP"].dt == vevent["LAST-MODIFIED"].dt == CHANGED_AT
+    assert vevent["SUMMARY"] == "Step Study — Tuesday Women's AA"
+    assert vevent["LOCATION"] == "St. Mark's Church, 12 Main St"
+    assert vevent["URL"] == GROUP_PAGE
+    assert vevent["DESCRIPTION"] == (
+        "Open, Step Study, Women\n"
+        "Join online: https://zoom.us/j/5551234567\n"
+        "Phone: +15555550111,,123#\n\n"
+        "Side door.\n\n"
+        f"Group page: {GROUP_PAGE}")
+    assert vevent["DTSTART"].params["TZID"] == NEW_YORK
+    assert vevent["DTEND"].params["TZID"] == NEW_YORK
+    assert str(vevent["RRULE"].to_ical().decode()) == "FREQ=WEEKLY;BYDAY=TU"
+
+
+def test_conference_for_an_online_link_only():
+    online = make_event(schedule(Recurrence.weekly(TUE), date(2026, 2, 3)))
+    text = unfolded(feed(online))
+    assert ("CONFERENCE;FEATURE=VIDEO;LABEL=Join online;VALUE=URI:"
+            "https://zoom.us/j/5551234567") in text
+    (vevent,) = Calendar.from_ical(feed(online)).events
+    assert [c.uri for c in vevent.conferences] == ["https://zoom.us/j/5551234567"]
+    in_person = replace(online, online_url="", online_phone="")
+    assert "CONFERENCE" not in feed(in_person).decode()
+    # a link that is not a plain web address is shown as text, never as a property
+    odd = replace(online, online_url="javascript:alert(1)", url="https://x.org/a b")
+    (vevent,) = Calendar.from_ical(feed(odd)).events
+    assert "CONFERENCE" not in vevent and "URL" not in vevent
+    assert "Join online: javascript:alert(1)" in vevent["DESCRIPTION"]
+
+
+def test_changed_online_link_and_place_on_one_date():
+    event = make_event(schedule(Recurrence.weekly(TUE), date(2026, 2, 3)),
+                       FeedException(date(2026, 2, 10), online_url="https://meet.example/x",
+                                     location="Park pavilion"))
+    series, override = Calendar.from_ical(feed(event)).events
+    assert [c.uri for c in override.conferences] == ["https://meet.example/x"]
+    assert "Join online: https://meet.example/x" in override["DESCRIPTION"]
+    assert override["LOCATION"] == "Park pavilion"
+    assert "GEO" not in override  # the coordinates are those of the usual place
+    assert "GEO" in series
+
+
+def test_geo_when_known():
+    event = make_event(schedule(Recurrence.weekly(TUE), date(2026, 2, 3)))
+    assert "GEO:40.712776;-74.005974" in unfolded(feed(event))
+    (vevent,) = read_with_vobject(feed(event)).contents["vevent"]
+    assert vevent.geo.value == "40.712776;-74.005974"
+    for geo in (None, (91.0, 0.0), (0.0, float("nan"))):
+        assert "GEO" not in feed(replace(event, geo=geo)).decode()
+    assert "GEO:0.000010;-0.000010" in unfolded(feed(replace(event, geo=(1e-5, -1e-5))))
+
+
+def test_vtimezone_for_every_tzid_and_no_other():
+    events = [make_event(schedule(Recurrence.weekly(TUE), date(2026, 2, 3), zone=zone),
+                         FeedException(date(2026, 2, 10), cancelled=True),
+                         FeedException(date(2026, 2, 17), start_time=time(8)),
+                         uid=f"{zone}@facilitator")
+              for zone in (NEW_YORK, LONDON, SYDNEY)]
+    events.append(replace(events[0], uid="another@facilitator"))
+    data = build_feed(replace(CALENDAR, zone="America/Chicago"), events)
+    calendar = Calendar.from_ical(data)
+    used = {str(value.params["TZID"]) for vevent in calendar.events
+            for name in ("DTSTART", "DTEND", "EXDATE", "RECURRENCE-ID")
+            for value in _values(vevent, name)}
+    assert used == {NEW_YORK, LONDON, SYDNEY}
+    assert sorted(tz["TZID"] for tz in calendar.timezones) == sorted(used)
+    assert calendar.get_missing_tzids() == set()
+
+
+def _values(vevent, name):
+    value = vevent.get(name)
+    return [] if value is None else value if isinstance(value, list) else [value]
+
+
+@pytest.mark.parametrize("zone, around_changes", [
+    (NEW_YORK, True), (LONDON, True), (SYDNEY, True), ("Australia/Lord_Howe", True),
+    ("Europe/Dublin", True), ("America/Sao_Paulo", True),
+    # Morocco leaves summer time for Ramadan, a month; dateutil reads its changes (of
+    # both kinds, standard and daylight saving, over the years) wrong within the hour
+    ("Africa/Casablanca", False),
+])
+def test_vtimezone_agrees_with_the_zone_database(zone, around_changes):
+    """Apps that read the VTIMEZONE rather than their own zone data (vobject does) get
+    the right offset every day from 2001 to 2039, and every quarter hour around each
+    change of the clocks. (From 2001: dateutil cannot tell the offset before the
+    VTIMEZONE's first observance, at the start of 2000.)"""
+    event = make_event(schedule(Recurrence.weekly(TUE), date(2026, 2, 3), zone=zone))
+    theirs = read_with_vobject(feed(event)).vevent.dtstart.value.tzinfo
+    ours = ZoneInfo(zone)
+    moments = []
+    moment, end = datetime(2001, 1, 1, 12, tzinfo=UTC), datetime(2040, 1, 1, tzinfo=UTC)
+    while moment < end:
+        moments.append(moment)
+        step = moment + timedelta(days=1)
+        if around_changes and step.astimezone(ours).utcoffset() != moment.astimezone(
+                ours).utcoffset():
+            change = moment
+            while change.astimezone(ours).utcoffset() == moment.astimezone(ours).utcoffset():
+                change += timedelta(minutes=15)
+            moments += [change + timedelta(minutes=15 * n) for n in range(-8, 8)]
+        moment = step
+    for moment in moments:
+        assert moment.astimezone(theirs).utcoffset() == moment.astimezone(ours).utcoffset()
+
+
+def test_crlf_line_endings_and_folding_at_75_octets():
+    event = make_event(schedule(Recurrence.weekly(TUE), date(2026, 2, 3)),
+                       notes=" ".join(NASTY), location="日本語の会場 " * 20)
+    data = feed(event)
+    assert data.endswith(b"\r\n")
+    assert b"\n" not in data.replace(b"\r\n", b"")
+    assert b"\r" not in data.replace(b"\r\n", b"")
+    for line in data.split(b"\r\n"):
+        assert len(line) <= 75
+        line.decode("utf-8")  # never cut inside a character
+
+
+def test_feed_without_meetings_is_still_a_calendar():
+    data = build_feed(CALENDAR, [])
+    calendar = Calendar.from_ical(data)
+    assert calendar.events == []
+    assert [tz["TZID"] for tz in calendar.timezones] == [NEW_YORK]  # RFC 5545: a component
+    assert read_with_vobject(data).contents.get("vevent", []) == []
+    assert "X-WR-CALNAME:Tuesday Women's AA" in unfolded(data)
+
+
+def test_uid_is_stable_and_sequence_as_given():
+    sched = schedule(Recurrence.weekly(TUE), date(2026, 2, 3))
+    before = make_event(sched, sequence=4)
+    after = make_event(replace(sched, start_time=time(20)), sequence=5,
+                       last_modified=CHANGED_AT + timedelta(days=3))
+    for event, sequence in ((before, 4), (after, 5)):
+        (vevent,) = read_with_vobject(feed(event)).contents["vevent"]
+        assert vevent.uid.value == before.uid
+        assert vevent.sequence.value == str(sequence)
+
+
+# ---------------------------------------------------------------- the same data, the same bytes
+
+
+def test_building_twice_gives_identical_bytes():
+    events = [make_event(schedule(Recurrence.weekly(TUE), date(2026, 2, 3), zone=zone),
+                         FeedException(date(2026, 2, 10), cancelled=True),
+                         FeedException(date(2026, 2, 17), start_time=time(8)),
+                         uid=f"meeting-{n}@facilitator")
+              for n, zone in enumerate((NEW_YORK, LONDON, SYDNEY))]
+    first = build_feed(CALENDAR, events)
+    assert build_feed(CALENDAR, events) == first
+    assert build_feed(CALENDAR, reversed(events)) == first
+    reordered = [replace(e, exceptions=e.exceptions[::-1]) for e in events]
+    assert build_feed(CALENDAR, reordered) == first
+
+
+def test_nothing_comes_from_the_clock_or_from_chance(monkeypatch):
+    def forbidden(*args, **kwargs):
+        raise AssertionError("the feed must depend on the data only")
+
+    monkeypatch.setattr(Component, "_utc_now", staticmethod(forbidden))
+    monkeypatch.setattr(uuid, "uuid4", forbidden)
+    event = make_event(schedule(Recurrence.weekly(TUE), date(2026, 2, 3)),
+                       FeedException(date(2026, 2, 17), start_time=time(8)))
+    data = feed(event)
+    assert "DTSTAMP:20260115T093000Z" in unfolded(data)
+    assert "UID:" in data.decode()
+
+
+def test_last_modified_of_the_feed_is_the_latest_change():
+    sched = schedule(Recurrence.weekly(TUE), date(2026, 2, 3))
+    later = CHANGED_AT + timedelta(days=1)
+    events = [make_event(sched), make_event(sched, uid="other", last_modified=later)]
+    assert feed_last_modified(events) == later
+    assert feed_last_modified([]) is None
+    with pytest.raises(ValueError, match="aware"):
+        feed(make_event(sched, last_modified=datetime(2026, 1, 1)))
+
+
+# ---------------------------------------------------------------- text from facilitators
+
+
+def texts_read_back(data: bytes) -> list[dict[str, str]]:
+    """SUMMARY, LOCATION and DESCRIPTION of every VEVENT, by each reader."""
+    names = ("SUMMARY", "LOCATION", "DESCRIPTION")
+    by_icalendar = [{n: str(v[n]) for n in names if n in v}
+                    for v in Calendar.from_ical(data).events]
+    by_vobject = [{n: v.contents[n.lower()][0].value for n in names if n.lower() in v.contents}
+                  for v in read_with_vobject(data).contents.get("vevent", [])]
+    assert by_icalendar == by_vobject
+    return by_icalendar
+
+
+def property_names(data: bytes) -> list[str]:
+    return [line.split(":")[0].split(";")[0] for line in unfolded(data) if line]
+
+
+def assert_text_survives(title: str, text: str) -> None:
+    """Text in every place a facilitator can write reads back as feed_text() makes it,
+    and adds, removes or splits no property."""
+    def event_with(title: str, text: str) -> FeedEvent:
+        return make_event(schedule(Recurrence.weekly(TUE), date(2026, 2, 3)),
+                          FeedException(date(2026, 2, 10), location=text, note=text),
+                          summary=title, location=text, notes=text, type_names=(text,),
+                          online_phone=text)
+
+    def stand_in(value: str) -> str:
+        return "x" if feed_text(value).strip() else value
+
+    calendar = replace(CALENDAR, name=title, description=text)
+    data = feed(event_with(title, text), calendar=calendar)
+    plain = feed(event_with(stand_in(title), stand_in(text)),
+                 calendar=replace(calendar, name=stand_in(title), description=stand_in(text)))
+    assert property_names(data) == property_names(plain)
+    calendar_read = Calendar.from_ical(data)
+    assert len(calendar_read.events) == 2
+    # icalendar and vobject read NAME and the X-WR- properties as unknown, without
+    # unescaping: they are written exactly as SUMMARY (a TEXT both read), with the same text
+    raw = {line.split(":", 1)[0]: line.split(":", 1)[1] for line in unfolded(data)[:20]
+           if ":" in line}
+    summary = next((line[8:] for line in unfolded(data) if line.startswith("SUMMARY:")), "")
+    assert raw.get("NAME", "") == raw.get("X-WR-CALNAME", "") == summary
+    assert str(calendar_read.get("DESCRIPTION", "")) == feed_text(text)
+    assert raw.get("X-WR-CALDESC") == raw.get("DESCRIPTION")
+    series, override = texts_read_back(data)
+    assert series.get("SUMMARY", "") == override.get("SUMMARY", "") == feed_text(title)
+    assert series.get("LOCATION", "") == override.get("LOCATION", "") == feed_text(text)
+    if feed_text(text).strip():
+        assert feed_text(text).strip() in series["DESCRIPTION"]
+        assert override["DESCRIPTION"].startswith(feed_text(text).strip() + "\n\n")
+
+
+@pytest.mark.parametrize("text", NASTY)
+def test_nasty_text_reads_back_and_injects_nothing(text):
+    assert_text_survives(text, text)
+    data = feed(make_event(schedule(Recurrence.weekly(TUE), date(2026, 2, 3)), notes=text,
+                           summary=text, location=text))
+    assert unfolded(data).count("BEGIN:VEVENT") == 1
+    assert "SUMMARY:evil" not in unfolded(data)
+    assert not {"DTSTART:19700101T000000Z", "RRULE:FREQ=DAILY"} & set(unfolded(data))
+
+
+@settings(max_examples=100, deadline=None)
+@given(title=st.text(min_size=1), text=st.text())
+def test_any_text_reads_back_and_injects_nothing(title, text):
+    assert_text_survives(title, text)
+
+
+@pytest.mark.parametrize("raw, shown", [
+    ("a\r\nb", "a\nb"),
+    ("a\rb", "a\nb"),  # a lone CR is a line break too
+    ("a\u2028b\x85c\x0bd\x0ce", "a\nb\nc\nd\ne"),
+    ("a\x00b\x1bc\x7fd\x9fe", "abcde"),
+    ("tab\tstays", "tab\tstays"),
+    ("C:\\Notes", "C:\\Notes"),
+    ("\ud800", "\ufffd"),
+])
+def test_feed_text(raw, shown):
+    assert feed_text(raw) == shown
+
+
+@pytest.mark.parametrize("title, group, summary", [
+    ("Step Study", "Tuesday Women's AA", "Step Study — Tuesday Women's AA"),
+    ("Tuesday Women's AA", "Tuesday Women's AA", "Tuesday Women's AA"),
+    ("Step Study", "", "Step Study"),
+    ("", "Tuesday Women's AA", "Tuesday Women's AA"),
+])
+def test_event_summary(title, group, summary):
+    assert event_summary(title, group) == summary
+
+
+# ---------------------------------------------------------------- exceptions on dates
+
+
+@settings(max_examples=200, deadline=None)
+@given(recurrence=recurrences(), first=st.dates(date(2015, 1, 1), date(2026, 12, 31)),
+       offset=st.integers(-30, 4000), span=st.none() | st.integers(0, 4000))
+def test_an_exception_counts_exactly_when_the_series_falls_on_its_date(recurrence, first,
+                                                                       offset, span):
+    last = None if span is None else first + timedelta(days=span)
+    sched = schedule(recurrence, first, last=last)
+    day = first + timedelta(days=offset)
+    event = make_event(sched, FeedException(day, start_time=time(6)))
+    overrides = feed(event).count(b"RECURRENCE-ID")
+    changed_once = recurrence.frequency is Frequency.ONCE and b"T060000" in feed(event)
+    assert (overrides == 1 or changed_once) == sched.falls_on(day)
