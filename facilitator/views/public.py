@@ -3,8 +3,13 @@ directory and a group's page."""
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
+
 from flask import Blueprint
+from flask import Response as FlaskResponse
 from flask import abort
+from flask import current_app
 from flask import g
 from flask import make_response
 from flask import redirect
@@ -15,11 +20,16 @@ from sqlalchemy import select
 from werkzeug import Response
 
 from facilitator import clock
+from facilitator.db import database
 from facilitator.db import get_session
+from facilitator.models import Group
 from facilitator.models import Organization
 from facilitator.models import Visibility
 from facilitator.security import may_read_group
 from facilitator.services import directory as directory_service
+from facilitator.services import feeds
+from facilitator.services.feeds import FeedVersion
+from facilitator.services.meeting_guide_feed import meeting_guide_feed
 from facilitator.services.organizations import find_group
 from facilitator.services.organizations import find_organization
 
@@ -70,3 +80,108 @@ def group(group_slug: str) -> Response:
         response.headers["Cache-Control"] = "private, no-store"
         response.headers["X-Robots-Tag"] = "noindex"
     return response
+
+
+#: How long a proxy, a CDN or a calendar app may keep a public feed before asking again.
+PUBLIC_FEED_MAX_AGE = 3600
+
+
+def _group_url(slug: str) -> str:
+    return url_for("public.group", group_slug=slug, _external=True)
+
+
+def _feed_cache() -> feeds.FeedCache:
+    return current_app.extensions.setdefault("facilitator.feed_cache", feeds.FeedCache())
+
+
+def _not_modified(version: FeedVersion) -> bool:
+    if request.if_none_match:
+        return request.if_none_match.contains(version.etag)
+    since = request.if_modified_since
+    return since is not None and since >= version.last_modified
+
+
+def feed_response(version: FeedVersion, build: Callable[[], bytes], filename: str, *,
+                  private: bool, mimetype: str = "text/calendar") -> FlaskResponse:
+    """A feed with its validators: 304 without building it when the client has it,
+    else the bytes from the cache (built once per version)."""
+    if _not_modified(version):
+        response = FlaskResponse(status=304)
+    else:
+        response = FlaskResponse(_feed_cache().get_or_build(version, build),
+                                 mimetype=mimetype)
+        response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
+        if mimetype.startswith("text/"):
+            response.content_type = f"{mimetype}; charset=utf-8"
+    response.set_etag(version.etag)
+    response.last_modified = version.last_modified
+    if private:
+        response.headers["Cache-Control"] = "private, no-store"
+        response.headers["Referrer-Policy"] = "no-referrer"
+        response.headers["X-Robots-Tag"] = "noindex"
+    else:
+        response.headers["Cache-Control"] = f"public, max-age={PUBLIC_FEED_MAX_AGE}"
+    return response
+
+
+def _versioned(lookup: Callable[..., tuple[int, FeedVersion] | None],
+               *args: object) -> tuple[int, FeedVersion]:
+    """Run a feed's validator lookup on a plain connection; 404 when nothing matches."""
+    with database().connect() as connection:
+        found = lookup(connection, *args)
+    if found is None:
+        abort(404)
+    return found
+
+
+@bp.get("/o/<org_slug>/meetings.ics")
+def org_feed(org_slug: str) -> FlaskResponse:
+    """Every meeting of the org's public groups, for calendar apps."""
+    org_id, version = _versioned(feeds.org_version, org_slug)
+
+    def build() -> bytes:
+        session = get_session()
+        org = session.get(Organization, org_id)
+        org_url = url_for("public.directory", org_slug=org.slug, _external=True)
+        return feeds.org_feed(session, org, org_url, _group_url)
+
+    return feed_response(version, build, f"{org_slug}.ics", private=False)
+
+
+@bp.get("/o/<org_slug>/meetings.json")
+def org_meeting_guide(org_slug: str) -> FlaskResponse:
+    """The org's public meetings in the Meeting Guide JSON format (code4recovery)."""
+    session = get_session()
+    org = find_organization(session, org_slug)
+    if org is None:
+        abort(404)
+    today = clock.today_in(org.timezone)
+    # Ended meetings drop out as days pass: today is part of the version.
+    _, version = _versioned(feeds.org_version, org_slug, "meeting-guide", today.isoformat())
+
+    def build() -> bytes:
+        items = meeting_guide_feed(session, org, _group_url, today)
+        return json.dumps(items, ensure_ascii=False, indent=1).encode()
+
+    return feed_response(version, build, f"{org.slug}.json", private=False,
+                         mimetype="application/json")
+
+
+def _group_feed(group_id: int) -> bytes:
+    session = get_session()
+    return feeds.group_feed(session, session.get(Group, group_id), _group_url)
+
+
+@bp.get("/g/<group_slug>/meetings.ics")
+def group_feed(group_slug: str) -> FlaskResponse:
+    """A public group's feed. A private group has only its token feed."""
+    group_id, version = _versioned(feeds.public_group_version, group_slug)
+    return feed_response(version, lambda: _group_feed(group_id), f"{group_slug}.ics",
+                         private=False)
+
+
+@bp.get("/feeds/<token>.ics")
+def private_feed(token: str) -> FlaskResponse:
+    """A private group's feed, reached only through its secret, rotatable token."""
+    group_id, version = _versioned(feeds.token_group_version, token)
+    return feed_response(version, lambda: _group_feed(group_id), "meetings.ics", private=True)

@@ -58,7 +58,8 @@ def test_directory_shows_the_demo_week_and_its_changed_dates(page: Page, live_se
     expect(page.get_by_text("Times are Central Time (America/Chicago).")).to_be_visible()
     days = page.get_by_role("heading", level=2)
     expect(days).to_have_text([re.compile(day) for day in (
-        "Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday")])
+        "Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday",
+        "Add these meetings to your calendar")])
     thursday = page.get_by_role("region", name=re.compile("^Thursday"))
     expect(thursday.locator(".date-cancelled")).to_contain_text(
         re.compile(r"Cancelled \w{3} \d+ \w{3}( \d{4})? — Holiday: Closed for the holiday"))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import flash
 from flask import g
+from flask import make_response
 from flask import redirect
 from flask import render_template
 from flask import url_for
@@ -12,10 +13,12 @@ from werkzeug import Response
 from facilitator import clock
 from facilitator.db import get_session
 from facilitator.domain.directory import coming_dates
+from facilitator.forms import ConfirmForm
 from facilitator.forms import GroupForm
 from facilitator.models import Role
 from facilitator.security import get_group_for
 from facilitator.services import ServiceError
+from facilitator.services import feeds
 from facilitator.services import organizations
 from facilitator.views import commit
 from facilitator.views import show_error
@@ -33,7 +36,8 @@ def group(group_slug: str) -> str:
         today = clock.today_in(meeting.timezone)
         upcoming = coming_dates(meeting.schedule, meeting.exceptions_by_date, today, NEXT_DATES)
         schedules.append((meeting, upcoming, today))
-    return render_template("manage/group.html", group=group, schedules=schedules)
+    return render_template("manage/group.html", group=group, schedules=schedules,
+                           feed_form=ConfirmForm())
 
 
 @bp.route("/g/<group_slug>/edit", methods=["GET", "POST"])
@@ -65,3 +69,24 @@ def edit_group(group_slug: str) -> str | Response:
                 flash("The group is saved.", "info")
                 return redirect(url_for("manage.group", group_slug=group.slug))
     return render_template("manage/group_edit.html", group=group, form=form)
+
+
+@bp.post("/g/<group_slug>/feed-link")
+def new_feed_link(group_slug: str) -> str | Response:
+    """Make (or replace) the private calendar link of a group; shown once, never stored."""
+    session = get_session()
+    group = get_group_for(session, g.user, group_slug)
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        return redirect(url_for("manage.group", group_slug=group.slug))
+    replaced = group.feed_token_hash is not None
+    token = feeds.rotate_feed_token(session, g.user, group)
+    if not commit(form):
+        return redirect(url_for("manage.group", group_slug=group.slug))
+    link = url_for("public.private_feed", token=token, _external=True)
+    response = make_response(render_template("manage/feed_link.html", group=group, link=link,
+                                             replaced=replaced))
+    # The page holds a secret: no cache may keep it, no link may leak it.
+    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response

@@ -1,0 +1,164 @@
+"""Benchmark of the calendar feed: `.venv/bin/python -m bench.bench_feeds`.
+
+An org of 5,000 weekly meetings in 1,000 groups (the real Meeting Guide import of a
+generated feed), 5% of them with a cancelled or changed date, on SQLite. Each figure
+is printed beside its baseline, measured in the same run:
+
+- building the org feed (query, mapping and writing) beside icalendar serializing an
+  equivalent calendar already in memory (the same feed parsed back); limit 1.5×;
+- a repeated request with the ETag: answered 304 without building the feed, timed
+  beside a full build;
+- a repeated full request, served from the cache keyed by the data's version, beside
+  the same bytes served by Flask's static file route in the same app, both through a
+  real HTTP server on 127.0.0.1 with every body read; limit 0.8× the rate.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import logging
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import icalendar
+from flask import Flask
+from flask import url_for
+from werkzeug.serving import make_server
+
+from bench.bench_import import app_for
+from bench.bench_import import line
+from bench.bench_import import run_import
+from bench.generate import generate
+from facilitator.db import get_session
+from facilitator.models import CancelReason
+from facilitator.models import Meeting
+from facilitator.services import feeds
+from facilitator.services import meetings
+from facilitator.services.meetings import DateChange
+from facilitator.services.organizations import find_organization
+
+BUILD_LIMIT = 1.5
+CACHE_RATE_LIMIT = 0.8
+
+
+def best(runs: int, work: Callable[[], object]) -> float:
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        work()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def with_exceptions(app: Flask, share: float) -> int:
+    """Cancel or change one coming date of every n-th meeting."""
+    with app.app_context():
+        session = get_session()
+        rows = session.query(Meeting).order_by(Meeting.id).all()
+        step = round(1 / share)
+        for n, meeting in enumerate(rows[::step]):
+            day = meeting.schedule.next_dates(meeting.first_date, 2)[-1]
+            if n % 2:
+                meetings.cancel_date(session, None, meeting, day, CancelReason.HOLIDAY)
+            else:
+                meetings.change_date(session, None, meeting, day, DateChange(note="Speaker"))
+        session.commit()
+        return len(rows[::step])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--meetings", type=int, default=5000)
+    parser.add_argument("--groups", type=int, default=1000)
+    parser.add_argument("--requests", type=int, default=30)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as folder:
+        app = app_for(f"sqlite:///{folder}/bench.sqlite3")
+        app.config["SERVER_NAME"] = "meetings.example.org"
+        path = Path(folder) / "feed.json"
+        path.write_text(json.dumps(generate(meetings=args.meetings, groups=args.groups,
+                                            seed=3)))
+        run_import(app, path, "big")
+        changed = with_exceptions(app, 0.05)
+
+        with app.app_context():
+            session = get_session()
+            org = find_organization(session, "big")
+            org_url = url_for("public.directory", org_slug="big")
+
+            def group_url(slug: str) -> str:
+                return url_for("public.group", group_slug=slug)
+
+            def build() -> bytes:
+                session.expire_all()
+                return feeds.org_feed(session, org, org_url, group_url)
+
+            body = build()
+            in_memory = icalendar.Calendar.from_ical(body)
+            ours = best(3, build)
+            library = best(3, in_memory.to_ical)
+        events = len(in_memory.walk("VEVENT"))
+        print(f"Org feed of {args.meetings:,} meetings ({events:,} VEVENTs, {changed} with a "
+              f"cancelled or changed date), {len(body) / 1e6:.1f} MB, SQLite.")
+        line("build the org feed (query + map + write)", f"{ours:.2f} s",
+             f"icalendar's to_ical() of it in memory: {library:.2f} s ({ours / library:.2f}×,"
+             f" limit {BUILD_LIMIT}×, {'ok' if ours / library <= BUILD_LIMIT else 'OVER'})")
+
+        client = app.test_client()
+        url = "/o/big/meetings.ics"
+        first = client.get(url)
+        etag = first.headers["ETag"]
+        conditional = best(5, lambda: client.get(url, headers={"If-None-Match": etag}))
+        status = client.get(url, headers={"If-None-Match": etag}).status_code
+        line("request with its ETag (304, nothing built)", f"{conditional * 1000:.1f} ms",
+             f"status {status}; a full build: {ours * 1000:.0f} ms")
+
+        static_copy = Path(app.static_folder) / "bench-feed.ics"
+        static_copy.write_bytes(first.data)
+        try:
+            cached, static = served_rates(app, url, "/static/bench-feed.ics", args.requests)
+        finally:
+            static_copy.unlink()
+        line("repeated full request, real server (cache)", f"{cached:.0f} req/s",
+             f"same bytes from the static route: {static:.0f} req/s ({cached / static:.2f}×, "
+             f"limit ≥ {CACHE_RATE_LIMIT}×, "
+             f"{'ok' if cached / static >= CACHE_RATE_LIMIT else 'UNDER'})")
+
+
+def served_rates(app: Flask, feed: str, static: str, requests: int) -> tuple[float, float]:
+    """Both URLs through a real HTTP server on 127.0.0.1, every body read in full, taking
+    turns so both see the same load; best of three rounds each."""
+    app.config["SERVER_NAME"] = None
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no line per request
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    port = server.server_port
+
+    def fetch(path: str) -> None:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        connection.request("GET", path)
+        response = connection.getresponse()
+        if response.status != 200 or not response.read():
+            raise SystemExit(f"{path} answered {response.status}")
+        connection.close()
+
+    best_feed = best_static = float("inf")
+    try:
+        for _ in range(3):
+            best_feed = min(best_feed, best(1, lambda: [fetch(feed) for _ in range(requests)]))
+            best_static = min(best_static,
+                              best(1, lambda: [fetch(static) for _ in range(requests)]))
+    finally:
+        server.shutdown()
+        server.server_close()
+    return requests / best_feed, requests / best_static
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,239 @@
+"""Calendar feeds: which meetings each feed holds, its validators, its bytes, and the
+private feed's token."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC
+from datetime import datetime
+
+from sqlalchemy import Connection
+from sqlalchemy import Select
+from sqlalchemy import bindparam
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from sqlalchemy.orm import contains_eager
+from sqlalchemy.orm import selectinload
+
+from facilitator import crypto
+from facilitator.domain.ical import FeedCalendar
+from facilitator.domain.ical import FeedEvent
+from facilitator.domain.ical import FeedException
+from facilitator.domain.ical import build_feed
+from facilitator.domain.ical import event_summary
+from facilitator.models import Group
+from facilitator.models import Meeting
+from facilitator.models import MeetingException
+from facilitator.models import Organization
+from facilitator.models import User
+from facilitator.models import Visibility
+from facilitator.services import audit_log
+
+#: Part of every ETag: bump it when the feed's format changes, so caches let go.
+FORMAT = "ics-1"
+#: What a private feed token can look like (crypto.new_token); anything else is not one.
+_TOKEN = re.compile(r"[A-Za-z0-9_-]{20,64}")
+
+
+@dataclass(frozen=True)
+class FeedVersion:
+    """Validators of a feed, known without reading its meetings."""
+
+    key: tuple[object, ...]
+    last_modified: datetime
+
+    @property
+    def etag(self) -> str:
+        """A strong ETag value (unquoted): the same data always gives the same one."""
+        return hashlib.sha256(repr(self.key).encode()).hexdigest()[:32]
+
+
+def _version(kind: str, row_id: int, versions: tuple[int, ...], changed: list[datetime],
+             extra: tuple[object, ...]) -> FeedVersion:
+    latest = max(_aware(c) for c in changed).replace(microsecond=0)
+    return FeedVersion((kind, row_id, *versions, FORMAT, *extra), latest)
+
+
+def _aware(moment: datetime) -> datetime:
+    # Core queries bypass the ORM's UTC type on SQLite, which returns naive UTC values.
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+# The lookups below run on every feed request, most of them answered from the cache or
+# with a 304: one prepared SELECT on a plain connection, no ORM session.
+_ORG_VERSION = select(Organization.id, Organization.data_version,
+                      Organization.data_changed_at).where(Organization.slug == bindparam("slug"))
+_GROUP_VERSION = (
+    select(Group.id, Group.data_version, Group.data_changed_at,
+           Organization.data_version.label("org_version"),
+           Organization.data_changed_at.label("org_changed_at"))
+    .join(Organization, Group.organization_id == Organization.id)
+)
+_PUBLIC_GROUP_VERSION = _GROUP_VERSION.where(Group.slug == bindparam("slug"),
+                                             Group.visibility == Visibility.PUBLIC)
+_TOKEN_GROUP_VERSION = _GROUP_VERSION.where(Group.feed_token_hash == bindparam("token_hash"))
+
+def org_version(connection: Connection, slug: str,
+                *extra: object) -> tuple[int, FeedVersion] | None:
+    """The org's id and feed validators; `extra` tells apart other formats of its data."""
+    row = connection.execute(_ORG_VERSION, {"slug": slug}).first()
+    if row is None:
+        return None
+    return row.id, _version("org", row.id, (row.data_version,), [row.data_changed_at], extra)
+
+
+def _group_version(connection: Connection, statement: Select,
+                   **params: object) -> tuple[int, FeedVersion] | None:
+    """A group's id and feed validators. Its feed also shows the org's name and zone, so
+    the org's version counts too."""
+    row = connection.execute(statement, params).first()
+    if row is None:
+        return None
+    return row.id, _version("group", row.id, (row.data_version, row.org_version),
+                            [row.data_changed_at, row.org_changed_at], ())
+
+
+def public_group_version(connection: Connection, slug: str) -> tuple[int, FeedVersion] | None:
+    return _group_version(connection, _PUBLIC_GROUP_VERSION, slug=slug)
+
+
+def token_group_version(connection: Connection,
+                        token: str) -> tuple[int, FeedVersion] | None:
+    """The group whose private feed token this is; None for any other text."""
+    if not _TOKEN.fullmatch(token):
+        return None
+    return _group_version(connection, _TOKEN_GROUP_VERSION, token_hash=crypto.token_hash(token))
+
+
+def feed_event(meeting: Meeting, group_url: str) -> FeedEvent:
+    """A meeting series as its feed shows it."""
+    group = meeting.group
+    in_person, online = meeting.attendance.in_person, meeting.attendance.online
+    place = _joined(meeting.location_name, meeting.address) if in_person else ""
+    geo = None
+    if in_person and meeting.latitude is not None and meeting.longitude is not None:
+        geo = (meeting.latitude, meeting.longitude)
+    return FeedEvent(
+        uid=meeting.uid,
+        sequence=meeting.sequence,
+        summary=event_summary(meeting.title, group.name),
+        schedule=meeting.schedule,
+        last_modified=max([meeting.updated_at, *(e.updated_at for e in meeting.exceptions)]),
+        location=place,
+        geo=geo,
+        url=group_url,
+        online_url=meeting.online_url if online else "",
+        online_phone=meeting.online_phone if online else "",
+        type_names=tuple(meeting.type_names),
+        notes="\n\n".join(n for n in (meeting.notes, meeting.location_notes if in_person else "",
+                                      meeting.online_notes if online else "") if n),
+        exceptions=tuple(_feed_exception(e) for e in meeting.exceptions),
+    )
+
+
+def _feed_exception(exception: MeetingException) -> FeedException:
+    reason = exception.reason.label if exception.cancelled and exception.reason else ""
+    return FeedException(
+        date=exception.date,
+        cancelled=exception.cancelled,
+        start_time=exception.start_time,
+        duration_minutes=exception.duration_minutes,
+        location=_joined(exception.location_name, exception.address),
+        online_url=exception.online_url,
+        note=": ".join(p for p in (reason, exception.note) if p),
+    )
+
+
+def _joined(*parts: str) -> str:
+    return ", ".join(p for p in parts if p)
+
+
+def _meetings(session: Session, *where: object) -> list[Meeting]:
+    query = (
+        select(Meeting)
+        .join(Meeting.group)
+        .where(*where)
+        .options(contains_eager(Meeting.group), selectinload(Meeting.exceptions))
+        .order_by(Meeting.uid)
+    )
+    return list(session.scalars(query))
+
+
+def org_feed(session: Session, org: Organization, org_url: str,
+             group_url: Callable[[str], str]) -> bytes:
+    """Every meeting of the org's public groups."""
+    meetings = _meetings(session, Group.organization_id == org.id,
+                         Group.visibility == Visibility.PUBLIC)
+    calendar = FeedCalendar(name=org.name, url=org_url, zone=org.timezone,
+                            description=f"Meetings of {org.name}")
+    return build_feed(calendar, _events(meetings, group_url))
+
+
+def group_feed(session: Session, group: Group, group_url: Callable[[str], str]) -> bytes:
+    """Every meeting of one group (public, or private through its token)."""
+    meetings = _meetings(session, Meeting.group_id == group.id)
+    calendar = FeedCalendar(name=group.name, url=group_url(group.slug),
+                            zone=group.organization.timezone,
+                            description=f"Meetings of {group.name}, {group.organization.name}")
+    return build_feed(calendar, _events(meetings, group_url))
+
+
+def _events(meetings: Iterable[Meeting], group_url: Callable[[str], str]) -> list[FeedEvent]:
+    urls: dict[str, str] = {}
+    return [feed_event(m, urls.setdefault(m.group.slug, group_url(m.group.slug)))
+            for m in meetings]
+
+
+def rotate_feed_token(session: Session, actor: User, group: Group) -> str:
+    """Give the group a new private feed token and return it. Only its hash is kept, so
+    every copy of the old link stops working at once."""
+    token = crypto.new_token()
+    had_one = group.feed_token_hash is not None
+    group.feed_token_hash = crypto.token_hash(token)
+    session.flush()
+    audit_log.record(
+        session, actor, "update", group, organization=group.organization,
+        summary=f"Private feed link of {group.name} "
+                f"{'replaced: the old link no longer works' if had_one else 'made'}",
+    )
+    return token
+
+
+class FeedCache:
+    """Built feeds by version, least recently used first out, within a byte budget.
+
+    A version changes with the data, so an entry is never stale: it is only replaced.
+    """
+
+    def __init__(self, budget_bytes: int = 64 * 1024 * 1024) -> None:
+        self._entries: OrderedDict[str, bytes] = OrderedDict()
+        self._size = 0
+        self._budget = budget_bytes
+        self._lock = threading.Lock()
+
+    def get_or_build(self, version: FeedVersion, build: Callable[[], bytes]) -> bytes:
+        with self._lock:
+            body = self._entries.get(version.etag)
+            if body is not None:
+                self._entries.move_to_end(version.etag)
+                return body
+        body = build()
+        with self._lock:
+            if version.etag not in self._entries and len(body) <= self._budget:
+                self._entries[version.etag] = body
+                self._size += len(body)
+                while self._size > self._budget:
+                    _, dropped = self._entries.popitem(last=False)
+                    self._size -= len(dropped)
+        return body
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+            self._size = 0

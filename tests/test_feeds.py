@@ -1,0 +1,190 @@
+"""Calendar feeds over HTTP: what calendar apps, proxies and members get."""
+
+from __future__ import annotations
+
+from datetime import date
+from datetime import datetime
+from datetime import time
+from zoneinfo import ZoneInfo
+
+import icalendar
+import pytest
+import recurring_ical_events
+import vobject
+
+from facilitator.models import CancelReason
+from facilitator.models import Role
+from facilitator.services import feeds
+from facilitator.services import meetings
+from facilitator.services.meetings import DateChange
+from tests.conftest import page_text
+
+CHICAGO = ZoneInfo("America/Chicago")
+
+
+@pytest.fixture
+def org_with_feeds(make_org, make_user, make_group, make_meeting, session):
+    org = make_org(slug="riverside", name="Riverside", timezone="America/Chicago")
+    leader = make_user(org, Role.FACILITATOR)
+    public = make_group(org, slug="tuesday", name="Tuesday Group", facilitators=[leader])
+    private = make_group(org, slug="circle", name="Quiet Circle", visibility="private",
+                         facilitators=[leader])
+    meeting = make_meeting(public, title="Step Study")  # Tuesdays 19:00 from 6 Jan 2026
+    make_meeting(private, title="Circle Meeting", location_name="Room 3, ask the facilitator")
+    meetings.cancel_date(session, None, meeting, date(2026, 3, 17), CancelReason.HOLIDAY,
+                         "St Patrick's")
+    meetings.change_date(session, None, meeting, date(2026, 3, 24),
+                         DateChange(start_time=time(10), location_name="Library, room 2"))
+    session.commit()
+    return {"org": org, "leader": leader, "public": public, "private": private,
+            "meeting": meeting}
+
+
+def march_starts(ics: bytes) -> list[tuple[datetime, str]]:
+    """Expand with icalendar + recurring-ical-events: (local start, location) in March."""
+    calendar = icalendar.Calendar.from_ical(ics)
+    found = recurring_ical_events.of(calendar).between(datetime(2026, 3, 1),
+                                                       datetime(2026, 4, 1))
+    return sorted((e["DTSTART"].dt.astimezone(CHICAGO).replace(tzinfo=None),
+                   str(e.get("LOCATION", ""))) for e in found)
+
+
+def test_group_feed_matches_the_apps_own_dates_across_dst(client, org_with_feeds):
+    response = client.get("/g/tuesday/meetings.ics")
+    assert response.status_code == 200
+    assert response.headers["Content-Type"] == "text/calendar; charset=utf-8"
+    starts = march_starts(response.data)
+    # DST starts 8 March: still 19:00 on the wall clock; 17th cancelled; 24th moved.
+    assert [s for s, _ in starts] == [
+        datetime(2026, 3, 3, 19), datetime(2026, 3, 10, 19), datetime(2026, 3, 24, 10),
+        datetime(2026, 3, 31, 19)]
+    assert "Library, room 2" in dict(starts)[datetime(2026, 3, 24, 10)]
+    # The group page says the same of the dates it shows.
+    page = page_text(client.get("/g/tuesday/"))
+    assert "Every Tuesday" in page and "7:00 pm" in page
+
+    # A second, independent parser reads the same series and exception.
+    parsed = vobject.readOne(response.data.decode())
+    series = next(v for v in parsed.vevent_list if not hasattr(v, "recurrence_id"))
+    rules = series.getrruleset()
+    march = [d.astimezone(CHICAGO) for d in rules.between(
+        datetime(2026, 3, 1, tzinfo=CHICAGO), datetime(2026, 4, 1, tzinfo=CHICAGO))]
+    assert [(d.day, d.hour) for d in march] == [(3, 19), (10, 19), (24, 19), (31, 19)]
+    override = next(v for v in parsed.vevent_list if hasattr(v, "recurrence_id"))
+    assert override.recurrence_id.value.astimezone(CHICAGO) == datetime(2026, 3, 24, 19,
+                                                                        tzinfo=CHICAGO)
+    assert override.dtstart.value.astimezone(CHICAGO).hour == 10
+
+
+def test_org_feed_has_public_meetings_only(client, org_with_feeds):
+    body = client.get("/o/riverside/meetings.ics").data
+    calendar = icalendar.Calendar.from_ical(body)
+    summaries = {str(e["SUMMARY"]) for e in calendar.walk("VEVENT")}
+    assert summaries == {"Step Study — Tuesday Group"}
+    assert b"Quiet Circle" not in body and b"Room 3" not in body
+    assert calendar.get("X-WR-CALNAME") == "Riverside"
+    assert {str(tz["TZID"]) for tz in calendar.walk("VTIMEZONE")} == {"America/Chicago"}
+
+
+def test_validators_and_304(client, org_with_feeds, session):
+    first = client.get("/o/riverside/meetings.ics")
+    etag, modified = first.headers["ETag"], first.headers["Last-Modified"]
+    assert etag.startswith('"') and not etag.startswith('W/')  # strong
+    assert first.headers["Cache-Control"].startswith("public, max-age=")
+    again = client.get("/o/riverside/meetings.ics", headers={"If-None-Match": etag})
+    assert again.status_code == 304 and again.data == b""
+    assert again.headers["ETag"] == etag
+    since = client.get("/o/riverside/meetings.ics", headers={"If-Modified-Since": modified})
+    assert since.status_code == 304
+
+    # A change anyone can see gives a new ETag and the change.
+    meetings.cancel_date(session, None, org_with_feeds["meeting"], date(2026, 3, 31),
+                         CancelReason.VENUE_CLOSED)
+    session.commit()
+    changed = client.get("/o/riverside/meetings.ics", headers={"If-None-Match": etag})
+    assert changed.status_code == 200 and changed.headers["ETag"] != etag
+    assert datetime(2026, 3, 31, 19) not in [s for s, _ in march_starts(changed.data)]
+
+
+def test_a_repeated_request_is_built_once(client, org_with_feeds, monkeypatch):
+    built = []
+    real = feeds.org_feed
+    monkeypatch.setattr(feeds, "org_feed", lambda *a: built.append(1) or real(*a))
+    bodies = {client.get("/o/riverside/meetings.ics").data for _ in range(3)}
+    assert len(bodies) == 1 and built == [1]
+    client.get("/o/riverside/meetings.ics", headers={
+        "If-None-Match": client.get("/o/riverside/meetings.ics").headers["ETag"]})
+    assert built == [1]
+
+
+def test_private_group_has_no_public_feed(client, org_with_feeds):
+    assert client.get("/g/circle/meetings.ics").status_code == 404
+    assert client.get("/o/nope/meetings.ics").status_code == 404
+    assert client.get("/g/nope/meetings.ics").status_code == 404
+
+
+def make_private_link(client, auth, leader) -> str:
+    auth.login(leader)
+    page = client.post("/manage/g/circle/feed-link")
+    assert page.headers["Cache-Control"] == "private, no-store"
+    html = page.get_data(as_text=True)
+    auth.logout()
+    return html.split('id="private-url" class="copy" readonly value="http://localhost')[1] \
+        .split('"')[0]
+
+
+def test_private_feed_token_life_cycle(client, auth, org_with_feeds, session):
+    leader = org_with_feeds["leader"]
+    link = make_private_link(client, auth, leader)
+    assert link.startswith("/feeds/") and link.endswith(".ics")
+    token = link.removeprefix("/feeds/").removesuffix(".ics")
+    assert len(token) >= 22  # at least 128 bits, URL-safe
+    session.refresh(org_with_feeds["private"])
+    assert token not in (org_with_feeds["private"].feed_token_hash or "")
+
+    response = client.get(link)
+    assert response.status_code == 200
+    assert b"Circle Meeting" in response.data and b"Room 3" in response.data
+    assert response.headers["Cache-Control"] == "private, no-store"
+    assert response.headers["Referrer-Policy"] == "no-referrer"
+    for wrong in (f"/feeds/{token[:-1]}.ics", f"/feeds/{token}x.ics", "/feeds/.ics",
+                  f"/feeds/{token.upper()}.ics", "/feeds/%00.ics"):
+        assert client.get(wrong).status_code in (400, 404), wrong
+
+    new_link = make_private_link(client, auth, leader)
+    assert new_link != link
+    assert client.get(link).status_code == 404  # the old copies stop at once
+    assert client.get(new_link).status_code == 200
+
+
+def test_only_the_groups_leaders_make_its_link(client, auth, org_with_feeds, make_user):
+    outsider = make_user(org_with_feeds["org"], Role.FACILITATOR)
+    auth.login(outsider)
+    assert client.post("/manage/g/circle/feed-link").status_code == 404
+
+
+def test_pages_offer_subscription(client, org_with_feeds):
+    page = client.get("/g/tuesday/").get_data(as_text=True)
+    assert "webcal://localhost/g/tuesday/meetings.ics" in page
+    assert "calendar.google.com/calendar/r?cid=webcal%3A//localhost/g/tuesday/meetings.ics" \
+        in page
+    assert "outlook.live.com/calendar/0/addfromweb?url=http%3A//localhost/g/tuesday/" in page
+    text = page_text(page)
+    for app in ("Apple Calendar", "Google Calendar", "Outlook", "Android"):
+        assert app in text
+    directory = client.get("/o/riverside/").get_data(as_text=True)
+    assert "webcal://localhost/o/riverside/meetings.ics" in directory
+
+
+def test_meeting_guide_json_over_http(client, org_with_feeds):
+    response = client.get("/o/riverside/meetings.json")
+    assert response.status_code == 200
+    assert response.headers["Content-Type"].startswith("application/json")
+    items = response.get_json()
+    assert [(i["name"], i["day"], i["time"], i["end_time"]) for i in items] == [
+        ("Step Study", 2, "19:00", "20:30")]
+    assert "Quiet Circle" not in response.get_data(as_text=True)
+    again = client.get("/o/riverside/meetings.json",
+                       headers={"If-None-Match": response.headers["ETag"]})
+    assert again.status_code == 304
+    assert response.headers["ETag"] != client.get("/o/riverside/meetings.ics").headers["ETag"]
