@@ -188,3 +188,22 @@ def test_meeting_guide_json_over_http(client, org_with_feeds):
                        headers={"If-None-Match": response.headers["ETag"]})
     assert again.status_code == 304
     assert response.headers["ETag"] != client.get("/o/riverside/meetings.ics").headers["ETag"]
+
+
+def test_reused_event_texts_give_the_same_feed_as_a_fresh_build(org_with_feeds, session):
+    org = org_with_feeds["org"]
+
+    def build(texts=None) -> bytes:
+        session.expire_all()
+        return feeds.org_feed(session, org, "https://x/o/riverside/",
+                              lambda slug: f"https://x/g/{slug}/", texts)
+
+    texts = feeds.EventTexts()
+    assert build(texts) == build() == build(texts)
+    assert len(texts) == 1
+    meetings.change_date(session, None, org_with_feeds["meeting"], date(2026, 4, 7),
+                         DateChange(note="Upstairs this week"))
+    session.commit()
+    rebuilt = build(texts)
+    assert rebuilt == build()
+    assert b"Upstairs this week" in rebuilt

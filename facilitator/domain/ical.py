@@ -11,8 +11,11 @@ Decisions, and why:
   their dates in date order: the same data always gives the same bytes, so the HTTP
   layer can derive ETags and cache keys from the data alone.
 - Times are the meeting's local wall time with TZID set to its IANA zone name exactly
-  as stored (also for zones such as "UTC", which icalendar would otherwise write as
-  "...Z": clients that honour X-WR-TIMEZONE would then move them to the feed's zone).
+  as stored (icalendar would pick one of the equivalent names itself). The one
+  exception is icalendar's rule that "UTC" is written "...Z"; apps that follow
+  Google's X-WR-TIMEZONE convention read such times (and TZID=Etc/UTC) in the feed's
+  zone, so a meeting in UTC in a feed whose zone has daylight saving moves by an hour
+  there. The forms offer no UTC zone.
 - DTSTART is the first date of the series that is not cancelled, so that no client
   has to apply an EXDATE to DTSTART itself (some have not), and a one-date meeting
   that is cancelled is simply left out, like any cancelled date.
@@ -31,10 +34,12 @@ Decisions, and why:
 - DTEND is written when its wall-clock distance from DTSTART is the duration; when a
   daylight-saving change falls inside the first meeting, DURATION (exact) is written
   instead, so that no reader has to resolve an ambiguous or skipped local time.
-- Text from facilitators goes through feed_text() and is escaped by icalendar's TEXT
-  type, except that a literal backslash followed by "N" stays as typed (icalendar
-  7.3 turns it into a line break). A link that is not a plain http(s) URL is left
-  out of URL and CONFERENCE (it still appears, as text, in DESCRIPTION).
+- Text from facilitators goes through feed_text() (every line break, a lone CR
+  included, becomes LF; other control characters are dropped) and is escaped as
+  icalendar's TEXT type does, except that a literal backslash followed by "N" stays
+  as typed (icalendar 7.3 turns it into a line break). A link that is not a plain
+  http(s) URL is left out of URL and CONFERENCE (it still appears, as text, in
+  DESCRIPTION).
 - Each VTIMEZONE is icalendar's own, built from the zone data once per zone and
   cached; it covers 2000-2040 (and any earlier or later year a meeting needs). Three
   corrections: the onset of a change that puts clocks forward is given in the local
@@ -51,6 +56,7 @@ import math
 import re
 import uuid
 from collections.abc import Iterable
+from collections.abc import MutableMapping
 from dataclasses import dataclass
 from dataclasses import replace
 from datetime import UTC
@@ -188,8 +194,16 @@ def feed_last_modified(events: Iterable[FeedEvent]) -> datetime | None:
     return max((_utc(e.last_modified) for e in events), default=None)
 
 
-def build_feed(calendar: FeedCalendar, events: Iterable[FeedEvent]) -> bytes:
-    """The iCalendar feed of the given meeting series, as bytes (UTF-8, CRLF, folded)."""
+def build_feed(
+    calendar: FeedCalendar,
+    events: Iterable[FeedEvent],
+    serialized: MutableMapping[FeedEvent, EventText] | None = None,
+) -> bytes:
+    """The iCalendar feed of the given meeting series, as bytes (UTF-8, CRLF, folded).
+
+    `serialized`, when given, holds events already written (see event_text): they are
+    reused, and the new ones are added to it.
+    """
     events = sorted(events, key=lambda e: e.uid)
     last_modified = feed_last_modified(events)
     feed = Calendar.new(
@@ -208,25 +222,56 @@ def build_feed(calendar: FeedCalendar, events: Iterable[FeedEvent]) -> bytes:
     feed.add("X-WR-TIMEZONE", _text(calendar.zone))
 
     years: dict[str, tuple[int, int]] = {}
+    bodies = []
     for event in events:
-        components = _event_components(event)
-        if not components:
+        text = serialized.get(event) if serialized is not None else None
+        if text is None:
+            text = event_text(event)
+            if serialized is not None:
+                serialized[event] = text
+        if not text.body:
             continue
-        first_year = components[0]["DTSTART"].dt.year
         last_year = (event.schedule.last_date or event.schedule.first_date).year
         zone = event.schedule.timezone
-        known = years.get(zone, (first_year, last_year))
-        years[zone] = (min(known[0], first_year), max(known[1], last_year))
-        feed.subcomponents.extend(components)
+        known = years.get(zone, (text.first_year, last_year))
+        years[zone] = (min(known[0], text.first_year), max(known[1], last_year))
+        bodies.append(text.body)
     if not years:
         # RFC 5545 wants at least one component: the feed's own zone, for an app to use.
         years[calendar.zone] = (VTIMEZONE_YEARS[0], VTIMEZONE_YEARS[0])
     # "UTC" is written as "...Z" by icalendar: no TZID, so no VTIMEZONE either.
     zones = sorted(zone for zone in years if not _local(datetime(2000, 1, 1), zone).is_utc())
-    for position, zone in enumerate(zones):
+    for zone in zones:
         first_year, last_year = years[zone]
-        feed.subcomponents.insert(position, _vtimezone(zone, first_year, last_year))
-    return feed.to_ical()
+        feed.subcomponents.append(_vtimezone(zone, first_year, last_year))
+    # The calendar's own lines and zones, then each event's lines, as icalendar would
+    # write them all at once: a component's text does not depend on its neighbours.
+    head = feed.to_ical()
+    if not head.endswith(_END):
+        raise AssertionError("icalendar wrote an unexpected calendar ending")
+    return head[: -len(_END)] + b"".join(bodies) + _END
+
+
+_END = b"END:VCALENDAR\r\n"
+
+
+@dataclass(frozen=True)
+class EventText:
+    """A meeting series written out: its VEVENTs' lines, and the year it starts (for
+    the VTIMEZONE). Empty when every date is cancelled."""
+
+    body: bytes
+    first_year: int = 0
+
+
+def event_text(event: FeedEvent) -> EventText:
+    """Write one meeting series. Same event, same bytes: a feed can keep the text of its
+    unchanged events and write only the changed ones (a FeedEvent is its own key)."""
+    components = _event_components(event)
+    if not components:
+        return EventText(b"")
+    return EventText(b"".join(c.to_ical() for c in components),
+                     components[0]["DTSTART"].dt.year)
 
 
 def _event_components(event: FeedEvent) -> list[Event]:

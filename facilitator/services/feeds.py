@@ -22,6 +22,7 @@ from sqlalchemy.orm import contains_eager
 from sqlalchemy.orm import selectinload
 
 from facilitator import crypto
+from facilitator.domain.ical import EventText
 from facilitator.domain.ical import FeedCalendar
 from facilitator.domain.ical import FeedEvent
 from facilitator.domain.ical import FeedException
@@ -166,22 +167,23 @@ def _meetings(session: Session, *where: object) -> list[Meeting]:
 
 
 def org_feed(session: Session, org: Organization, org_url: str,
-             group_url: Callable[[str], str]) -> bytes:
-    """Every meeting of the org's public groups."""
+             group_url: Callable[[str], str], texts: EventTexts | None = None) -> bytes:
+    """Every meeting of the org's public groups. `texts` keeps events already written."""
     meetings = _meetings(session, Group.organization_id == org.id,
                          Group.visibility == Visibility.PUBLIC)
     calendar = FeedCalendar(name=org.name, url=org_url, zone=org.timezone,
                             description=f"Meetings of {org.name}")
-    return build_feed(calendar, _events(meetings, group_url))
+    return build_feed(calendar, _events(meetings, group_url), texts)
 
 
-def group_feed(session: Session, group: Group, group_url: Callable[[str], str]) -> bytes:
+def group_feed(session: Session, group: Group, group_url: Callable[[str], str],
+               texts: EventTexts | None = None) -> bytes:
     """Every meeting of one group (public, or private through its token)."""
     meetings = _meetings(session, Meeting.group_id == group.id)
     calendar = FeedCalendar(name=group.name, url=group_url(group.slug),
                             zone=group.organization.timezone,
                             description=f"Meetings of {group.name}, {group.organization.name}")
-    return build_feed(calendar, _events(meetings, group_url))
+    return build_feed(calendar, _events(meetings, group_url), texts)
 
 
 def _events(meetings: Iterable[Meeting], group_url: Callable[[str], str]) -> list[FeedEvent]:
@@ -205,13 +207,33 @@ def rotate_feed_token(session: Session, actor: User, group: Group) -> str:
     return token
 
 
+class EventTexts(OrderedDict[FeedEvent, EventText]):
+    """Written events by their FeedEvent (all an event shows, so never stale), the least
+    recently written dropped first. When one meeting of a 5,000-meeting org changes, its
+    feed is rebuilt writing one event, not 5,000."""
+
+    def __init__(self, limit: int = 50_000) -> None:
+        super().__init__()
+        self.limit = limit
+
+    def __setitem__(self, key: FeedEvent, value: EventText) -> None:
+        super().__setitem__(key, value)
+        while len(self) > self.limit:
+            try:
+                self.popitem(last=False)
+            except KeyError:  # another thread emptied it first
+                break
+
+
 class FeedCache:
-    """Built feeds by version, least recently used first out, within a byte budget.
+    """Built feeds by version, least recently used first out, within a byte budget, and
+    the written events they are made of.
 
     A version changes with the data, so an entry is never stale: it is only replaced.
     """
 
     def __init__(self, budget_bytes: int = 64 * 1024 * 1024) -> None:
+        self.events = EventTexts()
         self._entries: OrderedDict[str, bytes] = OrderedDict()
         self._size = 0
         self._budget = budget_bytes

@@ -143,7 +143,7 @@ def org_feed(org_slug: str) -> FlaskResponse:
         session = get_session()
         org = session.get(Organization, org_id)
         org_url = url_for("public.directory", org_slug=org.slug, _external=True)
-        return feeds.org_feed(session, org, org_url, _group_url)
+        return feeds.org_feed(session, org, org_url, _group_url, _feed_cache().events)
 
     return feed_response(version, build, f"{org_slug}.ics", private=False)
 
@@ -169,7 +169,8 @@ def org_meeting_guide(org_slug: str) -> FlaskResponse:
 
 def _group_feed(group_id: int) -> bytes:
     session = get_session()
-    return feeds.group_feed(session, session.get(Group, group_id), _group_url)
+    return feeds.group_feed(session, session.get(Group, group_id), _group_url,
+                            _feed_cache().events)
 
 
 @bp.get("/g/<group_slug>/meetings.ics")
