@@ -21,8 +21,6 @@ import json
 import logging
 import tempfile
 import threading
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 import icalendar
@@ -31,6 +29,7 @@ from flask import url_for
 from werkzeug.serving import make_server
 
 from bench.bench_import import app_for
+from bench.bench_import import best_of as best
 from bench.bench_import import line
 from bench.bench_import import run_import
 from bench.generate import generate
@@ -44,15 +43,6 @@ from facilitator.services.organizations import find_organization
 
 BUILD_LIMIT = 1.5
 CACHE_RATE_LIMIT = 0.8
-
-
-def best(runs: int, work: Callable[[], object]) -> float:
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        work()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def with_exceptions(app: Flask, share: float) -> int:

@@ -13,6 +13,7 @@ import os
 import re
 from collections.abc import Callable
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from datetime import time
 from functools import cache
@@ -21,6 +22,7 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from facilitator import create_app
@@ -41,6 +43,23 @@ from tests.postgres import PostgresServer
 from tests.postgres import PostgresUnavailable
 
 BACKENDS = ("sqlite", "postgresql")
+
+
+@contextmanager
+def counted_selects(app: Flask) -> Iterator[list[str]]:
+    """The SELECT statements the app's engine runs inside the block."""
+    statements: list[str] = []
+
+    def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if statement.lstrip().upper().startswith("SELECT"):
+            statements.append(statement)
+
+    engine = app.extensions["facilitator.db"].engine
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
 
 
 def page_text(response: Any) -> str:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-from contextlib import contextmanager
 from datetime import UTC
 from datetime import date
 from datetime import datetime
@@ -17,7 +16,6 @@ from typing import Any
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from sqlalchemy import event
 from sqlalchemy import select
 
 from facilitator import clock
@@ -36,6 +34,7 @@ from facilitator.models import Attendance
 from facilitator.models import Organization
 from facilitator.services import meetings
 from facilitator.services.meeting_guide_feed import meeting_guide_feed
+from tests.conftest import counted_selects
 
 FEED = Path(__file__).parent / "data" / "meeting_guide" / "springfield.json"
 TODAY = date(2026, 1, 5)  # a Monday
@@ -476,22 +475,6 @@ def test_every_item_follows_the_schema(meetings_):
 
 
 # -- from the database -------------------------------------------------------------------
-
-
-@contextmanager
-def counted_selects(app):
-    statements: list[str] = []
-
-    def count(_conn, _cursor, statement, *_args) -> None:
-        if statement.lstrip().upper().startswith("SELECT"):
-            statements.append(statement)
-
-    engine = app.extensions["facilitator.db"].engine
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
 
 
 def names(items: list[dict[str, Any]]) -> list[str]:

@@ -5,12 +5,10 @@ from __future__ import annotations
 
 import html
 import re
-from contextlib import contextmanager
 from datetime import date
 from datetime import time
 
 import pytest
-from sqlalchemy import event
 
 from facilitator import clock
 from facilitator.domain.recurrence import Recurrence
@@ -18,6 +16,7 @@ from facilitator.models import Attendance
 from facilitator.models import CancelReason
 from facilitator.services import meetings
 from facilitator.services.meetings import DateChange
+from tests.conftest import counted_selects
 
 MON, TUE, WED, THU, FRI, SAT, SUN = range(7)
 #: A Monday, far from daylight saving changes. Every test here runs on it.
@@ -366,22 +365,6 @@ def test_facilitator_text_is_escaped(client, session, make_org, make_group, make
         assert "<img src=x" not in page and "<b>Bold" not in page, url
         assert "&lt;script&gt;alert(&#39;t&#39;)&lt;/script&gt;" in page, url
         assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;" in page, url
-
-
-@contextmanager
-def counted_selects(app):
-    statements: list[str] = []
-
-    def count(_conn, _cursor, statement, *_args) -> None:
-        if statement.lstrip().upper().startswith("SELECT"):
-            statements.append(statement)
-
-    engine = app.extensions["facilitator.db"].engine
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
 
 
 def _org_with_meetings(session, make_org, make_group, make_meeting, slug: str, count: int):

@@ -26,6 +26,7 @@ from facilitator.domain.directory import Dated
 from facilitator.domain.directory import Day
 from facilitator.domain.directory import Filters
 from facilitator.domain.directory import Listing
+from facilitator.domain.meeting_guide import is_web_link
 from facilitator.domain.meeting_types import TYPES
 from facilitator.domain.recurrence import InvalidRecurrence
 from facilitator.domain.recurrence import meeting_guide_day
@@ -36,7 +37,6 @@ from facilitator.models import MeetingException
 from facilitator.models import Organization
 from facilitator.models import Program
 from facilitator.models import Visibility
-from facilitator.services.meetings import is_web_link
 
 log = logging.getLogger(__name__)
 

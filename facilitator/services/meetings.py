@@ -8,11 +8,11 @@ from dataclasses import field
 from datetime import date
 from datetime import time
 from datetime import timedelta
-from urllib.parse import urlsplit
 
 from sqlalchemy import String
 from sqlalchemy.orm import Session
 
+from facilitator.domain.meeting_guide import is_web_link
 from facilitator.domain.meeting_types import TYPES
 from facilitator.domain.recurrence import InvalidRecurrence
 from facilitator.domain.recurrence import Recurrence
@@ -91,11 +91,6 @@ class OrphanedExceptions(ServiceError):
     def __init__(self, exceptions: list[MeetingException]) -> None:
         super().__init__("Some changed or cancelled dates are no longer meeting dates.")
         self.exceptions = exceptions
-
-
-def is_web_link(url: str) -> bool:
-    parts = urlsplit(url)
-    return parts.scheme in ("http", "https") and bool(parts.netloc)
 
 
 def check(values: MeetingValues) -> None:
