@@ -152,6 +152,11 @@ class GroupForm(FlaskForm):
     visibility = RadioField("Visibility", choices=options(Visibility.choices()), default="public")
     description = TextAreaField("Description", [Length(max=5000)], filters=[_strip])
 
+    def values(self) -> dict[str, Any]:
+        """The group's fields for services.organizations (the slug only if the form has it)."""
+        names = ("name", "slug", "program", "audience", "languages", "visibility", "description")
+        return {name: self[name].data for name in names if name in self}
+
 
 class PersonForm(FlaskForm):
     email = StringField("Email", [DataRequired(), Email(), Length(max=254)], filters=[_strip])

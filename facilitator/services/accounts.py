@@ -131,18 +131,6 @@ def change_password(session: Session, user: User, current: str, new: str) -> Non
     )
 
 
-def set_password(session: Session, actor: User | None, user: User, password: str) -> None:
-    """Set a password from the command line, ending every session of the account."""
-    _check_new_password(password)
-    user.password_hash = crypto.hash_password(password)
-    user.session_version += 1
-    session.flush()
-    audit_log.record(
-        session, actor, "update", user, organization=None,
-        summary=f"Password of {user.display_name} set",
-    )
-
-
 def grant_role(
     session: Session, actor: User | None, user: User, organization: Organization, role: Role
 ) -> Membership | None:

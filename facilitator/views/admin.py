@@ -71,12 +71,7 @@ def new_group() -> str | Response:
     form = GroupForm()
     if form.validate_on_submit():
         try:
-            group = organizations.create_group(
-                session, g.user, g.org,
-                name=form.name.data, slug=form.slug.data, program=form.program.data,
-                audience=form.audience.data, languages=form.languages.data,
-                visibility=form.visibility.data, description=form.description.data,
-            )
+            group = organizations.create_group(session, g.user, g.org, **form.values())
         except ServiceError as error:
             session.rollback()
             show_error(form, error)

@@ -53,14 +53,8 @@ def edit_group(group_slug: str) -> str | Response:
         form.slug.description = ("Changing it breaks links, printed handouts and calendar "
                                  "subscriptions already shared.")
     if form.validate_on_submit():
-        slug = form.slug.data if "slug" in form else group.slug
         try:
-            organizations.update_group(
-                session, g.user, group,
-                name=form.name.data, slug=slug, program=form.program.data,
-                audience=form.audience.data, languages=form.languages.data,
-                visibility=form.visibility.data, description=form.description.data,
-            )
+            organizations.update_group(session, g.user, group, **form.values())
         except ServiceError as error:
             session.rollback()
             show_error(form, error)
