@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from collections.abc import Sequence
+
+from flask import Response
 from flask import flash
 from flask_wtf import FlaskForm
 from sqlalchemy.exc import IntegrityError
 
 from facilitator.db import get_session
+from facilitator.domain.spreadsheet import Cell
+from facilitator.domain.spreadsheet import csv_text
 from facilitator.services import ServiceError
 
 
@@ -31,3 +37,11 @@ def commit(form: FlaskForm) -> bool:
               "Please check and try again.", "error")
         return False
     return True
+
+
+def csv_response(filename: str, header: Sequence[str],
+                 rows: Iterable[Sequence[Cell]]) -> Response:
+    """Answer with a CSV download whose cells are safe to open in a spreadsheet."""
+    return Response(csv_text(header, rows), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"',
+                             "Cache-Control": "private, no-store"})
