@@ -431,13 +431,18 @@ def test_zone_without_daylight_saving_and_half_hour_zones():
 
 
 def test_meeting_in_utc_is_written_in_utc():
-    event = make_event(schedule(Recurrence.weekly(SAT), date(2026, 1, 3), zone="UTC"))
+    event = make_event(schedule(Recurrence.weekly(SAT), date(2026, 1, 3), zone="UTC"),
+                       FeedException(date(2026, 1, 10), cancelled=True))
     calendar = replace(CALENDAR, zone="UTC")
     data = feed(event, calendar=calendar)
     assert "DTSTART:20260103T190000Z" in unfolded(data)
+    # The cancelled date in UTC too: a floating EXDATE would be read in the app's zone.
+    assert "EXDATE:20260110T190000Z" in unfolded(data)
     assert "BEGIN:VTIMEZONE" not in data.decode()
-    assert [s.start for s in read_vobject(data, date(2026, 1, 1), date(2026, 12, 31))] == [
-        w.start for w in expected(event, date(2026, 1, 1), date(2026, 12, 31))]
+    want = [w.start for w in expected(event, date(2026, 1, 1), date(2026, 12, 31))]
+    assert date(2026, 1, 10) not in [start.date() for start in want]
+    assert [s.start for s in read_vobject(data, date(2026, 1, 1), date(2026, 12, 31))] == want
+    assert [s.start for s in read_icalendar(data, date(2026, 1, 1), date(2026, 12, 31))] == want
 
 
 ZONES = [NEW_YORK, LONDON, SYDNEY, "America/Los_Angeles", "America/Sao_Paulo",
@@ -617,14 +622,20 @@ def test_vtimezone_agrees_with_the_zone_database(zone, around_changes):
 
 def test_crlf_line_endings_and_folding_at_75_octets():
     event = make_event(schedule(Recurrence.weekly(TUE), date(2026, 2, 3)),
-                       notes=" ".join(NASTY), location="日本語の会場 " * 20)
+                       notes=" ".join(NASTY), location="日本語の会場 " * 20,
+                       summary="C:\\Notes; a, b " * 12 + "\\" * 20)
     data = feed(event)
     assert data.endswith(b"\r\n")
     assert b"\n" not in data.replace(b"\r\n", b"")
     assert b"\r" not in data.replace(b"\r\n", b"")
-    for line in data.split(b"\r\n"):
+    lines = data.split(b"\r\n")
+    for line, following in zip(lines, lines[1:], strict=False):
         assert len(line) <= 75
         line.decode("utf-8")  # never cut inside a character
+        if following.startswith(b" "):  # folded here: never right after an escape's backslash
+            assert not line.endswith(b"\\")
+    assert str(Calendar.from_ical(data).events[0]["SUMMARY"]) == (
+        "C:\\Notes; a, b " * 12 + "\\" * 20)
 
 
 def test_feed_without_meetings_is_still_a_calendar():

@@ -1,0 +1,379 @@
+"""The VEVENTs of one meeting series, written as RFC 5545 content lines.
+
+Pure: no Flask, no database. ical.build_feed() puts these events in a calendar with
+its VTIMEZONEs; see its module for the decisions about what the feed says. This
+module decides how each event is written:
+
+- Directly as text, not through icalendar's component objects. An event has a dozen
+  properties of five kinds (TEXT, DATE-TIME, DURATION, RECUR, URI), and RFC 5545's
+  rules for writing them are few: escape TEXT, fold lines longer than 75 octets,
+  end every line with CRLF. Building and serializing icalendar's objects for 5,000
+  meetings takes about twice as long as serializing them once more (bench_feeds).
+  The lines are the ones icalendar 7.3 writes, in its order, with our corrections
+  (see _text_value and _geo_value); the tests read every feed back with icalendar
+  and with vobject.
+- Same event, same bytes: a feed can keep the text of its unchanged events and write
+  only the changed ones (a FeedEvent is its own key).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable
+from collections.abc import Sequence
+from dataclasses import dataclass
+from dataclasses import replace
+from datetime import UTC
+from datetime import date
+from datetime import datetime
+from datetime import time
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
+from facilitator.domain.recurrence import Frequency
+from facilitator.domain.recurrence import Schedule
+from facilitator.domain.recurrence import occurrence_on
+
+#: The label of the online link in CONFERENCE.
+CONFERENCE_LABEL = "Join online"
+#: Longest content line, in octets, before it is folded (RFC 5545 3.1 says 75 with
+#: the line break excluded; icalendar keeps one octet below that, and so do we).
+FOLD_AT = 74
+
+#: Every kind of line break Python's str.splitlines() knows; all become LF.
+_LINE_BREAKS = re.compile(r"\r\n|[\r\n\v\f\x1c-\x1e\x85\u2028\u2029]")
+#: Control characters RFC 5545 does not allow in TEXT (C0 but TAB and line breaks,
+#: DEL, C1 but NEL), and lone surrogates, which cannot be written as UTF-8.
+_CONTROLS = re.compile(r"[\x00-\x08\x0e-\x1b\x1f\x7f-\x84\x86-\x9f]")
+_SURROGATES = re.compile(r"[\ud800-\udfff]")
+#: A link we publish as a URI: http(s), no white space, no control characters.
+_WEB_LINK = re.compile(r"https?://[^\s\x00-\x1f\x7f-\x9f\u2028\u2029]+", re.IGNORECASE)
+#: What TEXT escapes (RFC 5545 3.3.11); the text has been through feed_text().
+_TEXT_SPECIALS = str.maketrans({"\\": "\\\\", ";": "\\;", ",": "\\,", "\n": "\\n"})
+
+
+@dataclass(frozen=True)
+class FeedException:
+    """One date of a series, cancelled or changed; "" and None keep the series' value.
+
+    It has what recurrence.DateException asks for, so occurrence_on() applies it.
+    """
+
+    date: date
+    cancelled: bool = False
+    start_time: time | None = None
+    duration_minutes: int | None = None
+    #: The place for this date, as one text (name and address).
+    location: str = ""
+    online_url: str = ""
+    #: Why it is cancelled, or what is different; shown first in the description.
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class FeedEvent:
+    """One meeting series, as the feed shows it."""
+
+    #: Stable for the life of the meeting.
+    uid: str
+    #: Grows with every change to the series or one of its dates.
+    sequence: int
+    #: What the calendar shows: see event_summary().
+    summary: str
+    schedule: Schedule
+    #: When the series or one of its exceptions last changed: aware, in UTC. Also the
+    #: DTSTAMP, so that the feed depends on the data only.
+    last_modified: datetime
+    #: The place as one text (name and address); "" for an online meeting.
+    location: str = ""
+    #: (latitude, longitude) of the place, where known.
+    geo: tuple[float, float] | None = None
+    #: The group's public page.
+    url: str = ""
+    online_url: str = ""
+    online_phone: str = ""
+    #: The names of the meeting's types, as people read them (meeting_types.type_names).
+    type_names: tuple[str, ...] = ()
+    #: Free text for members: notes on the meeting, the place, the online link.
+    notes: str = ""
+    exceptions: tuple[FeedException, ...] = ()
+
+
+@dataclass(frozen=True)
+class EventText:
+    """A meeting series written out: its VEVENTs' lines, and the year it starts (for
+    the VTIMEZONE). Empty when every date is cancelled."""
+
+    body: bytes
+    first_year: int = 0
+
+
+def event_summary(title: str, group: str) -> str:
+    """The SUMMARY of a meeting: "Step Study — Tuesday Women's AA"; the title alone when
+    the group has no other name."""
+    title, group = title.strip(), group.strip()
+    if not group or group.casefold() == title.casefold():
+        return title
+    if not title:
+        return group
+    return f"{title} — {group}"
+
+
+def feed_text(text: str) -> str:
+    """Text as the feed carries it, and as a calendar app reads it back.
+
+    Every line break (CRLF, a lone CR, and the rarer ones: VT, FF, NEL, U+2028…)
+    becomes LF, since TEXT has only one; other control characters, which RFC 5545
+    does not allow, are dropped; lone surrogates become U+FFFD.
+    """
+    text = _LINE_BREAKS.sub("\n", text)
+    text = _CONTROLS.sub("", text)
+    return _SURROGATES.sub("\ufffd", text)
+
+
+def feed_last_modified(events: Iterable[FeedEvent]) -> datetime | None:
+    """The latest change in the feed (its LAST-MODIFIED), from the data alone."""
+    return max((utc(e.last_modified) for e in events), default=None)
+
+
+def event_text(event: FeedEvent) -> EventText:
+    """Write one meeting series: the series, then one VEVENT per changed date; nothing
+    when the series has no date that is not cancelled."""
+    schedule = event.schedule
+    exceptions = _exceptions_on_dates(event)
+    cancelled = sorted(d for d, e in exceptions.items() if e.cancelled)
+    candidates = schedule.next_dates(schedule.first_date, len(cancelled) + 1)
+    first = next((d for d in candidates if d not in exceptions or
+                  not exceptions[d].cancelled), None)
+    if first is None:
+        return EventText(b"")
+    if schedule.recurrence.frequency is Frequency.ONCE:
+        return EventText(_vevent(event, first, exceptions.get(first)), first.year)
+    recurrence = [f"RRULE:{_rrule_value(schedule)}"]
+    recurrence += [f"EXDATE;TZID={schedule.timezone}:{_local_value(_nominal_start(schedule, d))}"
+                   if schedule.timezone != "UTC" else
+                   f"EXDATE:{_local_value(_nominal_start(schedule, d))}Z"
+                   for d in cancelled if d > first]
+    overrides = [_vevent(event, day, exception) for day, exception in sorted(exceptions.items())
+                 if not exception.cancelled]
+    return EventText(b"".join([_vevent(event, first, None, recurrence), *overrides]),
+                     first.year)
+
+
+def utc(moment: datetime) -> datetime:
+    """An aware datetime in UTC; a naive one is refused, since it names no instant."""
+    if moment.tzinfo is None:
+        raise ValueError("last_modified must be an aware datetime (UTC).")
+    return moment.astimezone(UTC)
+
+
+def web_link(url: str) -> str | None:
+    """The link if it is a plain http(s) URL we can publish as a URI, else None."""
+    url = url.strip()
+    return url if _WEB_LINK.fullmatch(url) else None
+
+
+def content_line(line: str) -> bytes:
+    """One content line ("NAME;PARAM=x:value"), folded and ending in CRLF.
+
+    A fold goes between two characters, never inside one, and not right after a
+    backslash or caret, so that no reader sees a TEXT escape (or an RFC 6868 one) cut
+    in two: readers should unfold first, but not all do.
+    """
+    data = line.encode()
+    if len(data) <= FOLD_AT:
+        return data + b"\r\n"
+    parts = []
+    start = 0
+    while len(data) - start > FOLD_AT:
+        end = start + FOLD_AT
+        while data[end] & 0xC0 == 0x80:  # a UTF-8 continuation byte: inside a character
+            end -= 1
+        escaped = len(data[start:end].rstrip(b"\\^"))
+        if escaped:  # else the segment is all backslashes: any cut is as good (RFC 5545)
+            end = start + escaped
+        parts.append(data[start:end])
+        start = end
+    parts.append(data[start:])
+    return b"\r\n ".join(parts) + b"\r\n"
+
+
+def text_value(text: str) -> str:
+    """TEXT as RFC 5545 escapes it. icalendar 7.3 turns a literal backslash-N into a
+    line break; here it stays as typed."""
+    return feed_text(text).translate(_TEXT_SPECIALS)
+
+
+def _vevent(event: FeedEvent, day: date, exception: FeedException | None,
+            recurrence: Sequence[str] = ()) -> bytes:
+    """The VEVENT of the occurrence on `day`, with its change applied if it has one;
+    `recurrence` is the series' RRULE and EXDATE lines."""
+    schedule = event.schedule
+    changed = exception is not None and not exception.cancelled
+    note = exception.note if changed else ""
+    location, online_url, geo = event.location, event.online_url, event.geo
+    if changed and feed_text(exception.location).strip():
+        location, geo = exception.location, None
+    if changed and feed_text(exception.online_url).strip():
+        online_url = exception.online_url
+    if changed:
+        occurrence = occurrence_on(schedule, day, exception)
+        start = occurrence.starts_at.replace(tzinfo=None)
+        duration = occurrence.ends_at.astimezone(UTC) - occurrence.starts_at.astimezone(UTC)
+    else:
+        start = _nominal_start(schedule, day)
+        duration = schedule.duration
+    stamp = _utc_value(event.last_modified)
+    zone = schedule.timezone
+    summary = text_value(event.summary)
+    description = text_value(_description(event, online_url, note))
+    place = text_value(location)
+    conference = web_link(online_url)
+    url = web_link(event.url)
+    lines = [
+        "BEGIN:VEVENT",
+        f"SUMMARY:{summary}" if summary else "",
+        f"DTSTART{_timed(start, zone)}",
+        _end_or_duration(start, duration, schedule.zone, zone),
+        f"DTSTAMP:{stamp}",
+        f"UID:{text_value(event.uid)}",
+        f"RECURRENCE-ID{_timed(_nominal_start(schedule, day), zone)}" if changed and
+        schedule.recurrence.frequency is not Frequency.ONCE else "",
+        f"SEQUENCE:{event.sequence}",
+        *recurrence,
+        f"CONFERENCE;FEATURE=VIDEO;LABEL={CONFERENCE_LABEL};VALUE=URI:{conference}"
+        if conference else "",
+        f"DESCRIPTION:{description}" if description else "",
+        f"GEO:{geo[0]:.6f};{geo[1]:.6f}" if geo is not None and _valid_geo(geo) else "",
+        f"LAST-MODIFIED:{stamp}",
+        f"LOCATION:{place}" if place else "",
+        f"URL:{url}" if url else "",
+        "END:VEVENT",
+    ]
+    return b"".join(content_line(line) for line in lines if line)
+
+
+def _timed(local: datetime, zone: str) -> str:
+    """";TZID=zone:local" for DTSTART and its kin; ":…Z" where the zone is named "UTC",
+    which RFC 5545 writes without TZID."""
+    if zone == "UTC":
+        return f":{_local_value(local)}Z"
+    return f";TZID={zone}:{_local_value(local)}"
+
+
+def _end_or_duration(start: datetime, duration: timedelta, zone: ZoneInfo, name: str) -> str:
+    """DTEND, or DURATION (exact) where a daylight-saving change falls inside the meeting,
+    so that no reader has to resolve an ambiguous or skipped local time."""
+    # RFC 5545 reads a skipped local time with the offset before the gap and a repeated
+    # one as its first occurrence: fold=0, as zoneinfo does.
+    end = (start.replace(tzinfo=zone).astimezone(UTC) + duration).astimezone(zone)
+    end = end.replace(tzinfo=None)
+    if end - start == duration and _unambiguous(end, zone):
+        return f"DTEND{_timed(end, name)}"
+    return f"DURATION:{_duration_value(duration)}"
+
+
+def _unambiguous(local: datetime, zone: ZoneInfo) -> bool:
+    """Whether a wall time names exactly one instant in the zone."""
+    first = local.replace(tzinfo=zone, fold=0)
+    second = local.replace(tzinfo=zone, fold=1)
+    return first.utcoffset() == second.utcoffset()
+
+
+def _rrule_value(schedule: Schedule) -> str:
+    """The series' RRULE: the stored rule with UNTIL (in UTC, as RFC 5545 wants when
+    DTSTART has a TZID: the last second of last_date in the meeting's zone, so the whole
+    last date counts) and, every other week and the like, the week start."""
+    parts = schedule.recurrence.to_rrule().split(";")
+    if schedule.last_date is not None:
+        # fold=1: where the last second of the day comes twice, the later one.
+        end_of_day = datetime.combine(schedule.last_date, time(23, 59, 59),
+                                      tzinfo=schedule.zone).replace(fold=1)
+        parts.insert(1, f"UNTIL={_utc_value(end_of_day)}")
+    if schedule.recurrence.interval > 1:
+        # Which weeks count depends on where a week starts; say so rather than rely on
+        # every client defaulting to Monday as RFC 5545 and dateutil do.
+        parts.append("WKST=MO")
+    return ";".join(parts)
+
+
+def _exceptions_on_dates(event: FeedEvent) -> dict[date, FeedException]:
+    """The exceptions on dates of the series. Others (left over after the series was
+    edited) are ignored: an override for a date the rule does not produce would show
+    up as an extra meeting in some apps."""
+    exceptions: dict[date, FeedException] = {}
+    for exception in event.exceptions:
+        if exception.date in exceptions:
+            raise ValueError(f"Two exceptions on {exception.date} for {event.uid}.")
+        if _falls_on(event.schedule, exception.date):
+            exceptions[exception.date] = exception
+    return exceptions
+
+
+def _falls_on(schedule: Schedule, day: date) -> bool:
+    """Schedule.falls_on(day), in constant time.
+
+    dateutil walks a rule from its first date, which for a series that began years
+    ago is thousands of steps. The pattern repeats every `interval` weeks (weekly) or
+    every month (monthly), so starting the series at the last repetition on or before
+    `day` gives the same answer.
+    """
+    if not schedule.first_date <= day <= (schedule.last_date or date.max):
+        return False
+    recurrence = schedule.recurrence
+    anchor = schedule.first_date
+    if recurrence.frequency is Frequency.WEEKLY:
+        period = 7 * recurrence.interval
+        anchor += timedelta(days=(day - anchor).days // period * period)
+    elif recurrence.frequency is Frequency.MONTHLY:
+        anchor = max(anchor, day.replace(day=1))
+    return replace(schedule, first_date=anchor).falls_on(day)
+
+
+def _description(event: FeedEvent, online_url: str, note: str) -> str:
+    """The note for this date, the meeting's types, link and phone, its notes, and the
+    group page (which apps that ignore URL, such as Google Calendar, do not show)."""
+    types = ", ".join(name for name in map(_clean, event.type_names) if name)
+    online_url, phone = _clean(online_url), _clean(event.online_phone)
+    details = [types,
+               f"Join online: {online_url}" if online_url else "",
+               f"Phone: {phone}" if phone else ""]
+    url = _clean(event.url)
+    blocks = [_clean(note), "\n".join(line for line in details if line), _clean(event.notes),
+              f"Group page: {url}" if url else ""]
+    return "\n\n".join(block for block in blocks if block)
+
+
+def _clean(text: str) -> str:
+    return feed_text(text).strip()
+
+
+def _nominal_start(schedule: Schedule, day: date) -> datetime:
+    """The start the rule produces on `day`: naive local wall time, as written."""
+    return datetime.combine(day, schedule.start_time)
+
+
+def _local_value(moment: datetime) -> str:
+    return (f"{moment.year:04}{moment.month:02}{moment.day:02}"
+            f"T{moment.hour:02}{moment.minute:02}{moment.second:02}")
+
+
+def _utc_value(moment: datetime) -> str:
+    return _local_value(utc(moment)) + "Z"
+
+
+def _duration_value(duration: timedelta) -> str:
+    """A positive DURATION: P1DT2H30M and the like (RFC 5545 3.3.6)."""
+    hours, rest = divmod(duration.seconds, 3600)
+    minutes, seconds = divmod(rest, 60)
+    clock = "".join(f"{n}{unit}" for n, unit in ((hours, "H"), (minutes, "M"), (seconds, "S"))
+                    if n)
+    days = f"{duration.days}D" if duration.days else ""
+    return f"P{days}{'T' + clock if clock else ''}" if days or clock else "PT0S"
+
+
+def _valid_geo(geo: tuple[float, float]) -> bool:
+    latitude, longitude = geo
+    return (math.isfinite(latitude) and math.isfinite(longitude)
+            and -90 <= latitude <= 90 and -180 <= longitude <= 180)
