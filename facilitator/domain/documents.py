@@ -1,0 +1,156 @@
+"""Documents as text: Markdown made into safe HTML, the difference between two versions,
+and who still has to sign a leader agreement. Knows neither Flask nor the database."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from functools import lru_cache
+from html import escape
+from typing import Any
+
+import nh3
+from markdown_it import MarkdownIt
+
+#: The most a document may hold, in bytes of UTF-8: ground rules fit in a page or two,
+#: and a limit keeps pages, diffs and printed handouts quick.
+MAX_BYTES = 100_000
+
+#: Tags a document may become. No images (members' browsers must not fetch from
+#: anywhere a writer chooses), no frames, forms, scripts or styles.
+ALLOWED_TAGS = {
+    "p", "br", "hr", "h1", "h2", "h3", "h4", "h5", "h6", "strong", "em", "code", "pre",
+    "blockquote", "ul", "ol", "li", "a", "table", "thead", "tbody", "tr", "th", "td",
+}
+ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "ol": {"start"}, "th": {"style"},
+                      "td": {"style"}}
+#: Only links a person can follow safely: no javascript:, data:, file: or vbscript:.
+URL_SCHEMES = {"http", "https", "mailto"}
+
+
+def _markdown() -> MarkdownIt:
+    # CommonMark with raw HTML switched off: <script> and friends stay visible text.
+    md = MarkdownIt("commonmark", {"html": False}).enable("table")
+
+    def image_as_text(_renderer: Any, tokens: list[Any], idx: int, _options: Any,
+                      _env: Any) -> str:
+        # A remote image would tell its host who reads the group's page; show its words.
+        alt = "".join(child.content for child in tokens[idx].children or [])
+        return escape(f"[image: {alt}]" if alt else "[image]")
+
+    md.add_render_rule("image", image_as_text)
+    return md
+
+
+_MD = _markdown()
+
+
+def too_big(text: str) -> bool:
+    return len(text.encode("utf-8")) > MAX_BYTES
+
+
+@lru_cache(maxsize=512)
+def render(text: str) -> str:
+    """Return the Markdown text as HTML that is safe to put in any page.
+
+    markdown-it-py escapes raw HTML and refuses unsafe link targets; nh3 then keeps only
+    the allow-listed tags, attributes and URL schemes, whatever slipped through.
+    """
+    html = _MD.render(text)
+    return nh3.clean(
+        html,
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes=URL_SCHEMES,
+        link_rel="nofollow noopener noreferrer",
+        # Table cells' alignment only: text-align, nothing that could position or hide.
+        filter_style_properties={"text-align"},
+        strip_comments=True,
+    )
+
+
+@dataclass(frozen=True)
+class DiffLine:
+    """One line of a comparison: kept, removed (only in the older text) or added."""
+
+    kind: str  # "same", "removed" or "added"
+    text: str
+    old_number: int | None
+    new_number: int | None
+
+
+@dataclass(frozen=True)
+class Hunk:
+    """A run of changed lines with a few unchanged lines around them."""
+
+    old_start: int
+    new_start: int
+    lines: list[DiffLine]
+
+
+def diff(old: str, new: str, context: int = 3) -> list[Hunk]:
+    """Compare two texts line by line; an empty list means they say the same."""
+    old_lines, new_lines = old.splitlines(), new.splitlines()
+    matcher = difflib.SequenceMatcher(None, old_lines, new_lines, autojunk=False)
+    hunks = []
+    for group in matcher.get_grouped_opcodes(context):
+        lines: list[DiffLine] = []
+        for tag, i1, i2, j1, j2 in group:
+            if tag == "equal":
+                lines += [DiffLine("same", old_lines[i], i + 1, j1 + (i - i1) + 1)
+                          for i in range(i1, i2)]
+                continue
+            lines += [DiffLine("removed", old_lines[i], i + 1, None) for i in range(i1, i2)]
+            lines += [DiffLine("added", new_lines[j], None, j + 1) for j in range(j1, j2)]
+        hunks.append(Hunk(group[0][1] + 1, group[0][3] + 1, lines))
+    return hunks
+
+
+def changed_lines(hunks: Iterable[Hunk]) -> tuple[int, int]:
+    """How many lines were removed and added."""
+    lines = [line for hunk in hunks for line in hunk.lines]
+    return (sum(1 for line in lines if line.kind == "removed"),
+            sum(1 for line in lines if line.kind == "added"))
+
+
+@dataclass(frozen=True)
+class SignatureStatus:
+    """Where one leader stands with the org's leader agreement."""
+
+    #: True when they signed the current version.
+    signed: bool
+    #: The newest version they signed (None: never signed any).
+    version: int | None = None
+    signed_at: datetime | None = None
+
+
+def signature_status(
+    leader_ids: Iterable[int],
+    signed: Mapping[int, tuple[int, datetime]],
+    current_version: int | None,
+) -> dict[int, SignatureStatus]:
+    """Each leader's status, given the newest version each one signed (and when).
+
+    With no agreement written yet (current_version None) nobody has anything to sign,
+    and everyone reads as not signed.
+    """
+    statuses = {}
+    for leader_id in leader_ids:
+        version, when = signed.get(leader_id, (None, None))
+        statuses[leader_id] = SignatureStatus(
+            signed=current_version is not None and version == current_version,
+            version=version, signed_at=when,
+        )
+    return statuses
+
+
+def same_name(typed: str, name: str) -> bool:
+    """Whether a typed signature is the person's name, ignoring case, spaces and dots."""
+
+    def plain(text: str) -> str:
+        return "".join(c for c in text.casefold() if c.isalnum())
+
+    return bool(plain(typed)) and plain(typed) == plain(name)
