@@ -11,7 +11,8 @@ from facilitator.db import Base
 from facilitator.db import make_engine
 
 TABLES = {"organizations", "users", "memberships", "groups", "group_facilitators",
-          "audit_entries"}
+          "audit_entries", "documents", "document_versions", "signatures",
+          "statement_readings"}
 
 
 def test_upgrade_downgrade_upgrade(fresh_database_url):
