@@ -14,6 +14,7 @@ from typing import Any
 
 import nh3
 from markdown_it import MarkdownIt
+from markupsafe import Markup
 
 #: The most a document may hold, in bytes of UTF-8: ground rules fit in a page or two,
 #: and a limit keeps pages, diffs and printed handouts quick.
@@ -53,13 +54,18 @@ def too_big(text: str) -> bool:
 
 
 @lru_cache(maxsize=512)
-def render(text: str) -> str:
+def render(text: str, shift_headings: int = 0) -> str:
     """Return the Markdown text as HTML that is safe to put in any page.
 
     markdown-it-py escapes raw HTML and refuses unsafe link targets; nh3 then keeps only
     the allow-listed tags, attributes and URL schemes, whatever slipped through.
+    Headings move down `shift_headings` levels, to sit under the page's own.
     """
-    html = _MD.render(text)
+    tokens = _MD.parse(text)
+    for token in tokens:
+        if token.type in ("heading_open", "heading_close"):
+            token.tag = f"h{min(6, int(token.tag[1]) + shift_headings)}"
+    html = _MD.renderer.render(tokens, _MD.options, {})
     return nh3.clean(
         html,
         tags=ALLOWED_TAGS,
@@ -70,6 +76,11 @@ def render(text: str) -> str:
         filter_style_properties={"text-align"},
         strip_comments=True,
     )
+
+
+def safe_html(text: str, shift_headings: int = 0) -> Markup:
+    """The rendered text, marked safe for templates: render() sanitized it."""
+    return Markup(render(text, shift_headings))  # noqa: S704 (sanitized by nh3)
 
 
 @dataclass(frozen=True)
