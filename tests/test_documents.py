@@ -16,6 +16,7 @@ from facilitator.models import AuditEntry
 from facilitator.models import DocumentKind
 from facilitator.models import DocumentVersion
 from facilitator.models import Signature
+from facilitator.models import StatementReading
 from facilitator.services import ServiceError
 from facilitator.services import documents
 from facilitator.services.documents import StaleVersion
@@ -94,6 +95,7 @@ def test_empty_or_huge_text_is_refused_and_kept_in_the_form(client, world, sessi
     assert response.status_code == 200
     assert message in page_text(response)
     assert count(session, DocumentVersion) == 0
+    assert count(session, StatementReading) == 0
     if body.strip():
         assert body[:1000] in response.get_data(as_text=True)
 
@@ -113,6 +115,7 @@ def test_a_broken_or_forged_base_version_is_refused_without_saving(client, world
     assert response.status_code == 200
     assert "out of date" in page_text(response) and "Be kind" in page_text(response)
     assert count(session, DocumentVersion) == 0
+    assert count(session, StatementReading) == 0
 
 
 def test_second_editor_is_told_sees_the_difference_and_loses_nothing(client, world, auth,
@@ -330,3 +333,35 @@ def test_service_refuses_a_document_in_the_wrong_place(world, session):
     with pytest.raises(ServiceError, match="over|at most"):
         documents.save_version(session, None, world["a"]["org"], DocumentKind.AGREEMENT,
                                "x" * (MAX_BYTES + 10), based_on=0)
+
+
+def test_the_audit_log_page_lists_document_changes_by_kind(client, world, auth):
+    save(client, GUIDELINES, "Be kind", 0, "First rules")
+    write_agreement(client, auth, world, "I keep confidences.", 0)
+    auth.login(world["a"]["lead1"])
+    sign(client, 1, world["a"]["lead1"].display_name)
+    auth.logout()
+    auth.login(world["a"]["auditor"])
+    group = world["a"]["group1"].name
+    versions = page_text(client.get("/audit/org-a/log?type=documentversion"))
+    assert f"Group guidelines of {group}: version 1" in versions
+    assert "Leader confidentiality agreement of Org A: version 1" in versions
+    signatures = page_text(client.get("/audit/org-a/log?type=signature"))
+    assert f"{world['a']['lead1'].display_name} signed the leader agreement, version 1" in \
+        signatures
+    assert "Group guidelines of" not in signatures
+
+
+def test_deleting_a_group_takes_its_documents_along(client, world, auth, session,
+                                                   make_meeting):
+    save(client, GUIDELINES, "Be kind", 0)
+    meeting = make_meeting(world["a"]["group1"])
+    documents.acknowledge_statement(session, meeting, meeting.first_date)
+    session.commit()
+    auth.logout()
+    auth.login(world["a"]["admin"])
+    response = client.post("/admin/org-a/groups/a-one/delete", data={"confirm": "a-one"})
+    assert response.status_code == 302
+    session.expire_all()
+    assert count(session, DocumentVersion) == 0
+    assert count(session, StatementReading) == 0

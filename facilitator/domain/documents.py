@@ -137,6 +137,13 @@ class SignatureStatus:
     version: int | None = None
     signed_at: datetime | None = None
 
+    @property
+    def state(self) -> str:
+        """"signed" (the current version), "outdated" (only an older one) or "not signed"."""
+        if self.signed:
+            return "signed"
+        return "outdated" if self.version is not None else "not signed"
+
 
 def signature_status(
     leader_ids: Iterable[int],

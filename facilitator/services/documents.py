@@ -304,10 +304,9 @@ def _check_occurrence(meeting: Meeting, day: date, today: date | None) -> None:
 
 
 def _upsert_reading(session: Session, meeting: Meeting, day: date, values: dict,
-                    on_conflict: dict) -> int:
+                    on_conflict: dict) -> None:
     """Insert the occurrence's row or change the existing one, in one statement that is
-    safe against a concurrent insert on SQLite and PostgreSQL alike. Returns the
-    acknowledgement count after it."""
+    safe against a concurrent insert on SQLite and PostgreSQL alike."""
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     statement = (
@@ -315,9 +314,8 @@ def _upsert_reading(session: Session, meeting: Meeting, day: date, values: dict,
         .values(meeting_id=meeting.id, occurrence_date=day, **values)
         .on_conflict_do_update(index_elements=["meeting_id", "occurrence_date"],
                                set_=on_conflict)
-        .returning(StatementReading.acknowledgements)
     )
-    return session.execute(statement).scalar_one()
+    session.execute(statement)
 
 
 def reading(session: Session, meeting: Meeting, day: date) -> StatementReading | None:
@@ -344,21 +342,25 @@ def record_statement_read(
     audit_log.record(
         session, actor, "update", record, organization=meeting.group.organization,
         summary=f"Meeting {meeting.title} of {meeting.group.name}: {day} statement {what}",
-        after={"date": day.isoformat(), "read": read, "version": values["read_version"]},
+        after={"meeting": meeting.id, "date": day.isoformat(), "read": read,
+               "version": values["read_version"]},
     )
     return record
 
 
 def acknowledge_statement(
     session: Session, meeting: Meeting, occurrence_date: date, *, today: date | None = None
-) -> int:
-    """Add one member acknowledgement of the statement to an occurrence; return the new
-    count. For the check-in page: one tap, one atomic increment, nothing about who (and
-    so no audit entry: an entry per tap would be a row per member). Refused with a
-    ServiceError for a cancelled or future occurrence, or a date the meeting does not
-    fall on; the caller decides whether the check-in window is open."""
+) -> None:
+    """Add one member acknowledgement of the statement to an occurrence.
+
+    For the check-in page: one tap, one atomic `UPDATE … SET acknowledgements =
+    acknowledgements + 1` (an INSERT … ON CONFLICT DO UPDATE, so the first taps of an
+    occurrence cannot both insert), nothing about who, and so no audit entry: an entry
+    per tap, with its time, would be a row per member. Refused with a ServiceError for a
+    cancelled or future occurrence or a date the meeting does not fall on; the caller
+    decides whether the check-in window is open. Use `reading()` to read the count."""
     _check_occurrence(meeting, occurrence_date, today)
     count = StatementReading.__table__.c.acknowledgements
-    return _upsert_reading(session, meeting, occurrence_date, {"acknowledgements": 1},
+    _upsert_reading(session, meeting, occurrence_date, {"acknowledgements": 1},
                            {"acknowledgements": count + 1})
 

@@ -21,6 +21,9 @@ ENTITY_TYPES = {
     "group": "Groups",
     "meeting": "Meetings",
     "meetingexception": "Cancelled and changed dates",
+    "documentversion": "Guidelines, statements and agreements",
+    "signature": "Agreement signatures",
+    "statementreading": "Statement read at meetings",
     "membership": "Roles",
     "user": "Accounts",
 }
