@@ -73,19 +73,21 @@ interrupt to do so.
 CELEBRATE_GUIDELINES = """\
 # Small group guidelines
 
-These five guidelines keep our small group a safe place.
+Our small group is a safe place to be honest. We keep it that way together.
 
-1. **Keep your sharing focused on your own thoughts and feelings.** Limit your
-   sharing to a few minutes.
-2. **There is no crosstalk.** Crosstalk is when two people talk to each other
-   without including the group, or comment on what someone else shared.
-3. **We are here to support one another, not to fix one another.**
-4. **Anonymity and confidentiality are basic requirements.** What is shared in
-   the group stays in the group. The only exception is when someone threatens to
-   injure themselves or others.
-5. **Offensive language has no place** in a Christ-centred recovery group.
+1. **Talk about yourself.** Share your own struggles, feelings and hopes, and keep
+   it to a few minutes so others have their turn.
+2. **Talk to the group, not across it.** We do not answer, question or comment on
+   one another's sharing.
+3. **Support, don't fix.** We listen and pray for one another; we do not hand out
+   solutions.
+4. **What is shared here stays here.** We keep each other's names and stories to
+   ourselves. A leader will only speak up if someone is in danger of harming
+   themselves or someone else.
+5. **Watch your words.** We keep our language respectful, as fits a Christ-centred
+   group.
 
-Men share with men and women share with women in open share groups.
+In open share groups, men meet with men and women with women.
 """
 
 SECULAR_GUIDELINES = """\
@@ -109,8 +111,8 @@ If you need help outside the meeting, ask the facilitator for local resources.
 """
 
 TWELVE_STEP_STATEMENT = """\
-**Anonymity.** This is an anonymous meeting. Whom you see here, what you hear
-here, when you leave here, let it stay here.
+**Anonymity.** This is an anonymous meeting. Who you see here and what you hear
+here stays here when you leave.
 
 We ask that no one name, photograph, record or post about anyone at this meeting,
 and that what is shared is not repeated outside it.

@@ -72,3 +72,18 @@ def test_facilitator_edits_guidelines_and_a_member_reads_them(page: Page, live_s
     assert serious_violations(page) == []
     assert page.evaluate("document.documentElement.scrollWidth") <= 375
     assert page.title() != "pwned" and dialogs == []
+
+
+def test_a_leader_reads_and_signs_the_new_agreement(page: Page, live_server: str):
+    sign_in(page, live_server)  # Sam T., who has not signed the demo's agreement
+    page.get_by_role("link", name="Read and sign it").click()
+    expect(page.get_by_role("heading", name="Sign version 2")).to_be_visible()
+    assert serious_violations(page) == []
+    page.get_by_label("Type your name to sign").fill("sam t")
+    page.get_by_role("button", name="Sign version 2").click()
+    expect(page.get_by_text("Tick the box to confirm")).to_be_visible()
+    page.get_by_role("checkbox", name="I have read this agreement").check()
+    page.get_by_role("button", name="Sign version 2").click()
+    expect(page.get_by_role("status")).to_contain_text("You signed version 2. Thank you.")
+    page.goto(f"{live_server}/manage/")
+    expect(page.get_by_role("link", name="Read and sign it")).to_have_count(0)
