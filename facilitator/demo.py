@@ -9,14 +9,14 @@ from datetime import timedelta
 
 from sqlalchemy.orm import Session
 
+from facilitator.domain import starting_texts
 from facilitator.domain.recurrence import Recurrence
 from facilitator.models import Attendance
 from facilitator.models import CancelReason
+from facilitator.models import DocumentKind
 from facilitator.models import Organization
 from facilitator.models import Role
 from facilitator.models import User
-from facilitator.domain import starting_texts
-from facilitator.models import DocumentKind
 from facilitator.services import accounts
 from facilitator.services import documents
 from facilitator.services import meetings

@@ -51,7 +51,8 @@ def test_facilitator_edits_guidelines_and_a_member_reads_them(page: Page, live_s
     page.get_by_label("What changed, and why").fill("We finish earlier now")
     page.get_by_role("button", name="Save as version 2").click()
     expect(page.get_by_role("status")).to_contain_text("Version 2 is saved.")
-    expect(page.get_by_role("row", name=re.compile(r"^Version 1 "))).to_contain_text("Our own end time")
+    expect(page.get_by_role("row", name=re.compile(r"^Version 1 "))).to_contain_text(
+        "Our own end time")
     page.get_by_role("link", name="What changed in version 2").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Compare versions 1 and 2")
     expect(page.locator(".diff-removed")).to_have_text(
