@@ -3,31 +3,21 @@ one occurrence, members add one-tap acknowledgements, a count with nothing about
 
 from __future__ import annotations
 
-import threading
 from datetime import date
-from datetime import time
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import func
 from sqlalchemy import select
-from sqlalchemy.orm import sessionmaker
 
 from facilitator import clock
-from facilitator import migrate
-from facilitator.db import make_engine
-from facilitator.domain.recurrence import Recurrence
 from facilitator.models import AuditEntry
 from facilitator.models import DocumentKind
 from facilitator.models import Meeting
-from facilitator.models import Organization
 from facilitator.models import StatementReading
 from facilitator.services import ServiceError
 from facilitator.services import documents
-from facilitator.services import organizations
-from facilitator.services.meetings import MeetingValues
 from facilitator.services.meetings import cancel_date
-from facilitator.services.meetings import create_meeting
 from tests.conftest import page_text
 
 #: make_meeting's meetings are on Tuesdays from 6 January 2026; "today" is a Tuesday.
@@ -149,53 +139,6 @@ def test_acknowledging_a_cancelled_or_future_date_is_refused(session, meeting, t
         with pytest.raises(ServiceError):
             documents.acknowledge_statement(session, meeting, day)
     assert session.scalar(select(func.count()).select_from(StatementReading)) == 0
-
-
-def test_concurrent_acknowledgements_are_all_counted(fresh_database_url):
-    """Threads, each in its own transaction on its own connection, tap at once: the
-    first taps race to insert the row, the rest to increment it. None is lost."""
-    engine = make_engine(fresh_database_url())
-    migrate.upgrade(engine)
-    make_session = sessionmaker(bind=engine, expire_on_commit=False)
-    with make_session() as session:
-        org = Organization(slug="race", name="Race", timezone="America/Chicago")
-        session.add(org)
-        session.flush()
-        group = organizations.create_group(
-            session, None, org, slug="race-group", name="Race Group", program="aa",
-            audience="everyone", languages=["en"], visibility="public")
-        meeting = create_meeting(session, None, group, MeetingValues(
-            title="Race", recurrence=Recurrence.weekly(1), first_date=date(2026, 1, 6),
-            start_time=time(19), timezone="America/Chicago", location_name="Hall"))
-        session.commit()
-        meeting_id = meeting.id
-    threads, taps = 6, 15
-    barrier = threading.Barrier(threads)
-    errors: list[BaseException] = []
-
-    def tap() -> None:
-        try:
-            with make_session() as session:
-                mine = session.get(Meeting, meeting_id)
-                mine.exceptions_by_date  # noqa: B018 (read before the race, as a page would)
-                session.commit()
-                barrier.wait(timeout=30)
-                for _ in range(taps):
-                    documents.acknowledge_statement(session, mine, TODAY, today=TODAY)
-                    session.commit()
-        except BaseException as error:  # noqa: BLE001 (reported below)
-            errors.append(error)
-
-    workers = [threading.Thread(target=tap) for _ in range(threads)]
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join(timeout=120)
-    with make_session() as session:
-        count = session.scalar(select(StatementReading.acknowledgements))
-    engine.dispose()
-    assert errors == []
-    assert count == threads * taps
 
 
 def test_agreement_status_gives_each_leader_a_state(tenancy, session):
