@@ -75,6 +75,13 @@ def test_the_latest_date_link_finds_todays_meeting(client, meeting, today):
     assert response.location == url(meeting, today)
 
 
+def test_the_latest_date_link_skips_a_cancelled_date(client, session, meeting, today):
+    cancel_date(session, None, meeting, today, reason="holiday", note="")
+    session.commit()
+    response = client.get(f"/manage/g/a-one/meetings/{meeting.id}/statement")
+    assert response.location == url(meeting, today - timedelta(days=7))
+
+
 def test_a_meeting_that_has_not_met_yet_has_no_statement_page(client, tenancy, meeting,
                                                               make_meeting, today):
     later = make_meeting(tenancy["a"]["group1"], first_date=today + timedelta(days=7))

@@ -53,7 +53,8 @@ def too_big(text: str) -> bool:
     return len(text.encode("utf-8")) > MAX_BYTES
 
 
-@lru_cache(maxsize=512)
+#: A document is at most 100 KB, so the cache holds at most a few MB.
+@lru_cache(maxsize=64)
 def render(text: str, shift_headings: int = 0) -> str:
     """Return the Markdown text as HTML that is safe to put in any page.
 

@@ -251,7 +251,9 @@ def latest_statement(group_slug: str, meeting_id: int) -> Response:
     """The statement page of the meeting's latest date, today's if it meets today."""
     meeting = get_meeting_for(get_session(), g.user, group_slug, meeting_id)
     today = clock.today_in(meeting.timezone)
-    days = list(meeting.schedule.dates(today - LOOK_BACK, today))
+    cancelled = {day for day, e in meeting.exceptions_by_date.items() if e.cancelled}
+    days = [day for day in meeting.schedule.dates(today - LOOK_BACK, today)
+            if day not in cancelled]
     if not days:
         flash(f"{meeting.title} has not met recently: there is no meeting to record the "
               "statement for.", "error")
