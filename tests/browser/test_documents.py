@@ -43,6 +43,7 @@ def test_facilitator_edits_guidelines_and_a_member_reads_them(page: Page, live_s
     expect(document).to_contain_text("We end on time, at 8:30 pm.")
     expect(document).to_contain_text('<img src=x onerror=')  # shown as words, not run
     expect(document.locator("img")).to_have_count(0)
+    assert serious_violations(page) == []
 
     # A second edit: version 2, and what changed between the two.
     page.get_by_role("link", name="Edit: make version 2").click()
