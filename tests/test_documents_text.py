@@ -133,3 +133,23 @@ def test_smart_starting_text_says_what_smart_groups_ask():
     smart = starting_texts.SMART_GUIDELINES.lower()
     for rule in ("no advice-giving", "no lengthy statements", "stay on topic"):
         assert rule in smart
+
+
+@pytest.mark.parametrize(("old", "new", "changed"), [
+    ("a\n" * 49_999, "a\n" * 49_998 + "b\n", (1, 1)),
+    ("a\nb\n" * 24_999, "b\na\n" * 24_999, (1, 1)),
+    ("a\n" * 49_999, "b\n" * 49_999, (49_999, 49_999)),
+])
+def test_diff_of_100_kb_of_repeated_lines_is_right_and_ends(old, new, changed):
+    """Inputs on which difflib searched for minutes: the diff has a deadline
+    (`bench.bench_documents` prints the times)."""
+    assert documents.changed_lines(documents.diff(old, new)) == changed
+
+
+def test_diff_keeps_the_same_lines_between_changes():
+    old = "# Rules\n\n- Be kind\n- No crosstalk\n\n## Phones\n\nSilence them."
+    new = "# Rules\n\n- Be kind\n- Keep it brief\n\n## Phones\n\nSilence them, please."
+    lines = [(line.kind, line.text) for hunk in documents.diff(old, new) for line in hunk.lines]
+    assert ("removed", "- No crosstalk") in lines and ("added", "- Keep it brief") in lines
+    assert ("same", "## Phones") in lines
+    assert ("removed", "Silence them.") in lines and ("added", "Silence them, please.") in lines

@@ -13,6 +13,7 @@ from html import escape
 from typing import Any
 
 import nh3
+from diff_match_patch import diff_match_patch
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
@@ -103,10 +104,60 @@ class Hunk:
     lines: list[DiffLine]
 
 
+#: How long one comparison may look for the fewest changed lines. Past it, what is still
+#: unmatched shows as removed and added: correct, only less tidy. (difflib has no limit,
+#: and 100 KB of a few repeated lines kept it busy for minutes.)
+DIFF_SECONDS = 0.5
+
+
+class _DeadlineDiff(diff_match_patch):
+    """Myers' diff with a deadline, without the "half match" shortcut: that one has no
+    deadline, and on 100 KB of two alternating lines it took seconds."""
+
+    def diff_halfMatch(self, text1: str, text2: str) -> None:  # noqa: N802 (its name)
+        return None
+
+
+class _LineMatcher(difflib.SequenceMatcher):
+    """difflib's grouping of changes with context, over the changes diff-match-patch
+    found: its Myers diff stops at a deadline, where difflib's search can take
+    minutes on hostile input."""
+
+    def __init__(self, old_lines: list[str], new_lines: list[str]) -> None:
+        super().__init__(None, (), ())
+        # One character per distinct line (above the surrogates), so that the
+        # character diff is a line diff.
+        codes: dict[str, str] = {}
+
+        def as_chars(lines: list[str]) -> str:
+            return "".join(codes.setdefault(line, chr(0x10000 + len(codes)))
+                           for line in lines)
+
+        finder = _DeadlineDiff()
+        finder.Diff_Timeout = DIFF_SECONDS
+        found = finder.diff_main(as_chars(old_lines), as_chars(new_lines), checklines=False)
+        self._found: list[tuple[str, int, int, int, int]] = []
+        i = j = 0
+        for operation, chars in found:
+            n = len(chars)
+            if operation == finder.DIFF_EQUAL:
+                self._found.append(("equal", i, i + n, j, j + n))
+                i, j = i + n, j + n
+            elif operation == finder.DIFF_DELETE:
+                self._found.append(("delete", i, i + n, j, j))
+                i += n
+            else:
+                self._found.append(("insert", i, i, j, j + n))
+                j += n
+
+    def get_opcodes(self) -> list[tuple[str, int, int, int, int]]:
+        return list(self._found)
+
+
 def diff(old: str, new: str, context: int = 3) -> list[Hunk]:
     """Compare two texts line by line; an empty list means they say the same."""
     old_lines, new_lines = old.splitlines(), new.splitlines()
-    matcher = difflib.SequenceMatcher(None, old_lines, new_lines, autojunk=False)
+    matcher = _LineMatcher(old_lines, new_lines)
     hunks = []
     for group in matcher.get_grouped_opcodes(context):
         lines: list[DiffLine] = []
