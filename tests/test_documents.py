@@ -365,3 +365,9 @@ def test_deleting_a_group_takes_its_documents_along(client, world, auth, session
     session.expire_all()
     assert count(session, DocumentVersion) == 0
     assert count(session, StatementReading) == 0
+
+
+def test_a_leader_finds_the_agreement_from_the_dashboard(client, world):
+    page = client.get("/manage/").get_data(as_text=True)
+    assert f'href="{AGREEMENT}/"' in page
+    assert "Org A: leader confidentiality agreement" in page_text(page)
