@@ -371,3 +371,18 @@ def test_a_leader_finds_the_agreement_from_the_dashboard(client, world):
     page = client.get("/manage/").get_data(as_text=True)
     assert f'href="{AGREEMENT}/"' in page
     assert "Org A: leader confidentiality agreement" in page_text(page)
+
+
+def test_an_auditor_reads_a_groups_documents_but_cannot_edit_them(client, world, auth):
+    save(client, GUIDELINES, "Be kind", 0)
+    auth.logout()
+    auth.login(world["a"]["auditor"])
+    page = page_text(client.get(f"{GUIDELINES}/"))
+    assert "Be kind" in page and "Edit: make version 2" not in page
+    assert "Be kind" in page_text(client.get(f"{GUIDELINES}/versions/1"))
+    assert client.get(f"{GUIDELINES}/edit").status_code == 404
+    assert save(client, GUIDELINES, "Be unkind", 1).status_code == 404
+    # Another leader of the org who does not lead the group sees nothing.
+    auth.logout()
+    auth.login(world["a"]["lead2"])
+    assert client.get(f"{GUIDELINES}/").status_code == 404
