@@ -386,3 +386,11 @@ def test_an_auditor_reads_a_groups_documents_but_cannot_edit_them(client, world,
     auth.logout()
     auth.login(world["a"]["lead2"])
     assert client.get(f"{GUIDELINES}/").status_code == 404
+
+
+def test_comparing_two_long_rewrites_shows_the_first_lines_only(client, world):
+    save(client, GUIDELINES, "a\n" * 20_000, 0)
+    save(client, GUIDELINES, "b\n" * 20_000, 1)
+    response = client.get(f"{GUIDELINES}/compare?from=1&to=2")
+    assert "38000 more lines of the comparison are not shown here." in page_text(response)
+    assert len(response.data) < 1_000_000

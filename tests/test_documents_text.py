@@ -153,3 +153,11 @@ def test_diff_keeps_the_same_lines_between_changes():
     assert ("removed", "- No crosstalk") in lines and ("added", "- Keep it brief") in lines
     assert ("same", "## Phones") in lines
     assert ("removed", "Silence them.") in lines and ("added", "Silence them, please.") in lines
+
+
+def test_a_long_comparison_is_shown_in_part_and_says_so():
+    hunks = documents.diff("a\n" * 3_000, "b\n" * 3_000)
+    kept, hidden = documents.shown(hunks, most=2_000)
+    assert sum(len(h.lines) for h in kept) == 2_000 and hidden == 4_000
+    assert documents.shown(hunks, most=10_000) == (hunks, 0)
+    assert documents.shown([], most=5) == ([], 0)

@@ -172,6 +172,23 @@ def diff(old: str, new: str, context: int = 3) -> list[Hunk]:
     return hunks
 
 
+#: The most lines of a comparison a page shows: a whole 100 KB text rewritten would be
+#: 100,000 lines and some 19 MB of HTML.
+MOST_SHOWN = 2_000
+
+
+def shown(hunks: list[Hunk], most: int = MOST_SHOWN) -> tuple[list[Hunk], int]:
+    """The first hunks, up to `most` lines in all, and how many lines are left out."""
+    kept: list[Hunk] = []
+    room = most
+    for hunk in hunks:
+        if room > 0:
+            kept.append(hunk if len(hunk.lines) <= room else
+                        Hunk(hunk.old_start, hunk.new_start, hunk.lines[:room]))
+        room -= len(hunk.lines)
+    return kept, max(0, -room)
+
+
 def changed_lines(hunks: Iterable[Hunk]) -> tuple[int, int]:
     """How many lines were removed and added."""
     lines = [line for hunk in hunks for line in hunk.lines]

@@ -155,8 +155,8 @@ def edit_document(kind: str, group_slug: str | None = None,
             show_error(form, error)
             # Nothing is lost: the text stays in the form, and the next save is based on
             # the version it was compared with.
-            conflict = (error.current,
-                        text.diff(error.current.body, documents.clean_body(form.body.data)))
+            conflict = (error.current, *text.shown(
+                text.diff(error.current.body, documents.clean_body(form.body.data))))
             form.based_on.data = error.current.number
             form.based_on.raw_data = None  # render the new base, not the one posted
         except ServiceError as error:
@@ -201,7 +201,7 @@ def compare(kind: str, group_slug: str | None = None, org_slug: str | None = Non
     newer = place.version(request.args.get("to", latest.number, type=int))
     older = place.version(request.args.get("from", max(1, newer.number - 1), type=int))
     return render_template("documents/compare.html", place=place, older=older, newer=newer,
-                           hunks=text.diff(older.body, newer.body))
+                           comparison=text.shown(text.diff(older.body, newer.body)))
 
 
 @bp.post(f"{AGREEMENT}/sign")
