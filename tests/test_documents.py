@@ -277,6 +277,8 @@ def test_agreement_life_cycle_sign_new_version_sign_again(client, world, auth, s
     # The old version can no longer be signed.
     old = sign(client, 1, lead1.display_name)
     assert "Version 1 is no longer the current agreement." in page_text(old)
+    assert re.search(r'name="version"[^>]*value="2"|value="2"[^>]*name="version"',
+                     old.get_data(as_text=True))
     assert count(session, Signature) == 1
     assert sign(client, 2, lead1.display_name).status_code == 302
     session.expire_all()

@@ -223,6 +223,9 @@ def sign(org_slug: str) -> str | Response:
                 flash(f"You signed version {number}. Thank you." if new
                       else f"You had already signed version {number}.", "info")
                 return redirect(url_for("manage.document", **place.url_args))
+    if place.current is not None:
+        # The page shows the current text: the next click signs that one.
+        form.version.data, form.version.raw_data = place.current.number, None
     status = documents.agreement_status(session, place.org).get(g.user.id)
     return _document_page(place, form, status)
 
