@@ -78,6 +78,11 @@ class Report:
     def text(self, value: int | None) -> str:
         return shown(value, self.threshold or 0)
 
+    @property
+    def hybrid(self) -> bool:
+        """Whether any occurrence counted the room and online apart."""
+        return any(line.hybrid for line in self.occurrences)
+
 
 def month_label(month: str) -> str:
     year, number = month.split("-")
@@ -281,7 +286,8 @@ def chart_svg(report: Report) -> bytes:
         axes.spines[["top", "right"]].set_visible(False)
         axes.yaxis.get_major_locator().set_params(integer=True)
         axes.set_ylim(bottom=0)
-        axes.legend(frameon=False, loc="upper left", ncols=2)
+        axes.legend(frameon=False, loc="lower left", bbox_to_anchor=(0, 1), ncols=2,
+                    borderaxespad=0.2)
         figure.tight_layout()
         out = io.BytesIO()
         figure.savefig(out, format="svg", metadata={"Date": None})
