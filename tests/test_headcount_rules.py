@@ -22,6 +22,7 @@ from facilitator.domain.headcounts import Sum
 from facilitator.domain.headcounts import check_in_steps
 from facilitator.domain.headcounts import countable
 from facilitator.domain.headcounts import last_months
+from facilitator.domain.headcounts import neighbours
 from facilitator.domain.headcounts import next_occurrence
 from facilitator.domain.headcounts import occurrence_to_count
 from facilitator.domain.headcounts import open_occurrence
@@ -112,6 +113,14 @@ def test_the_facilitator_counts_the_meeting_going_on_else_the_last_one():
     new = Schedule(Recurrence.weekly(1), date(2026, 12, 1), time(19), timedelta(hours=1),
                    "America/Chicago")
     assert occurrence_to_count(new, {}, at(20, 12)).date == date(2026, 12, 1)
+
+
+def test_the_dates_around_one_stop_at_today():
+    assert neighbours(TUESDAYS, date(2026, 11, 10), date(2026, 11, 20)) == (
+        date(2026, 11, 3), date(2026, 11, 17))
+    assert neighbours(TUESDAYS, date(2026, 11, 17), date(2026, 11, 20)) == (
+        date(2026, 11, 10), None)
+    assert neighbours(TUESDAYS, date(2026, 1, 6), date(2026, 11, 20))[0] is None
 
 
 def test_no_count_for_a_future_or_cancelled_occurrence():

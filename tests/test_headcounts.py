@@ -105,6 +105,7 @@ def test_the_facilitator_counts_with_plus_and_minus_during_the_meeting(
     text = page_text(response)
     assert re.search(r"People\s*−\s*2\s*\+", text)
     assert re.search(r"First meeting\s*−\s*1\s*\+", text)
+    assert "← Tue 10 Nov" in text and "→" not in text.split("← Tue 10 Nov")[1][:20]
     # Counting during the meeting is not a correction: nothing in the audit log.
     assert audit_count(session) == before
 

@@ -128,6 +128,14 @@ def occurrence_to_count(schedule: Schedule, exceptions: Mapping[date, DateExcept
     return past[-1] if past else next_occurrence(schedule, exceptions, now)
 
 
+def neighbours(schedule: Schedule, day: date, today: date) -> tuple[date | None, date | None]:
+    """The dates of the series just before and just after `day`, the later one only up
+    to today: where a facilitator counting past meetings goes next."""
+    before = list(schedule.dates(day - timedelta(days=92), day - timedelta(days=1)))
+    after = next(iter(schedule.dates(day + timedelta(days=1), today)), None)
+    return (before[-1] if before else None), after
+
+
 def countable(occurrence: Occurrence, now: datetime) -> str | None:
     """Why a facilitator may not record a count for this occurrence; None if they may.
     Counting opens with the check-in window and stays open afterwards, for corrections."""

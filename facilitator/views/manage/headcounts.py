@@ -18,6 +18,7 @@ from werkzeug import Response
 from facilitator import clock
 from facilitator.db import get_session
 from facilitator.domain.headcounts import countable
+from facilitator.domain.headcounts import neighbours
 from facilitator.domain.headcounts import occurrence_to_count
 from facilitator.domain.headcounts import window
 from facilitator.domain.qr import qr_svg
@@ -70,12 +71,14 @@ def _count_page(meeting: Meeting, when: date, form: HeadcountForm | None) -> str
     form = form or _headcount_form(meeting, formdata=None, obj=counts)
     now = clock.now()
     opens, closes = window(dated)
+    earlier, later = neighbours(meeting.schedule, when, clock.today_in(meeting.timezone))
     return render_template(
         "manage/headcount.html", meeting=meeting, when=when, dated=dated, counts=counts,
         checkins=headcounts.checkins(session, meeting, when),
         hybrid=meeting.attendance is Attendance.HYBRID,
         counters=headcounts.counters_of(meeting), refusal=countable(dated, now),
         going_on=opens <= now <= closes, form=form, tap_form=TapForm(),
+        earlier=earlier, later=later,
     )
 
 
