@@ -8,6 +8,7 @@ import re
 import subprocess
 import tempfile
 import time
+from datetime import date
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -20,6 +21,7 @@ from pypdf import PdfReader
 from facilitator import clock
 from facilitator import pdf
 from facilitator.models import Attendance
+from facilitator.models import Headcount
 from facilitator.models import Role
 from facilitator.services import feeds
 from facilitator.services import headcounts
@@ -219,3 +221,27 @@ def test_the_org_directory_lists_each_day_with_a_legend_and_follows_the_filters(
     assert "Noon Clean and Serene" in only_na and "Women's Step Study" not in only_na
     assert "D Discussion" in only_na and "W Women" not in only_na
     assert client.get("/o/no-such-org/directory.pdf").status_code == 404
+
+
+def test_the_auditor_prints_the_attendance_report_with_its_chart_and_small_counts_hidden(
+        client, auth, session, group, make_user, make_org):
+    meeting = group.meetings[0]
+    for day, people in ((date(2026, 10, 6), 12), (date(2026, 10, 13), 3),
+                        (date(2026, 11, 10), 9)):
+        session.add(Headcount(meeting_id=meeting.id, occurrence_date=day, people=people,
+                              newcomers=1, in_person=0, online=0, checkins=0))
+    session.commit()
+    auth.login(make_user(group.organization, Role.AUDITOR))
+    response = client.get(f"/audit/{group.organization.slug}/attendance.pdf")
+    assert response.status_code == 200 and response.headers["Cache-Control"] == \
+        "private, no-store"
+    text = text_of(response.data)
+    assert "Attendance: " in text and "Tuesday Night Women's AA" in text
+    assert "Counts below 5 show as “<5”" in text
+    assert "Oct 2026 2 15 <5 7.5" in text
+    # The chart is drawn in the PDF, with its month labels and legend as text.
+    assert "People Newcomers" in text or ("People" in text and "Newcomers" in text)
+    assert " Nov " in text
+    auth.logout()
+    auth.login(make_user(make_org(), Role.AUDITOR))
+    assert client.get(f"/audit/{group.organization.slug}/attendance.pdf").status_code == 404

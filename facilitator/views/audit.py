@@ -11,6 +11,7 @@ from flask import request
 from flask import url_for
 
 from facilitator import clock
+from facilitator import pdf
 from facilitator.db import get_session
 from facilitator.models import Group
 from facilitator.models import Role
@@ -20,6 +21,8 @@ from facilitator.services import audit_log
 from facilitator.services.organizations import find_group
 from facilitator.views import csv_response
 from facilitator.views.auth import login_required
+from facilitator.views.handouts import inline_svg
+from facilitator.views.handouts import pdf_response
 from facilitator.views.manage.headcounts import chart_response
 
 bp = Blueprint("audit", __name__, url_prefix="/audit/<org_slug>")
@@ -61,6 +64,7 @@ def attendance() -> str:
     return render_template(
         "reports/attendance.html", report=_org_report(), org=g.org,
         chart_url=url_for("audit.attendance_chart"), csv_url=url_for("audit.attendance_csv"),
+        pdf_url=url_for("audit.attendance_pdf"),
         back=(url_for("manage.dashboard"), g.org.name),
     )
 
@@ -74,6 +78,17 @@ def attendance_chart() -> Response:
 def attendance_csv() -> Response:
     return csv_response(f"{g.org.slug}-attendance.csv", attendance_reports.ORG_CSV_HEADER,
                         attendance_reports.org_csv_rows(_org_report()))
+
+
+@bp.get("/attendance.pdf")
+def attendance_pdf() -> Response:
+    """The org's attendance report with its chart, for an auditor's file."""
+    report = _org_report()
+    html = render_template("handouts/attendance.html", report=report,
+                           paper=pdf.Paper.from_args(request.args, g.org.timezone),
+                           chart=inline_svg(attendance_reports.chart_svg(report)),
+                           printed=clock.today_in(g.org.timezone))
+    return pdf_response(html, f"{g.org.slug}-attendance.pdf", private=True)
 
 
 def _org_report() -> attendance_reports.Report:
