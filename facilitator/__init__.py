@@ -59,10 +59,12 @@ def _register_blueprints(app: Flask) -> None:
     from facilitator.views import admin
     from facilitator.views import audit
     from facilitator.views import auth
+    from facilitator.views import checkin
+    from facilitator.views import handouts
     from facilitator.views import manage
     from facilitator.views import public
 
-    for module in (public, auth, manage, admin, audit):
+    for module in (public, handouts, auth, checkin, manage, admin, audit):
         app.register_blueprint(module.bp)
 
 

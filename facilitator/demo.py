@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from datetime import time
@@ -14,6 +16,8 @@ from facilitator.domain.recurrence import Recurrence
 from facilitator.models import Attendance
 from facilitator.models import CancelReason
 from facilitator.models import DocumentKind
+from facilitator.models import Headcount
+from facilitator.models import Meeting
 from facilitator.models import Organization
 from facilitator.models import Role
 from facilitator.models import User
@@ -141,6 +145,25 @@ def _demo_meetings(session: Session, groups: dict[str, object], today: date) -> 
     noon = by_slug["Noon Clean and Serene"]
     meetings.change_date(session, None, noon, noon.schedule.next_dates(soon, 1)[0], DateChange(
         start_time=time(10), note="Early start this week: the hall is booked at noon."))
+    _demo_headcounts(session, by_slug.values(), today)
+
+
+def _demo_headcounts(session: Session, series: Iterable[Meeting], today: date) -> None:
+    """Counts for the past months, the same on every load, so reports have a story: a
+    few small meetings among bigger ones, and some newcomers most weeks."""
+    for meeting in series:
+        chance = random.Random(meeting.title)  # noqa: S311 (demo numbers, not secrets)
+        usual = chance.randint(3, 16)
+        for day in meeting.schedule.dates(max(FIRST, today - timedelta(days=300)),
+                                          today - timedelta(days=1)):
+            people = max(0, usual + chance.randint(-3, 4))
+            newcomers = min(people, chance.choice((0, 0, 1, 1, 2, 3)))
+            online = chance.randint(0, people) if meeting.attendance is Attendance.HYBRID else 0
+            in_person = people - online if meeting.attendance is Attendance.HYBRID else 0
+            session.add(Headcount(meeting_id=meeting.id, occurrence_date=day, people=people,
+                                  newcomers=newcomers, in_person=in_person, online=online,
+                                  checkins=0))
+    session.flush()
 
 
 def _demo_documents(session: Session, org: Organization, groups: dict[str, object],

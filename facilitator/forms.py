@@ -30,6 +30,9 @@ from wtforms.validators import Optional
 
 from facilitator.domain import passwords
 from facilitator.domain import slugs
+from facilitator.domain.headcounts import MAX_COUNT
+from facilitator.domain.headcounts import Counter
+from facilitator.domain.headcounts import Counts
 from facilitator.domain.meeting_types import TYPES
 from facilitator.domain.recurrence import DAY_NAMES
 from facilitator.domain.recurrence import ORDINAL_NAMES
@@ -176,6 +179,38 @@ class PersonRolesForm(FlaskForm):
 
 class ConfirmForm(FlaskForm):
     """A button that changes something: the form carries only the CSRF token."""
+
+
+def _count_field(label: str, description: str = "") -> IntegerField:
+    return IntegerField(label, [InputRequired("Enter a number, 0 if nobody."),
+                                NumberRange(0, MAX_COUNT, "Enter a number from 0 to %(max)s.")],
+                        description=description)
+
+
+class HeadcountForm(FlaskForm):
+    """The counts of one occurrence, typed in after the meeting. A hybrid meeting's
+    view removes `people` (the sum of the two), any other's the split."""
+
+    people = _count_field("People", "Everyone who came.")
+    in_person = _count_field("In person")
+    online = _count_field("Online")
+    newcomers = _count_field("Of them, at their first meeting")
+
+    def counts(self) -> Counts:
+        return Counts(**{name: self[name].data for name in
+                         ("people", "in_person", "online", "newcomers") if name in self})
+
+
+class TapForm(FlaskForm):
+    """One +/− button: `tap` is "<counter>:<+1 or -1>"."""
+
+    tap = StringField()
+
+    def step(self) -> tuple[Counter, int] | None:
+        counter, _, delta = (self.tap.data or "").partition(":")
+        if counter not in set(Counter) or delta not in ("1", "-1"):
+            return None
+        return Counter(counter), int(delta)
 
 
 #: Weekdays as Meeting Guide lists them, Sunday first; values are Python's (Monday = 0).

@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import JSON
 from sqlalchemy import Boolean
+from sqlalchemy import CheckConstraint
 from sqlalchemy import Date
 from sqlalchemy import Enum
 from sqlalchemy import Float
@@ -302,6 +303,9 @@ class Meeting(Base):
     source_slug: Mapped[str | None] = mapped_column(String(64), index=True)
     #: iCalendar SEQUENCE: grows with every change to the series or one of its dates.
     sequence: Mapped[int] = mapped_column(default=0)
+    #: Part of what the check-in link is made from (services/checkin.py); a new number
+    #: makes a new link and every old copy a 404.
+    checkin_version: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
@@ -359,6 +363,40 @@ class MeetingException(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     meeting: Mapped[Meeting] = relationship(back_populates="exceptions")
+
+
+class Headcount(Base):
+    """How many came to one occurrence: numbers only, never who.
+
+    Changed only by atomic UPDATEs whose WHERE keeps these checks true
+    (services/headcounts.py), so simultaneous check-ins never lose one.
+    """
+
+    __tablename__ = "headcounts"
+    __table_args__ = (
+        UniqueConstraint("meeting_id", "occurrence_date"),
+        CheckConstraint("people >= 0 AND people <= 10000", name="people_range"),
+        CheckConstraint("newcomers >= 0 AND newcomers <= people", name="newcomers_range"),
+        CheckConstraint("in_person >= 0 AND online >= 0 AND in_person + online <= people",
+                        name="split_range"),
+        CheckConstraint("checkins >= 0", name="checkins_range"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"))
+    #: The date of the series counted (local to the meeting's zone).
+    occurrence_date: Mapped[date] = mapped_column(Date)
+    people: Mapped[int] = mapped_column(default=0)
+    #: Of the people, first meeting.
+    newcomers: Mapped[int] = mapped_column(default=0)
+    #: Of the people, at a hybrid meeting: in the room, and online.
+    in_person: Mapped[int] = mapped_column(default=0)
+    online: Mapped[int] = mapped_column(default=0)
+    #: Of the people, how many checked in themselves from the check-in link.
+    checkins: Mapped[int] = mapped_column(default=0)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    meeting: Mapped[Meeting] = relationship()
 
 
 class AuditEntry(Base):

@@ -33,6 +33,14 @@ def may_read_group(user: User, group: Group) -> bool:
     return may_manage_group(user, group) or Role.AUDITOR in user.roles_in(group.organization)
 
 
+def public_org(session: Session, slug: str) -> Organization:
+    """Return the org for its public pages and feeds; 404 when there is none."""
+    org = find_organization(session, slug)
+    if org is None:
+        raise NotFound()
+    return org
+
+
 def get_org_for(session: Session, user: User, slug: str, roles: Iterable[Role]) -> Organization:
     """Return the org if the user holds one of the roles in it; 404 otherwise."""
     org = find_organization(session, slug)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from collections.abc import Iterable
@@ -22,6 +21,7 @@ from sqlalchemy.orm import contains_eager
 from sqlalchemy.orm import selectinload
 
 from facilitator import crypto
+from facilitator.caching import BytesCache
 from facilitator.domain.ical import EventText
 from facilitator.domain.ical import FeedCalendar
 from facilitator.domain.ical import FeedEvent
@@ -225,7 +225,7 @@ class EventTexts(OrderedDict[FeedEvent, EventText]):
                 break
 
 
-class FeedCache:
+class FeedCache(BytesCache):
     """Built feeds by version, least recently used first out, within a byte budget, and
     the written events they are made of.
 
@@ -233,29 +233,8 @@ class FeedCache:
     """
 
     def __init__(self, budget_bytes: int = 64 * 1024 * 1024) -> None:
+        super().__init__(budget_bytes)
         self.events = EventTexts()
-        self._entries: OrderedDict[str, bytes] = OrderedDict()
-        self._size = 0
-        self._budget = budget_bytes
-        self._lock = threading.Lock()
 
-    def get_or_build(self, version: FeedVersion, build: Callable[[], bytes]) -> bytes:
-        with self._lock:
-            body = self._entries.get(version.etag)
-            if body is not None:
-                self._entries.move_to_end(version.etag)
-                return body
-        body = build()
-        with self._lock:
-            if version.etag not in self._entries and len(body) <= self._budget:
-                self._entries[version.etag] = body
-                self._size += len(body)
-                while self._size > self._budget:
-                    _, dropped = self._entries.popitem(last=False)
-                    self._size -= len(dropped)
-        return body
-
-    def clear(self) -> None:
-        with self._lock:
-            self._entries.clear()
-            self._size = 0
+    def get_feed(self, version: FeedVersion, build: Callable[[], bytes]) -> bytes:
+        return self.get_or_build(version.etag, build)

@@ -26,13 +26,13 @@ from facilitator.models import Group
 from facilitator.models import Organization
 from facilitator.models import Visibility
 from facilitator.security import may_read_group
+from facilitator.security import public_org
 from facilitator.services import directory as directory_service
 from facilitator.services import documents
 from facilitator.services import feeds
 from facilitator.services.feeds import FeedVersion
 from facilitator.services.meeting_guide_feed import meeting_guide_feed
 from facilitator.services.organizations import find_group
-from facilitator.services.organizations import find_organization
 
 bp = Blueprint("public", __name__)
 
@@ -48,9 +48,7 @@ def directory(org_slug: str) -> str | Response:
     """The org's public meetings by day. Filters come from the query string, so a
     filtered list is a link to share; anything not understood in it is dropped."""
     session = get_session()
-    org = find_organization(session, org_slug)
-    if org is None:
-        abort(404)
+    org = public_org(session, org_slug)
     filters = directory_service.parse_filters(request.args)
     canonical = filters.as_args()
     if request.args.to_dict(flat=False) != {name: [v] for name, v in canonical.items()}:
@@ -110,7 +108,7 @@ def feed_response(version: FeedVersion, build: Callable[[], bytes], filename: st
     if _not_modified(version):
         response = FlaskResponse(status=304)
     else:
-        response = FlaskResponse(_feed_cache().get_or_build(version, build),
+        response = FlaskResponse(_feed_cache().get_feed(version, build),
                                  mimetype=mimetype)
         response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
         if mimetype.startswith("text/"):
@@ -154,9 +152,7 @@ def org_feed(org_slug: str) -> FlaskResponse:
 def org_meeting_guide(org_slug: str) -> FlaskResponse:
     """The org's public meetings in the Meeting Guide JSON format (code4recovery)."""
     session = get_session()
-    org = find_organization(session, org_slug)
-    if org is None:
-        abort(404)
+    org = public_org(session, org_slug)
     today = clock.today_in(org.timezone)
     # Ended meetings drop out as days pass: today is part of the version.
     _, version = _versioned(feeds.org_version, org_slug, "meeting-guide", today.isoformat())

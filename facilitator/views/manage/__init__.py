@@ -41,4 +41,6 @@ def dashboard() -> str:
 
 from facilitator.views.manage import documents  # noqa: E402,F401
 from facilitator.views.manage import groups  # noqa: E402,F401  (registers routes on bp)
+from facilitator.views.manage import handouts  # noqa: E402,F401
+from facilitator.views.manage import headcounts  # noqa: E402,F401
 from facilitator.views.manage import meetings  # noqa: E402,F401

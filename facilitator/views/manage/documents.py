@@ -45,7 +45,7 @@ from facilitator.views import commit
 from facilitator.views import show_error
 from facilitator.views.manage import bp
 from facilitator.views.manage.meetings import MEETING
-from facilitator.views.manage.meetings import _meeting_and_date
+from facilitator.views.manage.meetings import meeting_and_date
 
 GROUP_DOCUMENT = "/g/<group_slug>/documents/<any(guidelines, statement):kind>"
 AGREEMENT = "/o/<org_slug>/agreement"
@@ -269,7 +269,7 @@ def latest_statement(group_slug: str, meeting_id: int) -> Response:
 def statement(group_slug: str, meeting_id: int, day: str) -> str | Response:
     """Record that the confidentiality statement was read at one meeting."""
     session = get_session()
-    meeting, when = _meeting_and_date(group_slug, meeting_id, day)
+    meeting, when = meeting_and_date(group_slug, meeting_id, day)
     form = ConfirmForm()
     if form.validate_on_submit():
         read = request.form.get("read") != "no"

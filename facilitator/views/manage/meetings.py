@@ -16,6 +16,7 @@ from werkzeug import Response
 from facilitator import clock
 from facilitator.db import get_session
 from facilitator.domain.directory import shown
+from facilitator.domain.headcounts import countable
 from facilitator.domain.recurrence import InvalidRecurrence
 from facilitator.domain.recurrence import occurrence_on
 from facilitator.domain.timezones import timezone_choices
@@ -143,7 +144,7 @@ def delete_meeting(group_slug: str, meeting_id: int) -> str | Response:
     return render_template("manage/meeting_delete.html", meeting=meeting, form=form)
 
 
-def _meeting_and_date(group_slug: str, meeting_id: int, day: str) -> tuple[Meeting, date]:
+def meeting_and_date(group_slug: str, meeting_id: int, day: str) -> tuple[Meeting, date]:
     meeting = get_meeting_for(get_session(), g.user, group_slug, meeting_id)
     try:
         when = date.fromisoformat(day)
@@ -156,7 +157,7 @@ def _meeting_and_date(group_slug: str, meeting_id: int, day: str) -> tuple[Meeti
 
 @bp.get(f"{MEETING}/dates/<day>")
 def meeting_date(group_slug: str, meeting_id: int, day: str) -> str:
-    meeting, when = _meeting_and_date(group_slug, meeting_id, day)
+    meeting, when = meeting_and_date(group_slug, meeting_id, day)
     exception = meeting.exceptions_by_date.get(when)
     cancel_form = CancelDateForm(obj=exception if exception and exception.cancelled else None)
     change_form = ChangeDateForm(obj=exception if exception and not exception.cancelled
@@ -168,10 +169,12 @@ def _date_page(meeting: Meeting, when: date, cancel_form: CancelDateForm,
                change_form: ChangeDateForm) -> str:
     exception = meeting.exceptions_by_date.get(when)
     schedule = meeting.schedule
+    occurrence = occurrence_on(schedule, when, exception)
     return render_template(
         "manage/meeting_date.html", meeting=meeting, when=when,
         today=clock.today_in(meeting.timezone),
-        dated=shown(schedule, occurrence_on(schedule, when, exception), schedule.zone),
+        dated=shown(schedule, occurrence, schedule.zone),
+        countable=countable(occurrence, clock.now()) is None,
         exception=exception,
         cancel_form=cancel_form, change_form=change_form, restore_form=ConfirmForm(),
     )
@@ -179,7 +182,7 @@ def _date_page(meeting: Meeting, when: date, cancel_form: CancelDateForm,
 
 @bp.post(f"{MEETING}/dates/<day>/cancel")
 def cancel_date(group_slug: str, meeting_id: int, day: str) -> str | Response:
-    meeting, when = _meeting_and_date(group_slug, meeting_id, day)
+    meeting, when = meeting_and_date(group_slug, meeting_id, day)
     form = CancelDateForm()
     if form.validate_on_submit():
         meetings.cancel_date(get_session(), g.user, meeting, when,
@@ -193,7 +196,7 @@ def cancel_date(group_slug: str, meeting_id: int, day: str) -> str | Response:
 @bp.post(f"{MEETING}/dates/<day>/change")
 def change_date(group_slug: str, meeting_id: int, day: str) -> str | Response:
     session = get_session()
-    meeting, when = _meeting_and_date(group_slug, meeting_id, day)
+    meeting, when = meeting_and_date(group_slug, meeting_id, day)
     form = ChangeDateForm()
     if form.validate_on_submit():
         try:
@@ -211,7 +214,7 @@ def change_date(group_slug: str, meeting_id: int, day: str) -> str | Response:
 @bp.post(f"{MEETING}/dates/<day>/restore")
 def restore_date(group_slug: str, meeting_id: int, day: str) -> Response:
     session = get_session()
-    meeting, when = _meeting_and_date(group_slug, meeting_id, day)
+    meeting, when = meeting_and_date(group_slug, meeting_id, day)
     form = ConfirmForm()
     if form.validate_on_submit():
         try:

@@ -1,0 +1,227 @@
+"""Anonymous headcounts as pure rules: when members may check in, what a change to a
+count may do, and which counts a report may show.
+
+Nothing here knows a person: a headcount is a handful of integers per occurrence.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections import defaultdict
+from collections.abc import Callable
+from collections.abc import Hashable
+from collections.abc import Iterable
+from collections.abc import Mapping
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from datetime import datetime
+from datetime import timedelta
+
+from facilitator.domain.recurrence import DateException
+from facilitator.domain.recurrence import Occurrence
+from facilitator.domain.recurrence import Schedule
+from facilitator.domain.recurrence import next_occurrences
+from facilitator.domain.recurrence import occurrences
+
+#: Members may check in from this long before an occurrence starts…
+OPENS_BEFORE = timedelta(minutes=30)
+#: …until this long after it ends.
+CLOSES_AFTER = timedelta(minutes=30)
+#: No meeting of a peer support group counts more people than this.
+MAX_COUNT = 10_000
+
+
+class Counter(enum.StrEnum):
+    """A number kept per occurrence. PEOPLE is everyone; the others are parts of it."""
+
+    PEOPLE = "people"
+    NEWCOMERS = "newcomers"
+    IN_PERSON = "in_person"
+    ONLINE = "online"
+
+
+@dataclass(frozen=True)
+class Counts:
+    people: int = 0
+    #: Of the people, how many came for the first time.
+    newcomers: int = 0
+    #: Only for hybrid meetings: of the people, how many were in the room and online.
+    in_person: int = 0
+    online: int = 0
+
+    def problem(self) -> tuple[Counter, str] | None:
+        """What is wrong with these counts, and where; None when they can be stored."""
+        for counter in Counter:
+            value = getattr(self, counter.value)
+            if value < 0:
+                return counter, "A count cannot be below zero."
+            if value > MAX_COUNT:
+                return counter, f"A count above {MAX_COUNT:,} cannot be right for one meeting."
+        if self.newcomers > self.people:
+            return Counter.NEWCOMERS, "There cannot be more newcomers than people."
+        if self.in_person + self.online > self.people:
+            return Counter.PEOPLE, "In person and online together cannot be more than everyone."
+        return None
+
+
+def steps(counter: Counter, delta: int) -> dict[Counter, int]:
+    """What one tap on a counter changes: a person in the room or online is also one of
+    the people; a newcomer is one of the people already counted."""
+    if counter in (Counter.IN_PERSON, Counter.ONLINE):
+        return {counter: delta, Counter.PEOPLE: delta}
+    return {counter: delta}
+
+
+def check_in_steps(first_meeting: bool, counter: Counter | None) -> dict[Counter, int]:
+    """What one member's check-in adds: one person; a newcomer if it is their first
+    meeting; in person or online where the meeting is hybrid and they said which."""
+    changes = {Counter.PEOPLE: 1}
+    if first_meeting:
+        changes[Counter.NEWCOMERS] = 1
+    if counter in (Counter.IN_PERSON, Counter.ONLINE):
+        changes[counter] = 1
+    return changes
+
+
+# -- When an occurrence may be counted -------------------------------------------------
+
+
+def window(occurrence: Occurrence) -> tuple[datetime, datetime]:
+    """When members may check in to the occurrence (aware datetimes)."""
+    return occurrence.starts_at - OPENS_BEFORE, occurrence.ends_at + CLOSES_AFTER
+
+
+def open_occurrence(schedule: Schedule, exceptions: Mapping[date, DateException],
+                    now: datetime) -> Occurrence | None:
+    """The occurrence whose check-in window holds `now`, if any. A cancelled date has no
+    window; a changed one opens around its changed time."""
+    local_day = now.astimezone(schedule.zone).date()
+    # A meeting lasts at most a day, so a window open now began at most two days ago.
+    for occurrence in occurrences(schedule, exceptions, local_day - timedelta(days=2),
+                                  local_day + timedelta(days=1)):
+        opens, closes = window(occurrence)
+        if not occurrence.cancelled and opens <= now <= closes:
+            return occurrence
+    return None
+
+
+def next_occurrence(schedule: Schedule, exceptions: Mapping[date, DateException],
+                    now: datetime) -> Occurrence | None:
+    """The next occurrence that is not cancelled and whose window has not opened yet."""
+    today = now.astimezone(schedule.zone).date()
+    for occurrence in next_occurrences(schedule, exceptions, today, 60):
+        if not occurrence.cancelled and window(occurrence)[0] > now:
+            return occurrence
+    return None
+
+
+def occurrence_to_count(schedule: Schedule, exceptions: Mapping[date, DateException],
+                        now: datetime) -> Occurrence | None:
+    """The occurrence a facilitator most likely means to count: the one going on, else
+    the latest that went ahead, else the next."""
+    if (going_on := open_occurrence(schedule, exceptions, now)) is not None:
+        return going_on
+    today = now.astimezone(schedule.zone).date()
+    past = [o for o in occurrences(schedule, exceptions, today - timedelta(days=92), today)
+            if not o.cancelled and window(o)[0] <= now]
+    return past[-1] if past else next_occurrence(schedule, exceptions, now)
+
+
+def neighbours(schedule: Schedule, day: date, today: date) -> tuple[date | None, date | None]:
+    """The dates of the series just before and just after `day`, the later one only up
+    to today: where a facilitator counting past meetings goes next."""
+    before = list(schedule.dates(day - timedelta(days=92), day - timedelta(days=1)))
+    after = next(iter(schedule.dates(day + timedelta(days=1), today)), None)
+    return (before[-1] if before else None), after
+
+
+def countable(occurrence: Occurrence, now: datetime) -> str | None:
+    """Why a facilitator may not record a count for this occurrence; None if they may.
+    Counting opens with the check-in window and stays open afterwards, for corrections."""
+    if occurrence.cancelled:
+        return "This date is cancelled, so there is nobody to count."
+    if window(occurrence)[0] > now:
+        return "This meeting has not started yet. Counts open 30 minutes before it starts."
+    return None
+
+
+# -- What a report may show -----------------------------------------------------------
+
+#: A cell of a report: any hashable key, such as ("month", "2026-11", "people").
+Key = Hashable
+
+
+@dataclass(frozen=True)
+class Sum:
+    """A total shown beside the parts it adds up: total == sum(parts)."""
+
+    total: Key
+    parts: tuple[Key, ...]
+
+
+def suppress(values: Mapping[Key, int], sums: Iterable[Sum],
+             threshold: int) -> dict[Key, int | None]:
+    """The values a report leaving the group may show: None where a count is below the
+    threshold (primary suppression), and where showing it would let a hidden count be
+    worked out from a total (complementary suppression).
+
+    A total and its parts can give one hidden member away by subtraction, so no sum is
+    left with exactly one hidden member: the smallest shown part (or the total, when all
+    parts are hidden) is hidden too, until every sum has none or at least two hidden.
+    """
+    hidden = {key for key, value in values.items() if value < threshold}
+    sums = [s for s in sums if s.total in values and all(p in values for p in s.parts)]
+    by_key: dict[Key, list[Sum]] = defaultdict(list)
+    for s in sums:
+        for key in (s.total, *s.parts):
+            by_key[key].append(s)
+    pending = list(sums)
+    while pending:
+        s = pending.pop()
+        members = (s.total, *s.parts)
+        if sum(key in hidden for key in members) != 1:
+            continue
+        shown_parts = [p for p in s.parts if p not in hidden]
+        extra = min(shown_parts, key=lambda p: values[p]) if shown_parts else s.total
+        hidden.add(extra)
+        pending.extend(by_key[extra])
+    return {key: None if key in hidden else value for key, value in values.items()}
+
+
+def shown(value: int | None, threshold: int) -> str:
+    """A count as a report leaving the group writes it."""
+    return f"<{threshold}" if value is None else str(value)
+
+
+def average(total: int | None, meetings: int) -> float | None:
+    """People per meeting, None when the total is hidden or nothing was counted."""
+    if total is None or meetings == 0:
+        return None
+    return round(total / meetings, 1)
+
+
+def last_months(today: date, count: int = 12) -> list[str]:
+    """The `count` months up to and including today's, oldest first, as "YYYY-MM"."""
+    year, month = today.year, today.month
+    months = []
+    for _ in range(count):
+        months.append(f"{year:04d}-{month:02d}")
+        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+    return months[::-1]
+
+
+def month_of(day: date) -> str:
+    return f"{day.year:04d}-{day.month:02d}"
+
+
+def grid_sums(rows: Sequence[Key], columns: Sequence[Key], cell: Callable[[Key, Key], Key],
+              row_total: Callable[[Key], Key], column_total: Callable[[Key], Key],
+              grand_total: Key) -> list[Sum]:
+    """The sums of a table whose rows and columns each have a total: every row, every
+    column, and the grand total of both."""
+    sums = [Sum(row_total(r), tuple(cell(r, c) for c in columns)) for r in rows]
+    sums += [Sum(column_total(c), tuple(cell(r, c) for r in rows)) for c in columns]
+    sums.append(Sum(grand_total, tuple(row_total(r) for r in rows)))
+    sums.append(Sum(grand_total, tuple(column_total(c) for c in columns)))
+    return sums

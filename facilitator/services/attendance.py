@@ -1,0 +1,322 @@
+"""Attendance reports: a group's and an organization's counts over the last 12 months.
+
+A report that leaves the group (an auditor's view, an org report, any export) is made
+with the org's small-count threshold, and every number in it goes through one
+suppression (domain.headcounts.suppress) together with the totals it adds up to, so the
+screen and the CSV hide the same cells and no total gives a hidden count away.
+"""
+
+from __future__ import annotations
+
+import io
+import threading
+from collections import defaultdict
+from collections.abc import Iterable
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from facilitator.domain.headcounts import Key
+from facilitator.domain.headcounts import Sum
+from facilitator.domain.headcounts import average
+from facilitator.domain.headcounts import last_months
+from facilitator.domain.headcounts import month_of
+from facilitator.domain.headcounts import shown
+from facilitator.domain.headcounts import suppress
+from facilitator.models import Attendance
+from facilitator.models import Group
+from facilitator.models import Headcount
+from facilitator.models import Meeting
+from facilitator.models import Organization
+
+MONTHS = 12
+
+
+@dataclass(frozen=True)
+class Numbers:
+    """What a line of a report shows; None where a count is hidden."""
+
+    meetings: int
+    people: int | None
+    newcomers: int | None
+    in_person: int | None = None
+    online: int | None = None
+
+    @property
+    def average(self) -> float | None:
+        return average(self.people, self.meetings)
+
+
+@dataclass(frozen=True)
+class Line:
+    key: str
+    label: str
+    numbers: Numbers
+    #: The meeting's title, on a line for one occurrence.
+    meeting: str = ""
+    hybrid: bool = False
+
+
+@dataclass(frozen=True)
+class Report:
+    title: str
+    #: The small-count threshold the report was made with; None for the group's own
+    #: leaders, who see every number.
+    threshold: int | None
+    months: list[Line]
+    total: Numbers
+    #: A group's report: each counted occurrence, newest first.
+    occurrences: list[Line]
+    #: An org's report: each group with counts, and its cells by month key.
+    groups: list[Line]
+    cells: dict[tuple[str, str], Numbers]
+
+    def text(self, value: int | None) -> str:
+        return shown(value, self.threshold or 0)
+
+    @property
+    def hybrid(self) -> bool:
+        """Whether any occurrence counted the room and online apart."""
+        return any(line.hybrid for line in self.occurrences)
+
+
+def month_label(month: str) -> str:
+    year, number = month.split("-")
+    return f"{date(int(year), int(number), 1):%b %Y}"
+
+
+class _Table:
+    """The numbers of an org's (or one group's) counts before suppression, at every
+    level a report shows, and the sums that tie the levels together: each occurrence
+    into its group's month, the group's months into its year, the groups' months into
+    the org's month, and both into the org's year."""
+
+    def __init__(self, rows: Sequence[_Row], months: Sequence[str]) -> None:
+        self.values: dict[Key, int] = {}
+        self.meetings: dict[Key, int] = defaultdict(int)
+        self.sums: list[Sum] = []
+        in_month: dict[Key, list[Key]] = defaultdict(list)
+        slugs: list[str] = []
+        for row in rows:
+            occurrence = ("o", row.id)
+            month = month_of(row.day)
+            if not self.meetings.get(("g", row.slug)):
+                slugs.append(row.slug)
+            for key in (occurrence, ("gm", row.slug, month), ("g", row.slug), ("m", month),
+                        ("total",)):
+                self._add(key, row.people, row.newcomers)
+            in_month[("gm", row.slug, month)].append(occurrence)
+            if row.hybrid:
+                self.values[(occurrence, "in_person")] = row.in_person
+                self.values[(occurrence, "online")] = row.online
+                if row.in_person + row.online == row.people:
+                    self.sums.append(Sum((occurrence, "people"), ((occurrence, "in_person"),
+                                                                  (occurrence, "online"))))
+        for group_month, occurrences in in_month.items():
+            self._sum(group_month, occurrences)
+        for slug in slugs:
+            self._sum(("g", slug), [("gm", slug, m) for m in months])
+        for month in months:
+            self._sum(("m", month), [("gm", slug, month) for slug in slugs])
+        self._sum(("total",), [("g", slug) for slug in slugs])
+        self._sum(("total",), [("m", m) for m in months])
+
+    def _add(self, key: Key, people: int, newcomers: int) -> None:
+        self.values[(key, "people")] = self.values.get((key, "people"), 0) + people
+        self.values[(key, "newcomers")] = self.values.get((key, "newcomers"), 0) + newcomers
+        self.meetings[key] += 1
+
+    def _sum(self, total: Key, parts: Iterable[Key]) -> None:
+        # A part with no meeting is a known zero: it gives nothing away and hides nothing.
+        parts = [p for p in parts if self.meetings.get(p)]
+        if not self.meetings.get(total):
+            return
+        for counter in ("people", "newcomers"):
+            self.sums.append(Sum((total, counter), tuple((p, counter) for p in parts)))
+
+    def shown(self, threshold: int | None) -> dict[Key, int | None]:
+        """Every value as the report may show it."""
+        return suppress(self.values, self.sums, threshold) if threshold else dict(self.values)
+
+    def numbers(self, shown: dict[Key, int | None], key: Key) -> Numbers:
+        if not self.meetings.get(key):
+            return Numbers(0, 0, 0)
+        return Numbers(self.meetings[key], shown[(key, "people")], shown[(key, "newcomers")],
+                       shown.get((key, "in_person")), shown.get((key, "online")))
+
+
+@dataclass(frozen=True)
+class _Row:
+    id: int
+    slug: str
+    name: str
+    title: str
+    day: date
+    hybrid: bool
+    people: int
+    newcomers: int
+    in_person: int
+    online: int
+
+
+def _rows(session: Session, months: Sequence[str], today: date, *,
+          org: Organization | None = None, group: Group | None = None) -> list[_Row]:
+    query = (
+        select(Headcount.id, Group.slug, Group.name, Meeting.title, Headcount.occurrence_date,
+               Meeting.attendance, Headcount.people, Headcount.newcomers, Headcount.in_person,
+               Headcount.online)
+        .join(Meeting, Headcount.meeting_id == Meeting.id).join(Group)
+        .where(Headcount.occurrence_date >= date.fromisoformat(f"{months[0]}-01"),
+               Headcount.occurrence_date <= today)
+        .order_by(Headcount.occurrence_date.desc(), Meeting.start_time, Meeting.id)
+    )
+    if group is not None:
+        query = query.where(Meeting.group_id == group.id)
+    if org is not None:
+        query = query.where(Group.organization_id == org.id)
+    return [_Row(id_, slug, name, title, day, attendance is Attendance.HYBRID, *numbers)
+            for id_, slug, name, title, day, attendance, *numbers in session.execute(query)]
+
+
+def group_report(session: Session, group: Group, today: date,
+                 threshold: int | None) -> Report:
+    """The group's occurrences and months. With a threshold, as it may leave the group:
+    suppressed together with the whole org, so that no other report shows a number this
+    one hides."""
+    months = last_months(today, MONTHS)
+    if threshold:
+        rows = _rows(session, months, today, org=group.organization)
+    else:
+        rows = _rows(session, months, today, group=group)
+    table = _Table(rows, months)
+    shown_ = table.shown(threshold)
+    own = [row for row in rows if row.slug == group.slug]
+    return Report(
+        title=group.name, threshold=threshold,
+        months=[Line(m, month_label(m), table.numbers(shown_, ("gm", group.slug, m)))
+                for m in months],
+        total=table.numbers(shown_, ("g", group.slug)),
+        occurrences=[Line(row.day.isoformat(), f"{row.day:%a %d %b %Y}",
+                          table.numbers(shown_, ("o", row.id)), meeting=row.title,
+                          hybrid=row.hybrid) for row in own],
+        groups=[], cells={},
+    )
+
+
+def org_report(session: Session, org: Organization, today: date, threshold: int) -> Report:
+    """Every group's counts by month, with the org's totals, as they may leave a group."""
+    months = last_months(today, MONTHS)
+    rows = _rows(session, months, today, org=org)
+    table = _Table(rows, months)
+    shown_ = table.shown(threshold)
+    names = {row.slug: row.name for row in rows}
+    slugs = sorted(names, key=lambda s: (names[s].casefold(), s))
+    return Report(
+        title=org.name, threshold=threshold,
+        months=[Line(m, month_label(m), table.numbers(shown_, ("m", m))) for m in months],
+        total=table.numbers(shown_, ("total",)),
+        occurrences=[],
+        groups=[Line(slug, names[slug], table.numbers(shown_, ("g", slug))) for slug in slugs],
+        cells={(slug, m): table.numbers(shown_, ("gm", slug, m)) for slug in slugs
+               for m in months if table.meetings.get(("gm", slug, m))},
+    )
+
+
+# -- Exports and chart ------------------------------------------------------------------
+
+GROUP_CSV_HEADER = ("Date", "Meeting", "People", "Newcomers", "In person", "Online")
+ORG_CSV_HEADER = ("Group", "Month", "Meetings counted", "People", "Newcomers",
+                  "People per meeting")
+
+
+def group_csv_rows(report: Report) -> list[list[str]]:
+    def split(value: int | None, hybrid: bool) -> str:
+        return report.text(value) if hybrid else ""
+
+    return [[line.key, line.meeting, report.text(line.numbers.people),
+             report.text(line.numbers.newcomers), split(line.numbers.in_person, line.hybrid),
+             split(line.numbers.online, line.hybrid)]
+            for line in report.occurrences]
+
+
+def org_csv_rows(report: Report) -> list[list[str]]:
+    def row(group: str, month: str, numbers: Numbers) -> list[str]:
+        per_meeting = numbers.average
+        return [group, month, str(numbers.meetings), report.text(numbers.people),
+                report.text(numbers.newcomers), "" if per_meeting is None else str(per_meeting)]
+
+    rows = [row(group.label, month.key, report.cells[(group.key, month.key)])
+            for group in report.groups for month in report.months
+            if (group.key, month.key) in report.cells]
+    rows += [row("All groups", month.key, month.numbers) for month in report.months
+             if month.numbers.meetings]
+    rows.append(row("All groups", "12 months", report.total))
+    return rows
+
+
+#: Colours of the chart: both at least 4.5:1 on white, and apart for colour-blind eyes.
+PEOPLE_COLOUR, NEWCOMER_COLOUR = "#1d5c8c", "#a34700"
+
+
+def chart_svg(report: Report) -> bytes:
+    """The 12 months as a bar chart of people and newcomers (SVG, no script, text kept
+    as text), a hidden count drawn as no bar and labelled as the table writes it. The
+    same bytes for the same report, so a page and a PDF can share them."""
+    from matplotlib.figure import Figure  # on first use: it takes a second to load
+
+    with _SVG_SETTINGS:
+        figure = Figure(figsize=(7.2, 3.2))
+        axes = figure.subplots()
+        where = range(len(report.months))
+        for offset, name, colour, values in (
+            (-0.2, "People", PEOPLE_COLOUR, [m.numbers.people for m in report.months]),
+            (0.2, "Newcomers", NEWCOMER_COLOUR, [m.numbers.newcomers for m in report.months]),
+        ):
+            axes.bar([x + offset for x in where], [v or 0 for v in values], width=0.4, label=name,
+                     color=colour)
+            for x, value, line in zip(where, values, report.months, strict=True):
+                if value is None and line.numbers.meetings:
+                    axes.annotate(report.text(None), (x + offset, 0), ha="center", va="bottom",
+                                  fontsize=8, color="#1f2328")
+        axes.set_xticks(list(where), [m.label.split()[0] for m in report.months])
+        axes.spines[["top", "right"]].set_visible(False)
+        axes.yaxis.get_major_locator().set_params(integer=True)
+        axes.set_ylim(bottom=0)
+        axes.legend(frameon=False, loc="lower left", bbox_to_anchor=(0, 1), ncols=2,
+                    borderaxespad=0.2)
+        figure.tight_layout()
+        out = io.BytesIO()
+        figure.savefig(out, format="svg", metadata={"Date": None})
+    return out.getvalue()
+
+
+class _SvgSettings:
+    """Text as <text> (readable, searchable, small) and ids the same on every run; set
+    around each chart, under a lock, since matplotlib keeps its settings in one global."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._context: Any = None
+
+    def __enter__(self) -> None:
+        import matplotlib
+
+        self._lock.acquire()
+        self._context = matplotlib.rc_context({
+            "svg.fonttype": "none", "svg.hashsalt": "facilitator",
+            "font.family": "DejaVu Sans", "font.size": 10,
+        })
+        self._context.__enter__()
+
+    def __exit__(self, *exc: object) -> None:
+        try:
+            self._context.__exit__(*exc)
+        finally:
+            self._lock.release()
+
+
+_SVG_SETTINGS = _SvgSettings()

@@ -1,0 +1,244 @@
+"""Counting who came without knowing who: facilitators' counts and members' check-ins.
+
+Every change is one SQL UPDATE that adds to the stored numbers and whose WHERE keeps
+them sensible, never a read-modify-write in Python, so 500 simultaneous check-ins give
+exactly 500 on SQLite and PostgreSQL alike. A refused change updates no row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+
+from sqlalchemy import ColumnElement
+from sqlalchemy import select
+from sqlalchemy import update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from facilitator import clock
+from facilitator import crypto
+from facilitator.domain.headcounts import MAX_COUNT
+from facilitator.domain.headcounts import Counter
+from facilitator.domain.headcounts import Counts
+from facilitator.domain.headcounts import check_in_steps
+from facilitator.domain.headcounts import countable
+from facilitator.domain.headcounts import steps
+from facilitator.domain.headcounts import window
+from facilitator.domain.recurrence import Occurrence
+from facilitator.domain.recurrence import occurrence_on
+from facilitator.models import Attendance
+from facilitator.models import Headcount
+from facilitator.models import Meeting
+from facilitator.models import User
+from facilitator.services import ServiceError
+from facilitator.services import audit_log
+
+_TABLE = Headcount.__table__
+_CHECKIN = "checkin"
+COUNTERS = tuple(c.value for c in Counter)
+
+
+def counters_of(meeting: Meeting) -> tuple[Counter, ...]:
+    """The counters a facilitator taps for the meeting: at a hybrid meeting people are
+    counted in the room and online, elsewhere as one number."""
+    if meeting.attendance is Attendance.HYBRID:
+        return Counter.IN_PERSON, Counter.ONLINE, Counter.NEWCOMERS
+    return Counter.PEOPLE, Counter.NEWCOMERS
+
+
+def occurrence(meeting: Meeting, day: date) -> Occurrence:
+    """The meeting's occurrence on a date of its series, with its exception applied."""
+    return occurrence_on(meeting.schedule, day, meeting.exceptions_by_date.get(day))
+
+
+def counts(session: Session, meeting: Meeting, day: date) -> Counts:
+    """What is counted for the occurrence so far (zeros when nothing is)."""
+    row = session.execute(
+        select(*(_TABLE.c[c] for c in COUNTERS))
+        .where(_TABLE.c.meeting_id == meeting.id, _TABLE.c.occurrence_date == day)
+    ).first()
+    return Counts(**row._asdict()) if row else Counts()
+
+
+def checkins(session: Session, meeting: Meeting, day: date) -> int:
+    """How many of the people checked in themselves."""
+    return session.scalar(
+        select(_TABLE.c.checkins)
+        .where(_TABLE.c.meeting_id == meeting.id, _TABLE.c.occurrence_date == day)
+    ) or 0
+
+
+# -- Facilitators --------------------------------------------------------------------
+
+
+def adjust(session: Session, actor: User, meeting: Meeting, day: date, counter: Counter,
+           delta: int) -> Counts:
+    """One tap on the +/− page: add `delta` (±1) to a counter of the occurrence and
+    return the counts after it. A tap once the check-in window has closed is a
+    correction, and is audited."""
+    if delta not in (1, -1) or counter not in counters_of(meeting):
+        raise ServiceError("That is not a count this meeting keeps.", "counter")
+    dated = _countable(meeting, day)
+    changes = steps(counter, delta)
+    before = counts(session, meeting, day)
+    if not _add(session, meeting.id, day, changes):
+        after = _after(counts(session, meeting, day), changes)
+        problem = after.problem()
+        raise ServiceError(problem[1] if problem else "Nothing was changed; please try again.",
+                           counter.value)
+    now = counts(session, meeting, day)
+    if clock.now() > window(dated)[1]:
+        _audit(session, actor, meeting, day, before, now)
+    return now
+
+
+def set_counts(session: Session, actor: User, meeting: Meeting, day: date,
+               values: Counts) -> Counts:
+    """The plain form: set the occurrence's counts to these numbers, audited with the
+    numbers before. At a hybrid meeting everyone is in person or online, so the people
+    are their sum; elsewhere there is no split."""
+    _countable(meeting, day)
+    if meeting.attendance is Attendance.HYBRID:
+        values = Counts(people=values.in_person + values.online, newcomers=values.newcomers,
+                        in_person=values.in_person, online=values.online)
+    else:
+        values = Counts(people=values.people, newcomers=values.newcomers)
+    if problem := values.problem():
+        raise ServiceError(problem[1], problem[0].value)
+    before = counts(session, meeting, day)
+    _ensure_row(session, meeting.id, day)
+    session.execute(
+        update(_TABLE)
+        .where(_TABLE.c.meeting_id == meeting.id, _TABLE.c.occurrence_date == day)
+        .values(**{c: getattr(values, c) for c in COUNTERS}, updated_at=clock.now())
+    )
+    _audit(session, actor, meeting, day, before, values)
+    return values
+
+
+def _countable(meeting: Meeting, day: date) -> Occurrence:
+    dated = occurrence(meeting, day)
+    if reason := countable(dated, clock.now()):
+        raise ServiceError(reason)
+    return dated
+
+
+def _after(counts_: Counts, changes: Mapping[Counter, int]) -> Counts:
+    return Counts(**{c: getattr(counts_, c) + changes.get(Counter(c), 0) for c in COUNTERS})
+
+
+def _audit(session: Session, actor: User, meeting: Meeting, day: date, before: Counts,
+           after: Counts) -> None:
+    old, new = audit_log.changed(vars(before), vars(after))
+    if not new:
+        return
+    headcount = session.scalars(
+        select(Headcount).where(Headcount.meeting_id == meeting.id,
+                                Headcount.occurrence_date == day)
+    ).one()
+    audit_log.record(
+        session, actor, "update", headcount, organization=meeting.group.organization,
+        summary=f"Headcount of {meeting.title} on {day:%a %d %b %Y}: "
+                f"{after.people} people, {after.newcomers} new",
+        before=old, after=new,
+    )
+
+
+# -- Members --------------------------------------------------------------------------
+
+
+def checkin_token(key: str, meeting: Meeting) -> str:
+    """The meeting's check-in token, made again from its id, UID and version whenever it
+    is shown. It is never stored; only the app's secret key can make it."""
+    return crypto.derived_token(key, _CHECKIN, meeting.id, meeting.uid,
+                                str(meeting.checkin_version))
+
+
+def meeting_for_checkin(session: Session, key: str, token: str) -> Meeting | None:
+    """The meeting whose current check-in token this is; None for anything else,
+    including an old token of a meeting whose link was replaced."""
+    found: dict[int, Meeting] = {}
+
+    def parts(number: int) -> tuple[str, ...] | None:
+        meeting = session.get(Meeting, number) if number < 2**31 else None
+        if meeting is None:
+            return None
+        found[number] = meeting
+        return meeting.uid, str(meeting.checkin_version)
+
+    number = crypto.derived_token_number(key, _CHECKIN, token, parts)
+    return None if number is None else found[number]
+
+
+def new_checkin_link(session: Session, actor: User, meeting: Meeting) -> None:
+    """Replace the meeting's check-in link: every old copy, printed or shared, stops
+    working at once."""
+    meeting.checkin_version += 1
+    session.flush()
+    audit_log.record(
+        session, actor, "update", meeting, organization=meeting.group.organization,
+        summary=f"Check-in link of {meeting.title} replaced: the old one no longer works",
+    )
+
+
+def check_in(session: Session, meeting: Meeting, day: date, *, first_meeting: bool,
+             counter: Counter | None) -> bool:
+    """Add one member's check-in to the occurrence; False when the count is full. Nothing
+    about the member is taken, kept or logged: not even that this check-in happened,
+    apart from the numbers it adds to."""
+    if meeting.attendance is not Attendance.HYBRID:
+        counter = None
+    return _add(session, meeting.id, day, check_in_steps(first_meeting, counter),
+                checkin=True)
+
+
+# -- The one way numbers change -------------------------------------------------------
+
+
+def _add(session: Session, meeting_id: int, day: date, changes: Mapping[Counter, int], *,
+         checkin: bool = False) -> bool:
+    """Add to the counters in one UPDATE whose WHERE holds the rules for the new values;
+    False when they would break one (nothing changes then)."""
+    if _update(session, meeting_id, day, changes, checkin):
+        return True
+    _ensure_row(session, meeting_id, day)
+    return _update(session, meeting_id, day, changes, checkin)
+
+
+def _update(session: Session, meeting_id: int, day: date, changes: Mapping[Counter, int],
+            checkin: bool) -> bool:
+    def new(counter: Counter) -> ColumnElement[int]:
+        column = _TABLE.c[counter.value]
+        return column + changes[counter] if counter in changes else column
+
+    values: dict[str, object] = {c.value: new(c) for c in changes}
+    if checkin:
+        values["checkins"] = _TABLE.c.checkins + 1
+    values["updated_at"] = clock.now()
+    statement = (
+        update(_TABLE)
+        .where(
+            _TABLE.c.meeting_id == meeting_id, _TABLE.c.occurrence_date == day,
+            *(new(c) >= 0 for c in changes),
+            new(Counter.PEOPLE) <= MAX_COUNT,
+            new(Counter.NEWCOMERS) <= new(Counter.PEOPLE),
+            new(Counter.IN_PERSON) + new(Counter.ONLINE) <= new(Counter.PEOPLE),
+        )
+        .values(**values)
+    )
+    return session.execute(statement).rowcount == 1
+
+
+def _ensure_row(session: Session, meeting_id: int, day: date) -> None:
+    """Make the occurrence's row of zeros unless it exists. Two requests racing to make
+    it both go on: the loser's insert does nothing."""
+    insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" \
+        else sqlite_insert
+    session.execute(
+        insert(_TABLE)
+        .values(meeting_id=meeting_id, occurrence_date=day, people=0, newcomers=0,
+                in_person=0, online=0, checkins=0, updated_at=clock.now())
+        .on_conflict_do_nothing(index_elements=["meeting_id", "occurrence_date"])
+    )

@@ -1,0 +1,139 @@
+"""Members' check-in: /c/<token>, reached from the QR code on the table.
+
+A tap adds one to the occurrence's numbers and nothing else is kept: no row, no
+address, no browser, no log line with the token (log_masking). The only memory of the
+tap is a signed cookie in the member's own browser, so a second tap from it for the
+same occurrence changes nothing.
+
+The form has no CSRF token on purpose: a token would need a session cookie for a person
+who has no account, and a forged check-in could do nothing a direct one cannot.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from datetime import timedelta
+
+from flask import Blueprint
+from flask import Response
+from flask import abort
+from flask import current_app
+from flask import make_response
+from flask import redirect
+from flask import render_template
+from flask import request
+from flask import url_for
+from itsdangerous import BadSignature
+from itsdangerous import URLSafeSerializer
+
+from facilitator import clock
+from facilitator import csrf
+from facilitator.db import get_session
+from facilitator.domain.headcounts import Counter
+from facilitator.domain.headcounts import next_occurrence
+from facilitator.domain.headcounts import open_occurrence
+from facilitator.domain.recurrence import Occurrence
+from facilitator.models import Attendance
+from facilitator.models import Meeting
+from facilitator.services import headcounts
+
+bp = Blueprint("checkin", __name__, url_prefix="/c")
+
+COOKIE = "checked_in"
+#: How long the browser keeps its list of check-ins: past any occurrence's window.
+COOKIE_DAYS = 2
+
+
+def _meeting(token: str) -> Meeting:
+    meeting = headcounts.meeting_for_checkin(get_session(), current_app.config["SECRET_KEY"],
+                                             token)
+    if meeting is None:
+        abort(404, "This check-in link does not work. It may have been replaced: ask the "
+                   "facilitator for the new one.")
+    return meeting
+
+
+def _serializer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="checked-in")
+
+
+def _checked_in() -> list[str]:
+    """The occurrences this browser checked in to lately ("<meeting id>:<date>")."""
+    try:
+        keys = _serializer().loads(request.cookies.get(COOKIE, ""))
+    except BadSignature:
+        return []
+    if not isinstance(keys, list):
+        return []
+    oldest = (clock.now() - timedelta(days=COOKIE_DAYS + 1)).date()
+    return [k for k in keys if isinstance(k, str) and _key_date(k) >= oldest][-50:]
+
+
+def _key(meeting: Meeting, occurrence: Occurrence) -> str:
+    return f"{meeting.id}:{occurrence.date.isoformat()}"
+
+
+def _key_date(key: str) -> date:
+    try:
+        return date.fromisoformat(key.partition(":")[2])
+    except ValueError:
+        return date.min
+
+
+def _private(response: Response) -> Response:
+    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["X-Robots-Tag"] = "noindex"
+    return response
+
+
+@bp.get("/<token>")
+def check_in(token: str) -> Response:
+    meeting = _meeting(token)
+    return _page(meeting, token)
+
+
+def _page(meeting: Meeting, token: str, message: str = "", status: int = 200) -> Response:
+    now = clock.now()
+    going_on = open_occurrence(meeting.schedule, meeting.exceptions_by_date, now)
+    coming = None if going_on else next_occurrence(meeting.schedule,
+                                                   meeting.exceptions_by_date, now)
+    done = going_on is not None and _key(meeting, going_on) in _checked_in()
+    return _private(make_response(render_template(
+        "checkin/check_in.html", meeting=meeting, token=token, going_on=going_on,
+        coming=coming, done=done, message=message,
+        hybrid=meeting.attendance is Attendance.HYBRID,
+    ), status))
+
+
+@bp.post("/<token>")
+@csrf.exempt
+def record(token: str) -> Response:
+    session = get_session()
+    meeting = _meeting(token)
+    going_on = open_occurrence(meeting.schedule, meeting.exceptions_by_date, clock.now())
+    if going_on is None:
+        return _page(meeting, token, "Check-in is closed for now; nothing was counted.", 409)
+    keys = _checked_in()
+    key = _key(meeting, going_on)
+    if key in keys:  # a second tap, a reload, a replayed cookie: already counted
+        return redirect(url_for("checkin.check_in", token=token), 303)
+    where = request.form.get("where", "")
+    counter = Counter(where) if where in (Counter.IN_PERSON, Counter.ONLINE) else None
+    # End the reading transaction first: on SQLite the write then starts its own and
+    # waits its turn, instead of failing to upgrade a read that others wrote past.
+    session.commit()
+    counted = headcounts.check_in(session, meeting, going_on.date,
+                                  first_meeting=request.form.get("first") == "yes",
+                                  counter=counter)
+    session.commit()
+    if not counted:
+        return _page(meeting, token, "This meeting's count is full; nothing was counted.",
+                     409)
+    response = redirect(url_for("checkin.check_in", token=token), 303)
+    response.set_cookie(
+        COOKIE, _serializer().dumps([*keys, key]), max_age=COOKIE_DAYS * 24 * 3600,
+        path="/c/", httponly=True, samesite="Lax",
+        secure=current_app.config["SESSION_COOKIE_SECURE"],
+    )
+    return _private(response)

@@ -1,0 +1,73 @@
+"""Leaders' handouts: any of their groups' one-pager (a private group's only here, its
+calendar code only when they give the private link) and a meeting's check-in card."""
+
+from __future__ import annotations
+
+from flask import current_app
+from flask import flash
+from flask import g
+from flask import redirect
+from flask import render_template
+from flask import request
+from flask import url_for
+from werkzeug import Response
+
+from facilitator import crypto
+from facilitator import pdf
+from facilitator.db import get_session
+from facilitator.models import Group
+from facilitator.models import Visibility
+from facilitator.security import get_group_for
+from facilitator.security import get_meeting_for
+from facilitator.services import headcounts
+from facilitator.views.handouts import code
+from facilitator.views.handouts import group_handout_html
+from facilitator.views.handouts import pdf_response
+from facilitator.views.handouts import public_feed_codes
+from facilitator.views.manage import bp
+from facilitator.views.manage.meetings import MEETING
+
+
+def _private_feed_token(group: Group, link: str) -> str | None:
+    """The token in a pasted private calendar link, if it is this group's current one."""
+    token = link.strip().rstrip("/").rsplit("/", 1)[-1].removesuffix(".ics")
+    if group.feed_token_hash is None or not token \
+            or crypto.token_hash(token) != group.feed_token_hash:
+        return None
+    return token
+
+
+@bp.route("/g/<group_slug>/handout.pdf", methods=["GET", "POST"])
+def group_handout(group_slug: str) -> Response:
+    """GET: the one-pager. POST with `feed_link`: a private group's one-pager with the
+    code of its private calendar link, which we keep no copy of."""
+    group = get_group_for(get_session(), g.user, group_slug)
+    paper = pdf.Paper.from_args(request.values, group.organization.timezone)
+    if group.visibility is Visibility.PUBLIC:
+        codes = public_feed_codes(group)
+    elif request.method == "POST":
+        token = _private_feed_token(group, request.form.get("feed_link", ""))
+        if token is None:
+            flash("That is not this group's current private calendar link. Paste the link "
+                  "exactly as you handed it out, or make a new one.", "error")
+            return redirect(url_for("manage.group", group_slug=group.slug) + "#handouts")
+        feed = url_for("public.private_feed", token=token, _external=True)
+        codes = [code(feed.replace("https://", "webcal://", 1).replace("http://", "webcal://",
+                                                                      1),
+                      "Scan to add the meetings to your phone's calendar")]
+    else:
+        codes = []
+    html = group_handout_html(group, paper, codes, show_online=True)
+    return pdf_response(html, f"{group.slug}.pdf", private=True)
+
+
+@bp.get(f"{MEETING}/checkin-card.pdf")
+def checkin_card(group_slug: str, meeting_id: int) -> Response:
+    """A table tent with the meeting's check-in code, large."""
+    meeting = get_meeting_for(get_session(), g.user, group_slug, meeting_id)
+    paper = pdf.Paper.from_args(request.args, meeting.group.organization.timezone)
+    token = headcounts.checkin_token(current_app.config["SECRET_KEY"], meeting)
+    link = url_for("checkin.check_in", token=token, _external=True)
+    html = render_template("handouts/checkin_card.html", meeting=meeting, paper=paper,
+                           code=code(link, f"Check-in code for {meeting.title}").svg)
+    return pdf_response(html, f"check-in-{meeting.id}.pdf", private=True)

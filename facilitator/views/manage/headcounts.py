@@ -1,0 +1,211 @@
+"""Headcounts for facilitators: the +/− page during a meeting, the plain form after it,
+the meeting's check-in link with its QR code, and the group's attendance report."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import current_app
+from flask import flash
+from flask import g
+from flask import make_response
+from flask import redirect
+from flask import render_template
+from flask import url_for
+from markupsafe import Markup
+from werkzeug import Response
+
+from facilitator import clock
+from facilitator.db import get_session
+from facilitator.domain.headcounts import countable
+from facilitator.domain.headcounts import neighbours
+from facilitator.domain.headcounts import occurrence_to_count
+from facilitator.domain.headcounts import window
+from facilitator.domain.qr import qr_svg
+from facilitator.forms import ConfirmForm
+from facilitator.forms import HeadcountForm
+from facilitator.forms import TapForm
+from facilitator.models import Attendance
+from facilitator.models import Meeting
+from facilitator.security import get_group_for
+from facilitator.security import get_meeting_for
+from facilitator.services import ServiceError
+from facilitator.services import attendance
+from facilitator.services import headcounts
+from facilitator.views import commit
+from facilitator.views import csv_response
+from facilitator.views import show_error
+from facilitator.views.manage import bp
+from facilitator.views.manage.meetings import MEETING
+from facilitator.views.manage.meetings import meeting_and_date
+
+COUNT = f"{MEETING}/dates/<day>/count"
+
+
+@bp.get(f"{MEETING}/count")
+def count_now(group_slug: str, meeting_id: int) -> Response:
+    """The count of the meeting going on now, or of the latest one that went ahead."""
+    meeting = get_meeting_for(get_session(), g.user, group_slug, meeting_id)
+    dated = occurrence_to_count(meeting.schedule, meeting.exceptions_by_date, clock.now())
+    if dated is None:
+        flash(f"{meeting.title} has no date to count.", "info")
+        return redirect(url_for("manage.group", group_slug=group_slug))
+    return redirect(_count_url(meeting, dated.date.isoformat()))
+
+
+def _count_url(meeting: Meeting, day: str) -> str:
+    return url_for("manage.headcount", group_slug=meeting.group.slug, meeting_id=meeting.id,
+                   day=day)
+
+
+@bp.get(COUNT)
+def headcount(group_slug: str, meeting_id: int, day: str) -> str:
+    meeting, when = meeting_and_date(group_slug, meeting_id, day)
+    return _count_page(meeting, when, None)
+
+
+def _count_page(meeting: Meeting, when: date, form: HeadcountForm | None) -> str:
+    session = get_session()
+    dated = headcounts.occurrence(meeting, when)
+    counts = headcounts.counts(session, meeting, when)
+    form = form or _headcount_form(meeting, formdata=None, obj=counts)
+    now = clock.now()
+    opens, closes = window(dated)
+    earlier, later = neighbours(meeting.schedule, when, clock.today_in(meeting.timezone))
+    return render_template(
+        "manage/headcount.html", meeting=meeting, when=when, dated=dated, counts=counts,
+        checkins=headcounts.checkins(session, meeting, when),
+        hybrid=meeting.attendance is Attendance.HYBRID,
+        counters=headcounts.counters_of(meeting), refusal=countable(dated, now),
+        going_on=opens <= now <= closes, form=form, tap_form=TapForm(),
+        earlier=earlier, later=later,
+    )
+
+
+def _headcount_form(meeting: Meeting, **kwargs: object) -> HeadcountForm:
+    """The form with the fields the meeting counts: a hybrid meeting's people are the
+    room and online added up; elsewhere there is no split."""
+    form = HeadcountForm(**kwargs)
+    for name in ("people",) if meeting.attendance is Attendance.HYBRID else ("in_person",
+                                                                             "online"):
+        del form[name]
+    return form
+
+
+@bp.post(f"{COUNT}/tap")
+def tap(group_slug: str, meeting_id: int, day: str) -> Response:
+    """One +/− button. Answers with the page again (303), so the phone's back button and
+    reload never tap twice."""
+    session = get_session()
+    meeting, when = meeting_and_date(group_slug, meeting_id, day)
+    form = TapForm()
+    step = form.step() if form.validate_on_submit() else None
+    if step is None:
+        flash("That button did not work; reload the page and try again.", "error")
+    else:
+        try:
+            headcounts.adjust(session, g.user, meeting, when, *step)
+        except ServiceError as error:
+            session.rollback()
+            flash(error.message, "error")
+        else:
+            commit(form)
+    return redirect(f"{_count_url(meeting, day)}#counters", 303)
+
+
+@bp.post(COUNT)
+def set_headcount(group_slug: str, meeting_id: int, day: str) -> str | Response:
+    session = get_session()
+    meeting, when = meeting_and_date(group_slug, meeting_id, day)
+    form = _headcount_form(meeting)
+    if form.validate_on_submit():
+        try:
+            saved = headcounts.set_counts(session, g.user, meeting, when, form.counts())
+        except ServiceError as error:
+            session.rollback()
+            show_error(form, error)
+        else:
+            if commit(form):
+                flash(f"Saved: {saved.people} people, {saved.newcomers} at their first "
+                      "meeting.", "info")
+                return redirect(_count_url(meeting, day), 303)
+    return _count_page(meeting, when, form)
+
+
+# -- The check-in link -----------------------------------------------------------------
+
+
+def checkin_link(meeting: Meeting) -> str:
+    token = headcounts.checkin_token(current_app.config["SECRET_KEY"], meeting)
+    return url_for("checkin.check_in", token=token, _external=True)
+
+
+@bp.get(f"{MEETING}/checkin")
+def checkin(group_slug: str, meeting_id: int) -> Response:
+    meeting = get_meeting_for(get_session(), g.user, group_slug, meeting_id)
+    link = checkin_link(meeting)
+    response = make_response(render_template(
+        "manage/checkin.html", meeting=meeting, link=link,
+        form=ConfirmForm(),
+        qr=Markup(qr_svg(link, f"Check-in code for {meeting.title}")),  # noqa: S704 (segno escapes)
+    ))
+    # The page holds a capability link: no cache keeps it and no referrer leaks it.
+    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+@bp.post(f"{MEETING}/checkin")
+def new_checkin_link(group_slug: str, meeting_id: int) -> Response:
+    session = get_session()
+    meeting = get_meeting_for(session, g.user, group_slug, meeting_id)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        headcounts.new_checkin_link(session, g.user, meeting)
+        if commit(form):
+            flash("This is a new check-in link. The old one, and every printed copy of it, "
+                  "no longer works.", "info")
+    return redirect(url_for("manage.checkin", group_slug=group_slug, meeting_id=meeting_id),
+                    303)
+
+
+# -- The group's report ----------------------------------------------------------------
+
+
+@bp.get("/g/<group_slug>/attendance")
+def group_attendance(group_slug: str) -> str:
+    """Every number of the group, for its own leaders; the CSV leaves the group, so it
+    follows the org's small-count rule."""
+    group = get_group_for(get_session(), g.user, group_slug)
+    report = attendance.group_report(get_session(), group,
+                                     clock.today_in(group.organization.timezone), None)
+    return render_template(
+        "reports/attendance.html", report=report, group=group, org=group.organization,
+        chart_url=url_for("manage.group_attendance_chart", group_slug=group.slug),
+        csv_url=url_for("manage.group_attendance_csv", group_slug=group.slug),
+        back=(url_for("manage.group", group_slug=group.slug), group.name),
+    )
+
+
+@bp.get("/g/<group_slug>/attendance.svg")
+def group_attendance_chart(group_slug: str) -> Response:
+    group = get_group_for(get_session(), g.user, group_slug)
+    report = attendance.group_report(get_session(), group,
+                                     clock.today_in(group.organization.timezone), None)
+    return chart_response(report)
+
+
+@bp.get("/g/<group_slug>/attendance.csv")
+def group_attendance_csv(group_slug: str) -> Response:
+    group = get_group_for(get_session(), g.user, group_slug)
+    report = attendance.group_report(get_session(), group,
+                                     clock.today_in(group.organization.timezone),
+                                     group.organization.small_count_threshold)
+    return csv_response(f"{group.slug}-attendance.csv", attendance.GROUP_CSV_HEADER,
+                        attendance.group_csv_rows(report))
+
+
+def chart_response(report: attendance.Report) -> Response:
+    response = Response(attendance.chart_svg(report), mimetype="image/svg+xml")
+    response.headers["Cache-Control"] = "private, no-store"
+    return response

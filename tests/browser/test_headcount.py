@@ -1,0 +1,88 @@
+"""A facilitator counts on a phone during a meeting; a member scans the QR code and
+checks in; the count goes up by one."""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+from datetime import datetime
+from datetime import time
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+import zxingcpp
+from PIL import Image
+from playwright.sync_api import BrowserContext
+from playwright.sync_api import Page
+from playwright.sync_api import expect
+
+from facilitator import clock
+from tests.browser.conftest import serious_violations
+from tests.browser.test_scheduling import GROUP
+from tests.browser.test_scheduling import sign_in
+
+pytestmark = pytest.mark.browser
+
+CHICAGO = ZoneInfo("America/Chicago")
+
+
+@pytest.fixture
+def during_next_tuesday(monkeypatch):
+    """The demo's Tuesday 19:00 meeting going on, on a Tuesday the demo has no count for
+    (its counts stop yesterday)."""
+    today = date.today()
+    tuesday = today + timedelta(days=(1 - today.weekday()) % 7 or 7)
+    monkeypatch.setattr(clock, "now", lambda: datetime.combine(tuesday, time(19, 10),
+                                                               tzinfo=CHICAGO))
+
+
+def counter(page: Page, name: str):
+    return page.get_by_role("group", name=name).locator("output")
+
+
+def test_counting_on_a_phone_and_a_member_checking_in_by_qr_code(
+        page: Page, context: BrowserContext, live_server: str, during_next_tuesday):
+    page.set_viewport_size({"width": 320, "height": 640})
+    sign_in(page, live_server)
+    page.get_by_role("link", name=GROUP, exact=True).first.click()
+    page.get_by_role("link", name="Headcount Women's Step Study").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Women's Step Study")
+    expect(counter(page, "People")).to_have_text("0")
+
+    for _ in range(3):
+        page.get_by_role("button", name="One more: People").click()
+    page.get_by_role("button", name="One less: People").click()
+    page.get_by_role("button", name="One more: First meeting").click()
+    expect(counter(page, "People")).to_have_text("2")
+    expect(counter(page, "First meeting")).to_have_text("1")
+
+    plus = page.get_by_role("button", name="One more: People").bounding_box()
+    assert plus["width"] >= 44 and plus["height"] >= 44, "a thumb must find it in a dim room"
+    assert page.evaluate("document.documentElement.scrollWidth") <= 320
+    assert serious_violations(page) == []
+
+    page.get_by_role("link", name="Check-in link and QR code").click()
+    link = page.get_by_label("The same link, to paste in an online meeting's chat").input_value()
+    shot = page.locator("svg.qr").screenshot()
+    decoded = [code.text for code in zxingcpp.read_barcodes(Image.open(io.BytesIO(shot)))]
+    assert decoded == [link]
+    assert serious_violations(page) == []
+
+    member = context.browser.new_context()
+    try:
+        phone = member.new_page()
+        phone.set_viewport_size({"width": 360, "height": 640})
+        phone.goto(decoded[0])
+        assert serious_violations(phone) == []
+        phone.get_by_role("button", name="I’m here", exact=True).click()
+        expect(phone.get_by_role("status")).to_contain_text("You are checked in")
+        phone.reload()
+        expect(phone.get_by_role("button", name="I’m here", exact=True)).to_have_count(0)
+    finally:
+        member.close()
+
+    page.go_back()
+    page.reload()
+    expect(counter(page, "People")).to_have_text("3")
+    expect(page.get_by_text("1 of them checked in")).to_be_visible()

@@ -1,0 +1,247 @@
+"""Handouts: what the PDFs say (pypdf), where their QR codes lead (decoded from the page
+as an image), and that nothing outside the app's static files gets into one."""
+
+from __future__ import annotations
+
+import io
+import re
+import subprocess
+import tempfile
+import time
+from datetime import date
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+import zxingcpp
+from PIL import Image
+from pypdf import PdfReader
+
+from facilitator import clock
+from facilitator import pdf
+from facilitator.models import Attendance
+from facilitator.models import Headcount
+from facilitator.models import Role
+from facilitator.services import feeds
+from facilitator.services import headcounts
+from tests.conftest import page_text
+
+PASSWD = "file:///etc/passwd"
+#: Monday 23 November 2026, noon in Chicago.
+NOW = datetime(2026, 11, 23, 12, tzinfo=ZoneInfo("America/Chicago"))
+
+
+@pytest.fixture(autouse=True)
+def fixed_clock(monkeypatch):
+    monkeypatch.setattr(clock, "now", lambda: NOW)
+
+
+def text_of(body: bytes) -> str:
+    reader = PdfReader(io.BytesIO(body))
+    return re.sub(r"\s+", " ", " ".join(page.extract_text() for page in reader.pages))
+
+
+def codes_in(body: bytes) -> list[str]:
+    """The QR codes printed on the PDF's pages, read from a 150 dpi image of each."""
+    with tempfile.TemporaryDirectory() as folder:
+        document = Path(folder) / "handout.pdf"
+        document.write_bytes(body)
+        subprocess.run(["pdftoppm", "-r", "150", "-png", str(document),  # noqa: S607
+                        str(Path(folder) / "page")], check=True)
+        return [code.text for page in sorted(Path(folder).glob("page*.png"))
+                for code in zxingcpp.read_barcodes(Image.open(page))]
+
+
+# -- The rendering module --------------------------------------------------------------
+
+
+@pytest.mark.parametrize("url", [
+    PASSWD,
+    "http://example.org/style.css",
+    "https://facilitator.invalid.evil.example/static/print.css",
+    "https://facilitator.invalid/static/../../pyproject.toml",
+    "https://facilitator.invalid/static/%2e%2e/%2e%2e/pyproject.toml",
+    "https://facilitator.invalid/static/../pdf.py",
+    "https://facilitator.invalid/etc/passwd",
+    "data:text/css,body{color:red}",
+    "ftp://facilitator.invalid/static/print.css",
+])
+def test_the_fetcher_refuses_everything_but_our_static_files(url):
+    with pytest.raises(ValueError, match="not fetched"):
+        pdf.static_file(url)
+
+
+def test_the_fetcher_serves_our_own_stylesheet():
+    body, mime_type = pdf.static_file(f"{pdf.BASE_URL}static/print.css")
+    assert mime_type == "text/css" and b"DejaVu Sans" in body
+
+
+def test_hostile_html_gives_a_pdf_with_nothing_from_the_file_system():
+    html = (f'<p>Hello</p><img src="{PASSWD}"><link rel="attachment" href="{PASSWD}">'
+            '<link rel="stylesheet" href="http://127.0.0.1:9/x.css">'
+            '<iframe src="file:///etc/hostname"></iframe>')
+    body = pdf.render(html)
+    reader = PdfReader(io.BytesIO(body))
+    assert "Hello" in text_of(body)
+    assert "root:" not in text_of(body)
+    assert not reader.attachments
+    assert b"root:x:0" not in body
+
+
+def test_a_huge_page_size_is_rendered_or_stopped_within_the_limit():
+    started = time.monotonic()
+    try:
+        body = pdf.render("<style>@page { size: 100000in }</style><p>Big</p>", time_limit=20)
+    except pdf.RenderError as error:
+        assert "longer than" in str(error)
+    else:
+        assert "Big" in text_of(body)
+    assert time.monotonic() - started < 25
+
+
+def test_a_render_past_its_time_limit_is_stopped_and_the_next_one_works():
+    many = "".join(f"<p>Line {n}</p>" for n in range(3000))
+    with pytest.raises(pdf.RenderError, match="longer than 0.05 seconds"):
+        pdf.render(many, time_limit=0.05)
+    assert "Still here" in text_of(pdf.render("<p>Still here</p>"))
+
+
+def test_paper_sizes_and_print_size_follow_the_link_and_the_zone():
+    assert pdf.Paper.from_args({}, "America/Chicago") == pdf.Paper("letter", False)
+    assert pdf.Paper.from_args({}, "Europe/Dublin") == pdf.Paper("a4", False)
+    assert pdf.Paper.from_args({"paper": "a4", "print": "large"}, "America/Chicago") == \
+        pdf.Paper("a4", True)
+    assert pdf.Paper.from_args({"paper": "tabloid"}, "Europe/Dublin").size == "a4"
+
+
+# -- Handouts --------------------------------------------------------------------------
+
+
+@pytest.fixture
+def group(make_org, make_user, make_group, make_meeting):
+    org = make_org(timezone="America/Chicago", contact="Intergroup (555) 555-0134")
+    lead = make_user(org, Role.FACILITATOR)
+    group = make_group(org, name="Tuesday Night Women's AA", facilitators=[lead],
+                       description="A closed meeting for women.")
+    make_meeting(group, title="Women's Step Study", types=["C", "W"])
+    group.lead = lead
+    return group
+
+
+def test_a_public_group_one_pager_says_when_and_where_and_its_codes_lead_there(client, group):
+    response = client.get(f"/g/{group.slug}/handout.pdf")
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    assert response.headers["Cache-Control"].startswith("public")
+    text = text_of(response.data)
+    for expected in ("Tuesday Night Women's AA", "Alcoholics Anonymous (AA)",
+                     "Women's Step Study", "Every Tuesday, 7:00 pm – 8:30 pm",
+                     "Community Centre, 90 Main Street", "Tue 24 Nov", "Closed · Women",
+                     "Printed Monday 23 November 2026"):
+        assert expected in text, expected
+    assert sorted(codes_in(response.data)) == sorted([
+        f"http://localhost/g/{group.slug}/",
+        f"webcal://localhost/g/{group.slug}/meetings.ics",
+    ])
+    assert PdfReader(io.BytesIO(response.data)).pages[0].mediabox.width == 612  # Letter
+
+
+def test_the_same_handout_twice_renders_once_and_the_etag_gives_a_304(app, client, group):
+    first = client.get(f"/g/{group.slug}/handout.pdf?paper=a4&print=large")
+    renders = app.extensions["facilitator.pdf_cache"].builds
+    second = client.get(f"/g/{group.slug}/handout.pdf?paper=a4&print=large")
+    assert second.data == first.data
+    assert app.extensions["facilitator.pdf_cache"].builds == renders
+    assert client.get(f"/g/{group.slug}/handout.pdf?paper=a4&print=large",
+                      headers={"If-None-Match": first.headers["ETag"]}).status_code == 304
+    assert round(PdfReader(io.BytesIO(first.data)).pages[0].mediabox.width) == 595  # A4
+
+
+def test_hostile_text_from_leaders_is_printed_as_text_and_fetches_nothing(
+        client, session, group, make_meeting):
+    group.description = f'<img src="{PASSWD}"> @page {{size: 100000in}}'
+    session.commit()
+    make_meeting(group, title=f'<link rel="attachment" href="{PASSWD}">',
+                 notes="</style><style>@page{size:100000in}</style>")
+    response = client.get(f"/g/{group.slug}/handout.pdf")
+    assert response.status_code == 200
+    text = text_of(response.data)
+    assert f'<img src="{PASSWD}">' in text and "@page {size: 100000in}" in text
+    assert not PdfReader(io.BytesIO(response.data)).attachments
+    assert b"root:x:0" not in response.data
+    assert PdfReader(io.BytesIO(response.data)).pages[0].mediabox.width == 612
+
+
+def test_a_private_group_handout_is_only_for_its_leaders_with_the_link_they_give(
+        client, auth, session, group, make_user):
+    group.visibility = "private"
+    session.commit()
+    assert client.get(f"/g/{group.slug}/handout.pdf").status_code == 404
+    auth.login(group.lead)
+    plain = client.get(f"/manage/g/{group.slug}/handout.pdf")
+    assert plain.status_code == 200 and plain.headers["Cache-Control"] == "private, no-store"
+    assert codes_in(plain.data) == []
+    token = feeds.rotate_feed_token(session, None, group)
+    session.commit()
+    wrong = client.post(f"/manage/g/{group.slug}/handout.pdf",
+                        data={"feed_link": "http://localhost/feeds/not-the-token.ics"},
+                        follow_redirects=True)
+    assert "not this group's current private calendar link" in page_text(wrong)
+    right = client.post(f"/manage/g/{group.slug}/handout.pdf",
+                        data={"feed_link": f"http://localhost/feeds/{token}.ics"})
+    assert codes_in(right.data) == [f"webcal://localhost/feeds/{token}.ics"]
+    auth.logout()
+    stranger = make_user(group.organization, Role.FACILITATOR)
+    auth.login(stranger)
+    assert client.get(f"/manage/g/{group.slug}/handout.pdf").status_code == 404
+
+
+def test_the_check_in_card_carries_the_meetings_check_in_link(app, client, auth, group):
+    meeting = group.meetings[0]
+    auth.login(group.lead)
+    response = client.get(f"/manage/g/{group.slug}/meetings/{meeting.id}/checkin-card.pdf")
+    assert response.headers["Cache-Control"] == "private, no-store"
+    token = headcounts.checkin_token(app.config["SECRET_KEY"], meeting)
+    assert codes_in(response.data) == [f"http://localhost/c/{token}"]
+    assert "Check in" in text_of(response.data)
+
+
+def test_the_org_directory_lists_each_day_with_a_legend_and_follows_the_filters(
+        client, group, make_group, make_meeting):
+    na = make_group(group.organization, name="Clean and Serene", program="na")
+    make_meeting(na, title="Noon Clean and Serene", types=["O", "D"],
+                 attendance=Attendance.ONLINE, online_url="https://meet.example/na",
+                 location_name="")
+    org = group.organization.slug
+    text = text_of(client.get(f"/o/{org}/directory.pdf").data)
+    assert "Tuesday" in text and "Women's Step Study" in text and "Noon Clean and Serene" in text
+    assert "Intergroup (555) 555-0134" in text
+    assert "W Women" in text and "D Discussion" in text
+    only_na = text_of(client.get(f"/o/{org}/directory.pdf?program=na").data)
+    assert "Noon Clean and Serene" in only_na and "Women's Step Study" not in only_na
+    assert "D Discussion" in only_na and "W Women" not in only_na
+    assert client.get("/o/no-such-org/directory.pdf").status_code == 404
+
+
+def test_the_auditor_prints_the_attendance_report_with_its_chart_and_small_counts_hidden(
+        client, auth, session, group, make_user, make_org):
+    meeting = group.meetings[0]
+    for day, people in ((date(2026, 10, 6), 12), (date(2026, 10, 13), 3),
+                        (date(2026, 11, 10), 9)):
+        session.add(Headcount(meeting_id=meeting.id, occurrence_date=day, people=people,
+                              newcomers=1, in_person=0, online=0, checkins=0))
+    session.commit()
+    auth.login(make_user(group.organization, Role.AUDITOR))
+    response = client.get(f"/audit/{group.organization.slug}/attendance.pdf")
+    assert response.status_code == 200 and response.headers["Cache-Control"] == \
+        "private, no-store"
+    text = text_of(response.data)
+    assert "Attendance: " in text and "Tuesday Night Women's AA" in text
+    assert "Counts below 5 show as “<5”" in text
+    assert "Oct 2026 2 15 <5 7.5" in text
+    # The chart is drawn in the PDF, with its month labels and legend as text.
+    assert "People Newcomers" in text or ("People" in text and "Newcomers" in text)
+    assert " Nov " in text
+    auth.logout()
+    auth.login(make_user(make_org(), Role.AUDITOR))
+    assert client.get(f"/audit/{group.organization.slug}/attendance.pdf").status_code == 404

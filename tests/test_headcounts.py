@@ -1,0 +1,479 @@
+"""Headcounts through the web: facilitators' +/− page and form, members' check-in, and
+the reports, on both databases."""
+
+from __future__ import annotations
+
+import csv
+import io
+import logging
+import re
+import threading
+import urllib.error
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from datetime import date
+from datetime import datetime
+from datetime import time
+from xml.etree import ElementTree
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import func
+from sqlalchemy import inspect
+from sqlalchemy import select
+from werkzeug.serving import make_server
+
+from facilitator import clock
+from facilitator import create_app
+from facilitator import migrate
+from facilitator.db import get_session
+from facilitator.db import make_engine
+from facilitator.domain.recurrence import Recurrence
+from facilitator.models import Attendance
+from facilitator.models import AuditEntry
+from facilitator.models import CancelReason
+from facilitator.models import Headcount
+from facilitator.models import Role
+from facilitator.services import headcounts
+from facilitator.services import meetings
+from facilitator.services import organizations
+from facilitator.services.meetings import MeetingValues
+from tests.conftest import app_config
+from tests.conftest import page_text
+
+CHICAGO = ZoneInfo("America/Chicago")
+TUESDAY = date(2026, 11, 17)
+#: Tuesday 17 November 2026, 19:15 in Chicago: the weekly 19:00 meeting is going on.
+DURING = datetime(2026, 11, 17, 19, 15, tzinfo=CHICAGO)
+
+
+@pytest.fixture
+def now(monkeypatch):
+    """Set the app's clock: now(when)."""
+    def set_now(when: datetime) -> None:
+        monkeypatch.setattr(clock, "now", lambda: when)
+
+    set_now(DURING)
+    return set_now
+
+
+@pytest.fixture
+def world(make_org, make_user, make_group, make_meeting):
+    org = make_org()
+    lead = make_user(org, Role.FACILITATOR)
+    group = make_group(org, facilitators=[lead])
+    meeting = make_meeting(group)
+    return {"org": org, "lead": lead, "group": group, "meeting": meeting}
+
+
+def count_url(world, day: date = TUESDAY) -> str:
+    return f"/manage/g/{world['group'].slug}/meetings/{world['meeting'].id}/dates/{day}/count"
+
+
+def stored(session, meeting, day: date = TUESDAY) -> tuple[int, ...] | None:
+    session.expire_all()
+    row = session.scalars(select(Headcount).where(Headcount.meeting_id == meeting.id,
+                                                  Headcount.occurrence_date == day)).first()
+    if row is None:
+        return None
+    return row.people, row.newcomers, row.in_person, row.online, row.checkins
+
+
+def audit_count(session) -> int:
+    return session.scalar(select(func.count()).select_from(AuditEntry))
+
+
+def tap(client, world, value: str, day: date = TUESDAY):
+    return client.post(f"{count_url(world, day)}/tap", data={"tap": value},
+                       follow_redirects=True)
+
+
+# -- Facilitators ----------------------------------------------------------------------
+
+
+def test_the_facilitator_counts_with_plus_and_minus_during_the_meeting(
+        client, auth, session, world, now):
+    auth.login(world["lead"])
+    response = client.get(f"/manage/g/{world['group'].slug}/meetings/{world['meeting'].id}"
+                          "/count")
+    assert response.status_code == 302 and response.location.endswith(count_url(world))
+    before = audit_count(session)
+    for value in ("people:1", "people:1", "people:1", "newcomers:1", "people:-1"):
+        response = tap(client, world, value)
+        assert response.status_code == 200
+    assert stored(session, world["meeting"]) == (2, 1, 0, 0, 0)
+    text = page_text(response)
+    assert re.search(r"People\s*−\s*2\s*\+", text)
+    assert re.search(r"First meeting\s*−\s*1\s*\+", text)
+    assert "← Tue 10 Nov" in text and "→" not in text.split("← Tue 10 Nov")[1][:20]
+    # Counting during the meeting is not a correction: nothing in the audit log.
+    assert audit_count(session) == before
+
+
+@pytest.mark.parametrize(("taps", "message"), [
+    (["people:-1"], "cannot be below zero"),
+    (["people:1", "newcomers:1", "newcomers:1"], "cannot be more newcomers than people"),
+    (["in_person:1"], "not a count this meeting keeps"),
+    (["people:5"], "did not work"),
+    (["drop table:1"], "did not work"),
+    ([""], "did not work"),
+])
+def test_impossible_taps_say_why_and_change_nothing(client, auth, session, world, now, taps,
+                                                    message):
+    auth.login(world["lead"])
+    for value in taps[:-1]:
+        tap(client, world, value)
+    before = stored(session, world["meeting"])
+    response = tap(client, world, taps[-1])
+    assert response.status_code == 200
+    assert message in page_text(response)
+    assert stored(session, world["meeting"]) == before
+
+
+def test_a_hybrid_meeting_counts_the_room_and_online_which_add_up_to_everyone(
+        client, auth, session, world, make_meeting, now):
+    hybrid = make_meeting(world["group"], attendance=Attendance.HYBRID,
+                          online_url="https://meet.example/x")
+    world = {**world, "meeting": hybrid}
+    auth.login(world["lead"])
+    for value in ("in_person:1", "in_person:1", "online:1", "newcomers:1"):
+        tap(client, world, value)
+    assert stored(session, hybrid) == (3, 1, 2, 1, 0)
+    assert "people:1" not in client.get(count_url(world)).text
+    response = client.post(count_url(world), data={"in_person": "5", "online": "4",
+                                                   "newcomers": "2"}, follow_redirects=True)
+    assert "Saved: 9 people, 2 at their first meeting" in page_text(response)
+    assert stored(session, hybrid) == (9, 2, 5, 4, 0)
+
+
+def test_a_correction_with_the_form_is_audited_with_the_numbers_before(
+        client, auth, session, world, now):
+    auth.login(world["lead"])
+    tap(client, world, "people:1")
+    now(datetime(2026, 11, 20, 10, tzinfo=CHICAGO))
+    response = client.post(count_url(world), data={"people": "12", "newcomers": "3"},
+                           follow_redirects=True)
+    assert "Saved: 12 people, 3 at their first meeting" in page_text(response)
+    assert stored(session, world["meeting"]) == (12, 3, 0, 0, 0)
+    entry = session.scalars(select(AuditEntry).order_by(AuditEntry.id.desc())).first()
+    assert entry.entity_type == "headcount"
+    assert entry.actor_id == world["lead"].id
+    assert entry.before == {"people": 1, "newcomers": 0}
+    assert entry.after == {"people": 12, "newcomers": 3}
+    # A tap after the meeting is a correction too.
+    tap(client, world, "people:-1")
+    entry = session.scalars(select(AuditEntry).order_by(AuditEntry.id.desc())).first()
+    assert entry.before == {"people": 12} and entry.after == {"people": 11}
+
+
+@pytest.mark.parametrize(("data", "message"), [
+    ({"people": "-1", "newcomers": "0"}, "from 0 to 10000"),
+    ({"people": "twelve", "newcomers": "0"}, "Not a valid integer"),
+    ({"people": "3.5", "newcomers": "0"}, "Not a valid integer"),
+    ({"people": "10001", "newcomers": "0"}, "from 0 to 10000"),
+    ({"people": "99999999999999999999999", "newcomers": "0"}, "from 0 to 10000"),
+    ({"people": "4", "newcomers": "5"}, "more newcomers than people"),
+    ({"people": "", "newcomers": "0"}, "Enter a number"),
+    ({"newcomers": "1"}, "Enter a number"),
+])
+def test_bad_numbers_in_the_form_are_refused_and_nothing_is_stored(
+        client, auth, session, world, now, data, message):
+    auth.login(world["lead"])
+    client.post(count_url(world), data={"people": "7", "newcomers": "1"})
+    response = client.post(count_url(world), data=data)
+    assert response.status_code == 200
+    assert message in page_text(response)
+    assert stored(session, world["meeting"]) == (7, 1, 0, 0, 0)
+
+
+def test_no_count_for_a_future_or_cancelled_date(client, auth, session, world, now):
+    auth.login(world["lead"])
+    next_week = date(2026, 11, 24)
+    response = client.get(count_url(world, next_week))
+    assert "has not started yet" in page_text(response)
+    assert "has not started yet" in page_text(tap(client, world, "people:1", next_week))
+    response = client.post(count_url(world, next_week), data={"people": "3", "newcomers": "0"})
+    assert "has not started yet" in page_text(response)
+    assert stored(session, world["meeting"], next_week) is None
+
+    meetings.cancel_date(session, None, world["meeting"], date(2026, 11, 10),
+                         CancelReason.HOLIDAY, "")
+    session.commit()
+    assert "cancelled" in page_text(tap(client, world, "people:1", date(2026, 11, 10)))
+    assert stored(session, world["meeting"], date(2026, 11, 10)) is None
+    # A date the meeting does not fall on, or no date at all, is not a page.
+    assert client.get(count_url(world, date(2026, 11, 18))).status_code == 404
+    assert client.get(count_url(world).replace("2026-11-17", "not-a-date")).status_code == 404
+
+
+def test_leaders_of_other_groups_cannot_see_or_change_counts(
+        client, auth, session, world, make_user, make_group, now):
+    other = make_user(world["org"], Role.FACILITATOR)
+    make_group(world["org"], facilitators=[other])
+    auth.login(other)
+    base = f"/manage/g/{world['group'].slug}"
+    for url in (count_url(world), f"{base}/meetings/{world['meeting'].id}/checkin",
+                f"{base}/attendance", f"{base}/attendance.csv", f"{base}/attendance.svg",
+                f"/audit/{world['org'].slug}/attendance"):
+        assert client.get(url).status_code == 404, url
+    assert client.post(f"{count_url(world)}/tap", data={"tap": "people:1"}).status_code == 404
+    assert stored(session, world["meeting"]) is None
+
+
+# -- Members ---------------------------------------------------------------------------
+
+
+def checkin_link(client, auth, world) -> str:
+    auth.login(world["lead"])
+    response = client.get(f"/manage/g/{world['group'].slug}/meetings/{world['meeting'].id}"
+                          "/checkin")
+    assert response.headers["Cache-Control"] == "private, no-store"
+    assert "<svg" in response.text
+    auth.logout()
+    return re.search(r'value="http://localhost(/c/[^"]+)"', response.text).group(1)
+
+
+def test_a_member_checks_in_once_and_a_second_tap_changes_nothing(
+        app, client, auth, session, world, now):
+    link = checkin_link(client, auth, world)
+    member = app.test_client()
+    response = member.get(link)
+    assert "I’m here" in page_text(response)
+    assert response.headers["Referrer-Policy"] == "no-referrer"
+    before = audit_count(session)
+
+    response = member.post(link)
+    assert response.status_code == 303
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "Path=/c/" in cookie and "SameSite=Lax" in cookie
+    assert "You are checked in" in page_text(member.get(link))
+    assert stored(session, world["meeting"]) == (1, 0, 0, 0, 1)
+
+    member.post(link)
+    member.post(link, data={"first": "yes"})
+    assert stored(session, world["meeting"]) == (1, 0, 0, 0, 1)
+
+    newcomer = app.test_client()
+    newcomer.post(link, data={"first": "yes"})
+    assert stored(session, world["meeting"]) == (2, 1, 0, 0, 2)
+    # Nobody's check-in is written anywhere else.
+    assert audit_count(session) == before
+
+
+def test_a_forged_cookie_does_not_stop_or_break_a_check_in(app, client, auth, session, world,
+                                                           now):
+    link = checkin_link(client, auth, world)
+    member = app.test_client()
+    member.set_cookie("checked_in", "forged.value", path="/c/")
+    assert member.post(link).status_code == 303
+    assert stored(session, world["meeting"])[0] == 1
+
+
+def test_at_a_hybrid_meeting_members_say_whether_they_are_in_the_room(
+        app, client, auth, session, world, make_meeting, now):
+    world = {**world, "meeting": make_meeting(world["group"], attendance=Attendance.HYBRID,
+                                              online_url="https://meet.example/x")}
+    link = checkin_link(client, auth, world)
+    assert "Where are you?" in page_text(app.test_client().get(link))
+    app.test_client().post(link, data={"where": "online"})
+    app.test_client().post(link, data={"where": "in_person", "first": "yes"})
+    app.test_client().post(link, data={"where": "the moon"})
+    assert stored(session, world["meeting"]) == (3, 1, 1, 1, 3)
+
+
+def test_outside_the_window_the_page_says_when_the_next_meeting_is(
+        app, client, auth, session, world, now):
+    link = checkin_link(client, auth, world)
+    now(datetime(2026, 11, 17, 12, tzinfo=CHICAGO))
+    member = app.test_client()
+    text = page_text(member.get(link))
+    assert "next meeting is on Tuesday 17 November 2026 at 7:00 pm" in text
+    assert "I’m here" not in text
+    response = member.post(link)
+    assert response.status_code == 409
+    assert "nothing was counted" in page_text(response)
+    assert stored(session, world["meeting"]) is None
+
+
+def test_a_replaced_link_is_a_404_at_once(app, client, auth, session, world, now):
+    old = checkin_link(client, auth, world)
+    auth.login(world["lead"])
+    response = client.post(f"/manage/g/{world['group'].slug}/meetings/{world['meeting'].id}"
+                           "/checkin", follow_redirects=True)
+    assert "no longer works" in page_text(response)
+    auth.logout()
+    new = checkin_link(client, auth, world)
+    assert new != old
+    member = app.test_client()
+    assert member.get(old).status_code == 404
+    assert member.post(old).status_code == 404
+    assert member.post(new).status_code == 303
+    assert stored(session, world["meeting"])[0] == 1
+
+
+@pytest.mark.parametrize("token", [
+    "x", "A" * 32, "AAAAAQ" + "A" * 26, "%C3%A9" * 6, "~" * 32, "A" * 500, "..%2F..%2Fetc",
+])
+def test_unknown_tokens_are_404(client, world, now, token):
+    assert client.get(f"/c/{token}").status_code == 404
+    assert client.post(f"/c/{token}").status_code == 404
+
+
+def test_the_schema_and_the_logs_hold_nothing_about_members(app, session, database_url):
+    engine = make_engine(database_url)
+    try:
+        columns = {c["name"] for c in inspect(engine).get_columns("headcounts")}
+    finally:
+        engine.dispose()
+    assert columns == {"id", "meeting_id", "occurrence_date", "people", "newcomers",
+                       "in_person", "online", "checkins", "updated_at"}
+
+
+# -- Reports ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def counted(session, world, make_group, make_meeting):
+    """Counts for two groups over two months: some small, some not."""
+    second = make_group(world["org"], name="=HYPERLINK(\"http://x\")")
+    other_meeting = make_meeting(second, title="Second")
+    numbers = {(world["meeting"], date(2026, 10, 6)): (12, 2),
+               (world["meeting"], date(2026, 10, 13)): (3, 1),
+               (world["meeting"], date(2026, 11, 10)): (9, 0),
+               (other_meeting, date(2026, 10, 6)): (20, 6),
+               (other_meeting, date(2026, 11, 10)): (7, 5)}
+    for (meeting, day), (people, newcomers) in numbers.items():
+        session.add(Headcount(meeting_id=meeting.id, occurrence_date=day, people=people,
+                              newcomers=newcomers, in_person=0, online=0, checkins=0))
+    session.commit()
+    return second
+
+
+def test_the_group_leader_sees_every_number_and_the_csv_hides_small_ones(
+        client, auth, world, counted, now):
+    auth.login(world["lead"])
+    text = page_text(client.get(f"/manage/g/{world['group'].slug}/attendance"))
+    assert re.search(r"Oct 2026 2 15 3 7\.5", text)
+    assert re.search(r"Tue 13 Oct 2026 Tuesday Night 3 1", text)
+    response = client.get(f"/manage/g/{world['group'].slug}/attendance.csv")
+    assert response.headers["Content-Type"].startswith("text/csv")
+    rows = list(csv.reader(io.StringIO(response.text)))
+    assert rows[0] == ["Date", "Meeting", "People", "Newcomers", "In person", "Online"]
+    by_date = {row[0]: row[2:4] for row in rows[1:]}
+    assert by_date["2026-10-13"] == ["<5", "<5"]
+    # 12 + 3 = 15 is October's total on the org's report: 12 shown would give 3 away.
+    assert by_date["2026-10-06"] == ["<5", "<5"]
+    assert by_date["2026-11-10"] == ["9", "<5"]
+
+
+def test_the_auditor_sees_the_org_with_small_counts_hidden_and_nothing_to_subtract(
+        client, auth, make_user, world, counted, now):
+    auditor = make_user(world["org"], Role.AUDITOR)
+    auth.login(auditor)
+    response = client.get(f"/audit/{world['org'].slug}/attendance")
+    assert response.status_code == 200
+    text = page_text(response)
+    assert "Counts below 5 show as “<5”" in text
+    response = client.get(f"/audit/{world['org'].slug}/attendance.csv")
+    rows = list(csv.reader(io.StringIO(response.text)))
+    assert rows[0][:5] == ["Group", "Month", "Meetings counted", "People", "Newcomers"]
+    cells = {(row[0], row[1]): row[3:5] for row in rows[1:]}
+    # The group named like a formula starts with a quote, so no spreadsheet runs it.
+    assert ("'=HYPERLINK(\"http://x\")", "2026-10") in cells
+    assert cells[("All groups", "12 months")] == ["51", "14"]
+    # Every number shown, with the totals, never pins down a hidden one.
+    for month in ("2026-10", "2026-11"):
+        parts = [cells[(g, month)][0] for g in {g for g, m in cells if m == month}
+                 if g != "All groups"]
+        assert parts.count("<5") != 1 or cells[("All groups", month)][0] == "<5"
+    group = client.get(f"/audit/{world['org'].slug}/attendance/{world['group'].slug}")
+    assert group.status_code == 200 and "Tuesday Night" in page_text(group)
+    assert client.get(f"/audit/{world['org'].slug}/attendance/{world['group'].slug}.csv") \
+        .status_code == 200
+
+
+def test_auditors_of_another_org_and_members_see_no_counts(
+        client, auth, make_org, make_user, world, counted, now):
+    stranger = make_user(make_org(), Role.AUDITOR)
+    auth.login(stranger)
+    assert client.get(f"/audit/{world['org'].slug}/attendance").status_code == 404
+    assert client.get(f"/audit/{world['org'].slug}/attendance.csv").status_code == 404
+    auth.logout()
+    response = client.get(f"/manage/g/{world['group'].slug}/attendance")
+    assert response.status_code == 302 and "/login" in response.location
+    assert "/login" in client.get(f"/audit/{world['org'].slug}/attendance").location
+
+
+def test_the_chart_is_an_svg_without_script_with_a_bar_per_month(client, auth, world, counted,
+                                                                 now):
+    auth.login(world["lead"])
+    response = client.get(f"/manage/g/{world['group'].slug}/attendance.svg")
+    assert response.mimetype == "image/svg+xml"
+    root = ElementTree.fromstring(response.data)  # noqa: S314 (our own response)
+    svg = "{http://www.w3.org/2000/svg}"
+    assert not list(root.iter(f"{svg}script"))
+    labels = [t.text for t in root.iter(f"{svg}text")]
+    assert "Oct" in labels and "Nov" in labels
+    assert "People" in labels and "Newcomers" in labels
+
+
+# -- Many at once ----------------------------------------------------------------------
+
+
+@pytest.fixture
+def live(fresh_database_url, monkeypatch):
+    """The app on a fresh database of this backend, served in threads, with one meeting
+    going on now."""
+    url = fresh_database_url()
+    engine = make_engine(url)
+    migrate.upgrade(engine)
+    engine.dispose()
+    app = create_app(app_config(url))
+    monkeypatch.setattr(clock, "now", lambda: DURING)
+    with app.app_context():
+        session = get_session()
+        org = organizations.create_organization(session, None, slug="live", name="Live",
+                                                timezone="America/Chicago")
+        group = organizations.create_group(session, None, org, slug="live-group",
+                                           name="Live group", program="aa")
+        meeting = meetings.create_meeting(session, None, group, MeetingValues(
+            title="Tuesday Night", recurrence=Recurrence.weekly(1), first_date=date(2026, 1, 6),
+            start_time=time(19), duration_minutes=90, timezone="America/Chicago",
+            location_name="Hall"))
+        session.commit()
+        token = headcounts.checkin_token(app.config["SECRET_KEY"], meeting)
+        meeting_id = meeting.id
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield app, f"http://127.0.0.1:{server.server_port}", token, meeting_id
+    server.shutdown()
+    server.server_close()
+    thread.join(timeout=10)
+    app.extensions["facilitator.db"].engine.dispose()
+
+
+def test_hundreds_of_simultaneous_check_ins_are_each_counted_once(live, caplog):
+    app, base, token, meeting_id = live
+    n = 300
+
+    def check_in(i: int) -> int:
+        data = b"first=yes" if i % 3 == 0 else b""
+        request = urllib.request.Request(f"{base}/c/{token}", data=data,  # noqa: S310
+                                         method="POST")
+        try:
+            with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310
+                return response.status
+        except urllib.error.HTTPError as error:
+            return error.code
+
+    with caplog.at_level(logging.INFO), ThreadPoolExecutor(max_workers=40) as pool:
+        statuses = list(pool.map(check_in, range(n)))
+    assert statuses.count(200) == n  # each followed its 303 to the "checked in" page
+    with app.app_context():
+        row = get_session().scalars(select(Headcount).where(Headcount.meeting_id == meeting_id)
+                                    ).one()
+        assert (row.people, row.newcomers, row.checkins) == (n, n // 3, n)
+    logged = "\n".join(record.getMessage() for record in caplog.records)
+    assert token not in logged
+    assert "127.0.0.1 -" not in logged
