@@ -47,6 +47,7 @@ system-packages:
 	ls /usr/lib/postgresql/*/bin/pg_restore >/dev/null 2>&1 || missing="$$missing postgresql-client"; \
 	command -v psql >/dev/null || missing="$$missing postgresql-client"; \
 	command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || missing="$$missing nginx-light"; \
+	command -v openssl >/dev/null || missing="$$missing openssl"; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then \
 	    echo "Installing$$missing"; \
