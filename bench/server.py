@@ -1,8 +1,11 @@
 """Start the app under gunicorn, as `make serve` does, for benchmarks and tests.
 
-    with gunicorn(database_url, workers=4) as server:
-        urllib.request.urlopen(server.url + "/healthz")
-        server.worker_pids(), peak_rss_mib(pid)
+    with throwaway_postgres() as postgres:
+        url = postgres.create_database("bench")
+        load_generated(url, "big", meetings=5000)
+        with gunicorn(url, workers=4) as server:
+            urllib.request.urlopen(server.url + "/healthz")
+            server.worker_pids(), peak_rss_mib(pid)
 
 The server runs `python -m facilitator.serve` in a subprocess with the FACILITATOR_*
 environment set from the arguments, waits until /healthz answers, and stops it (SIGTERM,
@@ -11,6 +14,7 @@ then SIGKILL) when the block ends.
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -24,6 +28,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
+
+from tests.postgres import PostgresServer
+from tests.postgres import PostgresUnavailable
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -124,3 +131,35 @@ def stop(process: subprocess.Popen[bytes]) -> None:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+@contextmanager
+def throwaway_postgres() -> Iterator[PostgresServer]:
+    """A PostgreSQL server of its own (tests/postgres.py) until the block ends; a
+    RuntimeError saying what to install when none can start."""
+    try:
+        server = PostgresServer().start()
+    except PostgresUnavailable as error:
+        raise RuntimeError(f"PostgreSQL could not start: {error} (make bench installs "
+                           "Debian's postgresql package when run as root)") from None
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def load_generated(database_url: str, org: str, *, meetings: int = 5000, groups: int = 1000,
+                   seed: int = 1) -> None:
+    """Migrate the empty database and import a generated Meeting Guide feed of `meetings`
+    meetings into the new public org `org`, with the real import command."""
+    # Here, not at the top: bench_import takes throwaway_postgres from this module.
+    from bench.bench_import import app_for
+    from bench.bench_import import run_import
+    from bench.generate import generate
+
+    app = app_for(database_url)
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "feed.json"
+        path.write_text(json.dumps(generate(meetings, groups, seed)))
+        run_import(app, path, org)
+    app.extensions["facilitator.db"].engine.dispose()
