@@ -120,7 +120,7 @@ def show(figure: Figure) -> None:
     print(f"{figure.name:<{WIDTH}} {amount(figure.value, figure.unit):>14}   "
           f"{figure.baseline_is}: {amount(figure.baseline, figure.unit)}{ratio}"
           f"{'; ' + verdict(figure) if figure.goal else ''}"
-          f"{'; ' + figure.note if figure.note else ''}")
+          f"{'; ' + figure.note if figure.note else ''}", flush=True)
 
 
 def markdown_table(results: list[tuple[str, Figure]]) -> str:
