@@ -61,14 +61,21 @@ def run(name: str, meetings: int, groups: int) -> list[Figure]:
     return found
 
 
-def header(meetings: int, groups: int, started: datetime.datetime, seconds: float) -> str:
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=FOLDER,  # noqa: S607
-                            capture_output=True, text=True, check=False).stdout.strip()
-    return (f"{started:%Y-%m-%d %H:%M} UTC, commit {commit or 'unknown'}, {seconds / 60:.0f} min; "
-            f"{meetings:,} meetings in {groups:,} groups; {os.cpu_count()} CPUs, "
-            f"Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}. "
-            "Each value is beside a baseline measured in the same run; the ratio is "
-            "value ÷ baseline.")
+def commit() -> str:
+    found = subprocess.run(["git", "describe", "--always", "--dirty"], cwd=FOLDER,  # noqa: S607
+                           capture_output=True, text=True, check=False).stdout.strip()
+    return found or "unknown"
+
+
+def header(meetings: int, groups: int, started: datetime.datetime, code: str,
+           seconds: float, load: float) -> str:
+    """When, on what code and machine: figures from a busy machine are slower, and only
+    their ratios to the same run's baselines compare across runs."""
+    return (f"{started:%Y-%m-%d %H:%M} UTC, commit {code}, {seconds / 60:.0f} min; "
+            f"{meetings:,} meetings in {groups:,} groups; {os.cpu_count()} CPUs, load "
+            f"average {load:.1f} during the run; Python {platform.python_version()}, "
+            f"SQLite {sqlite3.sqlite_version}. Each value is beside a baseline measured "
+            "in the same run; the ratio is value ÷ baseline.")
 
 
 def update_readme(table: str) -> None:
@@ -88,7 +95,7 @@ def main() -> int:
     parser.add_argument("--only", nargs="+", choices=benchmarks(), metavar="NAME",
                         help=f"run only these ({', '.join(benchmarks())}); writes nothing")
     args = parser.parse_args()
-    started, clock = datetime.datetime.now(datetime.UTC), time.monotonic()
+    started, clock, code = datetime.datetime.now(datetime.UTC), time.monotonic(), commit()
     results: list[tuple[str, Figure]] = []
     failures: dict[str, str] = {}
     for name in args.only or benchmarks():
@@ -102,7 +109,9 @@ def main() -> int:
     if args.only:
         print("\n--only: nothing written.")
     else:
-        summary = header(args.meetings, args.groups, started, time.monotonic() - clock)
+        seconds = time.monotonic() - clock
+        # The 15-minute load average, read at the end of a run of about ten minutes.
+        summary = header(args.meetings, args.groups, started, code, seconds, os.getloadavg()[2])
         write(FOLDER, summary, results, failures)
         update_readme(f"{summary}\n\n{markdown_table(results)}")
         print(f"\nWrote {FOLDER / 'results.md'}, {FOLDER / 'results.json'} and the table "
