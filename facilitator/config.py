@@ -20,6 +20,10 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "SESSION_COOKIE_SECURE": False,
         "WTF_CSRF_TIME_LIMIT": None,  # a form left open during a meeting still submits
         "MAX_CONTENT_LENGTH": 6 * 1024 * 1024,
+        #: Seconds a proxy, a CDN or a calendar app may keep a public feed before asking again.
+        "FEED_MAX_AGE": 3600,
+        #: Seconds a proxy may keep a public page (the directory) shown to visitors.
+        "PAGE_MAX_AGE": 300,
     }
 
 
@@ -32,4 +36,13 @@ def from_environment() -> dict[str, Any]:
         settings["SECRET_KEY"] = key
     if os.environ.get("FACILITATOR_SECURE_COOKIES") == "1":
         settings["SESSION_COOKIE_SECURE"] = True
+    for name in ("FEED_MAX_AGE", "PAGE_MAX_AGE"):
+        if seconds := os.environ.get(f"FACILITATOR_{name}"):
+            settings[name] = _seconds(f"FACILITATOR_{name}", seconds)
     return settings
+
+
+def _seconds(variable: str, value: str) -> int:
+    if not value.isdigit():
+        raise ValueError(f"{variable} must be a whole number of seconds, not {value!r}.")
+    return int(value)

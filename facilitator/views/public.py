@@ -56,7 +56,9 @@ def directory(org_slug: str) -> str | Response:
         return redirect(url_for("public.directory", org_slug=org.slug, **canonical))
     today = clock.today_in(org.timezone)
     listing = directory_service.directory(session, org, filters, today)
-    return render_template("public/directory.html", org=org, directory=listing, today=today)
+    return _shared_page(make_response(render_template(
+        "public/directory.html", org=org, directory=listing, today=today,
+    )))
 
 
 @bp.get("/g/<group_slug>/")
@@ -77,11 +79,29 @@ def group(group_slug: str) -> Response:
     if private:
         response.headers["Cache-Control"] = "private, no-store"
         response.headers["X-Robots-Tag"] = "noindex"
+        return response
+    return _shared_page(response)
+
+
+def _shared_page(response: Response) -> Response:
+    """A page every visitor sees alike: a proxy may keep it for PAGE_MAX_AGE and answer
+    304 to a browser that has it. A signed-in leader's copy names them: never shared."""
+    if g.user is not None:
+        response.headers["Cache-Control"] = "private, no-cache"
+        return response
+    response.headers["Cache-Control"] = f"public, max-age={current_app.config['PAGE_MAX_AGE']}"
+    response.vary.add("Cookie")
+    response.add_etag()
+    return response.make_conditional(request)
+
+
+@bp.get("/healthz")
+def health() -> Response:
+    """For load balancers and benchmarks: the process answers. Touches no database."""
+    response = make_response("ok")
+    response.mimetype = "text/plain"
+    response.headers["Cache-Control"] = "no-store"
     return response
-
-
-#: How long a proxy, a CDN or a calendar app may keep a public feed before asking again.
-PUBLIC_FEED_MAX_AGE = 3600
 
 
 def _group_url(slug: str) -> str:
@@ -118,7 +138,7 @@ def feed_response(version: FeedVersion, build: Callable[[], bytes], filename: st
         response.headers["Referrer-Policy"] = "no-referrer"
         response.headers["X-Robots-Tag"] = "noindex"
     else:
-        response.headers["Cache-Control"] = f"public, max-age={PUBLIC_FEED_MAX_AGE}"
+        response.headers["Cache-Control"] = f"public, max-age={current_app.config['FEED_MAX_AGE']}"
     return response
 
 
