@@ -47,6 +47,9 @@ def server_settings(environ: Mapping[str, str]) -> dict[str, Any]:
         "access_log_format": ACCESS_LOG_FORMAT,
         # gunicorn 27 writes a control socket under ~/.gunicorn/ unless told not to.
         "control_socket_disable": True,
+        # A worker may be rendering a large handout: pdf.TIME_LIMIT_SECONDS stops a render
+        # first, with a clear page, before gunicorn would kill the worker.
+        "timeout": 120,
     }
     if environ.get("FACILITATOR_ACCESS_LOG") == "1":
         settings["accesslog"] = "-"

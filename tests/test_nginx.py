@@ -1,4 +1,4 @@
-"""deploy/nginx.conf in front of the app: nginx from Debian's package on 127.0.0.1, over
+"""docs/deploy/nginx.conf in front of the app: nginx from Debian's package on 127.0.0.1, over
 HTTPS, with its paths moved into a temporary directory. The app runs in a thread and
 counts the requests that reach it."""
 
@@ -28,7 +28,7 @@ from tests.served import Published
 from tests.served import published_org
 from tests.served import rename_meeting
 
-NGINX_CONF = ROOT / "deploy" / "nginx.conf"
+NGINX_CONF = ROOT / "docs" / "deploy" / "nginx.conf"
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 #: The feed lifetime the app announces here; production's is an hour.
 MAX_AGE = 2
@@ -96,7 +96,7 @@ def site_config(folder: Path, app_port: int, https_port: int) -> str:
         "/etc/letsencrypt/live/meetings.example.org/privkey.pem": str(key),
         "/var/log/nginx/facilitator.access.log": str(folder / "access.log"),
     }.items():
-        assert line in text, f"deploy/nginx.conf no longer has {line!r}; update this test"
+        assert line in text, f"docs/deploy/nginx.conf no longer has {line!r}; update this test"
         text = text.replace(line, replacement)
     return text
 
