@@ -150,7 +150,7 @@ class Organization(Base):
     #: Counts below this leave the group only as "<N".
     small_count_threshold: Mapped[int] = mapped_column(default=5)
     #: A training that expires within this many days shows as "expiring".
-    training_expiring_days: Mapped[int] = mapped_column(default=60)
+    expiry_warning_days: Mapped[int] = mapped_column(default=60)
     #: Grows with every change to what the org's feeds and directory show; with
     #: data_changed_at it makes ETag and Last-Modified without reading the meetings.
     data_version: Mapped[int] = mapped_column(default=0)

@@ -21,7 +21,7 @@ depends_on = None
 
 def upgrade() -> None:
     with op.batch_alter_table('organizations', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('training_expiring_days', sa.Integer(), nullable=False,
+        batch_op.add_column(sa.Column('expiry_warning_days', sa.Integer(), nullable=False,
                                       server_default='60'))
 
     with op.batch_alter_table('users', schema=None) as batch_op:
@@ -94,4 +94,4 @@ def downgrade() -> None:
         batch_op.drop_column('training_feed_token_hash')
 
     with op.batch_alter_table('organizations', schema=None) as batch_op:
-        batch_op.drop_column('training_expiring_days')
+        batch_op.drop_column('expiry_warning_days')
