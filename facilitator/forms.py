@@ -144,7 +144,8 @@ class OrganizationForm(FlaskForm):
         description="Reports that leave a group show smaller counts as “<N”.",
     )
     expiry_warning_days = IntegerField(
-        "Training is “expiring” within (days)", [Optional(), NumberRange(min=0, max=365)],
+        "Training is “expiring soon” within (days)",
+        [InputRequired(), NumberRange(min=0, max=365)],
         description="Leaders' trainings that expire within this many days show as "
                     "expiring soon. Usually 60.",
     )

@@ -246,3 +246,17 @@ def test_expiry_warning_days_setting(world, session) -> None:
 def test_signature_hook_is_empty_until_documents(world, session) -> None:
     assert training.signature_status(session, world["org"]) == {}
 
+
+
+def test_demo_org_leaders_cover_every_status(session) -> None:
+    from facilitator import demo
+
+    org = demo.load_demo(session, today=TODAY)
+    session.commit()
+    matrix = training.compliance(session, org, TODAY)
+    statuses = {cell.status for row in matrix.rows for cell in row.cells.values() if cell}
+    assert statuses == set(Status)
+    assert len(matrix.requirements) == 5  # the continuing-education hours are optional
+    verified = session.scalars(select(TrainingRecord).where(
+        TrainingRecord.verified_at.is_not(None))).all()
+    assert verified

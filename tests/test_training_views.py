@@ -235,6 +235,8 @@ def test_expiry_warning_days_setting(client, auth, world, session):
     form = {"name": "Org A", "timezone": "America/Chicago", "contact": "",
             "small_count_threshold": "5", "expiry_warning_days": "400"}
     assert "between 0 and 365" in page_text(client.post("/admin/org-a/settings", data=form))
+    form["expiry_warning_days"] = ""
+    assert client.post("/admin/org-a/settings", data=form).status_code == 200
     form["expiry_warning_days"] = "250"
     assert client.post("/admin/org-a/settings", data=form).status_code == 302
     session.expire_all()
