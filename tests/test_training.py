@@ -260,3 +260,29 @@ def test_demo_org_leaders_cover_every_status(session) -> None:
     verified = session.scalars(select(TrainingRecord).where(
         TrainingRecord.verified_at.is_not(None))).all()
     assert verified
+
+
+def test_reminder_feed_is_stable_and_read_by_two_parsers() -> None:
+    from datetime import UTC
+    from datetime import datetime
+
+    import vobject
+    from icalendar import Calendar
+
+    from facilitator.domain.ical import FeedCalendar
+    from facilitator.domain.reminder_ical import DateEvent
+    from facilitator.domain.reminder_ical import build_date_feed
+
+    event = DateEvent(uid="training-1-2@facilitator", summary="CPR; first aid, expires",
+                      day=date(2027, 2, 28), last_modified=datetime(2026, 1, 1, tzinfo=UTC),
+                      description="Line one\nline two", url="https://example.org/manage/")
+    calendar = FeedCalendar(name="Training reminders", url="https://example.org/manage/")
+    data = build_date_feed(calendar, [event])
+    assert data == build_date_feed(calendar, [event])
+    parsed = Calendar.from_ical(data).walk("VEVENT")[0]
+    assert str(parsed["SUMMARY"]) == "CPR; first aid, expires"
+    assert parsed["DTSTART"].dt == date(2027, 2, 28)
+    assert parsed.walk("VALARM")[0]["TRIGGER"].dt == -timedelta(days=30)
+    again = vobject.readOne(data.decode())
+    assert again.vevent.summary.value == "CPR; first aid, expires"
+    assert again.vevent.description.value == "Line one\nline two"
