@@ -126,6 +126,8 @@ def test_leader_records_training_and_it_is_audited(world, session, tmp_path) -> 
     (lambda w: RecordValues(w["cpr"].id, TODAY + timedelta(days=1)), "completed_on"),
     (lambda w: RecordValues(w["cpr"].id, date(2025, 1, 1),
                             expires_on_override=date(2024, 12, 31)), "expires_on_override"),
+    (lambda w: RecordValues(w["cpr"].id, date(2025, 1, 1),
+                            expires_on_override=date(9999, 12, 31)), "expires_on_override"),
     (lambda w: RecordValues(999_999, date(2025, 1, 1)), "training_type_id"),
     (lambda w: RecordValues(w["other_org_type"].id, date(2025, 1, 1)), "training_type_id"),
     (lambda w: RecordValues(w["cpr"].id, date(2025, 1, 1), hours=-1), "hours"),

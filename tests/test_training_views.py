@@ -61,13 +61,16 @@ def post_record(client, world, **overrides):
     data = {"training_type_id": str(world["mhfa"].id), "provider": "County health",
             "completed_on": "2024-01-15", "expires_on_override": "", "certificate_number": "",
             "hours": "", "notes": ""} | overrides
-    # Encoded in memory: the test client's own encoder spools large bodies to a
-    # temporary file that it never closes.
+    return post_multipart(client, "/manage/training/new", data)
+
+
+def post_multipart(client, url, data):
+    """Post a form with files given as (bytes, name). Encoded in memory: the test
+    client's own encoder spools large bodies to a temporary file it never closes."""
     data = {k: FileStorage(io.BytesIO(v[0]), filename=v[1]) if isinstance(v, tuple) else v
             for k, v in data.items()}
     boundary, body = encode_multipart(data)
-    return client.post("/manage/training/new", data=body,
-                       content_type=f"multipart/form-data; boundary={boundary}")
+    return client.post(url, data=body, content_type=f"multipart/form-data; boundary={boundary}")
 
 
 # ---- the leader ---------------------------------------------------------------------------
@@ -259,8 +262,10 @@ def test_matrix_says_status_in_words_and_filters(client, auth, world):
     by_group = page_text(client.get("/audit/org-a/training/?group=a-one"))
     assert lead1 in by_group and lead2 not in by_group
     for junk in ("?status=nope", "?requirement=abc", "?requirement=99999999999999999999",
-                 "?group=%00", f"?requirement={world['b']['lead1'].id}0"):
+                 "?group=%00", "?requirement=%C2%B2", "?status=%FF",
+                 f"?requirement={world['b_record'].training_type_id}"):
         assert client.get("/audit/org-a/training/" + junk).status_code in (200, 400)
+        assert client.get("/audit/org-a/training.csv" + junk).status_code in (200, 400)
 
 
 def test_csv_export_parses_back_and_is_formula_safe(client, auth, world, session):
@@ -312,3 +317,30 @@ def test_reminder_feed_link_rotates_and_only_the_hash_is_kept(client, auth, worl
     client.post("/manage/training/feed-link")
     assert client.get(f"/training-feeds/{link}.ics").status_code == 404
     assert client.get("/training-feeds/not-a-token.ics").status_code == 404
+
+
+def test_replacing_evidence_removes_the_old_file_after_the_commit(client, auth, world, session):
+    record = world["record"]
+    old = world["dir"] / record.evidence_file
+    assert old.exists()
+    auth.login(world["lead1"])
+    data = {"training_type_id": str(world["cpr"].id), "provider": "Red Cross",
+            "completed_on": "2025-06-01", "expires_on_override": "", "certificate_number": "A1",
+            "hours": "", "notes": "", "evidence": (image_bytes(), "scan.png")}
+    response = post_multipart(client, f"/manage/training/records/{record.id}", data)
+    assert response.status_code == 302
+    session.expire_all()
+    record = session.get(TrainingRecord, record.id)
+    assert record.evidence_type == "image/png" and record.certificate_number == "A1"
+    assert not old.exists()
+    assert [p.name for p in world["dir"].iterdir()] == [record.evidence_file]
+
+
+def test_evidence_is_kept_outside_the_static_folder(app):
+    from pathlib import Path
+
+    from facilitator.config import defaults
+
+    folder = Path(defaults(app.instance_path)["EVIDENCE_DIR"]).resolve()
+    static = Path(app.static_folder).resolve()
+    assert static not in folder.parents and folder != static

@@ -184,6 +184,11 @@ def _check_record(session: Session, leader: User, values: RecordValues) -> Train
             values.expires_on_override < values.completed_on:
         raise ServiceError("The expiry date is before the completion date.",
                            field="expires_on_override")
+    if values.expires_on_override is not None and values.expires_on_override > \
+            rules.add_months(values.completed_on, rules.MAX_VALIDITY_MONTHS):
+        raise ServiceError(f"The expiry date is more than {rules.MAX_VALIDITY_MONTHS // 12} "
+                           "years after the completion date; check the year.",
+                           field="expires_on_override")
     hours = values.hours
     if hours is not None and not 0 <= hours <= rules.MAX_RECORD_HOURS:
         raise ServiceError(f"Hours are between 0 and {rules.MAX_RECORD_HOURS}.", field="hours")

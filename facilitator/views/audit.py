@@ -174,7 +174,7 @@ def _filters() -> dict[str, Any]:
     status = next((st for st in Status if st.value == request.args.get("status")), None)
     wanted = request.args.get("requirement", "")
     requirement = None
-    if wanted.isdigit() and len(wanted) < 10:
+    if wanted.isascii() and wanted.isdigit() and len(wanted) < 10:
         requirement = training.find_type(session, g.org, int(wanted))
     return {"group": group, "status": status, "requirement": requirement}
 
