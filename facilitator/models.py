@@ -29,6 +29,7 @@ from sqlalchemy.orm import relationship
 
 from facilitator.db import Base
 from facilitator.db import utcnow
+from facilitator.domain import training as training_rules
 from facilitator.domain.meeting_types import type_names
 from facilitator.domain.recurrence import Recurrence
 from facilitator.domain.recurrence import Schedule
@@ -467,6 +468,13 @@ class TrainingRecord(Base):
     user: Mapped[User] = relationship(foreign_keys=[user_id])
     training_type: Mapped[TrainingType] = relationship()
     verified_by: Mapped[User | None] = relationship(foreign_keys=[verified_by_id])
+
+    @property
+    def expires_on(self) -> date | None:
+        """The last day it counts: the date on the certificate, else the completion plus
+        the type's validity; None if it never expires."""
+        return training_rules.expiry(self.completed_on, self.training_type.validity_months,
+                                     self.expires_on_override)
 
 
 class AuditEntry(Base):
