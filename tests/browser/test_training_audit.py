@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import re
+from datetime import date
+from datetime import timedelta
+
 import pytest
 from playwright.sync_api import Page
 from playwright.sync_api import expect
@@ -9,6 +13,7 @@ from playwright.sync_api import expect
 from facilitator import demo
 from tests.browser.conftest import serious_violations
 from tests.browser.test_login import sign_in
+from tests.test_training import pdf_bytes
 
 pytestmark = pytest.mark.browser
 
@@ -55,3 +60,31 @@ def test_auditor_filters_the_training_matrix(page: Page, live_server: str) -> No
     expect(page.get_by_role("heading", level=1)).to_have_text("Training of Sam T.")
     expect(page.get_by_role("link", name="Change")).to_have_count(0)
     expect(page.get_by_role("heading", name="History")).to_be_visible()
+
+
+def test_leader_records_a_training_with_its_certificate(page: Page, live_server: str) -> None:
+    sign_in(page, live_server, "facilitator@demo.example", demo.PASSWORD)
+    page.get_by_role("link", name="My training").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("My training")
+    due = page.get_by_role("region", name="What is due")
+    expect(due.get_by_role("row", name=re.compile("Naloxone"))).to_contain_text(
+        "Expiring soon")
+    assert serious_violations(page) == []
+
+    page.get_by_role("link", name="Record a training").click()
+    assert serious_violations(page) == []
+    page.get_by_label("Training", exact=True).select_option(label="Naloxone administration")
+    page.get_by_label("Provider").fill("County Health Department")
+    completed = date.today() - timedelta(days=30)
+    page.get_by_label("Completed on").fill(completed.isoformat())
+    page.get_by_label("Certificate or other evidence (optional)").set_input_files(
+        files=[{"name": "naloxone.pdf", "mimeType": "application/pdf", "buffer": pdf_bytes()}])
+    page.get_by_role("button", name="Record it").click()
+
+    expect(page.get_by_role("status")).to_have_text("Naloxone administration is recorded.")
+    # Recorded again a month ago: current now, whatever order the tests run in.
+    row = page.get_by_role("region", name="What is due").get_by_role(
+        "row", name=re.compile("Naloxone"))
+    expect(row).to_contain_text("Current")
+    records = page.get_by_role("region", name="My records")
+    expect(records.get_by_role("link", name="Open file").first).to_be_visible()
