@@ -287,13 +287,15 @@ def test_csv_export_parses_back_and_is_formula_safe(client, auth, world, session
 
 def test_signature_column_appears_when_the_hook_answers(client, auth, world, monkeypatch):
     monkeypatch.setattr(training, "signature_status",
-                        lambda _session, _org: {world["lead1"].id: True})
+                        lambda _session, _org: {world["lead1"].id: True,
+                                                world["lead2"].id: "outdated_version"})
     auth.login(world["auditor"])
     text = page_text(client.get("/audit/org-a/training/"))
     assert "Leader agreement" in text and "Signed" in text and "Not signed" in text
+    assert "Outdated version" in text
     rows = list(csv.DictReader(io.StringIO(
         client.get("/audit/org-a/training.csv").get_data(as_text=True))))
-    assert {r["Leader agreement"] for r in rows} == {"Signed", "Not signed"}
+    assert {r["Leader agreement"] for r in rows} == {"Signed", "Outdated version"}
 
 
 # ---- the reminder feed --------------------------------------------------------------------

@@ -198,11 +198,19 @@ def training_matrix() -> str:
         "audit/training.html", org=g.org, matrix=_matrix(filters), filters=filters,
         query=_query(filters), groups=sorted(g.org.groups, key=lambda grp: grp.name),
         requirements=[k for k in training.types_of(get_session(), g.org) if k.required_roles],
-        statuses=list(Status), signature_labels=SIGNATURE_LABELS,
+        statuses=list(Status), signature_label=signature_label,
     )
 
 
 SIGNATURE_LABELS = {True: "Signed", False: "Not signed", None: "No agreement"}
+
+
+def signature_label(status: object) -> str:
+    """The leader-agreement status in words: the hook's True/False/None, or whatever
+    text status the documents service gives ("outdated" reads "Outdated")."""
+    if status is None or isinstance(status, bool):
+        return SIGNATURE_LABELS[status]
+    return str(status).replace("_", " ").capitalize()
 
 
 def _csv_rows(matrix: training.Matrix, status: Status | None) -> Iterator[list[Any]]:
@@ -217,7 +225,7 @@ def _csv_rows(matrix: training.Matrix, status: Status | None) -> Iterator[list[A
                     cell.due.isoformat() if cell.due else "",
                     "" if cell.hours is None else cell.hours, cell.required_hours or ""]
             if matrix.show_signatures:
-                line.append(SIGNATURE_LABELS[row.signed])
+                line.append(signature_label(row.signed))
             yield line
 
 
