@@ -12,7 +12,7 @@ from facilitator.db import Base
 from facilitator.db import make_engine
 
 TABLES = {"organizations", "users", "memberships", "groups", "group_facilitators",
-          "audit_entries"}
+          "audit_entries", "training_types", "training_records"}
 
 
 def schema(engine) -> dict[str, object]:

@@ -24,11 +24,13 @@ from facilitator.db import database
 from facilitator.db import get_session
 from facilitator.models import Group
 from facilitator.models import Organization
+from facilitator.models import User
 from facilitator.models import Visibility
 from facilitator.security import may_read_group
 from facilitator.security import public_org
 from facilitator.services import directory as directory_service
 from facilitator.services import feeds
+from facilitator.services import training_feed
 from facilitator.services.feeds import FeedVersion
 from facilitator.services.meeting_guide_feed import meeting_guide_feed
 from facilitator.services.organizations import find_group
@@ -202,3 +204,20 @@ def private_feed(token: str) -> FlaskResponse:
     """A private group's feed, reached only through its secret, rotatable token."""
     group_id, version = _versioned(feeds.token_group_version, token)
     return feed_response(version, lambda: _group_feed(group_id), "meetings.ics", private=True)
+
+
+@bp.get("/training-feeds/<token>.ics")
+def training_reminders(token: str) -> FlaskResponse:
+    """A leader's private feed of training expiry dates, reached only through its secret,
+    rotatable token."""
+    # The dates themselves do not depend on the day; which hours still count does, and
+    # a day's difference at the edge of a zone is of no consequence for a reminder.
+    today = clock.today_in("UTC")
+    user_id, version = _versioned(training_feed.feed_version, token, today)
+
+    def build() -> bytes:
+        session = get_session()
+        page = url_for("manage.training_home", _external=True)
+        return training_feed.reminder_feed(session, session.get(User, user_id), today, page)
+
+    return feed_response(version, build, "training.ics", private=True)
