@@ -6,7 +6,7 @@ FLASK := $(BIN)/flask --app facilitator
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test install lint system-packages lock clean
+.PHONY: run serve bench test install lint system-packages lock clean
 
 ## Install the project and its test tools into .venv (again only when pyproject or the lock change).
 install: $(VENV)/.installed
@@ -28,12 +28,26 @@ run: install instance/config.py
 	$(FLASK) demo --if-empty
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
-## What the tests need from Debian (browser, PDF tools, PostgreSQL), installed when missing and we are root.
+## Production: gunicorn with FACILITATOR_WORKERS workers (default 4) on FACILITATOR_BIND
+## (default 127.0.0.1:8000). Needs FACILITATOR_SECRET_KEY, and PostgreSQL for several workers.
+serve: install
+	$(BIN)/python -m facilitator.serve
+
+## Every benchmark on 5,000 generated meetings; writes bench/results.md and bench/results.json.
+bench: install system-packages
+	$(BIN)/python -m bench
+
+## What the tests need from Debian (browser, PDF tools, PostgreSQL with pg_dump and psql, nginx
+## for the caching proxy test), installed when missing and we are root.
 system-packages:
 	@missing=""; \
 	command -v chromium >/dev/null || missing="$$missing chromium"; \
 	command -v pdftoppm >/dev/null || missing="$$missing poppler-utils"; \
 	ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || missing="$$missing postgresql"; \
+	ls /usr/lib/postgresql/*/bin/pg_restore >/dev/null 2>&1 || missing="$$missing postgresql-client"; \
+	command -v psql >/dev/null || missing="$$missing postgresql-client"; \
+	command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || missing="$$missing nginx-light"; \
+	command -v openssl >/dev/null || missing="$$missing openssl"; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then \
 	    echo "Installing$$missing"; \

@@ -3,7 +3,7 @@
 Two organizations in one SQLite database, made by the real Meeting Guide import of
 generated feeds (bench.generate): a small one of 50 meetings, the baseline, and a
 large one of 5,000 meetings in 1,000 groups. For each, the directory page /o/<org>/
-is requested through the app, and this prints, beside the small org's figure:
+is requested through the app, and this measures, beside the small org's figure:
 
 - the number of SQL statements the page runs (it must not grow with the meetings);
 - the time to render the page (best of several runs);
@@ -12,10 +12,10 @@ is requested through the app, and this prints, beside the small org's figure:
 
 from __future__ import annotations
 
-import argparse
 import json
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 from flask import Flask
@@ -23,9 +23,11 @@ from sqlalchemy import select
 
 from bench.bench_import import app_for
 from bench.bench_import import counting
-from bench.bench_import import line
 from bench.bench_import import run_import
 from bench.generate import generate
+from bench.report import Figure
+from bench.report import at_most
+from bench.report import standalone
 from facilitator.models import Group
 from facilitator.models import Organization
 
@@ -62,33 +64,25 @@ def a_group(app: Flask, org: str) -> str:
         ).one()
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--meetings", type=int, default=5000)
-    parser.add_argument("--groups", type=int, default=1000)
-    parser.add_argument("--runs", type=int, default=5)
-    args = parser.parse_args()
+def figures(meetings: int = 5000, groups: int = 1000, runs: int = 5) -> Iterator[Figure]:
     with tempfile.TemporaryDirectory() as folder:
         app = app_for(f"sqlite:///{folder}/bench.sqlite3")
         load(app, Path(folder), "small", 50, 10)
-        load(app, Path(folder), "large", args.meetings, args.groups)
-        print(f"Directory of {args.meetings:,} meetings in {args.groups:,} groups (SQLite), "
-              f"beside one of 50 meetings in 10 groups.")
-        small = page(app, "/o/small/", args.runs)
-        large = page(app, "/o/large/", args.runs)
-        line("directory: SQL statements per request", f"{large[0]}",
-             f"50 meetings: {small[0]} (must not grow: "
-             f"{'ok' if large[0] <= small[0] else 'GROWS'})")
-        line("directory: time to render", f"{large[1] * 1000:.0f} ms",
-             f"50 meetings: {small[1] * 1000:.1f} ms ({large[1] / small[1]:.0f}×, "
-             f"{large[2] / 1e6:.1f} MB vs {small[2] / 1e3:.0f} kB of HTML)")
-        small_group = page(app, f"/g/{a_group(app, 'small')}/", args.runs)
-        large_group = page(app, f"/g/{a_group(app, 'large')}/", args.runs)
-        line("group page: SQL statements per request", f"{large_group[0]}",
-             f"in the small org: {small_group[0]}")
-        line("group page: time to render", f"{large_group[1] * 1000:.1f} ms",
-             f"in the small org: {small_group[1] * 1000:.1f} ms")
+        load(app, Path(folder), "large", meetings, groups)
+        small = page(app, "/o/small/", runs)
+        large = page(app, "/o/large/", runs)
+        yield Figure("directory: SQL statements per request", large[0], "statements",
+                     small[0], "50 meetings", at_most(1))
+        yield Figure("directory: time to render", large[1] * 1000, "ms", small[1] * 1000,
+                     "50 meetings", note=f"{large[2] / 1e6:.1f} MB of HTML")
+        small_group = page(app, f"/g/{a_group(app, 'small')}/", runs)
+        large_group = page(app, f"/g/{a_group(app, 'large')}/", runs)
+        yield Figure("group page: SQL statements per request", large_group[0], "statements",
+                     small_group[0], "in the 50-meeting org", at_most(1))
+        yield Figure("group page: time to render", large_group[1] * 1000, "ms",
+                     small_group[1] * 1000, "in the 50-meeting org")
+        app.extensions["facilitator.db"].engine.dispose()
 
 
 if __name__ == "__main__":
-    main()
+    standalone(figures, __doc__)

@@ -2,7 +2,7 @@
 
 An org of 5,000 weekly meetings in 1,000 groups (the real Meeting Guide import of a
 generated feed), 5% of them with a cancelled or changed date, on SQLite. Each figure
-is printed beside its baseline, measured in the same run:
+is measured beside its baseline, measured in the same run:
 
 - building the org feed (query, mapping and writing) beside icalendar serializing an
   equivalent calendar already in memory (the same feed parsed back); limit 1.5×;
@@ -15,12 +15,12 @@ is printed beside its baseline, measured in the same run:
 
 from __future__ import annotations
 
-import argparse
 import http.client
 import json
 import logging
 import tempfile
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import icalendar
@@ -30,14 +30,17 @@ from werkzeug.serving import make_server
 
 from bench.bench_import import app_for
 from bench.bench_import import best_of as best
-from bench.bench_import import line
 from bench.bench_import import run_import
 from bench.generate import generate
+from bench.report import Figure
+from bench.report import at_least
+from bench.report import at_most
+from bench.report import standalone
 from facilitator.db import get_session
 from facilitator.models import CancelReason
 from facilitator.models import Meeting
 from facilitator.services import feeds
-from facilitator.services import meetings
+from facilitator.services import meetings as meeting_services
 from facilitator.services.meetings import DateChange
 from facilitator.services.organizations import find_organization
 
@@ -54,25 +57,20 @@ def with_exceptions(app: Flask, share: float) -> int:
         for n, meeting in enumerate(rows[::step]):
             day = meeting.schedule.next_dates(meeting.first_date, 2)[-1]
             if n % 2:
-                meetings.cancel_date(session, None, meeting, day, CancelReason.HOLIDAY)
+                meeting_services.cancel_date(session, None, meeting, day, CancelReason.HOLIDAY)
             else:
-                meetings.change_date(session, None, meeting, day, DateChange(note="Speaker"))
+                meeting_services.change_date(session, None, meeting, day,
+                                             DateChange(note="Speaker"))
         session.commit()
         return len(rows[::step])
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--meetings", type=int, default=5000)
-    parser.add_argument("--groups", type=int, default=1000)
-    parser.add_argument("--requests", type=int, default=30)
-    args = parser.parse_args()
+def figures(meetings: int = 5000, groups: int = 1000, requests: int = 30) -> Iterator[Figure]:
     with tempfile.TemporaryDirectory() as folder:
         app = app_for(f"sqlite:///{folder}/bench.sqlite3")
         app.config["SERVER_NAME"] = "meetings.example.org"
         path = Path(folder) / "feed.json"
-        path.write_text(json.dumps(generate(meetings=args.meetings, groups=args.groups,
-                                            seed=3)))
+        path.write_text(json.dumps(generate(meetings=meetings, groups=groups, seed=3)))
         run_import(app, path, "big")
         changed = with_exceptions(app, 0.05)
 
@@ -95,8 +93,9 @@ def main() -> None:
             texts = feeds.EventTexts()
             feeds.org_feed(session, org, org_url, group_url, texts)  # every event written once
             one = session.query(Meeting).order_by(Meeting.id).first()
-            meetings.change_date(session, None, one, one.schedule.next_dates(one.first_date, 3)[-1],
-                                 DateChange(note="Moved upstairs"))
+            third = one.schedule.next_dates(one.first_date, 3)[-1]
+            meeting_services.change_date(session, None, one, third,
+                                         DateChange(note="Moved upstairs"))
             session.commit()
 
             def rebuild() -> bytes:
@@ -105,13 +104,12 @@ def main() -> None:
 
             after_change = best(3, rebuild)
         events = len(in_memory.walk("VEVENT"))
-        print(f"Org feed of {args.meetings:,} meetings ({events:,} VEVENTs, {changed} with a "
-              f"cancelled or changed date), {len(body) / 1e6:.1f} MB, SQLite.")
-        line("build the org feed, cold (query + map + write)", f"{ours:.2f} s",
-             f"icalendar's to_ical() of it in memory: {library:.2f} s ({ours / library:.2f}×, "
-             f"limit {BUILD_LIMIT}×, {'ok' if ours / library <= BUILD_LIMIT else 'OVER'})")
-        line("build it after one meeting changed", f"{after_change:.2f} s",
-             f"icalendar's to_ical(): {library:.2f} s ({after_change / library:.2f}×)")
+        size = (f"{events:,} VEVENTs, {changed} with a cancelled or changed date, "
+                f"{len(body) / 1e6:.1f} MB")
+        yield Figure("org feed: build cold (query + map + write)", ours, "s", library,
+                     "icalendar's to_ical() of it in memory", at_most(BUILD_LIMIT), size)
+        yield Figure("org feed: build after one meeting changed", after_change, "s", library,
+                     "icalendar's to_ical() of it in memory", at_most(BUILD_LIMIT))
 
         client = app.test_client()
         url = "/o/big/meetings.ics"
@@ -119,19 +117,20 @@ def main() -> None:
         etag = first.headers["ETag"]
         conditional = best(5, lambda: client.get(url, headers={"If-None-Match": etag}))
         status = client.get(url, headers={"If-None-Match": etag}).status_code
-        line("request with its ETag (304, nothing built)", f"{conditional * 1000:.1f} ms",
-             f"status {status}; a full build: {ours * 1000:.0f} ms")
+        if status != 304:
+            raise RuntimeError(f"a request with the feed's ETag answered {status}, not 304")
+        yield Figure("org feed: request with its ETag (304)", conditional * 1000, "ms",
+                     ours * 1000, "a cold build", note="nothing built")
 
         static_copy = Path(app.static_folder) / "bench-feed.ics"
         static_copy.write_bytes(first.data)
         try:
-            cached, static = served_rates(app, url, "/static/bench-feed.ics", args.requests)
+            cached, static = served_rates(app, url, "/static/bench-feed.ics", requests)
         finally:
             static_copy.unlink()
-        line("repeated full request, real server (cache)", f"{cached:.0f} req/s",
-             f"same bytes from the static route: {static:.0f} req/s ({cached / static:.2f}×, "
-             f"limit ≥ {CACHE_RATE_LIMIT}×, "
-             f"{'ok' if cached / static >= CACHE_RATE_LIMIT else 'UNDER'})")
+        yield Figure("org feed: repeated full request (cache), Werkzeug", cached, "req/s",
+                     static, "same bytes from the static route", at_least(CACHE_RATE_LIMIT))
+        app.extensions["facilitator.db"].engine.dispose()
 
 
 def served_rates(app: Flask, feed: str, static: str, requests: int) -> tuple[float, float]:
@@ -165,4 +164,4 @@ def served_rates(app: Flask, feed: str, static: str, requests: int) -> tuple[flo
 
 
 if __name__ == "__main__":
-    main()
+    standalone(figures, __doc__)

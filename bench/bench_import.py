@@ -1,6 +1,6 @@
 """Benchmark of the Meeting Guide import: `.venv/bin/python -m bench.bench_import`.
 
-Every figure is printed on its own line beside a baseline measured in the same run:
+Every figure is beside a baseline measured in the same run:
 
 - importing a generated 5,000-meeting feed (bench.generate) with the real command,
   beside merely reading and validating the same file (the pure parse), and the
@@ -16,7 +16,6 @@ start a throwaway server (Debian package `postgresql`).
 
 from __future__ import annotations
 
-import argparse
 import json
 import statistics
 import tempfile
@@ -34,6 +33,10 @@ from sqlalchemy import event
 from sqlalchemy import select
 
 from bench.generate import generate
+from bench.report import Figure
+from bench.report import at_most
+from bench.report import standalone
+from bench.server import throwaway_postgres
 from facilitator import create_app
 from facilitator import migrate
 from facilitator.db import make_engine
@@ -47,11 +50,6 @@ from facilitator.services.meetings import MeetingValues
 
 TARGET_SECONDS = 60
 SAVE_RATIO_LIMIT = 1.5
-WIDTH = 52
-
-
-def line(what: str, figure: str, baseline: str) -> None:
-    print(f"{what:<{WIDTH}} {figure:>12}   {baseline}")
 
 
 def best_of(runs: int, work: Callable[[], object]) -> float:
@@ -160,83 +158,48 @@ def some_imported_meeting(app: Flask, org: str) -> int:
 
 
 def bench_backend(name: str, urls: Callable[[], str], path: Path, parse_seconds: float,
-                  runs: int) -> None:
+                  runs: int) -> Iterator[Figure]:
     app = app_for(urls())
     seconds, counts, summary = run_import(app, path, "bench")
     created = next(s for s in summary if s.startswith("Meetings"))
-    line(f"{name}: import into a new org", f"{seconds:.1f} s",
-         f"target < {TARGET_SECONDS} s; pure parse {parse_seconds:.2f} s "
-         f"({seconds / parse_seconds:.0f}×)")
-    line(f"{name}:   SQL statements / session flushes",
-         f"{counts['statements']:,} / {counts['flushes']:,}", created)
-    again, again_counts, again_summary = run_import(app, path, "bench")
-    line(f"{name}: import the same feed again (no change)", f"{again:.1f} s",
-         f"first import {seconds:.1f} s; {again_counts['statements']:,} statements, "
-         f"{again_counts['flushes']} flushes")
+    yield Figure(f"{name}: import into a new org", seconds, "s", parse_seconds,
+                 "pure parse", at_most(TARGET_SECONDS, of="value"),
+                 f"{counts['statements']:,} statements, {counts['flushes']:,} flushes; {created}")
+    again, again_counts, _ = run_import(app, path, "bench")
+    yield Figure(f"{name}: import the same feed again (no change)", again, "s", seconds,
+                 "first import", note=f"{again_counts['statements']:,} statements, "
+                                      f"{again_counts['flushes']} flushes")
 
     empty = app_for(urls())
     baseline, full = save_one((empty, one_meeting_database(empty)),
                               (app, some_imported_meeting(app, "bench")), runs)
-    ratio = full / baseline
-    verdict = "ok" if ratio <= SAVE_RATIO_LIMIT else "TOO SLOW"
-    line(f"{name}: save one meeting, database of the import", f"{full * 1000:.2f} ms",
-         f"one-meeting database {baseline * 1000:.2f} ms: {ratio:.2f}× "
-         f"(limit {SAVE_RATIO_LIMIT}×, {verdict}); median of {runs}")
+    yield Figure(f"{name}: save one meeting, database of the import", full * 1000, "ms",
+                 baseline * 1000, "one-meeting database", at_most(SAVE_RATIO_LIMIT),
+                 f"median of {runs}")
     for database in (app, empty):
         database.extensions["facilitator.db"].engine.dispose()
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--meetings", type=int, default=5000)
-    parser.add_argument("--groups", type=int, default=1000)
-    parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--runs", type=int, default=200,
-                        help="saves timed per database (default 200)")
-    parser.add_argument("--no-postgres", action="store_true")
-    args = parser.parse_args()
-
+def figures(meetings: int = 5000, groups: int = 1000, seed: int = 1, runs: int = 200,
+            postgres: bool = True) -> Iterator[Figure]:
+    """The import and a save on SQLite, then on PostgreSQL when a throwaway server can
+    start; `runs` saves timed per database."""
     with tempfile.TemporaryDirectory(prefix="facilitator-bench-") as tmp:
         directory = Path(tmp)
         path = directory / "feed.json"
-        path.write_text(json.dumps(generate(args.meetings, args.groups, args.seed), indent=1))
-        data = path.read_bytes()
-        feed_meetings, skips = meeting_guide.parse_feed(meeting_guide.load_feed(data))
-        series = sum(len(m.weekdays) for m in feed_meetings)
-        print(f"Feed: {len(feed_meetings):,} meetings ({series:,} weekly series) in "
-              f"{args.groups:,} groups, {len(data) / 2**20:.1f} MB, seed {args.seed}; "
-              f"{len(skips)} skipped by the parse.")
+        path.write_text(json.dumps(generate(meetings, groups, seed), indent=1))
         parse_seconds = best_of(3, lambda: meeting_guide.parse_feed(
             meeting_guide.load_feed(path.read_bytes())))
-        line("pure parse: read + JSON + validate (best of 3)", f"{parse_seconds:.2f} s",
-             "baseline for the imports")
-
         databases = iter(range(1, 100))
-        bench_backend("sqlite", lambda: f"sqlite:///{directory}/bench{next(databases)}.sqlite3",
-                      path, parse_seconds, args.runs)
-        if not args.no_postgres:
-            bench_postgres(path, parse_seconds, args.runs)
-
-
-def bench_postgres(path: Path, parse_seconds: float, runs: int) -> None:
-    try:
-        from tests.postgres import PostgresServer
-        from tests.postgres import PostgresUnavailable
-    except ImportError as error:
-        print(f"postgresql: not measured ({error}).")
-        return
-    try:
-        server = PostgresServer().start()
-    except PostgresUnavailable as error:
-        print(f"postgresql: not measured ({error}).")
-        return
-    try:
-        databases = iter(range(1, 100))
-        bench_backend("postgresql", lambda: server.create_database(f"bench{next(databases)}"),
-                      path, parse_seconds, runs)
-    finally:
-        server.stop()
+        yield from bench_backend(
+            "sqlite", lambda: f"sqlite:///{directory}/bench{next(databases)}.sqlite3",
+            path, parse_seconds, runs)
+        if postgres:
+            with throwaway_postgres() as server:
+                yield from bench_backend(
+                    "postgresql", lambda: server.create_database(f"bench{next(databases)}"),
+                    path, parse_seconds, runs)
 
 
 if __name__ == "__main__":
-    main()
+    standalone(figures, __doc__)

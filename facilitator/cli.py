@@ -11,6 +11,7 @@ from flask.cli import AppGroup
 from flask.cli import with_appcontext
 from sqlalchemy import inspect
 
+from facilitator import backup as backups
 from facilitator import clock
 from facilitator import demo
 from facilitator import migrate
@@ -176,6 +177,40 @@ def import_meeting_guide(path: Path, org_slug: str, timezone: str | None,
         click.echo(line)
 
 
+@click.command("backup")
+@with_appcontext
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+def backup(path: Path) -> None:
+    """Write a consistent copy of the whole database to PATH, a new file.
+
+    Safe while the app runs. SQLite: a SQLite file (VACUUM INTO). PostgreSQL: pg_dump's
+    custom format, made by the client tools of the server's version.
+    """
+    try:
+        backups.backup(database().engine, path)
+    except backups.BackupError as error:
+        _fail(f"{error.message} No backup was written.")
+    click.echo(f"Backup written to {path} ({path.stat().st_size / 2**20:.1f} MiB).")
+
+
+@click.command("restore")
+@with_appcontext
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="Replace a database that already holds data.")
+def restore(path: Path, force: bool) -> None:
+    """Replace the database's contents with the backup at PATH.
+
+    Stop the app first. Refuses a database that holds data unless --force is given.
+    """
+    try:
+        backups.restore(database().engine, path, force=force)
+    except backups.BackupError as error:
+        _fail(error.message)
+    click.echo(f"Restored {path}. If the backup is from an older version of facilitator, "
+               "run `flask --app facilitator db upgrade` now.")
+
+
 def register(app: Flask) -> None:
-    for command in (db_cli, create_org, create_user, load_demo, import_meeting_guide):
+    for command in (db_cli, create_org, create_user, load_demo, import_meeting_guide,
+                    backup, restore):
         app.cli.add_command(command)

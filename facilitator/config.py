@@ -19,7 +19,15 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": False,
         "WTF_CSRF_TIME_LIMIT": None,  # a form left open during a meeting still submits
+        # Evidence files are at most 5 MB; the rest is the form around them.
         "MAX_CONTENT_LENGTH": 6 * 1024 * 1024,
+        #: Seconds a proxy, a CDN or a calendar app may keep a public feed before asking again.
+        "FEED_MAX_AGE": 3600,
+        #: Seconds a proxy may keep a public page (the directory) shown to visitors.
+        "PAGE_MAX_AGE": 300,
+        #: Training evidence files: outside the web root, served only through views
+        #: that check who is asking.
+        "EVIDENCE_DIR": str(Path(instance_path) / "evidence"),
     }
 
 
@@ -30,6 +38,17 @@ def from_environment() -> dict[str, Any]:
         settings["DATABASE_URL"] = url
     if key := os.environ.get("FACILITATOR_SECRET_KEY"):
         settings["SECRET_KEY"] = key
+    if folder := os.environ.get("FACILITATOR_EVIDENCE_DIR"):
+        settings["EVIDENCE_DIR"] = folder
     if os.environ.get("FACILITATOR_SECURE_COOKIES") == "1":
         settings["SESSION_COOKIE_SECURE"] = True
+    for name in ("FEED_MAX_AGE", "PAGE_MAX_AGE"):
+        if seconds := os.environ.get(f"FACILITATOR_{name}"):
+            settings[name] = _seconds(f"FACILITATOR_{name}", seconds)
     return settings
+
+
+def _seconds(variable: str, value: str) -> int:
+    if not value.isdigit():
+        raise ValueError(f"{variable} must be a whole number of seconds, not {value!r}.")
+    return int(value)

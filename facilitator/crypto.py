@@ -6,6 +6,7 @@ import base64
 import binascii
 import hashlib
 import hmac
+import re
 import secrets
 from collections.abc import Callable
 
@@ -19,6 +20,8 @@ _hasher = PasswordHasher()
 _DUMMY_HASH = _hasher.hash("no account has this password")
 
 TOKEN_BYTES = 24  # 192 bits
+#: What a capability token can look like (new_token); anything else is not one.
+_TOKEN = re.compile(r"[A-Za-z0-9_-]{20,64}")
 
 
 def hash_password(password: str) -> str:
@@ -35,6 +38,11 @@ def verify_password(password_hash: str | None, password: str) -> bool:
 def new_token() -> str:
     """Return an unguessable URL-safe token for a capability link."""
     return secrets.token_urlsafe(TOKEN_BYTES)
+
+
+def looks_like_token(text: str) -> bool:
+    """Whether the text could be a token: lets a lookup refuse junk without a query."""
+    return _TOKEN.fullmatch(text) is not None
 
 
 def token_hash(token: str) -> str:

@@ -9,6 +9,7 @@ from datetime import date
 from datetime import time
 from datetime import timedelta
 
+from dateutil.relativedelta import relativedelta
 from sqlalchemy.orm import Session
 
 from facilitator.domain import starting_texts
@@ -25,6 +26,7 @@ from facilitator.services import accounts
 from facilitator.services import documents
 from facilitator.services import meetings
 from facilitator.services import organizations
+from facilitator.services import training
 from facilitator.services.meetings import DateChange
 from facilitator.services.meetings import MeetingValues
 
@@ -216,4 +218,69 @@ def load_demo(session: Session, today: date | None = None) -> Organization | Non
         groups[slug] = group
     _demo_meetings(session, groups, today or date.today())
     _demo_documents(session, org, groups, people)
+    _demo_training(session, org, people, today or date.today())
     return org
+
+
+#: name, description, validity in months (None: never expires), required of, hours
+TRAINING_TYPES = (
+    ("Facilitator orientation", "The host's half-day course: traditions, anonymity, "
+     "safety plans, when to call for help.", None, ["facilitator", "admin"], None),
+    ("CPR and first aid", "Adult CPR/AED and first aid (Red Cross or American Heart "
+     "Association).", 24, ["facilitator"], None),
+    ("Naloxone administration", "Recognising an opioid overdose and giving naloxone.", 24,
+     ["facilitator"], None),
+    ("Mental Health First Aid", "The 8-hour MHFA course.", 36, ["facilitator"], None),
+    ("Background check", "Required by the host for anyone leading a group or holding keys.",
+     36, ["facilitator", "admin"], None),
+    ("Peer recovery continuing education", "For certified peer recovery specialists: "
+     "20 hours every 2 years.", 24, [], 20),
+)
+
+#: leader email -> (training, months ago, days more ago, provider, hours). Chosen so the
+#: matrix shows every status: current, expiring soon, expired and missing.
+TRAINING_RECORDS = {
+    "facilitator@demo.example": [
+        ("Facilitator orientation", 30, 0, "Riverside Recovery Community", None),
+        ("CPR and first aid", 8, 0, "American Red Cross", None),
+        ("Naloxone administration", 24, -20, "County Health Department", None),  # expiring
+        ("Mental Health First Aid", 40, 0, "National Council for Mental Wellbeing", None),
+        ("Background check", 12, 0, "Sterling", None),
+    ],
+    "maria@demo.example": [
+        ("Facilitator orientation", 18, 0, "Riverside Recovery Community", None),
+        ("CPR and first aid", 25, 10, "American Heart Association", None),  # expired
+        ("Naloxone administration", 3, 0, "County Health Department", None),
+        ("Background check", 20, 0, "Sterling", None),
+        ("Peer recovery continuing education", 6, 0, "State certification board", 12),
+        ("Peer recovery continuing education", 14, 0, "State certification board", 10),
+    ],
+    "jordan@demo.example": [
+        ("Facilitator orientation", 50, 0, "Riverside Recovery Community", None),
+        ("CPR and first aid", 23, 0, "American Red Cross", None),  # expiring
+        ("Mental Health First Aid", 10, 0, "National Council for Mental Wellbeing", None),
+        ("Background check", 36, -45, "Sterling", None),  # expiring
+    ],
+    "admin@demo.example": [
+        ("Facilitator orientation", 60, 0, "Riverside Recovery Community", None),
+        ("Background check", 37, 0, "Sterling", None),  # expired
+    ],
+}
+
+
+def _demo_training(session: Session, org: Organization, people: dict[str, User],
+                   today: date) -> None:
+    """Training types and records covering every status; the auditor has verified some."""
+    kinds = {}
+    for name, description, months, roles, hours in TRAINING_TYPES:
+        kinds[name] = training.create_type(
+            session, None, org, name=name, description=description, validity_months=months,
+            required_roles=roles, required_hours=hours)
+    auditor = people["auditor@demo.example"]
+    for email, rows in TRAINING_RECORDS.items():
+        for number, (name, months, days, provider, hours) in enumerate(rows):
+            completed = today - relativedelta(months=months) - timedelta(days=days)
+            record = training.add_record(session, people[email], training.RecordValues(
+                kinds[name].id, min(completed, today), provider=provider, hours=hours))
+            if number % 2 == 0:
+                training.verify_record(session, auditor, record)

@@ -9,6 +9,8 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField
 from wtforms import DateField
 from wtforms import Field
+from wtforms import FileField
+from wtforms import FloatField
 from wtforms import IntegerField
 from wtforms import PasswordField
 from wtforms import RadioField
@@ -140,6 +142,12 @@ class OrganizationForm(FlaskForm):
     small_count_threshold = IntegerField(
         "Hide counts below", [InputRequired(), NumberRange(min=1, max=100)],
         description="Reports that leave a group show smaller counts as “<N”.",
+    )
+    expiry_warning_days = IntegerField(
+        "Training is “expiring soon” within (days)",
+        [InputRequired(), NumberRange(min=0, max=365)],
+        description="Leaders' trainings that expire within this many days show as "
+                    "expiring soon. Usually 60.",
     )
 
 
@@ -356,3 +364,44 @@ class SignatureForm(FlaskForm):
                                                         Length(max=120)], filters=[_strip])
     confirm = BooleanField("I have read this agreement and I agree to keep to it")
     version = IntegerField(widget=widgets.HiddenInput(), validators=[InputRequired()])
+
+
+class TrainingTypeForm(FlaskForm):
+    name = StringField("Name", [DataRequired(), Length(max=200)], filters=[_strip],
+                       description="e.g. “CPR and first aid”.")
+    description = TextAreaField("Description", [Length(max=5000)], filters=[_strip])
+    validity_months = IntegerField(
+        "Valid for (months)", [Optional(), NumberRange(min=1, max=240)],
+        description="e.g. 24 for two years. Leave empty if it never expires.")
+    required_roles = CheckboxesField(
+        "Required of", choices=options([(Role.FACILITATOR.value, "Facilitators and "
+                                         "co-facilitators"), (Role.ADMIN.value, "Admins")]),
+        description="Leave both unchecked for a training leaders may record but need not hold.")
+    required_hours = IntegerField(
+        "Continuing-education hours", [Optional(), NumberRange(min=1, max=1000)],
+        description="Only for a requirement counted in hours, e.g. 20 hours within the "
+                    "validity above.")
+
+    def values(self) -> dict[str, Any]:
+        names = ("name", "description", "validity_months", "required_roles", "required_hours")
+        return {name: self[name].data for name in names}
+
+
+class TrainingRecordForm(FlaskForm):
+    training_type_id = SelectField("Training", coerce=int,
+                                   invalid_choice_message="Choose a training from the list.")
+    provider = StringField("Provider", [Length(max=200)], filters=[_strip],
+                           description="Who gave the training, e.g. “American Red Cross”.")
+    completed_on = DateField("Completed on", [InputRequired("Give the date you completed it.")])
+    expires_on_override = DateField(
+        "Expires on", [Optional()],
+        description="Leave empty to work it out from the training's validity; give the date "
+                    "on the certificate if it differs.")
+    certificate_number = StringField("Certificate number", [Length(max=100)], filters=[_strip])
+    hours = FloatField("Hours", [Optional(), NumberRange(
+        min=0, max=500, message="Hours are between 0 and 500.")],
+        description="For continuing education.")
+    notes = TextAreaField("Notes", [Length(max=2000)], filters=[_strip])
+    evidence = FileField("Certificate or other evidence (optional)",
+                         description="A PDF, PNG or JPEG of at most 5 MB. Only you, your "
+                                     "organization's admins and its auditors can open it.")

@@ -1,4 +1,5 @@
-"""Typed SQLAlchemy models: organizations, groups, accounts, roles and the audit log."""
+"""Typed SQLAlchemy models: organizations, groups, accounts, roles, meetings, training
+and the audit log."""
 
 from __future__ import annotations
 
@@ -29,6 +30,7 @@ from sqlalchemy.orm import relationship
 
 from facilitator.db import Base
 from facilitator.db import utcnow
+from facilitator.domain import training as training_rules
 from facilitator.domain.meeting_types import type_names
 from facilitator.domain.recurrence import Recurrence
 from facilitator.domain.recurrence import Schedule
@@ -149,6 +151,8 @@ class Organization(Base):
     contact: Mapped[str] = mapped_column(String(300), default="")
     #: Counts below this leave the group only as "<N".
     small_count_threshold: Mapped[int] = mapped_column(default=5)
+    #: A training that expires within this many days shows as "expiring".
+    expiry_warning_days: Mapped[int] = mapped_column(default=60)
     #: Grows with every change to what the org's feeds and directory show; with
     #: data_changed_at it makes ETag and Last-Modified without reading the meetings.
     data_version: Mapped[int] = mapped_column(default=0)
@@ -178,6 +182,8 @@ class User(Base):
     #: SHA-256 of the one-time invitation token; the token itself is only in the link.
     invite_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     invite_expires_at: Mapped[datetime | None] = mapped_column()
+    #: SHA-256 of the token of the person's private training-reminder feed.
+    training_feed_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     memberships: Mapped[list[Membership]] = relationship(
@@ -397,6 +403,79 @@ class Headcount(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     meeting: Mapped[Meeting] = relationship()
+
+
+class TrainingType(Base):
+    """A kind of training an org records: how long it stays valid, who must hold it."""
+
+    __tablename__ = "training_types"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(
+        ForeignKey("organizations.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    #: How long a completion counts; None: it never expires. For continuing education,
+    #: the length of the cycle the hours are counted in.
+    validity_months: Mapped[int | None] = mapped_column()
+    #: Role values (facilitator, admin) whose holders must have it; empty: optional.
+    required_roles: Mapped[list[str]] = mapped_column(JSON, default=list)
+    #: Continuing education: hours needed within each cycle; None for a single course.
+    required_hours: Mapped[int | None] = mapped_column()
+    #: Soft delete: the records and the audit keep pointing at it.
+    deleted_at: Mapped[datetime | None] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    @property
+    def required_role_labels(self) -> list[str]:
+        return [Role(r).label for r in self.required_roles]
+
+
+class TrainingRecord(Base):
+    """One training a leader completed. Deleting only marks it deleted."""
+
+    __tablename__ = "training_records"
+    __table_args__ = (Index("ix_training_records_org_user", "organization_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(
+        ForeignKey("organizations.id", ondelete="CASCADE")
+    )
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    training_type_id: Mapped[int] = mapped_column(ForeignKey("training_types.id"), index=True)
+    provider: Mapped[str] = mapped_column(String(200), default="")
+    completed_on: Mapped[date] = mapped_column(Date)
+    #: The date printed on the certificate, when it differs from the type's validity;
+    #: None: completed_on plus the type's validity.
+    expires_on_override: Mapped[date | None] = mapped_column(Date)
+    certificate_number: Mapped[str] = mapped_column(String(100), default="")
+    hours: Mapped[float | None] = mapped_column(Float)
+    notes: Mapped[str] = mapped_column(Text, default="")
+    #: The evidence file's server-chosen name under EVIDENCE_DIR (never the uploaded one).
+    evidence_file: Mapped[str | None] = mapped_column(String(80), unique=True)
+    #: application/pdf, image/png or image/jpeg, as the content showed.
+    evidence_type: Mapped[str | None] = mapped_column(String(40))
+    verified_at: Mapped[datetime | None] = mapped_column()
+    verified_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
+    deleted_at: Mapped[datetime | None] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    organization: Mapped[Organization] = relationship()
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+    training_type: Mapped[TrainingType] = relationship()
+    verified_by: Mapped[User | None] = relationship(foreign_keys=[verified_by_id])
+
+    @property
+    def expires_on(self) -> date | None:
+        """The last day it counts: the date on the certificate, else the completion plus
+        the type's validity; None if it never expires."""
+        return training_rules.expiry(self.completed_on, self.training_type.validity_months,
+                                     self.expires_on_override)
 
 
 class AuditEntry(Base):

@@ -15,6 +15,7 @@ from facilitator.models import Group
 from facilitator.models import Meeting
 from facilitator.models import Organization
 from facilitator.models import Role
+from facilitator.models import TrainingRecord
 from facilitator.models import User
 from facilitator.services.organizations import find_group
 from facilitator.services.organizations import find_organization
@@ -66,3 +67,23 @@ def get_meeting_for(session: Session, user: User, group_slug: str, meeting_id: i
     if meeting is None or meeting.group_id != group.id:
         raise NotFound()
     return meeting
+
+
+def may_read_training(user: User, record: TrainingRecord) -> bool:
+    """A training record is its leader's; the org's admins and auditors read it too."""
+    return record.user_id == user.id or bool(
+        user.roles_in(record.organization) & {Role.ADMIN, Role.AUDITOR})
+
+
+def get_training_record_for(session: Session, user: User, record_id: int, *,
+                            manage: bool = True) -> TrainingRecord:
+    """Return the record if it is the user's own and not deleted (manage), or one the
+    user may read (manage=False: deleted ones too, for the audit); 404 otherwise."""
+    record = session.get(TrainingRecord, record_id)
+    if record is None:
+        raise NotFound()
+    if manage and (record.user_id != user.id or record.deleted_at is not None):
+        raise NotFound()
+    if not may_read_training(user, record):
+        raise NotFound()
+    return record

@@ -14,6 +14,7 @@ from facilitator import clock
 from facilitator.domain.recurrence import Recurrence
 from facilitator.models import Attendance
 from facilitator.models import CancelReason
+from facilitator.models import Role
 from facilitator.services import meetings
 from facilitator.services.meetings import DateChange
 from tests.conftest import counted_selects
@@ -414,3 +415,27 @@ def test_role_is_irrelevant_to_the_directory(client, auth, tenancy, hidden):
     anonymous = titles(get(client, "/o/org-a/"))
     auth.login(tenancy["a"]["admin"])
     assert titles(get(client, "/o/org-a/")) == anonymous
+
+
+def test_a_proxy_may_keep_public_pages_for_visitors_and_revalidate_them(client, week):
+    for url in ("/o/riverside/", "/g/aa-group/"):
+        first = client.get(url)
+        assert first.headers["Cache-Control"] == "public, max-age=300"
+        assert "Cookie" in first.headers["Vary"]  # a signed-in leader's copy differs
+        assert "Set-Cookie" not in first.headers  # a cookie would make the page unshareable
+        again = client.get(url, headers={"If-None-Match": first.headers["ETag"]})
+        assert again.status_code == 304 and again.data == b""
+
+
+def test_a_signed_in_leaders_public_pages_are_never_shared(client, auth, week, make_user):
+    auth.login(make_user(week["org"], Role.ADMIN))
+    for url in ("/o/riverside/", "/g/aa-group/"):
+        assert client.get(url).headers["Cache-Control"] == "private, no-cache"
+
+
+def test_health_check_answers_without_asking_the_database(app, client):
+    with counted_selects(app) as statements:
+        response = client.get("/healthz")
+    assert statements == []
+    assert response.status_code == 200 and response.data == b"ok"
+    assert response.headers["Cache-Control"] == "no-store"

@@ -59,6 +59,7 @@ from collections.abc import Iterable
 from collections.abc import MutableMapping
 from dataclasses import dataclass
 from datetime import date
+from datetime import datetime
 from datetime import timedelta
 from functools import cache
 
@@ -114,22 +115,7 @@ def build_feed(
     reused, and the new ones are added to it.
     """
     events = sorted(events, key=lambda e: e.uid)
-    last_modified = feed_last_modified(events)
-    feed = Calendar.new(
-        prodid=PRODID,
-        calscale="GREGORIAN",
-        name=_text(calendar.name) or None,
-        description=_text(calendar.description) or None,
-        url=web_link(calendar.url),
-        uid=str(uuid.uuid5(uuid.NAMESPACE_URL, calendar.url)),
-        last_modified=last_modified,
-        refresh_interval=calendar.refresh_interval,
-    )
-    # RFC 7986 requires the VALUE parameter of REFRESH-INTERVAL; icalendar leaves it out.
-    feed["REFRESH-INTERVAL"].params["VALUE"] = "DURATION"
-    feed.add("X-PUBLISHED-TTL", vDuration(calendar.refresh_interval))
-    feed.add("X-WR-TIMEZONE", _text(calendar.zone))
-
+    feed = calendar_component(calendar, feed_last_modified(events))
     years: dict[str, tuple[int, int]] = {}
     bodies = []
     for event in events:
@@ -162,6 +148,32 @@ def build_feed(
 
 
 _END = b"END:VCALENDAR\r\n"
+
+
+def calendar_component(calendar: FeedCalendar, last_modified: datetime | None) -> Calendar:
+    """The VCALENDAR of a feed with its own properties and no component yet: name,
+    description, page, a UID derived from the page, refresh interval, zone. Shared by
+    the meeting feeds and the training reminder feed (reminder_ical)."""
+    feed = Calendar.new(
+        prodid=PRODID,
+        calscale="GREGORIAN",
+        name=_text(calendar.name) or None,
+        description=_text(calendar.description) or None,
+        url=web_link(calendar.url),
+        uid=str(uuid.uuid5(uuid.NAMESPACE_URL, calendar.url)),
+        last_modified=last_modified,
+        refresh_interval=calendar.refresh_interval,
+    )
+    # RFC 7986 requires the VALUE parameter of REFRESH-INTERVAL; icalendar leaves it out.
+    feed["REFRESH-INTERVAL"].params["VALUE"] = "DURATION"
+    feed.add("X-PUBLISHED-TTL", vDuration(calendar.refresh_interval))
+    feed.add("X-WR-TIMEZONE", _text(calendar.zone))
+    return feed
+
+
+def ical_text(text: str) -> vText:
+    """TEXT for a property, cleaned (feed_text) and escaped as the meeting feeds write it."""
+    return _text(text)
 
 
 class _Text(vText):
@@ -225,5 +237,6 @@ def _offsets(observance: Component) -> tuple[timedelta, timedelta]:
 
 __all__ = [
     "DEFAULT_REFRESH_INTERVAL", "EventText", "FeedCalendar", "FeedEvent", "FeedException",
-    "PRODID", "build_feed", "event_summary", "event_text", "feed_last_modified", "feed_text",
+    "PRODID", "build_feed", "calendar_component", "event_summary", "event_text",
+    "feed_last_modified", "feed_text", "ical_text",
 ]

@@ -4,7 +4,6 @@ private feed's token."""
 from __future__ import annotations
 
 import hashlib
-import re
 from collections import OrderedDict
 from collections.abc import Callable
 from collections.abc import Iterable
@@ -38,8 +37,6 @@ from facilitator.services import audit_log
 
 #: Part of every ETag: bump it when the feed's format changes, so caches let go.
 FORMAT = "ics-1"
-#: What a private feed token can look like (crypto.new_token); anything else is not one.
-_TOKEN = re.compile(r"[A-Za-z0-9_-]{20,64}")
 
 
 @dataclass(frozen=True)
@@ -107,7 +104,7 @@ def public_group_version(connection: Connection, slug: str) -> tuple[int, FeedVe
 def token_group_version(connection: Connection,
                         token: str) -> tuple[int, FeedVersion] | None:
     """The group whose private feed token this is; None for any other text."""
-    if not _TOKEN.fullmatch(token):
+    if not crypto.looks_like_token(token):
         return None
     return _group_version(connection, _TOKEN_GROUP_VERSION, token_hash=crypto.token_hash(token))
 

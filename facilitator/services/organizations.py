@@ -24,7 +24,8 @@ from facilitator.models import Visibility
 from facilitator.services import ServiceError
 from facilitator.services import audit_log
 
-ORGANIZATION_FIELDS = ("slug", "name", "timezone", "contact", "small_count_threshold")
+ORGANIZATION_FIELDS = ("slug", "name", "timezone", "contact", "small_count_threshold",
+                       "expiry_warning_days")
 GROUP_FIELDS = ("slug", "name", "program", "audience", "languages", "visibility", "description")
 
 
@@ -88,12 +89,16 @@ def create_organization(
 def update_organization(
     session: Session, actor: User, org: Organization, **fields: Any
 ) -> None:
-    """Change the organization's name, time zone, contact or small-count threshold."""
+    """Change the organization's name, time zone, contact, small-count threshold or
+    training expiry warning."""
     if "timezone" in fields:
         _check_timezone(fields["timezone"])
     threshold = fields.get("small_count_threshold", org.small_count_threshold)
     if not 1 <= threshold <= 100:
         raise ServiceError("The threshold must be between 1 and 100.", "small_count_threshold")
+    warning = fields.get("expiry_warning_days", org.expiry_warning_days)
+    if not 0 <= warning <= 365:
+        raise ServiceError("The warning is between 0 and 365 days.", "expiry_warning_days")
     before = audit_log.snapshot(org, ORGANIZATION_FIELDS)
     for name, value in fields.items():
         if name == "slug" or name not in ORGANIZATION_FIELDS:

@@ -1,4 +1,4 @@
-"""Host-organization admins: groups, people and roles, settings."""
+"""Host-organization admins: groups, people and roles, training types, settings."""
 
 from __future__ import annotations
 
@@ -20,15 +20,18 @@ from facilitator.forms import GroupForm
 from facilitator.forms import OrganizationForm
 from facilitator.forms import PersonForm
 from facilitator.forms import PersonRolesForm
+from facilitator.forms import TrainingTypeForm
 from facilitator.forms import options
 from facilitator.models import Group
 from facilitator.models import Role
+from facilitator.models import TrainingType
 from facilitator.models import User
 from facilitator.security import get_group_for
 from facilitator.security import get_org_for
 from facilitator.services import ServiceError
 from facilitator.services import accounts
 from facilitator.services import organizations
+from facilitator.services import training
 from facilitator.views import commit
 from facilitator.views import show_error
 from facilitator.views.auth import login_required
@@ -241,6 +244,7 @@ def settings() -> str | Response:
                 session, g.user, g.org,
                 name=form.name.data, timezone=form.timezone.data, contact=form.contact.data,
                 small_count_threshold=form.small_count_threshold.data,
+                expiry_warning_days=form.expiry_warning_days.data,
             )
         except ServiceError as error:
             session.rollback()
@@ -252,3 +256,50 @@ def settings() -> str | Response:
     return render_template(
         "admin/settings.html", org=g.org, form=form, timezones=timezone_choices()
     )
+
+
+@bp.get("/training-types/")
+def training_types() -> str:
+    return render_template("admin/training_types.html", org=g.org,
+                           kinds=training.types_of(get_session(), g.org))
+
+
+def _org_type(type_id: int) -> TrainingType:
+    kind = training.find_type(get_session(), g.org, type_id)
+    if kind is None:
+        abort(404)
+    return kind
+
+
+@bp.route("/training-types/new", methods=["GET", "POST"])
+@bp.route("/training-types/<int(max=2147483647):type_id>", methods=["GET", "POST"])
+def training_type(type_id: int | None = None) -> str | Response:
+    session = get_session()
+    kind = _org_type(type_id) if type_id is not None else None
+    form = TrainingTypeForm(obj=kind)
+    if form.validate_on_submit():
+        try:
+            if kind is None:
+                kind = training.create_type(session, g.user, g.org, **form.values())
+            else:
+                training.update_type(session, g.user, kind, **form.values())
+        except ServiceError as error:
+            session.rollback()
+            show_error(form, error)
+        else:
+            if commit(form):
+                flash(f"{kind.name} is saved.", "info")
+                return redirect(url_for("admin.training_types"))
+    return render_template("admin/training_type.html", org=g.org, form=form, kind=kind,
+                           confirm=ConfirmForm())
+
+
+@bp.post("/training-types/<int(max=2147483647):type_id>/delete")
+def delete_training_type(type_id: int) -> Response:
+    kind = _org_type(type_id)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        training.delete_type(get_session(), g.user, kind)
+        if commit(form):
+            flash(f"{kind.name} is retired; its records stay for the audit.", "info")
+    return redirect(url_for("admin.training_types"))

@@ -1,11 +1,17 @@
-"""Admins' and auditors' read-only view of the organization: the audit log."""
+"""Admins' and auditors' read-only view of the organization: the audit log, attendance
+and the training matrix. The one change made here is marking a training record verified."""
 
 from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
 
 from flask import Blueprint
 from flask import Response
 from flask import abort
+from flask import flash
 from flask import g
+from flask import redirect
 from flask import render_template
 from flask import request
 from flask import url_for
@@ -13,12 +19,19 @@ from flask import url_for
 from facilitator import clock
 from facilitator import pdf
 from facilitator.db import get_session
+from facilitator.domain.training import Status
+from facilitator.forms import ConfirmForm
 from facilitator.models import Group
 from facilitator.models import Role
+from facilitator.models import User
 from facilitator.security import get_org_for
+from facilitator.security import get_training_record_for
+from facilitator.services import ServiceError
 from facilitator.services import attendance as attendance_reports
 from facilitator.services import audit_log
+from facilitator.services import training
 from facilitator.services.organizations import find_group
+from facilitator.views import commit
 from facilitator.views import csv_response
 from facilitator.views.auth import login_required
 from facilitator.views.handouts import inline_svg
@@ -39,6 +52,8 @@ ENTITY_TYPES = {
     "headcount": "Headcount corrections",
     "membership": "Roles",
     "user": "Accounts",
+    "trainingtype": "Training types",
+    "trainingrecord": "Training records",
 }
 
 
@@ -153,3 +168,122 @@ def log() -> str:
         entity_type=entity_type,
         entity_types=ENTITY_TYPES,
     )
+
+
+def _filters() -> dict[str, Any]:
+    """The matrix's filters from the query string; anything unknown is no filter."""
+    session = get_session()
+    group = next((grp for grp in g.org.groups if grp.slug == request.args.get("group")), None)
+    status = next((st for st in Status if st.value == request.args.get("status")), None)
+    wanted = request.args.get("requirement", "")
+    requirement = None
+    if wanted.isascii() and wanted.isdigit() and len(wanted) < 10:
+        requirement = training.find_type(session, g.org, int(wanted))
+    return {"group": group, "status": status, "requirement": requirement}
+
+
+def _matrix(filters: dict[str, Any]) -> training.Matrix:
+    return training.compliance(get_session(), g.org, clock.today_in(g.org.timezone), **filters)
+
+
+def _query(filters: dict[str, Any]) -> dict[str, str]:
+    """The filters as query arguments, for links that keep them."""
+    values = {"group": filters["group"].slug if filters["group"] else None,
+              "status": filters["status"].value if filters["status"] else None,
+              "requirement": filters["requirement"].id if filters["requirement"] else None}
+    return {k: v for k, v in values.items() if v is not None}
+
+
+@bp.get("/training/")
+def training_matrix() -> str:
+    filters = _filters()
+    return render_template(
+        "audit/training.html", org=g.org, matrix=_matrix(filters), filters=filters,
+        query=_query(filters), groups=sorted(g.org.groups, key=lambda grp: grp.name),
+        requirements=[k for k in training.types_of(get_session(), g.org) if k.required_roles],
+        statuses=list(Status), signature_label=signature_label,
+    )
+
+
+SIGNATURE_LABELS = {True: "Signed", False: "Not signed", None: "No agreement"}
+
+
+def signature_label(status: object) -> str:
+    """The leader-agreement status in words: the hook's True/False/None, or whatever
+    text status the documents service gives ("outdated" reads "Outdated")."""
+    if status is None or isinstance(status, bool):
+        return SIGNATURE_LABELS[status]
+    return str(status).replace("_", " ").capitalize()
+
+
+def _csv_rows(matrix: training.Matrix, status: Status | None) -> Iterator[list[Any]]:
+    """One line per leader and requirement; with a status filter, only the lines in it."""
+    for row in matrix.rows:
+        groups = "; ".join(grp.name for grp in matrix.groups.get(row.leader.id, []))
+        for kind in matrix.requirements:
+            cell = row.cells.get(kind.id)
+            if cell is None or (status is not None and cell.status is not status):
+                continue
+            line = [row.leader.name, groups, kind.name, cell.status.label,
+                    cell.due.isoformat() if cell.due else "",
+                    "" if cell.hours is None else cell.hours, cell.required_hours or ""]
+            if matrix.show_signatures:
+                line.append(signature_label(row.signed))
+            yield line
+
+
+@bp.get("/training.csv")
+def training_csv() -> Response:
+    """The matrix as it is filtered, one line per leader and requirement."""
+    filters = _filters()
+    matrix = _matrix(filters)
+    header = ["Leader", "Groups", "Requirement", "Status", "Counts until", "Hours counting",
+              "Hours required"]
+    if matrix.show_signatures:
+        header.append("Leader agreement")
+    name = f"training-{g.org.slug}-{matrix.today.isoformat()}.csv"
+    return csv_response(name, header, _csv_rows(matrix, filters["status"]))
+
+
+def _leader(user_id: int) -> User:
+    person = get_session().get(User, user_id)
+    if person is None or not training.is_leader(person, g.org):
+        abort(404)
+    return person
+
+
+@bp.get("/training/people/<int(max=2147483647):user_id>")
+def training_person(user_id: int) -> str:
+    """One leader: standings, every record (deleted ones too) and their history."""
+    session = get_session()
+    person = _leader(user_id)
+    today = clock.today_in(g.org.timezone)
+    standings = [s for s in training.standings_of(session, person, today)
+                 if s[0].organization_id == g.org.id]
+    return render_template(
+        "audit/training_person.html", org=g.org, person=person, standings=standings,
+        records=training.records_of(session, person, g.org, with_deleted=True),
+        history=training.history_entries(session, g.org, person), today=today,
+        confirm=ConfirmForm(), groups=[grp for grp in person.led_groups
+                                       if grp.organization_id == g.org.id],
+    )
+
+
+@bp.post("/training/records/<int(max=2147483647):record_id>/verify")
+def verify_training(record_id: int) -> Response:
+    session = get_session()
+    record = get_training_record_for(session, g.user, record_id, manage=False)
+    if record.organization_id != g.org.id:
+        abort(404)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        try:
+            training.verify_record(session, g.user, record)
+        except ServiceError as error:
+            session.rollback()
+            flash(error.message, "error")
+        else:
+            if commit(form):
+                flash(f"{record.training_type.name} of {record.user.display_name} is "
+                      "verified.", "info")
+    return redirect(url_for("audit.training_person", user_id=record.user_id))

@@ -6,6 +6,7 @@ reports in views/manage/handouts.py and views/audit.py. All of them go through
 from __future__ import annotations
 
 from collections.abc import Iterable
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from flask import Blueprint
@@ -23,6 +24,7 @@ from facilitator.db import get_session
 from facilitator.domain.meeting_types import TYPES
 from facilitator.domain.qr import qr_svg
 from facilitator.models import Group
+from facilitator.models import Organization
 from facilitator.models import Visibility
 from facilitator.security import public_org
 from facilitator.services import directory as directory_service
@@ -114,17 +116,21 @@ def group_handout(group_slug: str) -> Response:
 @bp.get("/o/<org_slug>/directory.pdf")
 def directory(org_slug: str) -> Response:
     """The org's public meetings by day, with the directory page's filters."""
-    session = get_session()
-    org = public_org(session, org_slug)
-    filters = directory_service.parse_filters(request.args)
-    paper = pdf.Paper.from_args(request.args, org.timezone)
+    org = public_org(get_session(), org_slug)
+    return pdf_response(directory_html(org, request.args), f"{org.slug}-meetings.pdf",
+                        private=False)
+
+
+def directory_html(org: Organization, args: Mapping[str, str]) -> str:
+    """The directory handout's HTML, for the filters and paper in `args`."""
+    filters = directory_service.parse_filters(args)
     today = clock.today_in(org.timezone)
-    listing = directory_service.directory(session, org, filters, today)
+    listing = directory_service.directory(get_session(), org, filters, today)
     used = sorted({code_ for day in listing.days for m in day.listings for code_ in m.types})
-    html = render_template(
-        "handouts/directory.html", org=org, directory=listing, today=today, paper=paper,
-        printed=today, legend=[(c, TYPES.get(c, c)) for c in used],
+    return render_template(
+        "handouts/directory.html", org=org, directory=listing, today=today,
+        paper=pdf.Paper.from_args(args, org.timezone), printed=today,
+        legend=[(c, TYPES.get(c, c)) for c in used],
         url=url_for("public.directory", org_slug=org.slug, _external=True,
                     **filters.as_args()),
     )
-    return pdf_response(html, f"{org.slug}-meetings.pdf", private=False)

@@ -24,12 +24,14 @@ from facilitator.db import database
 from facilitator.db import get_session
 from facilitator.models import Group
 from facilitator.models import Organization
+from facilitator.models import User
 from facilitator.models import Visibility
 from facilitator.security import may_read_group
 from facilitator.security import public_org
 from facilitator.services import directory as directory_service
 from facilitator.services import documents
 from facilitator.services import feeds
+from facilitator.services import training_feed
 from facilitator.services.feeds import FeedVersion
 from facilitator.services.meeting_guide_feed import meeting_guide_feed
 from facilitator.services.organizations import find_group
@@ -57,7 +59,9 @@ def directory(org_slug: str) -> str | Response:
         return redirect(url_for("public.directory", org_slug=org.slug, **canonical))
     today = clock.today_in(org.timezone)
     listing = directory_service.directory(session, org, filters, today)
-    return render_template("public/directory.html", org=org, directory=listing, today=today)
+    return _shared_page(make_response(render_template(
+        "public/directory.html", org=org, directory=listing, today=today,
+    )))
 
 
 @bp.get("/g/<group_slug>/")
@@ -79,11 +83,29 @@ def group(group_slug: str) -> Response:
     if private:
         response.headers["Cache-Control"] = "private, no-store"
         response.headers["X-Robots-Tag"] = "noindex"
+        return response
+    return _shared_page(response)
+
+
+def _shared_page(response: Response) -> Response:
+    """A page every visitor sees alike: a proxy may keep it for PAGE_MAX_AGE and answer
+    304 to a browser that has it. A signed-in leader's copy names them: never shared."""
+    if g.user is not None:
+        response.headers["Cache-Control"] = "private, no-cache"
+        return response
+    response.headers["Cache-Control"] = f"public, max-age={current_app.config['PAGE_MAX_AGE']}"
+    response.vary.add("Cookie")
+    response.add_etag()
+    return response.make_conditional(request)
+
+
+@bp.get("/healthz")
+def health() -> Response:
+    """For load balancers and benchmarks: the process answers. Touches no database."""
+    response = make_response("ok")
+    response.mimetype = "text/plain"
+    response.headers["Cache-Control"] = "no-store"
     return response
-
-
-#: How long a proxy, a CDN or a calendar app may keep a public feed before asking again.
-PUBLIC_FEED_MAX_AGE = 3600
 
 
 def _group_url(slug: str) -> str:
@@ -120,7 +142,7 @@ def feed_response(version: FeedVersion, build: Callable[[], bytes], filename: st
         response.headers["Referrer-Policy"] = "no-referrer"
         response.headers["X-Robots-Tag"] = "noindex"
     else:
-        response.headers["Cache-Control"] = f"public, max-age={PUBLIC_FEED_MAX_AGE}"
+        response.headers["Cache-Control"] = f"public, max-age={current_app.config['FEED_MAX_AGE']}"
     return response
 
 
@@ -184,3 +206,20 @@ def private_feed(token: str) -> FlaskResponse:
     """A private group's feed, reached only through its secret, rotatable token."""
     group_id, version = _versioned(feeds.token_group_version, token)
     return feed_response(version, lambda: _group_feed(group_id), "meetings.ics", private=True)
+
+
+@bp.get("/training-feeds/<token>.ics")
+def training_reminders(token: str) -> FlaskResponse:
+    """A leader's private feed of training expiry dates, reached only through its secret,
+    rotatable token."""
+    # The dates themselves do not depend on the day; which hours still count does, and
+    # a day's difference at the edge of a zone is of no consequence for a reminder.
+    today = clock.today_in("UTC")
+    user_id, version = _versioned(training_feed.feed_version, token, today)
+
+    def build() -> bytes:
+        session = get_session()
+        page = url_for("manage.training_home", _external=True)
+        return training_feed.reminder_feed(session, session.get(User, user_id), today, page)
+
+    return feed_response(version, build, "training.ics", private=True)

@@ -5,7 +5,7 @@ Signatures are append-only: as for the audit log, the database refuses UPDATE an
 DELETE on them.
 
 Revision ID: 0007_documents
-Revises: 0005_headcounts
+Revises: 0008_training
 Create Date: 2026-11-23 16:10:00.000000
 """
 from __future__ import annotations
@@ -15,7 +15,7 @@ from alembic import op
 
 
 revision = '0007_documents'
-down_revision = '0005_headcounts'
+down_revision = '0008_training'
 branch_labels = None
 depends_on = None
 

@@ -49,7 +49,8 @@ def browser() -> Iterator[Browser]:
 
 
 @pytest.fixture(scope="module")
-def live_server(fresh_database_url: Callable[[], str]) -> Iterator[str]:
+def live_server(fresh_database_url: Callable[[], str],
+                tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """Serve the app with the demo loaded on a fresh database; yield its base URL."""
     url = fresh_database_url()
     engine = make_engine(url)
@@ -61,6 +62,7 @@ def live_server(fresh_database_url: Callable[[], str]) -> Iterator[str]:
         "SECRET_KEY": "browser-test-secret-key",
         "TESTING": True,
         "WTF_CSRF_ENABLED": True,  # the default, said out loud: browsers send real tokens
+        "EVIDENCE_DIR": str(tmp_path_factory.mktemp("evidence")),
     })
     with app.app_context():
         session = get_session()

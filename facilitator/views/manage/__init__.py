@@ -1,4 +1,4 @@
-"""Facilitators' pages: the dashboard, their groups, and their groups' meetings."""
+"""Leaders' pages: the dashboard, their groups, their groups' meetings, their training."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from flask import render_template
 from facilitator.db import get_session
 from facilitator.models import Role
 from facilitator.services import organizations
+from facilitator.services import training as training_service
 from facilitator.services.documents import awaiting_signature
 from facilitator.views.auth import login_required
 
@@ -35,6 +36,7 @@ def dashboard() -> str:
         orgs=list(orgs.values()),
         visible_groups=organizations.groups_visible_to(session, g.user),
         awaiting_signature=awaiting_signature(session, g.user),
+        is_leader=bool(training_service.leader_orgs(g.user)),
         Role=Role,
     )
 
@@ -44,3 +46,4 @@ from facilitator.views.manage import groups  # noqa: E402,F401  (registers route
 from facilitator.views.manage import handouts  # noqa: E402,F401
 from facilitator.views.manage import headcounts  # noqa: E402,F401
 from facilitator.views.manage import meetings  # noqa: E402,F401
+from facilitator.views.manage import training  # noqa: E402,F401

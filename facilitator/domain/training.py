@@ -1,0 +1,237 @@
+"""Training compliance: is a leader current, expiring, expired or missing a requirement?
+
+Pure: no Flask, no database. It takes plain values, "today" included, and returns values.
+
+Decisions, and why:
+
+- A completion counts up to and including its expiry date: a card that "expires
+  15 March" is still good on 15 March. So "expiring today" is expiring, and "expired
+  yesterday" is expired.
+- The expiry is the completion date plus the type's validity in calendar months, as
+  certificates print it; a day that does not exist in the target month becomes that
+  month's last day (31 January + 1 month = 28 or 29 February; 29 February 2024 +
+  12 months = 28 February 2025), as dateutil's relativedelta does. A date printed on
+  the certificate overrides it. A type without validity never expires.
+- "Expiring" means the expiry falls within the org's window (default 60 days), both
+  ends included: today + 60 is expiring, today + 61 is current.
+- Of several completions of one requirement, the one that lasts longest decides.
+- Continuing education (e.g. 20 hours every 24 months): each completion's hours count
+  while the completion has not expired (so a cycle is the type's validity, sliding).
+  The leader is current while the hours that count reach the requirement; the due
+  date is the day the hours would fall short, i.e. the expiry of the completion whose
+  hours complete the requirement when the most lasting ones are counted first. Some
+  hours but too few is "expired", with the hours shown, since the leader is not
+  compliant; no completion ever is "missing".
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable
+from collections.abc import Mapping
+from collections.abc import Sequence
+from dataclasses import dataclass
+from dataclasses import field
+from datetime import date
+from datetime import timedelta
+
+from dateutil.relativedelta import relativedelta
+
+DEFAULT_EXPIRING_DAYS = 60
+#: Limits a person could mean; beyond them the input is a typo.
+MAX_VALIDITY_MONTHS = 240
+MAX_REQUIRED_HOURS = 1000
+MAX_RECORD_HOURS = 500
+
+
+class Status(enum.StrEnum):
+    """How a leader stands against one requirement. The label is said in words, so the
+    status never depends on colour alone."""
+
+    label: str
+    rank: int
+
+    def __new__(cls, value: str, label: str, rank: int) -> Status:
+        member = str.__new__(cls, value)
+        member._value_ = value
+        member.label = label
+        member.rank = rank
+        return member
+
+    # Rank: the worse, the lower; a leader's overall standing is their worst.
+    MISSING = "missing", "Missing", 0
+    EXPIRED = "expired", "Expired", 1
+    EXPIRING = "expiring", "Expiring soon", 2
+    CURRENT = "current", "Current", 3
+
+
+@dataclass(frozen=True)
+class Requirement:
+    """A training type as the rules see it."""
+
+    id: int
+    name: str
+    #: None: never expires (and, for hours, they count forever).
+    validity_months: int | None
+    #: Continuing education: hours needed while they count; None for a course.
+    required_hours: int | None = None
+    #: Role values whose holders must have it; empty: recorded but optional.
+    roles: frozenset[str] = frozenset()
+
+    def applies_to(self, roles: Iterable[str]) -> bool:
+        return bool(self.roles & set(roles))
+
+
+@dataclass(frozen=True)
+class Completion:
+    """One training record as the rules see it."""
+
+    completed_on: date
+    expires_on_override: date | None = None
+    hours: float | None = None
+
+
+@dataclass(frozen=True)
+class Standing:
+    status: Status
+    #: The last day the requirement is met; None when missing or when it never expires.
+    due: date | None = None
+    #: Continuing education: the hours that count today.
+    hours: float | None = None
+    required_hours: int | None = None
+
+    def days_left(self, today: date) -> int | None:
+        return None if self.due is None else (self.due - today).days
+
+
+def add_months(day: date, months: int) -> date:
+    """The same day `months` calendar months later, or that month's last day."""
+    return day + relativedelta(months=months)
+
+
+def expiry(completed_on: date, validity_months: int | None,
+           override: date | None = None) -> date | None:
+    """The last day a completion counts; None: it never expires."""
+    if override is not None:
+        return override
+    if validity_months is None:
+        return None
+    return add_months(completed_on, validity_months)
+
+
+def _status_by_due(due: date | None, today: date, expiring_days: int) -> Status:
+    if due is None:
+        return Status.CURRENT
+    if due < today:
+        return Status.EXPIRED
+    if due <= today + timedelta(days=expiring_days):
+        return Status.EXPIRING
+    return Status.CURRENT
+
+
+def _lasting(expires: date | None) -> tuple[int, date]:
+    # Sorts "never expires" after every date.
+    return (1, date.min) if expires is None else (0, expires)
+
+
+def standing(requirement: Requirement, completions: Iterable[Completion], today: date,
+             expiring_days: int = DEFAULT_EXPIRING_DAYS) -> Standing:
+    """How a leader with these completions stands against the requirement today.
+
+    Completions dated after today are ignored (the service refuses them anyway)."""
+    done = [c for c in completions if c.completed_on <= today]
+    if not done:
+        return Standing(Status.MISSING, required_hours=requirement.required_hours)
+    expiries = [expiry(c.completed_on, requirement.validity_months, c.expires_on_override)
+                for c in done]
+    if requirement.required_hours is None:
+        due = max(expiries, key=_lasting)
+        return Standing(_status_by_due(due, today, expiring_days), due)
+    return _hours_standing(requirement, list(zip(done, expiries, strict=True)), today,
+                           expiring_days)
+
+
+def _hours_standing(requirement: Requirement, done: list[tuple[Completion, date | None]],
+                    today: date, expiring_days: int) -> Standing:
+    required = requirement.required_hours or 0
+    counting = sorted(((c, e) for c, e in done if e is None or e >= today),
+                      key=lambda pair: _lasting(pair[1]), reverse=True)
+    hours = sum(c.hours or 0 for c, _ in counting)
+    total = 0.0
+    for completion, expires in counting:
+        total += completion.hours or 0
+        if total >= required:
+            return Standing(_status_by_due(expires, today, expiring_days), expires,
+                            hours, required)
+    return Standing(Status.EXPIRED, None, hours, required)
+
+
+@dataclass(frozen=True)
+class Leader:
+    id: int
+    name: str
+    roles: frozenset[str]
+
+
+@dataclass(frozen=True)
+class Row:
+    """One leader's line of the compliance matrix."""
+
+    leader: Leader
+    #: By requirement id: the standing, or None where the requirement does not apply.
+    cells: dict[int, Standing | None] = field(default_factory=dict)
+    #: Leader agreement (documents): True signed the current version, False not signed,
+    #: None no agreement exists. Only meaningful when the matrix has signatures.
+    signed: bool | None = None
+
+    @property
+    def statuses(self) -> set[Status]:
+        return {cell.status for cell in self.cells.values() if cell is not None}
+
+    @property
+    def worst(self) -> Status | None:
+        return min(self.statuses, key=lambda s: s.rank, default=None)
+
+
+def compliance_rows(
+    leaders: Sequence[Leader],
+    requirements: Sequence[Requirement],
+    completions: Mapping[tuple[int, int], Sequence[Completion]],
+    today: date,
+    expiring_days: int = DEFAULT_EXPIRING_DAYS,
+    signatures: Mapping[int, bool | None] | None = None,
+) -> list[Row]:
+    """The matrix: a row per leader, a cell per requirement that applies to them.
+
+    `completions` is keyed by (leader id, requirement id). `signatures` maps a leader's
+    id to their leader-agreement status (see Row.signed); leaders it leaves out count
+    as not signed when it is given.
+    """
+    rows = []
+    for leader in leaders:
+        cells: dict[int, Standing | None] = {}
+        for requirement in requirements:
+            if requirement.applies_to(leader.roles):
+                cells[requirement.id] = standing(
+                    requirement, completions.get((leader.id, requirement.id), ()), today,
+                    expiring_days)
+            else:
+                cells[requirement.id] = None
+        signed = signatures.get(leader.id, False) if signatures else None
+        rows.append(Row(leader, cells, signed))
+    return rows
+
+
+def filter_rows(rows: Iterable[Row], status: Status | None = None,
+                requirement_id: int | None = None) -> list[Row]:
+    """Rows with a cell of that status (in that requirement, when one is given)."""
+    kept = []
+    for row in rows:
+        cells = [row.cells.get(requirement_id)] if requirement_id else list(row.cells.values())
+        cells = [c for c in cells if c is not None]
+        if requirement_id and not cells:
+            continue
+        if status is not None and not any(c.status is status for c in cells):
+            continue
+        kept.append(row)
+    return kept

@@ -1,0 +1,111 @@
+"""The production server: `python -m facilitator.serve`, which `make serve` runs.
+
+gunicorn with several worker processes, configured by the environment (besides the
+FACILITATOR_* settings of config.py):
+
+- FACILITATOR_WORKERS: how many worker processes (default 4);
+- FACILITATOR_BIND: the address to listen on (default 127.0.0.1:8000; nginx in front).
+
+It refuses to start with the public default secret key, and with SQLite when more than
+one worker is asked for. The app is created once in the master, which opens no database
+connection, and the workers are forked from it.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import sys
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask
+from gunicorn.app.base import BaseApplication
+
+from facilitator import create_app
+from facilitator.config import DEFAULT_SECRET_KEY
+
+DEFAULT_WORKERS = 4
+DEFAULT_BIND = "127.0.0.1:8000"
+#: No client address and no user agent: members' requests pass through here too.
+ACCESS_LOG_FORMAT = '%(t)s "%(r)s" %(s)s %(b)s %(M)sms'
+
+
+class UnsafeSettings(Exception):
+    """The settings would serve the app in a way that loses data or security."""
+
+
+def server_settings(environ: Mapping[str, str]) -> dict[str, Any]:
+    """gunicorn's settings from the environment; UnsafeSettings when they make no sense."""
+    workers = environ.get("FACILITATOR_WORKERS", str(DEFAULT_WORKERS))
+    if not workers.isdigit() or int(workers) < 1:
+        raise UnsafeSettings(f"FACILITATOR_WORKERS must be a whole number from 1 up, "
+                             f"not {workers!r}.")
+    settings: dict[str, Any] = {
+        "workers": int(workers),
+        "bind": environ.get("FACILITATOR_BIND", DEFAULT_BIND),
+        "access_log_format": ACCESS_LOG_FORMAT,
+        # gunicorn 27 writes a control socket under ~/.gunicorn/ unless told not to.
+        "control_socket_disable": True,
+        # A worker may be rendering a large handout: pdf.TIME_LIMIT_SECONDS stops a render
+        # first, with a clear page, before gunicorn would kill the worker.
+        "timeout": 120,
+    }
+    if environ.get("FACILITATOR_ACCESS_LOG") == "1":
+        settings["accesslog"] = "-"
+    return settings
+
+
+def problems(config: Mapping[str, Any], workers: int) -> list[str]:
+    """What makes the app's settings unsafe to serve to the public; empty when nothing."""
+    found = []
+    if config.get("SECRET_KEY") in (None, "", DEFAULT_SECRET_KEY):
+        found.append(
+            "FACILITATOR_SECRET_KEY is not set, and the default key is public: anyone could "
+            "forge a session cookie and sign in as any leader. Set it to a long random value, "
+            "for example the output of: python3 -c 'import secrets; print(secrets.token_hex(32))'"
+        )
+    if config["DATABASE_URL"].startswith("sqlite") and workers > 1:
+        found.append(
+            f"{workers} workers were asked for on SQLite. SQLite before 3.51.3 (this Python "
+            f"has {sqlite3.sqlite_version}) can corrupt a WAL database written by several "
+            "processes. Use PostgreSQL (FACILITATOR_DATABASE_URL=postgresql+psycopg://…) "
+            "for several workers, or FACILITATOR_WORKERS=1."
+        )
+    return found
+
+
+class Server(BaseApplication):
+    """gunicorn serving one already created app."""
+
+    def __init__(self, app: Flask, settings: Mapping[str, Any]) -> None:
+        self.application = app
+        self.settings = settings
+        super().__init__()
+
+    def load_config(self) -> None:
+        for name, value in self.settings.items():
+            self.cfg.set(name, value)
+
+    def load(self) -> Flask:
+        return self.application
+
+
+def main() -> int:
+    try:
+        settings = server_settings(os.environ)
+        app = create_app()
+    except (UnsafeSettings, ValueError) as error:
+        print(f"facilitator: not starting: {error}", file=sys.stderr)
+        return 2
+    found = problems(app.config, settings["workers"])
+    if found:
+        print("facilitator: not starting:", *(f"- {p}" for p in found), sep="\n",
+              file=sys.stderr)
+        return 2
+    Server(app, settings).run()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,76 @@
+"""`make serve`: gunicorn with several workers, and the settings it refuses to serve with."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import urllib.request
+
+import pytest
+
+from bench.server import gunicorn
+from facilitator.config import DEFAULT_SECRET_KEY
+from facilitator.serve import problems
+from tests.served import published_org
+
+SERVE = [sys.executable, "-m", "facilitator.serve"]
+
+
+def serve_with(tmp_path, **environ: str) -> subprocess.CompletedProcess[str]:
+    env = os.environ | {"FACILITATOR_BIND": "127.0.0.1:1"} | environ
+    return subprocess.run(SERVE, env=env, capture_output=True, text=True, timeout=30,
+                          check=False)
+
+
+def test_refuses_the_public_default_secret_key(tmp_path):
+    result = serve_with(
+        tmp_path, FACILITATOR_SECRET_KEY=DEFAULT_SECRET_KEY, FACILITATOR_WORKERS="1",
+        FACILITATOR_DATABASE_URL=f"sqlite:///{tmp_path}/app.sqlite3",
+    )
+    assert result.returncode == 2
+    assert "FACILITATOR_SECRET_KEY is not set" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert "Listening" not in result.stderr
+
+
+def test_a_missing_secret_key_is_the_default_one(tmp_path):
+    config = {"SECRET_KEY": DEFAULT_SECRET_KEY, "DATABASE_URL": "postgresql+psycopg://x/y"}
+    assert len(problems(config, workers=4)) == 1
+    assert problems(config | {"SECRET_KEY": "k" * 64}, workers=4) == []
+
+
+def test_refuses_several_workers_on_sqlite_and_says_why(tmp_path):
+    result = serve_with(
+        tmp_path, FACILITATOR_SECRET_KEY="a-real-secret-" * 4, FACILITATOR_WORKERS="3",
+        FACILITATOR_DATABASE_URL=f"sqlite:///{tmp_path}/app.sqlite3",
+    )
+    assert result.returncode == 2
+    assert "3 workers were asked for on SQLite" in result.stderr
+    assert "before 3.51.3" in result.stderr and "corrupt" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "app.sqlite3").exists()  # refused before touching anything
+
+
+@pytest.mark.parametrize("workers", ["0", "four"])
+def test_a_nonsense_worker_count_is_refused_plainly(tmp_path, workers):
+    result = serve_with(tmp_path, FACILITATOR_SECRET_KEY="s" * 64, FACILITATOR_WORKERS=workers)
+    assert result.returncode == 2
+    assert f"FACILITATOR_WORKERS must be a whole number from 1 up, not {workers!r}" \
+        in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_serves_feeds_from_several_workers_on_postgresql(postgres_server):
+    published = published_org(postgres_server.create_database("serve_workers"))
+    with gunicorn(published.url, workers=2, start_seconds=20) as server:
+        assert len(server.worker_pids()) == 2
+        with urllib.request.urlopen(f"{server.url}/o/riverside/meetings.ics",
+                                    timeout=10) as response:
+            body = response.read()
+            assert response.headers["Content-Type"] == "text/calendar; charset=utf-8"
+            assert response.headers["Cache-Control"].startswith("public, max-age=")
+        assert b"SUMMARY:Step Study" in body
+        assert b"Circle Meeting" not in body  # the private group's stays private
+        with urllib.request.urlopen(f"{server.url}/healthz", timeout=5) as health:
+            assert health.read() == b"ok"
