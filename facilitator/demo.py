@@ -12,15 +12,18 @@ from datetime import timedelta
 from dateutil.relativedelta import relativedelta
 from sqlalchemy.orm import Session
 
+from facilitator.domain import starting_texts
 from facilitator.domain.recurrence import Recurrence
 from facilitator.models import Attendance
 from facilitator.models import CancelReason
+from facilitator.models import DocumentKind
 from facilitator.models import Headcount
 from facilitator.models import Meeting
 from facilitator.models import Organization
 from facilitator.models import Role
 from facilitator.models import User
 from facilitator.services import accounts
+from facilitator.services import documents
 from facilitator.services import meetings
 from facilitator.services import organizations
 from facilitator.services import training
@@ -165,6 +168,30 @@ def _demo_headcounts(session: Session, series: Iterable[Meeting], today: date) -
     session.flush()
 
 
+def _demo_documents(session: Session, org: Organization, groups: dict[str, object],
+                    people: dict[str, User]) -> None:
+    """Guidelines and a statement for some groups, and a leader agreement in its second
+    version: María signed both, Jordan only the first, Sam neither."""
+    smart, na = groups["smart-saturday-morning"], groups["clean-and-serene-na"]
+    maria, jordan = people["maria@demo.example"], people["jordan@demo.example"]
+    documents.save_version(session, maria, org, DocumentKind.GUIDELINES,
+                           starting_texts.SMART_GUIDELINES, based_on=0, group=smart,
+                           note="Started from the SMART Recovery text")
+    documents.save_version(session, jordan, org, DocumentKind.STATEMENT,
+                           starting_texts.TWELVE_STEP_STATEMENT, based_on=0, group=na)
+    documents.save_version(session, jordan, org, DocumentKind.GUIDELINES,
+                           starting_texts.TWELVE_STEP_GUIDELINES, based_on=0, group=na)
+    first = starting_texts.LEADER_AGREEMENT
+    documents.save_version(session, jordan, org, DocumentKind.AGREEMENT, first, based_on=0)
+    for leader in (maria, jordan):
+        documents.sign_agreement(session, leader, org, 1, leader.display_name, confirmed=True)
+    documents.save_version(
+        session, jordan, org, DocumentKind.AGREEMENT,
+        first + "6. I will return or destroy any notes about members when I stop leading.\n",
+        based_on=1, note="Added point 6: notes when a leader steps down")
+    documents.sign_agreement(session, maria, org, 2, maria.display_name, confirmed=True)
+
+
 def load_demo(session: Session, today: date | None = None) -> Organization | None:
     """Create the demo organization; return None (changing nothing) if it exists."""
     if organizations.find_organization(session, SLUG) is not None:
@@ -190,6 +217,7 @@ def load_demo(session: Session, today: date | None = None) -> Organization | Non
         organizations.set_facilitators(session, None, group, [people[e] for e in leaders])
         groups[slug] = group
     _demo_meetings(session, groups, today or date.today())
+    _demo_documents(session, org, groups, people)
     _demo_training(session, org, people, today or date.today())
     return org
 

@@ -344,6 +344,28 @@ class ChangeDateForm(FlaskForm):
         )
 
 
+class DocumentForm(FlaskForm):
+    """A new version of guidelines, a statement or an agreement."""
+
+    body = TextAreaField(
+        "Text", filters=[lambda value: value or ""],
+        description="Markdown: a blank line between paragraphs, **bold**, *italic*, "
+                    "“- ” at the start of a line for a list, “# ” for a heading.",
+    )
+    note = StringField("What changed, and why", [Length(max=300)], filters=[_strip],
+                       description="Optional; shown in the list of versions.")
+    #: The version the text was based on: a save is refused if it is no longer current.
+    based_on = IntegerField(widget=widgets.HiddenInput(),
+                            validators=[InputRequired(), NumberRange(min=0)])
+
+
+class SignatureForm(FlaskForm):
+    typed_name = StringField("Type your name to sign", [DataRequired("Type your name."),
+                                                        Length(max=120)], filters=[_strip])
+    confirm = BooleanField("I have read this agreement and I agree to keep to it")
+    version = IntegerField(widget=widgets.HiddenInput(), validators=[InputRequired()])
+
+
 class TrainingTypeForm(FlaskForm):
     name = StringField("Name", [DataRequired(), Length(max=200)], filters=[_strip],
                        description="e.g. “CPR and first aid”.")

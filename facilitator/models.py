@@ -23,6 +23,7 @@ from sqlalchemy import String
 from sqlalchemy import Text
 from sqlalchemy import Time
 from sqlalchemy import UniqueConstraint
+from sqlalchemy import text
 from sqlalchemy.orm import Mapped
 from sqlalchemy.orm import mapped_column
 from sqlalchemy.orm import relationship
@@ -501,3 +502,108 @@ class AuditEntry(Base):
     before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+class DocumentKind(Choice):
+    GUIDELINES = "guidelines", "Group guidelines"
+    STATEMENT = "statement", "Confidentiality statement"
+    AGREEMENT = "agreement", "Leader confidentiality agreement"
+
+    @property
+    def for_group(self) -> bool:
+        """Guidelines and statement belong to a group; the agreement to the org."""
+        return self is not DocumentKind.AGREEMENT
+
+
+class Document(Base):
+    """A group's guidelines or statement, or an org's leader agreement: its versions
+    hold the text."""
+
+    __tablename__ = "documents"
+    __table_args__ = (
+        UniqueConstraint("organization_id", "group_id", "kind"),
+        # NULLs differ in a unique constraint: one agreement per org needs its own index.
+        Index("uq_documents_org_agreement", "organization_id", "kind", unique=True,
+              sqlite_where=text("group_id IS NULL"), postgresql_where=text("group_id IS NULL")),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(
+        ForeignKey("organizations.id", ondelete="CASCADE"), index=True
+    )
+    #: None for the org's leader agreement.
+    group_id: Mapped[int | None] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"),
+                                                 index=True)
+    kind: Mapped[DocumentKind] = mapped_column(_choice(DocumentKind))
+    #: The newest version's number (0 before the first). A save names the version it was
+    #: based on and only goes through if that is still this one.
+    current_version: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    organization: Mapped[Organization] = relationship()
+    group: Mapped[Group | None] = relationship()
+    versions: Mapped[list[DocumentVersion]] = relationship(
+        back_populates="document", cascade="all, delete-orphan", passive_deletes=True,
+        order_by="DocumentVersion.number.desc()",
+    )
+
+
+class DocumentVersion(Base):
+    """One saved text of a document. Never changed once written."""
+
+    __tablename__ = "document_versions"
+    __table_args__ = (UniqueConstraint("document_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"))
+    #: 1, 2, 3… within its document.
+    number: Mapped[int] = mapped_column()
+    #: Markdown, at most domain.documents.MAX_BYTES.
+    body: Mapped[str] = mapped_column(Text)
+    #: What changed and why, in the author's words.
+    note: Mapped[str] = mapped_column(String(300), default="")
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    #: The author's name at the time, so the history reads the same after renames.
+    author_name: Mapped[str] = mapped_column(String(120))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    document: Mapped[Document] = relationship(back_populates="versions")
+
+
+class Signature(Base):
+    """A leader's signature of one version of the org's leader agreement. Append-only (a
+    trigger refuses UPDATE and DELETE)."""
+
+    __tablename__ = "signatures"
+    __table_args__ = (UniqueConstraint("version_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("document_versions.id"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    #: The name as the leader typed it to sign.
+    typed_name: Mapped[str] = mapped_column(String(120))
+    signed_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    version: Mapped[DocumentVersion] = relationship()
+    user: Mapped[User] = relationship()
+
+
+class StatementReading(Base):
+    """The confidentiality statement at one occurrence of a meeting: whether the
+    facilitator read it, and how many members acknowledged it. Nothing about who."""
+
+    __tablename__ = "statement_readings"
+
+    meeting_id: Mapped[int] = mapped_column(
+        ForeignKey("meetings.id", ondelete="CASCADE"), primary_key=True
+    )
+    #: The occurrence's date, local to the meeting's zone.
+    occurrence_date: Mapped[date] = mapped_column(Date, primary_key=True)
+    #: When the facilitator recorded that it was read; None if not (yet).
+    read_at: Mapped[datetime | None] = mapped_column()
+    #: The statement's version number that was read.
+    read_version: Mapped[int | None] = mapped_column()
+    #: One-tap acknowledgements from the check-in page: a counter, changed only by
+    #: atomic SQL updates.
+    acknowledgements: Mapped[int] = mapped_column(default=0)

@@ -32,6 +32,9 @@ FORMS = {
     "/admin/org-a/groups/a-one/facilitators": ["groups"],
     "/manage/g/a-one/edit": ["name", "slug", "program", "audience", "languages", "visibility",
                          "description"],
+    "/manage/g/a-one/documents/guidelines/edit": ["body", "note", "based_on"],
+    "/manage/o/org-a/agreement/edit": ["body", "note", "based_on"],
+    "/manage/o/org-a/agreement/sign": ["typed_name", "confirm", "version"],
 }
 
 
@@ -57,6 +60,9 @@ def test_junk_in_every_field_never_fails(client, auth, tenancy, path):
     "/invite/" + "x" * 5000,
     "/invite/%00",
     "/admin/org-a/groups/%C3%A9/delete",
+    "/manage/g/a-one/documents/guidelines/versions/99999999999999999999",
+    "/manage/g/a-one/documents/guidelines/compare?from=-1&to=abc",
+    "/manage/o/%00/agreement/",
 ])
 def test_junk_urls_are_404_or_400(client, auth, tenancy, path):
     auth.login(tenancy["a"]["admin"])

@@ -12,7 +12,8 @@ from facilitator.db import Base
 from facilitator.db import make_engine
 
 TABLES = {"organizations", "users", "memberships", "groups", "group_facilitators",
-          "audit_entries", "training_types", "training_records"}
+          "audit_entries", "documents", "document_versions", "signatures",
+          "statement_readings", "training_types", "training_records"}
 
 
 def schema(engine) -> dict[str, object]:

@@ -94,7 +94,8 @@ def test_every_form_carries_a_csrf_token(database_url, tenancy, session, make_me
                  "/admin/org-a/groups/a-one/delete",
                  f"/admin/org-a/people/{tenancy['a']['lead1'].id}", "/manage/g/a-one/edit",
                  "/manage/g/a-one/meetings/new", f"{base}/edit", f"{base}/end",
-                 f"{base}/delete", f"{base}/dates/2026-01-06"]:
+                 f"{base}/delete", f"{base}/dates/2026-01-06",
+                 "/manage/g/a-one/documents/guidelines/edit", "/manage/o/org-a/agreement/edit"]:
         page = client.get(path).get_data(as_text=True)
         forms = page.count('<form method="post"')
         assert forms >= 1, path

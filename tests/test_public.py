@@ -400,7 +400,8 @@ def test_queries_do_not_grow_with_the_number_of_meetings(app, client, session, m
             counts[slug, url.replace(slug, "*")] = len(statements)
     for (_slug, url), n in counts.items():
         assert n == counts["small", url], (url, counts)
-        assert n <= 4, (url, n)
+        # A group page also reads its current guidelines and statement: one more.
+        assert n <= (5 if url.startswith("/g/") else 4), (url, n)
     assert text(get(client, "/o/large/")).count("Cancelled") == 50
 
 

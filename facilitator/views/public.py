@@ -29,6 +29,7 @@ from facilitator.models import Visibility
 from facilitator.security import may_read_group
 from facilitator.security import public_org
 from facilitator.services import directory as directory_service
+from facilitator.services import documents
 from facilitator.services import feeds
 from facilitator.services import training_feed
 from facilitator.services.feeds import FeedVersion
@@ -77,6 +78,7 @@ def group(group_slug: str) -> Response:
     meetings = directory_service.group_meetings(session, group, clock.today_in)
     response = make_response(render_template(
         "public/group.html", group=group, meetings=meetings, private=private,
+        texts=documents.public_texts(session, group),
     ))
     if private:
         response.headers["Cache-Control"] = "private, no-store"

@@ -10,6 +10,7 @@ from facilitator.db import get_session
 from facilitator.models import Role
 from facilitator.services import organizations
 from facilitator.services import training as training_service
+from facilitator.services.documents import awaiting_signature
 from facilitator.views.auth import login_required
 
 bp = Blueprint("manage", __name__, url_prefix="/manage")
@@ -34,11 +35,13 @@ def dashboard() -> str:
         led_groups=g.user.led_groups,
         orgs=list(orgs.values()),
         visible_groups=organizations.groups_visible_to(session, g.user),
+        awaiting_signature=awaiting_signature(session, g.user),
         is_leader=bool(training_service.leader_orgs(g.user)),
         Role=Role,
     )
 
 
+from facilitator.views.manage import documents  # noqa: E402,F401
 from facilitator.views.manage import groups  # noqa: E402,F401  (registers routes on bp)
 from facilitator.views.manage import handouts  # noqa: E402,F401
 from facilitator.views.manage import headcounts  # noqa: E402,F401

@@ -1,0 +1,366 @@
+"""Documents: a group's guidelines and confidentiality statement, the org's leader
+agreement, their numbered versions, leaders' signatures, and the statement at meetings.
+
+A save names the version it was based on and goes through only if that is still the
+current one (an atomic compare-and-set on documents.current_version), so of two leaders
+editing at once the second is told instead of silently overwriting the first.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from zoneinfo import ZoneInfo
+
+from markupsafe import Markup
+from sqlalchemy import select
+from sqlalchemy import update
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.dialects import sqlite
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from facilitator import clock
+from facilitator.domain import documents as text
+from facilitator.domain.documents import SignatureStatus
+from facilitator.models import Document
+from facilitator.models import DocumentKind
+from facilitator.models import DocumentVersion
+from facilitator.models import Group
+from facilitator.models import Meeting
+from facilitator.models import Membership
+from facilitator.models import Organization
+from facilitator.models import Role
+from facilitator.models import Signature
+from facilitator.models import StatementReading
+from facilitator.models import User
+from facilitator.services import ServiceError
+from facilitator.services import audit_log
+
+NOTE_LIMIT = 300
+
+
+class StaleVersion(ServiceError):
+    """The text was based on a version that is no longer the current one."""
+
+    def __init__(self, current: DocumentVersion) -> None:
+        super().__init__(
+            f"Someone else saved version {current.number} ({current.author_name}) while you "
+            "were editing, so yours was not saved. Your text is still below; compare it "
+            "with theirs, then save again.", field="body")
+        self.current = current
+
+
+def _title(kind: DocumentKind, org: Organization, group: Group | None) -> str:
+    return f"{kind.label} of {group.name if group else org.name}"
+
+
+def find_document(
+    session: Session, org: Organization, kind: DocumentKind, group: Group | None = None
+) -> Document | None:
+    """The org's agreement (group None) or the group's guidelines or statement."""
+    if kind.for_group != (group is not None):
+        raise ValueError(f"{kind.value} belongs to {'a group' if kind.for_group else 'an org'}")
+    query = select(Document).where(Document.organization_id == org.id, Document.kind == kind)
+    query = query.where(Document.group_id == group.id if group else Document.group_id.is_(None))
+    return session.scalar(query)
+
+
+def _document(session: Session, org: Organization, kind: DocumentKind,
+              group: Group | None) -> Document:
+    """Find the document or create it; a lost race to create it finds the winner's."""
+    document = find_document(session, org, kind, group)
+    if document is not None:
+        return document
+    try:
+        with session.begin_nested():
+            document = Document(organization=org, group=group, kind=kind)
+            session.add(document)
+    except IntegrityError:
+        document = find_document(session, org, kind, group)
+    return document
+
+
+def current(document: Document | None) -> DocumentVersion | None:
+    """The document's newest version, if it has one."""
+    if document is None or not document.versions:
+        return None
+    return document.versions[0]
+
+
+def get_version(document: Document, number: int) -> DocumentVersion | None:
+    return next((v for v in document.versions if v.number == number), None)
+
+
+def clean_body(body: str) -> str:
+    """The text as it is kept: Unix line ends, no trailing blank lines or spaces."""
+    return "\n".join(line.rstrip() for line in body.replace("\r\n", "\n").split("\n")).strip("\n")
+
+
+def check_body(body: str) -> None:
+    if not body.strip():
+        raise ServiceError("Write the text first: it is empty.", field="body")
+    if text.too_big(body):
+        size = len(body.encode("utf-8")) // 1000
+        raise ServiceError(
+            f"The text is {size} KB; a document can be at most {text.MAX_BYTES // 1000} KB. "
+            "Shorten it, or keep the long parts in a separate handout.", field="body")
+
+
+def save_version(
+    session: Session,
+    actor: User | None,
+    org: Organization,
+    kind: DocumentKind,
+    body: str,
+    *,
+    based_on: int,
+    note: str = "",
+    group: Group | None = None,
+) -> DocumentVersion:
+    """Save a new version of the document, based on version `based_on` (0 for the
+    first). Raises StaleVersion if another version was saved since, and ServiceError for
+    an empty, oversized or unchanged text."""
+    body, note = clean_body(body), note.strip()
+    check_body(body)
+    if len(note) > NOTE_LIMIT:
+        raise ServiceError(f"The note is longer than {NOTE_LIMIT} characters.", field="note")
+    document = _document(session, org, kind, group)
+    latest = current(document)
+    if based_on != document.current_version:
+        if latest is None or based_on > latest.number:
+            raise ServiceError("This page is out of date: reload it and edit again.")
+        raise StaleVersion(latest)
+    if latest is not None and latest.body == body:
+        raise ServiceError(f"This is the same text as version {latest.number}: there is "
+                           "nothing new to save.", field="body")
+    number = based_on + 1
+    # Compare-and-set in one statement: of two saves based on the same version, the
+    # database lets exactly one through.
+    moved = session.execute(
+        update(Document)
+        .where(Document.id == document.id, Document.current_version == based_on)
+        .values(current_version=number, updated_at=clock.now())
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if not moved:
+        session.refresh(document)
+        session.expire(document, ["versions"])
+        raise StaleVersion(current(document))
+    version = DocumentVersion(number=number, body=body, note=note,
+                              author_id=actor.id if actor else None,
+                              author_name=actor.display_name if actor else audit_log.COMMAND_LINE)
+    document.versions.insert(0, version)
+    session.flush()
+    session.refresh(document, ["current_version"])
+    audit_log.record(
+        session, actor, "create", version, organization=org,
+        summary=f"{_title(kind, org, group)}: version {number}"[:300],
+        after={"document": kind.value, "version": number, "note": note,
+               "characters": len(body)},
+    )
+    return version
+
+
+# Leader agreement and signatures
+
+
+def leaders_of(session: Session, org: Organization) -> list[User]:
+    """The people who must sign the org's leader agreement: its facilitators."""
+    return list(session.scalars(
+        select(User).join(Membership)
+        .where(Membership.organization_id == org.id, Membership.role == Role.FACILITATOR)
+        .order_by(User.display_name, User.id)
+    ))
+
+
+def sign_agreement(
+    session: Session, actor: User, org: Organization, version_number: int, typed_name: str,
+    *, confirmed: bool,
+) -> tuple[Signature, bool]:
+    """Sign a version of the org's leader agreement. Returns the signature and whether
+    it is new: signing the same version twice changes nothing. Only the current
+    version may be signed."""
+    if Role.FACILITATOR not in actor.roles_in(org):
+        raise ServiceError("Only the organization's leaders sign this agreement.")
+    latest = current(find_document(session, org, DocumentKind.AGREEMENT))
+    if latest is None:
+        raise ServiceError("There is no leader agreement to sign yet.")
+    if version_number != latest.number:
+        raise ServiceError(
+            f"Version {version_number} is no longer the current agreement. Please read "
+            f"version {latest.number} below and sign that one.")
+    typed_name = " ".join(typed_name.split())
+    if not text.same_name(typed_name, actor.display_name):
+        raise ServiceError(f"Type your name as your account has it: {actor.display_name}",
+                           field="typed_name")
+    if not confirmed:
+        raise ServiceError("Tick the box to confirm you have read and agree to it.",
+                           field="confirm")
+    existing = _signature(session, latest, actor)
+    if existing is not None:
+        return existing, False
+    try:
+        with session.begin_nested():
+            signature = Signature(version=latest, user=actor, typed_name=typed_name[:120])
+            session.add(signature)
+    except IntegrityError:  # the same person's second click won the race
+        return _signature(session, latest, actor), False
+    audit_log.record(
+        session, actor, "create", signature, organization=org,
+        summary=f"{actor.display_name} signed the leader agreement, version {latest.number}",
+        after={"version": latest.number, "typed_name": signature.typed_name},
+    )
+    return signature, True
+
+
+def _signature(session: Session, version: DocumentVersion, user: User) -> Signature | None:
+    return session.scalar(select(Signature).where(Signature.version_id == version.id,
+                                                  Signature.user_id == user.id))
+
+
+def agreement_status(session: Session, org: Organization) -> dict[int, SignatureStatus]:
+    """Each leader's standing with the org's leader agreement, by user id.
+
+    Every facilitator of the org has an entry. `signed` is True only for the current
+    version; `version` and `signed_at` tell the newest version they did sign, if any. A
+    new version makes everyone "not signed" until they sign it. With no agreement
+    written yet, nobody is signed. This is what the training pages show beside training
+    status.
+    """
+    document = find_document(session, org, DocumentKind.AGREEMENT)
+    newest: dict[int, tuple[int, object]] = {}
+    if document is not None:
+        rows = session.execute(
+            select(Signature.user_id, DocumentVersion.number, Signature.signed_at)
+            .join(DocumentVersion, Signature.version_id == DocumentVersion.id)
+            .where(DocumentVersion.document_id == document.id)
+            .order_by(DocumentVersion.number)
+        )
+        newest = {user_id: (number, signed_at) for user_id, number, signed_at in rows}
+    latest = current(document)
+    return text.signature_status([u.id for u in leaders_of(session, org)], newest,
+                                 latest.number if latest else None)
+
+
+def awaiting_signature(session: Session, user: User) -> list[Organization]:
+    """The orgs whose current leader agreement this leader has not signed yet."""
+    waiting = []
+    for org in (m.organization for m in user.memberships if m.role is Role.FACILITATOR):
+        latest = current(find_document(session, org, DocumentKind.AGREEMENT))
+        if latest is not None and _signature(session, latest, user) is None:
+            waiting.append(org)
+    return waiting
+
+
+def signatures_of(session: Session, version: DocumentVersion) -> list[Signature]:
+    return list(session.scalars(select(Signature).where(Signature.version_id == version.id)
+                                .order_by(Signature.signed_at)))
+
+
+# The statement at meetings
+
+
+def current_texts(session: Session, group: Group) -> dict[DocumentKind, DocumentVersion]:
+    """The group's current guidelines and statement, in one query."""
+    rows = session.execute(
+        select(Document.kind, DocumentVersion).join(DocumentVersion.document)
+        .where(Document.group_id == group.id,
+               DocumentVersion.number == Document.current_version)
+    )
+    return {kind: version for kind, version in rows}
+
+
+@dataclass(frozen=True)
+class PublicText:
+    kind: DocumentKind
+    version: DocumentVersion
+    #: The day it was saved, in the org's zone.
+    saved_on: date
+    html: Markup
+
+
+def public_texts(session: Session, group: Group) -> list[PublicText]:
+    """The group's current guidelines, then its statement, as safe HTML for its page
+    (headings moved under the page's own h2)."""
+    texts = current_texts(session, group)
+    zone = ZoneInfo(group.organization.timezone)
+    return [PublicText(kind, texts[kind], texts[kind].created_at.astimezone(zone).date(),
+                       text.safe_html(texts[kind].body, 2))
+            for kind in (DocumentKind.GUIDELINES, DocumentKind.STATEMENT) if kind in texts]
+
+
+def _check_occurrence(meeting: Meeting, day: date, today: date | None) -> None:
+    today = today or clock.today_in(meeting.timezone)
+    if not meeting.schedule.falls_on(day):
+        raise ServiceError(f"{day:%A %d %B %Y} is not a date of this meeting.")
+    exception = meeting.exceptions_by_date.get(day)
+    if exception is not None and exception.cancelled:
+        raise ServiceError(f"The meeting on {day:%A %d %B %Y} was cancelled: there is "
+                           "nothing to record for it.")
+    if day > today:
+        raise ServiceError(f"The meeting on {day:%A %d %B %Y} has not happened yet. Record "
+                           "the statement on the day.")
+
+
+def _upsert_reading(session: Session, meeting: Meeting, day: date, values: dict,
+                    on_conflict: dict) -> None:
+    """Insert the occurrence's row or change the existing one, in one statement that is
+    safe against a concurrent insert on SQLite and PostgreSQL alike."""
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = (
+        insert(StatementReading)
+        .values(meeting_id=meeting.id, occurrence_date=day, **values)
+        .on_conflict_do_update(index_elements=["meeting_id", "occurrence_date"],
+                               set_=on_conflict)
+    )
+    session.execute(statement)
+
+
+def reading(session: Session, meeting: Meeting, day: date) -> StatementReading | None:
+    """The statement's record for one occurrence, fresh from the database."""
+    return session.get(StatementReading, (meeting.id, day), populate_existing=True)
+
+
+def record_statement_read(
+    session: Session, actor: User | None, meeting: Meeting, day: date, *, read: bool = True,
+    today: date | None = None,
+) -> StatementReading:
+    """Record (or, with read=False, take back) that the group's confidentiality statement
+    was read at the occurrence on `day`. Refused for a cancelled or future occurrence."""
+    _check_occurrence(meeting, day, today)
+    statement = current(find_document(session, meeting.group.organization,
+                                      DocumentKind.STATEMENT, meeting.group))
+    if read and statement is None:
+        raise ServiceError("This group has no confidentiality statement yet: write it first.")
+    values = {"read_at": clock.now() if read else None,
+              "read_version": statement.number if read else None}
+    _upsert_reading(session, meeting, day, {**values, "acknowledgements": 0}, values)
+    record = reading(session, meeting, day)
+    what = f"read (version {statement.number})" if read else "marked as not read"
+    audit_log.record(
+        session, actor, "update", record, organization=meeting.group.organization,
+        summary=f"Meeting {meeting.title} of {meeting.group.name}: {day} statement {what}",
+        after={"meeting": meeting.id, "date": day.isoformat(), "read": read,
+               "version": values["read_version"]},
+    )
+    return record
+
+
+def acknowledge_statement(
+    session: Session, meeting: Meeting, occurrence_date: date, *, today: date | None = None
+) -> None:
+    """Add one member acknowledgement of the statement to an occurrence.
+
+    For the check-in page: one tap, one atomic `UPDATE … SET acknowledgements =
+    acknowledgements + 1` (an INSERT … ON CONFLICT DO UPDATE, so the first taps of an
+    occurrence cannot both insert), nothing about who, and so no audit entry: an entry
+    per tap, with its time, would be a row per member. Refused with a ServiceError for a
+    cancelled or future occurrence or a date the meeting does not fall on; the caller
+    decides whether the check-in window is open. Use `reading()` to read the count."""
+    _check_occurrence(meeting, occurrence_date, today)
+    count = StatementReading.__table__.c.acknowledgements
+    _upsert_reading(session, meeting, occurrence_date, {"acknowledgements": 1},
+                           {"acknowledgements": count + 1})
+

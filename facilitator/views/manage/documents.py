@@ -1,0 +1,293 @@
+"""Documents pages: a group's guidelines and statement, the org's leader agreement, their
+versions and differences, signing, who has signed, and the statement at a meeting.
+
+A group's documents are edited by those who manage the group and read by its auditors
+too; the org's agreement is edited by admins, read by everyone with a role in the org,
+signed by its facilitators, and its signatures are listed for admins and auditors.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
+from flask import abort
+from flask import flash
+from flask import g
+from flask import redirect
+from flask import render_template
+from flask import request
+from flask import url_for
+from werkzeug import Response
+
+from facilitator import clock
+from facilitator.db import get_session
+from facilitator.domain import documents as text
+from facilitator.domain.starting_texts import starting_points
+from facilitator.forms import ConfirmForm
+from facilitator.forms import DocumentForm
+from facilitator.forms import SignatureForm
+from facilitator.models import Document
+from facilitator.models import DocumentKind
+from facilitator.models import DocumentVersion
+from facilitator.models import Group
+from facilitator.models import Organization
+from facilitator.models import Role
+from facilitator.security import get_group_for
+from facilitator.security import get_meeting_for
+from facilitator.security import get_org_for
+from facilitator.security import may_manage_group
+from facilitator.services import ServiceError
+from facilitator.services import documents
+from facilitator.services.documents import StaleVersion
+from facilitator.views import commit
+from facilitator.views import show_error
+from facilitator.views.manage import bp
+from facilitator.views.manage.meetings import MEETING
+from facilitator.views.manage.meetings import meeting_and_date
+
+GROUP_DOCUMENT = "/g/<group_slug>/documents/<any(guidelines, statement):kind>"
+AGREEMENT = "/o/<org_slug>/agreement"
+EVERYONE = (Role.ADMIN, Role.FACILITATOR, Role.AUDITOR)
+
+
+@dataclass
+class Place:
+    """Where a document lives, and what the signed-in person may do with it."""
+
+    org: Organization
+    group: Group | None
+    kind: DocumentKind
+    document: Document | None
+    may_edit: bool
+
+    @property
+    def url_args(self) -> dict[str, str]:
+        if self.group is not None:
+            return {"group_slug": self.group.slug, "kind": self.kind.value}
+        return {"org_slug": self.org.slug}
+
+    @property
+    def owner(self) -> str:
+        return self.group.name if self.group else self.org.name
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """Times of saving and signing read in the org's zone."""
+        return ZoneInfo(self.org.timezone)
+
+    @property
+    def current(self) -> DocumentVersion | None:
+        return documents.current(self.document)
+
+    def version(self, number: int | None) -> DocumentVersion:
+        """The version with that number; 404 if there is none."""
+        found = documents.get_version(self.document, number) \
+            if self.document and number else None
+        if found is None:
+            abort(404, "There is no such version of this document.")
+        return found
+
+
+def _place(kind: str, group_slug: str | None, org_slug: str | None, *,
+           edit: bool = False) -> Place:
+    session = get_session()
+    if group_slug is not None:
+        group = get_group_for(session, g.user, group_slug, manage=edit)
+        org = group.organization
+        may_edit = may_manage_group(g.user, group)
+    else:
+        group = None
+        org = get_org_for(session, g.user, org_slug, [Role.ADMIN] if edit else EVERYONE)
+        may_edit = Role.ADMIN in g.user.roles_in(org)
+    kind_ = DocumentKind(kind)
+    return Place(org, group, kind_, documents.find_document(session, org, kind_, group),
+                 may_edit)
+
+
+@bp.get(f"{GROUP_DOCUMENT}/")
+@bp.get(f"{AGREEMENT}/", defaults={"kind": "agreement"})
+def document(kind: str, group_slug: str | None = None, org_slug: str | None = None) -> str:
+    place = _place(kind, group_slug, org_slug)
+    sign_form = my_signature = None
+    if place.kind is DocumentKind.AGREEMENT and place.current is not None:
+        status = documents.agreement_status(get_session(), place.org).get(g.user.id)
+        my_signature = status
+        if status is not None and not status.signed:
+            sign_form = SignatureForm(formdata=None, version=place.current.number)
+    return _document_page(place, sign_form, my_signature)
+
+
+def _document_page(place: Place, sign_form: SignatureForm | None, my_signature: object) -> str:
+    roles = g.user.roles_in(place.org)
+    return render_template(
+        "documents/document.html", place=place, current=place.current,
+        body=text.safe_html(place.current.body, 1) if place.current else None,
+        sign_form=sign_form, my_signature=my_signature,
+        sees_signatures=bool(roles & {Role.ADMIN, Role.AUDITOR}),
+    )
+
+
+@bp.route(f"{GROUP_DOCUMENT}/edit", methods=["GET", "POST"])
+@bp.route(f"{AGREEMENT}/edit", methods=["GET", "POST"], defaults={"kind": "agreement"})
+def edit_document(kind: str, group_slug: str | None = None,
+                  org_slug: str | None = None) -> str | Response:
+    session = get_session()
+    place = _place(kind, group_slug, org_slug, edit=True)
+    latest = place.current
+    form = DocumentForm()
+    starts, suggested = starting_points(place.kind.value,
+                                        place.group.program.value if place.group else None)
+    chosen = request.args.get("start", suggested)
+    if request.method == "GET":
+        form.based_on.data = latest.number if latest else 0
+        start = next((s for s in starts if s.key == chosen), None)
+        form.body.data = latest.body if latest else (start.text if start else "")
+    conflict = None
+    if form.validate_on_submit():
+        try:
+            version = documents.save_version(
+                session, g.user, place.org, place.kind, form.body.data,
+                based_on=form.based_on.data, note=form.note.data, group=place.group)
+        except StaleVersion as error:
+            session.rollback()
+            show_error(form, error)
+            # Nothing is lost: the text stays in the form, and the next save is based on
+            # the version it was compared with.
+            conflict = (error.current, *text.shown(
+                text.diff(error.current.body, documents.clean_body(form.body.data))))
+            form.based_on.data = error.current.number
+            form.based_on.raw_data = None  # render the new base, not the one posted
+        except ServiceError as error:
+            session.rollback()
+            show_error(form, error)
+        else:
+            if commit(form):
+                flash(f"Version {version.number} is saved.", "info")
+                return redirect(url_for("manage.document", **place.url_args))
+    elif form.based_on.errors:
+        flash("This page is out of date: reload it and edit again. Your text is below.",
+              "error")
+    return render_template(
+        "documents/edit.html", place=place, form=form, latest=latest, conflict=conflict,
+        starts=starts if latest is None else (), chosen=chosen,
+    )
+
+
+@bp.get(f"{GROUP_DOCUMENT}/versions/<int(max=2147483647):number>")
+@bp.get(f"{AGREEMENT}/versions/<int(max=2147483647):number>", defaults={"kind": "agreement"})
+def version(kind: str, number: int, group_slug: str | None = None,
+            org_slug: str | None = None) -> str:
+    place = _place(kind, group_slug, org_slug)
+    shown = place.version(number)
+    signatures = []
+    if place.kind is DocumentKind.AGREEMENT and \
+            g.user.roles_in(place.org) & {Role.ADMIN, Role.AUDITOR}:
+        signatures = documents.signatures_of(get_session(), shown)
+    return render_template("documents/version.html", place=place, version=shown,
+                           body=text.safe_html(shown.body, 1), signatures=signatures)
+
+
+@bp.get(f"{GROUP_DOCUMENT}/compare")
+@bp.get(f"{AGREEMENT}/compare", defaults={"kind": "agreement"})
+def compare(kind: str, group_slug: str | None = None, org_slug: str | None = None) -> str:
+    """Two versions side by side as one list of kept, removed and added lines. Without
+    a choice: the one before the current, and the current."""
+    place = _place(kind, group_slug, org_slug)
+    latest = place.current
+    if latest is None:
+        abort(404, "This document has no versions yet.")
+    newer = place.version(request.args.get("to", latest.number, type=int))
+    older = place.version(request.args.get("from", max(1, newer.number - 1), type=int))
+    return render_template("documents/compare.html", place=place, older=older, newer=newer,
+                           comparison=text.shown(text.diff(older.body, newer.body)))
+
+
+@bp.post(f"{AGREEMENT}/sign")
+def sign(org_slug: str) -> str | Response:
+    session = get_session()
+    place = _place("agreement", None, org_slug)
+    form = SignatureForm()
+    if form.validate_on_submit():
+        try:
+            signature, new = documents.sign_agreement(
+                session, g.user, place.org, form.version.data, form.typed_name.data,
+                confirmed=form.confirm.data)
+        except ServiceError as error:
+            session.rollback()
+            show_error(form, error)
+        else:
+            if commit(form):
+                number = signature.version.number
+                flash(f"You signed version {number}. Thank you." if new
+                      else f"You had already signed version {number}.", "info")
+                return redirect(url_for("manage.document", **place.url_args))
+    if place.current is not None:
+        # The page shows the current text: the next click signs that one.
+        form.version.data, form.version.raw_data = place.current.number, None
+    status = documents.agreement_status(session, place.org).get(g.user.id)
+    return _document_page(place, form, status)
+
+
+@bp.get(f"{AGREEMENT}/signatures")
+def signatures(org_slug: str) -> str:
+    """Who has signed the current agreement, and who has not: for admins and auditors."""
+    session = get_session()
+    org = get_org_for(session, g.user, org_slug, [Role.ADMIN, Role.AUDITOR])
+    place = _place("agreement", None, org.slug)
+    statuses = documents.agreement_status(session, org)
+    leaders = documents.leaders_of(session, org)
+    rows = [(leader, statuses[leader.id]) for leader in leaders]
+    return render_template("documents/signatures.html", place=place, rows=rows,
+                           unsigned=sum(1 for _, s in rows if not s.signed), Role=Role)
+
+
+# The statement at a meeting
+
+#: How far back "the latest meeting" is looked for: a monthly meeting's last date.
+LOOK_BACK = timedelta(days=62)
+
+
+@bp.get(f"{MEETING}/statement")
+def latest_statement(group_slug: str, meeting_id: int) -> Response:
+    """The statement page of the meeting's latest date, today's if it meets today."""
+    meeting = get_meeting_for(get_session(), g.user, group_slug, meeting_id)
+    today = clock.today_in(meeting.timezone)
+    cancelled = {day for day, e in meeting.exceptions_by_date.items() if e.cancelled}
+    days = [day for day in meeting.schedule.dates(today - LOOK_BACK, today)
+            if day not in cancelled]
+    if not days:
+        flash(f"{meeting.title} has not met recently: there is no meeting to record the "
+              "statement for.", "error")
+        return redirect(url_for("manage.group", group_slug=meeting.group.slug))
+    return redirect(url_for("manage.statement", group_slug=meeting.group.slug,
+                            meeting_id=meeting.id, day=days[-1].isoformat()))
+
+
+@bp.route(f"{MEETING}/dates/<day>/statement", methods=["GET", "POST"])
+def statement(group_slug: str, meeting_id: int, day: str) -> str | Response:
+    """Record that the confidentiality statement was read at one meeting."""
+    session = get_session()
+    meeting, when = meeting_and_date(group_slug, meeting_id, day)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        read = request.form.get("read") != "no"
+        try:
+            documents.record_statement_read(session, g.user, meeting, when, read=read)
+        except ServiceError as error:
+            session.rollback()
+            flash(error.message, "error")
+        else:
+            if commit(form):
+                flash("Recorded: the statement was read." if read
+                      else "Recorded: the statement was not read.", "info")
+                return redirect(request.path)
+    statement_doc = documents.find_document(session, meeting.group.organization,
+                                            DocumentKind.STATEMENT, meeting.group)
+    latest = documents.current(statement_doc)
+    return render_template(
+        "documents/statement.html", meeting=meeting, when=when, form=form, latest=latest,
+        body=text.safe_html(latest.body, 1) if latest else None,
+        reading=documents.reading(session, meeting, when), zone=ZoneInfo(meeting.timezone),
+    )
