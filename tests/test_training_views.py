@@ -15,6 +15,7 @@ from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
 from facilitator import clock
+from facilitator import demo
 from facilitator.models import AuditEntry
 from facilitator.models import TrainingRecord
 from facilitator.services import training
@@ -346,3 +347,17 @@ def test_evidence_is_kept_outside_the_static_folder(app):
     folder = Path(defaults(app.instance_path)["EVIDENCE_DIR"]).resolve()
     static = Path(app.static_folder).resolve()
     assert static not in folder.parents and folder != static
+
+
+def test_the_matrix_shows_each_leaders_standing_with_the_leader_agreement(client, auth,
+                                                                        session):
+    demo.load_demo(session)
+    session.commit()
+    auth.login("auditor@demo.example", demo.PASSWORD)
+    text = page_text(client.get("/audit/demo/training/"))
+    assert "Leader agreement" in text
+    for standing in ("Signed", "Signed an older version", "Not signed"):
+        assert standing in text
+    rows = list(csv.reader(io.StringIO(client.get("/audit/demo/training.csv").text)))
+    assert rows[0][-1] == "Leader agreement"
+    assert {row[-1] for row in rows[1:]} >= {"Signed", "Signed an older version", "Not signed"}

@@ -182,7 +182,7 @@ class Row:
     cells: dict[int, Standing | None] = field(default_factory=dict)
     #: Leader agreement (documents): True signed the current version, False not signed,
     #: None no agreement exists. Only meaningful when the matrix has signatures.
-    signed: bool | None = None
+    signed: bool | str | None = None
 
     @property
     def statuses(self) -> set[Status]:
@@ -199,7 +199,7 @@ def compliance_rows(
     completions: Mapping[tuple[int, int], Sequence[Completion]],
     today: date,
     expiring_days: int = DEFAULT_EXPIRING_DAYS,
-    signatures: Mapping[int, bool | None] | None = None,
+    signatures: Mapping[int, bool | str | None] | None = None,
 ) -> list[Row]:
     """The matrix: a row per leader, a cell per requirement that applies to them.
 

@@ -25,6 +25,7 @@ from facilitator import clock
 from facilitator.domain import evidence
 from facilitator.domain import training as rules
 from facilitator.models import AuditEntry
+from facilitator.models import DocumentKind
 from facilitator.models import Group
 from facilitator.models import Membership
 from facilitator.models import Organization
@@ -34,6 +35,7 @@ from facilitator.models import TrainingType
 from facilitator.models import User
 from facilitator.services import ServiceError
 from facilitator.services import audit_log
+from facilitator.services import documents
 
 TYPE_FIELDS = ("name", "description", "validity_months", "required_roles", "required_hours")
 RECORD_FIELDS = ("training_type_id", "provider", "completed_on", "expires_on_override",
@@ -349,11 +351,15 @@ def discard_evidence(directory: Path, name: str | None) -> None:
 
 # ---- the compliance matrix (admins and auditors) ------------------------------------------
 
-def signature_status(session: Session, org: Organization) -> dict[int, bool | None]:
-    """Leader agreement per leader id: True signed the current version, False not,
-    None no agreement exists. Empty: the matrix shows no signature column."""
-    # issue 6 wires this: the documents service returns who signed the current version.
-    return {}
+def signature_status(session: Session, org: Organization) -> dict[int, str]:
+    """Each leader's standing with the org's leader agreement ("signed", "outdated" or
+    "not signed"), by leader id. Empty while the org has no agreement written: the
+    matrix then shows no signature column."""
+    agreement = documents.find_document(session, org, DocumentKind.AGREEMENT)
+    if documents.current(agreement) is None:
+        return {}
+    return {user_id: status.state
+            for user_id, status in documents.agreement_status(session, org).items()}
 
 
 def requirement_of(kind: TrainingType) -> rules.Requirement:

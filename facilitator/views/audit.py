@@ -205,13 +205,15 @@ def training_matrix() -> str:
     )
 
 
-SIGNATURE_LABELS = {True: "Signed", False: "Not signed", None: "No agreement"}
+SIGNATURE_LABELS = {True: "Signed", False: "Not signed", None: "No agreement",
+                    "signed": "Signed", "outdated": "Signed an older version",
+                    "not signed": "Not signed"}
 
 
 def signature_label(status: object) -> str:
     """The leader-agreement status in words: the hook's True/False/None, or whatever
     text status the documents service gives ("outdated" reads "Outdated")."""
-    if status is None or isinstance(status, bool):
+    if status in SIGNATURE_LABELS:
         return SIGNATURE_LABELS[status]
     return str(status).replace("_", " ").capitalize()
 
