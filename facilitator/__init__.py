@@ -17,6 +17,7 @@ from werkzeug.exceptions import HTTPException
 from facilitator import config
 from facilitator import db
 from facilitator import formatting
+from facilitator import headers
 from facilitator import log_masking
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -38,6 +39,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     log_masking.install("werkzeug", "gunicorn.access", app.logger.name)
     app.before_request(_refuse_nul_characters)
+    headers.install(app)
     _register_blueprints(app)
     _register_error_pages(app)
     _register_cli(app)
