@@ -96,6 +96,10 @@ def login() -> str | Response:
 
 @bp.post("/logout")
 def logout() -> Response:
+    """Sign out here and on every other device of the account."""
+    if g.user is not None:
+        accounts.end_sessions(get_session(), g.user)
+        get_session().commit()
     cookie.clear()
     flash("You are signed out.", "info")
     return redirect(url_for("auth.login"))
