@@ -126,6 +126,8 @@ def test_change_password_signs_out_other_devices(app, client, auth, leader, sess
       "confirm": "different one!!"}, "The two passwords differ."),
     ({"current_password": PASSWORD, "password": "x" * 129, "confirm": "x" * 129},
      "Use at most 128 characters."),
+    ({"current_password": PASSWORD, "password": "Password1234", "confirm": "Password1234"},
+     "on a list of common passwords"),
 ])
 def test_change_password_refusals_change_nothing(client, auth, leader, session, form, message):
     auth.login(leader)
