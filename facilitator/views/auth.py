@@ -75,8 +75,10 @@ def _log_in(user: User) -> None:
 
 
 def _safe_next(target: str | None) -> str:
-    """Only follow a ?next= that stays on this site."""
-    if target and target.startswith("/") and not target.startswith("//"):
+    """Only follow a ?next= that stays on this site and is fit for a Location header
+    (no CR/LF or other control characters, which would otherwise fail the response)."""
+    if target and target.isprintable() and target.startswith("/") \
+            and not target.startswith("//"):
         parts = urlsplit(target)
         if not parts.scheme and not parts.netloc and "\\" not in target:
             return target
