@@ -93,10 +93,25 @@ class OrphanedExceptions(ServiceError):
         self.exceptions = exceptions
 
 
+#: The dates a series may start or end on. Far enough for any real group; the limit keeps
+#: feeds and time-zone tables within what the calendar libraries handle (year 9999 was a
+#: 500 in every feed).
+EARLIEST_DATE = date(1970, 1, 1)
+LATEST_DATE = date(2199, 12, 31)
+
+
+def _check_date(day: date | None, field_name: str) -> None:
+    if day is not None and not EARLIEST_DATE <= day <= LATEST_DATE:
+        raise ServiceError(f"Use a date between {EARLIEST_DATE.year} and {LATEST_DATE.year}.",
+                           field=field_name)
+
+
 def check(values: MeetingValues) -> None:
     """Refuse values no meeting can have, with a message for the facilitator."""
     if not values.title.strip():
         raise ServiceError("A meeting needs a title.", field="title")
+    _check_date(values.first_date, "first_date")
+    _check_date(values.last_date, "last_date")
     for name in ("title", "location_name", "address", "location_notes", "online_url",
                  "online_phone", "online_notes", "notes"):
         if len(getattr(values, name).strip()) > LIMITS[name]:
@@ -188,6 +203,7 @@ def _changed(session: Session, actor: User | None, meeting: Meeting, before: dic
 
 def end_meeting(session: Session, actor: User | None, meeting: Meeting, last_date: date) -> None:
     """End the series after last_date; later exceptions go with it."""
+    _check_date(last_date, "last_date")
     if last_date < meeting.first_date:
         raise ServiceError("The last date cannot be before the first date.", field="last_date")
     before = audit_log.snapshot(meeting, MEETING_FIELDS)
