@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC
 from datetime import datetime
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from facilitator import clock
 from facilitator import crypto
+from facilitator.db import make_engine
 from facilitator.models import Role
 from facilitator.models import ThrottleCounter
 from facilitator.services import throttle
@@ -136,3 +139,34 @@ def test_wrong_links_are_throttled_per_address(client, moment, path):
     assert held.headers["Retry-After"] == "900"
     assert client.get(path.format("x"), environ_base={"REMOTE_ADDR": "192.0.2.9"}) \
         .status_code == 404
+
+
+def test_simultaneous_failures_are_all_counted(database_url):
+    """Twenty workers failing at once, each on its own connection and transaction, as
+    gunicorn workers on several servers would: the count is exactly twenty."""
+    engine = make_engine(database_url, pool_size=10, max_overflow=10) \
+        if not database_url.startswith("sqlite") else make_engine(database_url)
+    key = throttle.ADDRESS.key("concurrency", f"test-{id(engine)}")
+    start = threading.Barrier(20)
+
+    def fail() -> None:
+        with Session(engine) as session:
+            start.wait()
+            throttle.record_failure(session, [key], now=clock.now())
+            session.commit()
+
+    try:
+        threads = [threading.Thread(target=fail) for _ in range(20)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        with Session(engine) as session:
+            count = session.scalar(select(ThrottleCounter.failures)
+                                   .where(ThrottleCounter.key_hash == key))
+        assert count == 20
+    finally:
+        with Session(engine) as session:
+            throttle.forget(session, key)
+            session.commit()
+        engine.dispose()
