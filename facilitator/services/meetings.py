@@ -14,6 +14,8 @@ from sqlalchemy.orm import Session
 
 from facilitator.domain.meeting_guide import is_web_link
 from facilitator.domain.meeting_types import TYPES
+from facilitator.domain.recurrence import EARLIEST_DATE
+from facilitator.domain.recurrence import LATEST_DATE
 from facilitator.domain.recurrence import InvalidRecurrence
 from facilitator.domain.recurrence import Recurrence
 from facilitator.domain.recurrence import Schedule
@@ -91,13 +93,6 @@ class OrphanedExceptions(ServiceError):
     def __init__(self, exceptions: list[MeetingException]) -> None:
         super().__init__("Some changed or cancelled dates are no longer meeting dates.")
         self.exceptions = exceptions
-
-
-#: The dates a series may start or end on. Far enough for any real group; the limit keeps
-#: feeds and time-zone tables within what the calendar libraries handle (year 9999 was a
-#: 500 in every feed).
-EARLIEST_DATE = date(1970, 1, 1)
-LATEST_DATE = date(2199, 12, 31)
 
 
 def _check_date(day: date | None, field_name: str) -> None:

@@ -38,7 +38,7 @@ NAME = re.compile(r'<(?:input|select|textarea|button)\b[^>]*\bname="([^"]+)"', r
 def forms_of(app, client, world) -> dict[str, set[str]]:
     """Each POST endpoint the pages lead to, with the field names of its form."""
     if _FORMS:
-        return _FORMS
+        return _FORMS | UNREACHED
     adapter = app.url_map.bind("localhost")
     own = ids_of(world["a"])
     for rule in RULES:
