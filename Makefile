@@ -57,9 +57,11 @@ system-packages:
 	  fi; \
 	fi
 
-## Lint, then the whole suite against SQLite and a throwaway PostgreSQL the suite starts itself.
+## Lint, security lint, then the whole suite against SQLite and a throwaway PostgreSQL the suite starts itself.
+## No dependency audit: pip-audit cannot reach its databases from here (docs/security.md).
 test: install system-packages
 	$(BIN)/ruff check .
+	$(BIN)/bandit --quiet --recursive facilitator --severity-level high
 	FACILITATOR_REQUIRE_POSTGRES=1 $(BIN)/python -m pytest
 
 lint: install

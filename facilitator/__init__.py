@@ -17,7 +17,9 @@ from werkzeug.exceptions import HTTPException
 from facilitator import config
 from facilitator import db
 from facilitator import formatting
+from facilitator import headers
 from facilitator import log_masking
+from facilitator import throttling
 
 ROOT = Path(__file__).resolve().parent.parent
 csrf = CSRFProtect()
@@ -38,6 +40,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     log_masking.install("werkzeug", "gunicorn.access", app.logger.name)
     app.before_request(_refuse_nul_characters)
+    headers.install(app)
+    throttling.install(app)
     _register_blueprints(app)
     _register_error_pages(app)
     _register_cli(app)
@@ -79,9 +83,11 @@ def _register_error_pages(app: Flask) -> None:
     def http_error(error: HTTPException) -> Any:
         if error.code is None or error.code < 400:
             return error
+        # Keep what the error says in headers (Retry-After, Allow), not its content type.
+        headers = [(k, v) for k, v in error.get_headers() if k.lower() != "content-type"]
         return render_template(
             "errors/error.html", code=error.code, message=error.description
-        ), error.code
+        ), error.code, headers
 
 
 def _register_cli(app: Flask) -> None:

@@ -88,3 +88,10 @@ def derived_token_number(key: str, purpose: str, token: str,
 def _mac(key: str, purpose: str, number: int, parts: tuple[str, ...]) -> bytes:
     message = "\x1f".join((purpose, str(number), *parts)).encode()
     return hmac.new(key.encode(), message, hashlib.sha256).digest()[:_DERIVED_BYTES - 4]
+
+
+def keyed_hash(key: str, purpose: str, value: str) -> str:
+    """HMAC-SHA-256 of a value we must recognise but may not keep (an email, an address):
+    without the secret key nobody can tell from it what the value was, not even by
+    trying every IPv4 address."""
+    return hmac.new(key.encode(), f"{purpose}\x1f{value}".encode(), hashlib.sha256).hexdigest()

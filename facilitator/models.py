@@ -607,3 +607,19 @@ class StatementReading(Base):
     #: One-tap acknowledgements from the check-in page: a counter, changed only by
     #: atomic SQL updates.
     acknowledgements: Mapped[int] = mapped_column(default=0)
+class ThrottleCounter(Base):
+    """Failures counted against one account or one address within a 15-minute window.
+
+    The key is a keyed hash (HMAC with the secret key) of "account:<email>" or
+    "address:<ip>", never the email or address itself, and a row lives only as long as
+    its window (services/throttle.py prunes the rest).
+    """
+
+    __tablename__ = "throttle_counters"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: HMAC-SHA-256 of the kind and the value, hex.
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    failures: Mapped[int] = mapped_column(default=0)
+    #: When the first failure of the current window happened.
+    window_started_at: Mapped[datetime] = mapped_column(index=True)

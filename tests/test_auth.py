@@ -77,6 +77,31 @@ def test_logout_ends_the_session(client, auth, leader):
     assert client.get("/manage/").status_code == 302
 
 
+def test_logout_ends_every_session_of_the_account(app, client, auth, leader):
+    other_device = app.test_client()
+    other_device.post("/login", data={"email": leader.email, "password": PASSWORD})
+    stolen_cookie = other_device.get_cookie("session").value
+    auth.login(leader)
+    auth.logout()
+    assert other_device.get("/manage/").status_code == 302
+    thief = app.test_client()
+    thief.set_cookie("session", stolen_cookie)
+    assert thief.get("/manage/").status_code == 302
+    assert auth.login(leader).location == "/manage/"  # signing in again works
+
+
+def test_login_starts_a_fresh_session(client, auth, leader):
+    with client.session_transaction() as planted:
+        planted["user_id"] = 999_999
+        planted["planted"] = "by someone else"
+    before = client.get_cookie("session").value
+    auth.login(leader)
+    with client.session_transaction() as fresh:
+        assert "planted" not in fresh
+        assert fresh["user_id"] == leader.id
+    assert client.get_cookie("session").value != before
+
+
 def test_change_password_signs_out_other_devices(app, client, auth, leader, session):
     other_device = app.test_client()
     other_device.post("/login", data={"email": leader.email, "password": PASSWORD})
@@ -101,6 +126,8 @@ def test_change_password_signs_out_other_devices(app, client, auth, leader, sess
       "confirm": "different one!!"}, "The two passwords differ."),
     ({"current_password": PASSWORD, "password": "x" * 129, "confirm": "x" * 129},
      "Use at most 128 characters."),
+    ({"current_password": PASSWORD, "password": "Password1234", "confirm": "Password1234"},
+     "on a list of common passwords"),
 ])
 def test_change_password_refusals_change_nothing(client, auth, leader, session, form, message):
     auth.login(leader)

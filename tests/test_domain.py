@@ -2,6 +2,7 @@
 
 import pytest
 
+from facilitator.domain.passwords import common_passwords
 from facilitator.domain.passwords import password_problem
 from facilitator.domain.slugs import is_valid_slug
 from facilitator.domain.slugs import slugify
@@ -42,3 +43,14 @@ def test_password_rules():
     assert password_problem("x" * 12) is None
     assert password_problem("x" * 128) is None
     assert password_problem("x" * 129) is not None
+
+
+@pytest.mark.parametrize("password", ["password1234", "PASSWORD1234", "Qwerty123456",
+                                      " qazwsxedcrfv ", "1q2w3e4r5t6y"])
+def test_common_passwords_are_refused_in_any_case(password):
+    assert "common passwords" in password_problem(password)
+
+
+def test_the_common_password_list_is_shipped_whole():
+    assert len(common_passwords()) > 19_000
+    assert password_problem("correct horse battery") is None

@@ -2,9 +2,27 @@
 
 from __future__ import annotations
 
+import gzip
+from functools import cache
+from pathlib import Path
+
 MIN_LENGTH = 12
 #: Long enough for any passphrase; argon2 takes it whole, without truncation.
 MAX_LENGTH = 128
+#: Django's list of 20,000 common passwords, lowercased (see common-passwords-LICENSE.txt).
+COMMON_PASSWORDS = Path(__file__).parent / "data" / "common-passwords.txt.gz"
+
+
+@cache
+def common_passwords() -> frozenset[str]:
+    """The shipped list of common passwords, lowercased; read once per process."""
+    with gzip.open(COMMON_PASSWORDS, "rt", encoding="utf-8") as lines:
+        return frozenset(line.strip() for line in lines if line.strip())
+
+
+def is_common(password: str) -> bool:
+    """Whether the password, in any mix of cases, is on the list of common passwords."""
+    return password.strip().lower() in common_passwords()
 
 
 def password_problem(password: str) -> str | None:
@@ -13,4 +31,7 @@ def password_problem(password: str) -> str | None:
         return f"Use at least {MIN_LENGTH} characters; a few words in a row make a good one."
     if len(password) > MAX_LENGTH:
         return f"Use at most {MAX_LENGTH} characters."
+    if is_common(password):
+        return ("This password is on a list of common passwords that attackers try first; "
+                "choose another.")
     return None

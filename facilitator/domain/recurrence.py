@@ -39,6 +39,12 @@ DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday",
 ORDINAL_NAMES = {1: "first", 2: "second", 3: "third", 4: "fourth", 5: "fifth", -1: "last"}
 
 
+#: The dates a series may start or end on. Far enough for any real group; the limit keeps
+#: feeds and time-zone tables within what the calendar libraries handle (year 9999 was a
+#: 500 in every feed) and bounds the walk to any one date.
+EARLIEST_DATE = date(1970, 1, 1)
+LATEST_DATE = date(2199, 12, 31)
+
 class Frequency(enum.StrEnum):
     WEEKLY = "weekly"
     MONTHLY = "monthly"
@@ -216,6 +222,10 @@ class Schedule:
                                               inc=True)]
 
     def falls_on(self, day: date) -> bool:
+        # Finding a date walks the rule from the first date: never past the series' end
+        # (a URL with 9999-12-31 took 10 s of CPU for a weekly meeting).
+        if not self.first_date <= day <= min(self.last_date or LATEST_DATE, LATEST_DATE):
+            return False
         return next(self.dates(day, day), None) == day
 
     def starts_at(self, day: date, start_time: time | None = None) -> datetime:

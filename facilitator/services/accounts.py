@@ -131,6 +131,13 @@ def change_password(session: Session, user: User, current: str, new: str) -> Non
     )
 
 
+def end_sessions(session: Session, user: User) -> None:
+    """End every session of the account, on every device: signing out anywhere signs out
+    everywhere, so a copied cookie stops working when its owner signs out."""
+    user.session_version += 1
+    session.flush()
+
+
 def grant_role(
     session: Session, actor: User | None, user: User, organization: Organization, role: Role
 ) -> Membership | None:

@@ -14,6 +14,8 @@ from sqlalchemy.orm import Session
 
 from facilitator.domain.meeting_guide import is_web_link
 from facilitator.domain.meeting_types import TYPES
+from facilitator.domain.recurrence import EARLIEST_DATE
+from facilitator.domain.recurrence import LATEST_DATE
 from facilitator.domain.recurrence import InvalidRecurrence
 from facilitator.domain.recurrence import Recurrence
 from facilitator.domain.recurrence import Schedule
@@ -93,10 +95,18 @@ class OrphanedExceptions(ServiceError):
         self.exceptions = exceptions
 
 
+def _check_date(day: date | None, field_name: str) -> None:
+    if day is not None and not EARLIEST_DATE <= day <= LATEST_DATE:
+        raise ServiceError(f"Use a date between {EARLIEST_DATE.year} and {LATEST_DATE.year}.",
+                           field=field_name)
+
+
 def check(values: MeetingValues) -> None:
     """Refuse values no meeting can have, with a message for the facilitator."""
     if not values.title.strip():
         raise ServiceError("A meeting needs a title.", field="title")
+    _check_date(values.first_date, "first_date")
+    _check_date(values.last_date, "last_date")
     for name in ("title", "location_name", "address", "location_notes", "online_url",
                  "online_phone", "online_notes", "notes"):
         if len(getattr(values, name).strip()) > LIMITS[name]:
@@ -188,6 +198,7 @@ def _changed(session: Session, actor: User | None, meeting: Meeting, before: dic
 
 def end_meeting(session: Session, actor: User | None, meeting: Meeting, last_date: date) -> None:
     """End the series after last_date; later exceptions go with it."""
+    _check_date(last_date, "last_date")
     if last_date < meeting.first_date:
         raise ServiceError("The last date cannot be before the first date.", field="last_date")
     before = audit_log.snapshot(meeting, MEETING_FIELDS)

@@ -27,6 +27,9 @@ from facilitator.forms import SetPasswordForm
 from facilitator.models import User
 from facilitator.services import ServiceError
 from facilitator.services import accounts
+from facilitator.throttling import LOGIN_THROTTLED
+from facilitator.throttling import RETRY_AFTER
+from facilitator.throttling import SignIn
 from facilitator.views import commit
 from facilitator.views import show_error
 
@@ -72,8 +75,10 @@ def _log_in(user: User) -> None:
 
 
 def _safe_next(target: str | None) -> str:
-    """Only follow a ?next= that stays on this site."""
-    if target and target.startswith("/") and not target.startswith("//"):
+    """Only follow a ?next= that stays on this site and is fit for a Location header
+    (no CR/LF or other control characters, which would otherwise fail the response)."""
+    if target and target.isprintable() and target.startswith("/") \
+            and not target.startswith("//"):
         parts = urlsplit(target)
         if not parts.scheme and not parts.netloc and "\\" not in target:
             return target
@@ -81,21 +86,32 @@ def _safe_next(target: str | None) -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-def login() -> str | Response:
+def login() -> str | Response | tuple[str, int, dict[str, str]]:
     if g.user is not None:
         return redirect(_safe_next(request.args.get("next")))
     form = LoginForm()
     if form.validate_on_submit():
+        attempt = SignIn(form.email.data)
+        if attempt.blocked():  # before the hash, so known and unknown accounts take as long
+            flash(LOGIN_THROTTLED, "error")
+            return render_template("auth/login.html", form=form), 429, \
+                {"Retry-After": str(RETRY_AFTER)}
         user = accounts.authenticate(get_session(), form.email.data, form.password.data)
         if user is not None:
+            attempt.succeeded()
             _log_in(user)
             return redirect(_safe_next(request.args.get("next")))
+        attempt.failed()
         flash(LOGIN_FAILED, "error")
     return render_template("auth/login.html", form=form)
 
 
 @bp.post("/logout")
 def logout() -> Response:
+    """Sign out here and on every other device of the account."""
+    if g.user is not None:
+        accounts.end_sessions(get_session(), g.user)
+        get_session().commit()
     cookie.clear()
     flash("You are signed out.", "info")
     return redirect(url_for("auth.login"))

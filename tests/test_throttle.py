@@ -1,0 +1,172 @@
+"""Login throttling and failed token look-ups: counted in the database, per keyed hash."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC
+from datetime import datetime
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from facilitator import clock
+from facilitator import crypto
+from facilitator.db import make_engine
+from facilitator.models import Role
+from facilitator.models import ThrottleCounter
+from facilitator.services import throttle
+from facilitator.throttling import LINKS_THROTTLED
+from facilitator.throttling import LOGIN_THROTTLED
+from facilitator.views.auth import LOGIN_FAILED
+from tests.conftest import PASSWORD
+from tests.conftest import page_text
+
+START = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def moment(monkeypatch):
+    """The clock, stopped at START; set moment[0] to move it."""
+    now = [START]
+    monkeypatch.setattr(clock, "now", lambda: now[0])
+    return now
+
+
+@pytest.fixture(autouse=True)
+def quick_hashes(monkeypatch):
+    """These tests count failures, not hashes: skip argon2's deliberate 0.1 s each."""
+    monkeypatch.setattr(crypto, "verify_password",
+                        lambda password_hash, password: bool(password_hash)
+                        and password == PASSWORD)
+
+
+@pytest.fixture
+def leader(make_org, make_user):
+    return make_user(make_org(), Role.FACILITATOR, email="leader@example.org")
+
+
+WRONG = "wrong password here"
+
+
+def login(client, email, password=WRONG, address="192.0.2.1"):
+    return client.post("/login", data={"email": email, "password": password},
+                       environ_base={"REMOTE_ADDR": address})
+
+
+@pytest.mark.parametrize("email", ["leader@example.org", "nobody@example.org"])
+def test_five_failures_hold_an_account_for_fifteen_minutes(client, leader, moment, email):
+    for _ in range(5):
+        response = login(client, email)
+        assert response.status_code == 200 and LOGIN_FAILED in page_text(response)
+    held = login(client, email.upper(), PASSWORD)  # even the right password, any case
+    assert held.status_code == 429
+    assert LOGIN_THROTTLED in page_text(held)
+    assert held.headers["Retry-After"] == "900"
+    # Other accounts from the same address are not held.
+    assert login(client, "someone.else@example.org").status_code == 200
+    moment[0] = START + timedelta(minutes=15, seconds=1)
+    if email == leader.email:
+        assert login(client, email, PASSWORD).location == "/manage/"
+    else:
+        assert login(client, email).status_code == 200
+
+
+def test_known_and_unknown_accounts_read_the_same_when_held(client, leader, moment):
+    pages = []
+    for email in (leader.email, "nobody@example.org"):
+        for _ in range(5):
+            login(client, email)
+        pages.append(page_text(login(client, email)).replace(email, "EMAIL"))
+    assert pages[0] == pages[1]
+
+
+def test_twenty_failures_hold_an_address(client, leader, moment):
+    for n in range(20):
+        assert login(client, f"guess{n}@example.org", address="198.51.100.7").status_code == 200
+    held = login(client, leader.email, PASSWORD, address="198.51.100.7")
+    assert held.status_code == 429 and LOGIN_THROTTLED in page_text(held)
+    assert login(client, leader.email, PASSWORD, address="203.0.113.5").location == "/manage/"
+
+
+def test_signing_in_clears_the_accounts_count(client, leader, moment):
+    for _ in range(4):
+        login(client, leader.email)
+    assert login(client, leader.email, PASSWORD).location == "/manage/"
+    client.post("/logout")
+    for _ in range(4):
+        assert login(client, leader.email).status_code == 200
+
+
+def test_counters_keep_no_email_or_address_and_no_stale_rows(client, leader, moment, session):
+    login(client, leader.email, address="192.0.2.99")
+    rows = session.scalars(select(ThrottleCounter)).all()
+    assert len(rows) == 2
+    for row in rows:
+        assert len(row.key_hash) == 64
+        assert "leader" not in row.key_hash and "192.0.2.99" not in row.key_hash
+        assert row.key_hash != throttle.ACCOUNT.key("another secret", leader.email)
+    moment[0] = START + timedelta(minutes=16)
+    login(client, "other@example.org", address="192.0.2.100")
+    session.expire_all()
+    assert len(session.scalars(select(ThrottleCounter)).all()) == 2  # the old two are gone
+
+
+def test_counts_add_up_and_windows_restart(session, moment):
+    key = throttle.ACCOUNT.key("k", "x@example.org")
+    for _ in range(7):
+        throttle.record_failure(session, [key], now=START)
+    assert session.scalar(select(ThrottleCounter.failures)) == 7
+    assert throttle.blocked(session, [(throttle.ACCOUNT, key)], now=START)
+    later = START + throttle.WINDOW
+    assert not throttle.blocked(session, [(throttle.ACCOUNT, key)], now=later)
+    throttle.record_failure(session, [key], now=later)
+    session.expire_all()
+    row = session.scalar(select(ThrottleCounter))
+    assert (row.failures, row.window_started_at) == (1, later)
+    session.rollback()
+
+
+@pytest.mark.parametrize("path", ["/c/{}", "/feeds/{}.ics", "/invite/{}"])
+def test_wrong_links_are_throttled_per_address(client, moment, path):
+    for n in range(throttle.TOKEN_ADDRESS.failures):
+        response = client.get(path.format(f"wrong{n}"), environ_base={"REMOTE_ADDR": "192.0.2.8"})
+        assert response.status_code == 404
+    held = client.get(path.format("another"), environ_base={"REMOTE_ADDR": "192.0.2.8"})
+    assert held.status_code == 429
+    assert LINKS_THROTTLED in page_text(held)
+    assert held.headers["Retry-After"] == "900"
+    assert client.get(path.format("x"), environ_base={"REMOTE_ADDR": "192.0.2.9"}) \
+        .status_code == 404
+
+
+def test_simultaneous_failures_are_all_counted(database_url):
+    """Twenty workers failing at once, each on its own connection and transaction, as
+    gunicorn workers on several servers would: the count is exactly twenty."""
+    engine = make_engine(database_url, pool_size=10, max_overflow=10) \
+        if not database_url.startswith("sqlite") else make_engine(database_url)
+    key = throttle.ADDRESS.key("concurrency", f"test-{id(engine)}")
+    start = threading.Barrier(20)
+
+    def fail() -> None:
+        with Session(engine) as session:
+            start.wait()
+            throttle.record_failure(session, [key], now=clock.now())
+            session.commit()
+
+    try:
+        threads = [threading.Thread(target=fail) for _ in range(20)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        with Session(engine) as session:
+            count = session.scalar(select(ThrottleCounter.failures)
+                                   .where(ThrottleCounter.key_hash == key))
+        assert count == 20
+    finally:
+        with Session(engine) as session:
+            throttle.forget(session, key)
+            session.commit()
+        engine.dispose()
