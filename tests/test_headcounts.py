@@ -32,8 +32,10 @@ from facilitator.domain.recurrence import Recurrence
 from facilitator.models import Attendance
 from facilitator.models import AuditEntry
 from facilitator.models import CancelReason
+from facilitator.models import DocumentKind
 from facilitator.models import Headcount
 from facilitator.models import Role
+from facilitator.services import documents
 from facilitator.services import headcounts
 from facilitator.services import meetings
 from facilitator.services import organizations
@@ -477,3 +479,24 @@ def test_hundreds_of_simultaneous_check_ins_are_each_counted_once(live, caplog):
     logged = "\n".join(record.getMessage() for record in caplog.records)
     assert token not in logged
     assert "127.0.0.1 -" not in logged
+
+
+def test_members_acknowledge_the_confidentiality_statement_once_each(
+        app, client, auth, session, world, now):
+    documents.save_version(session, None, world["org"], DocumentKind.STATEMENT,
+                           "What is said here **stays here**.", based_on=0,
+                           group=world["group"])
+    session.commit()
+    link = checkin_link(client, auth, world)
+    member = app.test_client()
+    text = page_text(member.get(link))
+    assert "What is said here stays here" in text
+    member.post(link)
+    assert member.post(f"{link}/statement").status_code == 303
+    assert "Thank you for keeping what is shared here" in page_text(member.get(link))
+    member.post(f"{link}/statement")
+    app.test_client().post(f"{link}/statement")
+    assert documents.reading(session, world["meeting"], TUESDAY).acknowledgements == 2
+    now(datetime(2026, 11, 18, 12, tzinfo=CHICAGO))
+    assert app.test_client().post(f"{link}/statement").status_code == 409
+    assert documents.reading(session, world["meeting"], TUESDAY).acknowledgements == 2

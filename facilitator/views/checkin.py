@@ -34,7 +34,10 @@ from facilitator.domain.headcounts import next_occurrence
 from facilitator.domain.headcounts import open_occurrence
 from facilitator.domain.recurrence import Occurrence
 from facilitator.models import Attendance
+from facilitator.models import DocumentKind
 from facilitator.models import Meeting
+from facilitator.services import ServiceError
+from facilitator.services import documents
 from facilitator.services import headcounts
 
 bp = Blueprint("checkin", __name__, url_prefix="/c")
@@ -69,13 +72,19 @@ def _checked_in() -> list[str]:
     return [k for k in keys if isinstance(k, str) and _key_date(k) >= oldest][-50:]
 
 
-def _key(meeting: Meeting, occurrence: Occurrence) -> str:
-    return f"{meeting.id}:{occurrence.date.isoformat()}"
+#: What the cookie's keys of statement acknowledgements start with.
+STATEMENT = "s"
+
+
+def _key(meeting: Meeting, occurrence: Occurrence, what: str = "") -> str:
+    """"<meeting id>:<date>" for a check-in, "s<meeting id>:<date>" for having
+    acknowledged the confidentiality statement."""
+    return f"{what}{meeting.id}:{occurrence.date.isoformat()}"
 
 
 def _key_date(key: str) -> date:
     try:
-        return date.fromisoformat(key.partition(":")[2])
+        return date.fromisoformat(key.rpartition(":")[2])
     except ValueError:
         return date.min
 
@@ -98,10 +107,14 @@ def _page(meeting: Meeting, token: str, message: str = "", status: int = 200) ->
     going_on = open_occurrence(meeting.schedule, meeting.exceptions_by_date, now)
     coming = None if going_on else next_occurrence(meeting.schedule,
                                                    meeting.exceptions_by_date, now)
-    done = going_on is not None and _key(meeting, going_on) in _checked_in()
+    keys = _checked_in()
+    done = going_on is not None and _key(meeting, going_on) in keys
+    statement = next((t for t in documents.public_texts(get_session(), meeting.group)
+                      if t.kind is DocumentKind.STATEMENT), None) if going_on else None
     return _private(make_response(render_template(
         "checkin/check_in.html", meeting=meeting, token=token, going_on=going_on,
-        coming=coming, done=done, message=message,
+        coming=coming, done=done, message=message, statement=statement,
+        acknowledged=going_on is not None and _key(meeting, going_on, STATEMENT) in keys,
         hybrid=meeting.attendance is Attendance.HYBRID,
     ), status))
 
@@ -130,10 +143,40 @@ def record(token: str) -> Response:
     if not counted:
         return _page(meeting, token, "This meeting's count is full; nothing was counted.",
                      409)
+    return _remembered(token, [*keys, key])
+
+
+def _remembered(token: str, keys: list[str]) -> Response:
+    """Back to the check-in page, the browser remembering what it did (and nothing
+    else: the server keeps none of it)."""
     response = redirect(url_for("checkin.check_in", token=token), 303)
     response.set_cookie(
-        COOKIE, _serializer().dumps([*keys, key]), max_age=COOKIE_DAYS * 24 * 3600,
+        COOKIE, _serializer().dumps(keys), max_age=COOKIE_DAYS * 24 * 3600,
         path="/c/", httponly=True, samesite="Lax",
         secure=current_app.config["SESSION_COOKIE_SECURE"],
     )
     return _private(response)
+
+
+@bp.post("/<token>/statement")
+@csrf.exempt
+def acknowledge(token: str) -> Response:
+    """One tap: "I will keep what is shared here confidential". A count per occurrence,
+    like the check-in, with nothing about who."""
+    session = get_session()
+    meeting = _meeting(token)
+    going_on = open_occurrence(meeting.schedule, meeting.exceptions_by_date, clock.now())
+    if going_on is None:
+        return _page(meeting, token, "The meeting is not on now; nothing was recorded.", 409)
+    keys = _checked_in()
+    key = _key(meeting, going_on, STATEMENT)
+    if key in keys:
+        return redirect(url_for("checkin.check_in", token=token), 303)
+    session.commit()  # as in record(): the write starts its own transaction
+    try:
+        documents.acknowledge_statement(session, meeting, going_on.date)
+    except ServiceError as error:
+        session.rollback()
+        return _page(meeting, token, error.message, 409)
+    session.commit()
+    return _remembered(token, [*keys, key])
