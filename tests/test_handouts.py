@@ -19,10 +19,13 @@ from PIL import Image
 from pypdf import PdfReader
 
 from facilitator import clock
+from facilitator import demo
 from facilitator import pdf
 from facilitator.models import Attendance
+from facilitator.models import DocumentKind
 from facilitator.models import Headcount
 from facilitator.models import Role
+from facilitator.services import documents
 from facilitator.services import feeds
 from facilitator.services import headcounts
 from tests.conftest import page_text
@@ -245,3 +248,44 @@ def test_the_auditor_prints_the_attendance_report_with_its_chart_and_small_count
     auth.logout()
     auth.login(make_user(make_org(), Role.AUDITOR))
     assert client.get(f"/audit/{group.organization.slug}/attendance.pdf").status_code == 404
+
+
+def test_guidelines_and_statement_print_with_their_versions_and_the_one_pager_has_a_short_part(
+        client, auth, session, group):
+    org = group.organization
+    documents.save_version(session, None, org, DocumentKind.GUIDELINES,
+                           "# Our guidelines\n\n- One person shares at a time.\n- No advice.\n"
+                           + "".join(f"- Rule number {n} for the long tail.\n"
+                                     for n in range(80)),
+                           based_on=0, group=group)
+    documents.save_version(session, None, org, DocumentKind.STATEMENT,
+                           "Who you see here, what is said here, stays here.", based_on=0,
+                           group=group)
+    session.commit()
+    text = text_of(client.get(f"/g/{group.slug}/guidelines.pdf").data)
+    assert "Group guidelines Version 1, Monday 23 November 2026" in text
+    assert "One person shares at a time." in text and "Rule number 79" in text
+    assert "Confidentiality statement Version 1" in text
+    assert "what is said here, stays here." in text
+    short = text_of(client.get(f"/g/{group.slug}/handout.pdf").data)
+    assert "Our guidelines, in short" in short and "One person shares at a time." in short
+    assert "Rule number 79" not in short
+    group.visibility = "private"
+    session.commit()
+    assert client.get(f"/g/{group.slug}/guidelines.pdf").status_code == 404
+    auth.login(group.lead)
+    assert "Confidentiality statement" in text_of(
+        client.get(f"/manage/g/{group.slug}/guidelines.pdf").data)
+
+
+def test_the_training_matrix_prints_with_each_status_in_words(client, auth, session):
+    demo.load_demo(session)
+    session.commit()
+    auth.login("auditor@demo.example", demo.PASSWORD)
+    response = client.get("/audit/demo/training.pdf")
+    assert response.status_code == 200
+    text = text_of(response.data)
+    assert "Leaders' training: Riverside Recovery Community" in text
+    for words in ("Current", "Expiring", "Expired", "Missing", "Leader agreement",
+                  "Signed an older version"):
+        assert words.lower() in text.lower(), words

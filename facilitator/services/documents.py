@@ -290,6 +290,25 @@ def public_texts(session: Session, group: Group) -> list[PublicText]:
             for kind in (DocumentKind.GUIDELINES, DocumentKind.STATEMENT) if kind in texts]
 
 
+#: About how much of the guidelines a one-pager prints.
+SHORT_GUIDELINES_CHARACTERS = 900
+
+
+def short_guidelines(session: Session, group: Group) -> Markup | None:
+    """The start of the group's current guidelines, whole lines up to about
+    SHORT_GUIDELINES_CHARACTERS, as safe HTML for a one-pager; None without any."""
+    version = current_texts(session, group).get(DocumentKind.GUIDELINES)
+    if version is None:
+        return None
+    kept: list[str] = []
+    for line in version.body.splitlines():
+        if kept and sum(len(k) for k in kept) + len(line) > SHORT_GUIDELINES_CHARACTERS:
+            kept.append("\n…")
+            break
+        kept.append(line)
+    return text.safe_html("\n".join(kept), 2)
+
+
 def _check_occurrence(meeting: Meeting, day: date, today: date | None) -> None:
     today = today or clock.today_in(meeting.timezone)
     if not meeting.schedule.falls_on(day):

@@ -234,6 +234,15 @@ def _csv_rows(matrix: training.Matrix, status: Status | None) -> Iterator[list[A
             yield line
 
 
+@bp.get("/training.pdf")
+def training_pdf() -> Response:
+    """The matrix as it is filtered, to print or file."""
+    html = render_template("handouts/training.html", org=g.org, matrix=_matrix(_filters()),
+                           chosen=None, signature_label=signature_label,
+                           paper=pdf.Paper.from_args(request.args, g.org.timezone))
+    return pdf_response(html, f"training-{g.org.slug}.pdf", private=True)
+
+
 @bp.get("/training.csv")
 def training_csv() -> Response:
     """The matrix as it is filtered, one line per leader and requirement."""

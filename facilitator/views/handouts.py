@@ -28,6 +28,7 @@ from facilitator.models import Organization
 from facilitator.models import Visibility
 from facilitator.security import public_org
 from facilitator.services import directory as directory_service
+from facilitator.services import documents
 from facilitator.services.organizations import find_group
 
 bp = Blueprint("handouts", __name__)
@@ -86,9 +87,16 @@ def group_handout_html(group: Group, paper: pdf.Paper, codes: Iterable[Code], *,
     return render_template(
         "handouts/group.html", group=group, paper=paper, codes=list(codes),
         meetings=directory_service.group_meetings(session, group, clock.today_in),
-        show_online=show_online, guidelines=None,
+        show_online=show_online, guidelines=documents.short_guidelines(session, group),
         printed=clock.today_in(group.organization.timezone),
     )
+
+
+def documents_html(group: Group, paper: pdf.Paper) -> str:
+    """The group's current guidelines and confidentiality statement, with their version
+    numbers and dates."""
+    return render_template("handouts/documents.html", group=group, paper=paper,
+                           texts=documents.public_texts(get_session(), group))
 
 
 def group_url(group: Group) -> str:
@@ -111,6 +119,18 @@ def group_handout(group_slug: str) -> Response:
     paper = pdf.Paper.from_args(request.args, group.organization.timezone)
     html = group_handout_html(group, paper, public_feed_codes(group), show_online=True)
     return pdf_response(html, f"{group.slug}.pdf", private=False)
+
+
+@bp.get("/g/<group_slug>/guidelines.pdf")
+def group_documents(group_slug: str) -> Response:
+    """A public group's guidelines and statement; a private group's are for its leaders
+    (manage)."""
+    group = find_group(get_session(), group_slug)
+    if group is None or group.visibility is not Visibility.PUBLIC:
+        abort(404)
+    html = documents_html(group, pdf.Paper.from_args(request.args,
+                                                     group.organization.timezone))
+    return pdf_response(html, f"{group.slug}-guidelines.pdf", private=False)
 
 
 @bp.get("/o/<org_slug>/directory.pdf")

@@ -21,6 +21,7 @@ from facilitator.security import get_group_for
 from facilitator.security import get_meeting_for
 from facilitator.services import headcounts
 from facilitator.views.handouts import code
+from facilitator.views.handouts import documents_html
 from facilitator.views.handouts import group_handout_html
 from facilitator.views.handouts import pdf_response
 from facilitator.views.handouts import public_feed_codes
@@ -59,6 +60,14 @@ def group_handout(group_slug: str) -> Response:
         codes = []
     html = group_handout_html(group, paper, codes, show_online=True)
     return pdf_response(html, f"{group.slug}.pdf", private=True)
+
+
+@bp.get("/g/<group_slug>/guidelines.pdf")
+def group_documents(group_slug: str) -> Response:
+    group = get_group_for(get_session(), g.user, group_slug)
+    html = documents_html(group, pdf.Paper.from_args(request.args,
+                                                     group.organization.timezone))
+    return pdf_response(html, f"{group.slug}-guidelines.pdf", private=True)
 
 
 @bp.get(f"{MEETING}/checkin-card.pdf")
