@@ -60,10 +60,15 @@ def fill(rule: Rule, values: dict[str, Any]) -> str:
     """The rule's path with its arguments taken from values."""
     path = rule.rule
     for name in rule.arguments:
+        converter = rule._converters.get(name)
+        if converter is None:  # given by the rule's defaults, not in its path
+            continue
         if name in values:
             value = values[name]
+        elif type(converter).__name__ == "AnyConverter":
+            value = sorted(converter.items)[0]
         else:
-            numeric = type(rule._converters[name]).__name__ == "IntegerConverter"
+            numeric = type(converter).__name__ == "IntegerConverter"
             value = UNKNOWN_INT if numeric else UNKNOWN_TEXT
         path = re.sub(rf"<(?:[^:<>]+:)?{name}(?:\([^)]*\))?>", str(value), path)
     return path
