@@ -24,6 +24,7 @@ from facilitator.domain.headcounts import Counter
 from facilitator.domain.headcounts import Counts
 from facilitator.domain.headcounts import check_in_steps
 from facilitator.domain.headcounts import countable
+from facilitator.domain.headcounts import shown
 from facilitator.domain.headcounts import steps
 from facilitator.domain.headcounts import window
 from facilitator.domain.recurrence import Occurrence
@@ -131,18 +132,27 @@ def _after(counts_: Counts, changes: Mapping[Counter, int]) -> Counts:
 
 def _audit(session: Session, actor: User, meeting: Meeting, day: date, before: Counts,
            after: Counts) -> None:
+    """Record a correction: who, when, which occurrence and the numbers. Auditors read
+    the log, so it holds counts as any view leaving the group does: below the org's
+    threshold only as "<N"."""
     old, new = audit_log.changed(vars(before), vars(after))
     if not new:
         return
+    org = meeting.group.organization
+    threshold = org.small_count_threshold
+
+    def shown_(numbers: dict[str, int]) -> dict[str, int | str]:
+        return {name: shown(None, threshold) if value < threshold else value
+                for name, value in numbers.items()}
+
     headcount = session.scalars(
         select(Headcount).where(Headcount.meeting_id == meeting.id,
                                 Headcount.occurrence_date == day)
     ).one()
     audit_log.record(
-        session, actor, "update", headcount, organization=meeting.group.organization,
-        summary=f"Headcount of {meeting.title} on {day:%a %d %b %Y}: "
-                f"{after.people} people, {after.newcomers} new",
-        before=old, after=new,
+        session, actor, "update", headcount, organization=org,
+        summary=f"Headcount of {meeting.title} on {day:%a %d %b %Y} corrected",
+        before=shown_(old), after=shown_(new),
     )
 
 
