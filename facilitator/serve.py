@@ -4,7 +4,9 @@ gunicorn with several worker processes, configured by the environment (besides t
 FACILITATOR_* settings of config.py):
 
 - FACILITATOR_WORKERS: how many worker processes (default 4);
-- FACILITATOR_BIND: the address to listen on (default 127.0.0.1:8000; nginx in front).
+- FACILITATOR_BIND: the address to listen on (default 127.0.0.1:8000; nginx in front);
+- FACILITATOR_PROXIES: how many proxies in front set X-Forwarded-For (default 1, nginx);
+  0 when clients connect to gunicorn directly, so they cannot choose their address.
 
 It refuses to start with the public default secret key, and with SQLite when more than
 one worker is asked for. The app is created once in the master, which opens no database
@@ -21,6 +23,7 @@ from typing import Any
 
 from flask import Flask
 from gunicorn.app.base import BaseApplication
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from facilitator import create_app
 from facilitator.config import DEFAULT_SECRET_KEY
@@ -103,6 +106,16 @@ def main() -> int:
         print("facilitator: not starting:", *(f"- {p}" for p in found), sep="\n",
               file=sys.stderr)
         return 2
+    proxies = os.environ.get("FACILITATOR_PROXIES", "1")
+    if not proxies.isdigit():
+        print(f"facilitator: not starting: FACILITATOR_PROXIES must be a whole number, "
+              f"not {proxies!r}.", file=sys.stderr)
+        return 2
+    if int(proxies):
+        # Behind nginx every request comes from 127.0.0.1: take the client's address
+        # from the proxies' X-Forwarded-For, or sign-in throttling would count every
+        # member and leader as one address.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=int(proxies))  # type: ignore[method-assign]
     Server(app, settings).run()
     return 0
 

@@ -74,3 +74,29 @@ def test_serves_feeds_from_several_workers_on_postgresql(postgres_server):
         assert b"Circle Meeting" not in body  # the private group's stays private
         with urllib.request.urlopen(f"{server.url}/healthz", timeout=5) as health:
             assert health.read() == b"ok"
+
+
+def test_behind_nginx_the_client_address_comes_from_x_forwarded_for(monkeypatch):
+    from facilitator import serve
+
+    served = {}
+    monkeypatch.setattr(serve.Server, "run", lambda self: served.setdefault("app",
+                                                                          self.application))
+    monkeypatch.setenv("FACILITATOR_SECRET_KEY", "a-real-secret-for-this-test")
+    monkeypatch.setenv("FACILITATOR_DATABASE_URL", "postgresql+psycopg://x@127.0.0.1/x")
+    monkeypatch.setenv("FACILITATOR_WORKERS", "1")
+    assert serve.main() == 0
+    app = served["app"]
+    seen = {}
+
+    @app.get("/_address")
+    def address() -> str:
+        from flask import request
+        seen["address"] = request.remote_addr
+        return "ok"
+
+    app.test_client().get("/_address", headers={"X-Forwarded-For": "203.0.113.7"},
+                          environ_base={"REMOTE_ADDR": "127.0.0.1"})
+    assert seen["address"] == "203.0.113.7"
+    monkeypatch.setenv("FACILITATOR_PROXIES", "nope")
+    assert serve.main() == 2
