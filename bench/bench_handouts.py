@@ -36,7 +36,7 @@ from facilitator.db import get_session
 from facilitator.security import public_org
 from facilitator.views.handouts import directory_html
 
-RUNS = 3
+RUNS = 2
 
 
 def best_of(runs: int, work: Callable[[], bytes]) -> tuple[float, bytes]:
