@@ -11,6 +11,7 @@ who has no account, and a forged check-in could do nothing a direct one cannot.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from datetime import timedelta
 
@@ -25,6 +26,7 @@ from flask import request
 from flask import url_for
 from itsdangerous import BadSignature
 from itsdangerous import URLSafeSerializer
+from sqlalchemy.orm import Session
 
 from facilitator import clock
 from facilitator import csrf
@@ -122,27 +124,38 @@ def _page(meeting: Meeting, token: str, message: str = "", status: int = 200) ->
 @bp.post("/<token>")
 @csrf.exempt
 def record(token: str) -> Response:
+    def count(session: Session, meeting: Meeting, going_on: Occurrence) -> str | None:
+        where = request.form.get("where", "")
+        counted = headcounts.check_in(
+            session, meeting, going_on.date, first_meeting=request.form.get("first") == "yes",
+            counter=Counter(where) if where in (Counter.IN_PERSON, Counter.ONLINE) else None)
+        return None if counted else "This meeting's count is full; nothing was counted."
+
+    return _tap(token, "", "Check-in is closed for now; nothing was counted.", count)
+
+
+def _tap(token: str, what: str, closed: str,
+         count: Callable[[Session, Meeting, Occurrence], str | None]) -> Response:
+    """One member's tap on the meeting going on: counted once per browser (a second
+    tap, a reload or a replayed cookie changes nothing), refused outside the window.
+    `count` adds to the numbers, or says why it did not."""
     session = get_session()
     meeting = _meeting(token)
     going_on = open_occurrence(meeting.schedule, meeting.exceptions_by_date, clock.now())
     if going_on is None:
-        return _page(meeting, token, "Check-in is closed for now; nothing was counted.", 409)
+        return _page(meeting, token, closed, 409)
     keys = _checked_in()
-    key = _key(meeting, going_on)
-    if key in keys:  # a second tap, a reload, a replayed cookie: already counted
+    key = _key(meeting, going_on, what)
+    if key in keys:
         return redirect(url_for("checkin.check_in", token=token), 303)
-    where = request.form.get("where", "")
-    counter = Counter(where) if where in (Counter.IN_PERSON, Counter.ONLINE) else None
     # End the reading transaction first: on SQLite the write then starts its own and
     # waits its turn, instead of failing to upgrade a read that others wrote past.
     session.commit()
-    counted = headcounts.check_in(session, meeting, going_on.date,
-                                  first_meeting=request.form.get("first") == "yes",
-                                  counter=counter)
+    refusal = count(session, meeting, going_on)
+    if refusal is not None:
+        session.rollback()
+        return _page(meeting, token, refusal, 409)
     session.commit()
-    if not counted:
-        return _page(meeting, token, "This meeting's count is full; nothing was counted.",
-                     409)
     return _remembered(token, [*keys, key])
 
 
@@ -163,20 +176,11 @@ def _remembered(token: str, keys: list[str]) -> Response:
 def acknowledge(token: str) -> Response:
     """One tap: "I will keep what is shared here confidential". A count per occurrence,
     like the check-in, with nothing about who."""
-    session = get_session()
-    meeting = _meeting(token)
-    going_on = open_occurrence(meeting.schedule, meeting.exceptions_by_date, clock.now())
-    if going_on is None:
-        return _page(meeting, token, "The meeting is not on now; nothing was recorded.", 409)
-    keys = _checked_in()
-    key = _key(meeting, going_on, STATEMENT)
-    if key in keys:
-        return redirect(url_for("checkin.check_in", token=token), 303)
-    session.commit()  # as in record(): the write starts its own transaction
-    try:
-        documents.acknowledge_statement(session, meeting, going_on.date)
-    except ServiceError as error:
-        session.rollback()
-        return _page(meeting, token, error.message, 409)
-    session.commit()
-    return _remembered(token, [*keys, key])
+    def count(session: Session, meeting: Meeting, going_on: Occurrence) -> str | None:
+        try:
+            documents.acknowledge_statement(session, meeting, going_on.date)
+        except ServiceError as error:
+            return error.message
+        return None
+
+    return _tap(token, STATEMENT, "The meeting is not on now; nothing was recorded.", count)
