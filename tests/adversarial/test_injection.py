@@ -14,6 +14,7 @@ from datetime import time
 
 import icalendar
 import pytest
+from pypdf import PdfReader
 
 from facilitator import clock
 from facilitator.domain.headcounts import Counts
@@ -163,3 +164,23 @@ def test_next_parameter_never_injects_a_header_or_leaves_the_site(client, auth, 
 @pytest.fixture
 def poisoned_free(make_org, make_user):
     return make_user(make_org(), Role.FACILITATOR)
+
+
+@pytest.mark.parametrize("poisoned", ["script", "attribute", "unicode"], indirect=True)
+def test_pdf_handouts_print_the_text_and_fetch_nothing(client, auth, poisoned):
+    """The one-pager, the directory and the check-in card: the text is printed as text,
+    nothing it names is fetched or attached, and no render fails."""
+    group, meeting = poisoned["group"].slug, poisoned["meeting"].id
+    sign_in(auth, poisoned["lead"])
+    for path in (f"/g/{group}/handout.pdf", f"/o/{poisoned['org'].slug}/directory.pdf",
+                 f"/manage/g/{group}/meetings/{meeting}/checkin-card.pdf"):
+        response = client.get(path)
+        assert response.status_code == 200, path
+        document = PdfReader(io.BytesIO(response.data))
+        assert not document.attachments, path
+        text = " ".join(page.extract_text() for page in document.pages)
+        assert "root:x:0" not in text, path
+    text = " ".join(page.extract_text() for page in
+                    PdfReader(io.BytesIO(client.get(f"/g/{group}/handout.pdf").data)).pages)
+    if poisoned["text"].startswith("Sober"):
+        assert "<script>alert(1)</script>" in text
