@@ -33,7 +33,7 @@ BASE_URL = "https://facilitator.invalid/"
 STATIC = Path(__file__).resolve().parent / "static"
 #: Files a handout may use, by suffix, with the type WeasyPrint is told.
 STATIC_TYPES = {".css": "text/css", ".svg": "image/svg+xml", ".png": "image/png"}
-TIME_LIMIT_SECONDS = 60.0
+TIME_LIMIT_SECONDS = 90.0
 
 
 @dataclass(frozen=True)
