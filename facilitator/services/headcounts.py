@@ -16,6 +16,7 @@ from sqlalchemy import update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
+from sqlalchemy.orm import joinedload
 
 from facilitator import clock
 from facilitator import crypto
@@ -172,7 +173,9 @@ def meeting_for_checkin(session: Session, key: str, token: str) -> Meeting | Non
     found: dict[int, Meeting] = {}
 
     def parts(number: int) -> tuple[str, ...] | None:
-        meeting = session.get(Meeting, number) if number < 2**31 else None
+        # With its exceptions in the same query: the check-in needs them at once.
+        meeting = session.get(Meeting, number, options=[joinedload(Meeting.exceptions)]) \
+            if number < 2**31 else None
         if meeting is None:
             return None
         found[number] = meeting

@@ -148,9 +148,10 @@ def _tap(token: str, what: str, closed: str,
     key = _key(meeting, going_on, what)
     if key in keys:
         return redirect(url_for("checkin.check_in", token=token), 303)
-    # End the reading transaction first: on SQLite the write then starts its own and
-    # waits its turn, instead of failing to upgrade a read that others wrote past.
-    session.commit()
+    if session.get_bind().dialect.name == "sqlite":
+        # End the reading transaction first: on SQLite the write then starts its own and
+        # waits its turn, instead of failing to upgrade a read that others wrote past.
+        session.commit()
     refusal = count(session, meeting, going_on)
     if refusal is not None:
         session.rollback()
