@@ -2,8 +2,11 @@
 that lead nowhere.
 
 Token routes are found by their <token> argument, so a route added later with one is
-throttled without a change here: each 404 from it counts against the address, and an
-address over its limit gets 429 before the view runs.
+throttled without a change here: each 404 from it counts against the address, and once
+an address is over its limit its wrong links answer 429. A link that works is served
+even then: tokens are far too long to be found by trying, and a member checking in
+from a network where someone else tried junk links should not be turned away. It also
+keeps the look-up of the address off the path of every check-in.
 """
 
 from __future__ import annotations
@@ -35,7 +38,6 @@ RETRY_AFTER = int(throttle.WINDOW.total_seconds())
 
 def install(app: Flask) -> None:
     """Throttle every route that takes a <token>."""
-    app.before_request(_refuse_throttled_address)
     app.after_request(_count_token_misses)
 
 
@@ -77,18 +79,14 @@ def _token_key() -> str | None:
     return throttle.TOKEN_ADDRESS.key(_secret(), _address())
 
 
-def _refuse_throttled_address() -> None:
-    key = _token_key()
-    if key and throttle.blocked(get_session(), [(throttle.TOKEN_ADDRESS, key)],
-                                now=clock.now()):
-        raise TooManyRequests(LINKS_THROTTLED, retry_after=RETRY_AFTER)
-
-
 def _count_token_misses(response: Response) -> Response:
-    key = _token_key()
-    if key and response.status_code == 404:
+    key = _token_key() if response.status_code == 404 else None
+    if key:
         session = get_session()
         session.rollback()  # a 404 has nothing to keep; the count is all we commit
+        if throttle.blocked(session, [(throttle.TOKEN_ADDRESS, key)], now=clock.now()):
+            return current_app.make_response(current_app.handle_http_exception(
+                TooManyRequests(LINKS_THROTTLED, retry_after=RETRY_AFTER)))
         throttle.record_failure(session, [key], now=clock.now())
         session.commit()
     return response

@@ -16,6 +16,7 @@ from facilitator import crypto
 from facilitator.db import make_engine
 from facilitator.models import Role
 from facilitator.models import ThrottleCounter
+from facilitator.services import feeds
 from facilitator.services import throttle
 from facilitator.throttling import LINKS_THROTTLED
 from facilitator.throttling import LOGIN_THROTTLED
@@ -170,3 +171,16 @@ def test_simultaneous_failures_are_all_counted(database_url):
             throttle.forget(session, key)
             session.commit()
         engine.dispose()
+
+
+def test_a_link_that_works_is_served_even_from_a_held_address(client, make_org, make_group,
+                                                               session, moment):
+    group = make_group(make_org(), visibility="private")
+    token = feeds.rotate_feed_token(session, None, group)
+    session.commit()
+    for n in range(throttle.TOKEN_ADDRESS.failures):
+        client.get(f"/feeds/wrong{n}.ics", environ_base={"REMOTE_ADDR": "192.0.2.8"})
+    assert client.get("/feeds/wrong-again.ics",
+                      environ_base={"REMOTE_ADDR": "192.0.2.8"}).status_code == 429
+    assert client.get(f"/feeds/{token}.ics",
+                      environ_base={"REMOTE_ADDR": "192.0.2.8"}).status_code == 200

@@ -7,10 +7,13 @@ exactly 500 on SQLite and PostgreSQL alike. A refused change updates no row.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from datetime import date
 
 from sqlalchemy import ColumnElement
+from sqlalchemy import Update
+from sqlalchemy import bindparam
 from sqlalchemy import select
 from sqlalchemy import update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
@@ -222,26 +225,37 @@ def _add(session: Session, meeting_id: int, day: date, changes: Mapping[Counter,
 
 def _update(session: Session, meeting_id: int, day: date, changes: Mapping[Counter, int],
             checkin: bool) -> bool:
+    params: dict[str, object] = {f"d_{c.value}": d for c, d in changes.items()}
+    statement = _update_statement(frozenset(changes), checkin)
+    result = session.execute(statement, {"meeting": meeting_id, "day": day,
+                                         "now": clock.now(), **params})
+    return result.rowcount == 1
+
+
+@functools.cache
+def _update_statement(counters: frozenset[Counter], checkin: bool) -> Update:
+    """The UPDATE that adds to these counters, built once per kind of change (a check-in
+    comes many times a second at a busy meeting); the amounts are parameters."""
     def new(counter: Counter) -> ColumnElement[int]:
         column = _TABLE.c[counter.value]
-        return column + changes[counter] if counter in changes else column
+        return column + bindparam(f"d_{counter.value}") if counter in counters else column
 
-    values: dict[str, object] = {c.value: new(c) for c in changes}
+    values: dict[str, object] = {c.value: new(c) for c in counters}
     if checkin:
         values["checkins"] = _TABLE.c.checkins + 1
-    values["updated_at"] = clock.now()
-    statement = (
+    values["updated_at"] = bindparam("now")
+    return (
         update(_TABLE)
         .where(
-            _TABLE.c.meeting_id == meeting_id, _TABLE.c.occurrence_date == day,
-            *(new(c) >= 0 for c in changes),
+            _TABLE.c.meeting_id == bindparam("meeting"),
+            _TABLE.c.occurrence_date == bindparam("day"),
+            *(new(c) >= 0 for c in counters),
             new(Counter.PEOPLE) <= MAX_COUNT,
             new(Counter.NEWCOMERS) <= new(Counter.PEOPLE),
             new(Counter.IN_PERSON) + new(Counter.ONLINE) <= new(Counter.PEOPLE),
         )
         .values(**values)
     )
-    return session.execute(statement).rowcount == 1
 
 
 def _ensure_row(session: Session, meeting_id: int, day: date) -> None:
