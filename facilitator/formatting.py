@@ -35,6 +35,14 @@ def minutes(value: int) -> str:
     return f"{hours} h {rest} min" if rest else f"{hours} h"
 
 
+def webcal(url: str) -> str:
+    """The feed's URL with the webcal scheme, which calendar apps open as a subscription."""
+    for scheme in ("https://", "http://"):
+        if url.startswith(scheme):
+            return "webcal://" + url.removeprefix(scheme)
+    return url
+
+
 def register(app: Flask) -> None:
-    for function in (clock, short_date, long_date, minutes):
+    for function in (clock, short_date, long_date, minutes, webcal):
         app.add_template_filter(function)

@@ -23,6 +23,7 @@ from facilitator import pdf
 from facilitator.db import get_session
 from facilitator.domain.meeting_types import TYPES
 from facilitator.domain.qr import qr_svg
+from facilitator.formatting import webcal
 from facilitator.models import Group
 from facilitator.models import Organization
 from facilitator.models import Visibility
@@ -105,8 +106,7 @@ def group_url(group: Group) -> str:
 
 def public_feed_codes(group: Group) -> list[Code]:
     feed = url_for("public.group_feed", group_slug=group.slug, _external=True)
-    return [code(feed.replace("https://", "webcal://", 1).replace("http://", "webcal://", 1),
-                 "Scan to add every meeting to your phone's calendar"),
+    return [code(webcal(feed), "Scan to add every meeting to your phone's calendar"),
             code(group_url(group), "Scan for the group's page and how to subscribe")]
 
 

@@ -15,6 +15,7 @@ from werkzeug import Response
 from facilitator import crypto
 from facilitator import pdf
 from facilitator.db import get_session
+from facilitator.formatting import webcal
 from facilitator.models import Group
 from facilitator.models import Visibility
 from facilitator.security import get_group_for
@@ -53,9 +54,7 @@ def group_handout(group_slug: str) -> Response:
                   "exactly as you handed it out, or make a new one.", "error")
             return redirect(url_for("manage.group", group_slug=group.slug) + "#handouts")
         feed = url_for("public.private_feed", token=token, _external=True)
-        codes = [code(feed.replace("https://", "webcal://", 1).replace("http://", "webcal://",
-                                                                      1),
-                      "Scan to add the meetings to your phone's calendar")]
+        codes = [code(webcal(feed), "Scan to add the meetings to your phone's calendar")]
     else:
         codes = []
     html = group_handout_html(group, paper, codes, show_online=True)
