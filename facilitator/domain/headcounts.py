@@ -8,11 +8,9 @@ from __future__ import annotations
 
 import enum
 from collections import defaultdict
-from collections.abc import Callable
 from collections.abc import Hashable
 from collections.abc import Iterable
 from collections.abc import Mapping
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from datetime import datetime
@@ -213,15 +211,3 @@ def last_months(today: date, count: int = 12) -> list[str]:
 
 def month_of(day: date) -> str:
     return f"{day.year:04d}-{day.month:02d}"
-
-
-def grid_sums(rows: Sequence[Key], columns: Sequence[Key], cell: Callable[[Key, Key], Key],
-              row_total: Callable[[Key], Key], column_total: Callable[[Key], Key],
-              grand_total: Key) -> list[Sum]:
-    """The sums of a table whose rows and columns each have a total: every row, every
-    column, and the grand total of both."""
-    sums = [Sum(row_total(r), tuple(cell(r, c) for c in columns)) for r in rows]
-    sums += [Sum(column_total(c), tuple(cell(r, c) for r in rows)) for c in columns]
-    sums.append(Sum(grand_total, tuple(row_total(r) for r in rows)))
-    sums.append(Sum(grand_total, tuple(column_total(c) for c in columns)))
-    return sums
