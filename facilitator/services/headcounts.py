@@ -60,19 +60,19 @@ def occurrence(meeting: Meeting, day: date) -> Occurrence:
 
 def counts(session: Session, meeting: Meeting, day: date) -> Counts:
     """What is counted for the occurrence so far (zeros when nothing is)."""
+    return counted(session, meeting, day)[0]
+
+
+def counted(session: Session, meeting: Meeting, day: date) -> tuple[Counts, int]:
+    """The occurrence's counts, and how many of the people checked in themselves."""
     row = session.execute(
-        select(*(_TABLE.c[c] for c in COUNTERS))
+        select(*(_TABLE.c[c] for c in COUNTERS), _TABLE.c.checkins)
         .where(_TABLE.c.meeting_id == meeting.id, _TABLE.c.occurrence_date == day)
     ).first()
-    return Counts(**row._asdict()) if row else Counts()
-
-
-def checkins(session: Session, meeting: Meeting, day: date) -> int:
-    """How many of the people checked in themselves."""
-    return session.scalar(
-        select(_TABLE.c.checkins)
-        .where(_TABLE.c.meeting_id == meeting.id, _TABLE.c.occurrence_date == day)
-    ) or 0
+    if row is None:
+        return Counts(), 0
+    *numbers, checkins = row
+    return Counts(**dict(zip(COUNTERS, numbers, strict=True))), checkins
 
 
 # -- Facilitators --------------------------------------------------------------------

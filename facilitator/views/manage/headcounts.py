@@ -67,14 +67,14 @@ def headcount(group_slug: str, meeting_id: int, day: str) -> str:
 def _count_page(meeting: Meeting, when: date, form: HeadcountForm | None) -> str:
     session = get_session()
     dated = headcounts.occurrence(meeting, when)
-    counts = headcounts.counts(session, meeting, when)
+    counts, checkins = headcounts.counted(session, meeting, when)
     form = form or _headcount_form(meeting, formdata=None, obj=counts)
     now = clock.now()
     opens, closes = window(dated)
     earlier, later = neighbours(meeting.schedule, when, clock.today_in(meeting.timezone))
     return render_template(
         "manage/headcount.html", meeting=meeting, when=when, dated=dated, counts=counts,
-        checkins=headcounts.checkins(session, meeting, when),
+        checkins=checkins,
         hybrid=meeting.attendance is Attendance.HYBRID,
         counters=headcounts.counters_of(meeting), refusal=countable(dated, now),
         going_on=opens <= now <= closes, form=form, tap_form=TapForm(),
