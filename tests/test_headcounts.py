@@ -479,6 +479,8 @@ def test_hundreds_of_simultaneous_check_ins_are_each_counted_once(live, caplog):
                                     ).one()
         assert (row.people, row.newcomers, row.checkins) == (n, n // 3, n)
     logged = "\n".join(record.getMessage() for record in caplog.records)
+    # The request lines were logged, with the link masked and no client address.
+    assert logged.count("POST /c/…") == n
     assert token not in logged
     assert "127.0.0.1 -" not in logged
 
