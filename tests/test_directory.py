@@ -4,6 +4,7 @@ dates say, filters and the order of the week."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from dataclasses import replace
 from datetime import date
 from datetime import time
 from datetime import timedelta
@@ -204,6 +205,16 @@ def test_week_starts_on_sunday_and_each_day_is_ordered_by_time():
     assert [e.title for e in days[1].listings] == ["Tuesday early", "B same time",
                                                    "Tuesday late"]
     assert [d.is_today for d in by_day([listing(weekday=1)], TODAY)] == [True]
+
+
+def test_a_days_meetings_come_under_their_start_time_whatever_their_next_date():
+    once = listing("One date", 2, time(19, 30), once=True)
+    later_date = replace(once, slot=replace(once.slot,
+                                            starts_at=once.slot.starts_at + timedelta(days=14)))
+    (tuesday,) = by_day([listing("Early", 2, time(7)), listing("Late", 2, time(19, 30)),
+                         later_date], TODAY)
+    assert [(start, [e.title for e in at_start]) for start, at_start in tuesday.by_time] == [
+        (time(7), ["Early"]), (time(19, 30), ["Late", "One date"])]
 
 
 def test_filters_match_each_property():

@@ -10,6 +10,7 @@ import tempfile
 import time
 from datetime import date
 from datetime import datetime
+from datetime import time as time_of_day
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -21,13 +22,16 @@ from pypdf import PdfReader
 from facilitator import clock
 from facilitator import demo
 from facilitator import pdf
+from facilitator.domain.recurrence import Recurrence
 from facilitator.models import Attendance
+from facilitator.models import CancelReason
 from facilitator.models import DocumentKind
 from facilitator.models import Headcount
 from facilitator.models import Role
 from facilitator.services import documents
 from facilitator.services import feeds
 from facilitator.services import headcounts
+from facilitator.services import meetings
 from tests.conftest import page_text
 
 PASSWD = "file:///etc/passwd"
@@ -43,6 +47,12 @@ def fixed_clock(monkeypatch):
 def text_of(body: bytes) -> str:
     reader = PdfReader(io.BytesIO(body))
     return re.sub(r"\s+", " ", " ".join(page.extract_text() for page in reader.pages))
+
+
+def text_of_lines(body: bytes) -> list[str]:
+    """The PDF's text line by line, as a reader meets it."""
+    reader = PdfReader(io.BytesIO(body))
+    return [line for page in reader.pages for line in page.extract_text().splitlines()]
 
 
 def codes_in(body: bytes) -> list[str]:
@@ -224,6 +234,30 @@ def test_the_org_directory_lists_each_day_with_a_legend_and_follows_the_filters(
     assert "Noon Clean and Serene" in only_na and "Women's Step Study" not in only_na
     assert "D Discussion" in only_na and "W Women" not in only_na
     assert client.get("/o/no-such-org/directory.pdf").status_code == 404
+
+
+def test_the_directory_lists_a_days_meetings_under_their_time_with_changes_marked(
+        session, client, group, make_meeting):
+    early = make_meeting(group, title="Early Bird", start_time=time_of_day(18, 30))
+    make_meeting(group, title="Big Book Study", location_name="Hall", address="1 Oak Street")
+    make_meeting(group, title="Open House", recurrence=Recurrence.once(),
+                 first_date=date(2026, 12, 1))
+    meetings.cancel_date(session, None, early, date(2026, 12, 1), CancelReason.HOLIDAY,
+                         "See you next week.")
+    session.commit()
+    lines = [line.strip() for line in
+             text_of_lines(client.get(f"/o/{group.organization.slug}/directory.pdf").data)]
+    tuesday = lines[lines.index("Tuesday"):]
+    assert tuesday[1:3] == ["6:30 pm", "Early Bird · Tuesday Night Women's AA"]
+    assert tuesday[3] == "In person: Community Centre, 90 Main Street"
+    assert tuesday[4].startswith("CANCELLED Tue 1 Dec — Holiday: See you next week.")
+    # One heading for 7:00 pm, with its three meetings under it (titles in order).
+    assert tuesday.count("7:00 pm") == 1
+    at_seven = tuesday[tuesday.index("7:00 pm"):]
+    titles = [line.split(" · ")[0] for line in at_seven if " · " in line]
+    assert titles == ["Big Book Study", "Open House", "Women's Step Study"]
+    assert "In person: Hall, 1 Oak Street" in at_seven
+    assert "One date only: Tuesday 1 December 2026" in at_seven
 
 
 def test_the_auditor_prints_the_attendance_report_with_its_chart_and_small_counts_hidden(

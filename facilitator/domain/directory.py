@@ -18,6 +18,7 @@ from datetime import date
 from datetime import datetime
 from datetime import time
 from datetime import timedelta
+from itertools import groupby
 from typing import Protocol
 from typing import cast
 from urllib.parse import quote
@@ -364,6 +365,12 @@ class Day:
     @property
     def anchor(self) -> str:
         return self.name.lower()
+
+    @property
+    def by_time(self) -> list[tuple[time, tuple[Listing, ...]]]:
+        """The day's meetings under each start time on the wall clock, in order."""
+        return [(start, tuple(at_start)) for start, at_start
+                in groupby(self.listings, key=lambda e: _wall(e.slot.starts_at))]
 
 
 def by_day(listings: Sequence[Listing], today: date) -> list[Day]:
