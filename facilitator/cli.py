@@ -116,7 +116,7 @@ def create_user(email: str, org_slug: str, role: str, name: str | None) -> None:
 def load_demo(if_empty: bool) -> None:
     """Load the demo organization (slug "demo") with its groups and accounts."""
     session = get_session()
-    if "organizations" not in inspect(database().engine).get_table_names():
+    if "organizations" not in inspect(session.connection()).get_table_names():
         _fail("The database has no tables yet; run `flask --app facilitator db upgrade`.")
     if if_empty and organizations.has_any_organization(session):
         click.echo("The database already has data; the demo was not loaded.")

@@ -11,6 +11,9 @@ from typing import Any
 from flask import Flask
 from flask import current_app
 from flask import g
+from flask import has_app_context
+from flask import has_request_context
+from flask import request
 from sqlalchemy import Connection
 from sqlalchemy import DateTime
 from sqlalchemy import Engine
@@ -34,6 +37,7 @@ NAMING_CONVENTION = {
 }
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -108,9 +112,39 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN")
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if _may_write() else "BEGIN")
 
     return engine
+
+
+def _may_write() -> bool:
+    """Whether a transaction beginning now may write: in commands (an app context with
+    no request), and in requests that change things (any method but GET, HEAD and
+    OPTIONS) unless the request said otherwise (`will_write`, `reads_first`). Engines
+    used outside the app (migrations, backups, tests) begin plain transactions.
+
+    On SQLite such a transaction takes the write lock as it begins (BEGIN IMMEDIATE),
+    waiting its turn behind the busy timeout. Begun as a plain reader, it would fail at
+    once with "database is locked" when it came to write after another writer had
+    committed since its first read: two people saving at the same moment got an error.
+    Reading requests stay plain readers, which never wait."""
+    if not has_request_context():
+        return has_app_context()
+    return g.get("will_write", request.method not in SAFE_METHODS)
+
+
+def will_write() -> None:
+    """Transactions this request begins from now on write: on SQLite they take the write
+    lock first (see `_may_write`). For a reading request that writes after all, or the
+    write of a request that `reads_first`; end the transaction open before."""
+    g.will_write = True
+
+
+def reads_first() -> None:
+    """This request begins by reading without SQLite's write lock, and ends that read
+    before it writes (`will_write`): for a hot path with many at once, whose write is
+    short, so that the writers queue only for the write."""
+    g.will_write = False
 
 
 class Database:

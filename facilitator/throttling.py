@@ -19,6 +19,7 @@ from werkzeug.exceptions import TooManyRequests
 
 from facilitator import clock
 from facilitator.db import get_session
+from facilitator.db import will_write
 from facilitator.services import throttle
 from facilitator.services.accounts import normalize_email
 
@@ -84,6 +85,7 @@ def _count_token_misses(response: Response) -> Response:
     if key:
         session = get_session()
         session.rollback()  # a 404 has nothing to keep; the count is all we commit
+        will_write()
         if throttle.blocked(session, [(throttle.TOKEN_ADDRESS, key)], now=clock.now()):
             return current_app.make_response(current_app.handle_http_exception(
                 TooManyRequests(LINKS_THROTTLED, retry_after=RETRY_AFTER)))

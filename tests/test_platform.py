@@ -6,15 +6,28 @@ import logging
 import threading
 import urllib.error
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+from sqlalchemy import select
 from sqlalchemy import text
 from werkzeug.serving import make_server
 
+from facilitator import create_app
+from facilitator.db import get_session
 from facilitator.db import make_engine
 from facilitator.log_masking import mask
 from facilitator.log_masking import mask_tokens
+from facilitator.models import Group
 from facilitator.models import Role
+from facilitator.services import accounts
+from facilitator.services import organizations
+from tests.conftest import PASSWORD
+from tests.conftest import _password_hash
+from tests.conftest import app_config
+from tests.served import published_org
+
+LEADERS, SAVES = 8, 10
 
 
 def test_sqlite_gets_foreign_keys_wal_and_busy_timeout(tmp_path):
@@ -100,3 +113,40 @@ def test_every_form_carries_a_csrf_token(database_url, tenancy, session, make_me
         forms = page.count('<form method="post"')
         assert forms >= 1, path
         assert page.count('name="csrf_token"') >= forms, path
+
+
+def test_leaders_saving_at_the_same_moment_all_get_saved(fresh_database_url):
+    """On SQLite a save that read before another save committed used to fail at once
+    with "database is locked" (a 500) instead of waiting its turn."""
+    published = published_org(fresh_database_url())
+    app = create_app(app_config(published.url))
+    with app.app_context():
+        session = get_session()
+        group = session.scalars(select(Group).where(Group.slug == "tuesday")).one()
+        leads = []
+        for n in range(LEADERS):
+            lead = accounts.create_user(session, None, email=f"lead{n}@example.org",
+                                        display_name=f"Lead {n}.")
+            lead.password_hash = _password_hash(PASSWORD)
+            accounts.grant_role(session, None, lead, group.organization, Role.FACILITATOR)
+            leads.append(lead)
+        organizations.set_facilitators(session, None, group, leads)
+        session.commit()
+        emails = [lead.email for lead in leads]
+
+    def saves(email: str) -> list[int]:
+        client = app.test_client()
+        assert client.post("/login", data={"email": email, "password": PASSWORD}).status_code \
+            == 302
+        return [client.post("/manage/g/tuesday/edit", data={
+            "name": f"Tuesday Group ({email}, save {n})", "program": "aa",
+            "audience": "everyone", "languages": ["en"], "visibility": "public",
+        }).status_code for n in range(SAVES)]
+
+    with ThreadPoolExecutor(max_workers=LEADERS) as pool:
+        answers = [code for codes in pool.map(saves, emails) for code in codes]
+    assert answers == [302] * LEADERS * SAVES  # each saved and sent back to the group
+    with app.app_context():
+        name = get_session().scalars(select(Group.name).where(Group.slug == "tuesday")).one()
+        assert name.endswith(f"save {SAVES - 1})")
+    app.extensions["facilitator.db"].engine.dispose()

@@ -31,6 +31,8 @@ from sqlalchemy.orm import Session
 from facilitator import clock
 from facilitator import csrf
 from facilitator.db import get_session
+from facilitator.db import reads_first
+from facilitator.db import will_write
 from facilitator.domain.headcounts import Counter
 from facilitator.domain.headcounts import next_occurrence
 from facilitator.domain.headcounts import open_occurrence
@@ -140,6 +142,7 @@ def _tap(token: str, what: str, closed: str,
     tap, a reload or a replayed cookie changes nothing), refused outside the window.
     `count` adds to the numbers, or says why it did not."""
     session = get_session()
+    reads_first()
     meeting = _meeting(token)
     going_on = open_occurrence(meeting.schedule, meeting.exceptions_by_date, clock.now())
     if going_on is None:
@@ -149,9 +152,10 @@ def _tap(token: str, what: str, closed: str,
     if key in keys:
         return redirect(url_for("checkin.check_in", token=token), 303)
     if session.get_bind().dialect.name == "sqlite":
-        # End the reading transaction first: on SQLite the write then starts its own and
-        # waits its turn, instead of failing to upgrade a read that others wrote past.
+        # Hundreds may tap at once: on SQLite they queue for the write lock only for the
+        # write itself (PostgreSQL needs no second transaction).
         session.commit()
+    will_write()
     refusal = count(session, meeting, going_on)
     if refusal is not None:
         session.rollback()
