@@ -18,8 +18,12 @@ from werkzeug.routing import Rule
 from facilitator import create_app
 from facilitator.db import Base
 from facilitator.models import CancelReason
+from facilitator.models import DocumentKind
 from facilitator.models import Role
+from facilitator.services import documents
 from facilitator.services import meetings
+from facilitator.services import training
+from facilitator.services.training import RecordValues
 
 #: Bookkeeping that a refused request may rightly change (a wrong link is counted).
 NOT_SNAPSHOT = {"throttle_counters"}
@@ -78,14 +82,16 @@ def ids_of(side: dict[str, Any]) -> dict[str, Any]:
     """URL arguments that point at one organization's own things."""
     return {"org_slug": side["org"].slug, "group_slug": side["group1"].slug,
             "meeting_id": side["meeting"].id, "user_id": side["lead1"].id,
-            "day": A_TUESDAY.isoformat(), "token": "x" * 32}
+            "type_id": side["training_type"].id, "record_id": side["record"].id,
+            "number": 1, "day": A_TUESDAY.isoformat(), "token": "x" * 32}
 
 
 @pytest.fixture
 def world(make_org, make_user, make_group, make_meeting, session) -> dict[str, Any]:
     """Two organizations, each with an admin, a facilitator, a group and a meeting with
-    one cancelled date: just enough to attack (a lighter `tenancy`, so the suite is
-    quick)."""
+    one cancelled date, a training type and the admin's record of it, the group's
+    guidelines and statement and the org's agreement: just enough to attack (a lighter
+    `tenancy`, so the suite is quick)."""
     world: dict[str, Any] = {}
     for name in ("a", "b"):
         org = make_org(slug=f"org-{name}", name=f"Org {name.upper()}")
@@ -95,9 +101,18 @@ def world(make_org, make_user, make_group, make_meeting, session) -> dict[str, A
         meeting = make_meeting(group)
         meetings.cancel_date(session, None, meeting, date(2026, 1, 20),
                              reason=CancelReason.HOLIDAY)
+        admin = make_user(org, Role.ADMIN)
+        kind = training.create_type(session, None, org, name="CPR", validity_months=24,
+                                    required_roles=["facilitator"])
+        record = training.add_record(session, admin, RecordValues(kind.id, date(2026, 1, 5)))
+        for document in (DocumentKind.GUIDELINES, DocumentKind.STATEMENT):
+            documents.save_version(session, None, org, document, "Be kind.", based_on=0,
+                                   group=group)
+        documents.save_version(session, None, org, DocumentKind.AGREEMENT, "I agree.",
+                               based_on=0)
         session.commit()
-        world[name] = {"org": org, "admin": make_user(org, Role.ADMIN), "lead1": lead,
-                       "group1": group, "meeting": meeting}
+        world[name] = {"org": org, "admin": admin, "lead1": lead, "group1": group,
+                       "meeting": meeting, "training_type": kind, "record": record}
     return world
 
 
