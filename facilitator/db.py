@@ -121,7 +121,7 @@ def _may_write() -> bool:
     """Whether a transaction beginning now may write: in commands (an app context with
     no request), and in requests that change things (any method but GET, HEAD and
     OPTIONS) unless the request said otherwise (`will_write`, `reads_first`). Engines
-    used outside the app (migrations, backups, tests) begin plain transactions.
+    used with no app context (tests' fixtures, scripts) begin plain transactions.
 
     On SQLite such a transaction takes the write lock as it begins (BEGIN IMMEDIATE),
     waiting its turn behind the busy timeout. Begun as a plain reader, it would fail at

@@ -23,6 +23,15 @@ def install(app: Flask) -> None:
     app.after_request(add_security_headers)
 
 
+def holds_secret(response: Response) -> Response:
+    """Mark a response that shows a capability link or comes from one: no cache keeps
+    it, no referrer leaks its address, no search engine lists it."""
+    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["X-Robots-Tag"] = "noindex"
+    return response
+
+
 def add_security_headers(response: Response) -> Response:
     """CSP, nosniff and a referrer policy unless the view chose one; HSTS over HTTPS.
 

@@ -37,6 +37,7 @@ from facilitator.domain.headcounts import Counter
 from facilitator.domain.headcounts import next_occurrence
 from facilitator.domain.headcounts import open_occurrence
 from facilitator.domain.recurrence import Occurrence
+from facilitator.headers import holds_secret
 from facilitator.models import Attendance
 from facilitator.models import DocumentKind
 from facilitator.models import Meeting
@@ -93,13 +94,6 @@ def _key_date(key: str) -> date:
         return date.min
 
 
-def _private(response: Response) -> Response:
-    response.headers["Cache-Control"] = "private, no-store"
-    response.headers["Referrer-Policy"] = "no-referrer"
-    response.headers["X-Robots-Tag"] = "noindex"
-    return response
-
-
 @bp.get("/<token>")
 def check_in(token: str) -> Response:
     meeting = _meeting(token)
@@ -115,7 +109,7 @@ def _page(meeting: Meeting, token: str, message: str = "", status: int = 200) ->
     done = going_on is not None and _key(meeting, going_on) in keys
     statement = next((t for t in documents.public_texts(get_session(), meeting.group)
                       if t.kind is DocumentKind.STATEMENT), None) if going_on else None
-    return _private(make_response(render_template(
+    return holds_secret(make_response(render_template(
         "checkin/check_in.html", meeting=meeting, token=token, going_on=going_on,
         coming=coming, done=done, message=message, statement=statement,
         acknowledged=going_on is not None and _key(meeting, going_on, STATEMENT) in keys,
@@ -173,7 +167,7 @@ def _remembered(token: str, keys: list[str]) -> Response:
         path="/c/", httponly=True, samesite="Lax",
         secure=current_app.config["SESSION_COOKIE_SECURE"],
     )
-    return _private(response)
+    return holds_secret(response)
 
 
 @bp.post("/<token>/statement")

@@ -22,6 +22,7 @@ from werkzeug import Response
 from facilitator import clock
 from facilitator.db import database
 from facilitator.db import get_session
+from facilitator.headers import holds_secret
 from facilitator.models import Group
 from facilitator.models import Organization
 from facilitator.models import User
@@ -138,9 +139,7 @@ def feed_response(version: FeedVersion, build: Callable[[], bytes], filename: st
     response.set_etag(version.etag)
     response.last_modified = version.last_modified
     if private:
-        response.headers["Cache-Control"] = "private, no-store"
-        response.headers["Referrer-Policy"] = "no-referrer"
-        response.headers["X-Robots-Tag"] = "noindex"
+        holds_secret(response)
     else:
         response.headers["Cache-Control"] = f"public, max-age={current_app.config['FEED_MAX_AGE']}"
     return response

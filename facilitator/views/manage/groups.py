@@ -15,6 +15,7 @@ from facilitator.db import get_session
 from facilitator.domain.directory import coming_dates
 from facilitator.forms import ConfirmForm
 from facilitator.forms import GroupForm
+from facilitator.headers import holds_secret
 from facilitator.models import Role
 from facilitator.security import get_group_for
 from facilitator.services import ServiceError
@@ -80,7 +81,4 @@ def new_feed_link(group_slug: str) -> str | Response:
     link = url_for("public.private_feed", token=token, _external=True)
     response = make_response(render_template("manage/feed_link.html", group=group, link=link,
                                              replaced=replaced))
-    # The page holds a secret: no cache may keep it, no link may leak it.
-    response.headers["Cache-Control"] = "private, no-store"
-    response.headers["Referrer-Policy"] = "no-referrer"
-    return response
+    return holds_secret(response)

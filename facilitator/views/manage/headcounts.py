@@ -25,6 +25,7 @@ from facilitator.domain.qr import qr_svg
 from facilitator.forms import ConfirmForm
 from facilitator.forms import HeadcountForm
 from facilitator.forms import TapForm
+from facilitator.headers import holds_secret
 from facilitator.models import Attendance
 from facilitator.models import Meeting
 from facilitator.security import get_group_for
@@ -149,10 +150,7 @@ def checkin(group_slug: str, meeting_id: int) -> Response:
         form=ConfirmForm(),
         qr=Markup(qr_svg(link, f"Check-in code for {meeting.title}")),  # noqa: S704 (segno escapes)
     ))
-    # The page holds a capability link: no cache keeps it and no referrer leaks it.
-    response.headers["Cache-Control"] = "private, no-store"
-    response.headers["Referrer-Policy"] = "no-referrer"
-    return response
+    return holds_secret(response)
 
 
 @bp.post(f"{MEETING}/checkin")

@@ -23,6 +23,7 @@ from facilitator.domain import evidence
 from facilitator.forms import ConfirmForm
 from facilitator.forms import TrainingRecordForm
 from facilitator.forms import options
+from facilitator.headers import holds_secret
 from facilitator.models import TrainingRecord
 from facilitator.security import get_training_record_for
 from facilitator.services import ServiceError
@@ -189,6 +190,4 @@ def training_feed_link() -> str | Response:
     link = url_for("public.training_reminders", token=token, _external=True)
     response = make_response(render_template("manage/training_feed_link.html", link=link,
                                              replaced=replaced))
-    response.headers["Cache-Control"] = "private, no-store"
-    response.headers["Referrer-Policy"] = "no-referrer"
-    return response
+    return holds_secret(response)
