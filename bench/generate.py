@@ -65,6 +65,8 @@ def generate(meetings: int = 5000, groups: int = 1000, seed: int = 1) -> list[di
             "group": group,
             "timezone": ZONES[state],
             "attendance_option": attendance,
+            # The city, as intergroups use regions; no draw, so the rest stays as it was.
+            "region": city if attendance != "online" else "Online",
             "updated": f"2025-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d} 12:00:00",
             "url": f"https://intergroup.example.org/meetings/{n}/",
         }

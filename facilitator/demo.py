@@ -82,10 +82,11 @@ MON, TUE, WED, THU, FRI, SAT, SUN = range(7)
 TZ = "America/Chicago"
 FIRST = date(2026, 1, 5)
 CHURCH = {"location_name": "St. Mark's Church Hall", "address": "412 River Road, Riverside, IL",
+          "region": "River Road",
           "location_notes": "Side door by the parking lot; basement, room 3.",
           "wheelchair_accessible": True, "latitude": 41.8350, "longitude": -87.8229}
 CENTRE = {"location_name": "Riverside Community Centre", "address": "90 Main Street, "
-          "Riverside, IL", "wheelchair_accessible": True}
+          "Riverside, IL", "region": "Downtown", "wheelchair_accessible": True}
 ZOOM = {"online_url": "https://zoom.example/j/5550100", "online_phone": "+15555550111,,5550100#",
         "online_notes": "Passcode: serenity"}
 
@@ -114,8 +115,8 @@ MEETINGS = {
          Attendance.HYBRID, CENTRE | ZOOM, ["O", "MED", "LGBTQ"]),
     ],
     "young-people-online": [
-        ("Young People Online", Recurrence.weekly(WED), time(20), 60, Attendance.ONLINE, ZOOM,
-         ["O", "Y", "D"]),
+        ("Young People Online", Recurrence.weekly(WED), time(20), 60, Attendance.ONLINE,
+         ZOOM | {"region": "Online"}, ["O", "Y", "D"]),
     ],
     "grupo-esperanza": [
         ("Grupo Esperanza", Recurrence.weekly(TUE, THU), time(19, 30), 90,

@@ -259,6 +259,10 @@ class MeetingForm(FlaskForm):
     location_name = StringField("Place", [Length(max=LIMITS["location_name"])], filters=[_strip],
                                 description="In person and hybrid: e.g. “St. Mark's Hall”.")
     address = StringField("Address", [Length(max=LIMITS["address"])], filters=[_strip])
+    region = StringField(
+        "Region", [Length(max=LIMITS["region"])], filters=[_strip],
+        description="The part of town, or the town, that members look for in the "
+                    "directory: e.g. “Downtown”. Online meetings can say “Online”.")
     location_notes = TextAreaField("Directions", [Length(max=LIMITS["location_notes"])],
                                    filters=[_strip],
                                    description="e.g. “Side door, basement room 3”.")
@@ -299,7 +303,7 @@ class MeetingForm(FlaskForm):
             start_time=self.start_time.data, duration_minutes=self.duration(),
             timezone=self.timezone.data, attendance=Attendance(self.attendance.data),
             location_name=self.location_name.data, address=self.address.data,
-            location_notes=self.location_notes.data,
+            region=self.region.data, location_notes=self.location_notes.data,
             wheelchair_accessible=self.wheelchair_accessible.data,
             online_url=self.online_url.data, online_phone=self.online_phone.data,
             online_notes=self.online_notes.data, types=self.types.data, notes=self.notes.data,

@@ -295,6 +295,9 @@ class Meeting(Base):
                                                    default=Attendance.IN_PERSON)
     location_name: Mapped[str] = mapped_column(String(200), default="")
     address: Mapped[str] = mapped_column(String(300), default="")
+    #: Where it is, in the words members look for: a neighbourhood, town or "Online".
+    #: The directory filters by it (Meeting Guide's `region`).
+    region: Mapped[str] = mapped_column(String(100), default="")
     location_notes: Mapped[str] = mapped_column(Text, default="")
     wheelchair_accessible: Mapped[bool] = mapped_column(Boolean, default=False)
     latitude: Mapped[float | None] = mapped_column(Float)

@@ -186,7 +186,7 @@ def listing(title: str = "Meeting", weekday: int = 2, start: time = time(19), **
         slot=slot, meeting_id=1, title=title, group_slug="g", group_name="Group",
         program="aa", program_label="AA", attendance="in_person",
         attendance_label="In person", in_person=True, online=False, location_name="Hall",
-        address="1 Main", types=("O",), type_names=("Open",), languages=("en",),
+        address="1 Main", region="", types=("O",), type_names=("Open",), languages=("en",),
         recurrence="", once=False, starts_on=None, own_time=None,
     )
     return Listing(**(fields | values))
@@ -240,7 +240,21 @@ def test_filters_match_each_property():
     assert not Filters(day=2, program="na", language="fr").matches(hybrid)
 
 
-KNOWN = {"programs": ["aa", "na"], "types": ["O", "W", "12x12"], "languages": ["en", "es"]}
+def test_the_region_filter_ignores_case_and_leaves_out_meetings_without_one():
+    downtown = listing(region="Downtown")
+    assert Filters(region="downtown").matches(downtown)
+    assert not Filters(region="Downtown").matches(listing(region="Downtown East"))
+    assert not Filters(region="Downtown").matches(listing())
+
+
+def test_a_region_is_shown_unless_the_attendance_already_says_it():
+    assert listing(region="Downtown").region_note == "Downtown"
+    online = listing(region="Online", attendance="online", attendance_label="Online")
+    assert online.region_note == "" and Filters(region="Online").matches(online)
+
+
+KNOWN = {"programs": ["aa", "na"], "types": ["O", "W", "12x12"], "languages": ["en", "es"],
+         "regions": ["Downtown", "North Side"]}
 
 
 def test_parse_filters_reads_known_values_and_normalises_case():
@@ -253,10 +267,18 @@ def test_parse_filters_reads_known_values_and_normalises_case():
     assert parse_filters({"type": "12X12"}, **KNOWN).type == "12x12"
 
 
+def test_parse_filters_reads_a_region_the_organization_has_in_its_own_spelling():
+    filters = parse_filters({"region": "  north   SIDE "}, **KNOWN)
+    assert filters == Filters(region="North Side")
+    assert filters.as_args() == {"region": "North Side"}
+    assert parse_filters({"region": "Uptown"}, **KNOWN) == Filters()
+
+
 @pytest.mark.parametrize("args", [
     {}, {"day": ""}, {"day": "7"}, {"day": "-1"}, {"day": "2.0"}, {"day": "٣"},
     {"day": "tuesday"}, {"program": "sos"}, {"type": "ONL"}, {"attendance": "both"},
-    {"language": "klingon"}, {"program": "x" * 10_000}, {"type": "'; drop table--"},
+    {"language": "klingon"}, {"region": "Nowhere"}, {"region": "downtown\x00"},
+    {"program": "x" * 10_000}, {"type": "'; drop table--"},
 ])
 def test_parse_filters_ignores_what_it_does_not_know(args):
     filters = parse_filters(args, **KNOWN)

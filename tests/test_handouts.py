@@ -236,6 +236,23 @@ def test_the_org_directory_lists_each_day_with_a_legend_and_follows_the_filters(
     assert client.get("/o/no-such-org/directory.pdf").status_code == 404
 
 
+def test_the_directory_prints_one_region_and_says_so(client, group, make_meeting):
+    make_meeting(group, title="Downtown Noon", start_time=time_of_day(12), region="Downtown")
+    make_meeting(group, title="Riverside Evening", region="Riverside")
+    org = group.organization.slug
+    lines = [line.strip() for line in text_of_lines(
+        client.get(f"/o/{org}/directory.pdf?region=downtown").data)]
+    assert "Only: Downtown (1 of 3 meetings)." in " ".join(lines)
+    assert "Downtown Noon · Tuesday Night Women's AA" in lines
+    assert "In person · Downtown: Community Centre, 90 Main Street" in lines
+    assert not any("Riverside Evening" in line or "Women's Step Study" in line
+                   for line in lines)
+    # The list it points to online is the same selection (the address may wrap).
+    assert f"/o/{org}/?region=Downtown" in "".join(lines)
+    everything = text_of(client.get(f"/o/{org}/directory.pdf").data)
+    assert "Riverside Evening" in everything and "Only:" not in everything
+
+
 def test_the_directory_lists_a_days_meetings_under_their_time_with_changes_marked(
         session, client, group, make_meeting):
     early = make_meeting(group, title="Early Bird", start_time=time_of_day(18, 30))

@@ -157,6 +157,9 @@ def test_times_of_no_day_are_refused(text):
     ({"latitude": 1e999}, "Its latitude is inf, not a number"),
     ({"attendance_option": "sometimes"}, "attendance_option “sometimes” is not one of"),
     ({"attendance_option": "inactive"}, "inactive"),
+    ({"region": ["Downtown"]}, "“region” should be text, not a list"),
+    ({"regions": "Downtown"}, "“regions” should be a list of text, not text"),
+    ({"regions": [7]}, "“regions” should be text, not a number"),
 ])
 def test_each_problem_is_named(fields, message):
     assert message in reason(**fields)
@@ -182,6 +185,14 @@ def test_names_and_addresses_are_one_line():
     assert (meeting.name, meeting.location_name) == ("Big Book Study", "St. Mark's Hall")
     assert (meeting.address, meeting.group) == ("1 Elm St, Springfield", "Sunrise Group")
     assert meeting.notes == "Line one.\nLine two."
+
+
+def test_the_region_is_the_feeds_region_or_the_most_general_of_its_regions():
+    assert parse(region=" Wicker \n Park ", sub_region="Historic District").region == \
+        "Wicker Park"
+    assert parse(regions=["Chicago", "Wicker Park"]).region == "Chicago"
+    assert parse(region="Downtown", regions=["Chicago"]).region == "Downtown"
+    assert parse(regions=[]).region == parse(region=None).region == parse().region == ""
 
 
 def test_duration_comes_from_the_end_time():

@@ -73,9 +73,9 @@ TIME = re.compile(r"([01]?[0-9]|2[0-3]):[0-5][0-9]")
 UPDATED_PATTERN = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}", re.ASCII)
 SCHEMA_PHONE = re.compile(r"[+]?\d{1,15}(?:[,*#]\d+)*", re.ASCII)
 TEXT_FIELDS = ("name", "slug", "time", "end_time", "timezone", "location", "formatted_address",
-               "location_notes", "conference_url", "conference_url_notes", "conference_phone",
-               "conference_phone_notes", "notes", "group", "group_notes", "entity", "url",
-               "updated", "attendance_option")
+               "region", "location_notes", "conference_url", "conference_url_notes",
+               "conference_phone", "conference_phone_notes", "notes", "group", "group_notes",
+               "entity", "url", "updated", "attendance_option")
 
 
 def assert_follows_schema(entry: dict[str, Any]) -> None:
@@ -112,6 +112,7 @@ def test_a_hybrid_meeting_becomes_one_item():
         longitude=-89.65, online_url="https://zoom.us/j/85012345678",
         online_phone="+1 312 555 0111,,85012345678#", online_notes="Passcode: serenity",
         notes="Coffee from 6:30.", group_notes="Since 1987.", entity="Springfield Intergroup",
+        region="Downtown",
     )
     assert entry == {
         "name": "Tuesday Night",
@@ -124,6 +125,7 @@ def test_a_hybrid_meeting_becomes_one_item():
         "attendance_option": "hybrid",
         "location": "Community Centre",
         "formatted_address": "90 Main Street, Springfield, IL 62701, USA",
+        "region": "Downtown",
         "location_notes": "Side door.",
         "latitude": 39.78,
         "longitude": -89.65,
@@ -211,9 +213,10 @@ def test_types_keep_to_the_schema_list():
 
 def test_an_online_meeting_has_no_place_and_an_in_person_one_no_link():
     online = item(attendance="online", online_url="https://zoom.us/j/1", latitude=1.0,
-                  longitude=2.0, location_notes="Old hall")
+                  longitude=2.0, location_notes="Old hall", region="Online")
     assert online["attendance_option"] == "online"
     assert not {"location", "formatted_address", "location_notes", "latitude"} & set(online)
+    assert online["region"] == "Online"  # an online meeting's region is kept
     assert online["conference_url"] == "https://zoom.us/j/1"
     in_person = item(online_url="https://zoom.us/j/1", online_phone="+15555550111",
                      online_notes="Passcode 1")

@@ -100,6 +100,7 @@ def test_a_feed_becomes_an_org_with_groups_and_one_meeting_per_day(runner, sessi
         assert sunrise.types == ["O", "D", "X"] and sunrise.wheelchair_accessible
         assert sunrise.location_name == "St. Mark's Church"
         assert sunrise.address == "123 Main St, Springfield, IL 62701, USA"
+        assert sunrise.region == "Downtown"
         assert sunrise.notes == "Coffee from 6:30."
     assert {m.source_slug for m in rows.values() if m.title == "Lunch Bunch"} == {
         "lunch-bunch--mon", "lunch-bunch--tue", "lunch-bunch--wed", "lunch-bunch--thu",
@@ -167,6 +168,7 @@ def test_a_changed_feed_updates_meetings_in_place(runner, session, tmp_path):
     feed = springfield()
     by_slug(feed, "tuesday-night-womens")["time"] = "19:30"
     by_slug(feed, "tuesday-night-womens")["end_time"] = "20:45"
+    by_slug(feed, "tuesday-night-womens")["regions"] = ["Near North", "Old Town"]
     by_slug(feed, "sunrise-big-book")["day"] = [6, 0]  # now Saturday and Sunday
     by_slug(feed, "lunch-bunch")["day"] = [1, 3, 5]  # no longer Tuesday and Thursday
     by_slug(feed, "monday-meditation")["day"] = 2  # moved to Tuesday
@@ -187,8 +189,9 @@ def test_a_changed_feed_updates_meetings_in_place(runner, session, tmp_path):
     assert (women.start_time, women.duration_minutes, women.sequence) == (time(19, 30), 75, 1)
     update = session.scalars(select(AuditEntry).where(AuditEntry.action == "update",
                                                       AuditEntry.entity_id == women.id)).one()
-    assert update.before == {"start_time": "19:00:00", "duration_minutes": 60}
-    assert update.after == {"start_time": "19:30:00", "duration_minutes": 75}
+    assert update.before == {"start_time": "19:00:00", "duration_minutes": 60, "region": ""}
+    assert update.after == {"start_time": "19:30:00", "duration_minutes": 75,
+                            "region": "Near North"}
     meditation = rows["monday-meditation"]
     assert meditation.id == ids["monday-meditation"] and meditation.sequence == 1
     assert meditation.rrule == "FREQ=WEEKLY;BYDAY=TU" and meditation.first_date.weekday() == 1

@@ -74,6 +74,7 @@ def test_schedule_weekly_meeting_and_see_next_eight_dates(client, leader_group, 
      "The online link must start with https://"),
     ({"types": ["O", "NOPE"]}, "Not a valid choice"),
     ({"title": ""}, "This field is required."),
+    ({"region": "x" * 101}, "Field cannot be longer than 100 characters."),
 ])
 def test_bad_meeting_input_is_named_and_nothing_written(client, leader_group, session, change,
                                                         message):
@@ -82,6 +83,21 @@ def test_bad_meeting_input_is_named_and_nothing_written(client, leader_group, se
     assert response.status_code == 200
     assert message in response.get_data(as_text=True)
     assert (count(session, Meeting), count(session, AuditEntry)) == before
+
+
+def test_the_region_is_saved_in_one_line_and_the_orgs_public_regions_are_suggested(
+        client, leader_group, session, make_group, make_meeting):
+    org = leader_group.organization
+    make_meeting(make_group(org), title="Elsewhere", region="North Side")
+    make_meeting(make_group(org, visibility="private"), title="Private", region="Hollow Lane")
+    form = client.get("/manage/g/tuesday/meetings/new").get_data(as_text=True)
+    assert '<option value="North Side">' in form and "Hollow Lane" not in form
+    client.post("/manage/g/tuesday/meetings/new",
+                data=WEEKLY | {"region": "  Down\t town  "})
+    meeting = session.scalar(select(Meeting).where(Meeting.title == WEEKLY["title"]))
+    assert meeting.region == "Down town"
+    assert "In person · Down town · St. Mark" in " ".join(
+        client.get("/manage/g/tuesday/").get_data(as_text=True).split())
 
 
 def test_end_time_sets_the_length(client, leader_group, session):

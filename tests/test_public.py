@@ -183,6 +183,38 @@ def test_the_chosen_filters_are_shown_and_kept_in_the_form(client, week):
     assert '<option value="es">Spanish</option>' in page
 
 
+def test_the_region_filter_offers_the_public_meetings_regions_and_shows_theirs(
+        client, week, make_group, make_meeting):
+    aa, na = week["groups"]["aa"], week["groups"]["na"]
+    make_meeting(aa, title="Downtown Noon", start_time=time(12), region="Downtown")
+    make_meeting(na, title="Downtown Evening", region="  downtown ")
+    make_meeting(aa, title="Northside Sunday", recurrence=Recurrence.weekly(SUN),
+                 region="North Side")
+    hidden = make_group(week["org"], slug="hidden", name="Hidden", visibility="private")
+    make_meeting(hidden, title="Hidden Meeting", region="Hollow Lane")
+
+    page = get(client, "/o/riverside/")
+    assert re.findall(r'<option value="([^"]*)">[^<]*</option>',
+                      page.split('name="region"')[1].split("</select>")[0]) == [
+        "", "Downtown", "North Side"]
+    assert "Hollow Lane" not in page
+
+    # Any case and spacing finds the region; the address to share spells it one way.
+    response = client.get("/o/riverside/?region=DOWNTOWN")
+    assert response.headers["Location"] == "/o/riverside/?region=Downtown"
+    page = get(client, "/o/riverside/?region=Downtown")
+    assert set(titles(page)) == {"Downtown Noon", "Downtown Evening"}
+    assert "Showing 2 of 13 meetings: Downtown." in text(page)
+    assert '<option value="Downtown" selected>Downtown</option>' in page
+    assert "In person · Downtown · Community Centre, 90 Main Street" in text(page)
+    assert 'href="/o/riverside/directory.pdf?region=Downtown"' in page
+    # With the other filters; a private group's region is not one the directory knows.
+    assert set(titles(get(client, "/o/riverside/?region=Downtown&program=na"))) == {
+        "Downtown Evening"}
+    assert client.get("/o/riverside/?region=Hollow+Lane").headers["Location"] == \
+        "/o/riverside/"
+
+
 def test_no_match_says_so_kindly(client, week):
     page = text(get(client, "/o/riverside/?day=4"))
     assert "No meetings match all of these choices. Try fewer filters, or see every meeting." \
@@ -208,7 +240,8 @@ def test_the_form_sends_empty_fields_and_gets_the_short_address(client, week):
     "day=7", "day=-1", "day=monday", "day=2.5", "day=%D9%A3", "day=99999999999999999999",
     "program=sos-and-more", "program=%3Cscript%3E", "type=ONL", "type=", "attendance=both",
     "language=xx", "language=" + "e" * 5000, "day[]=2", "utm_source=flyer", "day=2&day=3",
-    "program=%E2%80%AE", "type=%F0%9F%98%80", "attendance=%27%3B--",
+    "program=%E2%80%AE", "type=%F0%9F%98%80", "attendance=%27%3B--", "region=Nowhere",
+    "region=" + "x" * 5000, "region=%0A", "region[]=Downtown",
 ])
 def test_garbage_filters_are_ignored(client, week, query):
     response = client.get(f"/o/riverside/?{query}", follow_redirects=True)

@@ -82,6 +82,11 @@ def zone_label(zone: str) -> str:
     return f"{name} ({zone})"
 
 
+def region_text(region: str) -> str:
+    """A region as it is stored, shown and compared: one line, runs of spaces as one."""
+    return " ".join(region.split())
+
+
 def phone_href(phone: str) -> str:
     """A tel: link for a dial-in number; "," pauses and "#" ends a code, so "#" is encoded."""
     return "tel:" + quote("".join(phone.split()), safe="+,;*")
@@ -276,6 +281,8 @@ class Listing:
     online: bool
     location_name: str
     address: str
+    #: "" when the meeting has none.
+    region: str
     types: tuple[str, ...]
     type_names: tuple[str, ...]
     languages: tuple[str, ...]
@@ -289,12 +296,19 @@ class Listing:
     #: (01:00, "Europe/London"); None otherwise.
     own_time: tuple[time, str] | None
 
+    @property
+    def region_note(self) -> str:
+        """The region where it tells more than the attendance: "" for an online meeting
+        whose region is "Online"."""
+        return "" if self.region.casefold() == self.attendance_label.casefold() else self.region
+
 
 @dataclass(frozen=True)
 class Filters:
     """What a visitor narrowed the directory to; None is "any"."""
 
     day: int | None = None
+    region: str | None = None
     program: str | None = None
     type: str | None = None
     attendance: str | None = None
@@ -306,8 +320,8 @@ class Filters:
 
     def as_args(self) -> dict[str, str]:
         """The query string that shows this selection, in the form's order."""
-        values = {"day": self.day, "program": self.program, "type": self.type,
-                  "attendance": self.attendance, "language": self.language}
+        values = {"day": self.day, "region": self.region, "program": self.program,
+                  "type": self.type, "attendance": self.attendance, "language": self.language}
         return {name: str(value) for name, value in values.items() if value is not None}
 
     def matches(self, listing: Listing) -> bool:
@@ -318,6 +332,8 @@ class Filters:
         if self.type is not None and self.type not in listing.types:
             return False
         if self.language is not None and self.language not in listing.languages:
+            return False
+        if self.region is not None and listing.region.casefold() != self.region.casefold():
             return False
         if self.attendance == "in_person":
             return listing.in_person
@@ -334,13 +350,18 @@ def parse_filters(
     programs: Iterable[str],
     types: Iterable[str],
     languages: Iterable[str],
+    regions: Iterable[str] = (),
 ) -> Filters:
     """Read the directory's query string. Values that are not one of the known ones are
-    ignored, whatever they are: a shared or hand-typed URL still shows meetings."""
+    ignored, whatever they are: a shared or hand-typed URL still shows meetings. Regions
+    are the organization's own words, so the known ones are passed in; case and runs of
+    spaces do not matter."""
 
     def pick(name: str, known: Iterable[str]) -> str | None:
-        value = (args.get(name) or "").strip()
-        by_key = {k.casefold(): k for k in known}
+        value = region_text(args.get(name) or "")
+        by_key: dict[str, str] = {}
+        for key in known:
+            by_key.setdefault(key.casefold(), key)  # the first spelling of a region
         return by_key.get(value.casefold())
 
     day = (args.get("day") or "").strip()
@@ -350,6 +371,7 @@ def parse_filters(
         type=pick("type", types),
         attendance=pick("attendance", ATTENDANCE_FILTERS),
         language=pick("language", languages),
+        region=pick("region", regions),
     )
 
 

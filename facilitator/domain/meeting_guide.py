@@ -115,6 +115,7 @@ class FeedMeeting:
     attendance: str
     location_name: str = ""
     address: str = ""
+    region: str = ""
     location_notes: str = ""
     latitude: float | None = None
     longitude: float | None = None
@@ -273,6 +274,7 @@ def parse_meeting(raw: Any, index: int) -> FeedMeeting:
         attendance=attendance,
         location_name=location,
         address=address,
+        region=_region(raw),
         location_notes=_text(raw, "location_notes"),
         latitude=_coordinate(raw, "latitude"),
         longitude=_coordinate(raw, "longitude"),
@@ -425,6 +427,20 @@ def _text(raw: dict[str, Any], key: str, *, digits: bool = False, line: bool = F
     return " ".join(value.split()) if line else value.strip()
 
 
+def _region(raw: dict[str, Any]) -> str:
+    """The meeting's `region`; else the first (most general) of its `regions`. A
+    `sub_region`, or the further `regions`, are not kept: the directory filters by one
+    region, and the most general one groups meetings the way the feed's site does."""
+    if region := _text(raw, "region", line=True):
+        return region
+    regions = raw.get("regions")
+    if regions is None or regions == []:
+        return ""
+    if not isinstance(regions, list):
+        raise SkippedMeeting(f"“regions” should be a list of text, not {_kind(regions)}.")
+    return _text({"regions": regions[0]}, "regions", line=True)
+
+
 def _join_lines(*parts: str, blank: bool = False) -> str:
     return ("\n\n" if blank else "\n").join(p for p in parts if p)
 
@@ -541,6 +557,7 @@ class PublishedMeeting:
     entity: str = ""
     location_name: str = ""
     address: str = ""
+    region: str = ""
     location_notes: str = ""
     wheelchair_accessible: bool = False
     latitude: float | None = None
@@ -626,6 +643,8 @@ def feed_item(meeting: PublishedMeeting, today: date) -> dict[str, Any]:
         "attendance_option": meeting.attendance,
         "location": meeting.location_name if in_person else "",
         "formatted_address": meeting.address if in_person else "",
+        # Online meetings have regions too: where they come from, or "Online".
+        "region": meeting.region,
         "location_notes": meeting.location_notes if in_person else "",
         "latitude": meeting.latitude if located else None,
         "longitude": meeting.longitude if located else None,

@@ -53,11 +53,24 @@ ATTENDANCE_CHOICES = (
 Choices = list[tuple[str, str]]
 
 
-def parse_filters(args: Mapping[str, str]) -> Filters:
-    """The directory filters in a query string; unknown values are ignored."""
+def parse_filters(session: Session, org: Organization, args: Mapping[str, str]) -> Filters:
+    """The directory filters in a query string; unknown values are ignored. A region is
+    known when one of the org's public meetings is in it."""
     return rules.parse_filters(
-        args, programs=[p.value for p in Program], types=TYPES, languages=LANGUAGES
+        args, programs=[p.value for p in Program], types=TYPES, languages=LANGUAGES,
+        regions=public_regions(session, org),
     )
+
+
+def public_regions(session: Session, org: Organization) -> list[str]:
+    """The regions of the org's public meetings, in order. Private groups' are left out:
+    where a private group meets is only behind its token."""
+    query = (
+        select(Meeting.region).distinct().join(Meeting.group)
+        .where(Group.organization_id == org.id, Group.visibility == Visibility.PUBLIC,
+               Meeting.region != "")
+    )
+    return sorted(session.scalars(query), key=lambda region: (region.casefold(), region))
 
 
 @dataclass(frozen=True)
@@ -70,6 +83,7 @@ class FilterOptions:
     types: Choices
     attendances: Choices
     languages: Choices
+    regions: Choices
 
 
 @dataclass(frozen=True)
@@ -152,6 +166,7 @@ def _listings(meeting: Meeting, zone: str, today: date) -> list[Listing]:
             online=meeting.attendance.online,
             location_name=meeting.location_name,
             address=meeting.address,
+            region=meeting.region,
             types=tuple(meeting.types),
             type_names=tuple(meeting.type_names),
             languages=tuple(group.languages),
@@ -170,24 +185,34 @@ def _options(listings: list[Listing], filters: Filters) -> FilterOptions:
     types |= {filters.type} - {None}
     languages = {code for entry in listings for code in entry.languages if code in LANGUAGES}
     languages |= {filters.language} - {None}
+    # One choice per region whatever its case (the filter ignores case), spelt as
+    # public_regions() lists it first.
+    regions: dict[str, str] = {}
+    for region in sorted({entry.region for entry in listings if entry.region}):
+        regions.setdefault(region.casefold(), region)
+    if filters.region is not None:
+        regions[filters.region.casefold()] = filters.region
     return FilterOptions(
         days=[(str(n), name) for n, name in enumerate(rules.WEEK)],
         programs=[(p.value, p.label) for p in Program if p.value in programs],
         types=sorted(((t, TYPES[t]) for t in types), key=lambda c: c[1].casefold()),
         attendances=list(ATTENDANCE_CHOICES),
         languages=sorted(((c, LANGUAGES[c]) for c in languages), key=lambda c: c[1]),
+        regions=[(r, r) for _, r in sorted(regions.items())],
     )
 
 
 def _chosen(filters: Filters, options: FilterOptions) -> list[str]:
     chosen = []
     for value, choices in (
-        (filters.day, options.days), (filters.program, options.programs),
+        (filters.day, options.days), (filters.region, options.regions),
+        (filters.program, options.programs),
         (filters.type, options.types), (filters.attendance, options.attendances),
         (filters.language, options.languages),
     ):
         if value is not None:
-            chosen.append(dict(choices)[str(value)])
+            by_key = {key.casefold(): text for key, text in choices}
+            chosen.append(by_key[str(value).casefold()])
     return chosen
 
 

@@ -81,6 +81,7 @@ def _published(meeting: Meeting, org: Organization, group_url: str) -> Published
         entity=org.name,
         location_name=meeting.location_name,
         address=meeting.address,
+        region=meeting.region,
         location_notes=meeting.location_notes,
         wheelchair_accessible=meeting.wheelchair_accessible,
         latitude=meeting.latitude,

@@ -48,6 +48,7 @@ from facilitator.services import organizations
 
 #: The feed's name for a meeting column, in messages about a value that does not fit.
 FEED_NAMES = {"title": "name", "location_name": "location", "address": "address",
+              "region": "region",
               "online_url": "conference_url", "online_phone": "conference_phone",
               "timezone": "timezone"}
 #: Meeting Guide is AA's format; a feed of another fellowship says so with --program.
@@ -249,6 +250,7 @@ class _Importer:
             attendance=Attendance(item.attendance),
             location_name=item.location_name,
             address=item.address,
+            region=item.region,
             location_notes=item.location_notes,
             wheelchair_accessible=item.wheelchair_accessible,
             latitude=item.latitude,

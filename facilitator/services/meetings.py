@@ -12,6 +12,7 @@ from datetime import timedelta
 from sqlalchemy import String
 from sqlalchemy.orm import Session
 
+from facilitator.domain.directory import region_text
 from facilitator.domain.meeting_guide import is_web_link
 from facilitator.domain.meeting_types import TYPES
 from facilitator.domain.recurrence import EARLIEST_DATE
@@ -33,7 +34,7 @@ from facilitator.services.organizations import mark_changed
 
 MEETING_FIELDS = (
     "title", "rrule", "first_date", "last_date", "start_time", "duration_minutes", "timezone",
-    "attendance", "location_name", "address", "location_notes", "wheelchair_accessible",
+    "attendance", "location_name", "address", "region", "location_notes", "wheelchair_accessible",
     "latitude", "longitude", "online_url", "online_phone", "online_notes", "types", "notes",
 )
 EXCEPTION_FIELDS = ("date", "cancelled", "reason", "note", "start_time", "duration_minutes",
@@ -62,6 +63,8 @@ class MeetingValues:
     attendance: Attendance = Attendance.IN_PERSON
     location_name: str = ""
     address: str = ""
+    #: A neighbourhood, town or "Online": one line, spaces collapsed (see region_text).
+    region: str = ""
     location_notes: str = ""
     wheelchair_accessible: bool = False
     latitude: float | None = None
@@ -84,6 +87,7 @@ class MeetingValues:
         for name in ("title", "location_name", "address", "location_notes", "online_url",
                      "online_phone", "online_notes", "notes"):
             values[name] = values[name].strip()
+        values["region"] = region_text(self.region)
         return values
 
 
@@ -112,6 +116,9 @@ def check(values: MeetingValues) -> None:
         if len(getattr(values, name).strip()) > LIMITS[name]:
             raise ServiceError(f"The {name.replace('_', ' ')} is longer than "
                                f"{LIMITS[name]} characters.", field=name)
+    if len(region_text(values.region)) > LIMITS["region"]:
+        raise ServiceError(f"The region is longer than {LIMITS['region']} characters.",
+                           field="region")
     if not is_valid_timezone(values.timezone):
         raise ServiceError(f"“{values.timezone}” is not a time zone we know.", field="timezone")
     try:

@@ -143,9 +143,10 @@ def directory(org_slug: str) -> Response:
 
 def directory_html(org: Organization, args: Mapping[str, str]) -> str:
     """The directory handout's HTML, for the filters and paper in `args`."""
-    filters = directory_service.parse_filters(args)
+    session = get_session()
+    filters = directory_service.parse_filters(session, org, args)
     today = clock.today_in(org.timezone)
-    listing = directory_service.directory(get_session(), org, filters, today)
+    listing = directory_service.directory(session, org, filters, today)
     used = sorted({code_ for day in listing.days for m in day.listings for code_ in m.types})
     return render_template(
         "handouts/directory.html", org=org, directory=listing, today=today,

@@ -52,7 +52,7 @@ def directory(org_slug: str) -> str | Response:
     filtered list is a link to share; anything not understood in it is dropped."""
     session = get_session()
     org = public_org(session, org_slug)
-    filters = directory_service.parse_filters(request.args)
+    filters = directory_service.parse_filters(session, org, request.args)
     canonical = filters.as_args()
     if request.args.to_dict(flat=False) != {name: [v] for name, v in canonical.items()}:
         # The form sends every field, empty or not: answer with the short address of

@@ -83,6 +83,9 @@ def test_filters_work_by_keyboard_and_make_a_link_to_share(page: Page, live_serv
     expect(page.get_by_label("Day", exact=True)).to_be_focused()
     page.keyboard.type("Tuesday")
     page.keyboard.press("Tab")
+    expect(page.get_by_label("Region", exact=True)).to_be_focused()
+    page.keyboard.type("River")
+    page.keyboard.press("Tab")
     expect(page.get_by_label("Program", exact=True)).to_be_focused()
     page.keyboard.type("Narcotics")
     button = page.get_by_role("button", name="Show meetings")
@@ -92,10 +95,10 @@ def test_filters_work_by_keyboard_and_make_a_link_to_share(page: Page, live_serv
             break
     page.keyboard.press("Enter")
 
-    shared = f"{live_server}/o/demo/?day=2&program=na"
+    shared = f"{live_server}/o/demo/?day=2&region=River+Road&program=na"
     expect(page).to_have_url(shared)
     expect(page.get_by_text("Showing 1 of")).to_contain_text(
-        "Tuesday, Narcotics Anonymous (NA)")
+        "Tuesday, River Road, Narcotics Anonymous (NA)")
     expect(page.get_by_role("heading", level=3)).to_have_text(["Grupo Esperanza"])
     expect(page.get_by_label("Day", exact=True)).to_have_value("2")
 

@@ -30,6 +30,7 @@ from facilitator.models import Meeting
 from facilitator.security import get_group_for
 from facilitator.security import get_meeting_for
 from facilitator.services import ServiceError
+from facilitator.services import directory
 from facilitator.services import meetings
 from facilitator.services.meetings import OrphanedExceptions
 from facilitator.views import commit
@@ -77,7 +78,8 @@ def new_meeting(group_slug: str) -> str | Response:
                 flash(f"{meeting.title} is scheduled: {meeting.recurrence.describe()}.", "info")
                 return _back_to_group(meeting)
     return render_template("manage/meeting_form.html", group=group, form=form, meeting=None,
-                           timezones=timezone_choices())
+                           timezones=timezone_choices(),
+                           regions=directory.public_regions(session, group.organization))
 
 
 @bp.route(f"{MEETING}/edit", methods=["GET", "POST"])
@@ -107,7 +109,8 @@ def edit_meeting(group_slug: str, meeting_id: int) -> str | Response:
                 flash(f"{meeting.title} is saved.{removed}", "info")
                 return _back_to_group(meeting)
     return render_template("manage/meeting_form.html", group=meeting.group, form=form,
-                           meeting=meeting, orphans=orphans, timezones=timezone_choices())
+                           meeting=meeting, orphans=orphans, timezones=timezone_choices(),
+                           regions=directory.public_regions(session, meeting.group.organization))
 
 
 @bp.route(f"{MEETING}/end", methods=["GET", "POST"])
