@@ -24,7 +24,9 @@ HANDOUTS = {
     "group-one-pager-large-print": "/g/tuesday-night-womens-aa/handout.pdf?print=large",
     "directory": "/o/demo/directory.pdf",
     "check-in-card": "/manage/g/tuesday-night-womens-aa/meetings/1/checkin-card.pdf",
+    "guidelines": "/g/clean-and-serene-na/guidelines.pdf",
     "attendance-report": "/audit/demo/attendance.pdf",
+    "training-report": "/audit/demo/training.pdf",
 }
 
 
