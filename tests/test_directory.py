@@ -16,6 +16,7 @@ from facilitator.domain.directory import Listing
 from facilitator.domain.directory import by_day
 from facilitator.domain.directory import coming_dates
 from facilitator.domain.directory import describe
+from facilitator.domain.directory import distinct_regions
 from facilitator.domain.directory import parse_filters
 from facilitator.domain.directory import phone_href
 from facilitator.domain.directory import slots
@@ -245,6 +246,11 @@ def test_the_region_filter_ignores_case_and_leaves_out_meetings_without_one():
     assert Filters(region="downtown").matches(downtown)
     assert not Filters(region="Downtown").matches(listing(region="Downtown East"))
     assert not Filters(region="Downtown").matches(listing())
+
+
+def test_each_region_is_offered_once_in_one_spelling_in_order_of_name():
+    assert distinct_regions(["north side", "Downtown", "downtown", "North Side", "Airport",
+                             "Downtown"]) == ["Airport", "Downtown", "North Side"]
 
 
 def test_a_region_is_shown_unless_the_attendance_already_says_it():

@@ -87,6 +87,15 @@ def region_text(region: str) -> str:
     return " ".join(region.split())
 
 
+def distinct_regions(regions: Iterable[str]) -> list[str]:
+    """One spelling of each region whatever its case (the filter ignores case), the
+    first in sort order ("Downtown" over "downtown"), in order of name."""
+    by_key: dict[str, str] = {}
+    for region in sorted(set(regions)):
+        by_key.setdefault(region.casefold(), region)
+    return [by_key[key] for key in sorted(by_key)]
+
+
 def phone_href(phone: str) -> str:
     """A tel: link for a dial-in number; "," pauses and "#" ends a code, so "#" is encoded."""
     return "tel:" + quote("".join(phone.split()), safe="+,;*")
@@ -354,14 +363,12 @@ def parse_filters(
 ) -> Filters:
     """Read the directory's query string. Values that are not one of the known ones are
     ignored, whatever they are: a shared or hand-typed URL still shows meetings. Regions
-    are the organization's own words, so the known ones are passed in; case and runs of
-    spaces do not matter."""
+    are the organization's own words, so the known ones are passed in (as
+    distinct_regions lists them); case and runs of spaces do not matter."""
 
     def pick(name: str, known: Iterable[str]) -> str | None:
         value = region_text(args.get(name) or "")
-        by_key: dict[str, str] = {}
-        for key in known:
-            by_key.setdefault(key.casefold(), key)  # the first spelling of a region
+        by_key = {k.casefold(): k for k in known}
         return by_key.get(value.casefold())
 
     day = (args.get("day") or "").strip()

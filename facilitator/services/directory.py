@@ -55,10 +55,12 @@ Choices = list[tuple[str, str]]
 
 def parse_filters(session: Session, org: Organization, args: Mapping[str, str]) -> Filters:
     """The directory filters in a query string; unknown values are ignored. A region is
-    known when one of the org's public meetings is in it."""
+    known when one of the org's public meetings is in it (looked up only when one is
+    asked for)."""
+    asked = (args.get("region") or "").strip()
     return rules.parse_filters(
         args, programs=[p.value for p in Program], types=TYPES, languages=LANGUAGES,
-        regions=public_regions(session, org),
+        regions=public_regions(session, org) if asked else (),
     )
 
 
@@ -70,7 +72,7 @@ def public_regions(session: Session, org: Organization) -> list[str]:
         .where(Group.organization_id == org.id, Group.visibility == Visibility.PUBLIC,
                Meeting.region != "")
     )
-    return sorted(session.scalars(query), key=lambda region: (region.casefold(), region))
+    return rules.distinct_regions(session.scalars(query))
 
 
 @dataclass(frozen=True)
@@ -185,20 +187,17 @@ def _options(listings: list[Listing], filters: Filters) -> FilterOptions:
     types |= {filters.type} - {None}
     languages = {code for entry in listings for code in entry.languages if code in LANGUAGES}
     languages |= {filters.language} - {None}
-    # One choice per region whatever its case (the filter ignores case), spelt as
-    # public_regions() lists it first.
-    regions: dict[str, str] = {}
-    for region in sorted({entry.region for entry in listings if entry.region}):
-        regions.setdefault(region.casefold(), region)
-    if filters.region is not None:
-        regions[filters.region.casefold()] = filters.region
+    # The chosen region is spelt as public_regions() spells it, the first of its
+    # spellings: with it among them, the choice is spelt the same way.
+    regions = {entry.region for entry in listings if entry.region}
+    regions |= {filters.region} - {None}
     return FilterOptions(
         days=[(str(n), name) for n, name in enumerate(rules.WEEK)],
         programs=[(p.value, p.label) for p in Program if p.value in programs],
         types=sorted(((t, TYPES[t]) for t in types), key=lambda c: c[1].casefold()),
         attendances=list(ATTENDANCE_CHOICES),
         languages=sorted(((c, LANGUAGES[c]) for c in languages), key=lambda c: c[1]),
-        regions=[(r, r) for _, r in sorted(regions.items())],
+        regions=[(r, r) for r in rules.distinct_regions(regions)],
     )
 
 
@@ -211,8 +210,7 @@ def _chosen(filters: Filters, options: FilterOptions) -> list[str]:
         (filters.language, options.languages),
     ):
         if value is not None:
-            by_key = {key.casefold(): text for key, text in choices}
-            chosen.append(by_key[str(value).casefold()])
+            chosen.append(dict(choices)[str(value)])
     return chosen
 
 
