@@ -6,7 +6,7 @@ FLASK := $(BIN)/flask --app facilitator
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run serve bench test install lint system-packages lock clean
+.PHONY: run serve bench test test-clock install lint system-packages lock clean
 
 ## Install the project and its test tools into .venv (again only when pyproject or the lock change).
 install: $(VENV)/.installed
@@ -48,6 +48,7 @@ system-packages:
 	command -v psql >/dev/null || missing="$$missing postgresql-client"; \
 	command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || missing="$$missing nginx-light"; \
 	command -v openssl >/dev/null || missing="$$missing openssl"; \
+	command -v faketime >/dev/null || missing="$$missing faketime"; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then \
 	    echo "Installing$$missing"; \
@@ -64,6 +65,31 @@ test: install system-packages
 	$(BIN)/ruff check .
 	$(BIN)/bandit --quiet --recursive facilitator --severity-level high
 	FACILITATOR_REQUIRE_POSTGRES=1 $(BIN)/python -m pytest -n auto
+
+## The same suite with the machine's clock moved by libfaketime to instants where date and
+## zone mistakes show, one after the other (or only CLOCK=1, 2 or 3). Each is a UTC instant
+## and the machine zone TZ; the clock runs on from there (faketime's "@" form, shared by
+## every process the suite starts: PostgreSQL, Chromium, nginx, gunicorn). Monotonic clocks
+## stay real, and libfaketime's monotonic "fix" stays off: with it Chromium never loads a page.
+##   1: a minute before the US clocks go forward; the machine is 14 hours ahead of UTC
+##   2: ten minutes before the year ends in UTC; the machine is 11 hours behind
+##   3: a leap day, already 29 February in UTC while still the 28th in Chicago
+CLOCK ?= 1 2 3
+CLOCK_1 := 2027-03-14 07:59:00|Pacific/Kiritimati
+CLOCK_2 := 2027-12-31 23:50:00|Pacific/Pago_Pago
+CLOCK_3 := 2028-02-29 05:30:00|America/Chicago
+
+test-clock: install system-packages
+	@set -e; for n in $(CLOCK); do \
+	  case $$n in 1) spec='$(CLOCK_1)';; 2) spec='$(CLOCK_2)';; 3) spec='$(CLOCK_3)';; \
+	    *) echo "CLOCK is 1, 2 or 3, not $$n"; exit 2;; esac; \
+	  utc=$${spec%|*}; zone=$${spec#*|}; \
+	  start=$$(TZ=$$zone date -d "$$utc UTC" '+%Y-%m-%d %H:%M:%S'); \
+	  echo "== the suite from $$utc UTC, machine zone $$zone ($$start there) =="; \
+	  TZ=$$zone FAKETIME_DONT_RESET=1 FAKETIME_DONT_FAKE_MONOTONIC=1 \
+	    FAKETIME_FORCE_MONOTONIC_FIX=0 FACILITATOR_REQUIRE_POSTGRES=1 faketime -m -f "@$$start" \
+	    $(BIN)/python -m pytest -n auto -p no:cacheprovider; \
+	done
 
 lint: install
 	$(BIN)/ruff check .

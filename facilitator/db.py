@@ -65,8 +65,10 @@ class Base(DeclarativeBase):
     type_annotation_map = {datetime: UTCDateTime}
 
 
-#: Column defaults read the clock through the one place that reads it.
-utcnow = clock.now
+def utcnow() -> datetime:
+    """This instant in UTC, for column defaults: read through `clock.now` on every call, so a
+    test that fixes the clock fixes the stamps too (binding `clock.now` itself would not)."""
+    return clock.now().astimezone(UTC)
 
 
 def transaction_memo(session: Session) -> set[Any]:

@@ -10,13 +10,17 @@ from datetime import time
 from datetime import timedelta
 
 from dateutil.relativedelta import relativedelta
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from facilitator import clock
 from facilitator.domain import starting_texts
 from facilitator.domain.recurrence import Recurrence
+from facilitator.domain.slugs import free_slug
 from facilitator.models import Attendance
 from facilitator.models import CancelReason
 from facilitator.models import DocumentKind
+from facilitator.models import Group
 from facilitator.models import Headcount
 from facilitator.models import Meeting
 from facilitator.models import Organization
@@ -209,17 +213,23 @@ def load_demo(session: Session, today: date | None = None) -> Organization | Non
         for role in person.roles:
             accounts.grant_role(session, None, user, org, role)
         people[person.email] = user
+    # Group slugs are shared by every org: one imported earlier may hold a demo group's.
+    taken = set(session.scalars(select(Group.slug)))
     groups = {}
     for slug, name, program, audience, languages, visibility, leaders, description in GROUPS:
         group = organizations.create_group(
-            session, None, org, slug=slug, name=name, program=program, audience=audience,
-            languages=languages, visibility=visibility, description=description,
+            session, None, org, slug=free_slug(slug, taken), name=name, program=program,
+            audience=audience, languages=languages, visibility=visibility,
+            description=description,
         )
         organizations.set_facilitators(session, None, group, [people[e] for e in leaders])
+        taken.add(group.slug)
         groups[slug] = group
-    _demo_meetings(session, groups, today or date.today())
+    # The demo's dates are relative to today where its meetings are, not on the server.
+    today = today or clock.today_in(org.timezone)
+    _demo_meetings(session, groups, today)
     _demo_documents(session, org, groups, people)
-    _demo_training(session, org, people, today or date.today())
+    _demo_training(session, org, people, today)
     return org
 
 

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
+from datetime import datetime
 from datetime import time
 from functools import cache
 from typing import Any
@@ -25,6 +26,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from facilitator import clock
 from facilitator import create_app
 from facilitator import crypto
 from facilitator import migrate
@@ -68,6 +70,21 @@ def page_text(response: Any) -> str:
     html_text = re.sub(r"<(script|style)\b.*?</\1>", " ", html_text, flags=re.S)
     return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", html_text)).split())
 PASSWORD = "correct horse battery"
+
+
+def pytest_report_header() -> str:
+    """Say when the suite thinks it is: `make test-clock` moves the machine's clock."""
+    zone = os.environ.get("TZ") or "(system default)"
+    return f"clock: {clock.now():%Y-%m-%d %H:%M:%S} UTC, machine zone {zone}"
+
+
+@pytest.fixture
+def frozen_clock(monkeypatch: pytest.MonkeyPatch) -> datetime:
+    """Stop the app's clock at this instant for the test, so what the app computed and
+    what the test expects agree on "today" even when midnight passes in between."""
+    instant = clock.now()
+    monkeypatch.setattr(clock, "now", lambda: instant)
+    return instant
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

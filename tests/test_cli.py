@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+from datetime import UTC
+from datetime import date
+from datetime import datetime
+
 from sqlalchemy import func
 from sqlalchemy import select
 
+from facilitator import clock
 from facilitator import demo
 from facilitator.crypto import verify_password
 from facilitator.models import Group
+from facilitator.models import Headcount
 from facilitator.models import Organization
 from facilitator.models import Role
+from facilitator.models import TrainingRecord
+from facilitator.models import TrainingType
 from facilitator.models import User
 from facilitator.models import Visibility
 from facilitator.services.accounts import find_user
@@ -38,6 +46,34 @@ def test_demo_loads_a_realistic_org_once(runner, session):
     again = runner.invoke(args=["demo"])
     assert again.exit_code == 0 and "already there" in again.output
     assert (count(session, Organization), count(session, Group), count(session, User)) == counts
+
+
+def test_demo_dates_follow_the_demo_orgs_wall_clock_not_the_servers(runner, session,
+                                                                      monkeypatch):
+    # 03:00 UTC on 2 March is still the evening of 1 March in Chicago, the demo's zone.
+    monkeypatch.setattr(clock, "now", lambda: datetime(2027, 3, 2, 3, tzinfo=UTC))
+    assert runner.invoke(args=["demo"]).exit_code == 0
+    orientation = session.scalar(
+        select(TrainingRecord).join(TrainingRecord.user).join(TrainingRecord.training_type)
+        .where(User.email == "facilitator@demo.example",
+               TrainingType.name == "Facilitator orientation"))
+    assert orientation.completed_on == date(2024, 9, 1)  # 30 months before 1 March 2027
+    last_count = session.scalar(select(func.max(Headcount.occurrence_date)))
+    assert last_count < date(2027, 3, 1)  # counts stop the day before Chicago's today
+
+
+def test_demo_loads_beside_an_org_that_took_one_of_its_group_slugs(runner, session, make_org,
+                                                                    make_group):
+    other = make_org(slug="eastside")
+    theirs = make_group(other, slug="grupo-esperanza", name="Grupo Esperanza")
+    result = runner.invoke(args=["demo"])
+    assert result.exit_code == 0, result.output
+    assert "Traceback" not in result.output and "Demo organization loaded." in result.output
+    org = session.scalar(select(Organization).where(Organization.slug == "demo"))
+    ours = next(g for g in org.groups if g.name == "Grupo Esperanza")
+    assert ours.slug == "grupo-esperanza-2" and ours.meetings
+    session.refresh(theirs)
+    assert (theirs.slug, theirs.organization_id) == ("grupo-esperanza", other.id)
 
 
 def test_demo_if_empty_leaves_a_database_with_data_alone(runner, make_org, session):

@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import func
 from sqlalchemy import select
 
+from facilitator import clock
 from facilitator.domain import meeting_guide
 from facilitator.models import Attendance
 from facilitator.models import AuditEntry
@@ -64,7 +65,8 @@ def by_slug(feed: list[dict], slug: str) -> dict:
     return next(item for item in feed if item["slug"] == slug)
 
 
-def test_a_feed_becomes_an_org_with_groups_and_one_meeting_per_day(runner, session):
+def test_a_feed_becomes_an_org_with_groups_and_one_meeting_per_day(runner, session,
+                                                                  frozen_clock):
     result = run(runner, FEED, "--org", "springfield")
     assert result.exit_code == 0, result.output
     assert "Organization springfield: created, time zone America/Chicago." in result.output
@@ -107,7 +109,8 @@ def test_a_feed_becomes_an_org_with_groups_and_one_meeting_per_day(runner, sessi
         "lunch-bunch--fri"}
     for meeting in rows.values():
         assert meeting.first_date.weekday() == meeting.recurrence.weekdays[0]
-        assert 0 <= (meeting.first_date - date.today()).days <= 7
+        # The next such weekday from today on the meeting's own wall clock, as the import saw it.
+        assert 0 <= (meeting.first_date - clock.today_in(meeting.timezone)).days <= 6
         assert meeting.last_date is None and meeting.sequence == 0
 
     women = rows["tuesday-night-womens"]
@@ -211,10 +214,11 @@ def test_a_changed_feed_updates_meetings_in_place(runner, session, tmp_path):
     assert count(session, AuditEntry) == audit_before + 3
 
 
-def test_a_day_change_that_would_drop_a_cancelled_date_is_skipped(runner, session, tmp_path):
+def test_a_day_change_that_would_drop_a_cancelled_date_is_skipped(runner, session, tmp_path,
+                                                                  frozen_clock):
     assert run(runner, FEED, "--org", "springfield").exit_code == 0
     meditation = imported(session)["monday-meditation"]
-    next_monday = meditation.schedule.next_dates(date.today(), 1)[0]
+    next_monday = meditation.schedule.next_dates(clock.today_in(meditation.timezone), 1)[0]
     meetings.cancel_date(session, None, meditation, next_monday, CancelReason.HOLIDAY)
     session.commit()
     feed = springfield()

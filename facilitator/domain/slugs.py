@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Container
 
 MAX_LENGTH = 64
 _SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
@@ -19,3 +20,13 @@ def slugify(text: str) -> str:
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     words = re.findall(r"[a-z0-9]+", ascii_text.lower())
     return "-".join(words)[:MAX_LENGTH].strip("-")
+
+
+def free_slug(wanted: str, taken: Container[str]) -> str:
+    """`wanted`, or "-2", "-3"… after it when that is taken, kept within MAX_LENGTH."""
+    slug, n = wanted, 1
+    while slug in taken:
+        n += 1
+        suffix = f"-{n}"
+        slug = wanted[: MAX_LENGTH - len(suffix)].rstrip("-") + suffix
+    return slug

@@ -32,7 +32,7 @@ from facilitator.domain.meeting_guide import Skip
 from facilitator.domain.meeting_guide import printable
 from facilitator.domain.recurrence import DAY_NAMES
 from facilitator.domain.recurrence import Recurrence
-from facilitator.domain.slugs import MAX_LENGTH as SLUG_MAX_LENGTH
+from facilitator.domain.slugs import free_slug
 from facilitator.domain.slugs import slugify
 from facilitator.domain.timezones import is_valid_timezone
 from facilitator.models import Attendance
@@ -312,12 +312,7 @@ class _Importer:
 
     def _new_group_slug(self, name: str) -> str:
         """slugify(name), or "-2", "-3"… after it when that is taken (in any org)."""
-        base = slugify(name) or "group"
-        slug, n = base, 1
-        while slug in self.taken_group_slugs:
-            n += 1
-            suffix = f"-{n}"
-            slug = base[: SLUG_MAX_LENGTH - len(suffix)].rstrip("-") + suffix
+        slug = free_slug(slugify(name) or "group", self.taken_group_slugs)
         self.taken_group_slugs.add(slug)
         return slug
 

@@ -4,7 +4,6 @@ checks in; the count goes up by one."""
 from __future__ import annotations
 
 import io
-from datetime import date
 from datetime import datetime
 from datetime import time
 from datetime import timedelta
@@ -31,7 +30,7 @@ CHICAGO = ZoneInfo("America/Chicago")
 def during_next_tuesday(monkeypatch):
     """The demo's Tuesday 19:00 meeting going on, on a Tuesday the demo has no count for
     (its counts stop yesterday)."""
-    today = date.today()
+    today = clock.today_in("America/Chicago")
     tuesday = today + timedelta(days=(1 - today.weekday()) % 7 or 7)
     monkeypatch.setattr(clock, "now", lambda: datetime.combine(tuesday, time(19, 10),
                                                                tzinfo=CHICAGO))

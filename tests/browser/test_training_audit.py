@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import re
-from datetime import date
 from datetime import timedelta
 
 import pytest
 from playwright.sync_api import Page
 from playwright.sync_api import expect
 
+from facilitator import clock
 from facilitator import demo
 from tests.browser.conftest import serious_violations
 from tests.browser.test_login import sign_in
@@ -75,7 +75,7 @@ def test_leader_records_a_training_with_its_certificate(page: Page, live_server:
     assert serious_violations(page) == []
     page.get_by_label("Training", exact=True).select_option(label="Naloxone administration")
     page.get_by_label("Provider").fill("County Health Department")
-    completed = date.today() - timedelta(days=30)
+    completed = clock.today_in("America/Chicago") - timedelta(days=30)
     page.get_by_label("Completed on").fill(completed.isoformat())
     page.get_by_label("Certificate or other evidence (optional)").set_input_files(
         files=[{"name": "naloxone.pdf", "mimeType": "application/pdf", "buffer": pdf_bytes()}])
