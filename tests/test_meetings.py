@@ -125,6 +125,12 @@ def next_tuesday() -> date:
     return today + timedelta(days=(1 - today.weekday()) % 7 or 7)
 
 
+def as_listed(day: date) -> str:
+    """A date as the group page lists it: with its year only when that is not this year's."""
+    text = f"{day:%a} {day.day} {day:%b}"
+    return text if day.year == clock.today_in(TZ).year else f"{text} {day.year}"
+
+
 def test_cancel_change_and_restore_a_date(client, leader_group, make_meeting, session):
     meeting = make_meeting(leader_group)
     day = next_tuesday()
@@ -133,13 +139,13 @@ def test_cancel_change_and_restore_a_date(client, leader_group, make_meeting, se
 
     client.post(f"{base}/cancel", data={"reason": "holiday", "note": "Closed for Thanksgiving"})
     page = page_text(client.get("/manage/g/tuesday/"))
-    assert f"Cancelled {day:%a} {day.day} {day:%b} — Holiday: Closed for Thanksgiving" in page
+    assert f"Cancelled {as_listed(day)} — Holiday: Closed for Thanksgiving" in page
     session.expire_all()
     assert meeting.sequence == 1
 
     client.post(f"{base}/change", data={"start_time": "10:00", "note": "Early start"})
     page = page_text(client.get("/manage/g/tuesday/"))
-    assert f"Changed {day:%a} {day.day} {day:%b}: starts 10:00 am instead of 7:00 pm. " \
+    assert f"Changed {as_listed(day)}: starts 10:00 am instead of 7:00 pm. " \
            "Early start" in page
     exception = session.scalar(select(MeetingException))
     assert (exception.cancelled, exception.start_time) == (False, time(10))
