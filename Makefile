@@ -5,6 +5,9 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app facilitator
 HOST ?= 127.0.0.1
 PORT ?= 5000
+# Every absolute URL (feeds, QR codes, handouts, links handed out) is built from it, never
+# from the request's Host. `make run` serves its own address unless you say otherwise.
+FACILITATOR_BASE_URL ?= http://$(HOST):$(PORT)
 
 .PHONY: run serve bench test test-clock install lint system-packages lock clean
 
@@ -26,10 +29,11 @@ instance/config.py:
 run: install instance/config.py
 	$(FLASK) db upgrade
 	$(FLASK) demo --if-empty
-	$(FLASK) run --host $(HOST) --port $(PORT)
+	FACILITATOR_BASE_URL=$(FACILITATOR_BASE_URL) $(FLASK) run --host $(HOST) --port $(PORT)
 
 ## Production: gunicorn with FACILITATOR_WORKERS workers (default 4) on FACILITATOR_BIND
-## (default 127.0.0.1:8000). Needs FACILITATOR_SECRET_KEY, and PostgreSQL for several workers.
+## (default 127.0.0.1:8000). Needs FACILITATOR_BASE_URL and FACILITATOR_SECRET_KEY, and
+## PostgreSQL for several workers.
 serve: install
 	$(BIN)/python -m facilitator.serve
 

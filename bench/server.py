@@ -91,6 +91,8 @@ def gunicorn(database_url: str, *, workers: int = 2, port: int | None = None,
         "FACILITATOR_SECRET_KEY": secret_key,
         "FACILITATOR_WORKERS": str(workers),
         "FACILITATOR_BIND": f"127.0.0.1:{port}",
+        # The address clients use here; make serve answers 400 to any other Host.
+        "FACILITATOR_BASE_URL": f"http://127.0.0.1:{port}",
     } | (env or {})
     # A file, not a pipe: nobody reads gunicorn's output while it runs, and a full pipe
     # would stall it.

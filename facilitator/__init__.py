@@ -7,12 +7,14 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from flask import Response
 from flask import abort
 from flask import render_template
 from flask import request
 from flask_wtf.csrf import CSRFError
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import SecurityError
 
 from facilitator import config
 from facilitator import db
@@ -20,6 +22,7 @@ from facilitator import formatting
 from facilitator import headers
 from facilitator import log_masking
 from facilitator import throttling
+from facilitator import urls
 
 ROOT = Path(__file__).resolve().parent.parent
 csrf = CSRFProtect()
@@ -34,6 +37,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     if test_config:
         app.config.from_mapping(test_config)
 
+    urls.install(app)
     app.jinja_env.add_extension("jinja2.ext.do")
     formatting.register(app)
     db.init_app(app)
@@ -78,6 +82,13 @@ def _register_error_pages(app: Flask) -> None:
         message = "This form has expired or was sent from elsewhere. Go back, reload the page, " \
                   "and send it again; nothing was saved."
         return render_template("errors/error.html", code=400, message=message), 400
+
+    @app.errorhandler(SecurityError)
+    def untrusted_host(error: SecurityError) -> Response:
+        # A Host outside TRUSTED_HOSTS is refused before routing, so there is no URL
+        # adapter to build the error page's links with: a plain answer, naming no host.
+        return Response("This server does not answer for that host name.\n", status=400,
+                        mimetype="text/plain")
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> Any:

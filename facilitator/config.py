@@ -8,12 +8,17 @@ from typing import Any
 
 #: The key `make run` replaces with a random one in instance/config.py.
 DEFAULT_SECRET_KEY = "dev-only-not-secret"  # noqa: S105 (public on purpose: development only)
+#: The development server's own address; `make serve` refuses it (see facilitator/urls.py).
+DEFAULT_BASE_URL = "http://127.0.0.1:5000"
 
 
 def defaults(instance_path: str) -> dict[str, Any]:
     """Return the settings an app starts from, before instance config and tests."""
     return {
         "SECRET_KEY": DEFAULT_SECRET_KEY,
+        #: Where members reach the site: every absolute URL (feeds, QR codes, PDFs, links
+        #: handed out) is built from it, never from the request's Host header.
+        "BASE_URL": DEFAULT_BASE_URL,
         "DATABASE_URL": f"sqlite:///{Path(instance_path) / 'facilitator.sqlite3'}",
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
@@ -38,6 +43,8 @@ def from_environment() -> dict[str, Any]:
         settings["DATABASE_URL"] = url
     if key := os.environ.get("FACILITATOR_SECRET_KEY"):
         settings["SECRET_KEY"] = key
+    if base := os.environ.get("FACILITATOR_BASE_URL"):
+        settings["BASE_URL"] = base
     if folder := os.environ.get("FACILITATOR_EVIDENCE_DIR"):
         settings["EVIDENCE_DIR"] = folder
     if os.environ.get("FACILITATOR_SECURE_COOKIES") == "1":

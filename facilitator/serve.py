@@ -8,9 +8,11 @@ FACILITATOR_* settings of config.py):
 - FACILITATOR_PROXIES: how many proxies in front set X-Forwarded-For (default 1, nginx);
   0 when clients connect to gunicorn directly, so they cannot choose their address.
 
-It refuses to start with the public default secret key, and with SQLite when more than
-one worker is asked for. The app is created once in the master, which opens no database
-connection, and the workers are forked from it.
+It refuses to start without FACILITATOR_BASE_URL (the address every absolute URL is built
+from), with the public default secret key, and with SQLite when more than one worker is
+asked for. A request that names another host than FACILITATOR_BASE_URL's gets 400. The
+app is created once in the master, which opens no database connection, and the workers
+are forked from it.
 """
 
 from __future__ import annotations
@@ -26,7 +28,9 @@ from gunicorn.app.base import BaseApplication
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from facilitator import create_app
+from facilitator.config import DEFAULT_BASE_URL
 from facilitator.config import DEFAULT_SECRET_KEY
+from facilitator.urls import trusted_hosts
 
 DEFAULT_WORKERS = 4
 DEFAULT_BIND = "127.0.0.1:8000"
@@ -62,6 +66,13 @@ def server_settings(environ: Mapping[str, str]) -> dict[str, Any]:
 def problems(config: Mapping[str, Any], workers: int) -> list[str]:
     """What makes the app's settings unsafe to serve to the public; empty when nothing."""
     found = []
+    if config.get("BASE_URL") in (None, "", DEFAULT_BASE_URL):
+        found.append(
+            "FACILITATOR_BASE_URL is not set. Feeds, QR codes, handouts and the links "
+            "leaders hand out are built from it, and requests naming any other host are "
+            "refused. Set it to the address members use, for example "
+            "FACILITATOR_BASE_URL=https://meetings.example.org"
+        )
     if config.get("SECRET_KEY") in (None, "", DEFAULT_SECRET_KEY):
         found.append(
             "FACILITATOR_SECRET_KEY is not set, and the default key is public: anyone could "
@@ -106,6 +117,9 @@ def main() -> int:
         print("facilitator: not starting:", *(f"- {p}" for p in found), sep="\n",
               file=sys.stderr)
         return 2
+    # A request for another host is a probe or a mistake: 400 before any view runs, so
+    # nothing the app answers (nor anything a proxy keeps) can depend on it.
+    app.config["TRUSTED_HOSTS"] = trusted_hosts(app.config["BASE_URL"])
     proxies = os.environ.get("FACILITATOR_PROXIES", "1")
     if not proxies.isdigit():
         print(f"facilitator: not starting: FACILITATOR_PROXIES must be a whole number, "

@@ -143,11 +143,19 @@ def database_url(fresh_database_url: Callable[[], str]) -> str:
     return url
 
 
+#: The site the tests' app says it is: links and QR codes name it, whatever the request's
+#: Host (the test client sends this one unless told otherwise).
+BASE_URL = "http://facilitator.test"
+#: Its host: where the test client's cookies live.
+HOST = "facilitator.test"
+
+
 def app_config(database_url: str, **overrides: Any) -> dict[str, Any]:
     return {
         "TESTING": True,
         "DATABASE_URL": database_url,
         "SECRET_KEY": "test-secret-key",
+        "BASE_URL": BASE_URL,
         "WTF_CSRF_ENABLED": False,
         **overrides,
     }

@@ -12,6 +12,7 @@ from facilitator.models import AuditEntry
 from facilitator.models import Role
 from facilitator.services.accounts import find_user
 from facilitator.views.auth import LOGIN_FAILED
+from tests.conftest import HOST
 from tests.conftest import PASSWORD
 from tests.conftest import app_config
 
@@ -80,12 +81,12 @@ def test_logout_ends_the_session(client, auth, leader):
 def test_logout_ends_every_session_of_the_account(app, client, auth, leader):
     other_device = app.test_client()
     other_device.post("/login", data={"email": leader.email, "password": PASSWORD})
-    stolen_cookie = other_device.get_cookie("session").value
+    stolen_cookie = other_device.get_cookie("session", domain=HOST).value
     auth.login(leader)
     auth.logout()
     assert other_device.get("/manage/").status_code == 302
     thief = app.test_client()
-    thief.set_cookie("session", stolen_cookie)
+    thief.set_cookie("session", stolen_cookie, domain=HOST)
     assert thief.get("/manage/").status_code == 302
     assert auth.login(leader).location == "/manage/"  # signing in again works
 
@@ -94,12 +95,12 @@ def test_login_starts_a_fresh_session(client, auth, leader):
     with client.session_transaction() as planted:
         planted["user_id"] = 999_999
         planted["planted"] = "by someone else"
-    before = client.get_cookie("session").value
+    before = client.get_cookie("session", domain=HOST).value
     auth.login(leader)
     with client.session_transaction() as fresh:
         assert "planted" not in fresh
         assert fresh["user_id"] == leader.id
-    assert client.get_cookie("session").value != before
+    assert client.get_cookie("session", domain=HOST).value != before
 
 
 def test_change_password_signs_out_other_devices(app, client, auth, leader, session):
@@ -154,7 +155,7 @@ def test_invitation_sets_password_once(client, auth, make_org, make_user, sessio
     page = client.post(f"/admin/{org.slug}/people/new", data={
         "email": "new.leader@example.org", "display_name": "Robin S.", "roles": ["facilitator"],
     }).get_data(as_text=True)
-    link = page.split('value="http://localhost')[1].split('"')[0]
+    link = page.split('value="http://facilitator.test')[1].split('"')[0]
     assert link.startswith("/invite/")
     auth.logout()
     assert "Welcome, Robin S." in client.get(link).get_data(as_text=True)
@@ -204,10 +205,10 @@ def test_lost_invitation_can_be_replaced(client, auth, make_org, make_user, sess
     auth.login(make_user(org, Role.ADMIN))
     first = client.post(f"/admin/{org.slug}/people/new", data={
         "email": "lost@example.org", "display_name": "Lee L.", "roles": ["auditor"],
-    }).get_data(as_text=True).split('value="http://localhost')[1].split('"')[0]
+    }).get_data(as_text=True).split('value="http://facilitator.test')[1].split('"')[0]
     person = find_user(session, "lost@example.org")
     page = client.post(f"/admin/{org.slug}/people/{person.id}/invite").get_data(as_text=True)
-    second = page.split('value="http://localhost')[1].split('"')[0]
+    second = page.split('value="http://facilitator.test')[1].split('"')[0]
     assert second != first
     auth.logout()
     assert client.get(first).status_code == 404

@@ -129,7 +129,7 @@ def make_private_link(client, auth, leader) -> str:
     assert page.headers["Cache-Control"] == "private, no-store"
     html = page.get_data(as_text=True)
     auth.logout()
-    return html.split('id="private-url" class="copy" readonly value="http://localhost')[1] \
+    return html.split('id="private-url" class="copy" readonly value="http://facilitator.test')[1] \
         .split('"')[0]
 
 
@@ -165,15 +165,15 @@ def test_only_the_groups_leaders_make_its_link(client, auth, org_with_feeds, mak
 
 def test_pages_offer_subscription(client, org_with_feeds):
     page = client.get("/g/tuesday/").get_data(as_text=True)
-    assert "webcal://localhost/g/tuesday/meetings.ics" in page
-    assert "calendar.google.com/calendar/r?cid=webcal%3A//localhost/g/tuesday/meetings.ics" \
+    assert "webcal://facilitator.test/g/tuesday/meetings.ics" in page
+    assert "calendar.google.com/calendar/r?cid=webcal%3A//facilitator.test/g/tuesday/meetings.ics" \
         in page
-    assert "outlook.live.com/calendar/0/addfromweb?url=http%3A//localhost/g/tuesday/" in page
+    assert "outlook.live.com/calendar/0/addfromweb?url=http%3A//facilitator.test/g/tuesday/" in page
     text = page_text(page)
     for app in ("Apple Calendar", "Google Calendar", "Outlook", "Android"):
         assert app in text
     directory = client.get("/o/riverside/").get_data(as_text=True)
-    assert "webcal://localhost/o/riverside/meetings.ics" in directory
+    assert "webcal://facilitator.test/o/riverside/meetings.ics" in directory
 
 
 def test_meeting_guide_json_over_http(client, org_with_feeds):

@@ -153,8 +153,8 @@ def test_a_public_group_one_pager_says_when_and_where_and_its_codes_lead_there(c
                      "Printed Monday 23 November 2026"):
         assert expected in text, expected
     assert sorted(codes_in(response.data)) == sorted([
-        f"http://localhost/g/{group.slug}/",
-        f"webcal://localhost/g/{group.slug}/meetings.ics",
+        f"http://facilitator.test/g/{group.slug}/",
+        f"webcal://facilitator.test/g/{group.slug}/meetings.ics",
     ])
     assert PdfReader(io.BytesIO(response.data)).pages[0].mediabox.width == 612  # Letter
 
@@ -197,12 +197,12 @@ def test_a_private_group_handout_is_only_for_its_leaders_with_the_link_they_give
     token = feeds.rotate_feed_token(session, None, group)
     session.commit()
     wrong = client.post(f"/manage/g/{group.slug}/handout.pdf",
-                        data={"feed_link": "http://localhost/feeds/not-the-token.ics"},
+                        data={"feed_link": "http://facilitator.test/feeds/not-the-token.ics"},
                         follow_redirects=True)
     assert "not this group's current private calendar link" in page_text(wrong)
     right = client.post(f"/manage/g/{group.slug}/handout.pdf",
-                        data={"feed_link": f"http://localhost/feeds/{token}.ics"})
-    assert codes_in(right.data) == [f"webcal://localhost/feeds/{token}.ics"]
+                        data={"feed_link": f"http://facilitator.test/feeds/{token}.ics"})
+    assert codes_in(right.data) == [f"webcal://facilitator.test/feeds/{token}.ics"]
     auth.logout()
     stranger = make_user(group.organization, Role.FACILITATOR)
     auth.login(stranger)
@@ -215,7 +215,7 @@ def test_the_check_in_card_carries_the_meetings_check_in_link(app, client, auth,
     response = client.get(f"/manage/g/{group.slug}/meetings/{meeting.id}/checkin-card.pdf")
     assert response.headers["Cache-Control"] == "private, no-store"
     token = headcounts.checkin_token(app.config["SECRET_KEY"], meeting)
-    assert codes_in(response.data) == [f"http://localhost/c/{token}"]
+    assert codes_in(response.data) == [f"http://facilitator.test/c/{token}"]
     assert "Check in" in text_of(response.data)
 
 

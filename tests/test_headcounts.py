@@ -40,6 +40,7 @@ from facilitator.services import headcounts
 from facilitator.services import meetings
 from facilitator.services import organizations
 from facilitator.services.meetings import MeetingValues
+from tests.conftest import HOST
 from tests.conftest import app_config
 from tests.conftest import page_text
 
@@ -234,7 +235,7 @@ def checkin_link(client, auth, world) -> str:
     assert response.headers["Cache-Control"] == "private, no-store"
     assert "<svg" in response.text
     auth.logout()
-    return re.search(r'value="http://localhost(/c/[^"]+)"', response.text).group(1)
+    return re.search(r'value="http://facilitator.test(/c/[^"]+)"', response.text).group(1)
 
 
 def test_a_member_checks_in_once_and_a_second_tap_changes_nothing(
@@ -268,7 +269,7 @@ def test_a_forged_cookie_does_not_stop_or_break_a_check_in(app, client, auth, se
                                                            now):
     link = checkin_link(client, auth, world)
     member = app.test_client()
-    member.set_cookie("checked_in", "forged.value", path="/c/")
+    member.set_cookie("checked_in", "forged.value", domain=HOST, path="/c/")
     assert member.post(link).status_code == 303
     assert stored(session, world["meeting"])[0] == 1
 

@@ -23,6 +23,7 @@ from werkzeug.serving import make_server
 from bench.server import free_port
 from facilitator import ROOT
 from facilitator import create_app
+from facilitator.urls import trusted_hosts
 from tests.conftest import app_config
 from tests.served import Published
 from tests.served import published_org
@@ -32,6 +33,8 @@ NGINX_CONF = ROOT / "docs" / "deploy" / "nginx.conf"
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 #: The feed lifetime the app announces here; production's is an hour.
 MAX_AGE = 2
+#: The site's address, as in the shipped file's server_name.
+SITE = "https://meetings.example.org"
 
 pytestmark = pytest.mark.skipif(
     not Path(NGINX).exists() and os.environ.get("FACILITATOR_REQUIRE_POSTGRES") != "1",
@@ -59,7 +62,10 @@ class Proxy:
 
 
 def serve_app(url: str, hits: Counter[str]) -> Iterator[int]:
-    app = create_app(app_config(url, FEED_MAX_AGE=MAX_AGE, PAGE_MAX_AGE=MAX_AGE))
+    # As under `make serve`: only BASE_URL's host is answered, so every test here also
+    # shows that nginx passes that host, whatever the client sent.
+    app = create_app(app_config(url, FEED_MAX_AGE=MAX_AGE, PAGE_MAX_AGE=MAX_AGE,
+                                BASE_URL=SITE, TRUSTED_HOSTS=trusted_hosts(SITE)))
     inner = app.wsgi_app
 
     def counting(environ, start_response):
@@ -207,3 +213,16 @@ def test_the_directory_is_kept_for_visitors_but_never_for_a_signed_in_leader(pro
     status, headers, _ = proxy.get(directory, Cookie="session=a-leaders-session")
     assert headers["X-Cache-Status"] == "BYPASS"
     assert proxy.app_hits[directory] == 2
+
+
+def test_a_forged_host_reaches_neither_the_app_nor_the_kept_copy(proxy):
+    """nginx passes its own server name as Host and drops X-Forwarded-Host, so the app
+    (which would refuse another host) answers, and what nginx keeps names the real site."""
+    feed = "/o/riverside/meetings.json"
+    forged = {"Host": "attacker.example", "X-Forwarded-Host": "attacker.example"}
+    status, headers, body = proxy.get(feed, **forged)
+    assert status == 200 and f"{SITE}/g/tuesday/".encode() in body
+    assert b"attacker.example" not in body
+    assert "attacker.example" not in str(headers)
+    status, headers, kept = proxy.get(feed)
+    assert (status, headers["X-Cache-Status"], kept) == (200, "HIT", body)

@@ -5,11 +5,13 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import urllib.error
 import urllib.request
 
 import pytest
 
 from bench.server import gunicorn
+from facilitator.config import DEFAULT_BASE_URL
 from facilitator.config import DEFAULT_SECRET_KEY
 from facilitator.serve import problems
 from tests.served import published_org
@@ -35,7 +37,8 @@ def test_refuses_the_public_default_secret_key(tmp_path):
 
 
 def test_a_missing_secret_key_is_the_default_one(tmp_path):
-    config = {"SECRET_KEY": DEFAULT_SECRET_KEY, "DATABASE_URL": "postgresql+psycopg://x/y"}
+    config = {"SECRET_KEY": DEFAULT_SECRET_KEY, "DATABASE_URL": "postgresql+psycopg://x/y",
+              "BASE_URL": "https://meetings.example.org"}
     assert len(problems(config, workers=4)) == 1
     assert problems(config | {"SECRET_KEY": "k" * 64}, workers=4) == []
 
@@ -50,6 +53,29 @@ def test_refuses_several_workers_on_sqlite_and_says_why(tmp_path):
     assert "before 3.51.3" in result.stderr and "corrupt" in result.stderr
     assert "Traceback" not in result.stderr
     assert not (tmp_path / "app.sqlite3").exists()  # refused before touching anything
+
+
+def test_refuses_to_start_without_a_base_url_and_says_why(tmp_path):
+    environ = {"FACILITATOR_SECRET_KEY": "a-real-secret-" * 4, "FACILITATOR_WORKERS": "1",
+               "FACILITATOR_DATABASE_URL": f"sqlite:///{tmp_path}/app.sqlite3"}
+    result = serve_with(tmp_path, **environ)
+    assert result.returncode == 2
+    assert "FACILITATOR_BASE_URL is not set" in result.stderr
+    assert "Traceback" not in result.stderr and "Listening" not in result.stderr
+    # The development default is no base URL for the public either.
+    result = serve_with(tmp_path, **environ, FACILITATOR_BASE_URL=DEFAULT_BASE_URL)
+    assert "FACILITATOR_BASE_URL is not set" in result.stderr
+
+
+@pytest.mark.parametrize("base_url", ["meetings.example.org", "ftp://meetings.example.org",
+                                      "https://meetings.example.org/app",
+                                      "https://meetings.example.org:http"])
+def test_a_base_url_that_is_not_a_sites_address_is_refused_plainly(tmp_path, base_url):
+    result = serve_with(tmp_path, FACILITATOR_SECRET_KEY="s" * 64, FACILITATOR_WORKERS="1",
+                        FACILITATOR_BASE_URL=base_url)
+    assert result.returncode == 2
+    assert "FACILITATOR_BASE_URL" in result.stderr and repr(base_url) in result.stderr
+    assert "Traceback" not in result.stderr
 
 
 @pytest.mark.parametrize("workers", ["0", "four"])
@@ -74,6 +100,25 @@ def test_serves_feeds_from_several_workers_on_postgresql(postgres_server):
         assert b"Circle Meeting" not in body  # the private group's stays private
         with urllib.request.urlopen(f"{server.url}/healthz", timeout=5) as health:
             assert health.read() == b"ok"
+        assert f"URL:{server.url}/g/tuesday/".encode() in body  # FACILITATOR_BASE_URL's
+
+
+def test_a_request_for_another_host_gets_400_and_nothing_else(postgres_server):
+    """Only FACILITATOR_BASE_URL's host is served: a forged Host never reaches a view,
+    so no feed can be built (and kept) with it."""
+    published = published_org(postgres_server.create_database("serve_hosts"))
+    with gunicorn(published.url, workers=1, start_seconds=20) as server:
+        forged = urllib.request.Request(f"{server.url}/o/riverside/meetings.ics",
+                                        headers={"Host": "attacker.example"})
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(forged, timeout=10)
+        assert refused.value.code == 400
+        assert b"attacker.example" not in refused.value.read()
+        with urllib.request.urlopen(f"{server.url}/o/riverside/meetings.ics",
+                                    timeout=10) as response:
+            body = response.read()
+        assert f"URL:{server.url}/g/tuesday/".encode() in body
+        assert b"attacker.example" not in body
 
 
 def test_behind_nginx_the_client_address_comes_from_x_forwarded_for(monkeypatch):
@@ -85,6 +130,7 @@ def test_behind_nginx_the_client_address_comes_from_x_forwarded_for(monkeypatch)
     monkeypatch.setenv("FACILITATOR_SECRET_KEY", "a-real-secret-for-this-test")
     monkeypatch.setenv("FACILITATOR_DATABASE_URL", "postgresql+psycopg://x@127.0.0.1/x")
     monkeypatch.setenv("FACILITATOR_WORKERS", "1")
+    monkeypatch.setenv("FACILITATOR_BASE_URL", "http://localhost")  # the test client's host
     assert serve.main() == 0
     app = served["app"]
     seen = {}

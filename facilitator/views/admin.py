@@ -32,6 +32,7 @@ from facilitator.services import ServiceError
 from facilitator.services import accounts
 from facilitator.services import organizations
 from facilitator.services import training
+from facilitator.urls import absolute_url
 from facilitator.views import commit
 from facilitator.views import show_error
 from facilitator.views.auth import login_required
@@ -161,7 +162,7 @@ def new_person() -> str | Response:
                     flash(f"{person.display_name} already has an account; they now have "
                           "these roles in your organization.", "info")
                     return redirect(url_for("admin.person", user_id=person.id))
-                invite_link = url_for("auth.accept_invitation", token=token, _external=True)
+                invite_link = absolute_url("auth.accept_invitation", token=token)
                 return render_template(
                     "admin/invited.html", org=g.org, person=person, invite_link=invite_link
                 )
@@ -229,7 +230,7 @@ def reinvite(user_id: int) -> str | Response:
     token = accounts.invite(session, g.user, person, now=clock.now(), organization=g.org)
     if not commit(form):
         return redirect(url_for("admin.person", user_id=person.id))
-    invite_link = url_for("auth.accept_invitation", token=token, _external=True)
+    invite_link = absolute_url("auth.accept_invitation", token=token)
     return render_template("admin/invited.html", org=g.org, person=person,
                            invite_link=invite_link)
 

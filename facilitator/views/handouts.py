@@ -15,7 +15,6 @@ from flask import abort
 from flask import current_app
 from flask import render_template
 from flask import request
-from flask import url_for
 from markupsafe import Markup
 
 from facilitator import clock
@@ -31,6 +30,7 @@ from facilitator.security import public_org
 from facilitator.services import directory as directory_service
 from facilitator.services import documents
 from facilitator.services.organizations import find_group
+from facilitator.urls import absolute_url
 
 bp = Blueprint("handouts", __name__)
 
@@ -101,11 +101,11 @@ def documents_html(group: Group, paper: pdf.Paper) -> str:
 
 
 def group_url(group: Group) -> str:
-    return url_for("public.group", group_slug=group.slug, _external=True)
+    return absolute_url("public.group", group_slug=group.slug)
 
 
 def public_feed_codes(group: Group) -> list[Code]:
-    feed = url_for("public.group_feed", group_slug=group.slug, _external=True)
+    feed = absolute_url("public.group_feed", group_slug=group.slug)
     return [code(webcal(feed), "Scan to add every meeting to your phone's calendar"),
             code(group_url(group), "Scan for the group's page and how to subscribe")]
 
@@ -152,6 +152,5 @@ def directory_html(org: Organization, args: Mapping[str, str]) -> str:
         "handouts/directory.html", org=org, directory=listing, today=today,
         paper=pdf.Paper.from_args(args, org.timezone), printed=today,
         legend=[(c, TYPES.get(c, c)) for c in used],
-        url=url_for("public.directory", org_slug=org.slug, _external=True,
-                    **filters.as_args()),
+        url=absolute_url("public.directory", org_slug=org.slug, **filters.as_args()),
     )

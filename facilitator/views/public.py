@@ -36,6 +36,7 @@ from facilitator.services import training_feed
 from facilitator.services.feeds import FeedVersion
 from facilitator.services.meeting_guide_feed import meeting_guide_feed
 from facilitator.services.organizations import find_group
+from facilitator.urls import absolute_url
 
 bp = Blueprint("public", __name__)
 
@@ -110,7 +111,7 @@ def health() -> Response:
 
 
 def _group_url(slug: str) -> str:
-    return url_for("public.group", group_slug=slug, _external=True)
+    return absolute_url("public.group", group_slug=slug)
 
 
 def _feed_cache() -> feeds.FeedCache:
@@ -163,7 +164,7 @@ def org_feed(org_slug: str) -> FlaskResponse:
     def build() -> bytes:
         session = get_session()
         org = session.get(Organization, org_id)
-        org_url = url_for("public.directory", org_slug=org.slug, _external=True)
+        org_url = absolute_url("public.directory", org_slug=org.slug)
         return feeds.org_feed(session, org, org_url, _group_url, _feed_cache().events)
 
     return feed_response(version, build, f"{org_slug}.ics", private=False)
@@ -218,7 +219,7 @@ def training_reminders(token: str) -> FlaskResponse:
 
     def build() -> bytes:
         session = get_session()
-        page = url_for("manage.training_home", _external=True)
+        page = absolute_url("manage.training_home")
         return training_feed.reminder_feed(session, session.get(User, user_id), today, page)
 
     return feed_response(version, build, "training.ics", private=True)

@@ -48,6 +48,10 @@ def browser() -> Iterator[Browser]:
         browser.close()
 
 
+def _not_yet_serving(environ: dict, start_response: Callable) -> list[bytes]:
+    raise RuntimeError("the live server answered before its app was set")
+
+
 @pytest.fixture(scope="module")
 def live_server(fresh_database_url: Callable[[], str],
                 tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
@@ -57,7 +61,12 @@ def live_server(fresh_database_url: Callable[[], str],
     migrate.upgrade(engine)
     engine.dispose()
 
+    # Bind first: the app's BASE_URL is the server's own address, so the links and QR
+    # codes a test follows lead back here.
+    server = make_server("127.0.0.1", 0, _not_yet_serving, threaded=True)
+    base_url = f"http://127.0.0.1:{server.server_port}"
     app = create_app({
+        "BASE_URL": base_url,
         "DATABASE_URL": url,
         "SECRET_KEY": "browser-test-secret-key",
         "TESTING": True,
@@ -69,10 +78,10 @@ def live_server(fresh_database_url: Callable[[], str],
         demo.load_demo(session)
         session.commit()
 
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    server.app = app
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
+    yield base_url
     server.shutdown()
     server.server_close()
     thread.join(timeout=10)

@@ -21,6 +21,7 @@ from facilitator.security import get_group_for
 from facilitator.services import ServiceError
 from facilitator.services import feeds
 from facilitator.services import organizations
+from facilitator.urls import absolute_url
 from facilitator.views import commit
 from facilitator.views import show_error
 from facilitator.views.manage import bp
@@ -78,7 +79,7 @@ def new_feed_link(group_slug: str) -> str | Response:
     token = feeds.rotate_feed_token(session, g.user, group)
     if not commit(form):
         return redirect(url_for("manage.group", group_slug=group.slug))
-    link = url_for("public.private_feed", token=token, _external=True)
+    link = absolute_url("public.private_feed", token=token)
     response = make_response(render_template("manage/feed_link.html", group=group, link=link,
                                              replaced=replaced))
     return holds_secret(response)

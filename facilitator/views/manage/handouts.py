@@ -21,6 +21,7 @@ from facilitator.models import Visibility
 from facilitator.security import get_group_for
 from facilitator.security import get_meeting_for
 from facilitator.services import headcounts
+from facilitator.urls import absolute_url
 from facilitator.views.handouts import code
 from facilitator.views.handouts import documents_html
 from facilitator.views.handouts import group_handout_html
@@ -53,7 +54,7 @@ def group_handout(group_slug: str) -> Response:
             flash("That is not this group's current private calendar link. Paste the link "
                   "exactly as you handed it out, or make a new one.", "error")
             return redirect(url_for("manage.group", group_slug=group.slug) + "#handouts")
-        feed = url_for("public.private_feed", token=token, _external=True)
+        feed = absolute_url("public.private_feed", token=token)
         codes = [code(webcal(feed), "Scan to add the meetings to your phone's calendar")]
     else:
         codes = []
@@ -75,7 +76,7 @@ def checkin_card(group_slug: str, meeting_id: int) -> Response:
     meeting = get_meeting_for(get_session(), g.user, group_slug, meeting_id)
     paper = pdf.Paper.from_args(request.args, meeting.group.organization.timezone)
     token = headcounts.checkin_token(current_app.config["SECRET_KEY"], meeting)
-    link = url_for("checkin.check_in", token=token, _external=True)
+    link = absolute_url("checkin.check_in", token=token)
     html = render_template("handouts/checkin_card.html", meeting=meeting, paper=paper,
                            code=code(link, f"Check-in code for {meeting.title}").svg)
     return pdf_response(html, f"check-in-{meeting.id}.pdf", private=True)

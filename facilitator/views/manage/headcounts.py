@@ -33,6 +33,7 @@ from facilitator.security import get_meeting_for
 from facilitator.services import ServiceError
 from facilitator.services import attendance
 from facilitator.services import headcounts
+from facilitator.urls import absolute_url
 from facilitator.views import commit
 from facilitator.views import csv_response
 from facilitator.views import show_error
@@ -138,7 +139,7 @@ def set_headcount(group_slug: str, meeting_id: int, day: str) -> str | Response:
 
 def checkin_link(meeting: Meeting) -> str:
     token = headcounts.checkin_token(current_app.config["SECRET_KEY"], meeting)
-    return url_for("checkin.check_in", token=token, _external=True)
+    return absolute_url("checkin.check_in", token=token)
 
 
 @bp.get(f"{MEETING}/checkin")

@@ -31,6 +31,7 @@ from facilitator.services import training
 from facilitator.services import training_feed
 from facilitator.services.training import RecordValues
 from facilitator.services.training import Upload
+from facilitator.urls import absolute_url
 from facilitator.views import commit
 from facilitator.views import show_error
 from facilitator.views.manage import bp
@@ -187,7 +188,7 @@ def training_feed_link() -> str | Response:
     token = training_feed.rotate_feed_token(get_session(), g.user)
     if not commit(form):
         return redirect(url_for("manage.training_home"))
-    link = url_for("public.training_reminders", token=token, _external=True)
+    link = absolute_url("public.training_reminders", token=token)
     response = make_response(render_template("manage/training_feed_link.html", link=link,
                                              replaced=replaced))
     return holds_secret(response)
