@@ -42,11 +42,12 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     formatting.register(app)
     db.init_app(app)
     csrf.init_app(app)
-    log_masking.install("werkzeug", "gunicorn.access", app.logger.name)
     app.before_request(_refuse_nul_characters)
     headers.install(app)
     throttling.install(app)
     _register_blueprints(app)
+    # After the blueprints: the masks are read from the routes they add.
+    log_masking.install(app.url_map, "werkzeug", "gunicorn.access", app.logger.name)
     _register_error_pages(app)
     _register_cli(app)
     return app

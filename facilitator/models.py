@@ -611,11 +611,12 @@ class StatementReading(Base):
     #: atomic SQL updates.
     acknowledgements: Mapped[int] = mapped_column(default=0)
 class ThrottleCounter(Base):
-    """Failures counted against one account or one address within a 15-minute window.
+    """Failures counted against one account from one address, one address, or one
+    account from every address, within a window (15 minutes, or an hour for the last).
 
-    The key is a keyed hash (HMAC with the secret key) of "account:<email>" or
-    "address:<ip>", never the email or address itself, and a row lives only as long as
-    its window (services/throttle.py prunes the rest).
+    The key is a keyed hash (HMAC with the secret key) of the kind and the email and/or
+    address, never the email or address itself, and a row lives at most as long as the
+    longest window (services/throttle.py prunes the rest).
     """
 
     __tablename__ = "throttle_counters"

@@ -23,17 +23,28 @@ from facilitator.db import will_write
 from facilitator.services import throttle
 from facilitator.services.accounts import normalize_email
 
-#: The same for known and unknown accounts: it tells nobody whether an account exists.
+#: Messages that depend only on hashes of what was typed: they read the same for known
+#: and unknown accounts, so they tell nobody whether an account exists.
 LOGIN_THROTTLED = (
-    "Too many failed sign-ins for this email or from this network. Nothing more will be "
-    "tried for now: wait 15 minutes, then sign in again. If you have forgotten your "
-    "password, ask an admin of your organization for a new invitation link."
+    "Too many failed sign-ins from this network, for this email or for several. Nothing "
+    "more will be tried from here for now: wait 15 minutes, then sign in again. Others "
+    "trying this email elsewhere do not keep you out: from another network (a phone's "
+    "mobile data, say) you can sign in now. If you have forgotten your password, ask an "
+    "admin of your organization for a new invitation link."
+)
+LOGIN_SLOWED = (
+    "This email has had many failed sign-ins in the last hour, from many networks. To "
+    "protect the account, each network gets one try every 15 minutes for now, and this "
+    "network has had its try: wait 15 minutes, then sign in again, typing the password "
+    "with care. If the failures were not yours, change your password once you are in, "
+    "to one you use nowhere else."
 )
 LINKS_THROTTLED = (
     "Too many links that do not work were opened from this network. Wait 15 minutes and "
     "try again, with the link exactly as you were given it."
 )
-#: Seconds to suggest in Retry-After: the longest a window can still have to run.
+#: Seconds to suggest in Retry-After: the longest a refusing window can still have to run
+#: (the account's own hour never refuses, so it is not one of them).
 RETRY_AFTER = int(throttle.WINDOW.total_seconds())
 
 
@@ -51,26 +62,37 @@ def _address() -> str:
 
 
 class SignIn:
-    """The two counters one sign-in attempt is held to: its account's and its address's."""
+    """The three counters one sign-in attempt is held to (services/throttle.py): the
+    account from this address, this address, and the account from every address."""
 
     def __init__(self, email: str) -> None:
-        self.account_key = throttle.ACCOUNT.key(_secret(), normalize_email(email))
-        self.address_key = throttle.ADDRESS.key(_secret(), _address())
+        email, address = normalize_email(email), _address()
+        self.pair_key = throttle.PAIR.key(_secret(), email, address)
+        self.address_key = throttle.ADDRESS.key(_secret(), address)
+        self.account_key = throttle.ACCOUNT.key(_secret(), email)
 
-    def blocked(self) -> bool:
-        return throttle.blocked(get_session(), [(throttle.ACCOUNT, self.account_key),
-                                                (throttle.ADDRESS, self.address_key)],
-                                now=clock.now())
+    def refusal(self) -> str | None:
+        """Why this attempt will not be tried, as the page should say it; None to try it."""
+        hold = throttle.sign_in_hold(get_session(), pair=self.pair_key,
+                                     address=self.address_key, account=self.account_key,
+                                     now=clock.now())
+        if hold is throttle.SignInHold.SLOWED:
+            return LOGIN_SLOWED
+        return LOGIN_THROTTLED if hold is throttle.SignInHold.HELD else None
 
     def failed(self) -> None:
         """Count the failure and commit it (nothing else of the request is kept)."""
-        throttle.record_failure(get_session(), [self.account_key, self.address_key],
+        throttle.record_failure(get_session(), [(throttle.PAIR, self.pair_key),
+                                                (throttle.ADDRESS, self.address_key),
+                                                (throttle.ACCOUNT, self.account_key)],
                                 now=clock.now())
         get_session().commit()
 
     def succeeded(self) -> None:
-        """The account's own count starts again; the address's does not."""
-        throttle.forget(get_session(), self.account_key)
+        """The account's count from this address starts again. The address's and the
+        account's overall counts do not: they bound guessing by others, which the owner
+        signing in does not end."""
+        throttle.forget(get_session(), self.pair_key)
         get_session().commit()
 
 
@@ -89,6 +111,6 @@ def _count_token_misses(response: Response) -> Response:
         if throttle.blocked(session, [(throttle.TOKEN_ADDRESS, key)], now=clock.now()):
             return current_app.make_response(current_app.handle_http_exception(
                 TooManyRequests(LINKS_THROTTLED, retry_after=RETRY_AFTER)))
-        throttle.record_failure(session, [key], now=clock.now())
+        throttle.record_failure(session, [(throttle.TOKEN_ADDRESS, key)], now=clock.now())
         session.commit()
     return response

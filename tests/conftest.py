@@ -25,6 +25,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import event
 from sqlalchemy.orm import Session
+from werkzeug.routing import Map
 
 from facilitator import clock
 from facilitator import create_app
@@ -69,6 +70,22 @@ def page_text(response: Any) -> str:
     html_text = response.get_data(as_text=True) if hasattr(response, "get_data") else response
     html_text = re.sub(r"<(script|style)\b.*?</\1>", " ", html_text, flags=re.S)
     return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", html_text)).split())
+
+
+def token_requests(url_map: Map, token: str) -> list[tuple[str, str]]:
+    """(method, path) of every route that takes a <token>, with `token` in it: what the
+    masking tests send, so a route added later is checked without a change to them."""
+    requests = []
+    for rule in url_map.iter_rules():
+        if "token" in rule.arguments:
+            built = rule.build({name: token if name == "token" else "1"
+                                for name in rule.arguments})
+            assert built is not None, rule.rule
+            methods = sorted((rule.methods or set()) - {"HEAD", "OPTIONS"})
+            requests.extend((method, built[1]) for method in methods)
+    return requests
+
+
 PASSWORD = "correct horse battery"
 
 

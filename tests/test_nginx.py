@@ -25,6 +25,7 @@ from facilitator import ROOT
 from facilitator import create_app
 from facilitator.urls import trusted_hosts
 from tests.conftest import app_config
+from tests.conftest import token_requests
 from tests.served import Published
 from tests.served import published_org
 from tests.served import rename_meeting
@@ -49,8 +50,10 @@ class Proxy:
     published: Published
     log: Path
 
-    def get(self, path: str, **headers: str) -> tuple[int, dict[str, str], bytes]:
-        request = urllib.request.Request(self.url + path, headers=headers)
+    def get(self, path: str, method: str = "GET",
+            **headers: str) -> tuple[int, dict[str, str], bytes]:
+        request = urllib.request.Request(self.url + path, headers=headers, method=method,
+                                         data=b"" if method == "POST" else None)
         context = ssl.create_default_context()
         context.check_hostname = False
         context.verify_mode = ssl.CERT_NONE  # the test's own self-signed certificate
@@ -202,6 +205,20 @@ def test_a_private_feed_is_never_kept_and_its_token_never_logged(proxy):
     assert "/feeds/[token].ics" in logged
     assert proxy.published.private_token not in logged
     assert "127.0.0.1" not in logged
+
+
+def test_no_token_route_is_logged_in_clear_by_nginx(proxy):
+    """Every route of the app with a <token>, found by walking its url_map, sent through
+    nginx: the access log has each request, with the token masked."""
+    token = "SeCrEt-ToKeN_1234567890abcdefGH"
+    url_map = create_app(app_config(proxy.published.url)).url_map
+    requests = token_requests(url_map, token)
+    for method, path in requests:
+        proxy.get(path, method)
+    logged = proxy.log.read_text()
+    assert token not in logged
+    for method, path in requests:
+        assert f'"{method} {path.replace(token, "[token]")}"' in logged, (method, path)
 
 
 def test_the_directory_is_kept_for_visitors_but_never_for_a_signed_in_leader(proxy):

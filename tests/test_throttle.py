@@ -19,6 +19,7 @@ from facilitator.models import ThrottleCounter
 from facilitator.services import feeds
 from facilitator.services import throttle
 from facilitator.throttling import LINKS_THROTTLED
+from facilitator.throttling import LOGIN_SLOWED
 from facilitator.throttling import LOGIN_THROTTLED
 from facilitator.views.auth import LOGIN_FAILED
 from tests.conftest import PASSWORD
@@ -57,7 +58,7 @@ def login(client, email, password=WRONG, address="192.0.2.1"):
 
 
 @pytest.mark.parametrize("email", ["leader@example.org", "nobody@example.org"])
-def test_five_failures_hold_an_account_for_fifteen_minutes(client, leader, moment, email):
+def test_five_failures_hold_an_account_only_from_that_address(client, leader, moment, email):
     for _ in range(5):
         response = login(client, email)
         assert response.status_code == 200 and LOGIN_FAILED in page_text(response)
@@ -65,13 +66,33 @@ def test_five_failures_hold_an_account_for_fifteen_minutes(client, leader, momen
     assert held.status_code == 429
     assert LOGIN_THROTTLED in page_text(held)
     assert held.headers["Retry-After"] == "900"
-    # Other accounts from the same address are not held.
+    # Other accounts from the same address are not held, nor this one from elsewhere.
     assert login(client, "someone.else@example.org").status_code == 200
+    if email == leader.email:
+        assert login(client, email, PASSWORD, address="203.0.113.5").location == "/manage/"
+        client.post("/logout")
+    else:
+        assert login(client, email, address="203.0.113.5").status_code == 200
     moment[0] = START + timedelta(minutes=15, seconds=1)
     if email == leader.email:
         assert login(client, email, PASSWORD).location == "/manage/"
     else:
         assert login(client, email).status_code == 200
+
+
+def test_someone_who_knows_the_email_cannot_keep_its_owner_out(client, leader, moment):
+    """Five wrong passwords every 15 minutes, from one address or from twenty: the owner,
+    from their own address, signs in each time with their password."""
+    for round_ in range(5):
+        moment[0] = START + round_ * timedelta(minutes=15, seconds=1)
+        for n in range(20):
+            for _ in range(5):
+                login(client, leader.email, address=f"198.51.100.{n}")
+            assert login(client, leader.email, PASSWORD,
+                         address=f"198.51.100.{n}").status_code == 429
+        signed_in = login(client, leader.email, PASSWORD, address="192.0.2.44")
+        assert signed_in.location == "/manage/", round_
+        client.post("/logout")
 
 
 def test_known_and_unknown_accounts_read_the_same_when_held(client, leader, moment):
@@ -91,38 +112,89 @@ def test_twenty_failures_hold_an_address(client, leader, moment):
     assert login(client, leader.email, PASSWORD, address="203.0.113.5").location == "/manage/"
 
 
-def test_signing_in_clears_the_accounts_count(client, leader, moment):
+def guess_from_twenty_addresses(client, email):
+    """100 wrong passwords for one email, five from each of twenty addresses: the most
+    those addresses may try before each is held."""
+    for n in range(20):
+        for _ in range(5):
+            assert login(client, email, address=f"198.51.100.{n}").status_code == 200
+
+
+@pytest.mark.parametrize("email", ["leader@example.org", "nobody@example.org"])
+def test_guessing_an_account_from_many_addresses_is_slowed_not_refused(client, leader, moment,
+                                                                        email):
+    guess_from_twenty_addresses(client, email)
+    # A new address now gets one try for this account per 15 minutes, not five…
+    assert login(client, email, address="203.0.113.1").status_code == 200
+    slowed = login(client, email, PASSWORD, address="203.0.113.1")
+    assert slowed.status_code == 429
+    assert LOGIN_SLOWED in page_text(slowed) and LOGIN_THROTTLED not in page_text(slowed)
+    assert slowed.headers["Retry-After"] == "900"
+    # …and so does an address whose own window has ended, for the rest of the hour.
+    moment[0] = START + timedelta(minutes=16)
+    assert login(client, email, address="198.51.100.0").status_code == 200
+    assert login(client, email, address="198.51.100.0").status_code == 429
+    # The owner's one try, from their own address, is enough with the right password.
+    if email == leader.email:
+        assert login(client, email, PASSWORD, address="192.0.2.44").location == "/manage/"
+        client.post("/logout")
+    # Other accounts are not slowed.
+    for _ in range(5):
+        assert login(client, "someone.else@example.org", address="203.0.113.2") \
+            .status_code == 200
+    # An hour after the guessing began, each address has its five tries again.
+    moment[0] = START + timedelta(hours=1, seconds=1)
+    for _ in range(5):
+        assert login(client, email, address="203.0.113.3").status_code == 200
+    assert login(client, email, address="203.0.113.3").status_code == 429
+
+
+def test_known_and_unknown_accounts_read_the_same_when_slowed(client, leader, moment):
+    pages = []
+    for n, email in enumerate((leader.email, "nobody@example.org")):
+        guess_from_twenty_addresses(client, email)
+        login(client, email, address=f"203.0.113.{n}")
+        pages.append(page_text(login(client, email, address=f"203.0.113.{n}"))
+                     .replace(email, "EMAIL"))
+    assert LOGIN_SLOWED in pages[0]
+    assert pages[0] == pages[1]
+
+
+def test_signing_in_clears_the_accounts_count_from_that_address(client, leader, moment):
     for _ in range(4):
         login(client, leader.email)
     assert login(client, leader.email, PASSWORD).location == "/manage/"
     client.post("/logout")
-    for _ in range(4):
+    for _ in range(5):
         assert login(client, leader.email).status_code == 200
+    assert login(client, leader.email).status_code == 429
 
 
 def test_counters_keep_no_email_or_address_and_no_stale_rows(client, leader, moment, session):
     login(client, leader.email, address="192.0.2.99")
     rows = session.scalars(select(ThrottleCounter)).all()
-    assert len(rows) == 2
+    assert len(rows) == 3  # this email from this address, the address, the email
     for row in rows:
         assert len(row.key_hash) == 64
         assert "leader" not in row.key_hash and "192.0.2.99" not in row.key_hash
         assert row.key_hash != throttle.ACCOUNT.key("another secret", leader.email)
-    moment[0] = START + timedelta(minutes=16)
+    moment[0] = START + timedelta(hours=1, seconds=1)
     login(client, "other@example.org", address="192.0.2.100")
     session.expire_all()
-    assert len(session.scalars(select(ThrottleCounter)).all()) == 2  # the old two are gone
+    assert len(session.scalars(select(ThrottleCounter)).all()) == 3  # the old three are gone
 
 
-def test_counts_add_up_and_windows_restart(session, moment):
-    key = throttle.ACCOUNT.key("k", "x@example.org")
-    for _ in range(7):
-        throttle.record_failure(session, [key], now=START)
-    assert session.scalar(select(ThrottleCounter.failures)) == 7
-    assert throttle.blocked(session, [(throttle.ACCOUNT, key)], now=START)
-    later = START + throttle.WINDOW
-    assert not throttle.blocked(session, [(throttle.ACCOUNT, key)], now=later)
-    throttle.record_failure(session, [key], now=later)
+@pytest.mark.parametrize("limit", [throttle.PAIR, throttle.ACCOUNT])
+def test_counts_add_up_and_windows_restart(session, moment, limit):
+    key = limit.key("k", "x@example.org")
+    for _ in range(limit.failures + 2):
+        throttle.record_failure(session, [(limit, key)], now=START)
+    assert session.scalar(select(ThrottleCounter.failures)) == limit.failures + 2
+    assert throttle.blocked(session, [(limit, key)], now=START + limit.window
+                            - timedelta(seconds=1))
+    later = START + limit.window
+    assert not throttle.blocked(session, [(limit, key)], now=later)
+    throttle.record_failure(session, [(limit, key)], now=later)
     session.expire_all()
     row = session.scalar(select(ThrottleCounter))
     assert (row.failures, row.window_started_at) == (1, later)
@@ -153,7 +225,7 @@ def test_simultaneous_failures_are_all_counted(database_url):
     def fail() -> None:
         with Session(engine) as session:
             start.wait()
-            throttle.record_failure(session, [key], now=clock.now())
+            throttle.record_failure(session, [(throttle.ADDRESS, key)], now=clock.now())
             session.commit()
 
     try:

@@ -1,11 +1,16 @@
-"""Counting failures (sign-ins, token look-ups) per account and per address, in the
+"""Counting failures (sign-ins, token look-ups) per account and address, in the
 database, so the limits hold across gunicorn workers and servers.
 
 A counter is a row per keyed hash (crypto.keyed_hash): no email or address is ever
 stored. Counts only go up through one atomic INSERT … ON CONFLICT DO UPDATE, so
 simultaneous failures are all counted. A window starts at its first failure and lasts
-WINDOW; a key at its limit is refused until its window ends. Rows of ended windows are
-deleted whenever a failure is recorded.
+its limit's `window`; a key at its limit is refused until its window ends. Rows whose
+window has ended are deleted whenever a failure is recorded.
+
+Sign-ins are held to three counters (see `sign_in_hold`): the account from one address
+(5 per 15 minutes), the address for any account (20), and the account from every
+address (100 per hour). The last one only slows guessing down and never refuses the
+account outright: otherwise anyone who knows a leader's email could keep them out.
 
 Like other services these flush and never commit; unlike them they record nothing in
 the audit log: a failed sign-in changes no one's data, and an entry would keep what
@@ -14,6 +19,7 @@ the counters take care not to keep.
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass
 from datetime import datetime
 from datetime import timedelta
@@ -35,40 +41,90 @@ _TABLE = ThrottleCounter.__table__
 
 @dataclass(frozen=True)
 class Limit:
-    """At most `failures` per WINDOW for keys of one kind ("account", "address", …)."""
+    """At most `failures` per `window` for keys of one kind ("address", …)."""
 
     kind: str
     failures: int
+    window: timedelta = WINDOW
 
-    def key(self, secret: str, value: str) -> str:
-        return crypto.keyed_hash(secret, f"throttle:{self.kind}", value)
+    def key(self, secret: str, *values: str) -> str:
+        # The hash's own separator joins the values; the address always comes last and
+        # never holds one, so no email can be chosen to share another pair's key.
+        return crypto.keyed_hash(secret, f"throttle:{self.kind}", "\x1f".join(values))
 
 
-ACCOUNT = Limit("account", 5)
+#: One account from one address: the owner's own typos, or one attacker's guesses.
+PAIR = Limit("account-address", 5)
+#: One address, whatever account it tries: bounds one machine guessing many emails.
 ADDRESS = Limit("address", 20)
+#: One account from every address together: bounds guessing from many machines.
+ACCOUNT = Limit("account", 100, timedelta(hours=1))
 #: Wrong capability links (check-in, feeds, invitations) from one address.
 TOKEN_ADDRESS = Limit("token-address", 30)
+#: Once ACCOUNT is reached, each address may fail this often per window for the account.
+SLOWED_PAIR_FAILURES = 1
+#: How long a row can be of use: ended windows of every kind are gone after this.
+KEPT = max(limit.window for limit in (PAIR, ADDRESS, ACCOUNT, TOKEN_ADDRESS))
+
+
+class SignInHold(enum.Enum):
+    """Why a sign-in attempt is not tried."""
+
+    #: This address has used up its tries, for this account or for all of them.
+    HELD = "held"
+    #: The account is being guessed from many addresses; this one has had its try.
+    SLOWED = "slowed"
+
+
+def failures(session: Session, checks: list[tuple[Limit, str]], *, now: datetime) -> list[int]:
+    """The failures in each (limit, key)'s current window, in the order given."""
+    rows = session.execute(
+        select(ThrottleCounter.key_hash, ThrottleCounter.failures,
+               ThrottleCounter.window_started_at)
+        .where(ThrottleCounter.key_hash.in_([key for _, key in checks]))
+    ).all()
+    found = {key: (count, started) for key, count, started in rows}
+    counts = []
+    for limit, key in checks:
+        count, started = found.get(key, (0, now))
+        counts.append(count if started > now - limit.window else 0)
+    return counts
 
 
 def blocked(session: Session, checks: list[tuple[Limit, str]], *, now: datetime) -> bool:
     """Whether any of these (limit, key) pairs has used up its window."""
-    rows = session.execute(
-        select(ThrottleCounter.key_hash, ThrottleCounter.failures)
-        .where(ThrottleCounter.key_hash.in_([key for _, key in checks]),
-               ThrottleCounter.window_started_at > now - WINDOW)
-    ).all()
-    counts = dict(rows)
-    return any(counts.get(key, 0) >= limit.failures for limit, key in checks)
+    counts = failures(session, checks, now=now)
+    return any(count >= limit.failures for (limit, _), count in zip(checks, counts, strict=True))
 
 
-def record_failure(session: Session, keys: list[str], *, now: datetime) -> None:
+def sign_in_hold(session: Session, *, pair: str, address: str, account: str,
+                 now: datetime) -> SignInHold | None:
+    """Whether a sign-in may be tried, given the keys of its pair, address and account.
+
+    The account's own level never refuses by itself: it lowers what each address may
+    try for it to one per window. The owner, from their own address, still has their
+    try, and someone guessing from many addresses gets one guess per address per
+    window instead of five.
+    """
+    pair_count, address_count, account_count = failures(
+        session, [(PAIR, pair), (ADDRESS, address), (ACCOUNT, account)], now=now)
+    if pair_count >= PAIR.failures or address_count >= ADDRESS.failures:
+        return SignInHold.HELD
+    if account_count >= ACCOUNT.failures and pair_count >= SLOWED_PAIR_FAILURES:
+        return SignInHold.SLOWED
+    return None
+
+
+def record_failure(session: Session, checks: list[tuple[Limit, str]], *,
+                   now: datetime) -> None:
     """Count one failure against each key, starting a new window where the last ended."""
     insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" \
         else sqlite_insert
     started = _TABLE.c.window_started_at
-    ended = started <= bindparam("cutoff", now - WINDOW, type_=started.type)
     restart = bindparam("restart", now, type_=started.type)
-    for key in sorted(keys):  # one order everywhere: two requests never wait on each other
+    # One order everywhere: two requests never wait on each other.
+    for limit, key in sorted(checks, key=lambda check: check[1]):
+        ended = started <= bindparam("cutoff", now - limit.window, type_=started.type)
         statement = insert(_TABLE).values(key_hash=key, failures=1, window_started_at=now)
         session.execute(statement.on_conflict_do_update(
             index_elements=["key_hash"],
@@ -79,11 +135,12 @@ def record_failure(session: Session, keys: list[str], *, now: datetime) -> None:
 
 
 def forget(session: Session, key: str) -> None:
-    """Drop a key's count (an account's, after it signs in)."""
+    """Drop a key's count (an account's from one address, after it signs in there)."""
     session.execute(delete(ThrottleCounter).where(ThrottleCounter.key_hash == key))
 
 
 def prune(session: Session, *, now: datetime) -> None:
-    """Delete the counters whose window has ended: they must not outlive it."""
+    """Delete the counters whose window has ended, whatever their kind: no row outlives
+    the longest window (a hash does not tell its kind, so the longest is the bound)."""
     session.execute(delete(ThrottleCounter)
-                    .where(ThrottleCounter.window_started_at <= now - WINDOW))
+                    .where(ThrottleCounter.window_started_at <= now - KEPT))

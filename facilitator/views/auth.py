@@ -27,7 +27,6 @@ from facilitator.forms import SetPasswordForm
 from facilitator.models import User
 from facilitator.services import ServiceError
 from facilitator.services import accounts
-from facilitator.throttling import LOGIN_THROTTLED
 from facilitator.throttling import RETRY_AFTER
 from facilitator.throttling import SignIn
 from facilitator.views import commit
@@ -92,8 +91,9 @@ def login() -> str | Response | tuple[str, int, dict[str, str]]:
     form = LoginForm()
     if form.validate_on_submit():
         attempt = SignIn(form.email.data)
-        if attempt.blocked():  # before the hash, so known and unknown accounts take as long
-            flash(LOGIN_THROTTLED, "error")
+        # Checked before the hash, so known and unknown accounts take as long.
+        if refusal := attempt.refusal():
+            flash(refusal, "error")
             return render_template("auth/login.html", form=form), 429, \
                 {"Retry-After": str(RETRY_AFTER)}
         user = accounts.authenticate(get_session(), form.email.data, form.password.data)
