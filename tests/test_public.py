@@ -460,10 +460,12 @@ def test_a_proxy_may_keep_public_pages_for_visitors_and_revalidate_them(client, 
         assert again.status_code == 304 and again.data == b""
 
 
-def test_a_signed_in_leaders_public_pages_are_never_shared(client, auth, week, make_user):
+def test_a_signed_in_leaders_public_pages_are_never_kept(client, auth, week, make_user):
     auth.login(make_user(week["org"], Role.ADMIN))
     for url in ("/o/riverside/", "/g/aa-group/"):
-        assert client.get(url).headers["Cache-Control"] == "private, no-cache"
+        response = client.get(url)
+        assert response.headers["Cache-Control"] == "private, no-store"
+        assert "ETag" not in response.headers  # nothing to revalidate a kept copy with
 
 
 def test_health_check_answers_without_asking_the_database(app, client):
