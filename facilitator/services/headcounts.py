@@ -23,12 +23,12 @@ from sqlalchemy.orm import joinedload
 
 from facilitator import clock
 from facilitator import crypto
+from facilitator.domain.headcounts import HIDDEN
 from facilitator.domain.headcounts import MAX_COUNT
 from facilitator.domain.headcounts import Counter
 from facilitator.domain.headcounts import Counts
 from facilitator.domain.headcounts import check_in_steps
 from facilitator.domain.headcounts import countable
-from facilitator.domain.headcounts import shown
 from facilitator.domain.headcounts import steps
 from facilitator.domain.headcounts import window
 from facilitator.domain.recurrence import Occurrence
@@ -138,7 +138,8 @@ def _audit(session: Session, actor: User, meeting: Meeting, day: date, before: C
            after: Counts) -> None:
     """Record a correction: who, when, which occurrence and the numbers. Auditors read
     the log, so it holds counts as any view leaving the group does: below the org's
-    threshold only as "<N"."""
+    threshold only as "hidden". (Only the small-count rule: no two of these numbers
+    add up to a third, so none can be worked out from the others.)"""
     old, new = audit_log.changed(vars(before), vars(after))
     if not new:
         return
@@ -146,7 +147,7 @@ def _audit(session: Session, actor: User, meeting: Meeting, day: date, before: C
     threshold = org.small_count_threshold
 
     def shown_(numbers: dict[str, int]) -> dict[str, int | str]:
-        return {name: shown(None, threshold) if value < threshold else value
+        return {name: HIDDEN if value < threshold else value
                 for name, value in numbers.items()}
 
     headcount = session.scalars(
