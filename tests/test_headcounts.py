@@ -279,6 +279,24 @@ def test_a_member_checks_in_once_and_a_second_tap_changes_nothing(
     assert audit_count(session) == before
 
 
+def test_a_check_in_leaves_only_the_hour_it_came_in(app, client, auth, session, world, now):
+    """A stamp to the microsecond, beside a door camera or another log, could say who
+    tapped; the row keeps only the hour, whoever changes it."""
+    link = checkin_link(client, auth, world)
+    now(datetime(2026, 11, 17, 19, 23, 41, 123456, tzinfo=CHICAGO))
+    assert app.test_client().post(link).status_code == 303
+    row = session.scalars(select(Headcount).where(
+        Headcount.meeting_id == world["meeting"].id)).one()
+    assert row.people == 1
+    # 19:23:41 in Chicago is 01:23:41 UTC the next day; only 01:00 is kept.
+    assert row.updated_at.replace(tzinfo=None) == datetime(2026, 11, 18, 1, 0)
+    now(datetime(2026, 11, 17, 19, 52, 7, 5, tzinfo=CHICAGO))
+    tap(client, world, "people:1")  # the facilitator's change: to the hour as well
+    session.expire_all()
+    assert session.get(Headcount, row.id).updated_at.replace(tzinfo=None) == \
+        datetime(2026, 11, 18, 1, 0)
+
+
 def test_a_forged_cookie_does_not_stop_or_break_a_check_in(app, client, auth, session, world,
                                                            now):
     link = checkin_link(client, auth, world)

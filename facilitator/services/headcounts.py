@@ -117,7 +117,7 @@ def set_counts(session: Session, actor: User, meeting: Meeting, day: date,
     session.execute(
         update(_TABLE)
         .where(_TABLE.c.meeting_id == meeting.id, _TABLE.c.occurrence_date == day)
-        .values(**{c: getattr(values, c) for c in COUNTERS}, updated_at=clock.now())
+        .values(**{c: getattr(values, c) for c in COUNTERS}, updated_at=clock.this_hour())
     )
     _audit(session, actor, meeting, day, before, values)
     return values
@@ -229,7 +229,7 @@ def _update(session: Session, meeting_id: int, day: date, changes: Mapping[Count
     params: dict[str, object] = {f"d_{c.value}": d for c, d in changes.items()}
     statement = _update_statement(frozenset(changes), checkin)
     result = session.execute(statement, {"meeting": meeting_id, "day": day,
-                                         "now": clock.now(), **params})
+                                         "now": clock.this_hour(), **params})
     return result.rowcount == 1
 
 
@@ -267,6 +267,6 @@ def _ensure_row(session: Session, meeting_id: int, day: date) -> None:
     session.execute(
         insert(_TABLE)
         .values(meeting_id=meeting_id, occurrence_date=day, people=0, newcomers=0,
-                in_person=0, online=0, checkins=0, updated_at=clock.now())
+                in_person=0, online=0, checkins=0, updated_at=clock.this_hour())
         .on_conflict_do_nothing(index_elements=["meeting_id", "occurrence_date"])
     )
