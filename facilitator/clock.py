@@ -20,3 +20,10 @@ def today_in(zone: str) -> date:
 def now() -> datetime:
     """This instant, timezone-aware, in UTC."""
     return datetime.now(UTC)
+
+
+def this_hour() -> datetime:
+    """The start of this hour, in UTC: for stamps on what a member's tap changes. To the
+    microsecond, a stamp beside a door camera or another log could say which person it
+    was; to the hour it says no more than that the meeting took place."""
+    return now().astimezone(UTC).replace(minute=0, second=0, microsecond=0)

@@ -71,6 +71,11 @@ def utcnow() -> datetime:
     return clock.now().astimezone(UTC)
 
 
+def utc_this_hour() -> datetime:
+    """The start of this hour in UTC, for column defaults, read on every call as utcnow."""
+    return clock.this_hour()
+
+
 def transaction_memo(session: Session) -> set[Any]:
     """A set that lives as long as the session's current transaction: for work that
     needs doing once per transaction, however many changes it holds."""

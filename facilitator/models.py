@@ -29,6 +29,7 @@ from sqlalchemy.orm import mapped_column
 from sqlalchemy.orm import relationship
 
 from facilitator.db import Base
+from facilitator.db import utc_this_hour
 from facilitator.db import utcnow
 from facilitator.domain import training as training_rules
 from facilitator.domain.meeting_types import type_names
@@ -403,7 +404,8 @@ class Headcount(Base):
     online: Mapped[int] = mapped_column(default=0)
     #: Of the people, how many checked in themselves from the check-in link.
     checkins: Mapped[int] = mapped_column(default=0)
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    #: To the hour only (clock.this_hour): a member's tap changes this row.
+    updated_at: Mapped[datetime] = mapped_column(default=utc_this_hour, onupdate=utc_this_hour)
 
     meeting: Mapped[Meeting] = relationship()
 

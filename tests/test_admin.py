@@ -3,6 +3,8 @@ gets a clear message on the page and nothing is written."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlalchemy import func
 from sqlalchemy import select
@@ -68,6 +70,44 @@ def test_group_slug_taken_in_any_org_is_refused(client, org_admin, make_org, mak
     page = client.post("/admin/riverside/groups/new", data=GROUP).get_data(as_text=True)
     assert "Another group already uses this short name." in page
     assert count(session, Group) == before
+
+
+def test_a_private_groups_name_cannot_be_confirmed_by_trying_it_as_a_slug(
+        client, auth, org_admin, make_org, make_user, session):
+    """Slugs are unique across orgs, so "already used" would tell another org's admin
+    that a private group of that name exists. A private group's slug gets a random
+    suffix, and no name is refused for being a private group's."""
+    private = GROUP | {"visibility": "private"}
+    response = client.post("/admin/riverside/groups/new", data=private)
+    made = session.scalar(select(Group).where(Group.name == GROUP["name"]))
+    assert re.fullmatch(r"tuesday-women-[a-z0-9]{8}", made.slug)
+    assert response.location == f"/admin/riverside/groups/{made.slug}/facilitators"
+    auth.logout()
+    auth.login(make_user(make_org(slug="elsewhere"), Role.ADMIN))
+    for visibility in ("public", "private"):  # the same answer as for an unused name
+        response = client.post("/admin/elsewhere/groups/new",
+                               data=GROUP | {"visibility": visibility})
+        assert response.status_code == 302, visibility
+    assert client.get(f"/g/{made.slug}/").status_code == 404
+
+
+def test_a_group_made_private_leaves_its_known_slug_behind(client, org_admin, make_group,
+                                                           session):
+    org, _ = org_admin
+    group = make_group(org, slug="thursday", name="Thursday")
+    edit = {"name": "Thursday", "slug": "thursday", "program": "aa", "audience": "everyone",
+            "visibility": "private"}
+    response = client.post("/manage/g/thursday/edit", data=edit)
+    session.refresh(group)
+    assert re.fullmatch(r"thursday-[a-z0-9]{8}", group.slug)
+    assert response.location == f"/manage/g/{group.slug}/"
+    assert client.get("/manage/g/thursday/").status_code == 404
+    # Saved again as it is, a private group keeps the slug its leaders have.
+    client.post(f"/manage/g/{group.slug}/edit", data=edit | {"slug": group.slug,
+                                                             "name": "Thursday Step"})
+    kept = group.slug
+    session.refresh(group)
+    assert group.slug == kept and group.name == "Thursday Step"
 
 
 def test_invite_existing_person_adds_role_without_new_account(client, org_admin, make_org,

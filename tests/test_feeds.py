@@ -118,14 +118,14 @@ def test_a_repeated_request_is_built_once(client, org_with_feeds, monkeypatch):
 
 
 def test_private_group_has_no_public_feed(client, org_with_feeds):
-    assert client.get("/g/circle/meetings.ics").status_code == 404
+    assert client.get(f"/g/{org_with_feeds['private'].slug}/meetings.ics").status_code == 404
     assert client.get("/o/nope/meetings.ics").status_code == 404
     assert client.get("/g/nope/meetings.ics").status_code == 404
 
 
-def make_private_link(client, auth, leader) -> str:
+def make_private_link(client, auth, leader, group) -> str:
     auth.login(leader)
-    page = client.post("/manage/g/circle/feed-link")
+    page = client.post(f"/manage/g/{group.slug}/feed-link")
     assert page.headers["Cache-Control"] == "private, no-store"
     html = page.get_data(as_text=True)
     auth.logout()
@@ -135,7 +135,7 @@ def make_private_link(client, auth, leader) -> str:
 
 def test_private_feed_token_life_cycle(client, auth, org_with_feeds, session):
     leader = org_with_feeds["leader"]
-    link = make_private_link(client, auth, leader)
+    link = make_private_link(client, auth, leader, org_with_feeds["private"])
     assert link.startswith("/feeds/") and link.endswith(".ics")
     token = link.removeprefix("/feeds/").removesuffix(".ics")
     assert len(token) >= 22  # at least 128 bits, URL-safe
@@ -151,7 +151,7 @@ def test_private_feed_token_life_cycle(client, auth, org_with_feeds, session):
                   f"/feeds/{token.upper()}.ics", "/feeds/%00.ics"):
         assert client.get(wrong).status_code in (400, 404), wrong
 
-    new_link = make_private_link(client, auth, leader)
+    new_link = make_private_link(client, auth, leader, org_with_feeds["private"])
     assert new_link != link
     assert client.get(link).status_code == 404  # the old copies stop at once
     assert client.get(new_link).status_code == 200
@@ -160,7 +160,7 @@ def test_private_feed_token_life_cycle(client, auth, org_with_feeds, session):
 def test_only_the_groups_leaders_make_its_link(client, auth, org_with_feeds, make_user):
     outsider = make_user(org_with_feeds["org"], Role.FACILITATOR)
     auth.login(outsider)
-    assert client.post("/manage/g/circle/feed-link").status_code == 404
+    assert client.post(f"/manage/g/{org_with_feeds['private'].slug}/feed-link").status_code == 404
 
 
 def test_pages_offer_subscription(client, org_with_feeds):

@@ -291,8 +291,8 @@ def test_the_auditor_prints_the_attendance_report_with_its_chart_and_small_count
         "private, no-store"
     text = text_of(response.data)
     assert "Attendance: " in text and "Tuesday Night Women's AA" in text
-    assert "Counts below 5 show as “<5”" in text
-    assert "Oct 2026 2 15 <5 7.5" in text
+    assert "Counts below 5, and counts that would let one be worked out, read “hidden”." in text
+    assert "Oct 2026 2 15 hidden 7.5" in text and "<5" not in text
     # The chart is drawn in the PDF, with its month labels and legend as text.
     assert "People Newcomers" in text or ("People" in text and "Newcomers" in text)
     assert " Nov " in text

@@ -46,6 +46,8 @@ from tests.conftest import page_text
 
 CHICAGO = ZoneInfo("America/Chicago")
 TUESDAY = date(2026, 11, 17)
+#: The small-count rule as every report that hides a count says it, once.
+RULE = "Counts below 5, and counts that would let one be worked out, read “hidden”."
 #: Tuesday 17 November 2026, 19:15 in Chicago: the weekly 19:00 meeting is going on.
 DURING = datetime(2026, 11, 17, 19, 15, tzinfo=CHICAGO)
 
@@ -161,14 +163,27 @@ def test_a_correction_with_the_form_is_audited_with_the_numbers_before(
     entry = session.scalars(select(AuditEntry).order_by(AuditEntry.id.desc())).first()
     assert entry.entity_type == "headcount"
     assert entry.actor_id == world["lead"].id
-    # Auditors read the log: small counts are in it only as "<5", as in every report.
-    assert entry.before == {"people": "<5", "newcomers": "<5"}
-    assert entry.after == {"people": 12, "newcomers": "<5"}
+    # Auditors read the log: small counts are in it only as "hidden", as in every report.
+    assert entry.before == {"people": "hidden", "newcomers": "hidden"}
+    assert entry.after == {"people": 12, "newcomers": "hidden"}
     assert "12" not in entry.summary and "corrected" in entry.summary
     # A tap after the meeting is a correction too.
     tap(client, world, "people:-1")
     entry = session.scalars(select(AuditEntry).order_by(AuditEntry.id.desc())).first()
     assert entry.before == {"people": 12} and entry.after == {"people": 11}
+
+
+def test_the_audit_log_says_once_what_a_hidden_headcount_means(
+        client, auth, session, world, make_user, now):
+    auth.login(world["lead"])
+    now(datetime(2026, 11, 20, 10, tzinfo=CHICAGO))
+    client.post(count_url(world), data={"people": "12", "newcomers": "3"})
+    auth.logout()
+    auth.login(make_user(world["org"], Role.AUDITOR))
+    text = page_text(client.get(f"/audit/{world['org'].slug}/log"))
+    assert "people hidden newcomers hidden people 12 newcomers hidden" in text
+    assert "<5" not in text
+    assert text.count("small-count threshold (at the time of the change) reads “hidden”") == 1
 
 
 @pytest.mark.parametrize(("data", "message"), [
@@ -263,6 +278,24 @@ def test_a_member_checks_in_once_and_a_second_tap_changes_nothing(
     assert stored(session, world["meeting"]) == (2, 1, 0, 0, 2)
     # Nobody's check-in is written anywhere else.
     assert audit_count(session) == before
+
+
+def test_a_check_in_leaves_only_the_hour_it_came_in(app, client, auth, session, world, now):
+    """A stamp to the microsecond, beside a door camera or another log, could say who
+    tapped; the row keeps only the hour, whoever changes it."""
+    link = checkin_link(client, auth, world)
+    now(datetime(2026, 11, 17, 19, 23, 41, 123456, tzinfo=CHICAGO))
+    assert app.test_client().post(link).status_code == 303
+    row = session.scalars(select(Headcount).where(
+        Headcount.meeting_id == world["meeting"].id)).one()
+    assert row.people == 1
+    # 19:23:41 in Chicago is 01:23:41 UTC the next day; only 01:00 is kept.
+    assert row.updated_at.replace(tzinfo=None) == datetime(2026, 11, 18, 1, 0)
+    now(datetime(2026, 11, 17, 19, 52, 7, 5, tzinfo=CHICAGO))
+    tap(client, world, "people:1")  # the facilitator's change: to the hour as well
+    session.expire_all()
+    assert session.get(Headcount, row.id).updated_at.replace(tzinfo=None) == \
+        datetime(2026, 11, 18, 1, 0)
 
 
 def test_a_forged_cookie_does_not_stop_or_break_a_check_in(app, client, auth, session, world,
@@ -364,11 +397,14 @@ def test_the_group_leader_sees_every_number_and_the_csv_hides_small_ones(
     assert response.headers["Content-Type"].startswith("text/csv")
     rows = list(csv.reader(io.StringIO(response.text)))
     assert rows[0] == ["Date", "Meeting", "People", "Newcomers", "In person", "Online"]
-    by_date = {row[0]: row[2:4] for row in rows[1:]}
-    assert by_date["2026-10-13"] == ["<5", "<5"]
+    by_date = {row[0]: row[2:4] for row in rows[1:-1]}
+    assert by_date["2026-10-13"] == ["hidden", "hidden"]
     # 12 + 3 = 15 is October's total on the org's report: 12 shown would give 3 away.
-    assert by_date["2026-10-06"] == ["<5", "<5"]
-    assert by_date["2026-11-10"] == ["9", "<5"]
+    # It is hidden, and says so: "<5" would be a lie about twelve people.
+    assert by_date["2026-10-06"] == ["hidden", "hidden"]
+    assert by_date["2026-11-10"] == ["9", "hidden"]
+    assert rows[-1] == [RULE]
+    assert "<5" not in response.text
 
 
 def test_the_auditor_sees_the_org_with_small_counts_hidden_and_nothing_to_subtract(
@@ -378,11 +414,14 @@ def test_the_auditor_sees_the_org_with_small_counts_hidden_and_nothing_to_subtra
     response = client.get(f"/audit/{world['org'].slug}/attendance")
     assert response.status_code == 200
     text = page_text(response)
-    assert "Counts below 5 show as “<5”" in text
+    assert text.count(RULE) == 1 and "<5" not in text
+    # Group 1's 24 people over its 3 meetings are shown; its 3 newcomers are hidden.
+    assert f"{world['group'].name} 3 24 hidden 8.0" in text
     response = client.get(f"/audit/{world['org'].slug}/attendance.csv")
     rows = list(csv.reader(io.StringIO(response.text)))
     assert rows[0][:5] == ["Group", "Month", "Meetings counted", "People", "Newcomers"]
-    cells = {(row[0], row[1]): row[3:5] for row in rows[1:]}
+    assert rows[-1] == [RULE] and "<5" not in response.text
+    cells = {(row[0], row[1]): row[3:5] for row in rows[1:-1]}
     # The group named like a formula starts with a quote, so no spreadsheet runs it.
     assert ("'=HYPERLINK(\"http://x\")", "2026-10") in cells
     assert cells[("All groups", "12 months")] == ["51", "14"]
@@ -390,7 +429,7 @@ def test_the_auditor_sees_the_org_with_small_counts_hidden_and_nothing_to_subtra
     for month in ("2026-10", "2026-11"):
         parts = [cells[(g, month)][0] for g in {g for g, m in cells if m == month}
                  if g != "All groups"]
-        assert parts.count("<5") != 1 or cells[("All groups", month)][0] == "<5"
+        assert parts.count("hidden") != 1 or cells[("All groups", month)][0] == "hidden"
     group = client.get(f"/audit/{world['org'].slug}/attendance/{world['group'].slug}")
     assert group.status_code == 200 and "Tuesday Night" in page_text(group)
     assert client.get(f"/audit/{world['org'].slug}/attendance/{world['group'].slug}.csv") \

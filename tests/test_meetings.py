@@ -245,7 +245,7 @@ def test_other_groups_meetings_are_404(client, auth, tenancy, make_meeting):
                  # another group's meeting through my own group's URL
                  f"/manage/g/a-one/meetings/{theirs.id}/edit",
                  f"/manage/g/a-one/meetings/{theirs.id}/dates/{day}",
-                 f"/manage/g/a-two/meetings/{mine.id}/edit",
+                 f"/manage/g/{tenancy['a']['group2'].slug}/meetings/{mine.id}/edit",
                  "/manage/g/a-one/meetings/99999999999/edit"):
         assert client.get(path).status_code == 404, path
     assert client.post(f"/manage/g/a-one/meetings/{theirs.id}/dates/{day}/cancel",

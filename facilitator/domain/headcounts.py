@@ -187,9 +187,20 @@ def suppress(values: Mapping[Key, int], sums: Iterable[Sum],
     return {key: None if key in hidden else value for key, value in values.items()}
 
 
-def shown(value: int | None, threshold: int) -> str:
+#: How a report leaving the group writes a count it hides. Not "<5": a count hidden to
+#: protect another (complementary suppression) may be 12, and "<5" would be a lie.
+HIDDEN = "hidden"
+
+
+def shown(value: int | None) -> str:
     """A count as a report leaving the group writes it."""
-    return f"<{threshold}" if value is None else str(value)
+    return HIDDEN if value is None else str(value)
+
+
+def hidden_rule(threshold: int) -> str:
+    """The small-count rule in a sentence, said once on each page, PDF or CSV that hides."""
+    return (f"Counts below {threshold}, and counts that would let one be worked out, "
+            f"read “{HIDDEN}”.")
 
 
 def average(total: int | None, meetings: int) -> float | None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import secrets
+import string
 import unicodedata
 from collections.abc import Container
 
@@ -20,6 +22,18 @@ def slugify(text: str) -> str:
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     words = re.findall(r"[a-z0-9]+", ascii_text.lower())
     return "-".join(words)[:MAX_LENGTH].strip("-")
+
+
+#: A private group's slug ends in this many random letters and digits (about 41 bits),
+#: so nobody can confirm that a private group exists by trying its name as a slug.
+SECRET_SUFFIX_LENGTH = 8
+_SUFFIX_ALPHABET = string.ascii_lowercase + string.digits
+
+
+def with_secret_suffix(wanted: str) -> str:
+    """`wanted` with "-" and random letters and digits after it, within MAX_LENGTH."""
+    suffix = "-" + "".join(secrets.choice(_SUFFIX_ALPHABET) for _ in range(SECRET_SUFFIX_LENGTH))
+    return wanted[: MAX_LENGTH - len(suffix)].rstrip("-") + suffix
 
 
 def free_slug(wanted: str, taken: Container[str]) -> str:

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from facilitator.domain.headcounts import Key
 from facilitator.domain.headcounts import Sum
 from facilitator.domain.headcounts import average
+from facilitator.domain.headcounts import hidden_rule
 from facilitator.domain.headcounts import last_months
 from facilitator.domain.headcounts import month_of
 from facilitator.domain.headcounts import shown
@@ -76,7 +77,12 @@ class Report:
     cells: dict[tuple[str, str], Numbers]
 
     def text(self, value: int | None) -> str:
-        return shown(value, self.threshold or 0)
+        return shown(value)
+
+    @property
+    def rule(self) -> str | None:
+        """What a hidden count means, for a report made with the small-count rule."""
+        return hidden_rule(self.threshold) if self.threshold else None
 
     @property
     def hybrid(self) -> bool:
@@ -233,14 +239,21 @@ ORG_CSV_HEADER = ("Group", "Month", "Meetings counted", "People", "Newcomers",
                   "People per meeting")
 
 
+def _with_rule(report: Report, rows: list[list[str]]) -> list[list[str]]:
+    """The rows, and under them the rule once, so a reader of a file that hides counts
+    knows what "hidden" means."""
+    return rows + [[report.rule]] if report.rule else rows
+
+
 def group_csv_rows(report: Report) -> list[list[str]]:
     def split(value: int | None, hybrid: bool) -> str:
         return report.text(value) if hybrid else ""
 
-    return [[line.key, line.meeting, report.text(line.numbers.people),
-             report.text(line.numbers.newcomers), split(line.numbers.in_person, line.hybrid),
-             split(line.numbers.online, line.hybrid)]
-            for line in report.occurrences]
+    return _with_rule(report, [
+        [line.key, line.meeting, report.text(line.numbers.people),
+         report.text(line.numbers.newcomers), split(line.numbers.in_person, line.hybrid),
+         split(line.numbers.online, line.hybrid)]
+        for line in report.occurrences])
 
 
 def org_csv_rows(report: Report) -> list[list[str]]:
@@ -255,7 +268,7 @@ def org_csv_rows(report: Report) -> list[list[str]]:
     rows += [row("All groups", month.key, month.numbers) for month in report.months
              if month.numbers.meetings]
     rows.append(row("All groups", "12 months", report.total))
-    return rows
+    return _with_rule(report, rows)
 
 
 #: Colours of the chart: both at least 4.5:1 on white, and apart for colour-blind eyes.
@@ -280,8 +293,9 @@ def chart_svg(report: Report) -> bytes:
                      color=colour)
             for x, value, line in zip(where, values, report.months, strict=True):
                 if value is None and line.numbers.meetings:
+                    # Upright, so a word fits above a bar a quarter-inch wide.
                     axes.annotate(report.text(None), (x + offset, 0), ha="center", va="bottom",
-                                  fontsize=8, color="#1f2328")
+                                  fontsize=8, color="#1f2328", rotation=90)
         axes.set_xticks(list(where), [m.label.split()[0] for m in report.months])
         axes.spines[["top", "right"]].set_visible(False)
         axes.yaxis.get_major_locator().set_params(integer=True)

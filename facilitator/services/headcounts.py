@@ -23,12 +23,12 @@ from sqlalchemy.orm import joinedload
 
 from facilitator import clock
 from facilitator import crypto
+from facilitator.domain.headcounts import HIDDEN
 from facilitator.domain.headcounts import MAX_COUNT
 from facilitator.domain.headcounts import Counter
 from facilitator.domain.headcounts import Counts
 from facilitator.domain.headcounts import check_in_steps
 from facilitator.domain.headcounts import countable
-from facilitator.domain.headcounts import shown
 from facilitator.domain.headcounts import steps
 from facilitator.domain.headcounts import window
 from facilitator.domain.recurrence import Occurrence
@@ -117,7 +117,7 @@ def set_counts(session: Session, actor: User, meeting: Meeting, day: date,
     session.execute(
         update(_TABLE)
         .where(_TABLE.c.meeting_id == meeting.id, _TABLE.c.occurrence_date == day)
-        .values(**{c: getattr(values, c) for c in COUNTERS}, updated_at=clock.now())
+        .values(**{c: getattr(values, c) for c in COUNTERS}, updated_at=clock.this_hour())
     )
     _audit(session, actor, meeting, day, before, values)
     return values
@@ -138,7 +138,8 @@ def _audit(session: Session, actor: User, meeting: Meeting, day: date, before: C
            after: Counts) -> None:
     """Record a correction: who, when, which occurrence and the numbers. Auditors read
     the log, so it holds counts as any view leaving the group does: below the org's
-    threshold only as "<N"."""
+    threshold only as "hidden". (Only the small-count rule: no two of these numbers
+    add up to a third, so none can be worked out from the others.)"""
     old, new = audit_log.changed(vars(before), vars(after))
     if not new:
         return
@@ -146,7 +147,7 @@ def _audit(session: Session, actor: User, meeting: Meeting, day: date, before: C
     threshold = org.small_count_threshold
 
     def shown_(numbers: dict[str, int]) -> dict[str, int | str]:
-        return {name: shown(None, threshold) if value < threshold else value
+        return {name: HIDDEN if value < threshold else value
                 for name, value in numbers.items()}
 
     headcount = session.scalars(
@@ -228,7 +229,7 @@ def _update(session: Session, meeting_id: int, day: date, changes: Mapping[Count
     params: dict[str, object] = {f"d_{c.value}": d for c, d in changes.items()}
     statement = _update_statement(frozenset(changes), checkin)
     result = session.execute(statement, {"meeting": meeting_id, "day": day,
-                                         "now": clock.now(), **params})
+                                         "now": clock.this_hour(), **params})
     return result.rowcount == 1
 
 
@@ -266,6 +267,6 @@ def _ensure_row(session: Session, meeting_id: int, day: date) -> None:
     session.execute(
         insert(_TABLE)
         .values(meeting_id=meeting_id, occurrence_date=day, people=0, newcomers=0,
-                in_person=0, online=0, checkins=0, updated_at=clock.now())
+                in_person=0, online=0, checkins=0, updated_at=clock.this_hour())
         .on_conflict_do_nothing(index_elements=["meeting_id", "occurrence_date"])
     )

@@ -12,6 +12,7 @@ from facilitator.db import transaction_memo
 from facilitator.db import utcnow
 from facilitator.domain.slugs import RULE as SLUG_RULE
 from facilitator.domain.slugs import is_valid_slug
+from facilitator.domain.slugs import with_secret_suffix
 from facilitator.domain.timezones import is_valid_timezone
 from facilitator.models import LANGUAGES
 from facilitator.models import Audience
@@ -136,13 +137,26 @@ def _check_group_values(fields: dict[str, Any]) -> dict[str, Any]:
     return values
 
 
+def _private_slug(session: Session, wanted: str) -> str:
+    """A slug for a private group: the wanted one with a random suffix. Slugs are unique
+    across orgs, so "already used" for a plain name would tell another org's admin that
+    a private group of that name exists; with the suffix no name is ever refused."""
+    while find_group(session, slug := with_secret_suffix(wanted)) is not None:
+        pass  # about 41 random bits: a second try is already unheard of
+    return slug
+
+
 def create_group(
     session: Session, actor: User | None, org: Organization, *, slug: str, **fields: Any
 ) -> Group:
+    """A new group. A private one's slug gets a random suffix (see _private_slug)."""
     _check_slug(slug)
-    if find_group(session, slug) is not None:
+    values = _check_group_values(fields)
+    if values.get("visibility", Visibility.PUBLIC) is not Visibility.PUBLIC:
+        slug = _private_slug(session, slug)
+    elif find_group(session, slug) is not None:
         raise ServiceError("Another group already uses this short name.", field="slug")
-    group = Group(organization=org, slug=slug, **_check_group_values(fields))
+    group = Group(organization=org, slug=slug, **values)
     session.add(group)
     mark_changed(org)
     session.flush()
@@ -154,11 +168,17 @@ def create_group(
 
 
 def update_group(session: Session, actor: User, group: Group, **fields: Any) -> None:
+    """Change the group's fields. A group made private, or a private group given a new
+    slug, gets a random suffix on its slug (see _private_slug)."""
     values = _check_group_values(fields)
-    if "slug" in values and values["slug"] != group.slug:
-        _check_slug(values["slug"])
-        if find_group(session, values["slug"]) is not None:
-            raise ServiceError("Another group already uses this short name.", field="slug")
+    slug = values.get("slug", group.slug)
+    private = values.get("visibility", group.visibility) is not Visibility.PUBLIC
+    if slug != group.slug:
+        _check_slug(slug)
+    if private and (slug != group.slug or group.visibility is Visibility.PUBLIC):
+        values["slug"] = _private_slug(session, slug)
+    elif slug != group.slug and find_group(session, slug) is not None:
+        raise ServiceError("Another group already uses this short name.", field="slug")
     before = audit_log.snapshot(group, GROUP_FIELDS)
     for name, value in values.items():
         if name not in GROUP_FIELDS:

@@ -163,6 +163,8 @@ def log() -> str:
         "audit/log.html",
         org=g.org,
         entries=rows[:PAGE_SIZE],
+        # Corrected headcounts hold small counts as "hidden": say why, once.
+        hides_counts=any(e.entity_type == "headcount" for e in rows[:PAGE_SIZE]),
         has_next=len(rows) > PAGE_SIZE,
         page=page,
         entity_type=entity_type,

@@ -91,9 +91,9 @@ def group(group_slug: str) -> Response:
 
 def _shared_page(response: Response) -> Response:
     """A page every visitor sees alike: a proxy may keep it for PAGE_MAX_AGE and answer
-    304 to a browser that has it. A signed-in leader's copy names them: never shared."""
+    304 to a browser that has it. A signed-in leader's copy names them: never kept
+    (headers.add_security_headers marks it so)."""
     if g.user is not None:
-        response.headers["Cache-Control"] = "private, no-cache"
         return response
     response.headers["Cache-Control"] = f"public, max-age={current_app.config['PAGE_MAX_AGE']}"
     response.vary.add("Cookie")
