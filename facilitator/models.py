@@ -298,6 +298,8 @@ class Meeting(Base):
     #: Where it is, in the words members look for: a neighbourhood, town or "Online".
     #: The directory filters by it (Meeting Guide's `region`).
     region: Mapped[str] = mapped_column(String(100), default="")
+    #: How many people the room holds: members' check-ins to one date stop there.
+    room_capacity: Mapped[int] = mapped_column(default=150, server_default="150")
     location_notes: Mapped[str] = mapped_column(Text, default="")
     wheelchair_accessible: Mapped[bool] = mapped_column(Boolean, default=False)
     latitude: Mapped[float | None] = mapped_column(Float)
@@ -403,6 +405,10 @@ class Headcount(Base):
     online: Mapped[int] = mapped_column(default=0)
     #: Of the people, how many checked in themselves from the check-in link.
     checkins: Mapped[int] = mapped_column(default=0)
+    #: The minute of the latest check-in and how many came in it, only to stop a flood
+    #: of check-ins (services/headcounts.py); a count, never who.
+    checkin_minute: Mapped[datetime | None] = mapped_column()
+    checkins_in_minute: Mapped[int] = mapped_column(default=0, server_default="0")
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     meeting: Mapped[Meeting] = relationship()

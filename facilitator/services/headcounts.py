@@ -14,6 +14,8 @@ from datetime import date
 from sqlalchemy import ColumnElement
 from sqlalchemy import Update
 from sqlalchemy import bindparam
+from sqlalchemy import case
+from sqlalchemy import or_
 from sqlalchemy import select
 from sqlalchemy import update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
@@ -199,24 +201,36 @@ def new_checkin_link(session: Session, actor: User, meeting: Meeting) -> None:
     )
 
 
+#: Check-ins one occurrence takes in one minute. People arrive over several minutes,
+#: so a real meeting stays under it; a script posting to a shared link is held to it.
+CHECKINS_PER_MINUTE = 30
+
+
 def check_in(session: Session, meeting: Meeting, day: date, *, first_meeting: bool,
-             counter: Counter | None) -> bool:
-    """Add one member's check-in to the occurrence; False when the count is full. Nothing
-    about the member is taken, kept or logged: not even that this check-in happened,
-    apart from the numbers it adds to."""
+             counter: Counter | None) -> str | None:
+    """Add one member's check-in to the occurrence; what stopped it when it was not
+    counted (the room is full, or too many came this minute). Nothing about the member
+    is taken, kept or logged: not even that this check-in happened, apart from the
+    numbers it adds to."""
     if meeting.attendance is not Attendance.HYBRID:
         counter = None
-    return _add(session, meeting.id, day, check_in_steps(first_meeting, counter),
-                checkin=True)
+    if _add(session, meeting.id, day, check_in_steps(first_meeting, counter),
+            checkin=meeting.room_capacity):
+        return None
+    if counted(session, meeting, day)[1] >= meeting.room_capacity:
+        return (f"This meeting's check-ins have reached the room's capacity "
+                f"({meeting.room_capacity}); nothing was counted. Tell the facilitator.")
+    return "Too many check-ins this minute; nothing was counted. Try again in a minute."
 
 
 # -- The one way numbers change -------------------------------------------------------
 
 
 def _add(session: Session, meeting_id: int, day: date, changes: Mapping[Counter, int], *,
-         checkin: bool = False) -> bool:
+         checkin: int | None = None) -> bool:
     """Add to the counters in one UPDATE whose WHERE holds the rules for the new values;
-    False when they would break one (nothing changes then)."""
+    False when they would break one (nothing changes then). `checkin` is the room's
+    capacity when a member checks in, which with CHECKINS_PER_MINUTE bounds check-ins."""
     if _update(session, meeting_id, day, changes, checkin):
         return True
     _ensure_row(session, meeting_id, day)
@@ -224,11 +238,15 @@ def _add(session: Session, meeting_id: int, day: date, changes: Mapping[Counter,
 
 
 def _update(session: Session, meeting_id: int, day: date, changes: Mapping[Counter, int],
-            checkin: bool) -> bool:
+            checkin: int | None) -> bool:
     params: dict[str, object] = {f"d_{c.value}": d for c, d in changes.items()}
-    statement = _update_statement(frozenset(changes), checkin)
-    result = session.execute(statement, {"meeting": meeting_id, "day": day,
-                                         "now": clock.now(), **params})
+    now = clock.now()
+    if checkin is not None:
+        params |= {"capacity": checkin, "per_minute": CHECKINS_PER_MINUTE,
+                   "minute": now.replace(second=0, microsecond=0)}
+    statement = _update_statement(frozenset(changes), checkin is not None)
+    result = session.execute(statement, {"meeting": meeting_id, "day": day, "now": now,
+                                         **params})
     return result.rowcount == 1
 
 
@@ -241,21 +259,31 @@ def _update_statement(counters: frozenset[Counter], checkin: bool) -> Update:
         return column + bindparam(f"d_{counter.value}") if counter in counters else column
 
     values: dict[str, object] = {c.value: new(c) for c in counters}
+    rules = [
+        _TABLE.c.meeting_id == bindparam("meeting"),
+        _TABLE.c.occurrence_date == bindparam("day"),
+        *(new(c) >= 0 for c in counters),
+        new(Counter.PEOPLE) <= MAX_COUNT,
+        new(Counter.NEWCOMERS) <= new(Counter.PEOPLE),
+        new(Counter.IN_PERSON) + new(Counter.ONLINE) <= new(Counter.PEOPLE),
+    ]
     if checkin:
+        # Members' check-ins stop at the room's capacity and at CHECKINS_PER_MINUTE in
+        # the current minute, so a link shared outside the room cannot inflate a count
+        # without bound; the facilitator's own taps are not held to either.
+        minute = bindparam("minute", type_=_TABLE.c.checkin_minute.type)
+        same_minute = _TABLE.c.checkin_minute == minute
         values["checkins"] = _TABLE.c.checkins + 1
+        values["checkin_minute"] = minute
+        values["checkins_in_minute"] = case(
+            (same_minute, _TABLE.c.checkins_in_minute + 1), else_=1)
+        rules += [
+            _TABLE.c.checkins + 1 <= bindparam("capacity"),
+            or_(_TABLE.c.checkin_minute.is_(None), ~same_minute,
+                _TABLE.c.checkins_in_minute < bindparam("per_minute")),
+        ]
     values["updated_at"] = bindparam("now")
-    return (
-        update(_TABLE)
-        .where(
-            _TABLE.c.meeting_id == bindparam("meeting"),
-            _TABLE.c.occurrence_date == bindparam("day"),
-            *(new(c) >= 0 for c in counters),
-            new(Counter.PEOPLE) <= MAX_COUNT,
-            new(Counter.NEWCOMERS) <= new(Counter.PEOPLE),
-            new(Counter.IN_PERSON) + new(Counter.ONLINE) <= new(Counter.PEOPLE),
-        )
-        .values(**values)
-    )
+    return update(_TABLE).where(*rules).values(**values)
 
 
 def _ensure_row(session: Session, meeting_id: int, day: date) -> None:
