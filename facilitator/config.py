@@ -33,6 +33,12 @@ def defaults(instance_path: str) -> dict[str, Any]:
         #: Training evidence files: outside the web root, served only through views
         #: that check who is asking.
         "EVIDENCE_DIR": str(Path(instance_path) / "evidence"),
+        #: PDFs rendered at once by this server, across its worker processes; more
+        #: requests are answered 503 at once. Each render takes a core for a second or more.
+        "PDF_RENDERS_AT_ONCE": 2,
+        #: Where render slots (lock files) and recent render failures are kept: a folder
+        #: on this server's own disk (flock is unreliable over NFS), shared by its workers.
+        "PDF_STATE_DIR": str(Path(instance_path) / "pdf"),
     }
 
 
@@ -52,6 +58,11 @@ def from_environment() -> dict[str, Any]:
     for name in ("FEED_MAX_AGE", "PAGE_MAX_AGE"):
         if seconds := os.environ.get(f"FACILITATOR_{name}"):
             settings[name] = _seconds(f"FACILITATOR_{name}", seconds)
+    if renders := os.environ.get("FACILITATOR_PDF_RENDERS_AT_ONCE"):
+        if not renders.isdigit() or int(renders) < 1:
+            raise ValueError("FACILITATOR_PDF_RENDERS_AT_ONCE must be a whole number from 1 "
+                             f"up, not {renders!r}.")
+        settings["PDF_RENDERS_AT_ONCE"] = int(renders)
     return settings
 
 

@@ -48,6 +48,7 @@ from facilitator.models import CancelReason
 from facilitator.models import Program
 from facilitator.models import Role
 from facilitator.models import Visibility
+from facilitator.services.meetings import DEFAULT_ROOM_CAPACITY
 from facilitator.services.meetings import LIMITS
 from facilitator.services.meetings import DateChange
 from facilitator.services.meetings import MeetingValues
@@ -275,6 +276,11 @@ class MeetingForm(FlaskForm):
                                  filters=[_strip], description="e.g. the passcode.")
     types = CheckboxesField("Meeting types", choices=options(TYPES.items()))
     notes = TextAreaField("Notes for members", [Length(max=LIMITS["notes"])], filters=[_strip])
+    room_capacity = IntegerField(
+        "Room capacity", [Optional(), NumberRange(min=1, max=MAX_COUNT)],
+        default=DEFAULT_ROOM_CAPACITY,
+        description="How many people the room (or the online meeting) holds. Members' "
+                    "check-ins to one meeting stop there.")
 
     def recurrence(self) -> Recurrence:
         """The recurrence chosen (raises InvalidRecurrence with a message for the form)."""
@@ -307,6 +313,7 @@ class MeetingForm(FlaskForm):
             wheelchair_accessible=self.wheelchair_accessible.data,
             online_url=self.online_url.data, online_phone=self.online_phone.data,
             online_notes=self.online_notes.data, types=self.types.data, notes=self.notes.data,
+            room_capacity=self.room_capacity.data or DEFAULT_ROOM_CAPACITY,
         )
 
     def fill_from(self, meeting: Any) -> None:

@@ -299,6 +299,8 @@ class Meeting(Base):
     #: Where it is, in the words members look for: a neighbourhood, town or "Online".
     #: The directory filters by it (Meeting Guide's `region`).
     region: Mapped[str] = mapped_column(String(100), default="")
+    #: How many people the room holds: members' check-ins to one date stop there.
+    room_capacity: Mapped[int] = mapped_column(default=150, server_default="150")
     location_notes: Mapped[str] = mapped_column(Text, default="")
     wheelchair_accessible: Mapped[bool] = mapped_column(Boolean, default=False)
     latitude: Mapped[float | None] = mapped_column(Float)

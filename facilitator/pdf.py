@@ -11,15 +11,28 @@
 - **Rendered once.** PDFs are cached by the SHA-256 of their HTML, which is also
   their ETag: printing the same handout twice renders it once, and a second
   request with the ETag gets a 304 without a render.
+- **A few at once, per server.** `RenderLimits` lets at most N renders run at a
+  time across every worker process of the machine (N lock files, `flock`ed
+  without waiting: the kernel releases one when its worker ends, even killed);
+  a request that finds none free is refused at once (`RenderBusy`), never queued.
+- **A failure is remembered.** Content whose render failed or ran out of time is
+  not rendered again for `FAILURE_MEMORY` (`RenderFailedRecently`), so asking
+  for it again and again costs nothing.
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import hashlib
 import multiprocessing
+import os
 import threading
+from collections.abc import Iterator
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
+from datetime import timedelta
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
@@ -34,6 +47,10 @@ STATIC = Path(__file__).resolve().parent / "static"
 #: Files a handout may use, by suffix, with the type WeasyPrint is told.
 STATIC_TYPES = {".css": "text/css", ".svg": "image/svg+xml", ".png": "image/png"}
 TIME_LIMIT_SECONDS = 90.0
+#: How long content whose render failed or timed out is answered without rendering.
+FAILURE_MEMORY = timedelta(minutes=10)
+#: What a refused request is told to wait: a one-page render takes about a second.
+BUSY_RETRY_SECONDS = 5
 
 
 @dataclass(frozen=True)
@@ -77,7 +94,29 @@ class Paper:
 
 
 class RenderError(Exception):
-    """A PDF could not be made; the message says why, for people."""
+    """A PDF could not be made; the message says why, for people. `retry_after` is
+    how many seconds to wait before asking again."""
+
+    retry_after = int(FAILURE_MEMORY.total_seconds())
+
+
+class RenderBusy(RenderError):
+    """Every render slot of this server is taken; nothing was rendered."""
+
+    retry_after = BUSY_RETRY_SECONDS
+
+    def __init__(self) -> None:
+        super().__init__("The server is making other PDFs right now, so this one was not "
+                         f"made. Try again in {BUSY_RETRY_SECONDS} seconds.")
+
+
+class RenderFailedRecently(RenderError):
+    """This content failed to render a short while ago; it was not tried again."""
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__("This PDF could not be made a few minutes ago, so it was not "
+                         "tried again. Try a shorter selection, or ask again later.")
+        self.retry_after = retry_after
 
 
 def static_file(url: str) -> tuple[bytes, str]:
@@ -167,9 +206,84 @@ def etag(html: str) -> str:
     return "pdf-" + hashlib.sha256(html.encode()).hexdigest()[:40]
 
 
+@dataclass(frozen=True)
+class RenderLimits:
+    """How much rendering one server takes on: at most `slots` renders at once across
+    its worker processes, and no second try within FAILURE_MEMORY of a failure.
+
+    Both live in `folder`, on the server's own disk, because what they protect is
+    this machine's CPU: lock files held with `flock` (a PostgreSQL advisory lock
+    would need a pooled connection held through the render, and SQLite has none),
+    and one small file per failed content, named by its ETag, holding when it failed.
+    """
+
+    folder: Path
+    slots: int
+
+    @contextlib.contextmanager
+    def slot(self) -> Iterator[None]:
+        """Hold one render slot for the `with` block; RenderBusy when none is free."""
+        folder = self.folder / "slots"
+        folder.mkdir(parents=True, exist_ok=True)
+        for number in range(self.slots):
+            # Each open() is its own lock, so threads of one worker count separately.
+            handle = (folder / f"{number}.lock").open("a")
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                handle.close()
+                continue
+            with handle:  # closing the file releases the lock
+                yield
+            return
+        raise RenderBusy()
+
+    def _failure_file(self, key: str) -> Path:
+        return self.folder / "failures" / key
+
+    def refuse_if_failed(self, key: str, now: datetime) -> None:
+        """RenderFailedRecently when the content with ETag `key` failed to render within
+        FAILURE_MEMORY before `now`."""
+        try:
+            failed_at = datetime.fromisoformat(self._failure_file(key).read_text())
+        except (OSError, ValueError):
+            return
+        left = failed_at + FAILURE_MEMORY - now
+        if left > timedelta(0):
+            raise RenderFailedRecently(max(1, int(left.total_seconds())))
+
+    def remember_failure(self, key: str, now: datetime) -> None:
+        """Note that the content with ETag `key` failed at `now`; forget failures older
+        than FAILURE_MEMORY, so the folder holds only the last ten minutes' worth."""
+        folder = self.folder / "failures"
+        folder.mkdir(parents=True, exist_ok=True)
+        for old in folder.iterdir():
+            with contextlib.suppress(OSError, ValueError):
+                if datetime.fromisoformat(old.read_text()) + FAILURE_MEMORY <= now:
+                    old.unlink()
+        # Written aside and renamed, so another worker never reads half a time.
+        partial = folder / f".{key}.{os.getpid()}.{threading.get_ident()}"
+        partial.write_text(now.isoformat())
+        partial.replace(self._failure_file(key))
+
+
 class PdfCache(BytesCache):
     """Rendered PDFs by their HTML's hash: printing the same handout twice renders it
     once."""
 
-    def get_or_render(self, html: str, time_limit: float = TIME_LIMIT_SECONDS) -> bytes:
-        return self.get_or_build(etag(html), lambda: render(html, time_limit))
+    def get_or_render(self, html: str, limits: RenderLimits, now: datetime,
+                      time_limit: float = TIME_LIMIT_SECONDS) -> bytes:
+        """The cached PDF of `html`, or rendered now within `limits`: RenderBusy when
+        every slot is taken, RenderFailedRecently for content that failed lately."""
+        key = etag(html)
+
+        def build() -> bytes:
+            limits.refuse_if_failed(key, now)
+            with limits.slot():
+                try:
+                    return render(html, time_limit)
+                except RenderError:
+                    limits.remember_failure(key, now)
+                    raise
+
+        return self.get_or_build(key, build)

@@ -82,10 +82,10 @@ class SignIn:
 
     def failed(self) -> None:
         """Count the failure and commit it (nothing else of the request is kept)."""
-        throttle.record_failure(get_session(), [(throttle.PAIR, self.pair_key),
-                                                (throttle.ADDRESS, self.address_key),
-                                                (throttle.ACCOUNT, self.account_key)],
-                                now=clock.now())
+        throttle.record(get_session(), [(throttle.PAIR, self.pair_key),
+                                        (throttle.ADDRESS, self.address_key),
+                                        (throttle.ACCOUNT, self.account_key)],
+                        now=clock.now())
         get_session().commit()
 
     def succeeded(self) -> None:
@@ -111,6 +111,6 @@ def _count_token_misses(response: Response) -> Response:
         if throttle.blocked(session, [(throttle.TOKEN_ADDRESS, key)], now=clock.now()):
             return current_app.make_response(current_app.handle_http_exception(
                 TooManyRequests(LINKS_THROTTLED, retry_after=RETRY_AFTER)))
-        throttle.record_failure(session, [(throttle.TOKEN_ADDRESS, key)], now=clock.now())
+        throttle.record(session, [(throttle.TOKEN_ADDRESS, key)], now=clock.now())
         session.commit()
     return response

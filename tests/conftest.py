@@ -7,10 +7,13 @@ its end; the app's own commits only release savepoints within it.
 
 from __future__ import annotations
 
+import atexit
 import html
 import itertools
 import os
 import re
+import shutil
+import tempfile
 from collections.abc import Callable
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -18,6 +21,7 @@ from datetime import date
 from datetime import datetime
 from datetime import time
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -165,6 +169,11 @@ def database_url(fresh_database_url: Callable[[], str]) -> str:
 BASE_URL = "http://facilitator.test"
 #: Its host: where the test client's cookies live.
 HOST = "facilitator.test"
+#: Each test app keeps its PDF render slots and remembered failures in a folder of its
+#: own, so no test sees another's failures; all of them go when the run ends.
+_PDF_STATE = Path(tempfile.mkdtemp(prefix="facilitator-pdf-"))
+atexit.register(shutil.rmtree, _PDF_STATE, ignore_errors=True)
+_pdf_folders = itertools.count(1)
 
 
 def app_config(database_url: str, **overrides: Any) -> dict[str, Any]:
@@ -173,6 +182,7 @@ def app_config(database_url: str, **overrides: Any) -> dict[str, Any]:
         "DATABASE_URL": database_url,
         "SECRET_KEY": "test-secret-key",
         "BASE_URL": BASE_URL,
+        "PDF_STATE_DIR": str(_PDF_STATE / str(next(_pdf_folders))),
         "WTF_CSRF_ENABLED": False,
         **overrides,
     }

@@ -75,6 +75,9 @@ def test_schedule_weekly_meeting_and_see_next_eight_dates(client, leader_group, 
     ({"types": ["O", "NOPE"]}, "Not a valid choice"),
     ({"title": ""}, "This field is required."),
     ({"region": "x" * 101}, "Field cannot be longer than 100 characters."),
+    ({"room_capacity": "0"}, "Number must be between 1 and 10000."),
+    ({"room_capacity": "10001"}, "Number must be between 1 and 10000."),
+    ({"room_capacity": "many"}, "Not a valid integer value."),
 ])
 def test_bad_meeting_input_is_named_and_nothing_written(client, leader_group, session, change,
                                                         message):
@@ -98,6 +101,16 @@ def test_the_region_is_saved_in_one_line_and_the_orgs_public_regions_are_suggest
     assert meeting.region == "Down town"
     assert "In person · Down town · St. Mark" in " ".join(
         client.get("/manage/g/tuesday/").get_data(as_text=True).split())
+
+
+def test_the_room_capacity_is_150_unless_the_facilitator_says_otherwise(
+        client, leader_group, session):
+    assert 'name="room_capacity"' in client.get("/manage/g/tuesday/meetings/new").text
+    client.post("/manage/g/tuesday/meetings/new", data=WEEKLY)
+    client.post("/manage/g/tuesday/meetings/new", data=WEEKLY | {"title": "Small",
+                                                                  "room_capacity": "12"})
+    rooms = dict(session.execute(select(Meeting.title, Meeting.room_capacity)).all())
+    assert rooms == {WEEKLY["title"]: 150, "Small": 12}
 
 
 def test_end_time_sets_the_length(client, leader_group, session):

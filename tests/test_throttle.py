@@ -188,13 +188,13 @@ def test_counters_keep_no_email_or_address_and_no_stale_rows(client, leader, mom
 def test_counts_add_up_and_windows_restart(session, moment, limit):
     key = limit.key("k", "x@example.org")
     for _ in range(limit.failures + 2):
-        throttle.record_failure(session, [(limit, key)], now=START)
+        throttle.record(session, [(limit, key)], now=START)
     assert session.scalar(select(ThrottleCounter.failures)) == limit.failures + 2
     assert throttle.blocked(session, [(limit, key)], now=START + limit.window
                             - timedelta(seconds=1))
     later = START + limit.window
     assert not throttle.blocked(session, [(limit, key)], now=later)
-    throttle.record_failure(session, [(limit, key)], now=later)
+    throttle.record(session, [(limit, key)], now=later)
     session.expire_all()
     row = session.scalar(select(ThrottleCounter))
     assert (row.failures, row.window_started_at) == (1, later)
@@ -225,7 +225,7 @@ def test_simultaneous_failures_are_all_counted(database_url):
     def fail() -> None:
         with Session(engine) as session:
             start.wait()
-            throttle.record_failure(session, [(throttle.ADDRESS, key)], now=clock.now())
+            throttle.record(session, [(throttle.ADDRESS, key)], now=clock.now())
             session.commit()
 
     try:

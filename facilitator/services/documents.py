@@ -290,19 +290,25 @@ def public_texts(session: Session, group: Group) -> list[PublicText]:
             for kind in (DocumentKind.GUIDELINES, DocumentKind.STATEMENT) if kind in texts]
 
 
-#: About how much of the guidelines a one-pager prints.
+#: The most of the guidelines a one-pager prints, in characters of Markdown. It also
+#: bounds the PDF's cost: WeasyPrint's time grows with the square of a run of inline
+#: elements (8 KB of `*a*` took 11 s), so a long first line is cut too.
 SHORT_GUIDELINES_CHARACTERS = 900
 
 
 def short_guidelines(session: Session, group: Group) -> Markup | None:
-    """The start of the group's current guidelines, whole lines up to about
-    SHORT_GUIDELINES_CHARACTERS, as safe HTML for a one-pager; None without any."""
+    """The start of the group's current guidelines, whole lines up to
+    SHORT_GUIDELINES_CHARACTERS (a first line longer than that cut at a space), as
+    safe HTML for a one-pager; None without any."""
     version = current_texts(session, group).get(DocumentKind.GUIDELINES)
     if version is None:
         return None
     kept: list[str] = []
     for line in version.body.splitlines():
-        if kept and sum(len(k) for k in kept) + len(line) > SHORT_GUIDELINES_CHARACTERS:
+        if sum(len(k) + 1 for k in kept) + len(line) > SHORT_GUIDELINES_CHARACTERS:
+            if not kept:
+                cut = line[:SHORT_GUIDELINES_CHARACTERS]
+                kept.append(cut.rsplit(" ", 1)[0] if " " in cut else cut)
             kept.append("\n…")
             break
         kept.append(line)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Mapping
 from datetime import date
+from datetime import timedelta
 
 from sqlalchemy import ColumnElement
 from sqlalchemy import Update
@@ -39,6 +40,7 @@ from facilitator.models import Meeting
 from facilitator.models import User
 from facilitator.services import ServiceError
 from facilitator.services import audit_log
+from facilitator.services import throttle
 
 _TABLE = Headcount.__table__
 _CHECKIN = "checkin"
@@ -200,24 +202,42 @@ def new_checkin_link(session: Session, actor: User, meeting: Meeting) -> None:
     )
 
 
-def check_in(session: Session, meeting: Meeting, day: date, *, first_meeting: bool,
-             counter: Counter | None) -> bool:
-    """Add one member's check-in to the occurrence; False when the count is full. Nothing
-    about the member is taken, kept or logged: not even that this check-in happened,
-    apart from the numbers it adds to."""
+#: Check-ins one occurrence takes in a minute. People arrive over several minutes, so a
+#: real meeting stays under it; a script posting to a shared link is held to it. Counted
+#: with the sign-in throttle's counters: a keyed hash of the occurrence and when its
+#: minute began, gone within the hour, so the headcount row itself keeps only the hour.
+CHECKINS_PER_MINUTE = throttle.Limit("checkin-occurrence", 30, timedelta(minutes=1))
+
+
+def check_in(session: Session, key: str, meeting: Meeting, day: date, *,
+             first_meeting: bool, counter: Counter | None) -> str | None:
+    """Add one member's check-in to the occurrence; what stopped it when it was not
+    counted (the room is full, or too many came this minute). Nothing about the member
+    is taken, kept or logged: not even that this check-in happened, apart from the
+    numbers it adds to. `key` is the app's secret key."""
     if meeting.attendance is not Attendance.HYBRID:
         counter = None
-    return _add(session, meeting.id, day, check_in_steps(first_meeting, counter),
-                checkin=True)
+    now = clock.now()
+    minute = [(CHECKINS_PER_MINUTE,
+               CHECKINS_PER_MINUTE.key(key, str(meeting.id), day.isoformat()))]
+    if throttle.blocked(session, minute, now=now):
+        return "Too many check-ins this minute; nothing was counted. Try again in a minute."
+    if not _add(session, meeting.id, day, check_in_steps(first_meeting, counter),
+                checkin=meeting.room_capacity):
+        return (f"This meeting's check-ins have reached the room's capacity "
+                f"({meeting.room_capacity}); nothing was counted. Tell the facilitator.")
+    throttle.record(session, minute, now=now)
+    return None
 
 
 # -- The one way numbers change -------------------------------------------------------
 
 
 def _add(session: Session, meeting_id: int, day: date, changes: Mapping[Counter, int], *,
-         checkin: bool = False) -> bool:
+         checkin: int | None = None) -> bool:
     """Add to the counters in one UPDATE whose WHERE holds the rules for the new values;
-    False when they would break one (nothing changes then)."""
+    False when they would break one (nothing changes then). `checkin` is the room's
+    capacity when a member checks in, which with CHECKINS_PER_MINUTE bounds check-ins."""
     if _update(session, meeting_id, day, changes, checkin):
         return True
     _ensure_row(session, meeting_id, day)
@@ -225,9 +245,11 @@ def _add(session: Session, meeting_id: int, day: date, changes: Mapping[Counter,
 
 
 def _update(session: Session, meeting_id: int, day: date, changes: Mapping[Counter, int],
-            checkin: bool) -> bool:
+            checkin: int | None) -> bool:
     params: dict[str, object] = {f"d_{c.value}": d for c, d in changes.items()}
-    statement = _update_statement(frozenset(changes), checkin)
+    if checkin is not None:
+        params["capacity"] = checkin
+    statement = _update_statement(frozenset(changes), checkin is not None)
     result = session.execute(statement, {"meeting": meeting_id, "day": day,
                                          "now": clock.this_hour(), **params})
     return result.rowcount == 1
@@ -242,21 +264,21 @@ def _update_statement(counters: frozenset[Counter], checkin: bool) -> Update:
         return column + bindparam(f"d_{counter.value}") if counter in counters else column
 
     values: dict[str, object] = {c.value: new(c) for c in counters}
+    rules = [
+        _TABLE.c.meeting_id == bindparam("meeting"),
+        _TABLE.c.occurrence_date == bindparam("day"),
+        *(new(c) >= 0 for c in counters),
+        new(Counter.PEOPLE) <= MAX_COUNT,
+        new(Counter.NEWCOMERS) <= new(Counter.PEOPLE),
+        new(Counter.IN_PERSON) + new(Counter.ONLINE) <= new(Counter.PEOPLE),
+    ]
     if checkin:
+        # Members' check-ins stop at the room's capacity, so a link shared outside the
+        # room cannot inflate a count without bound; the facilitator is not held to it.
         values["checkins"] = _TABLE.c.checkins + 1
+        rules.append(_TABLE.c.checkins + 1 <= bindparam("capacity"))
     values["updated_at"] = bindparam("now")
-    return (
-        update(_TABLE)
-        .where(
-            _TABLE.c.meeting_id == bindparam("meeting"),
-            _TABLE.c.occurrence_date == bindparam("day"),
-            *(new(c) >= 0 for c in counters),
-            new(Counter.PEOPLE) <= MAX_COUNT,
-            new(Counter.NEWCOMERS) <= new(Counter.PEOPLE),
-            new(Counter.IN_PERSON) + new(Counter.ONLINE) <= new(Counter.PEOPLE),
-        )
-        .values(**values)
-    )
+    return update(_TABLE).where(*rules).values(**values)
 
 
 def _ensure_row(session: Session, meeting_id: int, day: date) -> None:

@@ -13,6 +13,7 @@ from sqlalchemy import String
 from sqlalchemy.orm import Session
 
 from facilitator.domain.directory import region_text
+from facilitator.domain.headcounts import MAX_COUNT
 from facilitator.domain.meeting_guide import is_web_link
 from facilitator.domain.meeting_types import TYPES
 from facilitator.domain.recurrence import EARLIEST_DATE
@@ -36,6 +37,7 @@ MEETING_FIELDS = (
     "title", "rrule", "first_date", "last_date", "start_time", "duration_minutes", "timezone",
     "attendance", "location_name", "address", "region", "location_notes", "wheelchair_accessible",
     "latitude", "longitude", "online_url", "online_phone", "online_notes", "types", "notes",
+    "room_capacity",
 )
 EXCEPTION_FIELDS = ("date", "cancelled", "reason", "note", "start_time", "duration_minutes",
                     "location_name", "address", "online_url")
@@ -47,6 +49,10 @@ LIMITS: dict[str, int] = {
        if isinstance(c.type, String) and c.type.length},
     "location_notes": 2000, "online_notes": 2000, "notes": 5000,
 }
+
+
+#: A room's capacity unless the facilitator says otherwise: most meeting rooms hold fewer.
+DEFAULT_ROOM_CAPACITY = 150
 
 
 @dataclass
@@ -74,6 +80,8 @@ class MeetingValues:
     online_notes: str = ""
     types: list[str] = field(default_factory=list)
     notes: str = ""
+    #: How many the room holds; members' check-ins to one date stop there.
+    room_capacity: int = DEFAULT_ROOM_CAPACITY
 
     def schedule(self) -> Schedule:
         return Schedule(self.recurrence, self.first_date, self.start_time,
@@ -109,6 +117,9 @@ def check(values: MeetingValues) -> None:
     """Refuse values no meeting can have, with a message for the facilitator."""
     if not values.title.strip():
         raise ServiceError("A meeting needs a title.", field="title")
+    if not 1 <= values.room_capacity <= MAX_COUNT:
+        raise ServiceError(f"A room holds from 1 to {MAX_COUNT:,} people.",
+                           field="room_capacity")
     _check_date(values.first_date, "first_date")
     _check_date(values.last_date, "last_date")
     for name in ("title", "location_name", "address", "location_notes", "online_url",

@@ -1,5 +1,6 @@
-"""Counting failures (sign-ins, token look-ups) per account and address, in the
-database, so the limits hold across gunicorn workers and servers.
+"""Counting failures (sign-ins, token look-ups) per account and address, and members'
+check-ins per occurrence and minute, in the database, so the limits hold across gunicorn
+workers and servers.
 
 A counter is a row per keyed hash (crypto.keyed_hash): no email or address is ever
 stored. Counts only go up through one atomic INSERT … ON CONFLICT DO UPDATE, so
@@ -115,9 +116,9 @@ def sign_in_hold(session: Session, *, pair: str, address: str, account: str,
     return None
 
 
-def record_failure(session: Session, checks: list[tuple[Limit, str]], *,
-                   now: datetime) -> None:
-    """Count one failure against each key, starting a new window where the last ended."""
+def record(session: Session, checks: list[tuple[Limit, str]], *, now: datetime) -> None:
+    """Count one failure (or check-in) against each key, starting a new window where the
+    last ended."""
     insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" \
         else sqlite_insert
     started = _TABLE.c.window_started_at

@@ -122,10 +122,10 @@ def _page(meeting: Meeting, token: str, message: str = "", status: int = 200) ->
 def record(token: str) -> Response:
     def count(session: Session, meeting: Meeting, going_on: Occurrence) -> str | None:
         where = request.form.get("where", "")
-        counted = headcounts.check_in(
-            session, meeting, going_on.date, first_meeting=request.form.get("first") == "yes",
+        return headcounts.check_in(
+            session, current_app.config["SECRET_KEY"], meeting, going_on.date,
+            first_meeting=request.form.get("first") == "yes",
             counter=Counter(where) if where in (Counter.IN_PERSON, Counter.ONLINE) else None)
-        return None if counted else "This meeting's count is full; nothing was counted."
 
     return _tap(token, "", "Check-in is closed for now; nothing was counted.", count)
 

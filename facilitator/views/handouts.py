@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 
 from flask import Blueprint
 from flask import Response
@@ -16,6 +17,7 @@ from flask import current_app
 from flask import render_template
 from flask import request
 from markupsafe import Markup
+from werkzeug.exceptions import ServiceUnavailable
 
 from facilitator import clock
 from facilitator import pdf
@@ -61,17 +63,23 @@ def pdf_cache() -> pdf.PdfCache:
     return current_app.extensions.setdefault("facilitator.pdf_cache", pdf.PdfCache())
 
 
+def render_limits() -> pdf.RenderLimits:
+    return pdf.RenderLimits(Path(current_app.config["PDF_STATE_DIR"]),
+                            current_app.config["PDF_RENDERS_AT_ONCE"])
+
+
 def pdf_response(html: str, filename: str, *, private: bool) -> Response:
-    """The PDF of the HTML, or 304 when the browser has it; a render that fails or runs
-    out of time is a 503 page that says so."""
+    """The PDF of the HTML, or 304 when the browser has it. A render that fails or runs
+    out of time, content that failed lately, or a server already rendering all it may
+    is a 503 page that says so, with Retry-After."""
     etag = pdf.etag(html)
     if request.if_none_match.contains(etag):
         response = Response(status=304)
     else:
         try:
-            body = pdf_cache().get_or_render(html)
+            body = pdf_cache().get_or_render(html, render_limits(), clock.now())
         except pdf.RenderError as error:
-            abort(503, str(error))
+            raise ServiceUnavailable(str(error), retry_after=error.retry_after) from None
         response = Response(body, mimetype="application/pdf")
         response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
     response.set_etag(etag)

@@ -1,0 +1,147 @@
+"""What an anonymous request can make the server render: the group one-pager with the
+largest text every form accepts, in the most expensive shape found, prints quickly; and
+no number of requests makes it render more than the server allows.
+
+The shapes were measured with WeasyPrint: its time grows with the square of a run of
+inline elements with no space between them (8 KB of `*a*` in one line took 11 s, 16 KB
+44 s), so the guidelines are one such line at the size limit; plain fields are
+escaped text, most costly as one unbroken word or as many short lines.
+"""
+
+from __future__ import annotations
+
+import io
+import subprocess
+import sys
+import time
+from datetime import datetime
+from datetime import timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from pypdf import PdfReader
+
+from facilitator import clock
+from facilitator import pdf
+from facilitator.domain.documents import MAX_BYTES
+from facilitator.models import Attendance
+from facilitator.models import DocumentKind
+from facilitator.models import Role
+from facilitator.services import documents
+from facilitator.services.meetings import LIMITS
+from tests.conftest import page_text
+
+NOW = datetime(2026, 11, 23, 12, tzinfo=ZoneInfo("America/Chicago"))
+#: The issue's bound for the worst one-pager, with room for a machine shared with others.
+SECONDS = 5.0
+
+
+@pytest.fixture(autouse=True)
+def fixed_clock(monkeypatch):
+    monkeypatch.setattr(clock, "now", lambda: NOW)
+
+
+def word(length: int) -> str:
+    return "W" * length
+
+
+def lines(length: int) -> str:
+    return ("a\n" * length)[:length]
+
+
+@pytest.fixture
+def worst_group(session, make_org, make_user, make_group, make_meeting):
+    org = make_org(timezone="America/Chicago")
+    group = make_group(org, name=word(200), description=lines(5000),
+                       facilitators=[make_user(org, Role.FACILITATOR)])
+    make_meeting(group, title=word(LIMITS["title"]), attendance=Attendance.HYBRID,
+                 location_name=word(LIMITS["location_name"]), address=word(LIMITS["address"]),
+                 location_notes=lines(LIMITS["location_notes"]),
+                 online_url="https://meet.example/" + word(LIMITS["online_url"] - 25),
+                 online_phone=word(LIMITS["online_phone"]),
+                 online_notes=lines(LIMITS["online_notes"]), notes=lines(LIMITS["notes"]),
+                 types=["O", "C", "W", "LGBTQ", "S", "X"])
+    documents.save_version(session, None, org, DocumentKind.GUIDELINES,
+                           "*a*" * (MAX_BYTES // 3), based_on=0, group=group)
+    session.commit()
+    return group
+
+
+def test_the_worst_one_pager_prints_within_the_bound(client, worst_group):
+    started = time.monotonic()
+    response = client.get(f"/g/{worst_group.slug}/handout.pdf")
+    elapsed = time.monotonic() - started
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    assert elapsed < SECONDS, f"the worst one-pager took {elapsed:.1f} s"
+    # The guidelines are cut to their short part, so the 100 KB never reaches the PDF.
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(response.data)).pages)
+    assert 0 < text.count("a") < documents.SHORT_GUIDELINES_CHARACTERS + 5000 * 3
+
+
+def test_renders_past_the_servers_limit_are_refused_at_once(app, client, worst_group):
+    # Two other workers of this server are rendering (the default allows two at once).
+    assert app.config["PDF_RENDERS_AT_ONCE"] == 2
+    limits = pdf.RenderLimits(Path(app.config["PDF_STATE_DIR"]), 2)
+    with limits.slot(), limits.slot():
+        started = time.monotonic()
+        response = client.get(f"/g/{worst_group.slug}/handout.pdf")
+        assert time.monotonic() - started < 1
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == str(pdf.BUSY_RETRY_SECONDS)
+    assert "making other PDFs" in page_text(response)
+    assert client.get(f"/g/{worst_group.slug}/handout.pdf").status_code == 200
+
+
+def test_slots_held_by_another_process_count_and_free_when_it_dies(app, client, worst_group):
+    folder = Path(app.config["PDF_STATE_DIR"]) / "slots"
+    folder.mkdir(parents=True)
+    with subprocess.Popen(  # noqa: S603 (our own interpreter and script)
+            [sys.executable, "-c", HOLD_EVERY_SLOT, str(folder)],
+            stdout=subprocess.PIPE) as holder:
+        try:
+            assert holder.stdout.readline() == b"holding\n"
+            response = client.get(f"/g/{worst_group.slug}/handout.pdf")
+            assert response.status_code == 503 and "Retry-After" in response.headers
+        finally:
+            holder.kill()
+    # The kernel let go of the dead worker's locks: nobody has to clean up.
+    assert client.get(f"/g/{worst_group.slug}/handout.pdf").status_code == 200
+
+
+#: Another worker process rendering in both slots, until it is killed.
+HOLD_EVERY_SLOT = """
+import fcntl, sys, time
+handles = [open(f"{sys.argv[1]}/{n}.lock", "a") for n in range(2)]
+for handle in handles:
+    fcntl.flock(handle, fcntl.LOCK_EX)
+print("holding", flush=True)
+time.sleep(60)
+"""
+
+
+def test_a_failed_render_is_remembered_for_ten_minutes_for_that_content(
+        monkeypatch, client, session, worst_group):
+    renders = []
+
+    def failing_render(html: str, time_limit: float) -> bytes:
+        renders.append(html)
+        raise pdf.RenderError("Making this PDF took longer than 90 seconds, so it was stopped.")
+
+    monkeypatch.setattr(pdf, "render", failing_render)
+    url = f"/g/{worst_group.slug}/handout.pdf"
+    first = client.get(url)
+    assert first.status_code == 503 and first.headers["Retry-After"] == "600"
+    assert "took longer than 90 seconds" in page_text(first)
+    for _ in range(5):
+        again = client.get(url)
+        assert again.status_code == 503 and "was not tried again" in page_text(again)
+    assert len(renders) == 1
+    # Other content (another paper size) is not held back by this failure.
+    assert client.get(url + "?paper=a4").status_code == 503 and len(renders) == 2
+    monkeypatch.setattr(clock, "now", lambda: NOW + timedelta(minutes=9, seconds=30))
+    assert client.get(url).headers["Retry-After"] == "30" and len(renders) == 2
+    monkeypatch.setattr(clock, "now", lambda: NOW + timedelta(minutes=10))
+    monkeypatch.undo()  # the real renderer, and the clock ten minutes on
+    monkeypatch.setattr(clock, "now", lambda: NOW + timedelta(minutes=10))
+    assert client.get(url).status_code == 200
