@@ -284,7 +284,7 @@ def test_agreement_life_cycle_sign_new_version_sign_again(client, world, auth, s
     session.expire_all()
     assert documents.agreement_status(session, world["a"]["org"])[lead1.id].signed
     entries = session.scalars(select(AuditEntry).where(AuditEntry.entity_type == "signature")
-                              ).all()
+                              .order_by(AuditEntry.id)).all()
     assert [e.after["version"] for e in entries] == [1, 2]
 
 
