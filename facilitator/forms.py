@@ -186,6 +186,13 @@ class PersonRolesForm(FlaskForm):
     groups = CheckboxesField("Groups they facilitate", coerce=int)
 
 
+class InvitationAnswerForm(FlaskForm):
+    """Accept or decline an invitation into an organization: each button sends its answer."""
+
+    answer = SelectField("Answer", [InputRequired("Choose Accept or Decline.")],
+                         choices=options([("accept", "Accept"), ("decline", "Decline")]))
+
+
 class ConfirmForm(FlaskForm):
     """A button that changes something: the form carries only the CSRF token."""
 

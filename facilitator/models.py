@@ -198,6 +198,50 @@ class User(Base):
         return {m.role for m in self.memberships if m.organization_id == org.id}
 
 
+class PendingInvitation(Base):
+    """An admin's invitation of an account that already exists into their organization.
+
+    Nothing of it applies until the person, signed in to that account, accepts: till
+    then the account holds no role and leads no group there, and the org's pages show
+    the invitation only under the name the admin typed, never the account's own.
+    """
+
+    __tablename__ = "pending_invitations"
+    __table_args__ = (UniqueConstraint("organization_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(
+        ForeignKey("organizations.id", ondelete="CASCADE")
+    )
+    #: The invited account. Only its id and email (which the admin typed) are shown.
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    #: The name the admin typed, shown on the org's pages instead of the account's own.
+    display_name: Mapped[str] = mapped_column(String(120))
+    #: Role values to grant on acceptance.
+    roles: Mapped[list[str]] = mapped_column(JSON, default=list)
+    #: Ids of the org's groups to lead on acceptance; a group deleted since is skipped.
+    group_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
+    invited_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    #: SHA-256 of the invitation token; the token itself is only in the link.
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    expires_at: Mapped[datetime] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    organization: Mapped[Organization] = relationship()
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+    invited_by: Mapped[User | None] = relationship(foreign_keys=[invited_by_id])
+
+    @property
+    def roles_offered(self) -> set[Role]:
+        return {Role(value) for value in self.roles}
+
+    @property
+    def groups_offered(self) -> list[Group]:
+        """The groups to lead that still exist, in the org's order."""
+        wanted = set(self.group_ids)
+        return [group for group in self.organization.groups if group.id in wanted]
+
+
 class Membership(Base):
     """One role a person holds in one organization."""
 

@@ -110,18 +110,6 @@ def test_a_group_made_private_leaves_its_known_slug_behind(client, org_admin, ma
     assert group.slug == kept and group.name == "Thursday Step"
 
 
-def test_invite_existing_person_adds_role_without_new_account(client, org_admin, make_org,
-                                                              make_user, session):
-    other = make_user(make_org(), Role.FACILITATOR, email="sam@example.org")
-    before = count(session, User)
-    response = client.post("/admin/riverside/people/new", data={
-        "email": "SAM@example.org", "display_name": "Someone else", "roles": ["auditor"]})
-    assert response.location == f"/admin/riverside/people/{other.id}"
-    assert count(session, User) == before
-    session.expire_all()
-    assert Role.AUDITOR in other.roles_in(org_admin[0])
-
-
 @pytest.mark.parametrize("data, message", [
     ({"email": "not-an-email", "display_name": "X", "roles": ["facilitator"]},
      "Invalid email address."),

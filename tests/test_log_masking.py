@@ -114,6 +114,18 @@ def test_nginx_logs_only_the_masked_uri():
                          log_format.group(1))
 
 
+def test_the_sign_in_page_an_invitation_sends_its_visitor_to_is_masked(app):
+    """An existing account's invitation sends a signed-out visitor to sign in with the
+    link in ?next= (tests/test_invitations.py): that token is masked too."""
+    uri = f"/login?next=/invite/{TOKEN}"
+    assert mask_tokens(f'"POST {uri} HTTP/1.1" 302', token_paths(app.url_map)) \
+        == '"POST /login?next=/invite/… HTTP/1.1" 302'
+    assert nginx_logged_uri(uri) == "/login?next=/invite/[token]"
+    assert nginx_logged_uri(f"/login?x=1&next=/invite/{TOKEN}&y=2") \
+        == "/login?x=1&next=/invite/[token]&y=2"
+    assert nginx_logged_uri("/login?next=/manage/") == "/login?next=/manage/"
+
+
 def test_nginx_masks_every_token_route(app):
     """Fails when the app gains a route with a <token> that the nginx map lets through:
     add its prefix to the map in docs/deploy/nginx.conf."""

@@ -13,7 +13,7 @@ from facilitator.db import make_engine
 
 TABLES = {"organizations", "users", "memberships", "groups", "group_facilitators",
           "audit_entries", "documents", "document_versions", "signatures",
-          "statement_readings", "training_types", "training_records"}
+          "statement_readings", "training_types", "training_records", "pending_invitations"}
 
 
 def schema(engine) -> dict[str, object]:

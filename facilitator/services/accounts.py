@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 from datetime import timedelta
 
@@ -10,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from facilitator import crypto
 from facilitator.domain.passwords import password_problem
+from facilitator.models import Group
 from facilitator.models import Membership
 from facilitator.models import Organization
 from facilitator.models import Role
@@ -94,6 +96,48 @@ def invite(
     return token
 
 
+def claimable(user: User, organization: Organization) -> bool:
+    """Whether the org's admin may invite the account as a new one (a link that sets its
+    password): nobody has set its password, and it holds no role in another organization.
+    Any other account is its owner's, to join the org or not (services/invitations.py)."""
+    return user.password_hash is None and all(
+        m.organization_id == organization.id for m in user.memberships
+    )
+
+
+def rename_invited(
+    session: Session, actor: User, user: User, display_name: str, *, organization: Organization
+) -> None:
+    """Name an account nobody has taken up as its new inviter typed. The entry keeps only
+    the new name: the old one may have been another organization's choice."""
+    if user.password_hash is not None:
+        raise ServiceError("Only an account nobody has taken up can be renamed here.")
+    display_name = display_name.strip()
+    if display_name == user.display_name:
+        return
+    user.display_name = display_name
+    session.flush()
+    audit_log.record(
+        session, actor, "update", user, organization=organization,
+        summary=f"Account {display_name}", after={"display_name": display_name},
+    )
+
+
+def cancel_invitation(
+    session: Session, actor: User, user: User, *, organization: Organization
+) -> None:
+    """Make the account's invitation link stop working."""
+    if user.invite_token_hash is None:
+        return
+    user.invite_token_hash = None
+    user.invite_expires_at = None
+    session.flush()
+    audit_log.record(
+        session, actor, "update", user, organization=organization,
+        summary=f"Invitation of {user.display_name} withdrawn",
+    )
+
+
 def find_invited(session: Session, token: str, *, now: datetime) -> User | None:
     """Return the user whose unexpired invitation this token is, or None."""
     if not token or len(token) > 100:
@@ -136,6 +180,12 @@ def end_sessions(session: Session, user: User) -> None:
     everywhere, so a copied cookie stops working when its owner signs out."""
     user.session_version += 1
     session.flush()
+
+
+def check_roles_and_groups(roles: Collection[Role], groups: Collection[Group]) -> None:
+    """Refuse groups to lead for someone who will not be a facilitator."""
+    if groups and Role.FACILITATOR not in roles:
+        raise ServiceError("Only facilitators can be given groups to lead.", field="groups")
 
 
 def grant_role(

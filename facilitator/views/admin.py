@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 from flask import Blueprint
 from flask import abort
 from flask import flash
@@ -23,6 +26,7 @@ from facilitator.forms import PersonRolesForm
 from facilitator.forms import TrainingTypeForm
 from facilitator.forms import options
 from facilitator.models import Group
+from facilitator.models import PendingInvitation
 from facilitator.models import Role
 from facilitator.models import TrainingType
 from facilitator.models import User
@@ -30,6 +34,7 @@ from facilitator.security import get_group_for
 from facilitator.security import get_org_for
 from facilitator.services import ServiceError
 from facilitator.services import accounts
+from facilitator.services import invitations
 from facilitator.services import organizations
 from facilitator.services import training
 from facilitator.urls import absolute_url
@@ -63,10 +68,32 @@ def _group_choices() -> list[SelectChoice]:
     return options((group.id, group.name) for group in g.org.groups)
 
 
+@dataclass(frozen=True)
+class PersonRow:
+    """One line of the people list: a person of the org, or an existing account's
+    invitation, which reads as a new account's that is not accepted yet does."""
+
+    name: str
+    email: str
+    roles: list[Role]
+    active: bool
+    url: str
+
+
+def _people_rows() -> list[PersonRow]:
+    session = get_session()
+    rows = [PersonRow(p.display_name, p.email, sorted(p.roles_in(g.org)),
+                      p.password_hash is not None, url_for("admin.person", user_id=p.id))
+            for p in accounts.people_of(session, g.org)]
+    rows += [PersonRow(i.display_name, i.user.email, sorted(i.roles_offered), False,
+                       url_for("admin.invitation", invitation_id=i.id))
+             for i in invitations.of_organization(session, g.org)]
+    return sorted(rows, key=lambda row: row.name)
+
+
 @bp.get("/")
 def overview() -> str:
-    people = accounts.people_of(get_session(), g.org)
-    return render_template("admin/overview.html", org=g.org, people=people, Role=Role)
+    return render_template("admin/overview.html", org=g.org, people=_people_rows())
 
 
 @bp.route("/groups/new", methods=["GET", "POST"])
@@ -138,48 +165,55 @@ def new_person() -> str | Response:
     session = get_session()
     form = PersonForm()
     form.groups.choices = _group_choices()
-    invite_link = None
     if form.validate_on_submit():
+        name, email = form.display_name.data, accounts.normalize_email(form.email.data)
         try:
-            person = accounts.find_user(session, form.email.data)
-            is_new = person is None
-            if person is None:
-                person = accounts.create_user(
-                    session, g.user, email=form.email.data, display_name=form.display_name.data,
-                    organization=g.org,
-                )
-            _apply_roles_and_groups(person, form.roles.data, form.groups.data)
-            token = None
-            if is_new:
-                token = accounts.invite(session, g.user, person, now=clock.now(),
-                                        organization=g.org)
+            token = _invite(email, name, form.roles.data, form.groups.data)
         except ServiceError as error:
             session.rollback()
             show_error(form, error)
         else:
             if commit(form):
-                if token is None:
-                    flash(f"{person.display_name} already has an account; they now have "
-                          "these roles in your organization.", "info")
-                    return redirect(url_for("admin.person", user_id=person.id))
-                invite_link = absolute_url("auth.accept_invitation", token=token)
-                return render_template(
-                    "admin/invited.html", org=g.org, person=person, invite_link=invite_link
-                )
+                return _invited_page(name, email, token)
     return render_template("admin/person_new.html", org=g.org, form=form)
+
+
+def _invite(email: str, name: str, roles: list[str], group_ids: list[int]) -> str:
+    """Invite whoever the email is for; return the link's token. The admin's answer is
+    the same whether or not the email has an account: an account someone has taken up
+    is only invited, and changes when its owner accepts (services/invitations.py)."""
+    session = get_session()
+    person = accounts.find_user(session, email)
+    if person is not None and not accounts.claimable(person, g.org):
+        return invitations.invite(
+            session, g.user, g.org, person, display_name=name, roles={Role(r) for r in roles},
+            groups=[grp for grp in g.org.groups if grp.id in group_ids], now=clock.now(),
+        )
+    if person is None:
+        person = accounts.create_user(session, g.user, email=email, display_name=name,
+                                      organization=g.org)
+    else:
+        accounts.rename_invited(session, g.user, person, name, organization=g.org)
+    _apply_roles_and_groups(person, roles, group_ids)
+    return accounts.invite(session, g.user, person, now=clock.now(), organization=g.org)
+
+
+def _invited_page(name: str, email: str, token: str) -> str:
+    """The one answer to every invitation: the link to pass on."""
+    return render_template("admin/invited.html", org=g.org, name=name, email=email,
+                           invite_link=absolute_url("auth.accept_invitation", token=token))
 
 
 def _apply_roles_and_groups(person: User, roles: list[str], group_ids: list[int]) -> None:
     """Give exactly these roles in the org, and these groups to facilitate."""
     session = get_session()
     wanted = {Role(r) for r in roles}
+    accounts.check_roles_and_groups(wanted, [grp for grp in g.org.groups if grp.id in group_ids])
     for role in Role:
         if role in wanted:
             accounts.grant_role(session, g.user, person, g.org, role)
         else:
             accounts.revoke_role(session, g.user, person, g.org, role)
-    if group_ids and Role.FACILITATOR not in wanted:
-        raise ServiceError("Only facilitators can be given groups to lead.", field="groups")
     for group in g.org.groups:
         leaders = [u for u in group.facilitators if u.id != person.id]
         if group.id in group_ids:
@@ -187,42 +221,58 @@ def _apply_roles_and_groups(person: User, roles: list[str], group_ids: list[int]
         organizations.set_facilitators(session, g.user, group, leaders)
 
 
-@bp.route("/people/<int(max=2147483647):user_id>", methods=["GET", "POST"])
-def person(user_id: int) -> str | Response:
-    session = get_session()
-    person = session.get(User, user_id)
+def _person_page(name: str, email: str, invited: bool, form: PersonRolesForm,
+                 save: Callable[[list[str], list[int]], None],
+                 reinvite_url: str, withdraw_url: str) -> str | Response:
+    """A person's page, or an existing account's invitation, which reads the same: their
+    roles and groups, and while they are invited a new link or withdrawing it."""
+    form.groups.choices = _group_choices()
+    if form.validate_on_submit():
+        try:
+            save(form.roles.data, form.groups.data)
+        except ServiceError as error:
+            get_session().rollback()
+            show_error(form, error)
+        else:
+            if commit(form):
+                if form.roles.data:
+                    flash(f"{name}'s roles are saved.", "info")
+                else:
+                    flash(f"{name} no longer has a role in {g.org.name}.", "info")
+                return redirect(url_for("admin.overview"))
+    return render_template("admin/person.html", org=g.org, name=name, email=email,
+                           invited=invited, form=form, confirm=ConfirmForm(),
+                           reinvite_url=reinvite_url, withdraw_url=withdraw_url)
+
+
+def _org_person(user_id: int) -> User:
+    person = get_session().get(User, user_id)
     if person is None or not person.roles_in(g.org):
         abort(404)
+    return person
+
+
+@bp.route("/people/<int(max=2147483647):user_id>", methods=["GET", "POST"])
+def person(user_id: int) -> str | Response:
+    person = _org_person(user_id)
     org_group_ids = {group.id for group in g.org.groups}
     form = PersonRolesForm(
         roles=[r.value for r in person.roles_in(g.org)],
         groups=[grp.id for grp in person.led_groups if grp.id in org_group_ids],
     )
-    form.groups.choices = _group_choices()
-    if form.validate_on_submit():
-        try:
-            _apply_roles_and_groups(person, form.roles.data, form.groups.data)
-        except ServiceError as error:
-            session.rollback()
-            show_error(form, error)
-        else:
-            if commit(form):
-                if form.roles.data:
-                    flash(f"{person.display_name}'s roles are saved.", "info")
-                else:
-                    flash(f"{person.display_name} no longer has a role in {g.org.name}.", "info")
-                return redirect(url_for("admin.overview"))
-    return render_template("admin/person.html", org=g.org, person=person, form=form,
-                           reinvite_form=ConfirmForm())
+    return _person_page(
+        person.display_name, person.email, person.password_hash is None, form,
+        lambda roles, group_ids: _apply_roles_and_groups(person, roles, group_ids),
+        url_for("admin.reinvite", user_id=person.id),
+        url_for("admin.withdraw", user_id=person.id),
+    )
 
 
 @bp.post("/people/<int(max=2147483647):user_id>/invite")
 def reinvite(user_id: int) -> str | Response:
     """A fresh invitation link for someone who lost theirs or let it expire."""
     session = get_session()
-    person = session.get(User, user_id)
-    if person is None or not person.roles_in(g.org):
-        abort(404)
+    person = _org_person(user_id)
     form = ConfirmForm()
     if not form.validate_on_submit() or person.password_hash is not None:
         flash(f"{person.display_name} has already set a password; they can sign in.", "info")
@@ -230,9 +280,85 @@ def reinvite(user_id: int) -> str | Response:
     token = accounts.invite(session, g.user, person, now=clock.now(), organization=g.org)
     if not commit(form):
         return redirect(url_for("admin.person", user_id=person.id))
-    invite_link = absolute_url("auth.accept_invitation", token=token)
-    return render_template("admin/invited.html", org=g.org, person=person,
-                           invite_link=invite_link)
+    return _invited_page(person.display_name, person.email, token)
+
+
+@bp.post("/people/<int(max=2147483647):user_id>/withdraw")
+def withdraw(user_id: int) -> Response:
+    """Take back the invitation of someone who has not accepted it: their roles and
+    groups here go, and so does their link unless another org still waits for them."""
+    session = get_session()
+    person = _org_person(user_id)
+    form = ConfirmForm()
+    if not form.validate_on_submit() or person.password_hash is not None:
+        return redirect(url_for("admin.person", user_id=person.id))
+    try:
+        _apply_roles_and_groups(person, [], [])
+        if not person.memberships:
+            accounts.cancel_invitation(session, g.user, person, organization=g.org)
+    except ServiceError as error:
+        session.rollback()
+        flash(error.message, "error")
+        return redirect(url_for("admin.person", user_id=person.id))
+    return _withdrawn(form, person.display_name)
+
+
+def _withdrawn(form: ConfirmForm, name: str) -> Response:
+    if commit(form):
+        flash(f"The invitation of {name} is withdrawn.", "info")
+    return redirect(url_for("admin.overview"))
+
+
+def _org_invitation(invitation_id: int) -> PendingInvitation:
+    invitation = invitations.find_in(get_session(), g.org, invitation_id)
+    if invitation is None:
+        abort(404)
+    return invitation
+
+
+@bp.route("/invitations/<int(max=2147483647):invitation_id>", methods=["GET", "POST"])
+def invitation(invitation_id: int) -> str | Response:
+    """An existing account's invitation, shown as a new account's that is not accepted
+    yet: under the name the admin typed, never the account's own."""
+    pending = _org_invitation(invitation_id)
+    form = PersonRolesForm(roles=pending.roles,
+                           groups=[grp.id for grp in pending.groups_offered])
+
+    def save(roles: list[str], group_ids: list[int]) -> None:
+        if not roles:  # as for a person: no role left, no invitation left
+            invitations.withdraw(get_session(), g.user, pending)
+            return
+        invitations.change(get_session(), g.user, pending, roles={Role(r) for r in roles},
+                           groups=[grp for grp in g.org.groups if grp.id in group_ids])
+
+    return _person_page(
+        pending.display_name, pending.user.email, True, form, save,
+        url_for("admin.renew_invitation", invitation_id=pending.id),
+        url_for("admin.withdraw_invitation", invitation_id=pending.id),
+    )
+
+
+@bp.post("/invitations/<int(max=2147483647):invitation_id>/invite")
+def renew_invitation(invitation_id: int) -> str | Response:
+    pending = _org_invitation(invitation_id)
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        return redirect(url_for("admin.invitation", invitation_id=pending.id))
+    token = invitations.renew(get_session(), g.user, pending, now=clock.now())
+    if not commit(form):
+        return redirect(url_for("admin.invitation", invitation_id=pending.id))
+    return _invited_page(pending.display_name, pending.user.email, token)
+
+
+@bp.post("/invitations/<int(max=2147483647):invitation_id>/withdraw")
+def withdraw_invitation(invitation_id: int) -> Response:
+    pending = _org_invitation(invitation_id)
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        return redirect(url_for("admin.invitation", invitation_id=pending.id))
+    name = pending.display_name
+    invitations.withdraw(get_session(), g.user, pending)
+    return _withdrawn(form, name)
 
 
 @bp.route("/settings", methods=["GET", "POST"])

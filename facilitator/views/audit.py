@@ -52,6 +52,7 @@ ENTITY_TYPES = {
     "headcount": "Headcount corrections",
     "membership": "Roles",
     "user": "Accounts",
+    "pendinginvitation": "Invitations",
     "trainingtype": "Training types",
     "trainingrecord": "Training records",
 }

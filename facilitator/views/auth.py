@@ -22,11 +22,13 @@ from werkzeug import Response
 from facilitator import clock
 from facilitator.db import get_session
 from facilitator.forms import ChangePasswordForm
+from facilitator.forms import InvitationAnswerForm
 from facilitator.forms import LoginForm
 from facilitator.forms import SetPasswordForm
 from facilitator.models import User
 from facilitator.services import ServiceError
 from facilitator.services import accounts
+from facilitator.services import invitations
 from facilitator.throttling import RETRY_AFTER
 from facilitator.throttling import SignIn
 from facilitator.views import commit
@@ -141,7 +143,7 @@ def accept_invitation(token: str) -> str | Response:
     session = get_session()
     user = accounts.find_invited(session, token, now=clock.now())
     if user is None:
-        abort(404)
+        return _answer_invitation(token)
     form = SetPasswordForm()
     if form.validate_on_submit():
         try:
@@ -154,3 +156,33 @@ def accept_invitation(token: str) -> str | Response:
                 flash(f"Welcome, {user.display_name}. Your account is ready.", "info")
                 return redirect(url_for("manage.dashboard"))
     return render_template("auth/invitation.html", form=form, invited=user)
+
+
+def _answer_invitation(token: str) -> str | Response:
+    """An existing account's invitation into an organization (services/invitations.py):
+    only that account, signed in, sees it and answers it. Anyone else signed in gets what
+    an unknown link gets, so the link tells them nothing."""
+    session = get_session()
+    invitation = invitations.find(session, token, now=clock.now())
+    if invitation is None:
+        abort(404)
+    if g.user is None:
+        flash("This invitation is for an account that already exists. Sign in to it, and "
+              "you will come back to the invitation.", "info")
+        return redirect(url_for("auth.login", next=url_for("auth.accept_invitation",
+                                                           token=token)))
+    if g.user.id != invitation.user_id:
+        abort(404)
+    form = InvitationAnswerForm()
+    if form.validate_on_submit():
+        org = invitation.organization
+        if form.answer.data == "accept":
+            invitations.accept(session, invitation)
+            message = f"You have joined {org.name}."
+        else:
+            invitations.decline(session, invitation)
+            message = f"You have declined the invitation to {org.name}."
+        if commit(form):
+            flash(message, "info")
+            return redirect(url_for("manage.dashboard"))
+    return render_template("auth/pending_invitation.html", form=form, invitation=invitation)

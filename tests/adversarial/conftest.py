@@ -15,12 +15,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.routing import Rule
 
+from facilitator import clock
 from facilitator import create_app
 from facilitator.db import Base
 from facilitator.models import CancelReason
 from facilitator.models import DocumentKind
+from facilitator.models import PendingInvitation
 from facilitator.models import Role
 from facilitator.services import documents
+from facilitator.services import invitations
 from facilitator.services import meetings
 from facilitator.services import training
 from facilitator.services.training import RecordValues
@@ -83,15 +86,16 @@ def ids_of(side: dict[str, Any]) -> dict[str, Any]:
     return {"org_slug": side["org"].slug, "group_slug": side["group1"].slug,
             "meeting_id": side["meeting"].id, "user_id": side["lead1"].id,
             "type_id": side["training_type"].id, "record_id": side["record"].id,
-            "number": 1, "day": A_TUESDAY.isoformat(), "token": "x" * 32}
+            "invitation_id": side["invitation"].id, "number": 1,
+            "day": A_TUESDAY.isoformat(), "token": "x" * 32}
 
 
 @pytest.fixture
 def world(make_org, make_user, make_group, make_meeting, session) -> dict[str, Any]:
     """Two organizations, each with an admin, a facilitator, a group and a meeting with
     one cancelled date, a training type and the admin's record of it, the group's
-    guidelines and statement and the org's agreement: just enough to attack (a lighter
-    `tenancy`, so the suite is quick)."""
+    guidelines and statement and the org's agreement, and an invitation of an existing
+    account: just enough to attack (a lighter `tenancy`, so the suite is quick)."""
     world: dict[str, Any] = {}
     for name in ("a", "b"):
         org = make_org(slug=f"org-{name}", name=f"Org {name.upper()}")
@@ -110,9 +114,15 @@ def world(make_org, make_user, make_group, make_meeting, session) -> dict[str, A
                                    group=group)
         documents.save_version(session, None, org, DocumentKind.AGREEMENT, "I agree.",
                                based_on=0)
+        guest = make_user()  # an account of no org, invited into this one
+        invitations.invite(session, admin, org, guest, display_name="Guest G.",
+                           roles={Role.FACILITATOR}, groups=[group], now=clock.now())
+        invitation = session.scalars(select(PendingInvitation).where(
+            PendingInvitation.organization_id == org.id)).one()
         session.commit()
         world[name] = {"org": org, "admin": admin, "lead1": lead, "group1": group,
-                       "meeting": meeting, "training_type": kind, "record": record}
+                       "meeting": meeting, "training_type": kind, "record": record,
+                       "invitation": invitation}
     return world
 
 

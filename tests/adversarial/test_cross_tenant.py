@@ -2,8 +2,8 @@
 404 every time, for every method, and nothing changes.
 
 The admin of org A holds the most power there is in A; each case swaps one of the
-URL's arguments (org, group, meeting, person, training type or record) for org B's,
-keeping the rest A's own.
+URL's arguments (org, group, meeting, person, training type, record or invitation) for
+org B's, keeping the rest A's own.
 A page that anyone, signed in or not, gets with B's ids is public by design and left to
 the public pages' own tests.
 """
@@ -21,7 +21,7 @@ from tests.adversarial.conftest import url_rules
 
 #: Arguments that name something belonging to one organization.
 TENANT_ARGUMENTS = {"org_slug", "group_slug", "meeting_id", "user_id", "type_id",
-                    "record_id"}
+                    "record_id", "invitation_id"}
 #: Public pages show public things of every org by design (tested in test_public).
 PUBLIC = ("public.", "checkin.", "auth.", "static")
 RULES = [r for r in url_rules()

@@ -27,7 +27,7 @@ RULES = url_rules()
 #: POST routes whose form no signed-in admin's page shows (the check-in and invitation
 #: pages need a live token; the login page sends signed-in people on), with its fields.
 UNREACHED = {"checkin.record": {"where", "first"}, "auth.login": {"email", "password"},
-             "auth.accept_invitation": {"password", "confirm"}}
+             "auth.accept_invitation": {"password", "confirm", "answer"}}
 _FORMS: dict[str, set[str]] = {}
 
 FORM = re.compile(r'<form\b[^>]*\bmethod="post"[^>]*>.*?</form>', re.S | re.I)
