@@ -82,6 +82,26 @@ def check_in_steps(first_meeting: bool, counter: Counter | None) -> dict[Counter
     return changes
 
 
+# -- What an occurrence counts --------------------------------------------------------
+
+
+def reported(counts: Counts | None, taps: Counts) -> Counts:
+    """What every report counts for an occurrence: the facilitator's count once they have
+    counted it at all (even to 0), otherwise the members' check-ins. The facilitator sees
+    the room; a check-in link can be passed on beyond it.
+
+    `counts` is the facilitator's (None until they count), `taps` the check-ins (people
+    is how many checked in)."""
+    return taps if counts is None else counts
+
+
+def taps_exceed(counts: Counts | None, taps: Counts) -> bool:
+    """Whether more members checked in than the facilitator counted people: the link went
+    beyond the room, or the facilitator missed someone. Reports keep the facilitator's
+    count and mark the occurrence, for an auditor to ask about."""
+    return counts is not None and taps.people > counts.people
+
+
 # -- When an occurrence may be counted -------------------------------------------------
 
 
