@@ -72,8 +72,9 @@ def steps(counter: Counter, delta: int) -> dict[Counter, int]:
 
 
 def check_in_steps(first_meeting: bool, counter: Counter | None) -> dict[Counter, int]:
-    """What one member's check-in adds: one person; a newcomer if it is their first
-    meeting; in person or online where the meeting is hybrid and they said which."""
+    """What one member's check-in adds to the members' own tally, which is kept apart
+    from the facilitator's count: one check-in; a newcomer if it is their first meeting;
+    in person or online where the meeting is hybrid and they said which."""
     changes = {Counter.PEOPLE: 1}
     if first_meeting:
         changes[Counter.NEWCOMERS] = 1

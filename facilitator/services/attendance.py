@@ -4,6 +4,9 @@ A report that leaves the group (an auditor's view, an org report, any export) is
 with the org's small-count threshold, and every number in it goes through one
 suppression (domain.headcounts.suppress) together with the totals it adds up to, so the
 screen and the CSV hide the same cells and no total gives a hidden count away.
+
+What an occurrence counts is the facilitator's count when they counted it, else the
+members' check-ins (domain.headcounts.reported).
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from facilitator.domain.headcounts import average
 from facilitator.domain.headcounts import hidden_rule
 from facilitator.domain.headcounts import last_months
 from facilitator.domain.headcounts import month_of
+from facilitator.domain.headcounts import reported
 from facilitator.domain.headcounts import shown
 from facilitator.domain.headcounts import suppress
 from facilitator.models import Attendance
@@ -33,6 +37,8 @@ from facilitator.models import Group
 from facilitator.models import Headcount
 from facilitator.models import Meeting
 from facilitator.models import Organization
+from facilitator.services.headcounts import TALLY_COLUMNS
+from facilitator.services.headcounts import tally
 
 MONTHS = 12
 
@@ -157,6 +163,8 @@ class _Table:
 
 @dataclass(frozen=True)
 class _Row:
+    """One occurrence as reports count it (domain.headcounts.reported)."""
+
     id: int
     slug: str
     name: str
@@ -173,8 +181,7 @@ def _rows(session: Session, months: Sequence[str], today: date, *,
           org: Organization | None = None, group: Group | None = None) -> list[_Row]:
     query = (
         select(Headcount.id, Group.slug, Group.name, Meeting.title, Headcount.occurrence_date,
-               Meeting.attendance, Headcount.people, Headcount.newcomers, Headcount.in_person,
-               Headcount.online)
+               Meeting.attendance, *TALLY_COLUMNS)
         .join(Meeting, Headcount.meeting_id == Meeting.id).join(Group)
         .where(Headcount.occurrence_date >= date.fromisoformat(f"{months[0]}-01"),
                Headcount.occurrence_date <= today)
@@ -184,8 +191,12 @@ def _rows(session: Session, months: Sequence[str], today: date, *,
         query = query.where(Meeting.group_id == group.id)
     if org is not None:
         query = query.where(Group.organization_id == org.id)
-    return [_Row(id_, slug, name, title, day, attendance is Attendance.HYBRID, *numbers)
-            for id_, slug, name, title, day, attendance, *numbers in session.execute(query)]
+    rows = []
+    for id_, slug, name, title, day, attendance, *columns in session.execute(query):
+        counted = reported(*tally(columns))
+        rows.append(_Row(id_, slug, name, title, day, attendance is Attendance.HYBRID,
+                         counted.people, counted.newcomers, counted.in_person, counted.online))
+    return rows
 
 
 def group_report(session: Session, group: Group, today: date,
