@@ -436,9 +436,10 @@ def test_the_count_page_shows_the_facilitators_count_beside_the_members_check_in
     assert re.search(r"People\s*−\s*2\s*\+", text)
     assert "Your count 2 people Members' check-ins 3 checked in from the link" in text
     assert "Reports use your count." in text and "not counted yet" not in text
+    assert "More people checked in than you counted" in text
     for _ in range(3):
         text = page_text(tap(client, world, "people:1"))
-    assert "Your count 5 people" in text
+    assert "Your count 5 people" in text and "More people checked in" not in text
     assert stored(session, world["meeting"]) == (5, 0, 0, 0)
     assert checked_in(session, world["meeting"]) == (3, 1, 0, 0)
 
@@ -470,7 +471,7 @@ def test_twenty_posts_without_a_cookie_no_longer_change_the_facilitators_count(
     assert checked_in(session, world["meeting"]) == (20, 20, 0, 0)
     auth.login(world["lead"])
     text = page_text(client.get(f"/manage/g/{world['group'].slug}/attendance"))
-    assert "Tue 17 Nov 2026 Tuesday Night 7 1" in text
+    assert "Tue 17 Nov 2026 Tuesday Night 7 1 More check-ins" in text
     assert "Nov 2026 1 7 1 7.0" in text
 
 
@@ -486,7 +487,7 @@ def test_a_count_of_nobody_is_the_facilitators_and_wins_over_check_ins(
     text = page_text(tap(client, world, "people:-1"))
     assert "Your count 0 people" in text and "Reports use your count." in text
     text = page_text(client.get(f"/manage/g/{world['group'].slug}/attendance"))
-    assert "Tue 17 Nov 2026 Tuesday Night 0 0" in text
+    assert "Tue 17 Nov 2026 Tuesday Night 0 0 More check-ins" in text
 
 
 # -- Reports ---------------------------------------------------------------------------
@@ -519,7 +520,8 @@ def test_the_group_leader_sees_every_number_and_the_csv_hides_small_ones(
     response = client.get(f"/manage/g/{world['group'].slug}/attendance.csv")
     assert response.headers["Content-Type"].startswith("text/csv")
     rows = list(csv.reader(io.StringIO(response.text)))
-    assert rows[0] == ["Date", "Meeting", "People", "Newcomers", "In person", "Online"]
+    assert rows[0] == ["Date", "Meeting", "People", "Newcomers", "In person", "Online",
+                       "More check-ins than counted"]
     by_date = {row[0]: row[2:4] for row in rows[1:-1]}
     assert by_date["2026-10-13"] == ["hidden", "hidden"]
     # 12 + 3 = 15 is October's total on the org's report: 12 shown would give 3 away.
@@ -586,24 +588,76 @@ def test_reports_use_the_facilitators_count_else_the_check_ins(
         client, auth, make_user, world, tallies, now):
     auth.login(world["lead"])
     text = page_text(client.get(f"/manage/g/{world['group'].slug}/attendance"))
-    assert "Tue 13 Oct 2026 Tuesday Night 8 5 Tue 06 Oct 2026 Tuesday Night 12 6" in text
+    assert "Tue 13 Oct 2026 Tuesday Night 8 5 Tue 06 Oct 2026 Tuesday Night 12 6 More " \
+        "check-ins" in text
     assert "Oct 2026 2 20 11 10.0" in text
     rows = list(csv.reader(io.StringIO(
         client.get(f"/manage/g/{world['group'].slug}/attendance.csv").text)))
     by_date = {row[0]: row[2:] for row in rows[1:-1]}
-    assert by_date == {"2026-10-06": ["12", "6", "", ""], "2026-10-13": ["8", "5", "", ""]}
+    assert by_date == {"2026-10-06": ["12", "6", "", "", "yes"],
+                       "2026-10-13": ["8", "5", "", "", ""]}
     auth.logout()
 
     auth.login(make_user(world["org"], Role.AUDITOR))
     text = page_text(client.get(f"/audit/{world['org'].slug}/attendance"))
     assert "Oct 2026 3 40 17 13.3" in text
-    assert f"{world['group'].name} 2 20 11 10.0 Second group 1 20 6 20.0" in text
+    assert f"{world['group'].name} 2 20 11 10.0 1 Second group 1 20 6 20.0" in text
     rows = list(csv.reader(io.StringIO(
         client.get(f"/audit/{world['org'].slug}/attendance.csv").text)))
+    assert rows[0] == ["Group", "Month", "Meetings counted", "People", "Newcomers",
+                       "People per meeting", "Meetings with more check-ins than counted"]
     cells = {(row[0], row[1]): row[2:] for row in rows[1:-1]}
-    assert cells[(world["group"].name, "2026-10")] == ["2", "20", "11", "10.0"]
-    assert cells[("Second group", "2026-10")] == ["1", "20", "6", "20.0"]
-    assert cells[("All groups", "12 months")] == ["3", "40", "17", "13.3"]
+    assert cells[(world["group"].name, "2026-10")] == ["2", "20", "11", "10.0", "1"]
+    assert cells[("Second group", "2026-10")] == ["1", "20", "6", "20.0", "0"]
+    assert cells[("All groups", "12 months")] == ["3", "40", "17", "13.3", "1"]
+
+
+def test_the_auditor_sees_which_meetings_had_more_check_ins_than_counted(
+        client, auth, make_user, world, tallies, now):
+    auth.login(make_user(world["org"], Role.AUDITOR))
+    text = page_text(client.get(f"/audit/{world['org'].slug}/attendance"))
+    means = "“More check-ins” marks a meeting where more members checked in from its link " \
+        "than the facilitator counted."
+    assert text.count(means) == 1
+    assert f"Meetings marked “More check-ins” Date Group Meeting Tue 06 Oct 2026 " \
+        f"{world['group'].name} Tuesday Night" in text
+    text = page_text(client.get(f"/audit/{world['org'].slug}/attendance/"
+                                f"{world['group'].slug}"))
+    assert text.count(means) == 1
+    assert "Tue 13 Oct 2026 Tuesday Night 8 5 Tue 06 Oct 2026 Tuesday Night 12 6 More " \
+        "check-ins" in text
+    rows = list(csv.reader(io.StringIO(client.get(
+        f"/audit/{world['org'].slug}/attendance/{world['group'].slug}.csv").text)))
+    assert rows[0][-1] == "More check-ins than counted"
+    assert {row[0]: row[-1] for row in rows[1:-1]} == {"2026-10-06": "yes", "2026-10-13": ""}
+
+
+def test_the_mark_never_gives_a_hidden_count_away(
+        client, auth, session, make_user, world, counted, now):
+    """A facilitator counted 3 (hidden), and 23 checked in: the auditor learns that more
+    checked in than were counted, and neither number."""
+    session.add(Headcount(meeting_id=world["meeting"].id, occurrence_date=date(2026, 11, 3),
+                          counted_by_facilitator=True, people=3, newcomers=0, checkins=23))
+    session.commit()
+    auth.login(make_user(world["org"], Role.AUDITOR))
+    org = world["org"].slug
+    text = page_text(client.get(f"/audit/{org}/attendance/{world['group'].slug}"))
+    line = re.search(r"Tue 03 Nov 2026 (.*?) Tue \d", text).group(1)
+    assert line == "Tuesday Night hidden hidden More check-ins"
+    group_csv = list(csv.reader(io.StringIO(
+        client.get(f"/audit/{org}/attendance/{world['group'].slug}.csv").text)))
+    assert {row[0]: row[2:] for row in group_csv[1:-1]}["2026-11-03"] == \
+        ["hidden", "hidden", "", "", "yes"]
+    text = page_text(client.get(f"/audit/{org}/attendance"))
+    assert text.count(RULE) == 1
+    assert text.split("Meetings marked “More check-ins” Date Group Meeting ")[1].startswith(
+        f"Tue 03 Nov 2026 {world['group'].name} Tuesday Night Anonymity first")
+    org_csv = list(csv.reader(io.StringIO(client.get(f"/audit/{org}/attendance.csv").text)))
+    assert {(row[0], row[1]): row[6] for row in org_csv[1:-1]}[
+        (world["group"].name, "2026-11")] == "1"
+    # Neither the check-ins nor the hidden count is among the people of either file.
+    people = [row[2] for row in group_csv[1:-1]] + [row[3] for row in org_csv[1:-1]]
+    assert "23" not in people and "3" not in people
 
 
 def test_auditors_of_another_org_and_members_see_no_counts(

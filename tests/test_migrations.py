@@ -136,6 +136,10 @@ def test_the_check_in_tally_keeps_past_reports_as_they_were(fresh_database_url):
                 ("Hybrid", "2026-10-06"): (9, 2, 5, 4),
             }
             assert report.total.people == 27 and report.total.newcomers == 6
+            # Past check-ins were part of the people counted, so only the date where the
+            # facilitator counted fewer than checked in is marked.
+            assert [(line.meeting, line.key) for line in report.occurrences
+                    if line.numbers.more_checkins] == [("Plain", "2026-10-13")]
             # The check-ins keep their number; nothing said which were newcomers or online.
             rows = session.execute(select(Headcount.checkins, Headcount.checkin_newcomers,
                                           Headcount.checkin_in_person,

@@ -11,7 +11,8 @@ as well as to `checkins`, so every existing row's numbers already hold its check
 They stay as they are and count as the facilitator's (`counted_by_facilitator` is true
 for every existing row), so the reports of past meetings do not change. The new
 check-in columns start at 0 on those rows: nothing recorded which of the past check-ins
-were newcomers or online. `checkins` keeps its number.
+were newcomers or online. `checkins` keeps its number, so a past row with more
+check-ins than people (the facilitator took some off) is marked in reports from now on.
 
 Revision ID: 0012_checkin_tally
 Revises: 0011_room_capacity

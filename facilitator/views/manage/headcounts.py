@@ -21,6 +21,7 @@ from facilitator.domain.headcounts import Counts
 from facilitator.domain.headcounts import countable
 from facilitator.domain.headcounts import neighbours
 from facilitator.domain.headcounts import occurrence_to_count
+from facilitator.domain.headcounts import taps_exceed
 from facilitator.domain.headcounts import window
 from facilitator.domain.qr import qr_svg
 from facilitator.forms import ConfirmForm
@@ -78,7 +79,7 @@ def _count_page(meeting: Meeting, when: date, form: HeadcountForm | None) -> str
     earlier, later = neighbours(meeting.schedule, when, clock.today_in(meeting.timezone))
     return render_template(
         "manage/headcount.html", meeting=meeting, when=when, dated=dated, counts=counts,
-        counted=counted is not None, taps=taps,
+        counted=counted is not None, taps=taps, more_checkins=taps_exceed(counted, taps),
         hybrid=meeting.attendance is Attendance.HYBRID,
         counters=headcounts.counters_of(meeting), refusal=countable(dated, now),
         going_on=opens <= now <= closes, form=form, tap_form=TapForm(),
