@@ -169,7 +169,7 @@ def _demo_headcounts(session: Session, series: Iterable[Meeting], today: date) -
             in_person = people - online if meeting.attendance is Attendance.HYBRID else 0
             session.add(Headcount(meeting_id=meeting.id, occurrence_date=day, people=people,
                                   newcomers=newcomers, in_person=in_person, online=online,
-                                  checkins=0))
+                                  counted_by_facilitator=True, checkins=0))
     session.flush()
 
 

@@ -23,6 +23,7 @@ from sqlalchemy import String
 from sqlalchemy import Text
 from sqlalchemy import Time
 from sqlalchemy import UniqueConstraint
+from sqlalchemy import false
 from sqlalchemy import text
 from sqlalchemy.orm import Mapped
 from sqlalchemy.orm import mapped_column
@@ -436,20 +437,36 @@ class Headcount(Base):
         CheckConstraint("in_person >= 0 AND online >= 0 AND in_person + online <= people",
                         name="split_range"),
         CheckConstraint("checkins >= 0", name="checkins_range"),
+        CheckConstraint("checkin_newcomers >= 0 AND checkin_newcomers <= checkins",
+                        name="checkin_newcomers_range"),
+        CheckConstraint("checkin_in_person >= 0 AND checkin_online >= 0 "
+                        "AND checkin_in_person + checkin_online <= checkins",
+                        name="checkin_split_range"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"))
     #: The date of the series counted (local to the meeting's zone).
     occurrence_date: Mapped[date] = mapped_column(Date)
+    #: The facilitator's count: only what they counted, never the members' check-ins.
     people: Mapped[int] = mapped_column(default=0)
     #: Of the people, first meeting.
     newcomers: Mapped[int] = mapped_column(default=0)
     #: Of the people, at a hybrid meeting: in the room, and online.
     in_person: Mapped[int] = mapped_column(default=0)
     online: Mapped[int] = mapped_column(default=0)
-    #: Of the people, how many checked in themselves from the check-in link.
+    #: Whether the facilitator counted this occurrence (+/− or the form), even to 0.
+    #: Reports use their numbers when true, else the members' check-ins below
+    #: (domain.headcounts.reported). A row made here without it reports the check-ins.
+    counted_by_facilitator: Mapped[bool] = mapped_column(Boolean, default=False,
+                                                         server_default=false())
+    #: The members' own tally from the check-in link, kept apart from the facilitator's
+    #: count: how many checked in; of them, at their first meeting; and at a hybrid
+    #: meeting, in the room and online.
     checkins: Mapped[int] = mapped_column(default=0)
+    checkin_newcomers: Mapped[int] = mapped_column(default=0, server_default="0")
+    checkin_in_person: Mapped[int] = mapped_column(default=0, server_default="0")
+    checkin_online: Mapped[int] = mapped_column(default=0, server_default="0")
     #: To the hour only (clock.this_hour): a member's tap changes this row.
     updated_at: Mapped[datetime] = mapped_column(default=utc_this_hour, onupdate=utc_this_hour)
 

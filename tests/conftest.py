@@ -280,19 +280,34 @@ def make_group(session: Session) -> Callable[..., Group]:
     return make
 
 
+def tuesday_meeting(session: Session, group: Group, **overrides: Any) -> Meeting:
+    """Add a weekly Tuesday 19:00 meeting in Chicago to the group unless told otherwise,
+    through the service, on any session (flushed, not committed)."""
+    values = MeetingValues(
+        title="Tuesday Night", recurrence=Recurrence.weekly(1), first_date=date(2026, 1, 6),
+        start_time=time(19), duration_minutes=90, timezone="America/Chicago",
+        location_name="Community Centre", address="90 Main Street",
+    )
+    for name, value in overrides.items():
+        setattr(values, name, value)
+    return meetings.create_meeting(session, None, group, values)
+
+
+def own_group(session: Session, slug: str) -> Group:
+    """A new org in Chicago with one group, both named after `slug`: for a test on a
+    database of its own, where the factories' session is not (flushed, not committed)."""
+    org = organizations.create_organization(session, None, slug=slug, name=slug.title(),
+                                            timezone="America/Chicago")
+    return organizations.create_group(session, None, org, slug=f"{slug}-group",
+                                      name=f"{slug.title()} group", program="aa")
+
+
 @pytest.fixture
 def make_meeting(session: Session) -> Callable[..., Meeting]:
     """A weekly Tuesday 19:00 meeting in Chicago unless told otherwise."""
 
     def make(group: Group, **overrides: Any) -> Meeting:
-        values = MeetingValues(
-            title="Tuesday Night", recurrence=Recurrence.weekly(1), first_date=date(2026, 1, 6),
-            start_time=time(19), duration_minutes=90, timezone="America/Chicago",
-            location_name="Community Centre", address="90 Main Street",
-        )
-        for name, value in overrides.items():
-            setattr(values, name, value)
-        meeting = meetings.create_meeting(session, None, group, values)
+        meeting = tuesday_meeting(session, group, **overrides)
         session.commit()
         return meeting
 

@@ -280,10 +280,11 @@ def test_the_directory_lists_a_days_meetings_under_their_time_with_changes_marke
 def test_the_auditor_prints_the_attendance_report_with_its_chart_and_small_counts_hidden(
         client, auth, session, group, make_user, make_org):
     meeting = group.meetings[0]
-    for day, people in ((date(2026, 10, 6), 12), (date(2026, 10, 13), 3),
-                        (date(2026, 11, 10), 9)):
+    for day, people, checkins in ((date(2026, 10, 6), 12, 0), (date(2026, 10, 13), 3, 0),
+                                  (date(2026, 11, 10), 9, 11)):
         session.add(Headcount(meeting_id=meeting.id, occurrence_date=day, people=people,
-                              newcomers=1, in_person=0, online=0, checkins=0))
+                              newcomers=1, in_person=0, online=0, counted_by_facilitator=True,
+                              checkins=checkins))
     session.commit()
     auth.login(make_user(group.organization, Role.AUDITOR))
     response = client.get(f"/audit/{group.organization.slug}/attendance.pdf")
@@ -293,6 +294,11 @@ def test_the_auditor_prints_the_attendance_report_with_its_chart_and_small_count
     assert "Attendance: " in text and "Tuesday Night Women's AA" in text
     assert "Counts below 5, and counts that would let one be worked out, read “hidden”." in text
     assert "Oct 2026 2 15 hidden 7.5" in text and "<5" not in text
+    # 11 checked in on 10 November, where the facilitator counted 9: the facilitator's
+    # count stands, and the meeting is marked by a word, its meaning said once.
+    assert "Nov 2026 1 9 hidden 9.0" in text
+    assert text.count("“More check-ins” marks a meeting where more members checked in") == 1
+    assert "Meetings marked “More check-ins” Date Group Meeting Tue 10 Nov 2026" in text
     # The chart is drawn in the PDF, with its month labels and legend as text.
     assert "People Newcomers" in text or ("People" in text and "Newcomers" in text)
     assert " Nov " in text

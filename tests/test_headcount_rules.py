@@ -26,8 +26,10 @@ from facilitator.domain.headcounts import neighbours
 from facilitator.domain.headcounts import next_occurrence
 from facilitator.domain.headcounts import occurrence_to_count
 from facilitator.domain.headcounts import open_occurrence
+from facilitator.domain.headcounts import reported
 from facilitator.domain.headcounts import steps
 from facilitator.domain.headcounts import suppress
+from facilitator.domain.headcounts import taps_exceed
 from facilitator.domain.recurrence import Recurrence
 from facilitator.domain.recurrence import Schedule
 from facilitator.domain.recurrence import occurrence_on
@@ -155,6 +157,27 @@ def test_a_tap_in_the_room_is_also_one_of_the_people():
     assert check_in_steps(True, Counter.ONLINE) == {
         Counter.PEOPLE: 1, Counter.NEWCOMERS: 1, Counter.ONLINE: 1}
     assert check_in_steps(False, None) == {Counter.PEOPLE: 1}
+
+
+# -- What an occurrence counts ---------------------------------------------------------
+
+
+def test_reports_count_the_facilitators_numbers_once_they_counted_else_the_check_ins():
+    taps = Counts(people=9, newcomers=4, in_person=6, online=3)
+    assert reported(None, taps) == taps
+    assert reported(Counts(people=7, newcomers=1), taps) == Counts(people=7, newcomers=1)
+    assert reported(Counts(people=12, newcomers=2), Counts()) == Counts(people=12, newcomers=2)
+    # A count of nobody is still the facilitator's: they saw the room.
+    assert reported(Counts(), taps) == Counts()
+
+
+def test_only_more_check_ins_than_the_facilitator_counted_are_marked():
+    taps = Counts(people=9, newcomers=9)
+    assert taps_exceed(Counts(people=8, newcomers=8), taps)
+    assert taps_exceed(Counts(), taps)
+    assert not taps_exceed(Counts(people=9), taps)
+    # Nothing to exceed when the facilitator did not count: the check-ins are the count.
+    assert not taps_exceed(None, taps)
 
 
 # -- Suppression -----------------------------------------------------------------------

@@ -14,7 +14,6 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import date
 from datetime import datetime
-from datetime import time
 from datetime import timedelta
 from xml.etree import ElementTree
 from zoneinfo import ZoneInfo
@@ -30,7 +29,7 @@ from facilitator import create_app
 from facilitator import migrate
 from facilitator.db import get_session
 from facilitator.db import make_engine
-from facilitator.domain.recurrence import Recurrence
+from facilitator.domain.headcounts import Counts
 from facilitator.models import Attendance
 from facilitator.models import AuditEntry
 from facilitator.models import CancelReason
@@ -40,11 +39,11 @@ from facilitator.models import Role
 from facilitator.services import documents
 from facilitator.services import headcounts
 from facilitator.services import meetings
-from facilitator.services import organizations
-from facilitator.services.meetings import MeetingValues
 from tests.conftest import HOST
 from tests.conftest import app_config
+from tests.conftest import own_group
 from tests.conftest import page_text
+from tests.conftest import tuesday_meeting
 
 CHICAGO = ZoneInfo("America/Chicago")
 TUESDAY = date(2026, 11, 17)
@@ -77,13 +76,23 @@ def count_url(world, day: date = TUESDAY) -> str:
     return f"/manage/g/{world['group'].slug}/meetings/{world['meeting'].id}/dates/{day}/count"
 
 
-def stored(session, meeting, day: date = TUESDAY) -> tuple[int, ...] | None:
+def _row(session, meeting, day: date) -> Headcount | None:
     session.expire_all()
-    row = session.scalars(select(Headcount).where(Headcount.meeting_id == meeting.id,
-                                                  Headcount.occurrence_date == day)).first()
-    if row is None:
-        return None
-    return row.people, row.newcomers, row.in_person, row.online, row.checkins
+    return session.scalars(select(Headcount).where(Headcount.meeting_id == meeting.id,
+                                                   Headcount.occurrence_date == day)).first()
+
+
+def stored(session, meeting, day: date = TUESDAY) -> tuple[int, ...] | None:
+    """The facilitator's count of the occurrence: people, newcomers, in person, online."""
+    row = _row(session, meeting, day)
+    return None if row is None else (row.people, row.newcomers, row.in_person, row.online)
+
+
+def checked_in(session, meeting, day: date = TUESDAY) -> tuple[int, ...] | None:
+    """The members' check-ins, apart: how many, newcomers, in the room, online."""
+    row = _row(session, meeting, day)
+    return None if row is None else (row.checkins, row.checkin_newcomers,
+                                     row.checkin_in_person, row.checkin_online)
 
 
 def audit_count(session) -> int:
@@ -108,7 +117,8 @@ def test_the_facilitator_counts_with_plus_and_minus_during_the_meeting(
     for value in ("people:1", "people:1", "people:1", "newcomers:1", "people:-1"):
         response = tap(client, world, value)
         assert response.status_code == 200
-    assert stored(session, world["meeting"]) == (2, 1, 0, 0, 0)
+    assert stored(session, world["meeting"]) == (2, 1, 0, 0)
+    assert checked_in(session, world["meeting"]) == (0, 0, 0, 0)
     text = page_text(response)
     assert re.search(r"People\s*−\s*2\s*\+", text)
     assert re.search(r"First meeting\s*−\s*1\s*\+", text)
@@ -145,12 +155,12 @@ def test_a_hybrid_meeting_counts_the_room_and_online_which_add_up_to_everyone(
     auth.login(world["lead"])
     for value in ("in_person:1", "in_person:1", "online:1", "newcomers:1"):
         tap(client, world, value)
-    assert stored(session, hybrid) == (3, 1, 2, 1, 0)
+    assert stored(session, hybrid) == (3, 1, 2, 1)
     assert "people:1" not in client.get(count_url(world)).text
     response = client.post(count_url(world), data={"in_person": "5", "online": "4",
                                                    "newcomers": "2"}, follow_redirects=True)
     assert "Saved: 9 people, 2 at their first meeting" in page_text(response)
-    assert stored(session, hybrid) == (9, 2, 5, 4, 0)
+    assert stored(session, hybrid) == (9, 2, 5, 4)
 
 
 def test_a_correction_with_the_form_is_audited_with_the_numbers_before(
@@ -161,7 +171,7 @@ def test_a_correction_with_the_form_is_audited_with_the_numbers_before(
     response = client.post(count_url(world), data={"people": "12", "newcomers": "3"},
                            follow_redirects=True)
     assert "Saved: 12 people, 3 at their first meeting" in page_text(response)
-    assert stored(session, world["meeting"]) == (12, 3, 0, 0, 0)
+    assert stored(session, world["meeting"]) == (12, 3, 0, 0)
     entry = session.scalars(select(AuditEntry).order_by(AuditEntry.id.desc())).first()
     assert entry.entity_type == "headcount"
     assert entry.actor_id == world["lead"].id
@@ -205,7 +215,7 @@ def test_bad_numbers_in_the_form_are_refused_and_nothing_is_stored(
     response = client.post(count_url(world), data=data)
     assert response.status_code == 200
     assert message in page_text(response)
-    assert stored(session, world["meeting"]) == (7, 1, 0, 0, 0)
+    assert stored(session, world["meeting"]) == (7, 1, 0, 0)
 
 
 def test_no_count_for_a_future_or_cancelled_date(client, auth, session, world, now):
@@ -269,15 +279,17 @@ def test_a_member_checks_in_once_and_a_second_tap_changes_nothing(
     cookie = response.headers["Set-Cookie"]
     assert "HttpOnly" in cookie and "Path=/c/" in cookie and "SameSite=Lax" in cookie
     assert "You are checked in" in page_text(member.get(link))
-    assert stored(session, world["meeting"]) == (1, 0, 0, 0, 1)
+    assert checked_in(session, world["meeting"]) == (1, 0, 0, 0)
 
     member.post(link)
     member.post(link, data={"first": "yes"})
-    assert stored(session, world["meeting"]) == (1, 0, 0, 0, 1)
+    assert checked_in(session, world["meeting"]) == (1, 0, 0, 0)
 
     newcomer = app.test_client()
     newcomer.post(link, data={"first": "yes"})
-    assert stored(session, world["meeting"]) == (2, 1, 0, 0, 2)
+    assert checked_in(session, world["meeting"]) == (2, 1, 0, 0)
+    # Check-ins are the members' own tally: the facilitator's count is theirs alone.
+    assert stored(session, world["meeting"]) == (0, 0, 0, 0)
     # Nobody's check-in is written anywhere else.
     assert audit_count(session) == before
 
@@ -290,7 +302,7 @@ def test_a_check_in_leaves_only_the_hour_it_came_in(app, client, auth, session, 
     assert app.test_client().post(link).status_code == 303
     row = session.scalars(select(Headcount).where(
         Headcount.meeting_id == world["meeting"].id)).one()
-    assert row.people == 1
+    assert row.checkins == 1
     # 19:23:41 in Chicago is 01:23:41 UTC the next day; only 01:00 is kept.
     assert row.updated_at.replace(tzinfo=None) == datetime(2026, 11, 18, 1, 0)
     now(datetime(2026, 11, 17, 19, 52, 7, 5, tzinfo=CHICAGO))
@@ -306,7 +318,7 @@ def test_a_forged_cookie_does_not_stop_or_break_a_check_in(app, client, auth, se
     member = app.test_client()
     member.set_cookie("checked_in", "forged.value", domain=HOST, path="/c/")
     assert member.post(link).status_code == 303
-    assert stored(session, world["meeting"])[0] == 1
+    assert checked_in(session, world["meeting"])[0] == 1
 
 
 def test_at_a_hybrid_meeting_members_say_whether_they_are_in_the_room(
@@ -318,7 +330,8 @@ def test_at_a_hybrid_meeting_members_say_whether_they_are_in_the_room(
     app.test_client().post(link, data={"where": "online"})
     app.test_client().post(link, data={"where": "in_person", "first": "yes"})
     app.test_client().post(link, data={"where": "the moon"})
-    assert stored(session, world["meeting"]) == (3, 1, 1, 1, 3)
+    assert checked_in(session, world["meeting"]) == (3, 1, 1, 1)
+    assert stored(session, world["meeting"]) == (0, 0, 0, 0)
 
 
 def test_outside_the_window_the_page_says_when_the_next_meeting_is(
@@ -348,7 +361,7 @@ def test_a_replaced_link_is_a_404_at_once(app, client, auth, session, world, now
     assert member.get(old).status_code == 404
     assert member.post(old).status_code == 404
     assert member.post(new).status_code == 303
-    assert stored(session, world["meeting"])[0] == 1
+    assert checked_in(session, world["meeting"])[0] == 1
 
 
 @pytest.mark.parametrize("token", [
@@ -366,7 +379,9 @@ def test_the_schema_and_the_logs_hold_nothing_about_members(app, session, databa
     finally:
         engine.dispose()
     assert columns == {"id", "meeting_id", "occurrence_date", "people", "newcomers",
-                       "in_person", "online", "checkins", "updated_at"}
+                       "in_person", "online", "counted_by_facilitator", "checkins",
+                       "checkin_newcomers", "checkin_in_person", "checkin_online",
+                       "updated_at"}
 
 
 def test_check_ins_stop_at_the_room_capacity_but_the_facilitator_can_count_on(
@@ -377,10 +392,11 @@ def test_check_ins_stop_at_the_room_capacity_but_the_facilitator_can_count_on(
     answers = [app.test_client().post(link, data={"first": "yes"}) for _ in range(20)]
     assert [a.status_code for a in answers].count(303) == 3
     assert "reached the room's capacity (3)" in page_text(answers[-1])
-    assert stored(session, world["meeting"]) == (3, 3, 0, 0, 3)
+    assert checked_in(session, world["meeting"]) == (3, 3, 0, 0)
     # The facilitator, who sees the room, is not held to it.
     auth.login(world["lead"])
-    tap(client, world, "people:1")
+    for _ in range(4):
+        tap(client, world, "people:1")
     assert stored(session, world["meeting"])[:1] == (4,)
 
 
@@ -391,11 +407,87 @@ def test_check_ins_stop_at_a_ceiling_per_minute_and_go_on_the_next_minute(
     answers = [app.test_client().post(link) for _ in range(per_minute + 5)]
     assert [a.status_code for a in answers].count(303) == per_minute
     assert "Too many check-ins this minute" in page_text(answers[-1])
-    assert stored(session, world["meeting"])[0] == per_minute
+    assert checked_in(session, world["meeting"])[0] == per_minute
     now(DURING + timedelta(minutes=1))
     assert app.test_client().post(link).status_code == 303
-    assert stored(session, world["meeting"])[0] == per_minute + 1
+    assert checked_in(session, world["meeting"])[0] == per_minute + 1
 
+
+
+# -- The facilitator's count and the members' check-ins, apart ------------------------
+
+
+def test_the_count_page_shows_the_facilitators_count_beside_the_members_check_ins(
+        app, client, auth, session, world, now):
+    link = checkin_link(client, auth, world)
+    for data in ({}, {}, {"first": "yes"}):
+        assert app.test_client().post(link, data=data).status_code == 303
+    auth.login(world["lead"])
+    text = page_text(client.get(count_url(world)))
+    assert "Count everyone who is here yourself, including anyone who checked in" in text
+    assert "Your count 0 people" in text
+    assert "Members' check-ins 3 checked in from the link, 1 at their first meeting" in text
+    assert "You have not counted yet, so for now reports use the members' check-ins" in text
+
+    # The facilitator counts the room. Their count starts from nobody, not from the
+    # check-ins, and reports use it as soon as there is one.
+    tap(client, world, "people:1")
+    text = page_text(tap(client, world, "people:1"))
+    assert re.search(r"People\s*−\s*2\s*\+", text)
+    assert "Your count 2 people Members' check-ins 3 checked in from the link" in text
+    assert "Reports use your count." in text and "not counted yet" not in text
+    assert "More people checked in than you counted" in text
+    for _ in range(3):
+        text = page_text(tap(client, world, "people:1"))
+    assert "Your count 5 people" in text and "More people checked in" not in text
+    assert stored(session, world["meeting"]) == (5, 0, 0, 0)
+    assert checked_in(session, world["meeting"]) == (3, 1, 0, 0)
+
+
+def test_a_hybrid_meetings_page_splits_both_counts_into_the_room_and_online(
+        app, client, auth, session, world, make_meeting, now):
+    world = {**world, "meeting": make_meeting(world["group"], attendance=Attendance.HYBRID,
+                                              online_url="https://meet.example/x")}
+    link = checkin_link(client, auth, world)
+    for where in ("in_person", "in_person", "online"):
+        app.test_client().post(link, data={"where": where})
+    auth.login(world["lead"])
+    tap(client, world, "in_person:1")
+    text = page_text(tap(client, world, "online:1"))
+    assert "Your count 2 people (1 in the room, 1 online)" in text
+    assert "3 checked in from the link (2 in the room, 1 online)" in text
+
+
+def test_twenty_posts_without_a_cookie_no_longer_change_the_facilitators_count(
+        app, client, auth, session, world, now):
+    """The issue's case: a script posting to a shared link. It could add 20 people and
+    20 newcomers; now it adds 20 check-ins, which the facilitator's count outweighs."""
+    auth.login(world["lead"])
+    client.post(count_url(world), data={"people": "7", "newcomers": "1"})
+    link = checkin_link(client, auth, world)
+    answers = [app.test_client().post(link, data={"first": "yes"}) for _ in range(20)]
+    assert [a.status_code for a in answers] == [303] * 20
+    assert stored(session, world["meeting"]) == (7, 1, 0, 0)
+    assert checked_in(session, world["meeting"]) == (20, 20, 0, 0)
+    auth.login(world["lead"])
+    text = page_text(client.get(f"/manage/g/{world['group'].slug}/attendance"))
+    assert "Tue 17 Nov 2026 Tuesday Night 7 1 More check-ins" in text
+    assert "Nov 2026 1 7 1 7.0" in text
+
+
+def test_a_count_of_nobody_is_the_facilitators_and_wins_over_check_ins(
+        app, client, auth, session, world, now):
+    """A facilitator who saw an empty room, or who took every check-in off, has counted:
+    their 0 is what reports say, not the check-ins."""
+    link = checkin_link(client, auth, world)
+    for _ in range(6):
+        app.test_client().post(link)
+    auth.login(world["lead"])
+    tap(client, world, "people:1")
+    text = page_text(tap(client, world, "people:-1"))
+    assert "Your count 0 people" in text and "Reports use your count." in text
+    text = page_text(client.get(f"/manage/g/{world['group'].slug}/attendance"))
+    assert "Tue 17 Nov 2026 Tuesday Night 0 0 More check-ins" in text
 
 
 # -- Reports ---------------------------------------------------------------------------
@@ -413,7 +505,8 @@ def counted(session, world, make_group, make_meeting):
                (other_meeting, date(2026, 11, 10)): (7, 5)}
     for (meeting, day), (people, newcomers) in numbers.items():
         session.add(Headcount(meeting_id=meeting.id, occurrence_date=day, people=people,
-                              newcomers=newcomers, in_person=0, online=0, checkins=0))
+                              newcomers=newcomers, in_person=0, online=0,
+                              counted_by_facilitator=True, checkins=0))
     session.commit()
     return second
 
@@ -427,7 +520,8 @@ def test_the_group_leader_sees_every_number_and_the_csv_hides_small_ones(
     response = client.get(f"/manage/g/{world['group'].slug}/attendance.csv")
     assert response.headers["Content-Type"].startswith("text/csv")
     rows = list(csv.reader(io.StringIO(response.text)))
-    assert rows[0] == ["Date", "Meeting", "People", "Newcomers", "In person", "Online"]
+    assert rows[0] == ["Date", "Meeting", "People", "Newcomers", "In person", "Online",
+                       "More check-ins than counted"]
     by_date = {row[0]: row[2:4] for row in rows[1:-1]}
     assert by_date["2026-10-13"] == ["hidden", "hidden"]
     # 12 + 3 = 15 is October's total on the org's report: 12 shown would give 3 away.
@@ -465,6 +559,105 @@ def test_the_auditor_sees_the_org_with_small_counts_hidden_and_nothing_to_subtra
     assert group.status_code == 200 and "Tuesday Night" in page_text(group)
     assert client.get(f"/audit/{world['org'].slug}/attendance/{world['group'].slug}.csv") \
         .status_code == 200
+
+
+@pytest.fixture
+def tallies(session, world, make_group, make_meeting):
+    """Occurrences with the facilitator's count, the members' check-ins, or both. The
+    numbers are 5 or more, so the small-count rule hides none of them."""
+    second = make_group(world["org"], name="Second group")
+    other = make_meeting(second, title="Second")
+    rows = [
+        # The facilitator counted 12, and 15 checked in: the count wins, marked.
+        (world["meeting"], date(2026, 10, 6), Counts(12, 6), Counts(15, 9)),
+        # Only members checked in: reports use them.
+        (world["meeting"], date(2026, 10, 13), None, Counts(8, 5)),
+        # The facilitator counted more than checked in, as at most meetings.
+        (other, date(2026, 10, 6), Counts(20, 6), Counts(5, 0)),
+    ]
+    for meeting, day, counts, taps in rows:
+        session.add(Headcount(
+            meeting_id=meeting.id, occurrence_date=day, counted_by_facilitator=bool(counts),
+            people=counts.people if counts else 0, newcomers=counts.newcomers if counts else 0,
+            checkins=taps.people, checkin_newcomers=taps.newcomers))
+    session.commit()
+    return second
+
+
+def test_reports_use_the_facilitators_count_else_the_check_ins(
+        client, auth, make_user, world, tallies, now):
+    auth.login(world["lead"])
+    text = page_text(client.get(f"/manage/g/{world['group'].slug}/attendance"))
+    assert "Tue 13 Oct 2026 Tuesday Night 8 5 Tue 06 Oct 2026 Tuesday Night 12 6 More " \
+        "check-ins" in text
+    assert "Oct 2026 2 20 11 10.0" in text
+    rows = list(csv.reader(io.StringIO(
+        client.get(f"/manage/g/{world['group'].slug}/attendance.csv").text)))
+    by_date = {row[0]: row[2:] for row in rows[1:-1]}
+    assert by_date == {"2026-10-06": ["12", "6", "", "", "yes"],
+                       "2026-10-13": ["8", "5", "", "", ""]}
+    auth.logout()
+
+    auth.login(make_user(world["org"], Role.AUDITOR))
+    text = page_text(client.get(f"/audit/{world['org'].slug}/attendance"))
+    assert "Oct 2026 3 40 17 13.3" in text
+    assert f"{world['group'].name} 2 20 11 10.0 1 Second group 1 20 6 20.0" in text
+    rows = list(csv.reader(io.StringIO(
+        client.get(f"/audit/{world['org'].slug}/attendance.csv").text)))
+    assert rows[0] == ["Group", "Month", "Meetings counted", "People", "Newcomers",
+                       "People per meeting", "Meetings with more check-ins than counted"]
+    cells = {(row[0], row[1]): row[2:] for row in rows[1:-1]}
+    assert cells[(world["group"].name, "2026-10")] == ["2", "20", "11", "10.0", "1"]
+    assert cells[("Second group", "2026-10")] == ["1", "20", "6", "20.0", "0"]
+    assert cells[("All groups", "12 months")] == ["3", "40", "17", "13.3", "1"]
+
+
+def test_the_auditor_sees_which_meetings_had_more_check_ins_than_counted(
+        client, auth, make_user, world, tallies, now):
+    auth.login(make_user(world["org"], Role.AUDITOR))
+    text = page_text(client.get(f"/audit/{world['org'].slug}/attendance"))
+    means = "“More check-ins” marks a meeting where more members checked in from its link " \
+        "than the facilitator counted."
+    assert text.count(means) == 1
+    assert f"Meetings marked “More check-ins” Date Group Meeting Tue 06 Oct 2026 " \
+        f"{world['group'].name} Tuesday Night" in text
+    text = page_text(client.get(f"/audit/{world['org'].slug}/attendance/"
+                                f"{world['group'].slug}"))
+    assert text.count(means) == 1
+    assert "Tue 13 Oct 2026 Tuesday Night 8 5 Tue 06 Oct 2026 Tuesday Night 12 6 More " \
+        "check-ins" in text
+    rows = list(csv.reader(io.StringIO(client.get(
+        f"/audit/{world['org'].slug}/attendance/{world['group'].slug}.csv").text)))
+    assert rows[0][-1] == "More check-ins than counted"
+    assert {row[0]: row[-1] for row in rows[1:-1]} == {"2026-10-06": "yes", "2026-10-13": ""}
+
+
+def test_the_mark_never_gives_a_hidden_count_away(
+        client, auth, session, make_user, world, counted, now):
+    """A facilitator counted 3 (hidden), and 23 checked in: the auditor learns that more
+    checked in than were counted, and neither number."""
+    session.add(Headcount(meeting_id=world["meeting"].id, occurrence_date=date(2026, 11, 3),
+                          counted_by_facilitator=True, people=3, newcomers=0, checkins=23))
+    session.commit()
+    auth.login(make_user(world["org"], Role.AUDITOR))
+    org = world["org"].slug
+    text = page_text(client.get(f"/audit/{org}/attendance/{world['group'].slug}"))
+    line = re.search(r"Tue 03 Nov 2026 (.*?) Tue \d", text).group(1)
+    assert line == "Tuesday Night hidden hidden More check-ins"
+    group_csv = list(csv.reader(io.StringIO(
+        client.get(f"/audit/{org}/attendance/{world['group'].slug}.csv").text)))
+    assert {row[0]: row[2:] for row in group_csv[1:-1]}["2026-11-03"] == \
+        ["hidden", "hidden", "", "", "yes"]
+    text = page_text(client.get(f"/audit/{org}/attendance"))
+    assert text.count(RULE) == 1
+    assert text.split("Meetings marked “More check-ins” Date Group Meeting ")[1].startswith(
+        f"Tue 03 Nov 2026 {world['group'].name} Tuesday Night Anonymity first")
+    org_csv = list(csv.reader(io.StringIO(client.get(f"/audit/{org}/attendance.csv").text)))
+    assert {(row[0], row[1]): row[6] for row in org_csv[1:-1]}[
+        (world["group"].name, "2026-11")] == "1"
+    # Neither the check-ins nor the hidden count is among the people of either file.
+    people = [row[2] for row in group_csv[1:-1]] + [row[3] for row in org_csv[1:-1]]
+    assert "23" not in people and "3" not in people
 
 
 def test_auditors_of_another_org_and_members_see_no_counts(
@@ -507,14 +700,7 @@ def live(fresh_database_url, monkeypatch):
     monkeypatch.setattr(clock, "now", lambda: DURING)
     with app.app_context():
         session = get_session()
-        org = organizations.create_organization(session, None, slug="live", name="Live",
-                                                timezone="America/Chicago")
-        group = organizations.create_group(session, None, org, slug="live-group",
-                                           name="Live group", program="aa")
-        meeting = meetings.create_meeting(session, None, group, MeetingValues(
-            title="Tuesday Night", recurrence=Recurrence.weekly(1), first_date=date(2026, 1, 6),
-            start_time=time(19), duration_minutes=90, timezone="America/Chicago",
-            location_name="Hall", room_capacity=1000))
+        meeting = tuesday_meeting(session, own_group(session, "live"), room_capacity=1000)
         session.commit()
         token = headcounts.checkin_token(app.config["SECRET_KEY"], meeting)
         meeting_id = meeting.id
@@ -551,7 +737,8 @@ def test_hundreds_of_simultaneous_check_ins_are_each_counted_once(live, caplog, 
     with app.app_context():
         row = get_session().scalars(select(Headcount).where(Headcount.meeting_id == meeting_id)
                                     ).one()
-        assert (row.people, row.newcomers, row.checkins) == (n, n // 3, n)
+        assert (row.checkins, row.checkin_newcomers) == (n, n // 3)
+        assert (row.people, row.newcomers) == (0, 0)  # the facilitator's, untouched
     logged = "\n".join(record.getMessage() for record in caplog.records)
     # The request lines were logged, with the link masked and no client address.
     assert logged.count("POST /c/…") == n

@@ -3,13 +3,28 @@ models match the newest."""
 
 from __future__ import annotations
 
+from datetime import UTC
+from datetime import date
+from datetime import datetime
+
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect
+from sqlalchemy import select
+from sqlalchemy import text
 
+from facilitator import create_app
 from facilitator import migrate
 from facilitator.db import Base
+from facilitator.db import get_session
 from facilitator.db import make_engine
+from facilitator.models import Attendance
+from facilitator.models import Headcount
+from facilitator.services import attendance
+from facilitator.services import organizations
+from tests.conftest import app_config
+from tests.conftest import own_group
+from tests.conftest import tuesday_meeting
 
 TABLES = {"organizations", "users", "memberships", "groups", "group_facilitators",
           "audit_entries", "documents", "document_versions", "signatures",
@@ -67,4 +82,84 @@ def test_models_match_the_newest_migration(database_url):
             context = MigrationContext.configure(connection, opts={"compare_type": True})
             assert compare_metadata(context, Base.metadata) == []
     finally:
+        engine.dispose()
+
+
+def test_the_check_in_tally_keeps_past_reports_as_they_were(fresh_database_url):
+    """Before 0012_checkin_tally a check-in added to the people as well as to `checkins`,
+    and reports showed the people as stored. After it, those numbers are the
+    facilitator's count, so every past report reads the same: even where the facilitator
+    had taken check-ins off again, and at a hybrid meeting."""
+    url = fresh_database_url()
+    engine = make_engine(url)
+    app = create_app(app_config(url))
+    try:
+        migrate.upgrade(engine)
+        with app.app_context():
+            session = get_session()
+            group = own_group(session, "past")
+            plain = tuesday_meeting(session, group, title="Plain")
+            hybrid = tuesday_meeting(session, group, title="Hybrid",
+                                     attendance=Attendance.HYBRID,
+                                     online_url="https://meet.example/x")
+            session.commit()
+            ids = {"plain": plain.id, "hybrid": hybrid.id}
+        app.extensions["facilitator.db"].engine.dispose()
+        migrate.downgrade(engine, "0011_room_capacity")
+        # (meeting, date, people, newcomers, in person, online, check-ins among them)
+        past = [("plain", date(2026, 10, 6), 12, 3, 0, 0, 4),
+                ("plain", date(2026, 10, 13), 0, 0, 0, 0, 3),  # the facilitator took 3 off
+                ("plain", date(2026, 10, 20), 6, 1, 0, 0, 0),
+                ("hybrid", date(2026, 10, 6), 9, 2, 5, 4, 9)]
+        with engine.begin() as connection:
+            for name, day, *numbers in past:
+                connection.execute(text(
+                    "INSERT INTO headcounts (meeting_id, occurrence_date, people, newcomers, "
+                    "in_person, online, checkins, updated_at) VALUES (:meeting, :day, :people, "
+                    ":newcomers, :in_person, :online, :checkins, :at)"),
+                    {"meeting": ids[name], "day": day, "at": datetime(2026, 10, 21, tzinfo=UTC),
+                     **dict(zip(("people", "newcomers", "in_person", "online", "checkins"),
+                                numbers, strict=True))})
+        migrate.upgrade(engine)
+
+        with app.app_context():
+            session = get_session()
+            group = organizations.find_group(session, "past-group")
+            report = attendance.group_report(session, group, date(2026, 11, 20), None)
+            shown = {(line.meeting, line.key): (line.numbers.people, line.numbers.newcomers,
+                                                line.numbers.in_person, line.numbers.online)
+                     for line in report.occurrences}
+            assert shown == {
+                ("Plain", "2026-10-06"): (12, 3, None, None),
+                ("Plain", "2026-10-13"): (0, 0, None, None),
+                ("Plain", "2026-10-20"): (6, 1, None, None),
+                ("Hybrid", "2026-10-06"): (9, 2, 5, 4),
+            }
+            assert report.total.people == 27 and report.total.newcomers == 6
+            # Past check-ins were part of the people counted, so only the date where the
+            # facilitator counted fewer than checked in is marked.
+            assert [(line.meeting, line.key) for line in report.occurrences
+                    if line.numbers.more_checkins] == [("Plain", "2026-10-13")]
+            # The check-ins keep their number; nothing said which were newcomers or online.
+            rows = session.execute(select(Headcount.checkins, Headcount.checkin_newcomers,
+                                          Headcount.checkin_in_person,
+                                          Headcount.checkin_online)
+                                   .order_by(Headcount.meeting_id, Headcount.occurrence_date)
+                                   ).all()
+            assert [tuple(row) for row in rows] == [(4, 0, 0, 0), (3, 0, 0, 0), (0, 0, 0, 0),
+                                                    (9, 0, 0, 0)]
+            # A date only members checked in to, after the upgrade: reports show them…
+            session.add(Headcount(meeting_id=ids["plain"], occurrence_date=date(2026, 10, 27),
+                                  checkins=7, checkin_newcomers=2))
+            session.commit()
+        app.extensions["facilitator.db"].engine.dispose()
+        # …and so does the schema before it, where they become the people again.
+        migrate.downgrade(engine, "0011_room_capacity")
+        with engine.connect() as connection:
+            people = dict(connection.execute(text(
+                "SELECT occurrence_date, people FROM headcounts WHERE meeting_id = :meeting "
+                "ORDER BY occurrence_date"), {"meeting": ids["plain"]}).all())
+        assert list(people.values()) == [12, 0, 6, 7]
+    finally:
+        app.extensions["facilitator.db"].engine.dispose()
         engine.dispose()

@@ -72,14 +72,35 @@ def steps(counter: Counter, delta: int) -> dict[Counter, int]:
 
 
 def check_in_steps(first_meeting: bool, counter: Counter | None) -> dict[Counter, int]:
-    """What one member's check-in adds: one person; a newcomer if it is their first
-    meeting; in person or online where the meeting is hybrid and they said which."""
+    """What one member's check-in adds to the members' own tally, which is kept apart
+    from the facilitator's count: one check-in; a newcomer if it is their first meeting;
+    in person or online where the meeting is hybrid and they said which."""
     changes = {Counter.PEOPLE: 1}
     if first_meeting:
         changes[Counter.NEWCOMERS] = 1
     if counter in (Counter.IN_PERSON, Counter.ONLINE):
         changes[counter] = 1
     return changes
+
+
+# -- What an occurrence counts --------------------------------------------------------
+
+
+def reported(counts: Counts | None, taps: Counts) -> Counts:
+    """What every report counts for an occurrence: the facilitator's count once they have
+    counted it at all (even to 0), otherwise the members' check-ins. The facilitator sees
+    the room; a check-in link can be passed on beyond it.
+
+    `counts` is the facilitator's (None until they count), `taps` the check-ins (people
+    is how many checked in)."""
+    return taps if counts is None else counts
+
+
+def taps_exceed(counts: Counts | None, taps: Counts) -> bool:
+    """Whether more members checked in than the facilitator counted people: the link went
+    beyond the room, or the facilitator missed someone. Reports keep the facilitator's
+    count and mark the occurrence, for an auditor to ask about."""
+    return counts is not None and taps.people > counts.people
 
 
 # -- When an occurrence may be counted -------------------------------------------------

@@ -4,6 +4,11 @@ A report that leaves the group (an auditor's view, an org report, any export) is
 with the org's small-count threshold, and every number in it goes through one
 suppression (domain.headcounts.suppress) together with the totals it adds up to, so the
 screen and the CSV hide the same cells and no total gives a hidden count away.
+
+What an occurrence counts is the facilitator's count when they counted it, else the
+members' check-ins (domain.headcounts.reported). An occurrence with more check-ins than
+the facilitator counted is marked, by a word and never by a number, so the mark says
+nothing about a hidden count.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from collections.abc import Sequence
 from dataclasses import dataclass
+from dataclasses import field
 from datetime import date
 from typing import Any
 
@@ -26,15 +32,25 @@ from facilitator.domain.headcounts import average
 from facilitator.domain.headcounts import hidden_rule
 from facilitator.domain.headcounts import last_months
 from facilitator.domain.headcounts import month_of
+from facilitator.domain.headcounts import reported
 from facilitator.domain.headcounts import shown
 from facilitator.domain.headcounts import suppress
+from facilitator.domain.headcounts import taps_exceed
 from facilitator.models import Attendance
 from facilitator.models import Group
 from facilitator.models import Headcount
 from facilitator.models import Meeting
 from facilitator.models import Organization
+from facilitator.services.headcounts import TALLY_COLUMNS
+from facilitator.services.headcounts import tally
 
 MONTHS = 12
+#: How a report marks an occurrence with more check-ins than the facilitator counted…
+MORE_CHECKINS = "More check-ins"
+#: …and what the mark means, said once where it shows.
+MORE_CHECKINS_MEANS = (f"“{MORE_CHECKINS}” marks a meeting where more members checked in "
+                       "from its link than the facilitator counted. The report uses the "
+                       "facilitator's count; it may be worth asking the group why.")
 
 
 @dataclass(frozen=True)
@@ -46,6 +62,9 @@ class Numbers:
     newcomers: int | None
     in_person: int | None = None
     online: int | None = None
+    #: Of the meetings, how many had more check-ins than the facilitator counted. A
+    #: number of meetings, not of people: the small-count rule does not apply.
+    more_checkins: int = 0
 
     @property
     def average(self) -> float | None:
@@ -60,6 +79,8 @@ class Line:
     #: The meeting's title, on a line for one occurrence.
     meeting: str = ""
     hybrid: bool = False
+    #: The group's name, on a line for one occurrence of an org's report.
+    group: str = ""
 
 
 @dataclass(frozen=True)
@@ -75,6 +96,8 @@ class Report:
     #: An org's report: each group with counts, and its cells by month key.
     groups: list[Line]
     cells: dict[tuple[str, str], Numbers]
+    #: An org's report: each occurrence with more check-ins than counted, newest first.
+    more_checkins: list[Line] = field(default_factory=list)
 
     def text(self, value: int | None) -> str:
         return shown(value)
@@ -83,6 +106,16 @@ class Report:
     def rule(self) -> str | None:
         """What a hidden count means, for a report made with the small-count rule."""
         return hidden_rule(self.threshold) if self.threshold else None
+
+    @property
+    def mark(self) -> str:
+        """The mark of an occurrence with more check-ins than the facilitator counted."""
+        return MORE_CHECKINS
+
+    @property
+    def mark_rule(self) -> str | None:
+        """What the mark of an occurrence with more check-ins means, where one shows."""
+        return MORE_CHECKINS_MEANS if self.total.more_checkins else None
 
     @property
     def hybrid(self) -> bool:
@@ -104,6 +137,7 @@ class _Table:
     def __init__(self, rows: Sequence[_Row], months: Sequence[str]) -> None:
         self.values: dict[Key, int] = {}
         self.meetings: dict[Key, int] = defaultdict(int)
+        self.more_checkins: dict[Key, int] = defaultdict(int)
         self.sums: list[Sum] = []
         in_month: dict[Key, list[Key]] = defaultdict(list)
         slugs: list[str] = []
@@ -115,6 +149,7 @@ class _Table:
             for key in (occurrence, ("gm", row.slug, month), ("g", row.slug), ("m", month),
                         ("total",)):
                 self._add(key, row.people, row.newcomers)
+                self.more_checkins[key] += row.more_checkins
             in_month[("gm", row.slug, month)].append(occurrence)
             if row.hybrid:
                 self.values[(occurrence, "in_person")] = row.in_person
@@ -152,11 +187,14 @@ class _Table:
         if not self.meetings.get(key):
             return Numbers(0, 0, 0)
         return Numbers(self.meetings[key], shown[(key, "people")], shown[(key, "newcomers")],
-                       shown.get((key, "in_person")), shown.get((key, "online")))
+                       shown.get((key, "in_person")), shown.get((key, "online")),
+                       self.more_checkins[key])
 
 
 @dataclass(frozen=True)
 class _Row:
+    """One occurrence as reports count it (domain.headcounts.reported)."""
+
     id: int
     slug: str
     name: str
@@ -167,14 +205,15 @@ class _Row:
     newcomers: int
     in_person: int
     online: int
+    #: 1 when more members checked in than the facilitator counted, else 0.
+    more_checkins: int
 
 
 def _rows(session: Session, months: Sequence[str], today: date, *,
           org: Organization | None = None, group: Group | None = None) -> list[_Row]:
     query = (
         select(Headcount.id, Group.slug, Group.name, Meeting.title, Headcount.occurrence_date,
-               Meeting.attendance, Headcount.people, Headcount.newcomers, Headcount.in_person,
-               Headcount.online)
+               Meeting.attendance, *TALLY_COLUMNS)
         .join(Meeting, Headcount.meeting_id == Meeting.id).join(Group)
         .where(Headcount.occurrence_date >= date.fromisoformat(f"{months[0]}-01"),
                Headcount.occurrence_date <= today)
@@ -184,8 +223,14 @@ def _rows(session: Session, months: Sequence[str], today: date, *,
         query = query.where(Meeting.group_id == group.id)
     if org is not None:
         query = query.where(Group.organization_id == org.id)
-    return [_Row(id_, slug, name, title, day, attendance is Attendance.HYBRID, *numbers)
-            for id_, slug, name, title, day, attendance, *numbers in session.execute(query)]
+    rows = []
+    for id_, slug, name, title, day, attendance, *columns in session.execute(query):
+        counts, taps = tally(columns)
+        counted = reported(counts, taps)
+        rows.append(_Row(id_, slug, name, title, day, attendance is Attendance.HYBRID,
+                         counted.people, counted.newcomers, counted.in_person, counted.online,
+                         int(taps_exceed(counts, taps))))
+    return rows
 
 
 def group_report(session: Session, group: Group, today: date,
@@ -206,11 +251,15 @@ def group_report(session: Session, group: Group, today: date,
         months=[Line(m, month_label(m), table.numbers(shown_, ("gm", group.slug, m)))
                 for m in months],
         total=table.numbers(shown_, ("g", group.slug)),
-        occurrences=[Line(row.day.isoformat(), f"{row.day:%a %d %b %Y}",
-                          table.numbers(shown_, ("o", row.id)), meeting=row.title,
-                          hybrid=row.hybrid) for row in own],
+        occurrences=[_occurrence(table, shown_, row) for row in own],
         groups=[], cells={},
     )
+
+
+def _occurrence(table: _Table, shown_: dict[Key, int | None], row: _Row) -> Line:
+    return Line(row.day.isoformat(), f"{row.day:%a %d %b %Y}",
+                table.numbers(shown_, ("o", row.id)), meeting=row.title, hybrid=row.hybrid,
+                group=row.name)
 
 
 def org_report(session: Session, org: Organization, today: date, threshold: int) -> Report:
@@ -229,14 +278,16 @@ def org_report(session: Session, org: Organization, today: date, threshold: int)
         groups=[Line(slug, names[slug], table.numbers(shown_, ("g", slug))) for slug in slugs],
         cells={(slug, m): table.numbers(shown_, ("gm", slug, m)) for slug in slugs
                for m in months if table.meetings.get(("gm", slug, m))},
+        more_checkins=[_occurrence(table, shown_, row) for row in rows if row.more_checkins],
     )
 
 
 # -- Exports and chart ------------------------------------------------------------------
 
-GROUP_CSV_HEADER = ("Date", "Meeting", "People", "Newcomers", "In person", "Online")
+GROUP_CSV_HEADER = ("Date", "Meeting", "People", "Newcomers", "In person", "Online",
+                    "More check-ins than counted")
 ORG_CSV_HEADER = ("Group", "Month", "Meetings counted", "People", "Newcomers",
-                  "People per meeting")
+                  "People per meeting", "Meetings with more check-ins than counted")
 
 
 def _with_rule(report: Report, rows: list[list[str]]) -> list[list[str]]:
@@ -252,7 +303,8 @@ def group_csv_rows(report: Report) -> list[list[str]]:
     return _with_rule(report, [
         [line.key, line.meeting, report.text(line.numbers.people),
          report.text(line.numbers.newcomers), split(line.numbers.in_person, line.hybrid),
-         split(line.numbers.online, line.hybrid)]
+         split(line.numbers.online, line.hybrid),
+         "yes" if line.numbers.more_checkins else ""]
         for line in report.occurrences])
 
 
@@ -260,7 +312,8 @@ def org_csv_rows(report: Report) -> list[list[str]]:
     def row(group: str, month: str, numbers: Numbers) -> list[str]:
         per_meeting = numbers.average
         return [group, month, str(numbers.meetings), report.text(numbers.people),
-                report.text(numbers.newcomers), "" if per_meeting is None else str(per_meeting)]
+                report.text(numbers.newcomers), "" if per_meeting is None else str(per_meeting),
+                str(numbers.more_checkins)]
 
     rows = [row(group.label, month.key, report.cells[(group.key, month.key)])
             for group in report.groups for month in report.months

@@ -1,5 +1,10 @@
 """Counting who came without knowing who: facilitators' counts and members' check-ins.
 
+An occurrence's row keeps two tallies side by side, never added together: the
+facilitator's count (people, newcomers, in person, online) and the members' check-ins
+from the link (checkins, checkin_newcomers, …). Reports use the facilitator's when they
+counted, else the check-ins (domain.headcounts.reported).
+
 Every change is one SQL UPDATE that adds to the stored numbers and whose WHERE keeps
 them sensible, never a read-modify-write in Python, so 500 simultaneous check-ins give
 exactly 500 on SQLite and PostgreSQL alike. A refused change updates no row.
@@ -9,8 +14,10 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Mapping
+from collections.abc import Sequence
 from datetime import date
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import ColumnElement
 from sqlalchemy import Update
@@ -45,6 +52,14 @@ from facilitator.services import throttle
 _TABLE = Headcount.__table__
 _CHECKIN = "checkin"
 COUNTERS = tuple(c.value for c in Counter)
+#: Where the row keeps each number: the facilitator's count, and the members' check-ins.
+_FACILITATOR = {c: c.value for c in Counter}
+_TAPS = {Counter.PEOPLE: "checkins", Counter.NEWCOMERS: "checkin_newcomers",
+         Counter.IN_PERSON: "checkin_in_person", Counter.ONLINE: "checkin_online"}
+#: The columns `tally` reads, in its order; a report selects them too.
+TALLY_COLUMNS = (_TABLE.c.counted_by_facilitator,
+                 *(_TABLE.c[name] for name in _FACILITATOR.values()),
+                 *(_TABLE.c[name] for name in _TAPS.values()))
 
 
 def counters_of(meeting: Meeting) -> tuple[Counter, ...]:
@@ -61,20 +76,26 @@ def occurrence(meeting: Meeting, day: date) -> Occurrence:
 
 
 def counts(session: Session, meeting: Meeting, day: date) -> Counts:
-    """What is counted for the occurrence so far (zeros when nothing is)."""
-    return counted(session, meeting, day)[0]
+    """What the facilitator counted for the occurrence so far (zeros when nothing)."""
+    return counted(session, meeting, day)[0] or Counts()
 
 
-def counted(session: Session, meeting: Meeting, day: date) -> tuple[Counts, int]:
-    """The occurrence's counts, and how many of the people checked in themselves."""
+def counted(session: Session, meeting: Meeting, day: date) -> tuple[Counts | None, Counts]:
+    """The occurrence's two tallies: the facilitator's count (None until they count) and
+    the members' check-ins (zeros when none)."""
     row = session.execute(
-        select(*(_TABLE.c[c] for c in COUNTERS), _TABLE.c.checkins)
+        select(*TALLY_COLUMNS)
         .where(_TABLE.c.meeting_id == meeting.id, _TABLE.c.occurrence_date == day)
     ).first()
-    if row is None:
-        return Counts(), 0
-    *numbers, checkins = row
-    return Counts(**dict(zip(COUNTERS, numbers, strict=True))), checkins
+    return (None, Counts()) if row is None else tally(row)
+
+
+def tally(row: Sequence[Any]) -> tuple[Counts | None, Counts]:
+    """The two tallies of a row read as TALLY_COLUMNS: the facilitator's count (None when
+    they did not count) and the members' check-ins."""
+    counted_, *numbers = row
+    split = len(_FACILITATOR)
+    return (Counts(*numbers[:split]) if counted_ else None), Counts(*numbers[split:])
 
 
 # -- Facilitators --------------------------------------------------------------------
@@ -103,9 +124,10 @@ def adjust(session: Session, actor: User, meeting: Meeting, day: date, counter: 
 
 def set_counts(session: Session, actor: User, meeting: Meeting, day: date,
                values: Counts) -> Counts:
-    """The plain form: set the occurrence's counts to these numbers, audited with the
-    numbers before. At a hybrid meeting everyone is in person or online, so the people
-    are their sum; elsewhere there is no split."""
+    """The plain form: set the facilitator's counts of the occurrence to these numbers,
+    audited with the numbers before. At a hybrid meeting everyone is in person or online,
+    so the people are their sum; elsewhere there is no split. The members' check-ins
+    stay as they are."""
     _countable(meeting, day)
     if meeting.attendance is Attendance.HYBRID:
         values = Counts(people=values.in_person + values.online, newcomers=values.newcomers,
@@ -119,7 +141,8 @@ def set_counts(session: Session, actor: User, meeting: Meeting, day: date,
     session.execute(
         update(_TABLE)
         .where(_TABLE.c.meeting_id == meeting.id, _TABLE.c.occurrence_date == day)
-        .values(**{c: getattr(values, c) for c in COUNTERS}, updated_at=clock.this_hour())
+        .values(**{c: getattr(values, c) for c in COUNTERS}, counted_by_facilitator=True,
+                updated_at=clock.this_hour())
     )
     _audit(session, actor, meeting, day, before, values)
     return values
@@ -211,10 +234,11 @@ CHECKINS_PER_MINUTE = throttle.Limit("checkin-occurrence", 30, timedelta(minutes
 
 def check_in(session: Session, key: str, meeting: Meeting, day: date, *,
              first_meeting: bool, counter: Counter | None) -> str | None:
-    """Add one member's check-in to the occurrence; what stopped it when it was not
-    counted (the room is full, or too many came this minute). Nothing about the member
-    is taken, kept or logged: not even that this check-in happened, apart from the
-    numbers it adds to. `key` is the app's secret key."""
+    """Add one member's check-in to the occurrence's check-ins (never to the
+    facilitator's count); what stopped it when it was not counted (the room is full, or
+    too many came this minute). Nothing about the member is taken, kept or logged: not
+    even that this check-in happened, apart from the numbers it adds to. `key` is the
+    app's secret key."""
     if meeting.attendance is not Attendance.HYBRID:
         counter = None
     now = clock.now()
@@ -236,8 +260,9 @@ def check_in(session: Session, key: str, meeting: Meeting, day: date, *,
 def _add(session: Session, meeting_id: int, day: date, changes: Mapping[Counter, int], *,
          checkin: int | None = None) -> bool:
     """Add to the counters in one UPDATE whose WHERE holds the rules for the new values;
-    False when they would break one (nothing changes then). `checkin` is the room's
-    capacity when a member checks in, which with CHECKINS_PER_MINUTE bounds check-ins."""
+    False when they would break one (nothing changes then). Without `checkin` the change
+    is the facilitator's, to their count; with it, a member's check-in, to the check-ins,
+    and `checkin` is the room's capacity, which with CHECKINS_PER_MINUTE bounds them."""
     if _update(session, meeting_id, day, changes, checkin):
         return True
     _ensure_row(session, meeting_id, day)
@@ -257,13 +282,17 @@ def _update(session: Session, meeting_id: int, day: date, changes: Mapping[Count
 
 @functools.cache
 def _update_statement(counters: frozenset[Counter], checkin: bool) -> Update:
-    """The UPDATE that adds to these counters, built once per kind of change (a check-in
-    comes many times a second at a busy meeting); the amounts are parameters."""
+    """The UPDATE that adds to these counters of one tally (the check-ins for a member's
+    check-in, else the facilitator's count), built once per kind of change (a check-in
+    comes many times a second at a busy meeting); the amounts are parameters. Both
+    tallies keep the same rules; the other one is left as it is."""
+    columns = _TAPS if checkin else _FACILITATOR
+
     def new(counter: Counter) -> ColumnElement[int]:
-        column = _TABLE.c[counter.value]
+        column = _TABLE.c[columns[counter]]
         return column + bindparam(f"d_{counter.value}") if counter in counters else column
 
-    values: dict[str, object] = {c.value: new(c) for c in counters}
+    values: dict[str, object] = {columns[c]: new(c) for c in counters}
     rules = [
         _TABLE.c.meeting_id == bindparam("meeting"),
         _TABLE.c.occurrence_date == bindparam("day"),
@@ -274,9 +303,10 @@ def _update_statement(counters: frozenset[Counter], checkin: bool) -> Update:
     ]
     if checkin:
         # Members' check-ins stop at the room's capacity, so a link shared outside the
-        # room cannot inflate a count without bound; the facilitator is not held to it.
-        values["checkins"] = _TABLE.c.checkins + 1
-        rules.append(_TABLE.c.checkins + 1 <= bindparam("capacity"))
+        # room cannot inflate them without bound; the facilitator is not held to it.
+        rules.append(new(Counter.PEOPLE) <= bindparam("capacity"))
+    else:
+        values["counted_by_facilitator"] = True
     values["updated_at"] = bindparam("now")
     return update(_TABLE).where(*rules).values(**values)
 
@@ -288,7 +318,8 @@ def _ensure_row(session: Session, meeting_id: int, day: date) -> None:
         else sqlite_insert
     session.execute(
         insert(_TABLE)
-        .values(meeting_id=meeting_id, occurrence_date=day, people=0, newcomers=0,
-                in_person=0, online=0, checkins=0, updated_at=clock.this_hour())
+        .values(meeting_id=meeting_id, occurrence_date=day, counted_by_facilitator=False,
+                **dict.fromkeys((*_FACILITATOR.values(), *_TAPS.values()), 0),
+                updated_at=clock.this_hour())
         .on_conflict_do_nothing(index_elements=["meeting_id", "occurrence_date"])
     )

@@ -1,9 +1,9 @@
 """Members' check-in: /c/<token>, reached from the QR code on the table.
 
-A tap adds one to the occurrence's numbers and nothing else is kept: no row, no
-address, no browser, no log line with the token (log_masking). The only memory of the
-tap is a signed cookie in the member's own browser, so a second tap from it for the
-same occurrence changes nothing.
+A tap adds one to the occurrence's check-ins (kept apart from the facilitator's count)
+and nothing else is kept: no row, no address, no browser, no log line with the token
+(log_masking). The only memory of the tap is a signed cookie in the member's own
+browser, so a second tap from it for the same occurrence changes nothing.
 
 The form has no CSRF token on purpose: a token would need a session cookie for a person
 who has no account, and a forged check-in could do nothing a direct one cannot.

@@ -1,5 +1,5 @@
 """A facilitator counts on a phone during a meeting; a member scans the QR code and
-checks in; the count goes up by one."""
+checks in; the facilitator sees the check-in beside their own count."""
 
 from __future__ import annotations
 
@@ -83,5 +83,7 @@ def test_counting_on_a_phone_and_a_member_checking_in_by_qr_code(
 
     page.go_back()
     page.reload()
-    expect(counter(page, "People")).to_have_text("3")
-    expect(page.get_by_text("1 of them checked in")).to_be_visible()
+    # The member's check-in is shown beside the facilitator's count, never added to it.
+    expect(counter(page, "People")).to_have_text("2")
+    expect(page.get_by_text("1 checked in from the link")).to_be_visible()
+    expect(page.get_by_text("Reports use your count.")).to_be_visible()

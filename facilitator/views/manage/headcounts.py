@@ -17,9 +17,11 @@ from werkzeug import Response
 
 from facilitator import clock
 from facilitator.db import get_session
+from facilitator.domain.headcounts import Counts
 from facilitator.domain.headcounts import countable
 from facilitator.domain.headcounts import neighbours
 from facilitator.domain.headcounts import occurrence_to_count
+from facilitator.domain.headcounts import taps_exceed
 from facilitator.domain.headcounts import window
 from facilitator.domain.qr import qr_svg
 from facilitator.forms import ConfirmForm
@@ -69,14 +71,15 @@ def headcount(group_slug: str, meeting_id: int, day: str) -> str:
 def _count_page(meeting: Meeting, when: date, form: HeadcountForm | None) -> str:
     session = get_session()
     dated = headcounts.occurrence(meeting, when)
-    counts, checkins = headcounts.counted(session, meeting, when)
+    counted, taps = headcounts.counted(session, meeting, when)
+    counts = counted or Counts()
     form = form or _headcount_form(meeting, formdata=None, obj=counts)
     now = clock.now()
     opens, closes = window(dated)
     earlier, later = neighbours(meeting.schedule, when, clock.today_in(meeting.timezone))
     return render_template(
         "manage/headcount.html", meeting=meeting, when=when, dated=dated, counts=counts,
-        checkins=checkins,
+        counted=counted is not None, taps=taps, more_checkins=taps_exceed(counted, taps),
         hybrid=meeting.attendance is Attendance.HYBRID,
         counters=headcounts.counters_of(meeting), refusal=countable(dated, now),
         going_on=opens <= now <= closes, form=form, tap_form=TapForm(),
