@@ -86,7 +86,7 @@ def test_models_match_the_newest_migration(database_url):
 
 
 def test_the_check_in_tally_keeps_past_reports_as_they_were(fresh_database_url):
-    """Before 0012_checkin_tally a check-in added to the people as well as to `checkins`,
+    """Before 0013_checkin_tally a check-in added to the people as well as to `checkins`,
     and reports showed the people as stored. After it, those numbers are the
     facilitator's count, so every past report reads the same: even where the facilitator
     had taken check-ins off again, and at a hybrid meeting."""
@@ -105,7 +105,7 @@ def test_the_check_in_tally_keeps_past_reports_as_they_were(fresh_database_url):
             session.commit()
             ids = {"plain": plain.id, "hybrid": hybrid.id}
         app.extensions["facilitator.db"].engine.dispose()
-        migrate.downgrade(engine, "0011_room_capacity")
+        migrate.downgrade(engine, "0012_pending_invitations")
         # (meeting, date, people, newcomers, in person, online, check-ins among them)
         past = [("plain", date(2026, 10, 6), 12, 3, 0, 0, 4),
                 ("plain", date(2026, 10, 13), 0, 0, 0, 0, 3),  # the facilitator took 3 off
@@ -154,7 +154,7 @@ def test_the_check_in_tally_keeps_past_reports_as_they_were(fresh_database_url):
             session.commit()
         app.extensions["facilitator.db"].engine.dispose()
         # …and so does the schema before it, where they become the people again.
-        migrate.downgrade(engine, "0011_room_capacity")
+        migrate.downgrade(engine, "0012_pending_invitations")
         with engine.connect() as connection:
             people = dict(connection.execute(text(
                 "SELECT occurrence_date, people FROM headcounts WHERE meeting_id = :meeting "

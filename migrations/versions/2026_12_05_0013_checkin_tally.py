@@ -14,8 +14,8 @@ check-in columns start at 0 on those rows: nothing recorded which of the past ch
 were newcomers or online. `checkins` keeps its number, so a past row with more
 check-ins than people (the facilitator took some off) is marked in reports from now on.
 
-Revision ID: 0012_checkin_tally
-Revises: 0011_room_capacity
+Revision ID: 0013_checkin_tally
+Revises: 0012_pending_invitations
 Create Date: 2026-12-05 14:00:00.000000
 """
 from __future__ import annotations
@@ -24,8 +24,8 @@ import sqlalchemy as sa
 from alembic import op
 
 
-revision = '0012_checkin_tally'
-down_revision = '0011_room_capacity'
+revision = '0013_checkin_tally'
+down_revision = '0012_pending_invitations'
 branch_labels = None
 depends_on = None
 
