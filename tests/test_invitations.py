@@ -30,6 +30,8 @@ from tests.conftest import page_text
 LINK = re.compile(r'value="http://facilitator\.test(/invite/[A-Za-z0-9_-]{32})"')
 #: What a person's page links to, for new accounts and invitations alike.
 PERSON_URL = re.compile(r"/admin/riverside/(?:people|invitations)/\d+")
+#: Flask-WTF signs each form's token with the second it was made in.
+CSRF_TOKEN = re.compile(r'(name="csrf_token" type="hidden" value=)"[^"]+"')
 
 
 def count(session, model) -> int:
@@ -75,9 +77,10 @@ def invite_sam(client, riverside, roles=("facilitator",), groups=None) -> str:
 
 
 def normalised(html: str, *names_and_emails: str) -> str:
-    """The page with what rightly differs (the person's name, email, link, page ids)
-    put in neutral words."""
+    """The page with what rightly differs (the person's name, email, link, page ids, the
+    second the form token was signed in) put in neutral words."""
     html = LINK.sub('value="LINK"', html)
+    html = CSRF_TOKEN.sub(r'\1"TOKEN"', html)
     html = PERSON_URL.sub("/admin/riverside/PERSON", html)
     for text in names_and_emails:
         html = html.replace(text, "SOMEONE")

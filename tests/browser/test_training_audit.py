@@ -43,6 +43,7 @@ def test_auditor_filters_the_training_matrix(page: Page, live_server: str) -> No
 
     page.get_by_label("Requirement").select_option(label="CPR and first aid")
     page.get_by_role("button", name="Show").click()
+    expect(page).to_have_url(re.compile(r"status=expired&requirement=\d+$"))
     assert matrix_leaders(page) == ["María L."]
     expect(page.get_by_role("columnheader", name="CPR and first aid")).to_be_visible()
     expect(page.get_by_role("columnheader", name="Background check")).to_have_count(0)
@@ -51,6 +52,7 @@ def test_auditor_filters_the_training_matrix(page: Page, live_server: str) -> No
     page.get_by_label("Requirement").select_option(label="Every requirement")
     page.get_by_label("Group").select_option(label="Tuesday Night Women's AA")
     page.get_by_role("button", name="Show").click()
+    expect(page).to_have_url(re.compile(r"group=tuesday-night-womens-aa&status=&requirement=$"))
     assert matrix_leaders(page) == ["Sam T."]
 
     # The CSV link keeps the filters; the auditor sees no way to change a record.
