@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from datetime import UTC
 from datetime import datetime
 from datetime import timedelta
@@ -214,22 +215,24 @@ def test_wrong_links_are_throttled_per_address(client, moment, path):
         .status_code == 404
 
 
-def test_simultaneous_failures_are_all_counted(database_url):
-    """Twenty workers failing at once, each on its own connection and transaction, as
-    gunicorn workers on several servers would: the count is exactly twenty."""
-    engine = make_engine(database_url, pool_size=10, max_overflow=10) \
+def at_once(database_url: str, key: str, workers: int,
+            work: Callable[[Session], bool | None]) -> tuple[list[bool | None], int | None]:
+    """`work` run by `workers` threads at once, each on its own connection and
+    transaction, as gunicorn workers on several servers would; what each returned and
+    the key's count afterwards."""
+    engine = make_engine(database_url, pool_size=10, max_overflow=workers) \
         if not database_url.startswith("sqlite") else make_engine(database_url)
-    key = throttle.ADDRESS.key("concurrency", f"test-{id(engine)}")
-    start = threading.Barrier(20)
+    start = threading.Barrier(workers)
+    results: list[bool | None] = []
 
-    def fail() -> None:
+    def run() -> None:
         with Session(engine) as session:
             start.wait()
-            throttle.record(session, [(throttle.ADDRESS, key)], now=clock.now())
+            results.append(work(session))
             session.commit()
 
     try:
-        threads = [threading.Thread(target=fail) for _ in range(20)]
+        threads = [threading.Thread(target=run) for _ in range(workers)]
         for thread in threads:
             thread.start()
         for thread in threads:
@@ -237,12 +240,49 @@ def test_simultaneous_failures_are_all_counted(database_url):
         with Session(engine) as session:
             count = session.scalar(select(ThrottleCounter.failures)
                                    .where(ThrottleCounter.key_hash == key))
-        assert count == 20
+        return results, count
     finally:
         with Session(engine) as session:
             throttle.forget(session, key)
             session.commit()
         engine.dispose()
+
+
+def test_simultaneous_failures_are_all_counted(database_url):
+    """Twenty workers failing at once: the count is exactly twenty."""
+    key = throttle.ADDRESS.key("concurrency", f"test-{id(database_url)}")
+    _, count = at_once(database_url, key, 20, lambda session: throttle.record(
+        session, [(throttle.ADDRESS, key)], now=clock.now()))
+    assert count == 20
+
+
+def test_take_counts_up_to_the_limit_and_nothing_past_it(session, moment):
+    limit = throttle.Limit("test", 3, timedelta(minutes=1))
+    key, other = limit.key("k", "occurrence"), limit.key("k", "another occurrence")
+    assert [throttle.take(session, limit, key, now=START) for _ in range(5)] \
+        == [True, True, True, False, False]
+    assert session.scalar(select(ThrottleCounter.failures)) == 3
+    assert throttle.take(session, limit, other, now=START)
+    # The next minute starts a new window.
+    assert throttle.take(session, limit, key, now=START + limit.window)
+    assert session.scalar(select(ThrottleCounter.failures)
+                          .where(ThrottleCounter.key_hash == key)) == 1
+    # A window started later than any row may be kept prunes the other key's row.
+    later = START + throttle.KEPT
+    assert throttle.take(session, limit, key, now=later)
+    session.expire_all()
+    rows = session.execute(select(ThrottleCounter.key_hash, ThrottleCounter.failures)).all()
+    assert rows == [(key, 1)]
+    session.rollback()
+
+
+def test_simultaneous_takes_stop_exactly_at_the_limit(database_url):
+    """Forty at once against a limit of thirty: thirty are taken, ten refused."""
+    limit = throttle.Limit("test", 30, timedelta(minutes=1))
+    key = limit.key("concurrency", f"take-{id(database_url)}")
+    results, count = at_once(database_url, key, 40, lambda session: throttle.take(
+        session, limit, key, now=clock.now()))
+    assert (results.count(True), results.count(False), count) == (30, 10, 30)
 
 
 def test_a_link_that_works_is_served_even_from_a_held_address(client, make_org, make_group,

@@ -242,15 +242,14 @@ def check_in(session: Session, key: str, meeting: Meeting, day: date, *,
     if meeting.attendance is not Attendance.HYBRID:
         counter = None
     now = clock.now()
-    minute = [(CHECKINS_PER_MINUTE,
-               CHECKINS_PER_MINUTE.key(key, str(meeting.id), day.isoformat()))]
-    if throttle.blocked(session, minute, now=now):
+    minute = CHECKINS_PER_MINUTE.key(key, str(meeting.id), day.isoformat())
+    if not throttle.take(session, CHECKINS_PER_MINUTE, minute, now=now):
         return "Too many check-ins this minute; nothing was counted. Try again in a minute."
     if not _add(session, meeting.id, day, check_in_steps(first_meeting, counter),
                 checkin=meeting.room_capacity):
+        # The caller rolls back, so the minute's count goes back too.
         return (f"This meeting's check-ins have reached the room's capacity "
                 f"({meeting.room_capacity}); nothing was counted. Tell the facilitator.")
-    throttle.record(session, minute, now=now)
     return None
 
 

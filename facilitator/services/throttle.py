@@ -6,7 +6,8 @@ A counter is a row per keyed hash (crypto.keyed_hash): no email or address is ev
 stored. Counts only go up through one atomic INSERT … ON CONFLICT DO UPDATE, so
 simultaneous failures are all counted. A window starts at its first failure and lasts
 its limit's `window`; a key at its limit is refused until its window ends. Rows whose
-window has ended are deleted whenever a failure is recorded.
+window has ended are deleted whenever a failure is recorded, or a check-in starts a
+window (`take` checks and counts in one statement).
 
 Sign-ins are held to three counters (see `sign_in_hold`): the account from one address
 (5 per 15 minutes), the address for any account (20), and the account from every
@@ -28,10 +29,12 @@ from datetime import timedelta
 from sqlalchemy import bindparam
 from sqlalchemy import case
 from sqlalchemy import delete
+from sqlalchemy import or_
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.dml import Insert
 
 from facilitator import crypto
 from facilitator.models import ThrottleCounter
@@ -117,22 +120,42 @@ def sign_in_hold(session: Session, *, pair: str, address: str, account: str,
 
 
 def record(session: Session, checks: list[tuple[Limit, str]], *, now: datetime) -> None:
-    """Count one failure (or check-in) against each key, starting a new window where the
-    last ended."""
+    """Count one failure against each key, starting a new window where the last ended."""
+    # One order everywhere: two requests never wait on each other.
+    for limit, key in sorted(checks, key=lambda check: check[1]):
+        session.execute(_count(session, limit, key, now=now, within_limit=False))
+    prune(session, now=now)
+
+
+def take(session: Session, limit: Limit, key: str, *, now: datetime) -> bool:
+    """Count one use (a member's check-in) against `key` if its window has room left,
+    in one statement, so simultaneous uses never count past the limit; False, counting
+    nothing, when the window is used up. Ended windows are pruned when a key starts a
+    new one: once per window, not on every use."""
+    count = session.execute(_count(session, limit, key, now=now, within_limit=True)
+                            .returning(_TABLE.c.failures)).scalar()
+    if count == 1:
+        prune(session, now=now)
+    return count is not None
+
+
+def _count(session: Session, limit: Limit, key: str, *, now: datetime,
+           within_limit: bool) -> Insert:
+    """The INSERT … ON CONFLICT DO UPDATE that adds one to `key`'s window, or starts a
+    new window where the last ended; with `within_limit`, only while the window has room
+    (else it changes no row and returns none)."""
     insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" \
         else sqlite_insert
     started = _TABLE.c.window_started_at
     restart = bindparam("restart", now, type_=started.type)
-    # One order everywhere: two requests never wait on each other.
-    for limit, key in sorted(checks, key=lambda check: check[1]):
-        ended = started <= bindparam("cutoff", now - limit.window, type_=started.type)
-        statement = insert(_TABLE).values(key_hash=key, failures=1, window_started_at=now)
-        session.execute(statement.on_conflict_do_update(
-            index_elements=["key_hash"],
-            set_={"failures": case((ended, 1), else_=_TABLE.c.failures + 1),
-                  "window_started_at": case((ended, restart), else_=started)},
-        ))
-    prune(session, now=now)
+    ended = started <= bindparam("cutoff", now - limit.window, type_=started.type)
+    statement = insert(_TABLE).values(key_hash=key, failures=1, window_started_at=now)
+    return statement.on_conflict_do_update(
+        index_elements=["key_hash"],
+        set_={"failures": case((ended, 1), else_=_TABLE.c.failures + 1),
+              "window_started_at": case((ended, restart), else_=started)},
+        where=or_(ended, _TABLE.c.failures < limit.failures) if within_limit else None,
+    )
 
 
 def forget(session: Session, key: str) -> None:
