@@ -36,7 +36,10 @@ NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
 }
 
-SQLITE_BUSY_TIMEOUT_MS = 5000
+#: How long a writer waits for SQLite's write lock before "database is locked". SQLite's
+#: waiters are not served in turn, so with dozens at once (a room checking in) one can
+#: wait many times the average: 5 s was once too short on a loaded two-core machine.
+SQLITE_BUSY_TIMEOUT_MS = 20_000
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
