@@ -22,6 +22,7 @@ the counters take care not to keep.
 from __future__ import annotations
 
 import enum
+import functools
 from dataclasses import dataclass
 from datetime import datetime
 from datetime import timedelta
@@ -121,9 +122,10 @@ def sign_in_hold(session: Session, *, pair: str, address: str, account: str,
 
 def record(session: Session, checks: list[tuple[Limit, str]], *, now: datetime) -> None:
     """Count one failure against each key, starting a new window where the last ended."""
+    statement = _count(session.get_bind().dialect.name, within_limit=False)
     # One order everywhere: two requests never wait on each other.
     for limit, key in sorted(checks, key=lambda check: check[1]):
-        session.execute(_count(session, limit, key, now=now, within_limit=False))
+        session.execute(statement, _parameters(limit, key, now))
     prune(session, now=now)
 
 
@@ -132,30 +134,36 @@ def take(session: Session, limit: Limit, key: str, *, now: datetime) -> bool:
     in one statement, so simultaneous uses never count past the limit; False, counting
     nothing, when the window is used up. Ended windows are pruned when a key starts a
     new one: once per window, not on every use."""
-    count = session.execute(_count(session, limit, key, now=now, within_limit=True)
-                            .returning(_TABLE.c.failures)).scalar()
+    count = session.execute(_count(session.get_bind().dialect.name, within_limit=True),
+                            _parameters(limit, key, now)).scalar()
     if count == 1:
         prune(session, now=now)
     return count is not None
 
 
-def _count(session: Session, limit: Limit, key: str, *, now: datetime,
-           within_limit: bool) -> Insert:
-    """The INSERT … ON CONFLICT DO UPDATE that adds one to `key`'s window, or starts a
+def _parameters(limit: Limit, key: str, now: datetime) -> dict[str, object]:
+    return {"key": key, "now": now, "cutoff": now - limit.window, "limit": limit.failures}
+
+
+@functools.cache
+def _count(dialect: str, *, within_limit: bool) -> Insert:
+    """The INSERT … ON CONFLICT DO UPDATE that adds one to a key's window, or starts a
     new window where the last ended; with `within_limit`, only while the window has room
-    (else it changes no row and returns none)."""
-    insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" \
-        else sqlite_insert
+    (else it changes no row and returns none), returning the new count. Built once: a
+    check-in runs it many times a second at a busy meeting."""
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
     started = _TABLE.c.window_started_at
-    restart = bindparam("restart", now, type_=started.type)
-    ended = started <= bindparam("cutoff", now - limit.window, type_=started.type)
-    statement = insert(_TABLE).values(key_hash=key, failures=1, window_started_at=now)
-    return statement.on_conflict_do_update(
+    now = bindparam("now", type_=started.type)
+    ended = started <= bindparam("cutoff", type_=started.type)
+    statement = insert(_TABLE).values(key_hash=bindparam("key"), failures=1,
+                                      window_started_at=now)
+    statement = statement.on_conflict_do_update(
         index_elements=["key_hash"],
         set_={"failures": case((ended, 1), else_=_TABLE.c.failures + 1),
-              "window_started_at": case((ended, restart), else_=started)},
-        where=or_(ended, _TABLE.c.failures < limit.failures) if within_limit else None,
+              "window_started_at": case((ended, now), else_=started)},
+        where=or_(ended, _TABLE.c.failures < bindparam("limit")) if within_limit else None,
     )
+    return statement.returning(_TABLE.c.failures) if within_limit else statement
 
 
 def forget(session: Session, key: str) -> None:
