@@ -159,11 +159,14 @@ def _sqlite_restore(backup_file: Path, database: Path) -> None:
 def _pg_tool(engine: Engine, name: str) -> str:
     """The client tool of the server's major version (pg_dump refuses newer servers)."""
     with engine.connect():
-        major = engine.dialect.server_version_info[0]
+        version = engine.dialect.server_version_info
+    if version is None or not isinstance(version[0], int):
+        raise BackupError(f"PostgreSQL did not say its version: {version!r}")
+    major = version[0]
     versions = sorted((int(d.name), d / "bin" / name) for d in POSTGRES_LIBS.glob("*")
                       if d.name.isdigit() and (d / "bin" / name).exists())
-    for version, tool in versions:
-        if version >= major:
+    for tool_major, tool in versions:
+        if tool_major >= major:
             return str(tool)
     if not versions and (found := shutil.which(name)):
         return found

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import NoReturn
 
 import click
 from flask import Flask
@@ -53,7 +54,7 @@ def db_revision(message: str) -> None:
     command.revision(migrate.alembic_config(database().engine), message, autogenerate=True)
 
 
-def _fail(message: str) -> None:
+def _fail(message: str) -> NoReturn:
     raise click.ClickException(message)
 
 

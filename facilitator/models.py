@@ -43,7 +43,9 @@ class Choice(enum.StrEnum):
 
     label: str
 
-    def __new__(cls, value: str, label: str) -> Choice:
+    # `label` has a default only for type checkers, which take Role("admin") (a look-up
+    # of a member, which never calls __new__) for a call of this constructor.
+    def __new__(cls, value: str, label: str = "") -> Choice:
         member = str.__new__(cls, value)
         member._value_ = value
         member.label = label

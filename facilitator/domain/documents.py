@@ -11,6 +11,7 @@ from datetime import datetime
 from functools import lru_cache
 from html import escape
 from typing import Any
+from typing import Literal
 
 import nh3
 from diff_match_patch import diff_match_patch
@@ -118,6 +119,10 @@ class _DeadlineDiff(diff_match_patch):
         return None
 
 
+#: What difflib calls the operations of an opcode.
+Opcode = Literal["replace", "delete", "insert", "equal"]
+
+
 class _LineMatcher(difflib.SequenceMatcher):
     """difflib's grouping of changes with context, over the changes diff-match-patch
     found: its Myers diff stops at a deadline, where difflib's search can take
@@ -136,7 +141,7 @@ class _LineMatcher(difflib.SequenceMatcher):
         finder = _DeadlineDiff()
         finder.Diff_Timeout = DIFF_SECONDS
         found = finder.diff_main(as_chars(old_lines), as_chars(new_lines), checklines=False)
-        self._found: list[tuple[str, int, int, int, int]] = []
+        self._found: list[tuple[Opcode, int, int, int, int]] = []
         i = j = 0
         for operation, chars in found:
             n = len(chars)
@@ -150,7 +155,7 @@ class _LineMatcher(difflib.SequenceMatcher):
                 self._found.append(("insert", i, i, j, j + n))
                 j += n
 
-    def get_opcodes(self) -> list[tuple[str, int, int, int, int]]:
+    def get_opcodes(self) -> list[tuple[Opcode, int, int, int, int]]:
         return list(self._found)
 
 

@@ -62,6 +62,7 @@ from datetime import date
 from datetime import datetime
 from datetime import timedelta
 from functools import cache
+from typing import Any
 
 from icalendar import Calendar
 from icalendar import Component
@@ -180,7 +181,7 @@ class _Text(vText):
     """TEXT escaped as text_value() does it."""
 
     def to_ical(self) -> bytes:
-        return text_value(self).encode(self.encoding)
+        return text_value(self).encode("utf-8")
 
 
 def _text(text: str) -> _Text:
@@ -213,7 +214,7 @@ def _vtimezone(zone: str, first_year: int, last_year: int) -> Timezone:
     return vtimezone
 
 
-def _observance(source: Component, relabel: bool) -> Component:
+def _observance(source: Component, relabel: bool) -> TimezoneStandard | TimezoneDaylight:
     """A copy of a STANDARD or DAYLIGHT (the other one if relabel), its onsets as RFC 5545
     has them and its RDATEs one per line."""
     daylight = isinstance(source, TimezoneDaylight) != relabel
@@ -222,7 +223,8 @@ def _observance(source: Component, relabel: bool) -> Component:
     # going forward icalendar 7.3 writes the local time after it, an hour late.
     offset_from, offset_to = _offsets(source)
     shift = max(offset_to - offset_from, timedelta(0))
-    for name, value in source.property_items(recursive=False, sorted=False)[1:-1]:
+    items: list[tuple[str, Any]] = source.property_items(recursive=False, sorted=False)
+    for name, value in items[1:-1]:
         if name == "RDATE":
             for rdate in value.dts:
                 observance.add("RDATE", rdate.dt - shift)
@@ -232,7 +234,7 @@ def _observance(source: Component, relabel: bool) -> Component:
 
 
 def _offsets(observance: Component) -> tuple[timedelta, timedelta]:
-    return observance["TZOFFSETFROM"].td, observance["TZOFFSETTO"].td
+    return observance.decoded("TZOFFSETFROM"), observance.decoded("TZOFFSETTO")
 
 
 __all__ = [

@@ -227,8 +227,8 @@ def filter_rows(rows: Iterable[Row], status: Status | None = None,
     """Rows with a cell of that status (in that requirement, when one is given)."""
     kept = []
     for row in rows:
-        cells = [row.cells.get(requirement_id)] if requirement_id else list(row.cells.values())
-        cells = [c for c in cells if c is not None]
+        chosen = [row.cells.get(requirement_id)] if requirement_id else row.cells.values()
+        cells = [c for c in chosen if c is not None]
         if requirement_id and not cells:
             continue
         if status is not None and not any(c.status is status for c in cells):

@@ -333,6 +333,7 @@ def chart_svg(report: Report) -> bytes:
     as text), a hidden count drawn as no bar and labelled as the table writes it. The
     same bytes for the same report, so a page and a PDF can share them."""
     from matplotlib.figure import Figure  # on first use: it takes a second to load
+    from matplotlib.ticker import MaxNLocator
 
     with _SVG_SETTINGS:
         figure = Figure(figsize=(7.2, 3.2))
@@ -351,7 +352,9 @@ def chart_svg(report: Report) -> bytes:
                                   fontsize=8, color="#1f2328", rotation=90)
         axes.set_xticks(list(where), [m.label.split()[0] for m in report.months])
         axes.spines[["top", "right"]].set_visible(False)
-        axes.yaxis.get_major_locator().set_params(integer=True)
+        locator = axes.yaxis.get_major_locator()
+        assert isinstance(locator, MaxNLocator)  # matplotlib's default, AutoLocator
+        locator.set_params(integer=True)
         axes.set_ylim(bottom=0)
         axes.legend(frameon=False, loc="lower left", bbox_to_anchor=(0, 1), ncols=2,
                     borderaxespad=0.2)

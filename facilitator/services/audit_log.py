@@ -72,7 +72,7 @@ def record(
 
 def entries_for(
     organization: Organization, *, entity_type: str | None = None, actor_id: int | None = None
-) -> Select[tuple[AuditEntry]]:
+) -> Select[AuditEntry]:
     """Return the org's entries, newest first, for the view to paginate."""
     query = select(AuditEntry).where(AuditEntry.organization_id == organization.id)
     if entity_type:

@@ -10,9 +10,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from datetime import datetime
+from typing import Any
+from typing import cast
 from zoneinfo import ZoneInfo
 
 from markupsafe import Markup
+from sqlalchemy import CursorResult
 from sqlalchemy import select
 from sqlalchemy import update
 from sqlalchemy.dialects import postgresql
@@ -77,7 +81,9 @@ def _document(session: Session, org: Organization, kind: DocumentKind,
             document = Document(organization=org, group=group, kind=kind)
             session.add(document)
     except IntegrityError:
-        document = find_document(session, org, kind, group)
+        winner = find_document(session, org, kind, group)
+        assert winner is not None  # the insert lost to it
+        return winner
     return document
 
 
@@ -142,11 +148,13 @@ def save_version(
         .where(Document.id == document.id, Document.current_version == based_on)
         .values(current_version=number, updated_at=clock.now())
         .execution_options(synchronize_session=False)
-    ).rowcount
-    if not moved:
+    )
+    if not cast(CursorResult[Any], moved).rowcount:
         session.refresh(document)
         session.expire(document, ["versions"])
-        raise StaleVersion(current(document))
+        winner = current(document)
+        assert winner is not None  # the save that moved the document made it
+        raise StaleVersion(winner)
     version = DocumentVersion(number=number, body=body, note=note,
                               author_id=actor.id if actor else None,
                               author_name=actor.display_name if actor else audit_log.COMMAND_LINE)
@@ -205,7 +213,9 @@ def sign_agreement(
             signature = Signature(version=latest, user=actor, typed_name=typed_name[:120])
             session.add(signature)
     except IntegrityError:  # the same person's second click won the race
-        return _signature(session, latest, actor), False
+        winner = _signature(session, latest, actor)
+        assert winner is not None
+        return winner, False
     audit_log.record(
         session, actor, "create", signature, organization=org,
         summary=f"{actor.display_name} signed the leader agreement, version {latest.number}",
@@ -229,7 +239,7 @@ def agreement_status(session: Session, org: Organization) -> dict[int, Signature
     status.
     """
     document = find_document(session, org, DocumentKind.AGREEMENT)
-    newest: dict[int, tuple[int, object]] = {}
+    newest: dict[int, tuple[int, datetime]] = {}
     if document is not None:
         rows = session.execute(
             select(Signature.user_id, DocumentVersion.number, Signature.signed_at)
@@ -359,11 +369,11 @@ def record_statement_read(
                                       DocumentKind.STATEMENT, meeting.group))
     if read and statement is None:
         raise ServiceError("This group has no confidentiality statement yet: write it first.")
-    values = {"read_at": clock.now() if read else None,
-              "read_version": statement.number if read else None}
+    version = statement.number if read and statement is not None else None
+    values = {"read_at": clock.now() if read else None, "read_version": version}
     _upsert_reading(session, meeting, day, {**values, "acknowledgements": 0}, values)
-    record = reading(session, meeting, day)
-    what = f"read (version {statement.number})" if read else "marked as not read"
+    record = session.get_one(StatementReading, (meeting.id, day), populate_existing=True)
+    what = f"read (version {version})" if read else "marked as not read"
     audit_log.record(
         session, actor, "update", record, organization=meeting.group.organization,
         summary=f"Meeting {meeting.title} of {meeting.group.name}: {day} statement {what}",

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC
 from datetime import datetime
 
+from sqlalchemy import ColumnElement
 from sqlalchemy import Connection
 from sqlalchemy import Select
 from sqlalchemy import bindparam
@@ -152,7 +153,7 @@ def _joined(*parts: str) -> str:
     return ", ".join(p for p in parts if p)
 
 
-def _meetings(session: Session, *where: object) -> list[Meeting]:
+def _meetings(session: Session, *where: ColumnElement[bool]) -> list[Meeting]:
     query = (
         select(Meeting)
         .join(Meeting.group)

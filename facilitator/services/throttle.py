@@ -26,7 +26,9 @@ import functools
 from dataclasses import dataclass
 from datetime import datetime
 from datetime import timedelta
+from typing import cast
 
+from sqlalchemy import Table
 from sqlalchemy import bindparam
 from sqlalchemy import case
 from sqlalchemy import delete
@@ -41,7 +43,7 @@ from facilitator import crypto
 from facilitator.models import ThrottleCounter
 
 WINDOW = timedelta(minutes=15)
-_TABLE = ThrottleCounter.__table__
+_TABLE = cast(Table, ThrottleCounter.__table__)
 
 
 @dataclass(frozen=True)

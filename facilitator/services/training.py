@@ -109,7 +109,7 @@ def create_type(session: Session, actor: User | None, org: Organization,
 
 
 def update_type(session: Session, actor: User, kind: TrainingType, **fields: Any) -> None:
-    org = session.get(Organization, kind.organization_id)
+    org = session.get_one(Organization, kind.organization_id)
     values = _check_type_values(session, org, fields, current=kind)
     before = audit_log.snapshot(kind, TYPE_FIELDS)
     for name, value in values.items():
@@ -176,7 +176,7 @@ def _check_record(session: Session, leader: User, values: RecordValues) -> Train
             kind.organization_id == org.id for org in leader_orgs(leader)):
         raise ServiceError("Choose a training from the list; that one is not offered by "
                            "your organization.", field="training_type_id")
-    org = session.get(Organization, kind.organization_id)
+    org = session.get_one(Organization, kind.organization_id)
     if values.completed_on is None:
         raise ServiceError("Give the date you completed it.", field="completed_on")
     if values.completed_on > clock.today_in(org.timezone):
