@@ -17,6 +17,7 @@ import tempfile
 from collections.abc import Callable
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import date
 from datetime import datetime
 from datetime import time
@@ -288,9 +289,7 @@ def tuesday_meeting(session: Session, group: Group, **overrides: Any) -> Meeting
         start_time=time(19), duration_minutes=90, timezone="America/Chicago",
         location_name="Community Centre", address="90 Main Street",
     )
-    for name, value in overrides.items():
-        setattr(values, name, value)
-    return meetings.create_meeting(session, None, group, values)
+    return meetings.create_meeting(session, None, group, replace(values, **overrides))
 
 
 def own_group(session: Session, slug: str) -> Group:

@@ -44,10 +44,13 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
+from facilitator.domain.meeting import Attendance
+from facilitator.domain.meeting import MeetingValues
 from facilitator.domain.meeting_types import ATTENDANCE_CODES
 from facilitator.domain.meeting_types import split_known
 from facilitator.domain.recurrence import DAY_NAMES
 from facilitator.domain.recurrence import Frequency
+from facilitator.domain.recurrence import Recurrence
 from facilitator.domain.recurrence import Schedule
 from facilitator.domain.recurrence import meeting_guide_day
 from facilitator.domain.recurrence import minutes_between
@@ -145,6 +148,41 @@ class FeedMeeting:
     @property
     def label(self) -> str:
         return item_label(self.index, self.name, self.slug)
+
+    def values(self, weekday: int, *, first_date: date, last_date: date | None,
+               timezone: str) -> FeedValues:
+        """The values of the weekly series on `weekday`, as the import saves them."""
+        return FeedValues(
+            source_slug=self.source_slug(weekday),
+            title=self.name,
+            recurrence=Recurrence.weekly(weekday),
+            first_date=first_date,
+            last_date=last_date,
+            start_time=self.start_time,
+            duration_minutes=self.duration_minutes,
+            timezone=timezone,
+            attendance=Attendance(self.attendance),
+            location_name=self.location_name,
+            address=self.address,
+            region=self.region,
+            location_notes=self.location_notes,
+            wheelchair_accessible=self.wheelchair_accessible,
+            latitude=self.latitude,
+            longitude=self.longitude,
+            online_url=self.online_url,
+            online_phone=self.online_phone,
+            online_notes=self.online_notes,
+            types=self.types,
+            notes=self.notes,
+        )
+
+
+@dataclass(frozen=True, kw_only=True)
+class FeedValues(MeetingValues):
+    """A meeting's values plus the slug it is imported under, a Meeting column like the
+    others, so that a re-import finds it again."""
+
+    source_slug: str | None = None
 
 
 @dataclass(frozen=True)
@@ -744,6 +782,7 @@ def utc_text(instant: datetime) -> str:
 
 __all__ = [
     "ATTENDANCE_OPTIONS", "DAY_SUFFIXES", "DEFAULT_DURATION_MINUTES", "FeedMeeting",
+    "FeedValues",
     "InvalidFeed", "MAX_FEED_BYTES", "PHONE_PATTERN", "PublishedMeeting", "Skip",
     "SkippedMeeting", "build_address", "decide_attendance", "dial_string", "duration_minutes",
     "feed_item", "feed_items", "feed_slug", "first_date_on_or_after", "fit_slug",
