@@ -346,13 +346,15 @@ class Meeting(Base):
     def recurrence(self) -> Recurrence:
         return Recurrence.from_rrule(self.rrule)
 
-    def series(self) -> MeetingSeries:
-        """The meeting as the value every output takes, with the exceptions loaded."""
+    def series(self, *, with_exceptions: bool = True) -> MeetingSeries:
+        """The meeting as the value every output takes, with its exceptions (those the
+        query loaded) unless an output needs none. Raises InvalidRecurrence for a row
+        that makes no series."""
+        exceptions = self.exceptions if with_exceptions else []
         return MeetingSeries(
             **{name: getattr(self, name) for name in VALUE_FIELDS},
             id=self.id, uid=self.uid, sequence=self.sequence, updated_at=self.updated_at,
-            source_slug=self.source_slug,
-            exceptions=tuple(e.value() for e in self.exceptions),
+            source_slug=self.source_slug, exceptions=tuple(e.value() for e in exceptions),
         )
 
     @property

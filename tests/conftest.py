@@ -21,6 +21,7 @@ from dataclasses import replace
 from datetime import date
 from datetime import datetime
 from datetime import time
+from datetime import timedelta
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -38,6 +39,7 @@ from facilitator import crypto
 from facilitator import migrate
 from facilitator.db import make_engine
 from facilitator.domain.recurrence import Recurrence
+from facilitator.domain.recurrence import Schedule
 from facilitator.models import Group
 from facilitator.models import Meeting
 from facilitator.models import Organization
@@ -279,6 +281,15 @@ def make_group(session: Session) -> Callable[..., Group]:
         return group
 
     return make
+
+
+def schedule_fields(schedule: Schedule) -> dict[str, Any]:
+    """The MeetingValues fields that make up a schedule, for a test that builds a
+    MeetingSeries from a Schedule."""
+    return {"recurrence": schedule.recurrence, "first_date": schedule.first_date,
+            "last_date": schedule.last_date, "start_time": schedule.start_time,
+            "duration_minutes": schedule.duration // timedelta(minutes=1),
+            "timezone": schedule.timezone}
 
 
 def tuesday_meeting(session: Session, group: Group, **overrides: Any) -> Meeting:

@@ -37,6 +37,7 @@ from facilitator.domain.recurrence import Frequency
 from facilitator.domain.recurrence import Recurrence
 from facilitator.domain.recurrence import Schedule
 from facilitator.domain.recurrence import occurrences
+from tests.conftest import schedule_fields
 
 MON, TUE, WED, THU, FRI, SAT, SUN = range(7)
 NEW_YORK, LONDON, SYDNEY = "America/New_York", "Europe/London", "Australia/Sydney"
@@ -94,10 +95,7 @@ def event_of(*, summary: str, url: str, schedule: Schedule, last_modified: datet
     """A hybrid meeting's event: its place as one text, its coordinates as a pair."""
     latitude, longitude = geo if geo is not None else (None, None)
     series = MeetingSeries(
-        id=1, title="Step Study", attendance=Attendance.HYBRID,
-        recurrence=schedule.recurrence, first_date=schedule.first_date,
-        last_date=schedule.last_date, start_time=schedule.start_time,
-        duration_minutes=schedule.duration // timedelta(minutes=1), timezone=schedule.timezone,
+        id=1, title="Step Study", attendance=Attendance.HYBRID, **schedule_fields(schedule),
         updated_at=last_modified, location_name=location, latitude=latitude,
         longitude=longitude, **values)
     return FeedEvent(series, summary, url)

@@ -161,6 +161,12 @@ class MeetingSeries(MeetingValues):
     #: The exceptions read with it, in order of date.
     exceptions: tuple[SeriesException, ...] = field(default=())
 
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        # Stored values make a series: a row that does not raises InvalidRecurrence here,
+        # where the outputs leave it out, not halfway through writing one.
+        self.schedule  # noqa: B018
+
     @property
     def exceptions_by_date(self) -> dict[date, SeriesException]:
         return {e.date: e for e in self.exceptions}
