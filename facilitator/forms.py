@@ -35,6 +35,9 @@ from facilitator.domain import slugs
 from facilitator.domain.headcounts import MAX_COUNT
 from facilitator.domain.headcounts import Counter
 from facilitator.domain.headcounts import Counts
+from facilitator.domain.meeting import DEFAULT_ROOM_CAPACITY
+from facilitator.domain.meeting import VALUE_FIELDS
+from facilitator.domain.meeting import MeetingValues
 from facilitator.domain.meeting_types import TYPES
 from facilitator.domain.recurrence import DAY_NAMES
 from facilitator.domain.recurrence import ORDINAL_NAMES
@@ -48,10 +51,8 @@ from facilitator.models import CancelReason
 from facilitator.models import Program
 from facilitator.models import Role
 from facilitator.models import Visibility
-from facilitator.services.meetings import DEFAULT_ROOM_CAPACITY
 from facilitator.services.meetings import LIMITS
 from facilitator.services.meetings import DateChange
-from facilitator.services.meetings import MeetingValues
 
 
 def options(pairs: Iterable[tuple[Any, str]]) -> list[SelectChoice]:
@@ -310,18 +311,14 @@ class MeetingForm(FlaskForm):
         return self.duration_minutes.data or 60
 
     def values(self) -> MeetingValues:
-        return MeetingValues(
-            title=self.title.data, recurrence=self.recurrence(),
-            first_date=self.first_date.data, last_date=self.last_date.data,
-            start_time=self.start_time.data, duration_minutes=self.duration(),
-            timezone=self.timezone.data, attendance=Attendance(self.attendance.data),
-            location_name=self.location_name.data, address=self.address.data,
-            region=self.region.data, location_notes=self.location_notes.data,
-            wheelchair_accessible=self.wheelchair_accessible.data,
-            online_url=self.online_url.data, online_phone=self.online_phone.data,
-            online_notes=self.online_notes.data, types=self.types.data, notes=self.notes.data,
-            room_capacity=self.room_capacity.data or DEFAULT_ROOM_CAPACITY,
-        )
+        """The meeting's values: each field named like one of MeetingValues', and those
+        the form asks for in its own terms (recurrence, length, attendance)."""
+        given = {name: self[name].data for name in VALUE_FIELDS if name in self}
+        return MeetingValues(**given | {
+            "recurrence": self.recurrence(), "duration_minutes": self.duration(),
+            "attendance": Attendance(self.attendance.data),
+            "room_capacity": self.room_capacity.data or DEFAULT_ROOM_CAPACITY,
+        })
 
     def fill_from(self, meeting: Any) -> None:
         """Show a stored meeting's recurrence in the form's own terms."""

@@ -3,7 +3,6 @@ and the audit log."""
 
 from __future__ import annotations
 
-import enum
 import uuid
 from datetime import date
 from datetime import datetime
@@ -33,27 +32,16 @@ from facilitator.db import Base
 from facilitator.db import utc_this_hour
 from facilitator.db import utcnow
 from facilitator.domain import training as training_rules
+from facilitator.domain.choices import Choice
+from facilitator.domain.meeting import EXCEPTION_FIELDS
+from facilitator.domain.meeting import VALUE_FIELDS
+from facilitator.domain.meeting import Attendance
+from facilitator.domain.meeting import CancelReason
+from facilitator.domain.meeting import MeetingSeries
+from facilitator.domain.meeting import SeriesException
 from facilitator.domain.meeting_types import type_names
 from facilitator.domain.recurrence import Recurrence
 from facilitator.domain.recurrence import Schedule
-
-
-class Choice(enum.StrEnum):
-    """A stored value with a label for people."""
-
-    label: str
-
-    # `label` has a default only for type checkers, which take Role("admin") (a look-up
-    # of a member, which never calls __new__) for a call of this constructor.
-    def __new__(cls, value: str, label: str = "") -> Choice:
-        member = str.__new__(cls, value)
-        member._value_ = value
-        member.label = label
-        return member
-
-    @classmethod
-    def choices(cls) -> list[tuple[str, str]]:
-        return [(m.value, m.label) for m in cls]
 
 
 class Program(Choice):
@@ -81,26 +69,6 @@ class Audience(Choice):
 class Visibility(Choice):
     PUBLIC = "public", "Public: listed in the directory and feeds"
     PRIVATE = "private", "Private: only through its secret link"
-
-
-class Attendance(Choice):
-    IN_PERSON = "in_person", "In person"
-    ONLINE = "online", "Online"
-    HYBRID = "hybrid", "Hybrid (in person and online)"
-
-    @property
-    def in_person(self) -> bool:
-        return self is not Attendance.ONLINE
-
-    @property
-    def online(self) -> bool:
-        return self is not Attendance.IN_PERSON
-
-
-class CancelReason(Choice):
-    HOLIDAY = "holiday", "Holiday"
-    VENUE_CLOSED = "venue_closed", "Venue closed"
-    OTHER = "other", "Other reason"
 
 
 class Role(Choice):
@@ -378,6 +346,17 @@ class Meeting(Base):
     def recurrence(self) -> Recurrence:
         return Recurrence.from_rrule(self.rrule)
 
+    def series(self, *, with_exceptions: bool = True) -> MeetingSeries:
+        """The meeting as the value every output takes, with its exceptions (those the
+        query loaded) unless an output needs none. Raises InvalidRecurrence for a row
+        that makes no series."""
+        exceptions = self.exceptions if with_exceptions else []
+        return MeetingSeries(
+            **{name: getattr(self, name) for name in VALUE_FIELDS},
+            id=self.id, uid=self.uid, sequence=self.sequence, updated_at=self.updated_at,
+            source_slug=self.source_slug, exceptions=tuple(e.value() for e in exceptions),
+        )
+
     @property
     def schedule(self) -> Schedule:
         return Schedule(
@@ -422,6 +401,9 @@ class MeetingException(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     meeting: Mapped[Meeting] = relationship(back_populates="exceptions")
+
+    def value(self) -> SeriesException:
+        return SeriesException(**{f: getattr(self, f) for f in EXCEPTION_FIELDS})
 
 
 class Headcount(Base):

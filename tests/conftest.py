@@ -17,9 +17,11 @@ import tempfile
 from collections.abc import Callable
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import date
 from datetime import datetime
 from datetime import time
+from datetime import timedelta
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -37,6 +39,7 @@ from facilitator import crypto
 from facilitator import migrate
 from facilitator.db import make_engine
 from facilitator.domain.recurrence import Recurrence
+from facilitator.domain.recurrence import Schedule
 from facilitator.models import Group
 from facilitator.models import Meeting
 from facilitator.models import Organization
@@ -280,6 +283,15 @@ def make_group(session: Session) -> Callable[..., Group]:
     return make
 
 
+def schedule_fields(schedule: Schedule) -> dict[str, Any]:
+    """The MeetingValues fields that make up a schedule, for a test that builds a
+    MeetingSeries from a Schedule."""
+    return {"recurrence": schedule.recurrence, "first_date": schedule.first_date,
+            "last_date": schedule.last_date, "start_time": schedule.start_time,
+            "duration_minutes": schedule.duration // timedelta(minutes=1),
+            "timezone": schedule.timezone}
+
+
 def tuesday_meeting(session: Session, group: Group, **overrides: Any) -> Meeting:
     """Add a weekly Tuesday 19:00 meeting in Chicago to the group unless told otherwise,
     through the service, on any session (flushed, not committed)."""
@@ -288,9 +300,7 @@ def tuesday_meeting(session: Session, group: Group, **overrides: Any) -> Meeting
         start_time=time(19), duration_minutes=90, timezone="America/Chicago",
         location_name="Community Centre", address="90 Main Street",
     )
-    for name, value in overrides.items():
-        setattr(values, name, value)
-    return meetings.create_meeting(session, None, group, values)
+    return meetings.create_meeting(session, None, group, replace(values, **overrides))
 
 
 def own_group(session: Session, slug: str) -> Group:

@@ -5,6 +5,7 @@ conftest's `app` fixture cannot reach."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from dataclasses import replace
 from datetime import date
 from datetime import time
 
@@ -62,8 +63,7 @@ def rename_meeting(url: str, meeting_id: int, title: str) -> None:
     with app.app_context():
         session = get_session()
         meeting = session.get(Meeting, meeting_id)
-        values = values_of(meeting, meeting.notes)
-        values.title = title
+        values = replace(values_of(meeting, meeting.notes), title=title)
         meetings.update_meeting(session, None, meeting, values)
         session.commit()
     app.extensions["facilitator.db"].engine.dispose()

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from dataclasses import replace
+from datetime import UTC
 from datetime import date
+from datetime import datetime
 from datetime import time
 from datetime import timedelta
 
@@ -21,8 +23,11 @@ from facilitator.domain.directory import parse_filters
 from facilitator.domain.directory import phone_href
 from facilitator.domain.directory import slots
 from facilitator.domain.directory import zone_label
+from facilitator.domain.meeting import Attendance
+from facilitator.domain.meeting import MeetingSeries
 from facilitator.domain.recurrence import Recurrence
 from facilitator.domain.recurrence import Schedule
+from tests.conftest import schedule_fields
 
 MON, TUE, WED, THU, FRI, SAT, SUN = range(7)
 CHICAGO = "America/Chicago"
@@ -180,16 +185,18 @@ def test_describe_says_what_the_weekday_does_not(recurrence, words):
     assert describe(schedule(recurrence)) == words
 
 
-def listing(title: str = "Meeting", weekday: int = 2, start: time = time(19), **values) -> Listing:
-    (slot,) = slots(schedule(Recurrence.weekly((weekday - 1) % 7), start=start), {}, TODAY,
-                    CHICAGO)
-    fields = dict(
-        slot=slot, meeting_id=1, title=title, group_slug="g", group_name="Group",
-        program="aa", program_label="AA", attendance="in_person",
-        attendance_label="In person", in_person=True, online=False, location_name="Hall",
-        address="1 Main", region="", types=("O",), type_names=("Open",), languages=("en",),
-        recurrence="", once=False, starts_on=None, own_time=None,
-    )
+def listing(title: str = "Meeting", weekday: int = 2, start: time = time(19), *,
+            attendance: str = "in_person", region: str = "", types: tuple[str, ...] = ("O",),
+            **values) -> Listing:
+    sched = schedule(Recurrence.weekly((weekday - 1) % 7), start=start)
+    (slot,) = slots(sched, {}, TODAY, CHICAGO)
+    meeting = MeetingSeries(
+        id=1, uid="1@facilitator", updated_at=datetime(2026, 1, 1, tzinfo=UTC), title=title,
+        **schedule_fields(sched), attendance=Attendance(attendance), location_name="Hall",
+        address="1 Main", region=region, types=types)
+    fields = dict(slot=slot, meeting=meeting, group_slug="g", group_name="Group",
+                  program="aa", program_label="AA", languages=("en",), starts_on=None,
+                  own_time=None)
     return Listing(**(fields | values))
 
 
@@ -203,25 +210,26 @@ def test_week_starts_on_sunday_and_each_day_is_ordered_by_time():
     ]
     days = by_day(entries, TODAY)
     assert [d.name for d in days] == ["Sunday", "Tuesday", "Saturday"]
-    assert [e.title for e in days[1].listings] == ["Tuesday early", "B same time",
+    assert [e.meeting.title for e in days[1].listings] == ["Tuesday early", "B same time",
                                                    "Tuesday late"]
     assert [d.is_today for d in by_day([listing(weekday=1)], TODAY)] == [True]
 
 
 def test_a_days_meetings_come_under_their_start_time_whatever_their_next_date():
-    once = listing("One date", 2, time(19, 30), once=True)
+    once = listing("One date", 2, time(19, 30))
     later_date = replace(once, slot=replace(once.slot,
                                             starts_at=once.slot.starts_at + timedelta(days=14)))
     (tuesday,) = by_day([listing("Early", 2, time(7)), listing("Late", 2, time(19, 30)),
                          later_date], TODAY)
-    assert [(start, [e.title for e in at_start]) for start, at_start in tuesday.by_time] == [
+    assert [(start, [e.meeting.title for e in at_start])
+            for start, at_start in tuesday.by_time] == [
         (time(7), ["Early"]), (time(19, 30), ["Late", "One date"])]
 
 
 def test_filters_match_each_property():
-    hybrid = listing(attendance="hybrid", in_person=True, online=True, languages=("en", "es"),
+    hybrid = listing(attendance="hybrid", languages=("en", "es"),
                      types=("O", "W"), program="na")
-    online = listing(attendance="online", in_person=False, online=True)
+    online = listing(attendance="online")
     in_person = listing()
     assert Filters(day=2).matches(in_person) and not Filters(day=3).matches(in_person)
     assert Filters(program="na").matches(hybrid) and not Filters(program="na").matches(online)
@@ -255,7 +263,7 @@ def test_each_region_is_offered_once_in_one_spelling_in_order_of_name():
 
 def test_a_region_is_shown_unless_the_attendance_already_says_it():
     assert listing(region="Downtown").region_note == "Downtown"
-    online = listing(region="Online", attendance="online", attendance_label="Online")
+    online = listing(region="Online", attendance="online")
     assert online.region_note == "" and Filters(region="Online").matches(online)
 
 

@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from facilitator import clock
+from facilitator.domain.meeting import MeetingSeries
 from facilitator.domain.meeting_guide import PHONE_PATTERN
 from facilitator.domain.meeting_guide import PublishedMeeting
 from facilitator.domain.meeting_guide import dial_string
@@ -35,6 +36,7 @@ from facilitator.models import Organization
 from facilitator.services import meetings
 from facilitator.services.meeting_guide_feed import meeting_guide_feed
 from tests.conftest import counted_selects
+from tests.conftest import schedule_fields
 
 FEED = Path(__file__).parent / "data" / "meeting_guide" / "springfield.json"
 TODAY = date(2026, 1, 5)  # a Monday
@@ -59,7 +61,18 @@ def published(**overrides: Any) -> PublishedMeeting:
               "group_name": "Riverside Group", "group_url": group_url("riverside"),
               "updated_at": UPDATED, "location_name": "Community Centre",
               "address": "90 Main Street, Springfield, IL 62701, USA"}
-    return PublishedMeeting(**(values | overrides))
+    return published_meeting(**(values | overrides))
+
+
+def published_meeting(*, meeting_id: int, name: str, schedule: Schedule, attendance: str,
+                      group_slug: str, group_name: str, group_url: str, group_notes: str = "",
+                      entity: str = "", **values: Any) -> PublishedMeeting:
+    """A series with these values, of the group named."""
+    series = MeetingSeries(id=meeting_id, uid=f"{meeting_id}@facilitator", title=name,
+                           attendance=Attendance(attendance), **schedule_fields(schedule),
+                           **values)
+    return PublishedMeeting(series, group_slug=group_slug, group_name=group_name,
+                            group_url=group_url, group_notes=group_notes, entity=entity)
 
 
 def item(**overrides: Any) -> dict[str, Any]:
@@ -442,7 +455,7 @@ texts = st.text(max_size=30)
 def any_meeting(draw: st.DrawFn) -> PublishedMeeting:
     first = draw(st.dates(date(2024, 1, 1), date(2027, 12, 31)))
     last = draw(st.none() | st.dates(first, date(2028, 12, 31)))
-    return PublishedMeeting(
+    return published_meeting(
         meeting_id=draw(st.integers(1, 10**12)),
         name=draw(st.text(min_size=1, max_size=200)),
         schedule=Schedule(draw(recurrences), first, draw(st.times()).replace(second=0,

@@ -24,6 +24,7 @@ from typing import cast
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
+from facilitator.domain.meeting import MeetingSeries
 from facilitator.domain.recurrence import Frequency
 from facilitator.domain.recurrence import Occurrence
 from facilitator.domain.recurrence import Schedule
@@ -275,30 +276,16 @@ def describe(schedule: Schedule) -> str:
 
 @dataclass(frozen=True)
 class Listing:
-    """One meeting on one day of the directory, as plain values."""
+    """One meeting on one day of the directory: the series, its group, and where the
+    directory places it."""
 
     slot: Slot
-    meeting_id: int
-    title: str
+    meeting: MeetingSeries
     group_slug: str
     group_name: str
     program: str
     program_label: str
-    attendance: str
-    attendance_label: str
-    in_person: bool
-    online: bool
-    location_name: str
-    address: str
-    #: "" when the meeting has none.
-    region: str
-    types: tuple[str, ...]
-    type_names: tuple[str, ...]
     languages: tuple[str, ...]
-    #: "" for a plain weekly meeting (see describe()).
-    recurrence: str
-    #: True for a one-date meeting: its date is shown.
-    once: bool
     #: Set when the series starts after today: its first date is shown.
     starts_on: date | None
     #: The series' own start time and zone when that zone is not the directory's, e.g.
@@ -306,10 +293,21 @@ class Listing:
     own_time: tuple[time, str] | None
 
     @property
+    def recurrence(self) -> str:
+        """"" for a plain weekly meeting (see describe())."""
+        return describe(self.meeting.schedule)
+
+    @property
+    def once(self) -> bool:
+        """True for a one-date meeting: its date is shown."""
+        return not self.meeting.recurrence.weekdays
+
+    @property
     def region_note(self) -> str:
         """The region where it tells more than the attendance: "" for an online meeting
         whose region is "Online"."""
-        return "" if self.region.casefold() == self.attendance_label.casefold() else self.region
+        region, attendance = self.meeting.region, self.meeting.attendance.label
+        return "" if region.casefold() == attendance.casefold() else region
 
 
 @dataclass(frozen=True)
@@ -334,22 +332,23 @@ class Filters:
         return {name: str(value) for name, value in values.items() if value is not None}
 
     def matches(self, listing: Listing) -> bool:
+        meeting = listing.meeting
         if self.day is not None and listing.slot.weekday != self.day:
             return False
         if self.program is not None and listing.program != self.program:
             return False
-        if self.type is not None and self.type not in listing.types:
+        if self.type is not None and self.type not in meeting.types:
             return False
         if self.language is not None and self.language not in listing.languages:
             return False
-        if self.region is not None and listing.region.casefold() != self.region.casefold():
+        if self.region is not None and meeting.region.casefold() != self.region.casefold():
             return False
         if self.attendance == "in_person":
-            return listing.in_person
+            return meeting.attendance.in_person
         if self.attendance == "online":
-            return listing.online
+            return meeting.attendance.online
         if self.attendance == "hybrid":
-            return listing.in_person and listing.online
+            return meeting.attendance.in_person and meeting.attendance.online
         return True
 
 
@@ -411,7 +410,7 @@ def by_day(listings: Sequence[Listing], today: date) -> list[Day]:
         on_day = sorted(
             (entry for entry in listings if entry.slot.weekday == number),
             key=lambda e: (_wall(e.slot.starts_at), _wall(e.slot.ends_at),
-                           e.title.casefold(), e.group_name.casefold(), e.meeting_id),
+                           e.meeting.title.casefold(), e.group_name.casefold(), e.meeting.id),
         )
         if on_day:
             days.append(Day(number, name, number == today_number, tuple(on_day)))

@@ -1,8 +1,8 @@
 """The iCalendar feed members subscribe to: every meeting series of a group or an
 organization, with each cancelled and changed date, as RFC 5545 and RFC 7986 have it.
 
-Pure: no Flask, no database. It takes plain values (FeedCalendar, FeedEvent,
-FeedException) and returns the feed as bytes: the calendar's own lines and its
+Pure: no Flask, no database. It takes plain values (FeedCalendar, and a FeedEvent
+per meeting series) and returns the feed as bytes: the calendar's own lines and its
 VTIMEZONEs built with the icalendar library, each meeting series written by
 ical_events.event_text().
 
@@ -74,7 +74,6 @@ from icalendar import vText
 
 from facilitator.domain.ical_events import EventText
 from facilitator.domain.ical_events import FeedEvent
-from facilitator.domain.ical_events import FeedException
 from facilitator.domain.ical_events import event_summary
 from facilitator.domain.ical_events import event_text
 from facilitator.domain.ical_events import feed_last_modified
@@ -115,7 +114,7 @@ def build_feed(
     `serialized`, when given, holds events already written (see event_text): they are
     reused, and the new ones are added to it.
     """
-    events = sorted(events, key=lambda e: e.uid)
+    events = sorted(events, key=lambda e: e.series.uid)
     feed = calendar_component(calendar, feed_last_modified(events))
     years: dict[str, tuple[int, int]] = {}
     bodies = []
@@ -238,7 +237,7 @@ def _offsets(observance: Component) -> tuple[timedelta, timedelta]:
 
 
 __all__ = [
-    "DEFAULT_REFRESH_INTERVAL", "EventText", "FeedCalendar", "FeedEvent", "FeedException",
+    "DEFAULT_REFRESH_INTERVAL", "EventText", "FeedCalendar", "FeedEvent",
     "PRODID", "build_feed", "calendar_component", "event_summary", "event_text",
     "feed_last_modified", "feed_text", "ical_text",
 ]

@@ -14,6 +14,9 @@ module decides how each event is written:
   and with vobject.
 - Same event, same bytes: a feed can keep the text of its unchanged events and write
   only the changed ones (a FeedEvent is its own key).
+- From the meeting series as stored: what applies to how it is attended (the place,
+  its coordinates and directions in person; the link, phone and online notes online)
+  is decided here, as the Meeting Guide writer decides it for its items.
 """
 
 from __future__ import annotations
@@ -31,6 +34,8 @@ from datetime import time
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
+from facilitator.domain.meeting import MeetingSeries
+from facilitator.domain.meeting import SeriesException
 from facilitator.domain.recurrence import Frequency
 from facilitator.domain.recurrence import Schedule
 from facilitator.domain.recurrence import occurrence_on
@@ -54,50 +59,18 @@ _TEXT_SPECIALS = str.maketrans({"\\": "\\\\", ";": "\\;", ",": "\\,", "\n": "\\n
 
 
 @dataclass(frozen=True)
-class FeedException:
-    """One date of a series, cancelled or changed; "" and None keep the series' value.
-
-    It has what recurrence.DateException asks for, so occurrence_on() applies it.
-    """
-
-    date: date
-    cancelled: bool = False
-    start_time: time | None = None
-    duration_minutes: int | None = None
-    #: The place for this date, as one text (name and address).
-    location: str = ""
-    online_url: str = ""
-    #: Why it is cancelled, or what is different; shown first in the description.
-    note: str = ""
-
-
-@dataclass(frozen=True)
 class FeedEvent:
-    """One meeting series, as the feed shows it."""
+    """One meeting series, as the feed shows it: the series, and what the feed adds."""
 
-    #: Stable for the life of the meeting.
-    uid: str
-    #: Grows with every change to the series or one of its dates.
-    sequence: int
+    series: MeetingSeries
     #: What the calendar shows: see event_summary().
     summary: str
-    schedule: Schedule
-    #: When the series or one of its exceptions last changed: aware, in UTC. Also the
-    #: DTSTAMP, so that the feed depends on the data only.
-    last_modified: datetime
-    #: The place as one text (name and address); "" for an online meeting.
-    location: str = ""
-    #: (latitude, longitude) of the place, where known.
-    geo: tuple[float, float] | None = None
     #: The group's public page.
     url: str = ""
-    online_url: str = ""
-    online_phone: str = ""
-    #: The names of the meeting's types, as people read them (meeting_types.type_names).
-    type_names: tuple[str, ...] = ()
-    #: Free text for members: notes on the meeting, the place, the online link.
-    notes: str = ""
-    exceptions: tuple[FeedException, ...] = ()
+
+    @property
+    def schedule(self) -> Schedule:
+        return self.series.schedule
 
 
 @dataclass(frozen=True)
@@ -134,7 +107,7 @@ def feed_text(text: str) -> str:
 
 def feed_last_modified(events: Iterable[FeedEvent]) -> datetime | None:
     """The latest change in the feed (its LAST-MODIFIED), from the data alone."""
-    return max((utc(e.last_modified) for e in events), default=None)
+    return max((utc(e.series.last_modified) for e in events), default=None)
 
 
 def event_text(event: FeedEvent) -> EventText:
@@ -205,16 +178,17 @@ def text_value(text: str) -> str:
     return feed_text(text).translate(_TEXT_SPECIALS)
 
 
-def _vevent(event: FeedEvent, day: date, exception: FeedException | None,
+def _vevent(event: FeedEvent, day: date, exception: SeriesException | None,
             recurrence: Sequence[str] = ()) -> bytes:
     """The VEVENT of the occurrence on `day`, with its change applied if it has one;
     `recurrence` is the series' RRULE and EXDATE lines."""
-    schedule = event.schedule
+    series, schedule = event.series, event.schedule
     changed = exception is not None and not exception.cancelled
     note = exception.note if changed else ""
-    location, online_url, geo = event.location, event.online_url, event.geo
-    if changed and feed_text(exception.location).strip():
-        location, geo = exception.location, None
+    location, geo = _place(series), _geo(series)
+    online_url = series.online_url if series.attendance.online else ""
+    if changed and feed_text(exception.place).strip():
+        location, geo = exception.place, None
     if changed and feed_text(exception.online_url).strip():
         online_url = exception.online_url
     if changed:
@@ -224,7 +198,7 @@ def _vevent(event: FeedEvent, day: date, exception: FeedException | None,
     else:
         start = _nominal_start(schedule, day)
         duration = schedule.duration
-    stamp = _utc_value(event.last_modified)
+    stamp = _utc_value(series.last_modified)
     zone = schedule.timezone
     summary = text_value(event.summary)
     description = text_value(_description(event, online_url, note))
@@ -237,10 +211,10 @@ def _vevent(event: FeedEvent, day: date, exception: FeedException | None,
         f"DTSTART{_timed(start, zone)}",
         _end_or_duration(start, duration, schedule.zone, zone),
         f"DTSTAMP:{stamp}",
-        f"UID:{text_value(event.uid)}",
+        f"UID:{text_value(series.uid)}",
         f"RECURRENCE-ID{_timed(_nominal_start(schedule, day), zone)}" if changed and
         schedule.recurrence.frequency is not Frequency.ONCE else "",
-        f"SEQUENCE:{event.sequence}",
+        f"SEQUENCE:{series.sequence}",
         *recurrence,
         f"CONFERENCE;FEATURE=VIDEO;LABEL={CONFERENCE_LABEL};VALUE=URI:{conference}"
         if conference else "",
@@ -298,14 +272,14 @@ def _rrule_value(schedule: Schedule) -> str:
     return ";".join(parts)
 
 
-def _exceptions_on_dates(event: FeedEvent) -> dict[date, FeedException]:
+def _exceptions_on_dates(event: FeedEvent) -> dict[date, SeriesException]:
     """The exceptions on dates of the series. Others (left over after the series was
     edited) are ignored: an override for a date the rule does not produce would show
     up as an extra meeting in some apps."""
-    exceptions: dict[date, FeedException] = {}
-    for exception in event.exceptions:
+    exceptions: dict[date, SeriesException] = {}
+    for exception in event.series.exceptions:
         if exception.date in exceptions:
-            raise ValueError(f"Two exceptions on {exception.date} for {event.uid}.")
+            raise ValueError(f"Two exceptions on {exception.date} for {event.series.uid}.")
         if _falls_on(event.schedule, exception.date):
             exceptions[exception.date] = exception
     return exceptions
@@ -331,16 +305,35 @@ def _falls_on(schedule: Schedule, day: date) -> bool:
     return replace(schedule, first_date=anchor).falls_on(day)
 
 
+def _place(series: MeetingSeries) -> str:
+    """Where it meets, as one text; "" for an online meeting."""
+    return series.place if series.attendance.in_person else ""
+
+
+def _geo(series: MeetingSeries) -> tuple[float, float] | None:
+    """(latitude, longitude) of the place, where it meets in person and both are known."""
+    if series.attendance.in_person and series.latitude is not None \
+            and series.longitude is not None:
+        return series.latitude, series.longitude
+    return None
+
+
 def _description(event: FeedEvent, online_url: str, note: str) -> str:
-    """The note for this date, the meeting's types, link and phone, its notes, and the
-    group page (which apps that ignore URL, such as Google Calendar, do not show)."""
-    types = ", ".join(name for name in map(_clean, event.type_names) if name)
-    online_url, phone = _clean(online_url), _clean(event.online_phone)
+    """The note for this date, the meeting's types, link and phone, its notes (with those
+    on the place and the online meeting, as it is attended), and the group page (which
+    apps that ignore URL, such as Google Calendar, do not show)."""
+    series = event.series
+    in_person, online = series.attendance.in_person, series.attendance.online
+    types = ", ".join(name for name in map(_clean, series.type_names) if name)
+    online_url = _clean(online_url)
+    phone = _clean(series.online_phone) if online else ""
     details = [types,
                f"Join online: {online_url}" if online_url else "",
                f"Phone: {phone}" if phone else ""]
+    notes = "\n\n".join(n for n in (series.notes, series.location_notes if in_person else "",
+                                    series.online_notes if online else "") if n)
     url = _clean(event.url)
-    blocks = [_clean(note), "\n".join(line for line in details if line), _clean(event.notes),
+    blocks = [_clean(note), "\n".join(line for line in details if line), _clean(notes),
               f"Group page: {url}" if url else ""]
     return "\n\n".join(block for block in blocks if block)
 

@@ -44,10 +44,14 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
+from facilitator.domain.meeting import Attendance
+from facilitator.domain.meeting import MeetingSeries
+from facilitator.domain.meeting import MeetingValues
 from facilitator.domain.meeting_types import ATTENDANCE_CODES
 from facilitator.domain.meeting_types import split_known
 from facilitator.domain.recurrence import DAY_NAMES
 from facilitator.domain.recurrence import Frequency
+from facilitator.domain.recurrence import Recurrence
 from facilitator.domain.recurrence import Schedule
 from facilitator.domain.recurrence import meeting_guide_day
 from facilitator.domain.recurrence import minutes_between
@@ -145,6 +149,41 @@ class FeedMeeting:
     @property
     def label(self) -> str:
         return item_label(self.index, self.name, self.slug)
+
+    def values(self, weekday: int, *, first_date: date, last_date: date | None,
+               timezone: str) -> FeedValues:
+        """The values of the weekly series on `weekday`, as the import saves them."""
+        return FeedValues(
+            source_slug=self.source_slug(weekday),
+            title=self.name,
+            recurrence=Recurrence.weekly(weekday),
+            first_date=first_date,
+            last_date=last_date,
+            start_time=self.start_time,
+            duration_minutes=self.duration_minutes,
+            timezone=timezone,
+            attendance=Attendance(self.attendance),
+            location_name=self.location_name,
+            address=self.address,
+            region=self.region,
+            location_notes=self.location_notes,
+            wheelchair_accessible=self.wheelchair_accessible,
+            latitude=self.latitude,
+            longitude=self.longitude,
+            online_url=self.online_url,
+            online_phone=self.online_phone,
+            online_notes=self.online_notes,
+            types=self.types,
+            notes=self.notes,
+        )
+
+
+@dataclass(frozen=True, kw_only=True)
+class FeedValues(MeetingValues):
+    """A meeting's values plus the slug it is imported under, a Meeting column like the
+    others, so that a re-import finds it again."""
+
+    source_slug: str | None = None
 
 
 @dataclass(frozen=True)
@@ -539,34 +578,17 @@ MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", "
 
 @dataclass(frozen=True)
 class PublishedMeeting:
-    """One meeting series as the export writes it: plain values, read from the database
-    by the service. `attendance` is one of ATTENDANCE_OPTIONS; `updated_at` is aware."""
+    """One meeting series as the export writes it: the series, and its group's and
+    organization's words, read from the database by the service."""
 
-    meeting_id: int
-    name: str
-    schedule: Schedule
-    attendance: str
+    series: MeetingSeries
     group_slug: str
     group_name: str
     #: The group's public page, the item's `url`.
     group_url: str
-    updated_at: datetime
-    source_slug: str | None = None
     group_notes: str = ""
     #: The organization's name: the service entity of the listing.
     entity: str = ""
-    location_name: str = ""
-    address: str = ""
-    region: str = ""
-    location_notes: str = ""
-    wheelchair_accessible: bool = False
-    latitude: float | None = None
-    longitude: float | None = None
-    online_url: str = ""
-    online_phone: str = ""
-    online_notes: str = ""
-    types: tuple[str, ...] = ()
-    notes: str = ""
 
 
 def feed_items(meetings: Iterable[PublishedMeeting], today: date) -> list[dict[str, Any]]:
@@ -579,8 +601,8 @@ def feed_items(meetings: Iterable[PublishedMeeting], today: date) -> list[dict[s
     would have the same slug, the older one (lower id) keeps it and the other gets "-2"…
     after it.
     """
-    listed = sorted((m for m in meetings if has_dates_from(m.schedule, today)),
-                    key=lambda m: m.meeting_id)
+    listed = sorted((m for m in meetings if has_dates_from(m.series.schedule, today)),
+                    key=lambda m: m.series.id)
     items = [feed_item(meeting, today) for meeting in listed]
     taken = {item["slug"] for item in items}
     seen: set[str] = set()
@@ -607,57 +629,57 @@ def has_dates_from(schedule: Schedule, today: date) -> bool:
 
 def feed_item(meeting: PublishedMeeting, today: date) -> dict[str, Any]:
     """One meeting as a feed item. Fields with nothing to say are left out."""
-    schedule = meeting.schedule
-    in_person = meeting.attendance in (IN_PERSON, HYBRID)
-    online = meeting.attendance in (ONLINE, HYBRID)
+    series = meeting.series
+    schedule = series.schedule
+    in_person, online = series.attendance.in_person, series.attendance.online
     days = sorted(meeting_guide_day(d)
                   for d in schedule.recurrence.weekdays or (schedule.first_date.weekday(),))
     # Wall-clock end, as the import reads it back (a 24-hour meeting ends at its start
     # time, which readers take as the default hour).
     end = datetime.combine(schedule.first_date, schedule.start_time) + schedule.duration
-    types, _ = split_known(meeting.types)
-    if in_person and meeting.wheelchair_accessible and WHEELCHAIR_CODE not in types:
+    types, _ = split_known(series.types)
+    if in_person and series.wheelchair_accessible and WHEELCHAIR_CODE not in types:
         types.append(WHEELCHAIR_CODE)
 
-    url = meeting.online_url if online and is_web_link(meeting.online_url) else ""
-    phone = dial_string(meeting.online_phone) if online and meeting.online_phone else None
+    url = series.online_url if online and is_web_link(series.online_url) else ""
+    phone = dial_string(series.online_phone) if online and series.online_phone else None
     url_notes = phone_notes = ""
     if online:
         # The notes go with the link when there is one, else with the phone.
         if url:
-            url_notes = meeting.online_notes
+            url_notes = series.online_notes
         else:
-            phone_notes = meeting.online_notes
-        if meeting.online_phone and phone is None:
-            phone_notes = _join_lines(phone_notes, meeting.online_phone)
-    located = in_person and meeting.latitude is not None and meeting.longitude is not None
+            phone_notes = series.online_notes
+        if series.online_phone and phone is None:
+            phone_notes = _join_lines(phone_notes, series.online_phone)
+    located = in_person and series.latitude is not None and series.longitude is not None
 
     item: dict[str, Any] = {
-        "name": meeting.name,
-        "slug": feed_slug(meeting.source_slug, meeting.group_slug, meeting.meeting_id),
+        "name": series.title,
+        "slug": feed_slug(series.source_slug, meeting.group_slug, series.id),
         "day": days[0] if len(days) == 1 else days,
         "time": schedule.start_time.strftime(TIME_FORMAT),
         "end_time": end.strftime(TIME_FORMAT),
         "timezone": schedule.timezone,
         "types": types,
-        "attendance_option": meeting.attendance,
-        "location": meeting.location_name if in_person else "",
-        "formatted_address": meeting.address if in_person else "",
+        "attendance_option": series.attendance.value,
+        "location": series.location_name if in_person else "",
+        "formatted_address": series.address if in_person else "",
         # Online meetings have regions too: where they come from, or "Online".
-        "region": meeting.region,
-        "location_notes": meeting.location_notes if in_person else "",
-        "latitude": meeting.latitude if located else None,
-        "longitude": meeting.longitude if located else None,
+        "region": series.region,
+        "location_notes": series.location_notes if in_person else "",
+        "latitude": series.latitude if located else None,
+        "longitude": series.longitude if located else None,
         "conference_url": url,
         "conference_url_notes": url_notes,
         "conference_phone": phone or "",
         "conference_phone_notes": phone_notes,
-        "notes": _join_lines(schedule_notes(schedule, today), meeting.notes, blank=True),
+        "notes": _join_lines(schedule_notes(schedule, today), series.notes, blank=True),
         "group": meeting.group_name,
         "group_notes": meeting.group_notes,
         "entity": meeting.entity,
         "url": meeting.group_url,
-        "updated": utc_text(meeting.updated_at),
+        "updated": utc_text(series.updated_at),
     }
     return {key: value for key, value in item.items() if value not in ("", None, [])}
 
@@ -744,6 +766,7 @@ def utc_text(instant: datetime) -> str:
 
 __all__ = [
     "ATTENDANCE_OPTIONS", "DAY_SUFFIXES", "DEFAULT_DURATION_MINUTES", "FeedMeeting",
+    "FeedValues",
     "InvalidFeed", "MAX_FEED_BYTES", "PHONE_PATTERN", "PublishedMeeting", "Skip",
     "SkippedMeeting", "build_address", "decide_attendance", "dial_string", "duration_minutes",
     "feed_item", "feed_items", "feed_slug", "first_date_on_or_after", "fit_slug",

@@ -26,6 +26,7 @@ from facilitator.domain.directory import Dated
 from facilitator.domain.directory import Day
 from facilitator.domain.directory import Filters
 from facilitator.domain.directory import Listing
+from facilitator.domain.meeting import MeetingSeries
 from facilitator.domain.meeting_guide import is_web_link
 from facilitator.domain.meeting_types import TYPES
 from facilitator.domain.recurrence import InvalidRecurrence
@@ -145,36 +146,24 @@ def _public_meetings(session: Session, org: Organization, today: date) -> list[M
 
 def _listings(meeting: Meeting, zone: str, today: date) -> list[Listing]:
     try:
-        schedule = meeting.schedule
-        slots = rules.slots(schedule, meeting.exceptions_by_date, today, zone)
+        series = meeting.series()
+        slots = rules.slots(series.schedule, series.exceptions_by_date, today, zone)
     except InvalidRecurrence:
         # One unreadable row must not take the directory down for everyone.
         log.warning("Meeting %s has a schedule that cannot be listed", meeting.id)
         return []
     group = meeting.group
-    own_time = (meeting.start_time, meeting.timezone) if meeting.timezone != zone else None
+    own_time = (series.start_time, series.timezone) if series.timezone != zone else None
     return [
         Listing(
             slot=slot,
-            meeting_id=meeting.id,
-            title=meeting.title,
+            meeting=series,
             group_slug=group.slug,
             group_name=group.name,
             program=group.program.value,
             program_label=group.program.label,
-            attendance=meeting.attendance.value,
-            attendance_label=meeting.attendance.label,
-            in_person=meeting.attendance.in_person,
-            online=meeting.attendance.online,
-            location_name=meeting.location_name,
-            address=meeting.address,
-            region=meeting.region,
-            types=tuple(meeting.types),
-            type_names=tuple(meeting.type_names),
             languages=tuple(group.languages),
-            recurrence=rules.describe(schedule),
-            once=not schedule.recurrence.weekdays,
-            starts_on=meeting.first_date if meeting.first_date > today else None,
+            starts_on=series.first_date if series.first_date > today else None,
             own_time=own_time,
         )
         for slot in slots
@@ -183,13 +172,13 @@ def _listings(meeting: Meeting, zone: str, today: date) -> list[Listing]:
 
 def _options(listings: list[Listing], filters: Filters) -> FilterOptions:
     programs = {entry.program for entry in listings} | {filters.program} - {None}
-    types = {t for entry in listings for t in entry.types if t in TYPES}
+    types = {t for entry in listings for t in entry.meeting.types if t in TYPES}
     types |= {filters.type} - {None}
     languages = {code for entry in listings for code in entry.languages if code in LANGUAGES}
     languages |= {filters.language} - {None}
     # The chosen region is spelt as public_regions() spells it, the first of its
     # spellings: with it among them, the choice is spelt the same way.
-    regions = {entry.region for entry in listings if entry.region}
+    regions = {entry.meeting.region for entry in listings if entry.meeting.region}
     regions |= {filters.region} - {None}
     return FilterOptions(
         days=[(str(n), name) for n, name in enumerate(rules.WEEK)],
@@ -218,11 +207,10 @@ def _chosen(filters: Filters, options: FilterOptions) -> list[str]:
 class GroupMeeting:
     """One meeting of a group's page, with its coming dates in its own zone."""
 
-    meeting: Meeting
+    meeting: MeetingSeries
     #: "Every Tuesday", "First Saturday of the month", "One date only".
     recurrence: str
     once: bool
-    start_time: time
     end_time: time
     zone: str
     dates: list[Dated]
@@ -232,6 +220,10 @@ class GroupMeeting:
     #: The day it started on, when that is after today.
     starts_on: date | None
     today: date
+
+    @property
+    def start_time(self) -> time:
+        return self.meeting.start_time
 
 
 def group_meetings(
@@ -249,26 +241,25 @@ def group_meetings(
     for meeting in session.scalars(query):
         today = today_in(meeting.timezone)
         try:
-            schedule = meeting.schedule
-            dates = rules.coming_dates(schedule, meeting.exceptions_by_date, today,
+            series = meeting.series()
+            dates = rules.coming_dates(series.schedule, series.exceptions_by_date, today,
                                        GROUP_PAGE_DATES)
         except InvalidRecurrence:
             log.warning("Meeting %s has a schedule that cannot be listed", meeting.id)
             continue
         if not dates:
             continue
-        recurrence = schedule.recurrence
+        recurrence = series.recurrence
         shown.append(GroupMeeting(
-            meeting=meeting,
+            meeting=series,
             recurrence="One date only" if not recurrence.weekdays else recurrence.describe(),
             once=not recurrence.weekdays,
-            start_time=meeting.start_time,
             end_time=dates[0].regular_ends_at.time(),
-            zone=rules.zone_label(meeting.timezone),
+            zone=rules.zone_label(series.timezone),
             dates=dates,
-            online_url=meeting.online_url if is_web_link(meeting.online_url) else "",
-            phone_href=rules.phone_href(meeting.online_phone) if meeting.online_phone else "",
-            starts_on=meeting.first_date if meeting.first_date > today else None,
+            online_url=series.online_url if is_web_link(series.online_url) else "",
+            phone_href=rules.phone_href(series.online_phone) if series.online_phone else "",
+            starts_on=series.first_date if series.first_date > today else None,
             today=today,
         ))
     shown.sort(key=_week_position)

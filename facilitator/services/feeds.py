@@ -25,12 +25,10 @@ from facilitator.caching import BytesCache
 from facilitator.domain.ical import EventText
 from facilitator.domain.ical import FeedCalendar
 from facilitator.domain.ical import FeedEvent
-from facilitator.domain.ical import FeedException
 from facilitator.domain.ical import build_feed
 from facilitator.domain.ical import event_summary
 from facilitator.models import Group
 from facilitator.models import Meeting
-from facilitator.models import MeetingException
 from facilitator.models import Organization
 from facilitator.models import User
 from facilitator.models import Visibility
@@ -112,45 +110,8 @@ def token_group_version(connection: Connection,
 
 def feed_event(meeting: Meeting, group_url: str) -> FeedEvent:
     """A meeting series as its feed shows it."""
-    group = meeting.group
-    in_person, online = meeting.attendance.in_person, meeting.attendance.online
-    place = _joined(meeting.location_name, meeting.address) if in_person else ""
-    geo = None
-    if in_person and meeting.latitude is not None and meeting.longitude is not None:
-        geo = (meeting.latitude, meeting.longitude)
-    return FeedEvent(
-        uid=meeting.uid,
-        sequence=meeting.sequence,
-        summary=event_summary(meeting.title, group.name),
-        schedule=meeting.schedule,
-        last_modified=max([meeting.updated_at, *(e.updated_at for e in meeting.exceptions)]),
-        location=place,
-        geo=geo,
-        url=group_url,
-        online_url=meeting.online_url if online else "",
-        online_phone=meeting.online_phone if online else "",
-        type_names=tuple(meeting.type_names),
-        notes="\n\n".join(n for n in (meeting.notes, meeting.location_notes if in_person else "",
-                                      meeting.online_notes if online else "") if n),
-        exceptions=tuple(_feed_exception(e) for e in meeting.exceptions),
-    )
-
-
-def _feed_exception(exception: MeetingException) -> FeedException:
-    reason = exception.reason.label if exception.cancelled and exception.reason else ""
-    return FeedException(
-        date=exception.date,
-        cancelled=exception.cancelled,
-        start_time=exception.start_time,
-        duration_minutes=exception.duration_minutes,
-        location=_joined(exception.location_name, exception.address),
-        online_url=exception.online_url,
-        note=": ".join(p for p in (reason, exception.note) if p),
-    )
-
-
-def _joined(*parts: str) -> str:
-    return ", ".join(p for p in parts if p)
+    return FeedEvent(meeting.series(), event_summary(meeting.title, meeting.group.name),
+                     group_url)
 
 
 def _meetings(session: Session, *where: ColumnElement[bool]) -> list[Meeting]:

@@ -65,30 +65,9 @@ def meeting_guide_feed(session: Session, org: Organization, group_url: Callable[
 
 def _published(meeting: Meeting, org: Organization, group_url: str) -> PublishedMeeting:
     group = meeting.group
-    return PublishedMeeting(
-        meeting_id=meeting.id,
-        name=meeting.title,
-        schedule=meeting.schedule,
-        attendance=meeting.attendance.value,
-        group_slug=group.slug,
-        group_name=group.name,
-        group_url=group_url,
-        # The meeting's own time: the group's moves with every change to any of its
-        # meetings, which would make every listing of the group look just checked.
-        updated_at=meeting.updated_at,
-        source_slug=meeting.source_slug,
-        group_notes=group.description,
-        entity=org.name,
-        location_name=meeting.location_name,
-        address=meeting.address,
-        region=meeting.region,
-        location_notes=meeting.location_notes,
-        wheelchair_accessible=meeting.wheelchair_accessible,
-        latitude=meeting.latitude,
-        longitude=meeting.longitude,
-        online_url=meeting.online_url,
-        online_phone=meeting.online_phone,
-        online_notes=meeting.online_notes,
-        types=tuple(meeting.types),
-        notes=meeting.notes,
-    )
+    # The item's `updated` is the series' own time: the group's moves with every change
+    # to any of its meetings, which would make every listing of the group look just
+    # checked. A feed item has no dates of its own, so no exceptions are read.
+    return PublishedMeeting(meeting.series(with_exceptions=False), group_slug=group.slug,
+                            group_name=group.name, group_url=group_url,
+                            group_notes=group.description, entity=org.name)

@@ -28,6 +28,7 @@ from sqlalchemy.orm import selectinload
 
 from facilitator.domain import meeting_guide
 from facilitator.domain.meeting_guide import FeedMeeting
+from facilitator.domain.meeting_guide import FeedValues
 from facilitator.domain.meeting_guide import Skip
 from facilitator.domain.meeting_guide import printable
 from facilitator.domain.recurrence import DAY_NAMES
@@ -35,7 +36,6 @@ from facilitator.domain.recurrence import Recurrence
 from facilitator.domain.slugs import free_slug
 from facilitator.domain.slugs import slugify
 from facilitator.domain.timezones import is_valid_timezone
-from facilitator.models import Attendance
 from facilitator.models import Group
 from facilitator.models import Meeting
 from facilitator.models import Organization
@@ -55,15 +55,6 @@ FEED_NAMES = {"title": "name", "location_name": "location", "address": "address"
 DEFAULT_PROGRAM = Program.AA
 #: The time zone of a new organization when neither the command nor the feed gives one.
 FALLBACK_TIMEZONE = "UTC"
-
-
-@dataclass
-class FeedValues(meetings.MeetingValues):
-    """A meeting's values plus the slug it is imported under. source_slug is a Meeting
-    column like the others, so create_meeting writes it with the row (rather than an
-    UPDATE after each INSERT) and update_meeting keeps it."""
-
-    source_slug: str | None = None
 
 
 @dataclass
@@ -238,34 +229,13 @@ class _Importer:
         else:
             first_date = meeting_guide.first_date_on_or_after(
                 weekday, meeting_guide.local_date(self.now, zone))
-        return FeedValues(
-            source_slug=item.source_slug(weekday),
-            title=item.name,
-            recurrence=Recurrence.weekly(weekday),
-            first_date=first_date,
-            last_date=existing.last_date if existing is not None else None,
-            start_time=item.start_time,
-            duration_minutes=item.duration_minutes,
-            timezone=zone,
-            attendance=Attendance(item.attendance),
-            location_name=item.location_name,
-            address=item.address,
-            region=item.region,
-            location_notes=item.location_notes,
-            wheelchair_accessible=item.wheelchair_accessible,
-            latitude=item.latitude,
-            longitude=item.longitude,
-            online_url=item.online_url,
-            online_phone=item.online_phone,
-            online_notes=item.online_notes,
-            types=list(item.types),
-            notes=item.notes,
-        )
+        return item.values(weekday, first_date=first_date, timezone=zone,
+                           last_date=existing.last_date if existing is not None else None)
 
     def _update(self, item: FeedMeeting, weekday: int, meeting: Meeting) -> None:
         self.used_group_ids.add(meeting.group_id)
         values = self._values(item, weekday, meeting)
-        if all(getattr(meeting, k) == v for k, v in values.columns().items()):
+        if all(getattr(meeting, k) == v for k, v in meetings.columns(values).items()):
             self.summary.unchanged += 1
             return
         try:

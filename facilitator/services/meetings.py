@@ -2,28 +2,25 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from dataclasses import dataclass
-from dataclasses import field
+from dataclasses import fields
 from datetime import date
 from datetime import time
-from datetime import timedelta
 
 from sqlalchemy import String
 from sqlalchemy.orm import Session
 
 from facilitator.domain.directory import region_text
 from facilitator.domain.headcounts import MAX_COUNT
+from facilitator.domain.meeting import VALUE_FIELDS
+from facilitator.domain.meeting import MeetingValues
 from facilitator.domain.meeting_guide import is_web_link
 from facilitator.domain.meeting_types import TYPES
 from facilitator.domain.recurrence import EARLIEST_DATE
 from facilitator.domain.recurrence import LATEST_DATE
 from facilitator.domain.recurrence import InvalidRecurrence
-from facilitator.domain.recurrence import Recurrence
-from facilitator.domain.recurrence import Schedule
 from facilitator.domain.recurrence import orphaned
 from facilitator.domain.timezones import is_valid_timezone
-from facilitator.models import Attendance
 from facilitator.models import CancelReason
 from facilitator.models import Group
 from facilitator.models import Meeting
@@ -33,12 +30,8 @@ from facilitator.services import ServiceError
 from facilitator.services import audit_log
 from facilitator.services.organizations import mark_changed
 
-MEETING_FIELDS = (
-    "title", "rrule", "first_date", "last_date", "start_time", "duration_minutes", "timezone",
-    "attendance", "location_name", "address", "region", "location_notes", "wheelchair_accessible",
-    "latitude", "longitude", "online_url", "online_phone", "online_notes", "types", "notes",
-    "room_capacity",
-)
+#: What the audit log keeps of a meeting: its values, with the recurrence as stored.
+MEETING_FIELDS = tuple("rrule" if name == "recurrence" else name for name in VALUE_FIELDS)
 EXCEPTION_FIELDS = ("date", "cancelled", "reason", "note", "start_time", "duration_minutes",
                     "location_name", "address", "online_url")
 
@@ -49,54 +42,27 @@ LIMITS: dict[str, int] = {
        if isinstance(c.type, String) and c.type.length},
     "location_notes": 2000, "online_notes": 2000, "notes": 5000,
 }
+#: Text fields whose length check() refuses as such; the zone and the region have
+#: checks of their own.
+_CHECKED_LENGTHS = [name for name in LIMITS if name not in ("timezone", "region")]
 
 
-#: A room's capacity unless the facilitator says otherwise: most meeting rooms hold fewer.
-DEFAULT_ROOM_CAPACITY = 150
-
-
-@dataclass
-class MeetingValues:
-    """Everything a facilitator (or an import) says about a meeting series."""
-
-    title: str
-    recurrence: Recurrence
-    first_date: date
-    start_time: time
-    duration_minutes: int = 60
-    timezone: str = "UTC"
-    last_date: date | None = None
-    attendance: Attendance = Attendance.IN_PERSON
-    location_name: str = ""
-    address: str = ""
-    #: A neighbourhood, town or "Online": one line, spaces collapsed (see region_text).
-    region: str = ""
-    location_notes: str = ""
-    wheelchair_accessible: bool = False
-    latitude: float | None = None
-    longitude: float | None = None
-    online_url: str = ""
-    online_phone: str = ""
-    online_notes: str = ""
-    types: list[str] = field(default_factory=list)
-    notes: str = ""
-    #: How many the room holds; members' check-ins to one date stop there.
-    room_capacity: int = DEFAULT_ROOM_CAPACITY
-
-    def schedule(self) -> Schedule:
-        return Schedule(self.recurrence, self.first_date, self.start_time,
-                        timedelta(minutes=self.duration_minutes), self.timezone, self.last_date)
-
-    def columns(self) -> dict[str, object]:
-        """The values as Meeting columns."""
-        values = asdict(self)
-        del values["recurrence"]
-        values["rrule"] = self.recurrence.to_rrule()
-        for name in ("title", "location_name", "address", "location_notes", "online_url",
-                     "online_phone", "online_notes", "notes"):
-            values[name] = values[name].strip()
-        values["region"] = region_text(self.region)
-        return values
+def columns(values: MeetingValues) -> dict[str, object]:
+    """The values as Meeting columns, by name (a subclass's fields too, such as the
+    import's source slug): text trimmed, the region as region_text has it."""
+    columns: dict[str, object] = {}
+    for name in (f.name for f in fields(values)):
+        value = getattr(values, name)
+        if name == "recurrence":
+            name, value = "rrule", values.recurrence.to_rrule()
+        elif name == "region":
+            value = region_text(values.region)
+        elif name == "types":
+            value = list(values.types)
+        elif type(value) is str:
+            value = value.strip()
+        columns[name] = value
+    return columns
 
 
 class OrphanedExceptions(ServiceError):
@@ -122,9 +88,9 @@ def check(values: MeetingValues) -> None:
                            field="room_capacity")
     _check_date(values.first_date, "first_date")
     _check_date(values.last_date, "last_date")
-    for name in ("title", "location_name", "address", "location_notes", "online_url",
-                 "online_phone", "online_notes", "notes"):
-        if len(getattr(values, name).strip()) > LIMITS[name]:
+    for name in VALUE_FIELDS:
+        value = getattr(values, name)
+        if name in _CHECKED_LENGTHS and len(value.strip()) > LIMITS[name]:
             raise ServiceError(f"The {name.replace('_', ' ')} is longer than "
                                f"{LIMITS[name]} characters.", field=name)
     if len(region_text(values.region)) > LIMITS["region"]:
@@ -133,7 +99,7 @@ def check(values: MeetingValues) -> None:
     if not is_valid_timezone(values.timezone):
         raise ServiceError(f"“{values.timezone}” is not a time zone we know.", field="timezone")
     try:
-        values.schedule()
+        values.schedule  # noqa: B018 (building it checks it)
     except InvalidRecurrence as error:
         raise ServiceError(str(error), field="recurrence") from None
     if values.attendance.in_person and not (values.location_name.strip()
@@ -159,7 +125,7 @@ def create_meeting(
     session: Session, actor: User | None, group: Group, values: MeetingValues
 ) -> Meeting:
     check(values)
-    meeting = Meeting(group=group, **values.columns())
+    meeting = Meeting(group=group, **columns(values))
     session.add(meeting)
     mark_changed(group.organization, group)
     session.flush()
@@ -173,7 +139,7 @@ def create_meeting(
 
 def orphans_after(meeting: Meeting, values: MeetingValues) -> list[MeetingException]:
     """The meeting's exceptions that would fall off the series with these values."""
-    lost = set(orphaned(values.schedule(), [e.date for e in meeting.exceptions]))
+    lost = set(orphaned(values.schedule, [e.date for e in meeting.exceptions]))
     return [e for e in meeting.exceptions if e.date in lost]
 
 
@@ -193,7 +159,7 @@ def update_meeting(
     if lost and not drop_orphans:
         raise OrphanedExceptions(lost)
     before = audit_log.snapshot(meeting, MEETING_FIELDS)
-    for name, value in values.columns().items():
+    for name, value in columns(values).items():
         setattr(meeting, name, value)
     for exception in lost:
         _delete_exception(session, actor, meeting, exception)

@@ -155,7 +155,8 @@ def directory_html(org: Organization, args: Mapping[str, str]) -> str:
     filters = directory_service.parse_filters(session, org, args)
     today = clock.today_in(org.timezone)
     listing = directory_service.directory(session, org, filters, today)
-    used = sorted({code_ for day in listing.days for m in day.listings for code_ in m.types})
+    used = sorted({code_ for day in listing.days for m in day.listings
+                   for code_ in m.meeting.types})
     return render_template(
         "handouts/directory.html", org=org, directory=listing, today=today,
         paper=pdf.Paper.from_args(args, org.timezone), printed=today,
