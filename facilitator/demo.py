@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 from datetime import time
 from datetime import timedelta
+from typing import Any
 
 from dateutil.relativedelta import relativedelta
 from sqlalchemy import select
@@ -94,8 +95,10 @@ CENTRE = {"location_name": "Riverside Community Centre", "address": "90 Main Str
 ZOOM = {"online_url": "https://zoom.example/j/5550100", "online_phone": "+15555550111,,5550100#",
         "online_notes": "Passcode: serenity"}
 
+MeetingRow = tuple[str, Recurrence, time, int, Attendance, dict[str, Any], list[str]]
+
 #: group slug -> its meetings: title, recurrence, start, minutes, attendance, place, types
-MEETINGS = {
+MEETINGS: dict[str, list[MeetingRow]] = {
     "tuesday-night-womens-aa": [
         ("Women's Step Study", Recurrence.weekly(TUE), time(19), 90, Attendance.IN_PERSON,
          CHURCH, ["C", "W", "ST", "X"]),
@@ -135,14 +138,14 @@ MEETINGS = {
 }
 
 
-def _demo_meetings(session: Session, groups: dict[str, object], today: date) -> None:
+def _demo_meetings(session: Session, groups: dict[str, Group], today: date) -> None:
     """The demo's meetings, with a cancelled and a changed date coming up soon."""
     by_slug = {}
     for slug, rows in MEETINGS.items():
         for title, recurrence, start, minutes, attendance, place, types in rows:
             by_slug[title] = meetings.create_meeting(session, None, groups[slug], MeetingValues(
                 title=title, recurrence=recurrence, first_date=FIRST, start_time=start,
-                duration_minutes=minutes, timezone=TZ, attendance=attendance, types=types,
+                duration_minutes=minutes, timezone=TZ, attendance=attendance, types=tuple(types),
                 **place,
             ))
     soon = today + timedelta(days=7)
@@ -173,7 +176,7 @@ def _demo_headcounts(session: Session, series: Iterable[Meeting], today: date) -
     session.flush()
 
 
-def _demo_documents(session: Session, org: Organization, groups: dict[str, object],
+def _demo_documents(session: Session, org: Organization, groups: dict[str, Group],
                     people: dict[str, User]) -> None:
     """Guidelines and a statement for some groups, and a leader agreement in its second
     version: María signed both, Jordan only the first, Sam neither."""
@@ -215,7 +218,7 @@ def load_demo(session: Session, today: date | None = None) -> Organization | Non
         people[person.email] = user
     # Group slugs are shared by every org: one imported earlier may hold a demo group's.
     taken = set(session.scalars(select(Group.slug)))
-    groups = {}
+    groups: dict[str, Group] = {}
     for slug, name, program, audience, languages, visibility, leaders, description in GROUPS:
         group = organizations.create_group(
             session, None, org, slug=free_slug(slug, taken), name=name, program=program,
@@ -234,7 +237,7 @@ def load_demo(session: Session, today: date | None = None) -> Organization | Non
 
 
 #: name, description, validity in months (None: never expires), required of, hours
-TRAINING_TYPES = (
+TRAINING_TYPES: tuple[tuple[str, str, int | None, list[str], int | None], ...] = (
     ("Facilitator orientation", "The host's half-day course: traditions, anonymity, "
      "safety plans, when to call for help.", None, ["facilitator", "admin"], None),
     ("CPR and first aid", "Adult CPR/AED and first aid (Red Cross or American Heart "
@@ -250,7 +253,7 @@ TRAINING_TYPES = (
 
 #: leader email -> (training, months ago, days more ago, provider, hours). Chosen so the
 #: matrix shows every status: current, expiring soon, expired and missing.
-TRAINING_RECORDS = {
+TRAINING_RECORDS: dict[str, list[tuple[str, int, int, str, int | None]]] = {
     "facilitator@demo.example": [
         ("Facilitator orientation", 30, 0, "Riverside Recovery Community", None),
         ("CPR and first aid", 8, 0, "American Red Cross", None),

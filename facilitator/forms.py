@@ -85,7 +85,7 @@ class CheckboxesField(SelectMultipleField):
         # not "keep what was there".
         super().process_formdata(valuelist)
         if not valuelist:
-            self.data = []
+            self.data: list[Any] = []
 
 
 def valid_slug(_form: FlaskForm, field: Field) -> None:

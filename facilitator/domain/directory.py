@@ -25,6 +25,7 @@ from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from facilitator.domain.meeting import MeetingSeries
+from facilitator.domain.recurrence import DateException
 from facilitator.domain.recurrence import Frequency
 from facilitator.domain.recurrence import Occurrence
 from facilitator.domain.recurrence import Schedule
@@ -102,19 +103,21 @@ def phone_href(phone: str) -> str:
     return "tel:" + quote("".join(phone.split()), safe="+,;*")
 
 
-class ShownException(Protocol):
-    """What the directory reads of a stored exception for one date."""
+class ShownException(DateException, Protocol):
+    """What the directory reads of a stored exception for one date (read only: a
+    SeriesException or a row)."""
 
-    date: date
-    cancelled: bool
-    start_time: time | None
-    duration_minutes: int | None
-    #: A labelled choice (it has .label), or None.
-    reason: object
-    note: str
-    location_name: str
-    address: str
-    online_url: str
+    @property
+    def reason(self) -> object:
+        """A labelled choice (it has .label), or None."""
+    @property
+    def note(self) -> str: ...
+    @property
+    def location_name(self) -> str: ...
+    @property
+    def address(self) -> str: ...
+    @property
+    def online_url(self) -> str: ...
 
 
 @dataclass(frozen=True)

@@ -183,16 +183,17 @@ def _vevent(event: FeedEvent, day: date, exception: SeriesException | None,
     """The VEVENT of the occurrence on `day`, with its change applied if it has one;
     `recurrence` is the series' RRULE and EXDATE lines."""
     series, schedule = event.series, event.schedule
-    changed = exception is not None and not exception.cancelled
-    note = exception.note if changed else ""
+    change = exception if exception is not None and not exception.cancelled else None
+    changed = change is not None
+    note = change.note if change else ""
     location, geo = _place(series), _geo(series)
     online_url = series.online_url if series.attendance.online else ""
-    if changed and feed_text(exception.place).strip():
-        location, geo = exception.place, None
-    if changed and feed_text(exception.online_url).strip():
-        online_url = exception.online_url
-    if changed:
-        occurrence = occurrence_on(schedule, day, exception)
+    if change and feed_text(change.place).strip():
+        location, geo = change.place, None
+    if change and feed_text(change.online_url).strip():
+        online_url = change.online_url
+    if change:
+        occurrence = occurrence_on(schedule, day, change)
         start = occurrence.starts_at.replace(tzinfo=None)
         duration = occurrence.ends_at.astimezone(UTC) - occurrence.starts_at.astimezone(UTC)
     else:

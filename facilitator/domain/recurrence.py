@@ -8,6 +8,7 @@ Occurrences are never stored; only exceptions (one cancelled or changed date) ar
 
 from __future__ import annotations
 
+import datetime as dt
 import enum
 from collections.abc import Iterator
 from collections.abc import Mapping
@@ -169,12 +170,17 @@ def _join(words: list[str]) -> str:
 
 
 class DateException(Protocol):
-    """What the recurrence code needs of a stored exception for one date."""
+    """What the recurrence code needs of a stored exception for one date (read only, so
+    a frozen value or a row will do)."""
 
-    date: date
-    cancelled: bool
-    start_time: time | None
-    duration_minutes: int | None
+    @property
+    def date(self) -> dt.date: ...
+    @property
+    def cancelled(self) -> bool: ...
+    @property
+    def start_time(self) -> time | None: ...
+    @property
+    def duration_minutes(self) -> int | None: ...
 
 
 @dataclass(frozen=True)

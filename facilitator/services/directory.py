@@ -170,16 +170,21 @@ def _listings(meeting: Meeting, zone: str, today: date) -> list[Listing]:
     ]
 
 
+def _kept(value: str | None) -> set[str]:
+    """A filter's chosen value, to keep among the options even when nothing matches it."""
+    return set() if value is None else {value}
+
+
 def _options(listings: list[Listing], filters: Filters) -> FilterOptions:
     programs = {entry.program for entry in listings} | {filters.program} - {None}
     types = {t for entry in listings for t in entry.meeting.types if t in TYPES}
-    types |= {filters.type} - {None}
+    types |= _kept(filters.type)
     languages = {code for entry in listings for code in entry.languages if code in LANGUAGES}
-    languages |= {filters.language} - {None}
+    languages |= _kept(filters.language)
     # The chosen region is spelt as public_regions() spells it, the first of its
     # spellings: with it among them, the choice is spelt the same way.
     regions = {entry.meeting.region for entry in listings if entry.meeting.region}
-    regions |= {filters.region} - {None}
+    regions |= _kept(filters.region)
     return FilterOptions(
         days=[(str(n), name) for n, name in enumerate(rules.WEEK)],
         programs=[(p.value, p.label) for p in Program if p.value in programs],

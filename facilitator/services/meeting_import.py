@@ -21,6 +21,7 @@ from dataclasses import field
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import String
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm import contains_eager
@@ -186,7 +187,8 @@ class _Importer:
             .options(contains_eager(Meeting.group), selectinload(Meeting.exceptions))
             .order_by(Meeting.id))
         for meeting in imported:
-            self.by_source.setdefault(meeting.source_slug, meeting)
+            if meeting.source_slug is not None:
+                self.by_source.setdefault(meeting.source_slug, meeting)
 
     def add(self, item: FeedMeeting) -> None:
         """Create, update or leave alone the series of one feed meeting."""
@@ -206,9 +208,11 @@ class _Importer:
         matches: dict[int, Meeting | None] = {}
         for weekday in item.weekdays:
             meeting = self.by_source.get(item.source_slug(weekday))
-            matches[weekday] = meeting if meeting and meeting.id not in self.claimed else None
-            if matches[weekday] is not None:
+            if meeting is not None and meeting.id not in self.claimed:
+                matches[weekday] = meeting
                 self.claimed.add(meeting.id)
+            else:
+                matches[weekday] = None
         others = [self.by_source[s] for s in item.possible_source_slugs()
                   if s in self.by_source and self.by_source[s].id not in self.claimed]
         for weekday in (d for d in item.weekdays if matches[d] is None):
@@ -302,7 +306,7 @@ class _Importer:
 
 #: The length of each text column of a meeting that has one.
 _LENGTHS = {c.name: c.type.length for c in Meeting.__table__.columns
-            if isinstance(getattr(c.type, "length", None), int)}
+            if isinstance(c.type, String) and c.type.length is not None}
 
 
 def _check_lengths(values: meetings.MeetingValues) -> None:
