@@ -36,6 +36,7 @@ from facilitator.models import CancelReason
 from facilitator.models import DocumentKind
 from facilitator.models import Headcount
 from facilitator.models import Role
+from facilitator.services import ServiceError
 from facilitator.services import documents
 from facilitator.services import headcounts
 from facilitator.services import meetings
@@ -398,6 +399,23 @@ def test_check_ins_stop_at_the_room_capacity_but_the_facilitator_can_count_on(
     for _ in range(4):
         tap(client, world, "people:1")
     assert stored(session, world["meeting"])[:1] == (4,)
+
+
+def test_the_service_counts_a_check_in_only_in_its_occurrences_window(session, world, now):
+    """The window is the service's rule, whoever calls it: another date of the meeting,
+    or this one once its window has closed, is refused and counts nothing."""
+    meeting = world["meeting"]
+    headcounts.check_in(session, "k", meeting, TUESDAY, first_meeting=False, counter=None)
+    for day in (TUESDAY - timedelta(days=7), TUESDAY + timedelta(days=7)):
+        with pytest.raises(ServiceError, match="Check-in is closed"):
+            headcounts.check_in(session, "k", meeting, day, first_meeting=False,
+                                counter=None)
+    now(DURING + timedelta(hours=6))
+    with pytest.raises(ServiceError, match="Check-in is closed"):
+        headcounts.check_in(session, "k", meeting, TUESDAY, first_meeting=True, counter=None)
+    session.commit()
+    assert checked_in(session, meeting) == (1, 0, 0, 0)
+    assert checked_in(session, meeting, TUESDAY - timedelta(days=7)) is None
 
 
 def test_check_ins_stop_at_a_ceiling_per_minute_and_go_on_the_next_minute(

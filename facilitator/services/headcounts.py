@@ -37,6 +37,7 @@ from facilitator.domain.headcounts import Counter
 from facilitator.domain.headcounts import Counts
 from facilitator.domain.headcounts import check_in_steps
 from facilitator.domain.headcounts import countable
+from facilitator.domain.headcounts import open_occurrence
 from facilitator.domain.headcounts import steps
 from facilitator.domain.headcounts import window
 from facilitator.domain.recurrence import Occurrence
@@ -232,25 +233,39 @@ def new_checkin_link(session: Session, actor: User, meeting: Meeting) -> None:
 CHECKINS_PER_MINUTE = throttle.Limit("checkin-occurrence", 30, timedelta(minutes=1))
 
 
+#: What a member is told outside the check-in window.
+CHECK_IN_CLOSED = "Check-in is closed for now; nothing was counted."
+
+
+def open_for_check_in(meeting: Meeting) -> Occurrence | None:
+    """The occurrence whose check-in window is open now: members' taps count there and
+    nowhere else."""
+    return open_occurrence(meeting.schedule, meeting.exceptions_by_date, clock.now())
+
+
 def check_in(session: Session, key: str, meeting: Meeting, day: date, *,
-             first_meeting: bool, counter: Counter | None) -> str | None:
-    """Add one member's check-in to the occurrence's check-ins (never to the
-    facilitator's count); what stopped it when it was not counted (the room is full, or
-    too many came this minute). Nothing about the member is taken, kept or logged: not
-    even that this check-in happened, apart from the numbers it adds to. `key` is the
-    app's secret key."""
+             first_meeting: bool, counter: Counter | None) -> None:
+    """Add one member's check-in to the check-ins of the occurrence on `day` (never to
+    the facilitator's count). Refused with a ServiceError saying why, counting nothing,
+    outside that occurrence's check-in window, when the room is full, or when too many
+    came this minute. Nothing about the member is taken, kept or logged: not even that
+    this check-in happened, apart from the numbers it adds to. `key` is the app's secret
+    key."""
+    going_on = open_for_check_in(meeting)
+    if going_on is None or going_on.date != day:
+        raise ServiceError(CHECK_IN_CLOSED)
     if meeting.attendance is not Attendance.HYBRID:
         counter = None
-    now = clock.now()
     minute = CHECKINS_PER_MINUTE.key(key, str(meeting.id), day.isoformat())
-    if not throttle.take(session, CHECKINS_PER_MINUTE, minute, now=now):
-        return "Too many check-ins this minute; nothing was counted. Try again in a minute."
+    if not throttle.take(session, CHECKINS_PER_MINUTE, minute, now=clock.now()):
+        raise ServiceError("Too many check-ins this minute; nothing was counted. Try again "
+                           "in a minute.")
     if not _add(session, meeting.id, day, check_in_steps(first_meeting, counter),
                 checkin=meeting.room_capacity):
         # The caller rolls back, so the minute's count goes back too.
-        return (f"This meeting's check-ins have reached the room's capacity "
-                f"({meeting.room_capacity}); nothing was counted. Tell the facilitator.")
-    return None
+        raise ServiceError(f"This meeting's check-ins have reached the room's capacity "
+                           f"({meeting.room_capacity}); nothing was counted. Tell the "
+                           "facilitator.")
 
 
 # -- The one way numbers change -------------------------------------------------------
