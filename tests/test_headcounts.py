@@ -199,6 +199,32 @@ def test_the_audit_log_says_once_what_a_hidden_headcount_means(
     assert text.count("small-count threshold (at the time of the change) reads “hidden”") == 1
 
 
+def test_a_hybrid_correction_never_lets_the_log_give_a_hidden_count_away(
+        client, auth, session, world, make_meeting, make_user, now):
+    """One correction changes everyone, the room and online at once. The room's count is
+    below the threshold; online is not, but with everyone shown it would give the room
+    away by subtraction, so the log hides it too, before and after."""
+    hybrid = make_meeting(world["group"], attendance=Attendance.HYBRID,
+                          online_url="https://meet.example/x")
+    world = {**world, "meeting": hybrid}
+    auth.login(world["lead"])
+    now(datetime(2026, 11, 20, 10, tzinfo=CHICAGO))
+    for room, online in ((3, 7), (4, 8)):
+        client.post(count_url(world), data={"in_person": str(room), "online": str(online),
+                                            "newcomers": "0"})
+    assert stored(session, hybrid) == (12, 0, 4, 8)
+    correction = session.scalars(select(AuditEntry).where(
+        AuditEntry.entity_type == "headcount").order_by(AuditEntry.id.desc())).first()
+    assert correction.before == {"people": 10, "in_person": "hidden", "online": "hidden"}
+    assert correction.after == {"people": 12, "in_person": "hidden", "online": "hidden"}
+    auth.logout()
+    auth.login(make_user(world["org"], Role.AUDITOR))
+    text = page_text(client.get(f"/audit/{world['org'].slug}/log"))
+    for hidden_count in ("3", "4", "7", "8"):
+        assert f"in_person {hidden_count}" not in text
+        assert f"online {hidden_count}" not in text
+
+
 @pytest.mark.parametrize(("data", "message"), [
     ({"people": "-1", "newcomers": "0"}, "from 0 to 10000"),
     ({"people": "twelve", "newcomers": "0"}, "Not a valid integer"),

@@ -13,6 +13,7 @@ exactly 500 on SQLite and PostgreSQL alike. A refused change updates no row.
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterable
 from collections.abc import Mapping
 from collections.abc import Sequence
 from datetime import date
@@ -39,6 +40,7 @@ from facilitator.domain.headcounts import check_in_steps
 from facilitator.domain.headcounts import countable
 from facilitator.domain.headcounts import open_occurrence
 from facilitator.domain.headcounts import steps
+from facilitator.domain.headcounts import suppress_counts
 from facilitator.domain.headcounts import window
 from facilitator.domain.recurrence import Occurrence
 from facilitator.domain.recurrence import occurrence_on
@@ -163,18 +165,18 @@ def _after(counts_: Counts, changes: Mapping[Counter, int]) -> Counts:
 def _audit(session: Session, actor: User, meeting: Meeting, day: date, before: Counts,
            after: Counts) -> None:
     """Record a correction: who, when, which occurrence and the numbers. Auditors read
-    the log, so it holds counts as any view leaving the group does: below the org's
-    threshold only as "hidden". (Only the small-count rule: no two of these numbers
-    add up to a third, so none can be worked out from the others.)"""
+    the log, so it holds counts as any report leaving the group does (suppress_counts):
+    "hidden" below the org's threshold, and where a hidden one could be worked out."""
     old, new = audit_log.changed(vars(before), vars(after))
     if not new:
         return
     org = meeting.group.organization
-    threshold = org.small_count_threshold
+    hybrid = meeting.attendance is Attendance.HYBRID
 
-    def shown_(numbers: dict[str, int]) -> dict[str, int | str]:
-        return {name: HIDDEN if value < threshold else value
-                for name, value in numbers.items()}
+    def shown_(counts: Counts, names: Iterable[str]) -> dict[str, int | str]:
+        allowed = suppress_counts(counts, hybrid, org.small_count_threshold)
+        return {name: HIDDEN if allowed.get(name) is None else getattr(counts, name)
+                for name in names}
 
     headcount = session.scalars(
         select(Headcount).where(Headcount.meeting_id == meeting.id,
@@ -183,7 +185,7 @@ def _audit(session: Session, actor: User, meeting: Meeting, day: date, before: C
     audit_log.record(
         session, actor, "update", headcount, organization=org,
         summary=f"Headcount of {meeting.title} on {day:%a %d %b %Y} corrected",
-        before=shown_(old), after=shown_(new),
+        before=shown_(before, old), after=shown_(after, new),
     )
 
 
