@@ -41,9 +41,9 @@ from datetime import datetime
 from datetime import time
 from datetime import timedelta
 from typing import Any
-from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
+from facilitator.domain.links import web_link
 from facilitator.domain.meeting import Attendance
 from facilitator.domain.meeting import MeetingSeries
 from facilitator.domain.meeting import MeetingValues
@@ -641,7 +641,7 @@ def feed_item(meeting: PublishedMeeting, today: date) -> dict[str, Any]:
     if in_person and series.wheelchair_accessible and WHEELCHAIR_CODE not in types:
         types.append(WHEELCHAIR_CODE)
 
-    url = series.online_url if online and is_web_link(series.online_url) else ""
+    url = (web_link(series.online_url) or "") if online else ""
     phone = dial_string(series.online_phone) if online and series.online_phone else None
     url_notes = phone_notes = ""
     if online:
@@ -710,17 +710,6 @@ def dial_string(phone: str) -> str | None:
     return compact if PHONE_PATTERN.fullmatch(compact) else None
 
 
-def is_web_link(url: str) -> bool:
-    """An http(s) link with a host and nothing a URI cannot hold (spaces, controls)."""
-    if not url or any(c.isspace() or not c.isprintable() for c in url):
-        return False
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return False
-    return parts.scheme in ("http", "https") and bool(parts.netloc)
-
-
 def schedule_notes(schedule: Schedule, today: date) -> str:
     """What the day and time of a feed item do not say, in sentences that open its notes:
     "" for a weekly meeting that is meeting now; "Every other Tuesday. Next on Tuesday
@@ -770,7 +759,7 @@ __all__ = [
     "InvalidFeed", "MAX_FEED_BYTES", "PHONE_PATTERN", "PublishedMeeting", "Skip",
     "SkippedMeeting", "build_address", "decide_attendance", "dial_string", "duration_minutes",
     "feed_item", "feed_items", "feed_slug", "first_date_on_or_after", "fit_slug",
-    "has_dates_from", "is_web_link", "item_label", "load_feed", "local_date", "long_date",
+    "has_dates_from", "item_label", "load_feed", "local_date", "long_date",
     "notes_with_other_types", "parse_feed", "parse_meeting", "parse_time", "printable",
     "schedule_notes", "utc_text",
 ]
