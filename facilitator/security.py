@@ -19,6 +19,7 @@ from facilitator.models import TrainingRecord
 from facilitator.models import User
 from facilitator.services.organizations import find_group
 from facilitator.services.organizations import find_organization
+from facilitator.services.training import is_leader
 
 
 def may_manage_group(user: User, group: Group) -> bool:
@@ -60,6 +61,32 @@ def get_group_for(session: Session, user: User, slug: str, *, manage: bool = Tru
     return group
 
 
+def get_group_in(session: Session, org: Organization, slug: str) -> Group:
+    """Return the group if it belongs to the org (whose admin or auditor is asking); 404
+    otherwise."""
+    group = find_group(session, slug)
+    if group is None or group.organization_id != org.id:
+        raise NotFound()
+    return group
+
+
+def get_person_in(session: Session, org: Organization, user_id: int) -> User:
+    """Return the person if they hold a role in the org (for its admins); 404 otherwise."""
+    person = session.get(User, user_id)
+    if person is None or not person.roles_in(org):
+        raise NotFound()
+    return person
+
+
+def get_leader_in(session: Session, org: Organization, user_id: int) -> User:
+    """Return the person if they lead in the org, so keep training records (for its
+    admins and auditors); 404 otherwise."""
+    person = session.get(User, user_id)
+    if person is None or not is_leader(person, org):
+        raise NotFound()
+    return person
+
+
 def get_meeting_for(session: Session, user: User, group_slug: str, meeting_id: int) -> Meeting:
     """Return the meeting if it belongs to a group the user may manage; 404 otherwise."""
     group = get_group_for(session, user, group_slug)
@@ -85,5 +112,15 @@ def get_training_record_for(session: Session, user: User, record_id: int, *,
     if manage and (record.user_id != user.id or record.deleted_at is not None):
         raise NotFound()
     if not may_read_training(user, record):
+        raise NotFound()
+    return record
+
+
+def get_training_record_in(session: Session, user: User, org: Organization,
+                           record_id: int) -> TrainingRecord:
+    """Return a record of the org the user may read (deleted ones too, for the audit);
+    404 otherwise."""
+    record = get_training_record_for(session, user, record_id, manage=False)
+    if record.organization_id != org.id:
         raise NotFound()
     return record

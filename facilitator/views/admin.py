@@ -30,8 +30,9 @@ from facilitator.models import PendingInvitation
 from facilitator.models import Role
 from facilitator.models import TrainingType
 from facilitator.models import User
-from facilitator.security import get_group_for
+from facilitator.security import get_group_in
 from facilitator.security import get_org_for
+from facilitator.security import get_person_in
 from facilitator.services import accounts
 from facilitator.services import invitations
 from facilitator.services import organizations
@@ -107,10 +108,7 @@ def new_group() -> str | Response:
 
 
 def _org_group(group_slug: str) -> Group:
-    group = get_group_for(get_session(), g.user, group_slug)
-    if group.organization_id != g.org.id:
-        abort(404)
-    return group
+    return get_group_in(get_session(), g.org, group_slug)
 
 
 @bp.route("/groups/<group_slug>/facilitators", methods=["GET", "POST"])
@@ -219,10 +217,7 @@ def _person_page(name: str, email: str, invited: bool, form: PersonRolesForm,
 
 
 def _org_person(user_id: int) -> User:
-    person = get_session().get(User, user_id)
-    if person is None or not person.roles_in(g.org):
-        abort(404)
-    return person
+    return get_person_in(get_session(), g.org, user_id)
 
 
 @bp.route("/people/<int(max=2147483647):user_id>", methods=["GET", "POST"])

@@ -8,7 +8,6 @@ from typing import Any
 
 from flask import Blueprint
 from flask import Response
-from flask import abort
 from flask import flash
 from flask import g
 from flask import redirect
@@ -24,12 +23,13 @@ from facilitator.forms import ConfirmForm
 from facilitator.models import Group
 from facilitator.models import Role
 from facilitator.models import User
+from facilitator.security import get_group_in
+from facilitator.security import get_leader_in
 from facilitator.security import get_org_for
-from facilitator.security import get_training_record_for
+from facilitator.security import get_training_record_in
 from facilitator.services import attendance as attendance_reports
 from facilitator.services import audit_log
 from facilitator.services import training
-from facilitator.services.organizations import find_group
 from facilitator.views import csv_response
 from facilitator.views import save
 from facilitator.views.auth import login_required
@@ -138,10 +138,7 @@ def group_attendance_csv(group_slug: str) -> Response:
 
 
 def _group(slug: str) -> Group:
-    group = find_group(get_session(), slug)
-    if group is None or group.organization_id != g.org.id:
-        abort(404)
-    return group
+    return get_group_in(get_session(), g.org, slug)
 
 
 def _group_report(group: Group) -> attendance_reports.Report:
@@ -259,10 +256,7 @@ def training_csv() -> Response:
 
 
 def _leader(user_id: int) -> User:
-    person = get_session().get(User, user_id)
-    if person is None or not training.is_leader(person, g.org):
-        abort(404)
-    return person
+    return get_leader_in(get_session(), g.org, user_id)
 
 
 @bp.get("/training/people/<int(max=2147483647):user_id>")
@@ -285,9 +279,7 @@ def training_person(user_id: int) -> str:
 @bp.post("/training/records/<int(max=2147483647):record_id>/verify")
 def verify_training(record_id: int) -> Response:
     session = get_session()
-    record = get_training_record_for(session, g.user, record_id, manage=False)
-    if record.organization_id != g.org.id:
-        abort(404)
+    record = get_training_record_in(session, g.user, g.org, record_id)
     form = ConfirmForm()
     if form.validate_on_submit() and save(None, lambda: training.verify_record(
             session, g.user, record)):
