@@ -61,12 +61,14 @@ system-packages:
 	  fi; \
 	fi
 
-## Lint, security lint, then the whole suite against SQLite and a throwaway PostgreSQL the suite starts itself,
-## on every core (pytest-xdist: each worker starts its own PostgreSQL).
+## Lint, security lint, type check (mypy, configured in pyproject.toml), then the whole suite against
+## SQLite and a throwaway PostgreSQL the suite starts itself, on every core (pytest-xdist: each
+## worker starts its own PostgreSQL).
 ## No dependency audit: pip-audit cannot reach its databases from here (docs/security.md).
 test: install system-packages
 	$(BIN)/ruff check .
 	$(BIN)/bandit --quiet --recursive facilitator --severity-level high
+	$(BIN)/mypy
 	FACILITATOR_REQUIRE_POSTGRES=1 $(BIN)/python -m pytest -n auto
 
 ## The same suite with the machine's clock moved by libfaketime to instants where date and

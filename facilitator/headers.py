@@ -6,10 +6,10 @@ One after_request hook, so a route added later gets them without doing anything.
 from __future__ import annotations
 
 from flask import Flask
-from flask import Response
 from flask import g
 from flask import request
 from flask import session as cookie
+from werkzeug import Response
 
 #: No inline script or style anywhere, no plugins, no <base>, no framing, forms post home.
 CONTENT_SECURITY_POLICY = (

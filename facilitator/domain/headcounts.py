@@ -208,11 +208,11 @@ def suppress(values: Mapping[Key, int], sums: Iterable[Sum],
     return {key: None if key in hidden else value for key, value in values.items()}
 
 
-def suppress_counts(counts: Counts, hybrid: bool, threshold: int) -> dict[str, int | None]:
+def suppress_counts(counts: Counts, hybrid: bool, threshold: int) -> dict[Key, int | None]:
     """One occurrence's numbers as a report leaving the group may show them (suppress):
     at a hybrid meeting whose room and online add up to everyone, a hidden one of the
     three would be worked out from the other two, so they count as a sum."""
-    values = {"people": counts.people, "newcomers": counts.newcomers}
+    values: dict[Key, int] = {"people": counts.people, "newcomers": counts.newcomers}
     sums = []
     if hybrid:
         values |= {"in_person": counts.in_person, "online": counts.online}

@@ -19,8 +19,11 @@ from collections.abc import Sequence
 from datetime import date
 from datetime import timedelta
 from typing import Any
+from typing import cast
 
 from sqlalchemy import ColumnElement
+from sqlalchemy import CursorResult
+from sqlalchemy import Table
 from sqlalchemy import Update
 from sqlalchemy import bindparam
 from sqlalchemy import select
@@ -52,7 +55,7 @@ from facilitator.services import ServiceError
 from facilitator.services import audit_log
 from facilitator.services import throttle
 
-_TABLE = Headcount.__table__
+_TABLE = cast(Table, Headcount.__table__)
 _CHECKIN = "checkin"
 COUNTERS = tuple(c.value for c in Counter)
 #: Where the row keeps each number: the facilitator's count, and the members' check-ins.
@@ -293,7 +296,7 @@ def _update(session: Session, meeting_id: int, day: date, changes: Mapping[Count
     statement = _update_statement(frozenset(changes), checkin is not None)
     result = session.execute(statement, {"meeting": meeting_id, "day": day,
                                          "now": clock.this_hour(), **params})
-    return result.rowcount == 1
+    return cast(CursorResult[Any], result).rowcount == 1
 
 
 @functools.cache

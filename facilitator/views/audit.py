@@ -7,13 +7,13 @@ from collections.abc import Iterator
 from typing import Any
 
 from flask import Blueprint
-from flask import Response
 from flask import flash
 from flask import g
 from flask import redirect
 from flask import render_template
 from flask import request
 from flask import url_for
+from werkzeug import Response
 
 from facilitator import clock
 from facilitator import pdf

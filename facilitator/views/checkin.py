@@ -16,7 +16,6 @@ from datetime import date
 from datetime import timedelta
 
 from flask import Blueprint
-from flask import Response
 from flask import abort
 from flask import current_app
 from flask import make_response
@@ -27,6 +26,7 @@ from flask import url_for
 from itsdangerous import BadSignature
 from itsdangerous import URLSafeSerializer
 from sqlalchemy.orm import Session
+from werkzeug import Response
 
 from facilitator import clock
 from facilitator import csrf

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from typing import Any
 
 from flask import Blueprint
 from flask import Response as FlaskResponse
@@ -54,7 +55,7 @@ def directory(org_slug: str) -> str | Response:
     session = get_session()
     org = public_org(session, org_slug)
     filters = directory_service.parse_filters(session, org, request.args)
-    canonical = filters.as_args()
+    canonical: dict[str, Any] = filters.as_args()
     if request.args.to_dict(flat=False) != {name: [v] for name, v in canonical.items()}:
         # The form sends every field, empty or not: answer with the short address of
         # the same list, the one worth sharing.
@@ -163,7 +164,7 @@ def org_feed(org_slug: str) -> FlaskResponse:
 
     def build() -> bytes:
         session = get_session()
-        org = session.get(Organization, org_id)
+        org = session.get_one(Organization, org_id)
         org_url = absolute_url("public.directory", org_slug=org.slug)
         return feeds.org_feed(session, org, org_url, _group_url, _feed_cache().events)
 
@@ -189,7 +190,7 @@ def org_meeting_guide(org_slug: str) -> FlaskResponse:
 
 def _group_feed(group_id: int) -> bytes:
     session = get_session()
-    return feeds.group_feed(session, session.get(Group, group_id), _group_url,
+    return feeds.group_feed(session, session.get_one(Group, group_id), _group_url,
                             _feed_cache().events)
 
 
@@ -220,6 +221,7 @@ def training_reminders(token: str) -> FlaskResponse:
     def build() -> bytes:
         session = get_session()
         page = absolute_url("manage.training_home")
-        return training_feed.reminder_feed(session, session.get(User, user_id), today, page)
+        return training_feed.reminder_feed(session, session.get_one(User, user_id), today,
+                                           page)
 
     return feed_response(version, build, "training.ics", private=True)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import abort
@@ -63,7 +64,7 @@ class Place:
     may_edit: bool
 
     @property
-    def url_args(self) -> dict[str, str]:
+    def url_args(self) -> dict[str, Any]:
         if self.group is not None:
             return {"group_slug": self.group.slug, "kind": self.kind.value}
         return {"org_slug": self.org.slug}
@@ -99,7 +100,7 @@ def _place(kind: str, group_slug: str | None, org_slug: str | None, *,
         may_edit = may_manage_group(g.user, group)
     else:
         group = None
-        org = get_org_for(session, g.user, org_slug, [Role.ADMIN] if edit else EVERYONE)
+        org = get_org_for(session, g.user, org_slug or "", [Role.ADMIN] if edit else EVERYONE)
         may_edit = Role.ADMIN in g.user.roles_in(org)
     kind_ = DocumentKind(kind)
     return Place(org, group, kind_, documents.find_document(session, org, kind_, group),
