@@ -33,8 +33,9 @@ from facilitator.services.meetings import LIMITS
 from tests.conftest import page_text
 
 NOW = datetime(2026, 11, 23, 12, tzinfo=ZoneInfo("America/Chicago"))
-#: The issue's bound for the worst one-pager, with room for a machine shared with others.
-SECONDS = 5.0
+#: The worst one-pager against an ordinary one, rendered in the same test: the issue's
+#: bound is 5 s, and an ordinary one-pager takes 0.2–0.4 s on these machines.
+TIMES_ORDINARY = 15
 
 
 @pytest.fixture(autouse=True)
@@ -68,14 +69,31 @@ def worst_group(session, make_org, make_user, make_group, make_meeting):
     return group
 
 
-def test_the_worst_one_pager_prints_within_the_bound(client, worst_group):
+def rendering_time(client, group) -> tuple[float, bytes]:
     started = time.monotonic()
-    response = client.get(f"/g/{worst_group.slug}/handout.pdf")
+    response = client.get(f"/g/{group.slug}/handout.pdf")
     elapsed = time.monotonic() - started
     assert response.status_code == 200 and response.mimetype == "application/pdf"
-    assert elapsed < SECONDS, f"the worst one-pager took {elapsed:.1f} s"
+    return elapsed, response.data
+
+
+def test_the_worst_one_pager_prints_within_the_bound(client, worst_group, make_group,
+                                                     make_meeting):
+    """Timed against an ordinary one-pager rendered just before on the same machine, so
+    a busy machine slows both: 8 KB of `*a*` used to take 11 s, 36 times an ordinary
+    one. (On a busy two-core machine, the worst takes about 2 s and an ordinary one
+    0.3 s.)"""
+    first, ordinary = (make_group(worst_group.organization) for _ in range(2))
+    make_meeting(first)
+    make_meeting(ordinary)
+    rendering_time(client, first)  # fonts and templates loaded once, for both
+    usual, _ = rendering_time(client, ordinary)
+    elapsed, data = rendering_time(client, worst_group)
+    print(f"worst one-pager {elapsed:.2f} s, ordinary one {usual:.2f} s")
+    assert elapsed < TIMES_ORDINARY * usual, \
+        f"the worst one-pager took {elapsed:.1f} s, an ordinary one {usual:.2f} s"
     # The guidelines are cut to their short part, so the 100 KB never reaches the PDF.
-    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(response.data)).pages)
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
     assert 0 < text.count("a") < documents.SHORT_GUIDELINES_CHARACTERS + 5000 * 3
 
 
