@@ -14,11 +14,15 @@ from werkzeug.exceptions import NotFound
 from facilitator.models import Group
 from facilitator.models import Meeting
 from facilitator.models import Organization
+from facilitator.models import PendingInvitation
 from facilitator.models import Role
 from facilitator.models import TrainingRecord
+from facilitator.models import TrainingType
 from facilitator.models import User
+from facilitator.services import invitations
 from facilitator.services.organizations import find_group
 from facilitator.services.organizations import find_organization
+from facilitator.services.training import find_type
 from facilitator.services.training import is_leader
 
 
@@ -76,6 +80,24 @@ def get_person_in(session: Session, org: Organization, user_id: int) -> User:
     if person is None or not person.roles_in(org):
         raise NotFound()
     return person
+
+
+def get_invitation_in(session: Session, org: Organization,
+                      invitation_id: int) -> PendingInvitation:
+    """Return the org's invitation of an existing account (for its admins); 404
+    otherwise."""
+    invitation = invitations.find_in(session, org, invitation_id)
+    if invitation is None:
+        raise NotFound()
+    return invitation
+
+
+def get_training_type_in(session: Session, org: Organization, type_id: int) -> TrainingType:
+    """Return the org's training type (for its admins); 404 otherwise."""
+    kind = find_type(session, org, type_id)
+    if kind is None:
+        raise NotFound()
+    return kind
 
 
 def get_leader_in(session: Session, org: Organization, user_id: int) -> User:

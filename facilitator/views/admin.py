@@ -6,7 +6,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask import Blueprint
-from flask import abort
 from flask import flash
 from flask import g
 from flask import redirect
@@ -31,8 +30,10 @@ from facilitator.models import Role
 from facilitator.models import TrainingType
 from facilitator.models import User
 from facilitator.security import get_group_in
+from facilitator.security import get_invitation_in
 from facilitator.security import get_org_for
 from facilitator.security import get_person_in
+from facilitator.security import get_training_type_in
 from facilitator.services import accounts
 from facilitator.services import invitations
 from facilitator.services import organizations
@@ -278,10 +279,7 @@ def _withdrawn(name: str) -> Response:
 
 
 def _org_invitation(invitation_id: int) -> PendingInvitation:
-    invitation = invitations.find_in(get_session(), g.org, invitation_id)
-    if invitation is None:
-        abort(404)
-    return invitation
+    return get_invitation_in(get_session(), g.org, invitation_id)
 
 
 @bp.route("/invitations/<int(max=2147483647):invitation_id>", methods=["GET", "POST"])
@@ -355,10 +353,7 @@ def training_types() -> str:
 
 
 def _org_type(type_id: int) -> TrainingType:
-    kind = training.find_type(get_session(), g.org, type_id)
-    if kind is None:
-        abort(404)
-    return kind
+    return get_training_type_in(get_session(), g.org, type_id)
 
 
 @bp.route("/training-types/new", methods=["GET", "POST"])
