@@ -49,7 +49,7 @@ def going_on_now(database_url: str) -> list[tuple[str, int]]:
     everyone the benchmark sends; their check-in tokens and ids."""
     from facilitator import create_app
     from facilitator.db import get_session
-    from facilitator.domain.headcounts import MAX_COUNT
+    from facilitator.domain.counts import MAX_COUNT
     from facilitator.domain.recurrence import Recurrence
     from facilitator.services import headcounts
     from facilitator.services import meetings

@@ -32,9 +32,9 @@ from wtforms.validators import Optional
 
 from facilitator.domain import passwords
 from facilitator.domain import slugs
-from facilitator.domain.headcounts import MAX_COUNT
-from facilitator.domain.headcounts import Counter
-from facilitator.domain.headcounts import Counts
+from facilitator.domain.counts import MAX_COUNT
+from facilitator.domain.counts import Counter
+from facilitator.domain.counts import Counts
 from facilitator.domain.meeting import DEFAULT_ROOM_CAPACITY
 from facilitator.domain.meeting import VALUE_FIELDS
 from facilitator.domain.meeting import MeetingValues

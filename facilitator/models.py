@@ -31,7 +31,7 @@ from sqlalchemy.orm import relationship
 from facilitator.db import Base
 from facilitator.db import utc_this_hour
 from facilitator.db import utcnow
-from facilitator.domain import training as training_rules
+from facilitator.domain import compliance
 from facilitator.domain.choices import Choice
 from facilitator.domain.meeting import EXCEPTION_FIELDS
 from facilitator.domain.meeting import VALUE_FIELDS
@@ -441,7 +441,7 @@ class Headcount(Base):
     online: Mapped[int] = mapped_column(default=0)
     #: Whether the facilitator counted this occurrence (+/− or the form), even to 0.
     #: Reports use their numbers when true, else the members' check-ins below
-    #: (domain.headcounts.reported). A row made here without it reports the check-ins.
+    #: (domain.counts.reported). A row made here without it reports the check-ins.
     counted_by_facilitator: Mapped[bool] = mapped_column(Boolean, default=False,
                                                          server_default=false())
     #: The members' own tally from the check-in link, kept apart from the facilitator's
@@ -526,7 +526,7 @@ class TrainingRecord(Base):
     def expires_on(self) -> date | None:
         """The last day it counts: the date on the certificate, else the completion plus
         the type's validity; None if it never expires."""
-        return training_rules.expiry(self.completed_on, self.training_type.validity_months,
+        return compliance.expiry(self.completed_on, self.training_type.validity_months,
                                      self.expires_on_override)
 
 
@@ -611,7 +611,7 @@ class DocumentVersion(Base):
     document_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"))
     #: 1, 2, 3… within its document.
     number: Mapped[int] = mapped_column()
-    #: Markdown, at most domain.documents.MAX_BYTES.
+    #: Markdown, at most domain.text.MAX_BYTES.
     body: Mapped[str] = mapped_column(Text)
     #: What changed and why, in the author's words.
     note: Mapped[str] = mapped_column(String(300), default="")

@@ -10,8 +10,8 @@ from datetime import time
 from sqlalchemy import String
 from sqlalchemy.orm import Session
 
-from facilitator.domain.directory import region_text
-from facilitator.domain.headcounts import MAX_COUNT
+from facilitator.domain.counts import MAX_COUNT
+from facilitator.domain.listing import region_text
 from facilitator.domain.meeting import VALUE_FIELDS
 from facilitator.domain.meeting import MeetingValues
 from facilitator.domain.meeting_guide import is_web_link

@@ -19,7 +19,7 @@ from flask import url_for
 from facilitator import clock
 from facilitator import pdf
 from facilitator.db import get_session
-from facilitator.domain.training import Status
+from facilitator.domain.compliance import Status
 from facilitator.forms import ConfirmForm
 from facilitator.models import Group
 from facilitator.models import Role

@@ -33,9 +33,9 @@ from facilitator import csrf
 from facilitator.db import get_session
 from facilitator.db import reads_first
 from facilitator.db import will_write
-from facilitator.domain.headcounts import Counter
-from facilitator.domain.headcounts import next_occurrence
-from facilitator.domain.headcounts import open_occurrence
+from facilitator.domain.counts import Counter
+from facilitator.domain.counts import next_occurrence
+from facilitator.domain.counts import open_occurrence
 from facilitator.domain.recurrence import Occurrence
 from facilitator.headers import holds_secret
 from facilitator.models import Attendance

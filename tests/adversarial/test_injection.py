@@ -17,7 +17,7 @@ import pytest
 from pypdf import PdfReader
 
 from facilitator import clock
-from facilitator.domain.headcounts import Counts
+from facilitator.domain.counts import Counts
 from facilitator.domain.recurrence import Recurrence
 from facilitator.models import Role
 from facilitator.services import headcounts

@@ -24,7 +24,7 @@ from pypdf import PdfReader
 
 from facilitator import clock
 from facilitator import pdf
-from facilitator.domain.documents import MAX_BYTES
+from facilitator.domain.text import MAX_BYTES
 from facilitator.models import Attendance
 from facilitator.models import DocumentKind
 from facilitator.models import Role

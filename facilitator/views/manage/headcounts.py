@@ -17,12 +17,12 @@ from werkzeug import Response
 
 from facilitator import clock
 from facilitator.db import get_session
-from facilitator.domain.headcounts import Counts
-from facilitator.domain.headcounts import countable
-from facilitator.domain.headcounts import neighbours
-from facilitator.domain.headcounts import occurrence_to_count
-from facilitator.domain.headcounts import taps_exceed
-from facilitator.domain.headcounts import window
+from facilitator.domain.counts import Counts
+from facilitator.domain.counts import countable
+from facilitator.domain.counts import neighbours
+from facilitator.domain.counts import occurrence_to_count
+from facilitator.domain.counts import taps_exceed
+from facilitator.domain.counts import window
 from facilitator.domain.qr import qr_svg
 from facilitator.forms import ConfirmForm
 from facilitator.forms import HeadcountForm
