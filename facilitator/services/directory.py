@@ -27,7 +27,7 @@ from facilitator.domain.listing import Day
 from facilitator.domain.listing import Filters
 from facilitator.domain.listing import Listing
 from facilitator.domain.meeting import MeetingSeries
-from facilitator.domain.meeting_guide import is_web_link
+from facilitator.domain.meeting_guide_write import is_web_link
 from facilitator.domain.meeting_types import TYPES
 from facilitator.domain.recurrence import InvalidRecurrence
 from facilitator.domain.recurrence import meeting_guide_day

@@ -14,7 +14,7 @@ from facilitator.domain.counts import MAX_COUNT
 from facilitator.domain.listing import region_text
 from facilitator.domain.meeting import VALUE_FIELDS
 from facilitator.domain.meeting import MeetingValues
-from facilitator.domain.meeting_guide import is_web_link
+from facilitator.domain.meeting_guide_write import is_web_link
 from facilitator.domain.meeting_types import TYPES
 from facilitator.domain.recurrence import EARLIEST_DATE
 from facilitator.domain.recurrence import LATEST_DATE
