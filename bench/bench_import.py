@@ -41,12 +41,12 @@ from facilitator import create_app
 from facilitator import migrate
 from facilitator.db import make_engine
 from facilitator.domain import meeting_guide_read
+from facilitator.domain.meeting import MeetingValues
 from facilitator.domain.recurrence import Recurrence
 from facilitator.models import Group
 from facilitator.models import Meeting
 from facilitator.services import meetings
 from facilitator.services import organizations
-from facilitator.services.meetings import MeetingValues
 
 TARGET_SECONDS = 60
 SAVE_RATIO_LIMIT = 1.5

@@ -34,6 +34,7 @@ from facilitator.db import utcnow
 from facilitator.domain import compliance
 from facilitator.domain.choices import Choice
 from facilitator.domain.meeting import EXCEPTION_FIELDS
+from facilitator.domain.meeting import LIMITS
 from facilitator.domain.meeting import VALUE_FIELDS
 from facilitator.domain.meeting import Attendance
 from facilitator.domain.meeting import CancelReason
@@ -297,7 +298,7 @@ class Meeting(Base):
                                           index=True)
     #: The iCalendar UID: never changes for the life of the meeting.
     uid: Mapped[str] = mapped_column(String(80), unique=True, default=_new_uid)
-    title: Mapped[str] = mapped_column(String(200))
+    title: Mapped[str] = mapped_column(String(LIMITS["title"]))
     #: RRULE value without DTSTART ("FREQ=WEEKLY;BYDAY=TU"); "" for a one-date meeting.
     rrule: Mapped[str] = mapped_column(String(200), default="")
     first_date: Mapped[date] = mapped_column(Date)
@@ -306,22 +307,22 @@ class Meeting(Base):
     #: Local wall-clock time in `timezone`.
     start_time: Mapped[time] = mapped_column(Time)
     duration_minutes: Mapped[int] = mapped_column(default=60)
-    timezone: Mapped[str] = mapped_column(String(64))
+    timezone: Mapped[str] = mapped_column(String(LIMITS["timezone"]))
     attendance: Mapped[Attendance] = mapped_column(_choice(Attendance),
                                                    default=Attendance.IN_PERSON)
-    location_name: Mapped[str] = mapped_column(String(200), default="")
-    address: Mapped[str] = mapped_column(String(300), default="")
+    location_name: Mapped[str] = mapped_column(String(LIMITS["location_name"]), default="")
+    address: Mapped[str] = mapped_column(String(LIMITS["address"]), default="")
     #: Where it is, in the words members look for: a neighbourhood, town or "Online".
     #: The directory filters by it (Meeting Guide's `region`).
-    region: Mapped[str] = mapped_column(String(100), default="")
+    region: Mapped[str] = mapped_column(String(LIMITS["region"]), default="")
     #: How many people the room holds: members' check-ins to one date stop there.
     room_capacity: Mapped[int] = mapped_column(default=150, server_default="150")
     location_notes: Mapped[str] = mapped_column(Text, default="")
     wheelchair_accessible: Mapped[bool] = mapped_column(Boolean, default=False)
     latitude: Mapped[float | None] = mapped_column(Float)
     longitude: Mapped[float | None] = mapped_column(Float)
-    online_url: Mapped[str] = mapped_column(String(500), default="")
-    online_phone: Mapped[str] = mapped_column(String(100), default="")
+    online_url: Mapped[str] = mapped_column(String(LIMITS["online_url"]), default="")
+    online_phone: Mapped[str] = mapped_column(String(LIMITS["online_phone"]), default="")
     online_notes: Mapped[str] = mapped_column(Text, default="")
     #: Meeting Guide type codes (facilitator.domain.meeting_types.TYPES).
     types: Mapped[list[str]] = mapped_column(JSON, default=list)

@@ -28,6 +28,7 @@ from sqlalchemy.orm import contains_eager
 from sqlalchemy.orm import selectinload
 
 from facilitator.domain import meeting_guide_read
+from facilitator.domain.meeting import MeetingValues
 from facilitator.domain.meeting_guide_read import FeedMeeting
 from facilitator.domain.meeting_guide_read import FeedValues
 from facilitator.domain.meeting_guide_read import Skip
@@ -309,7 +310,7 @@ _LENGTHS = {c.name: c.type.length for c in Meeting.__table__.columns
             if isinstance(c.type, String) and c.type.length is not None}
 
 
-def _check_lengths(values: meetings.MeetingValues) -> None:
+def _check_lengths(values: MeetingValues) -> None:
     """Refuse text longer than its column: PostgreSQL would refuse the whole import."""
     for name, length in _LENGTHS.items():
         value = getattr(values, name, None)

@@ -29,7 +29,6 @@ from itsdangerous import URLSafeSerializer
 from sqlalchemy.orm import Session
 
 from facilitator import clock
-from facilitator import csrf
 from facilitator.db import get_session
 from facilitator.db import reads_first
 from facilitator.db import will_write
@@ -37,6 +36,7 @@ from facilitator.domain.counts import Counter
 from facilitator.domain.counts import next_occurrence
 from facilitator.domain.counts import open_occurrence
 from facilitator.domain.recurrence import Occurrence
+from facilitator.extensions import csrf
 from facilitator.headers import holds_secret
 from facilitator.models import Attendance
 from facilitator.models import DocumentKind
