@@ -36,6 +36,7 @@ from facilitator.services import ServiceError
 from facilitator.services import attendance
 from facilitator.services import headcounts
 from facilitator.urls import absolute_url
+from facilitator.views import chart_response
 from facilitator.views import commit
 from facilitator.views import csv_response
 from facilitator.views import show_error
@@ -205,9 +206,3 @@ def group_attendance_csv(group_slug: str) -> Response:
                                      group.organization.small_count_threshold)
     return csv_response(f"{group.slug}-attendance.csv", attendance.GROUP_CSV_HEADER,
                         attendance.group_csv_rows(report))
-
-
-def chart_response(report: attendance.Report) -> Response:
-    response = Response(attendance.chart_svg(report), mimetype="image/svg+xml")
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
