@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC
 from datetime import datetime
 from typing import Any
@@ -13,7 +14,6 @@ from flask import current_app
 from flask import g
 from flask import has_app_context
 from flask import has_request_context
-from flask import request
 from sqlalchemy import Connection
 from sqlalchemy import DateTime
 from sqlalchemy import Engine
@@ -40,7 +40,6 @@ NAMING_CONVENTION = {
 #: waiters are not served in turn, so with dozens at once (a room checking in) one can
 #: wait many times the average: 5 s was once too short on a loaded two-core machine.
 SQLITE_BUSY_TIMEOUT_MS = 20_000
-SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -127,34 +126,47 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     return engine
 
 
+#: Set while a write transaction begins (`write_transaction`).
+_BEGINNING_A_WRITE: ContextVar[bool] = ContextVar("beginning_a_write", default=False)
+
+
 def _may_write() -> bool:
-    """Whether a transaction beginning now may write: in commands (an app context with
-    no request), and in requests that change things (any method but GET, HEAD and
-    OPTIONS) unless the request said otherwise (`will_write`, `reads_first`). Engines
-    used with no app context (tests' fixtures, scripts) begin plain transactions.
-
-    On SQLite such a transaction takes the write lock as it begins (BEGIN IMMEDIATE),
-    waiting its turn behind the busy timeout. Begun as a plain reader, it would fail at
-    once with "database is locked" when it came to write after another writer had
-    committed since its first read: two people saving at the same moment got an error.
-    Reading requests stay plain readers, which never wait."""
-    if not has_request_context():
-        return has_app_context()
-    return g.get("will_write", request.method not in SAFE_METHODS)
+    """Whether a transaction beginning now may write: one `write_transaction` begins,
+    or any in a command (an app context with no request), which reads and writes in one
+    go. Requests read in plain transactions, which never wait; engines used with no app
+    context (tests' fixtures, scripts) begin plain transactions too."""
+    if _BEGINNING_A_WRITE.get():
+        return True
+    return has_app_context() and not has_request_context()
 
 
-def will_write() -> None:
-    """Transactions this request begins from now on write: on SQLite they take the write
-    lock first (see `_may_write`). For a reading request that writes after all, or the
-    write of a request that `reads_first`; end the transaction open before."""
-    g.will_write = True
+@contextmanager
+def write_transaction(session: Session) -> Iterator[Session]:
+    """A transaction for one change, committed at the end of the block and rolled back
+    if the block raises.
 
-
-def reads_first() -> None:
-    """This request begins by reading without SQLite's write lock, and ends that read
-    before it writes (`will_write`): for a hot path with many at once, whose write is
-    short, so that the writers queue only for the write."""
-    g.will_write = False
+    On SQLite the transaction open before (a request's reads) is ended first, and the
+    new one takes the write lock as it begins (BEGIN IMMEDIATE), waiting its turn
+    behind the busy timeout. A reading transaction cannot become a writing one there:
+    it fails at once with "database is locked" when another writer has committed since
+    its first read (two people saving at the same moment got an error), and hundreds of
+    check-ins at once would queue for the lock with their reads. PostgreSQL needs none
+    of this: the change goes on in the transaction that is open. On both, objects read
+    before keep what was read, and statements inside see what others committed (what
+    PostgreSQL's READ COMMITTED gives): services check what must hold in their SQL."""
+    if session.get_bind().dialect.name == "sqlite":
+        session.commit()
+        beginning = _BEGINNING_A_WRITE.set(True)
+        try:
+            session.connection()
+        finally:
+            _BEGINNING_A_WRITE.reset(beginning)
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
 
 
 class Database:

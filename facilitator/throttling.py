@@ -19,7 +19,7 @@ from werkzeug.exceptions import TooManyRequests
 
 from facilitator import clock
 from facilitator.db import get_session
-from facilitator.db import will_write
+from facilitator.db import write_transaction
 from facilitator.services import throttle
 from facilitator.services.accounts import normalize_email
 
@@ -82,18 +82,18 @@ class SignIn:
 
     def failed(self) -> None:
         """Count the failure and commit it (nothing else of the request is kept)."""
-        throttle.record(get_session(), [(throttle.PAIR, self.pair_key),
-                                        (throttle.ADDRESS, self.address_key),
-                                        (throttle.ACCOUNT, self.account_key)],
-                        now=clock.now())
-        get_session().commit()
+        with write_transaction(get_session()) as session:
+            throttle.record(session, [(throttle.PAIR, self.pair_key),
+                                      (throttle.ADDRESS, self.address_key),
+                                      (throttle.ACCOUNT, self.account_key)],
+                            now=clock.now())
 
     def succeeded(self) -> None:
         """The account's count from this address starts again. The address's and the
         account's overall counts do not: they bound guessing by others, which the owner
         signing in does not end."""
-        throttle.forget(get_session(), self.pair_key)
-        get_session().commit()
+        with write_transaction(get_session()) as session:
+            throttle.forget(session, self.pair_key)
 
 
 def _token_key() -> str | None:
@@ -107,10 +107,9 @@ def _count_token_misses(response: Response) -> Response:
     if key:
         session = get_session()
         session.rollback()  # a 404 has nothing to keep; the count is all we commit
-        will_write()
-        if throttle.blocked(session, [(throttle.TOKEN_ADDRESS, key)], now=clock.now()):
-            return current_app.make_response(current_app.handle_http_exception(
-                TooManyRequests(LINKS_THROTTLED, retry_after=RETRY_AFTER)))
-        throttle.record(session, [(throttle.TOKEN_ADDRESS, key)], now=clock.now())
-        session.commit()
+        with write_transaction(session):
+            if throttle.blocked(session, [(throttle.TOKEN_ADDRESS, key)], now=clock.now()):
+                return current_app.make_response(current_app.handle_http_exception(
+                    TooManyRequests(LINKS_THROTTLED, retry_after=RETRY_AFTER)))
+            throttle.record(session, [(throttle.TOKEN_ADDRESS, key)], now=clock.now())
     return response

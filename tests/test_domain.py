@@ -2,6 +2,7 @@
 
 import pytest
 
+from facilitator.domain.links import web_link
 from facilitator.domain.passwords import common_passwords
 from facilitator.domain.passwords import password_problem
 from facilitator.domain.slugs import is_valid_slug
@@ -54,3 +55,21 @@ def test_common_passwords_are_refused_in_any_case(password):
 def test_the_common_password_list_is_shipped_whole():
     assert len(common_passwords()) > 19_000
     assert password_problem("correct horse battery") is None
+
+
+@pytest.mark.parametrize(("url", "published"), [
+    ("https://zoom.example/j/123?pwd=a", "https://zoom.example/j/123?pwd=a"),
+    ("  HTTP://Meet.example/x  ", "HTTP://Meet.example/x"),
+    ("https://", None),                         # no host
+    ("ftp://files.example/x", None),
+    ("javascript:alert(1)", None),
+    ("https://meet.example/a b", None),         # a space
+    ("https://meet.example/\u2028x", None),     # a line separator
+    ("https://meet.example/\u200bx", None),     # an invisible character
+    ("https://[::1", None),                     # not a URL at all
+    ("", None),
+])
+def test_one_rule_says_which_links_are_published(url, published):
+    """The meeting form, the directory, the iCalendar feed and the Meeting Guide JSON
+    all ask links.web_link."""
+    assert web_link(url) == published

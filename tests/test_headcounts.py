@@ -36,6 +36,7 @@ from facilitator.models import CancelReason
 from facilitator.models import DocumentKind
 from facilitator.models import Headcount
 from facilitator.models import Role
+from facilitator.services import ServiceError
 from facilitator.services import documents
 from facilitator.services import headcounts
 from facilitator.services import meetings
@@ -196,6 +197,32 @@ def test_the_audit_log_says_once_what_a_hidden_headcount_means(
     assert "people hidden newcomers hidden people 12 newcomers hidden" in text
     assert "<5" not in text
     assert text.count("small-count threshold (at the time of the change) reads “hidden”") == 1
+
+
+def test_a_hybrid_correction_never_lets_the_log_give_a_hidden_count_away(
+        client, auth, session, world, make_meeting, make_user, now):
+    """One correction changes everyone, the room and online at once. The room's count is
+    below the threshold; online is not, but with everyone shown it would give the room
+    away by subtraction, so the log hides it too, before and after."""
+    hybrid = make_meeting(world["group"], attendance=Attendance.HYBRID,
+                          online_url="https://meet.example/x")
+    world = {**world, "meeting": hybrid}
+    auth.login(world["lead"])
+    now(datetime(2026, 11, 20, 10, tzinfo=CHICAGO))
+    for room, online in ((3, 7), (4, 8)):
+        client.post(count_url(world), data={"in_person": str(room), "online": str(online),
+                                            "newcomers": "0"})
+    assert stored(session, hybrid) == (12, 0, 4, 8)
+    correction = session.scalars(select(AuditEntry).where(
+        AuditEntry.entity_type == "headcount").order_by(AuditEntry.id.desc())).first()
+    assert correction.before == {"people": 10, "in_person": "hidden", "online": "hidden"}
+    assert correction.after == {"people": 12, "in_person": "hidden", "online": "hidden"}
+    auth.logout()
+    auth.login(make_user(world["org"], Role.AUDITOR))
+    text = page_text(client.get(f"/audit/{world['org'].slug}/log"))
+    for hidden_count in ("3", "4", "7", "8"):
+        assert f"in_person {hidden_count}" not in text
+        assert f"online {hidden_count}" not in text
 
 
 @pytest.mark.parametrize(("data", "message"), [
@@ -398,6 +425,23 @@ def test_check_ins_stop_at_the_room_capacity_but_the_facilitator_can_count_on(
     for _ in range(4):
         tap(client, world, "people:1")
     assert stored(session, world["meeting"])[:1] == (4,)
+
+
+def test_the_service_counts_a_check_in_only_in_its_occurrences_window(session, world, now):
+    """The window is the service's rule, whoever calls it: another date of the meeting,
+    or this one once its window has closed, is refused and counts nothing."""
+    meeting = world["meeting"]
+    headcounts.check_in(session, "k", meeting, TUESDAY, first_meeting=False, counter=None)
+    for day in (TUESDAY - timedelta(days=7), TUESDAY + timedelta(days=7)):
+        with pytest.raises(ServiceError, match="Check-in is closed"):
+            headcounts.check_in(session, "k", meeting, day, first_meeting=False,
+                                counter=None)
+    now(DURING + timedelta(hours=6))
+    with pytest.raises(ServiceError, match="Check-in is closed"):
+        headcounts.check_in(session, "k", meeting, TUESDAY, first_meeting=True, counter=None)
+    session.commit()
+    assert checked_in(session, meeting) == (1, 0, 0, 0)
+    assert checked_in(session, meeting, TUESDAY - timedelta(days=7)) is None
 
 
 def test_check_ins_stop_at_a_ceiling_per_minute_and_go_on_the_next_minute(

@@ -78,7 +78,7 @@ from facilitator.domain.ical_events import event_text
 from facilitator.domain.ical_events import feed_last_modified
 from facilitator.domain.ical_events import feed_text
 from facilitator.domain.ical_events import text_value
-from facilitator.domain.ical_events import web_link
+from facilitator.domain.links import web_link
 
 PRODID = "-//facilitator//Meeting feed//EN"
 #: How often calendar apps are asked to fetch the feed again.

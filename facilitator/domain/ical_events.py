@@ -34,6 +34,7 @@ from datetime import time
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
+from facilitator.domain.links import web_link
 from facilitator.domain.meeting import MeetingSeries
 from facilitator.domain.meeting import SeriesException
 from facilitator.domain.recurrence import Frequency
@@ -53,7 +54,6 @@ _LINE_BREAKS = re.compile(r"\r\n|[\r\n\v\f\x1c-\x1e\x85\u2028\u2029]")
 _CONTROLS = re.compile(r"[\x00-\x08\x0e-\x1b\x1f\x7f-\x84\x86-\x9f]")
 _SURROGATES = re.compile(r"[\ud800-\udfff]")
 #: A link we publish as a URI: http(s), no white space, no control characters.
-_WEB_LINK = re.compile(r"https?://[^\s\x00-\x1f\x7f-\x9f\u2028\u2029]+", re.IGNORECASE)
 #: What TEXT escapes (RFC 5545 3.3.11); the text has been through feed_text().
 _TEXT_SPECIALS = str.maketrans({"\\": "\\\\", ";": "\\;", ",": "\\,", "\n": "\\n"})
 
@@ -139,12 +139,6 @@ def utc(moment: datetime) -> datetime:
     if moment.tzinfo is None:
         raise ValueError("last_modified must be an aware datetime (UTC).")
     return moment.astimezone(UTC)
-
-
-def web_link(url: str) -> str | None:
-    """The link if it is a plain http(s) URL we can publish as a URI, else None."""
-    url = url.strip()
-    return url if _WEB_LINK.fullmatch(url) else None
 
 
 def content_line(line: str) -> bytes:

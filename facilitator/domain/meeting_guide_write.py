@@ -21,8 +21,8 @@ from datetime import UTC
 from datetime import date
 from datetime import datetime
 from typing import Any
-from urllib.parse import urlsplit
 
+from facilitator.domain.links import web_link
 from facilitator.domain.meeting import MeetingSeries
 from facilitator.domain.meeting_guide_read import SLUG_MAX_LENGTH
 from facilitator.domain.meeting_guide_read import WHEELCHAIR_CODE
@@ -120,7 +120,7 @@ def feed_item(meeting: PublishedMeeting, today: date) -> dict[str, Any]:
     if in_person and series.wheelchair_accessible and WHEELCHAIR_CODE not in types:
         types.append(WHEELCHAIR_CODE)
 
-    url = series.online_url if online and is_web_link(series.online_url) else ""
+    url = (web_link(series.online_url) or "") if online else ""
     phone = dial_string(series.online_phone) if online and series.online_phone else None
     url_notes = phone_notes = ""
     if online:
@@ -187,17 +187,6 @@ def dial_string(phone: str) -> str | None:
     # Key presses stay; two of them in a row are then refused by the pattern.
     compact = _PHONE_SEPARATORS.sub(lambda run: run[0].replace(PAUSE, "") or PAUSE, compact)
     return compact if PHONE_PATTERN.fullmatch(compact) else None
-
-
-def is_web_link(url: str) -> bool:
-    """An http(s) link with a host and nothing a URI cannot hold (spaces, controls)."""
-    if not url or any(c.isspace() or not c.isprintable() for c in url):
-        return False
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return False
-    return parts.scheme in ("http", "https") and bool(parts.netloc)
 
 
 def schedule_notes(schedule: Schedule, today: date) -> str:

@@ -13,6 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 
+from facilitator.domain.counts import Counts
+
 #: A cell of a report: any hashable key, such as ("month", "2026-11", "people").
 Key = Hashable
 
@@ -52,6 +54,19 @@ def suppress(values: Mapping[Key, int], sums: Iterable[Sum],
         hidden.add(extra)
         pending.extend(by_key[extra])
     return {key: None if key in hidden else value for key, value in values.items()}
+
+
+def suppress_counts(counts: Counts, hybrid: bool, threshold: int) -> dict[str, int | None]:
+    """One occurrence's numbers as a report leaving the group may show them (suppress):
+    at a hybrid meeting whose room and online add up to everyone, a hidden one of the
+    three would be worked out from the other two, so they count as a sum."""
+    values = {"people": counts.people, "newcomers": counts.newcomers}
+    sums = []
+    if hybrid:
+        values |= {"in_person": counts.in_person, "online": counts.online}
+        if counts.in_person + counts.online == counts.people:
+            sums.append(Sum("people", ("in_person", "online")))
+    return suppress(values, sums, threshold)
 
 
 #: How a report leaving the group writes a count it hides. Not "<5": a count hidden to

@@ -22,12 +22,12 @@ from sqlalchemy.orm import joinedload
 from sqlalchemy.orm import selectinload
 
 from facilitator.domain import listing
+from facilitator.domain.links import web_link
 from facilitator.domain.listing import Dated
 from facilitator.domain.listing import Day
 from facilitator.domain.listing import Filters
 from facilitator.domain.listing import Listing
 from facilitator.domain.meeting import MeetingSeries
-from facilitator.domain.meeting_guide_write import is_web_link
 from facilitator.domain.meeting_types import TYPES
 from facilitator.domain.recurrence import InvalidRecurrence
 from facilitator.domain.recurrence import meeting_guide_day
@@ -262,7 +262,7 @@ def group_meetings(
             end_time=dates[0].regular_ends_at.time(),
             zone=listing.zone_label(series.timezone),
             dates=dates,
-            online_url=series.online_url if is_web_link(series.online_url) else "",
+            online_url=web_link(series.online_url) or "",
             phone_href=listing.phone_href(series.online_phone) if series.online_phone else "",
             starts_on=series.first_date if series.first_date > today else None,
             today=today,

@@ -13,6 +13,7 @@ exactly 500 on SQLite and PostgreSQL alike. A refused change updates no row.
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterable
 from collections.abc import Mapping
 from collections.abc import Sequence
 from datetime import date
@@ -36,11 +37,13 @@ from facilitator.domain.counts import Counter
 from facilitator.domain.counts import Counts
 from facilitator.domain.counts import check_in_steps
 from facilitator.domain.counts import countable
+from facilitator.domain.counts import open_occurrence
 from facilitator.domain.counts import steps
 from facilitator.domain.counts import window
 from facilitator.domain.recurrence import Occurrence
 from facilitator.domain.recurrence import occurrence_on
 from facilitator.domain.suppression import HIDDEN
+from facilitator.domain.suppression import suppress_counts
 from facilitator.models import Attendance
 from facilitator.models import Headcount
 from facilitator.models import Meeting
@@ -162,18 +165,18 @@ def _after(counts_: Counts, changes: Mapping[Counter, int]) -> Counts:
 def _audit(session: Session, actor: User, meeting: Meeting, day: date, before: Counts,
            after: Counts) -> None:
     """Record a correction: who, when, which occurrence and the numbers. Auditors read
-    the log, so it holds counts as any view leaving the group does: below the org's
-    threshold only as "hidden". (Only the small-count rule: no two of these numbers
-    add up to a third, so none can be worked out from the others.)"""
+    the log, so it holds counts as any report leaving the group does (suppress_counts):
+    "hidden" below the org's threshold, and where a hidden one could be worked out."""
     old, new = audit_log.changed(vars(before), vars(after))
     if not new:
         return
     org = meeting.group.organization
-    threshold = org.small_count_threshold
+    hybrid = meeting.attendance is Attendance.HYBRID
 
-    def shown_(numbers: dict[str, int]) -> dict[str, int | str]:
-        return {name: HIDDEN if value < threshold else value
-                for name, value in numbers.items()}
+    def shown_(counts: Counts, names: Iterable[str]) -> dict[str, int | str]:
+        allowed = suppress_counts(counts, hybrid, org.small_count_threshold)
+        return {name: HIDDEN if allowed.get(name) is None else getattr(counts, name)
+                for name in names}
 
     headcount = session.scalars(
         select(Headcount).where(Headcount.meeting_id == meeting.id,
@@ -182,7 +185,7 @@ def _audit(session: Session, actor: User, meeting: Meeting, day: date, before: C
     audit_log.record(
         session, actor, "update", headcount, organization=org,
         summary=f"Headcount of {meeting.title} on {day:%a %d %b %Y} corrected",
-        before=shown_(old), after=shown_(new),
+        before=shown_(before, old), after=shown_(after, new),
     )
 
 
@@ -232,25 +235,39 @@ def new_checkin_link(session: Session, actor: User, meeting: Meeting) -> None:
 CHECKINS_PER_MINUTE = throttle.Limit("checkin-occurrence", 30, timedelta(minutes=1))
 
 
+#: What a member is told outside the check-in window.
+CHECK_IN_CLOSED = "Check-in is closed for now; nothing was counted."
+
+
+def open_for_check_in(meeting: Meeting) -> Occurrence | None:
+    """The occurrence whose check-in window is open now: members' taps count there and
+    nowhere else."""
+    return open_occurrence(meeting.schedule, meeting.exceptions_by_date, clock.now())
+
+
 def check_in(session: Session, key: str, meeting: Meeting, day: date, *,
-             first_meeting: bool, counter: Counter | None) -> str | None:
-    """Add one member's check-in to the occurrence's check-ins (never to the
-    facilitator's count); what stopped it when it was not counted (the room is full, or
-    too many came this minute). Nothing about the member is taken, kept or logged: not
-    even that this check-in happened, apart from the numbers it adds to. `key` is the
-    app's secret key."""
+             first_meeting: bool, counter: Counter | None) -> None:
+    """Add one member's check-in to the check-ins of the occurrence on `day` (never to
+    the facilitator's count). Refused with a ServiceError saying why, counting nothing,
+    outside that occurrence's check-in window, when the room is full, or when too many
+    came this minute. Nothing about the member is taken, kept or logged: not even that
+    this check-in happened, apart from the numbers it adds to. `key` is the app's secret
+    key."""
+    going_on = open_for_check_in(meeting)
+    if going_on is None or going_on.date != day:
+        raise ServiceError(CHECK_IN_CLOSED)
     if meeting.attendance is not Attendance.HYBRID:
         counter = None
-    now = clock.now()
     minute = CHECKINS_PER_MINUTE.key(key, str(meeting.id), day.isoformat())
-    if not throttle.take(session, CHECKINS_PER_MINUTE, minute, now=now):
-        return "Too many check-ins this minute; nothing was counted. Try again in a minute."
+    if not throttle.take(session, CHECKINS_PER_MINUTE, minute, now=clock.now()):
+        raise ServiceError("Too many check-ins this minute; nothing was counted. Try again "
+                           "in a minute.")
     if not _add(session, meeting.id, day, check_in_steps(first_meeting, counter),
                 checkin=meeting.room_capacity):
         # The caller rolls back, so the minute's count goes back too.
-        return (f"This meeting's check-ins have reached the room's capacity "
-                f"({meeting.room_capacity}); nothing was counted. Tell the facilitator.")
-    return None
+        raise ServiceError(f"This meeting's check-ins have reached the room's capacity "
+                           f"({meeting.room_capacity}); nothing was counted. Tell the "
+                           "facilitator.")
 
 
 # -- The one way numbers change -------------------------------------------------------

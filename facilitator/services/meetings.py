@@ -8,12 +8,12 @@ from datetime import date
 from sqlalchemy.orm import Session
 
 from facilitator.domain.counts import MAX_COUNT
+from facilitator.domain.links import web_link
 from facilitator.domain.listing import region_text
 from facilitator.domain.meeting import LIMITS
 from facilitator.domain.meeting import VALUE_FIELDS
 from facilitator.domain.meeting import DateChange
 from facilitator.domain.meeting import MeetingValues
-from facilitator.domain.meeting_guide_write import is_web_link
 from facilitator.domain.meeting_types import TYPES
 from facilitator.domain.recurrence import EARLIEST_DATE
 from facilitator.domain.recurrence import LATEST_DATE
@@ -103,7 +103,7 @@ def check(values: MeetingValues) -> None:
                                          or values.online_phone.strip()):
         raise ServiceError("Give the online link or a phone number to dial in.",
                            field="online_url")
-    if values.online_url.strip() and not is_web_link(values.online_url.strip()):
+    if values.online_url.strip() and web_link(values.online_url) is None:
         raise ServiceError("The online link must start with https:// (or http://).",
                            field="online_url")
     if unknown := [t for t in values.types if t not in TYPES]:
@@ -234,7 +234,7 @@ def change_date(
     if change.duration_minutes is not None and not 1 <= change.duration_minutes <= 24 * 60:
         raise ServiceError("A meeting lasts between 1 minute and 24 hours.",
                            field="duration_minutes")
-    if change.online_url.strip() and not is_web_link(change.online_url.strip()):
+    if change.online_url.strip() and web_link(change.online_url) is None:
         raise ServiceError("The online link must start with https:// (or http://).",
                            field="online_url")
     if not any([change.start_time, change.duration_minutes, change.location_name.strip(),

@@ -6,7 +6,9 @@ import functools
 from collections.abc import Callable
 from collections.abc import Iterable
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
+from typing import Generic
 from typing import TypeVar
 
 from flask import Response
@@ -19,33 +21,52 @@ from flask_wtf import FlaskForm
 from sqlalchemy.exc import IntegrityError
 
 from facilitator.db import get_session
+from facilitator.db import write_transaction
 from facilitator.domain.spreadsheet import Cell
 from facilitator.domain.spreadsheet import csv_text
 from facilitator.services import ServiceError
 from facilitator.services import attendance
 
+#: What a person is told when a unique value was taken between their reading and saving.
+LOST_RACE = ("Someone else just saved a conflicting change; nothing was saved. "
+             "Please check and try again.")
 
-def show_error(form: FlaskForm, error: ServiceError) -> None:
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Saved(Generic[T]):
+    """A change that was saved, with what the service gave back."""
+
+    value: T
+
+
+def show_error(form: FlaskForm | None, error: ServiceError) -> None:
     """Put a service's refusal beside the field it concerns, or at the top of the page."""
-    field = getattr(form, error.field, None) if error.field else None
+    field = getattr(form, error.field, None) if form is not None and error.field else None
     if field is not None:
         field.errors = [*field.errors, error.message]
     else:
         flash(error.message, "error")
 
 
-def commit(form: FlaskForm) -> bool:
-    """Commit the request's changes; on a lost race for a unique value, roll back and
-    say so on the form."""
-    session = get_session()
+def save(form: FlaskForm | None, change: Callable[[], T], *,
+         refused: Callable[[FlaskForm | None, ServiceError], None] = show_error,
+         ) -> Saved[T] | None:
+    """The one way a view saves: run `change` (service calls) in a write transaction and
+    commit it. When a service refuses (ServiceError) or a unique value was taken in the
+    meantime, nothing is saved, the person is told why (beside the field, or at the top
+    of the page; `refused` can say it otherwise) and the answer is None."""
     try:
-        session.commit()
+        with write_transaction(get_session()):
+            value = change()
+    except ServiceError as error:
+        refused(form, error)
+        return None
     except IntegrityError:
-        session.rollback()
-        flash("Someone else just saved a conflicting change; nothing was saved. "
-              "Please check and try again.", "error")
-        return False
-    return True
+        flash(LOST_RACE, "error")
+        return None
+    return Saved(value)
 
 
 def csv_response(filename: str, header: Sequence[str],

@@ -32,15 +32,13 @@ from facilitator.models import TrainingType
 from facilitator.models import User
 from facilitator.security import get_group_for
 from facilitator.security import get_org_for
-from facilitator.services import ServiceError
 from facilitator.services import accounts
 from facilitator.services import invitations
 from facilitator.services import organizations
 from facilitator.services import training
 from facilitator.urls import absolute_url
-from facilitator.views import commit
 from facilitator.views import login_required
-from facilitator.views import show_error
+from facilitator.views import save
 
 bp = Blueprint("admin", __name__, url_prefix="/admin/<org_slug>")
 
@@ -100,16 +98,11 @@ def overview() -> str:
 def new_group() -> str | Response:
     session = get_session()
     form = GroupForm()
-    if form.validate_on_submit():
-        try:
-            group = organizations.create_group(session, g.user, g.org, **form.values())
-        except ServiceError as error:
-            session.rollback()
-            show_error(form, error)
-        else:
-            if commit(form):
-                flash(f"{group.name} is created. Now choose its facilitators.", "info")
-                return redirect(url_for("admin.group_facilitators", group_slug=group.slug))
+    if form.validate_on_submit() and (created := save(form, lambda: organizations.create_group(
+            session, g.user, g.org, **form.values()))):
+        group = created.value
+        flash(f"{group.name} is created. Now choose its facilitators.", "info")
+        return redirect(url_for("admin.group_facilitators", group_slug=group.slug))
     return render_template("admin/group_new.html", org=g.org, form=form)
 
 
@@ -131,17 +124,10 @@ def group_facilitators(group_slug: str) -> str | Response:
     # The same checkbox list, here listing people rather than groups.
     form.groups.label.text = "Facilitators"
     form.groups.choices = options((p.id, p.display_name) for p in candidates)
-    if form.validate_on_submit():
-        chosen = [p for p in candidates if p.id in form.groups.data]
-        try:
-            organizations.set_facilitators(session, g.user, group, chosen)
-        except ServiceError as error:
-            session.rollback()
-            show_error(form, error)
-        else:
-            if commit(form):
-                flash(f"Facilitators of {group.name} are saved.", "info")
-                return redirect(url_for("admin.overview"))
+    if form.validate_on_submit() and save(form, lambda: organizations.set_facilitators(
+            session, g.user, group, [p for p in candidates if p.id in form.groups.data])):
+        flash(f"Facilitators of {group.name} are saved.", "info")
+        return redirect(url_for("admin.overview"))
     return render_template(
         "admin/group_facilitators.html", org=g.org, group=group, form=form, candidates=candidates
     )
@@ -151,30 +137,23 @@ def group_facilitators(group_slug: str) -> str | Response:
 def delete_group(group_slug: str) -> str | Response:
     group = _org_group(group_slug)
     form = ConfirmForm()
-    if form.validate_on_submit():
-        name = group.name
-        organizations.delete_group(get_session(), g.user, group)
-        if commit(form):
-            flash(f"{name} is deleted.", "info")
-            return redirect(url_for("admin.overview"))
+    name = group.name
+    if form.validate_on_submit() and save(form, lambda: organizations.delete_group(
+            get_session(), g.user, group)):
+        flash(f"{name} is deleted.", "info")
+        return redirect(url_for("admin.overview"))
     return render_template("admin/group_delete.html", org=g.org, group=group, form=form)
 
 
 @bp.route("/people/new", methods=["GET", "POST"])
 def new_person() -> str | Response:
-    session = get_session()
     form = PersonForm()
     form.groups.choices = _group_choices()
     if form.validate_on_submit():
         name, email = form.display_name.data, accounts.normalize_email(form.email.data)
-        try:
-            token = _invite(email, name, form.roles.data, form.groups.data)
-        except ServiceError as error:
-            session.rollback()
-            show_error(form, error)
-        else:
-            if commit(form):
-                return _invited_page(name, email, token)
+        invited = save(form, lambda: _invite(email, name, form.roles.data, form.groups.data))
+        if invited is not None:
+            return _invited_page(name, email, invited.value)
     return render_template("admin/person_new.html", org=g.org, form=form)
 
 
@@ -222,24 +201,18 @@ def _apply_roles_and_groups(person: User, roles: list[str], group_ids: list[int]
 
 
 def _person_page(name: str, email: str, invited: bool, form: PersonRolesForm,
-                 save: Callable[[list[str], list[int]], None],
+                 change: Callable[[list[str], list[int]], None],
                  reinvite_url: str, withdraw_url: str) -> str | Response:
     """A person's page, or an existing account's invitation, which reads the same: their
     roles and groups, and while they are invited a new link or withdrawing it."""
     form.groups.choices = _group_choices()
-    if form.validate_on_submit():
-        try:
-            save(form.roles.data, form.groups.data)
-        except ServiceError as error:
-            get_session().rollback()
-            show_error(form, error)
+    if form.validate_on_submit() and save(form, lambda: change(form.roles.data,
+                                                               form.groups.data)):
+        if form.roles.data:
+            flash(f"{name}'s roles are saved.", "info")
         else:
-            if commit(form):
-                if form.roles.data:
-                    flash(f"{name}'s roles are saved.", "info")
-                else:
-                    flash(f"{name} no longer has a role in {g.org.name}.", "info")
-                return redirect(url_for("admin.overview"))
+            flash(f"{name} no longer has a role in {g.org.name}.", "info")
+        return redirect(url_for("admin.overview"))
     return render_template("admin/person.html", org=g.org, name=name, email=email,
                            invited=invited, form=form, confirm=ConfirmForm(),
                            reinvite_url=reinvite_url, withdraw_url=withdraw_url)
@@ -277,10 +250,11 @@ def reinvite(user_id: int) -> str | Response:
     if not form.validate_on_submit() or person.password_hash is not None:
         flash(f"{person.display_name} has already set a password; they can sign in.", "info")
         return redirect(url_for("admin.person", user_id=person.id))
-    token = accounts.invite(session, g.user, person, now=clock.now(), organization=g.org)
-    if not commit(form):
+    invited = save(form, lambda: accounts.invite(session, g.user, person, now=clock.now(),
+                                                 organization=g.org))
+    if invited is None:
         return redirect(url_for("admin.person", user_id=person.id))
-    return _invited_page(person.display_name, person.email, token)
+    return _invited_page(person.display_name, person.email, invited.value)
 
 
 @bp.post("/people/<int(max=2147483647):user_id>/withdraw")
@@ -292,20 +266,19 @@ def withdraw(user_id: int) -> Response:
     form = ConfirmForm()
     if not form.validate_on_submit() or person.password_hash is not None:
         return redirect(url_for("admin.person", user_id=person.id))
-    try:
+    def take_back() -> None:
         _apply_roles_and_groups(person, [], [])
         if not person.memberships:
             accounts.cancel_invitation(session, g.user, person, organization=g.org)
-    except ServiceError as error:
-        session.rollback()
-        flash(error.message, "error")
+
+    name = person.display_name
+    if save(None, take_back) is None:
         return redirect(url_for("admin.person", user_id=person.id))
-    return _withdrawn(form, person.display_name)
+    return _withdrawn(name)
 
 
-def _withdrawn(form: ConfirmForm, name: str) -> Response:
-    if commit(form):
-        flash(f"The invitation of {name} is withdrawn.", "info")
+def _withdrawn(name: str) -> Response:
+    flash(f"The invitation of {name} is withdrawn.", "info")
     return redirect(url_for("admin.overview"))
 
 
@@ -324,7 +297,7 @@ def invitation(invitation_id: int) -> str | Response:
     form = PersonRolesForm(roles=pending.roles,
                            groups=[grp.id for grp in pending.groups_offered])
 
-    def save(roles: list[str], group_ids: list[int]) -> None:
+    def change(roles: list[str], group_ids: list[int]) -> None:
         if not roles:  # as for a person: no role left, no invitation left
             invitations.withdraw(get_session(), g.user, pending)
             return
@@ -332,7 +305,7 @@ def invitation(invitation_id: int) -> str | Response:
                            groups=[grp for grp in g.org.groups if grp.id in group_ids])
 
     return _person_page(
-        pending.display_name, pending.user.email, True, form, save,
+        pending.display_name, pending.user.email, True, form, change,
         url_for("admin.renew_invitation", invitation_id=pending.id),
         url_for("admin.withdraw_invitation", invitation_id=pending.id),
     )
@@ -344,10 +317,11 @@ def renew_invitation(invitation_id: int) -> str | Response:
     form = ConfirmForm()
     if not form.validate_on_submit():
         return redirect(url_for("admin.invitation", invitation_id=pending.id))
-    token = invitations.renew(get_session(), g.user, pending, now=clock.now())
-    if not commit(form):
+    renewed = save(form, lambda: invitations.renew(get_session(), g.user, pending,
+                                                   now=clock.now()))
+    if renewed is None:
         return redirect(url_for("admin.invitation", invitation_id=pending.id))
-    return _invited_page(pending.display_name, pending.user.email, token)
+    return _invited_page(pending.display_name, pending.user.email, renewed.value)
 
 
 @bp.post("/invitations/<int(max=2147483647):invitation_id>/withdraw")
@@ -357,29 +331,23 @@ def withdraw_invitation(invitation_id: int) -> Response:
     if not form.validate_on_submit():
         return redirect(url_for("admin.invitation", invitation_id=pending.id))
     name = pending.display_name
-    invitations.withdraw(get_session(), g.user, pending)
-    return _withdrawn(form, name)
+    if save(form, lambda: invitations.withdraw(get_session(), g.user, pending)) is None:
+        return redirect(url_for("admin.invitation", invitation_id=pending.id))
+    return _withdrawn(name)
 
 
 @bp.route("/settings", methods=["GET", "POST"])
 def settings() -> str | Response:
     session = get_session()
     form = OrganizationForm(obj=g.org)
-    if form.validate_on_submit():
-        try:
-            organizations.update_organization(
-                session, g.user, g.org,
-                name=form.name.data, timezone=form.timezone.data, contact=form.contact.data,
-                small_count_threshold=form.small_count_threshold.data,
-                expiry_warning_days=form.expiry_warning_days.data,
-            )
-        except ServiceError as error:
-            session.rollback()
-            show_error(form, error)
-        else:
-            if commit(form):
-                flash("Settings are saved.", "info")
-                return redirect(url_for("admin.overview"))
+    if form.validate_on_submit() and save(form, lambda: organizations.update_organization(
+            session, g.user, g.org,
+            name=form.name.data, timezone=form.timezone.data, contact=form.contact.data,
+            small_count_threshold=form.small_count_threshold.data,
+            expiry_warning_days=form.expiry_warning_days.data,
+    )):
+        flash("Settings are saved.", "info")
+        return redirect(url_for("admin.overview"))
     return render_template(
         "admin/settings.html", org=g.org, form=form, timezones=timezone_choices()
     )
@@ -404,19 +372,15 @@ def training_type(type_id: int | None = None) -> str | Response:
     session = get_session()
     kind = _org_type(type_id) if type_id is not None else None
     form = TrainingTypeForm(obj=kind)
-    if form.validate_on_submit():
-        try:
-            if kind is None:
-                kind = training.create_type(session, g.user, g.org, **form.values())
-            else:
-                training.update_type(session, g.user, kind, **form.values())
-        except ServiceError as error:
-            session.rollback()
-            show_error(form, error)
-        else:
-            if commit(form):
-                flash(f"{kind.name} is saved.", "info")
-                return redirect(url_for("admin.training_types"))
+    def create_or_update() -> TrainingType:
+        if kind is None:
+            return training.create_type(session, g.user, g.org, **form.values())
+        training.update_type(session, g.user, kind, **form.values())
+        return kind
+
+    if form.validate_on_submit() and (saved := save(form, create_or_update)):
+        flash(f"{saved.value.name} is saved.", "info")
+        return redirect(url_for("admin.training_types"))
     return render_template("admin/training_type.html", org=g.org, form=form, kind=kind,
                            confirm=ConfirmForm())
 
@@ -425,8 +389,7 @@ def training_type(type_id: int | None = None) -> str | Response:
 def delete_training_type(type_id: int) -> Response:
     kind = _org_type(type_id)
     form = ConfirmForm()
-    if form.validate_on_submit():
-        training.delete_type(get_session(), g.user, kind)
-        if commit(form):
-            flash(f"{kind.name} is retired; its records stay for the audit.", "info")
+    if form.validate_on_submit() and save(form, lambda: training.delete_type(
+            get_session(), g.user, kind)):
+        flash(f"{kind.name} is retired; its records stay for the audit.", "info")
     return redirect(url_for("admin.training_types"))

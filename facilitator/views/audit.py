@@ -28,15 +28,14 @@ from facilitator.models import Role
 from facilitator.models import User
 from facilitator.security import get_org_for
 from facilitator.security import get_training_record_for
-from facilitator.services import ServiceError
 from facilitator.services import attendance as attendance_reports
 from facilitator.services import audit_log
 from facilitator.services import training
 from facilitator.services.organizations import find_group
 from facilitator.views import chart_response
-from facilitator.views import commit
 from facilitator.views import csv_response
 from facilitator.views import login_required
+from facilitator.views import save
 
 bp = Blueprint("audit", __name__, url_prefix="/audit/<org_slug>")
 
@@ -290,14 +289,8 @@ def verify_training(record_id: int) -> Response:
     if record.organization_id != g.org.id:
         abort(404)
     form = ConfirmForm()
-    if form.validate_on_submit():
-        try:
-            training.verify_record(session, g.user, record)
-        except ServiceError as error:
-            session.rollback()
-            flash(error.message, "error")
-        else:
-            if commit(form):
-                flash(f"{record.training_type.name} of {record.user.display_name} is "
-                      "verified.", "info")
+    if form.validate_on_submit() and save(None, lambda: training.verify_record(
+            session, g.user, record)):
+        flash(f"{record.training_type.name} of {record.user.display_name} is verified.",
+              "info")
     return redirect(url_for("audit.training_person", user_id=record.user_id))

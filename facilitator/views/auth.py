@@ -22,14 +22,12 @@ from facilitator.forms import InvitationAnswerForm
 from facilitator.forms import LoginForm
 from facilitator.forms import SetPasswordForm
 from facilitator.models import User
-from facilitator.services import ServiceError
 from facilitator.services import accounts
 from facilitator.services import invitations
 from facilitator.throttling import RETRY_AFTER
 from facilitator.throttling import SignIn
-from facilitator.views import commit
 from facilitator.views import login_required
-from facilitator.views import show_error
+from facilitator.views import save
 
 bp = Blueprint("auth", __name__)
 
@@ -95,8 +93,8 @@ def login() -> str | Response | tuple[str, int, dict[str, str]]:
 def logout() -> Response:
     """Sign out here and on every other device of the account."""
     if g.user is not None:
-        accounts.end_sessions(get_session(), g.user)
-        get_session().commit()
+        user = g.user
+        save(None, lambda: accounts.end_sessions(get_session(), user))
     cookie.clear()
     flash("You are signed out.", "info")
     return redirect(url_for("auth.login"))
@@ -106,18 +104,11 @@ def logout() -> Response:
 @login_required
 def change_password() -> str | Response:
     form = ChangePasswordForm()
-    if form.validate_on_submit():
-        try:
-            accounts.change_password(
-                get_session(), g.user, form.current_password.data, form.password.data
-            )
-        except ServiceError as error:
-            show_error(form, error)
-        else:
-            if commit(form):
-                _log_in(g.user)
-                flash("Your password is changed. Other devices have been signed out.", "info")
-                return redirect(url_for("manage.dashboard"))
+    if form.validate_on_submit() and save(form, lambda: accounts.change_password(
+            get_session(), g.user, form.current_password.data, form.password.data)):
+        _log_in(g.user)
+        flash("Your password is changed. Other devices have been signed out.", "info")
+        return redirect(url_for("manage.dashboard"))
     return render_template("auth/password.html", form=form)
 
 
@@ -128,16 +119,11 @@ def accept_invitation(token: str) -> str | Response:
     if user is None:
         return _answer_invitation(token)
     form = SetPasswordForm()
-    if form.validate_on_submit():
-        try:
-            accounts.accept_invitation(session, user, form.password.data)
-        except ServiceError as error:
-            show_error(form, error)
-        else:
-            if commit(form):
-                _log_in(user)
-                flash(f"Welcome, {user.display_name}. Your account is ready.", "info")
-                return redirect(url_for("manage.dashboard"))
+    if form.validate_on_submit() and save(form, lambda: accounts.accept_invitation(
+            session, user, form.password.data)):
+        _log_in(user)
+        flash(f"Welcome, {user.display_name}. Your account is ready.", "info")
+        return redirect(url_for("manage.dashboard"))
     return render_template("auth/invitation.html", form=form, invited=user)
 
 
@@ -158,14 +144,11 @@ def _answer_invitation(token: str) -> str | Response:
         abort(404)
     form = InvitationAnswerForm()
     if form.validate_on_submit():
-        org = invitation.organization
-        if form.answer.data == "accept":
-            invitations.accept(session, invitation)
-            message = f"You have joined {org.name}."
-        else:
-            invitations.decline(session, invitation)
-            message = f"You have declined the invitation to {org.name}."
-        if commit(form):
-            flash(message, "info")
+        org_name = invitation.organization.name
+        accepted = form.answer.data == "accept"
+        answer = invitations.accept if accepted else invitations.decline
+        if save(form, lambda: answer(session, invitation)):
+            flash(f"You have joined {org_name}." if accepted
+                  else f"You have declined the invitation to {org_name}.", "info")
             return redirect(url_for("manage.dashboard"))
     return render_template("auth/pending_invitation.html", form=form, invitation=invitation)

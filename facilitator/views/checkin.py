@@ -30,20 +30,17 @@ from sqlalchemy.orm import Session
 
 from facilitator import clock
 from facilitator.db import get_session
-from facilitator.db import reads_first
-from facilitator.db import will_write
 from facilitator.domain.counts import Counter
 from facilitator.domain.counts import next_occurrence
-from facilitator.domain.counts import open_occurrence
 from facilitator.domain.recurrence import Occurrence
 from facilitator.extensions import csrf
 from facilitator.headers import holds_secret
 from facilitator.models import Attendance
 from facilitator.models import DocumentKind
 from facilitator.models import Meeting
-from facilitator.services import ServiceError
 from facilitator.services import documents
 from facilitator.services import headcounts
+from facilitator.views import save
 
 bp = Blueprint("checkin", __name__, url_prefix="/c")
 
@@ -101,10 +98,9 @@ def check_in(token: str) -> Response:
 
 
 def _page(meeting: Meeting, token: str, message: str = "", status: int = 200) -> Response:
-    now = clock.now()
-    going_on = open_occurrence(meeting.schedule, meeting.exceptions_by_date, now)
+    going_on = headcounts.open_for_check_in(meeting)
     coming = None if going_on else next_occurrence(meeting.schedule,
-                                                   meeting.exceptions_by_date, now)
+                                                   meeting.exceptions_by_date, clock.now())
     keys = _checked_in()
     done = going_on is not None and _key(meeting, going_on) in keys
     statement = next((t for t in documents.public_texts(get_session(), meeting.group)
@@ -120,41 +116,35 @@ def _page(meeting: Meeting, token: str, message: str = "", status: int = 200) ->
 @bp.post("/<token>")
 @csrf.exempt
 def record(token: str) -> Response:
-    def count(session: Session, meeting: Meeting, going_on: Occurrence) -> str | None:
+    def count(session: Session, meeting: Meeting, going_on: Occurrence) -> None:
         where = request.form.get("where", "")
-        return headcounts.check_in(
+        headcounts.check_in(
             session, current_app.config["SECRET_KEY"], meeting, going_on.date,
             first_meeting=request.form.get("first") == "yes",
             counter=Counter(where) if where in (Counter.IN_PERSON, Counter.ONLINE) else None)
 
-    return _tap(token, "", "Check-in is closed for now; nothing was counted.", count)
+    return _tap(token, "", headcounts.CHECK_IN_CLOSED, count)
 
 
 def _tap(token: str, what: str, closed: str,
-         count: Callable[[Session, Meeting, Occurrence], str | None]) -> Response:
+         count: Callable[[Session, Meeting, Occurrence], None]) -> Response:
     """One member's tap on the meeting going on: counted once per browser (a second
-    tap, a reload or a replayed cookie changes nothing), refused outside the window.
-    `count` adds to the numbers, or says why it did not."""
+    tap, a reload or a replayed cookie changes nothing). The services decide whether
+    the window is open and refuse what they do not count (ServiceError), which is
+    shown with a 409."""
     session = get_session()
-    reads_first()
     meeting = _meeting(token)
-    going_on = open_occurrence(meeting.schedule, meeting.exceptions_by_date, clock.now())
+    going_on = headcounts.open_for_check_in(meeting)
     if going_on is None:
         return _page(meeting, token, closed, 409)
     keys = _checked_in()
     key = _key(meeting, going_on, what)
     if key in keys:
         return redirect(url_for("checkin.check_in", token=token), 303)
-    if session.get_bind().dialect.name == "sqlite":
-        # Hundreds may tap at once: on SQLite they queue for the write lock only for the
-        # write itself (PostgreSQL needs no second transaction).
-        session.commit()
-    will_write()
-    refusal = count(session, meeting, going_on)
-    if refusal is not None:
-        session.rollback()
-        return _page(meeting, token, refusal, 409)
-    session.commit()
+    refusals: list[str] = []
+    if save(None, lambda: count(session, meeting, going_on),
+            refused=lambda _form, error: refusals.append(error.message)) is None:
+        return _page(meeting, token, " ".join(refusals), 409)
     return _remembered(token, [*keys, key])
 
 
@@ -175,11 +165,7 @@ def _remembered(token: str, keys: list[str]) -> Response:
 def acknowledge(token: str) -> Response:
     """One tap: "I will keep what is shared here confidential". A count per occurrence,
     like the check-in, with nothing about who."""
-    def count(session: Session, meeting: Meeting, going_on: Occurrence) -> str | None:
-        try:
-            documents.acknowledge_statement(session, meeting, going_on.date)
-        except ServiceError as error:
-            return error.message
-        return None
+    def count(session: Session, meeting: Meeting, going_on: Occurrence) -> None:
+        documents.acknowledge_statement(session, meeting, going_on.date)
 
     return _tap(token, STATEMENT, "The meeting is not on now; nothing was recorded.", count)

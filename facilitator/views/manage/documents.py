@@ -41,7 +41,7 @@ from facilitator.security import may_manage_group
 from facilitator.services import ServiceError
 from facilitator.services import documents
 from facilitator.services.documents import StaleVersion
-from facilitator.views import commit
+from facilitator.views import save
 from facilitator.views import show_error
 from facilitator.views.manage import bp
 from facilitator.views.manage.meetings import MEETING
@@ -145,27 +145,25 @@ def edit_document(kind: str, group_slug: str | None = None,
         start = next((s for s in starts if s.key == chosen), None)
         form.body.data = latest.body if latest else (start.text if start else "")
     conflict = None
-    if form.validate_on_submit():
-        try:
-            version = documents.save_version(
-                session, g.user, place.org, place.kind, form.body.data,
-                based_on=form.based_on.data, note=form.note.data, group=place.group)
-        except StaleVersion as error:
-            session.rollback()
-            show_error(form, error)
+
+    def refused(_form: object, error: ServiceError) -> None:
+        nonlocal conflict
+        show_error(form, error)
+        if isinstance(error, StaleVersion):
             # Nothing is lost: the text stays in the form, and the next save is based on
             # the version it was compared with.
             conflict = (error.current, *text.shown(
                 text.diff(error.current.body, documents.clean_body(form.body.data))))
             form.based_on.data = error.current.number
             form.based_on.raw_data = None  # render the new base, not the one posted
-        except ServiceError as error:
-            session.rollback()
-            show_error(form, error)
-        else:
-            if commit(form):
-                flash(f"Version {version.number} is saved.", "info")
-                return redirect(url_for("manage.document", **place.url_args))
+    if form.validate_on_submit():
+        saved = save(form, lambda: documents.save_version(
+            session, g.user, place.org, place.kind, form.body.data,
+            based_on=form.based_on.data, note=form.note.data, group=place.group),
+            refused=refused)
+        if saved is not None:
+            flash(f"Version {saved.value.number} is saved.", "info")
+            return redirect(url_for("manage.document", **place.url_args))
     elif form.based_on.errors:
         flash("This page is out of date: reload it and edit again. Your text is below.",
               "error")
@@ -209,20 +207,14 @@ def sign(org_slug: str) -> str | Response:
     session = get_session()
     place = _place("agreement", None, org_slug)
     form = SignatureForm()
-    if form.validate_on_submit():
-        try:
-            signature, new = documents.sign_agreement(
-                session, g.user, place.org, form.version.data, form.typed_name.data,
-                confirmed=form.confirm.data)
-        except ServiceError as error:
-            session.rollback()
-            show_error(form, error)
-        else:
-            if commit(form):
-                number = signature.version.number
-                flash(f"You signed version {number}. Thank you." if new
-                      else f"You had already signed version {number}.", "info")
-                return redirect(url_for("manage.document", **place.url_args))
+    if form.validate_on_submit() and (signed := save(form, lambda: documents.sign_agreement(
+            session, g.user, place.org, form.version.data, form.typed_name.data,
+            confirmed=form.confirm.data))):
+        signature, new = signed.value
+        number = signature.version.number
+        flash(f"You signed version {number}. Thank you." if new
+              else f"You had already signed version {number}.", "info")
+        return redirect(url_for("manage.document", **place.url_args))
     if place.current is not None:
         # The page shows the current text: the next click signs that one.
         form.version.data, form.version.raw_data = place.current.number, None
@@ -271,18 +263,12 @@ def statement(group_slug: str, meeting_id: int, day: str) -> str | Response:
     session = get_session()
     meeting, when = meeting_and_date(group_slug, meeting_id, day)
     form = ConfirmForm()
-    if form.validate_on_submit():
-        read = request.form.get("read") != "no"
-        try:
-            documents.record_statement_read(session, g.user, meeting, when, read=read)
-        except ServiceError as error:
-            session.rollback()
-            flash(error.message, "error")
-        else:
-            if commit(form):
-                flash("Recorded: the statement was read." if read
-                      else "Recorded: the statement was not read.", "info")
-                return redirect(request.path)
+    read = request.form.get("read") != "no"
+    if form.validate_on_submit() and save(None, lambda: documents.record_statement_read(
+            session, g.user, meeting, when, read=read)):
+        flash("Recorded: the statement was read." if read
+              else "Recorded: the statement was not read.", "info")
+        return redirect(request.path)
     statement_doc = documents.find_document(session, meeting.group.organization,
                                             DocumentKind.STATEMENT, meeting.group)
     latest = documents.current(statement_doc)

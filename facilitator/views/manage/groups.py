@@ -18,12 +18,10 @@ from facilitator.forms import GroupForm
 from facilitator.headers import holds_secret
 from facilitator.models import Role
 from facilitator.security import get_group_for
-from facilitator.services import ServiceError
 from facilitator.services import feeds
 from facilitator.services import organizations
 from facilitator.urls import absolute_url
-from facilitator.views import commit
-from facilitator.views import show_error
+from facilitator.views import save
 from facilitator.views.manage import bp
 
 #: How many coming dates the facilitator sees for each meeting.
@@ -54,16 +52,10 @@ def edit_group(group_slug: str) -> str | Response:
     else:
         form.slug.description = ("Changing it breaks links, printed handouts and calendar "
                                  "subscriptions already shared.")
-    if form.validate_on_submit():
-        try:
-            organizations.update_group(session, g.user, group, **form.values())
-        except ServiceError as error:
-            session.rollback()
-            show_error(form, error)
-        else:
-            if commit(form):
-                flash("The group is saved.", "info")
-                return redirect(url_for("manage.group", group_slug=group.slug))
+    if form.validate_on_submit() and save(form, lambda: organizations.update_group(
+            session, g.user, group, **form.values())):
+        flash("The group is saved.", "info")
+        return redirect(url_for("manage.group", group_slug=group.slug))
     return render_template("manage/group_edit.html", group=group, form=form)
 
 
@@ -76,9 +68,10 @@ def new_feed_link(group_slug: str) -> str | Response:
     if not form.validate_on_submit():
         return redirect(url_for("manage.group", group_slug=group.slug))
     replaced = group.feed_token_hash is not None
-    token = feeds.rotate_feed_token(session, g.user, group)
-    if not commit(form):
+    rotated = save(form, lambda: feeds.rotate_feed_token(session, g.user, group))
+    if rotated is None:
         return redirect(url_for("manage.group", group_slug=group.slug))
+    token = rotated.value
     link = absolute_url("public.private_feed", token=token)
     response = make_response(render_template("manage/feed_link.html", group=group, link=link,
                                              replaced=replaced))

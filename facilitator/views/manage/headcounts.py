@@ -32,14 +32,12 @@ from facilitator.models import Attendance
 from facilitator.models import Meeting
 from facilitator.security import get_group_for
 from facilitator.security import get_meeting_for
-from facilitator.services import ServiceError
 from facilitator.services import attendance
 from facilitator.services import headcounts
 from facilitator.urls import absolute_url
 from facilitator.views import chart_response
-from facilitator.views import commit
 from facilitator.views import csv_response
-from facilitator.views import show_error
+from facilitator.views import save
 from facilitator.views.manage import bp
 from facilitator.views.manage.meetings import MEETING
 from facilitator.views.manage.meetings import meeting_and_date
@@ -109,13 +107,7 @@ def tap(group_slug: str, meeting_id: int, day: str) -> Response:
     if step is None:
         flash("That button did not work; reload the page and try again.", "error")
     else:
-        try:
-            headcounts.adjust(session, g.user, meeting, when, *step)
-        except ServiceError as error:
-            session.rollback()
-            flash(error.message, "error")
-        else:
-            commit(form)
+        save(None, lambda: headcounts.adjust(session, g.user, meeting, when, *step))
     return redirect(f"{_count_url(meeting, day)}#counters", 303)
 
 
@@ -124,17 +116,11 @@ def set_headcount(group_slug: str, meeting_id: int, day: str) -> str | Response:
     session = get_session()
     meeting, when = meeting_and_date(group_slug, meeting_id, day)
     form = _headcount_form(meeting)
-    if form.validate_on_submit():
-        try:
-            saved = headcounts.set_counts(session, g.user, meeting, when, form.counts())
-        except ServiceError as error:
-            session.rollback()
-            show_error(form, error)
-        else:
-            if commit(form):
-                flash(f"Saved: {saved.people} people, {saved.newcomers} at their first "
-                      "meeting.", "info")
-                return redirect(_count_url(meeting, day), 303)
+    if form.validate_on_submit() and (saved := save(form, lambda: headcounts.set_counts(
+            session, g.user, meeting, when, form.counts()))):
+        flash(f"Saved: {saved.value.people} people, {saved.value.newcomers} at their first "
+              "meeting.", "info")
+        return redirect(_count_url(meeting, day), 303)
     return _count_page(meeting, when, form)
 
 
@@ -163,10 +149,9 @@ def new_checkin_link(group_slug: str, meeting_id: int) -> Response:
     session = get_session()
     meeting = get_meeting_for(session, g.user, group_slug, meeting_id)
     form = ConfirmForm()
-    if form.validate_on_submit():
-        headcounts.new_checkin_link(session, g.user, meeting)
-        if commit(form):
-            flash("This is a new check-in link. The old one, and every printed copy of it, "
+    if form.validate_on_submit() and save(form, lambda: headcounts.new_checkin_link(
+            session, g.user, meeting)):
+        flash("This is a new check-in link. The old one, and every printed copy of it, "
                   "no longer works.", "info")
     return redirect(url_for("manage.checkin", group_slug=group_slug, meeting_id=meeting_id),
                     303)

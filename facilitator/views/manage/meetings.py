@@ -11,6 +11,7 @@ from flask import redirect
 from flask import render_template
 from flask import request
 from flask import url_for
+from flask_wtf import FlaskForm
 from werkzeug import Response
 
 from facilitator import clock
@@ -33,7 +34,7 @@ from facilitator.services import ServiceError
 from facilitator.services import directory
 from facilitator.services import meetings
 from facilitator.services.meetings import OrphanedExceptions
-from facilitator.views import commit
+from facilitator.views import save
 from facilitator.views import show_error
 from facilitator.views.manage import bp
 
@@ -53,7 +54,7 @@ def _form_values(form: MeetingForm) -> meetings.MeetingValues | None:
         return None
 
 
-def _show_service_error(form: MeetingForm, error: ServiceError) -> None:
+def _show_service_error(form: FlaskForm | None, error: ServiceError) -> None:
     if error.field == "recurrence":
         error.field = "repeats"
     show_error(form, error)
@@ -68,15 +69,12 @@ def new_meeting(group_slug: str) -> str | Response:
         form.timezone.data = group.organization.timezone
         form.first_date.data = clock.today_in(group.organization.timezone)
     if form.validate_on_submit() and (values := _form_values(form)) is not None:
-        try:
-            meeting = meetings.create_meeting(session, g.user, group, values)
-        except ServiceError as error:
-            session.rollback()
-            _show_service_error(form, error)
-        else:
-            if commit(form):
-                flash(f"{meeting.title} is scheduled: {meeting.recurrence.describe()}.", "info")
-                return _back_to_group(meeting)
+        created = save(form, lambda: meetings.create_meeting(session, g.user, group, values),
+                       refused=_show_service_error)
+        if created is not None:
+            meeting = created.value
+            flash(f"{meeting.title} is scheduled: {meeting.recurrence.describe()}.", "info")
+            return _back_to_group(meeting)
     return render_template("manage/meeting_form.html", group=group, form=form, meeting=None,
                            timezones=timezone_choices(),
                            regions=directory.public_regions(session, group.organization))
@@ -91,23 +89,24 @@ def edit_meeting(group_slug: str, meeting_id: int) -> str | Response:
         form.fill_from(meeting)
         form.duration_minutes.data = meeting.duration_minutes
     orphans = []
-    if form.validate_on_submit() and (values := _form_values(form)) is not None:
-        try:
-            dropped = meetings.update_meeting(
-                session, g.user, meeting, values,
-                drop_orphans=request.form.get("drop_orphans") == "yes",
-            )
-        except OrphanedExceptions as error:
-            orphans = error.exceptions  # ask first; nothing has changed
-        except ServiceError as error:
-            session.rollback()
-            _show_service_error(form, error)
+
+    def refused(_form: object, error: ServiceError) -> None:
+        if isinstance(error, OrphanedExceptions):
+            orphans.extend(error.exceptions)  # ask first; nothing has changed
         else:
-            if commit(form):
-                removed = f" {len(dropped)} changed or cancelled date(s) removed." if dropped \
-                    else ""
-                flash(f"{meeting.title} is saved.{removed}", "info")
-                return _back_to_group(meeting)
+            _show_service_error(form, error)
+
+    if form.validate_on_submit() and (values := _form_values(form)) is not None:
+        updated = save(form, lambda: meetings.update_meeting(
+            session, g.user, meeting, values,
+            drop_orphans=request.form.get("drop_orphans") == "yes",
+        ), refused=refused)
+        if updated is not None:
+            dropped = updated.value
+            removed = f" {len(dropped)} changed or cancelled date(s) removed." if dropped \
+                else ""
+            flash(f"{meeting.title} is saved.{removed}", "info")
+            return _back_to_group(meeting)
     return render_template("manage/meeting_form.html", group=meeting.group, form=form,
                            meeting=meeting, orphans=orphans, timezones=timezone_choices(),
                            regions=directory.public_regions(session, meeting.group.organization))
@@ -120,16 +119,10 @@ def end_meeting(group_slug: str, meeting_id: int) -> str | Response:
     form = EndMeetingForm()
     if request.method == "GET":
         form.last_date.data = meeting.last_date or clock.today_in(meeting.timezone)
-    if form.validate_on_submit():
-        try:
-            meetings.end_meeting(session, g.user, meeting, form.last_date.data)
-        except ServiceError as error:
-            session.rollback()
-            show_error(form, error)
-        else:
-            if commit(form):
-                flash(f"{meeting.title} ends after {form.last_date.data:%A %d %B %Y}.", "info")
-                return _back_to_group(meeting)
+    if form.validate_on_submit() and save(form, lambda: meetings.end_meeting(
+            session, g.user, meeting, form.last_date.data)):
+        flash(f"{meeting.title} ends after {form.last_date.data:%A %d %B %Y}.", "info")
+        return _back_to_group(meeting)
     return render_template("manage/meeting_end.html", meeting=meeting, form=form)
 
 
@@ -140,8 +133,7 @@ def delete_meeting(group_slug: str, meeting_id: int) -> str | Response:
     form = ConfirmForm()
     if form.validate_on_submit():
         group_slug, title = meeting.group.slug, meeting.title
-        meetings.delete_meeting(session, g.user, meeting)
-        if commit(form):
+        if save(form, lambda: meetings.delete_meeting(session, g.user, meeting)):
             flash(f"{title} is deleted.", "info")
             return redirect(url_for("manage.group", group_slug=group_slug))
     return render_template("manage/meeting_delete.html", meeting=meeting, form=form)
@@ -187,12 +179,11 @@ def _date_page(meeting: Meeting, when: date, cancel_form: CancelDateForm,
 def cancel_date(group_slug: str, meeting_id: int, day: str) -> str | Response:
     meeting, when = meeting_and_date(group_slug, meeting_id, day)
     form = CancelDateForm()
-    if form.validate_on_submit():
-        meetings.cancel_date(get_session(), g.user, meeting, when,
-                             CancelReason(form.reason.data), form.note.data)
-        if commit(form):
-            flash(f"{meeting.title} on {when:%A %d %B} is cancelled.", "info")
-            return _back_to_group(meeting)
+    if form.validate_on_submit() and save(form, lambda: meetings.cancel_date(
+            get_session(), g.user, meeting, when, CancelReason(form.reason.data),
+            form.note.data)):
+        flash(f"{meeting.title} on {when:%A %d %B} is cancelled.", "info")
+        return _back_to_group(meeting)
     return _date_page(meeting, when, form, ChangeDateForm(formdata=None))
 
 
@@ -201,16 +192,10 @@ def change_date(group_slug: str, meeting_id: int, day: str) -> str | Response:
     session = get_session()
     meeting, when = meeting_and_date(group_slug, meeting_id, day)
     form = ChangeDateForm()
-    if form.validate_on_submit():
-        try:
-            meetings.change_date(session, g.user, meeting, when, form.change())
-        except ServiceError as error:
-            session.rollback()
-            show_error(form, error)
-        else:
-            if commit(form):
-                flash(f"{meeting.title} on {when:%A %d %B} is changed.", "info")
-                return _back_to_group(meeting)
+    if form.validate_on_submit() and save(form, lambda: meetings.change_date(
+            session, g.user, meeting, when, form.change())):
+        flash(f"{meeting.title} on {when:%A %d %B} is changed.", "info")
+        return _back_to_group(meeting)
     return _date_page(meeting, when, CancelDateForm(formdata=None), form)
 
 
@@ -219,13 +204,7 @@ def restore_date(group_slug: str, meeting_id: int, day: str) -> Response:
     session = get_session()
     meeting, when = meeting_and_date(group_slug, meeting_id, day)
     form = ConfirmForm()
-    if form.validate_on_submit():
-        try:
-            meetings.restore_date(session, g.user, meeting, when)
-        except ServiceError as error:
-            session.rollback()
-            flash(error.message, "error")
-        else:
-            if commit(form):
-                flash(f"{meeting.title} on {when:%A %d %B} is back to normal.", "info")
+    if form.validate_on_submit() and save(None, lambda: meetings.restore_date(
+            session, g.user, meeting, when)):
+        flash(f"{meeting.title} on {when:%A %d %B} is back to normal.", "info")
     return _back_to_group(meeting)

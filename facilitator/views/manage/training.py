@@ -3,6 +3,7 @@ the private calendar link of expiry dates."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
@@ -26,14 +27,14 @@ from facilitator.forms import options
 from facilitator.headers import holds_secret
 from facilitator.models import TrainingRecord
 from facilitator.security import get_training_record_for
-from facilitator.services import ServiceError
 from facilitator.services import training
 from facilitator.services import training_feed
 from facilitator.services.training import RecordValues
 from facilitator.services.training import Upload
 from facilitator.urls import absolute_url
-from facilitator.views import commit
-from facilitator.views import show_error
+from facilitator.views import Saved
+from facilitator.views import T
+from facilitator.views import save
 from facilitator.views.manage import bp
 
 _ID = "int(max=2147483647)"
@@ -94,12 +95,21 @@ def _upload(form: TrainingRecordForm) -> Upload | None:
     return Upload(file.filename, file.stream.read(evidence.MAX_BYTES + 1))
 
 
-def _commit_with_file(form: TrainingRecordForm, new_file: str | None) -> bool:
-    """Commit; if that fails, the file just written has no row and goes."""
-    if commit(form):
-        return True
-    training.discard_evidence(evidence_dir(), new_file)
-    return False
+def _save_with_file(form: TrainingRecordForm, change: Callable[[], T],
+                    new_file: Callable[[T], str | None]) -> Saved[T] | None:
+    """save(); if the commit fails after the change wrote a file, the file has no row
+    and goes."""
+    written: list[str | None] = []
+
+    def change_and_note_the_file() -> T:
+        value = change()
+        written.append(new_file(value))
+        return value
+
+    saved = save(form, change_and_note_the_file)
+    if saved is None and written:
+        training.discard_evidence(evidence_dir(), written[0])
+    return saved
 
 
 @bp.route("/training/new", methods=["GET", "POST"])
@@ -107,18 +117,12 @@ def new_training_record() -> str | Response:
     _leader_only()
     session = get_session()
     form = _record_form()
-    if form.validate_on_submit():
-        try:
-            record = training.add_record(session, g.user, _values(form), upload=_upload(form),
-                                         evidence_dir=evidence_dir())
-        except ServiceError as error:
-            session.rollback()
-            show_error(form, error)
-        else:
-            name = record.training_type.name
-            if _commit_with_file(form, record.evidence_file):
-                flash(f"{name} is recorded.", "info")
-                return redirect(url_for("manage.training_home"))
+    if form.validate_on_submit() and (added := _save_with_file(
+            form, lambda: training.add_record(session, g.user, _values(form),
+                                              upload=_upload(form), evidence_dir=evidence_dir()),
+            lambda record: record.evidence_file)):
+        flash(f"{added.value.training_type.name} is recorded.", "info")
+        return redirect(url_for("manage.training_home"))
     return render_template("manage/training_record.html", form=form, record=None)
 
 
@@ -129,18 +133,14 @@ def edit_training_record(record_id: int) -> str | Response:
     form = _record_form(record)
     if form.validate_on_submit():
         upload = _upload(form)
-        try:
-            replaced = training.update_record(session, g.user, record, _values(form),
-                                              upload=upload, evidence_dir=evidence_dir())
-        except ServiceError as error:
-            session.rollback()
-            show_error(form, error)
-        else:
-            new_file = record.evidence_file if upload is not None else None
-            if _commit_with_file(form, new_file):
-                training.discard_evidence(evidence_dir(), replaced)
-                flash(f"{record.training_type.name} is saved.", "info")
-                return redirect(url_for("manage.training_home"))
+        updated = _save_with_file(
+            form, lambda: training.update_record(session, g.user, record, _values(form),
+                                                 upload=upload, evidence_dir=evidence_dir()),
+            lambda _replaced: record.evidence_file if upload is not None else None)
+        if updated is not None:
+            training.discard_evidence(evidence_dir(), updated.value)
+            flash(f"{record.training_type.name} is saved.", "info")
+            return redirect(url_for("manage.training_home"))
     return render_template("manage/training_record.html", form=form, record=record,
                            confirm=ConfirmForm())
 
@@ -150,10 +150,9 @@ def delete_training_record(record_id: int) -> Response:
     session = get_session()
     record = get_training_record_for(session, g.user, record_id)
     form = ConfirmForm()
-    if form.validate_on_submit():
-        training.delete_record(session, g.user, record)
-        if commit(form):
-            flash(f"{record.training_type.name} of {record.completed_on.isoformat()} is "
+    if form.validate_on_submit() and save(form, lambda: training.delete_record(
+            session, g.user, record)):
+        flash(f"{record.training_type.name} of {record.completed_on.isoformat()} is "
                   "deleted. The audit keeps it.", "info")
     return redirect(url_for("manage.training_home"))
 
@@ -185,9 +184,10 @@ def training_feed_link() -> str | Response:
     if not form.validate_on_submit():
         return redirect(url_for("manage.training_home"))
     replaced = g.user.training_feed_token_hash is not None
-    token = training_feed.rotate_feed_token(get_session(), g.user)
-    if not commit(form):
+    rotated = save(form, lambda: training_feed.rotate_feed_token(get_session(), g.user))
+    if rotated is None:
         return redirect(url_for("manage.training_home"))
+    token = rotated.value
     link = absolute_url("public.training_reminders", token=token)
     response = make_response(render_template("manage/training_feed_link.html", link=link,
                                              replaced=replaced))
