@@ -49,12 +49,12 @@ def going_on_now(database_url: str) -> list[tuple[str, int]]:
     everyone the benchmark sends; their check-in tokens and ids."""
     from facilitator import create_app
     from facilitator.db import get_session
-    from facilitator.domain.headcounts import MAX_COUNT
+    from facilitator.domain.counts import MAX_COUNT
+    from facilitator.domain.meeting import MeetingValues
     from facilitator.domain.recurrence import Recurrence
     from facilitator.services import headcounts
     from facilitator.services import meetings
     from facilitator.services import organizations
-    from facilitator.services.meetings import MeetingValues
 
     app = create_app({"DATABASE_URL": database_url, "SECRET_KEY": SECRET_KEY})
     started = datetime.now(UTC) - timedelta(minutes=10)

@@ -2,7 +2,7 @@
 `.venv/bin/python -m bench.bench_documents`.
 
 A document may be 100 KB. For each pair of texts this prints how long
-`domain.documents.diff` takes (best of three), beside difflib's SequenceMatcher (what
+`domain.text.diff` takes (best of three), beside difflib's SequenceMatcher (what
 the diff used before) on the same kind of text cut to 2,000 lines, since on the full
 text it searches for minutes. The first pair is an ordinary long document with one
 line changed; the others are what a hostile leader could save.
@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from bench.bench_import import best_of
 from bench.report import Figure
 from bench.report import at_most
-from facilitator.domain import documents
+from facilitator.domain import text
 
 
 def pairs() -> dict[str, tuple[str, str]]:
@@ -35,8 +35,8 @@ def figures(meetings: int = 0, groups: int = 0) -> Iterator[Figure]:
     """One figure per pair: our diff of the whole texts, beside difflib on the first
     2,000 lines of the same texts (the sizes of the meeting data do not matter here)."""
     for name, (old, new) in pairs().items():
-        ours = best_of(3, lambda old=old, new=new: documents.diff(old, new))
-        a, b = (text.splitlines()[:2_000] for text in (old, new))
+        ours = best_of(3, lambda old=old, new=new: text.diff(old, new))
+        a, b = (body.splitlines()[:2_000] for body in (old, new))
         theirs = best_of(1, lambda a=a, b=b: list(
             difflib.SequenceMatcher(None, a, b, autojunk=False).get_grouped_opcodes(3)))
         hostile = not name.startswith("ordinary")

@@ -37,11 +37,11 @@ from bench.report import at_least
 from bench.report import at_most
 from bench.report import standalone
 from facilitator.db import get_session
+from facilitator.domain.meeting import DateChange
 from facilitator.models import CancelReason
 from facilitator.models import Meeting
 from facilitator.services import feeds
 from facilitator.services import meetings as meeting_services
-from facilitator.services.meetings import DateChange
 from facilitator.services.organizations import find_organization
 
 BUILD_LIMIT = 1.5

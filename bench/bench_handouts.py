@@ -39,8 +39,8 @@ from bench.report import at_most
 from bench.report import standalone
 from facilitator import pdf
 from facilitator.db import get_session
+from facilitator.handouts import directory_html
 from facilitator.security import public_org
-from facilitator.views.handouts import directory_html
 
 RUNS = 3
 

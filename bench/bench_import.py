@@ -40,13 +40,13 @@ from bench.server import throwaway_postgres
 from facilitator import create_app
 from facilitator import migrate
 from facilitator.db import make_engine
-from facilitator.domain import meeting_guide
+from facilitator.domain import meeting_guide_read
+from facilitator.domain.meeting import MeetingValues
 from facilitator.domain.recurrence import Recurrence
 from facilitator.models import Group
 from facilitator.models import Meeting
 from facilitator.services import meetings
 from facilitator.services import organizations
-from facilitator.services.meetings import MeetingValues
 
 TARGET_SECONDS = 60
 SAVE_RATIO_LIMIT = 1.5
@@ -188,8 +188,8 @@ def figures(meetings: int = 5000, groups: int = 1000, seed: int = 1, runs: int =
         directory = Path(tmp)
         path = directory / "feed.json"
         path.write_text(json.dumps(generate(meetings, groups, seed), indent=1))
-        parse_seconds = best_of(3, lambda: meeting_guide.parse_feed(
-            meeting_guide.load_feed(path.read_bytes())))
+        parse_seconds = best_of(3, lambda: meeting_guide_read.parse_feed(
+            meeting_guide_read.load_feed(path.read_bytes())))
         databases = iter(range(1, 100))
         yield from bench_backend(
             "sqlite", lambda: f"sqlite:///{directory}/bench{next(databases)}.sqlite3",

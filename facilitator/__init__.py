@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from itertools import chain
-from pathlib import Path
 from typing import Any
 
 from flask import Flask
@@ -12,7 +11,6 @@ from flask import abort
 from flask import render_template
 from flask import request
 from flask_wtf.csrf import CSRFError
-from flask_wtf.csrf import CSRFProtect
 from werkzeug.exceptions import HTTPException
 from werkzeug.exceptions import SecurityError
 
@@ -23,9 +21,8 @@ from facilitator import headers
 from facilitator import log_masking
 from facilitator import throttling
 from facilitator import urls
-
-ROOT = Path(__file__).resolve().parent.parent
-csrf = CSRFProtect()
+from facilitator.config import ROOT
+from facilitator.extensions import csrf
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:

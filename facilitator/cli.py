@@ -18,7 +18,7 @@ from facilitator import demo
 from facilitator import migrate
 from facilitator.db import database
 from facilitator.db import get_session
-from facilitator.domain import meeting_guide
+from facilitator.domain import meeting_guide_read
 from facilitator.models import Program
 from facilitator.models import Role
 from facilitator.services import ServiceError
@@ -151,13 +151,13 @@ def import_meeting_guide(path: Path, org_slug: str, timezone: str | None,
     at once at the end, or nothing is.
     """
     try:
-        if path.stat().st_size > meeting_guide.MAX_FEED_BYTES:
-            _fail(f"{path.name} is larger than {meeting_guide.MAX_FEED_BYTES // 2**20} MB; "
+        if path.stat().st_size > meeting_guide_read.MAX_FEED_BYTES:
+            _fail(f"{path.name} is larger than {meeting_guide_read.MAX_FEED_BYTES // 2**20} MB; "
                   "no meeting feed is that large. Nothing was imported.")
-        items = meeting_guide.load_feed(path.read_bytes())
+        items = meeting_guide_read.load_feed(path.read_bytes())
     except OSError as error:
         _fail(f"Cannot read {path.name}: {error.strerror}. Nothing was imported.")
-    except meeting_guide.InvalidFeed as error:
+    except meeting_guide_read.InvalidFeed as error:
         _fail(f"{path.name}: {error} Nothing was imported.")
     session = get_session()
     try:

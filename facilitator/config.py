@@ -6,6 +6,8 @@ import os
 from pathlib import Path
 from typing import Any
 
+#: The source checkout: `templates/` and `migrations/` sit here, beside the package.
+ROOT = Path(__file__).resolve().parent.parent
 #: The key `make run` replaces with a random one in instance/config.py.
 DEFAULT_SECRET_KEY = "dev-only-not-secret"  # noqa: S105 (public on purpose: development only)
 #: The development server's own address; `make serve` refuses it (see facilitator/urls.py).

@@ -16,6 +16,8 @@ from sqlalchemy.orm import Session
 
 from facilitator import clock
 from facilitator.domain import starting_texts
+from facilitator.domain.meeting import DateChange
+from facilitator.domain.meeting import MeetingValues
 from facilitator.domain.recurrence import Recurrence
 from facilitator.domain.slugs import free_slug
 from facilitator.models import Attendance
@@ -32,8 +34,6 @@ from facilitator.services import documents
 from facilitator.services import meetings
 from facilitator.services import organizations
 from facilitator.services import training
-from facilitator.services.meetings import DateChange
-from facilitator.services.meetings import MeetingValues
 
 SLUG = "demo"
 PASSWORD = "recovery-demo"  # noqa: S105 (printed on purpose: it is the demo's)

@@ -32,11 +32,13 @@ from wtforms.validators import Optional
 
 from facilitator.domain import passwords
 from facilitator.domain import slugs
-from facilitator.domain.headcounts import MAX_COUNT
-from facilitator.domain.headcounts import Counter
-from facilitator.domain.headcounts import Counts
+from facilitator.domain.counts import MAX_COUNT
+from facilitator.domain.counts import Counter
+from facilitator.domain.counts import Counts
 from facilitator.domain.meeting import DEFAULT_ROOM_CAPACITY
+from facilitator.domain.meeting import LIMITS
 from facilitator.domain.meeting import VALUE_FIELDS
+from facilitator.domain.meeting import DateChange
 from facilitator.domain.meeting import MeetingValues
 from facilitator.domain.meeting_types import TYPES
 from facilitator.domain.recurrence import DAY_NAMES
@@ -51,8 +53,6 @@ from facilitator.models import CancelReason
 from facilitator.models import Program
 from facilitator.models import Role
 from facilitator.models import Visibility
-from facilitator.services.meetings import LIMITS
-from facilitator.services.meetings import DateChange
 
 
 def options(pairs: Iterable[tuple[Any, str]]) -> list[SelectChoice]:

@@ -7,7 +7,7 @@ from alembic.config import Config
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
 
-from facilitator import ROOT
+from facilitator.config import ROOT
 
 MIGRATIONS = ROOT / "migrations"
 

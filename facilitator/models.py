@@ -31,9 +31,10 @@ from sqlalchemy.orm import relationship
 from facilitator.db import Base
 from facilitator.db import utc_this_hour
 from facilitator.db import utcnow
-from facilitator.domain import training as training_rules
+from facilitator.domain import compliance
 from facilitator.domain.choices import Choice
 from facilitator.domain.meeting import EXCEPTION_FIELDS
+from facilitator.domain.meeting import LIMITS
 from facilitator.domain.meeting import VALUE_FIELDS
 from facilitator.domain.meeting import Attendance
 from facilitator.domain.meeting import CancelReason
@@ -297,7 +298,7 @@ class Meeting(Base):
                                           index=True)
     #: The iCalendar UID: never changes for the life of the meeting.
     uid: Mapped[str] = mapped_column(String(80), unique=True, default=_new_uid)
-    title: Mapped[str] = mapped_column(String(200))
+    title: Mapped[str] = mapped_column(String(LIMITS["title"]))
     #: RRULE value without DTSTART ("FREQ=WEEKLY;BYDAY=TU"); "" for a one-date meeting.
     rrule: Mapped[str] = mapped_column(String(200), default="")
     first_date: Mapped[date] = mapped_column(Date)
@@ -306,22 +307,22 @@ class Meeting(Base):
     #: Local wall-clock time in `timezone`.
     start_time: Mapped[time] = mapped_column(Time)
     duration_minutes: Mapped[int] = mapped_column(default=60)
-    timezone: Mapped[str] = mapped_column(String(64))
+    timezone: Mapped[str] = mapped_column(String(LIMITS["timezone"]))
     attendance: Mapped[Attendance] = mapped_column(_choice(Attendance),
                                                    default=Attendance.IN_PERSON)
-    location_name: Mapped[str] = mapped_column(String(200), default="")
-    address: Mapped[str] = mapped_column(String(300), default="")
+    location_name: Mapped[str] = mapped_column(String(LIMITS["location_name"]), default="")
+    address: Mapped[str] = mapped_column(String(LIMITS["address"]), default="")
     #: Where it is, in the words members look for: a neighbourhood, town or "Online".
     #: The directory filters by it (Meeting Guide's `region`).
-    region: Mapped[str] = mapped_column(String(100), default="")
+    region: Mapped[str] = mapped_column(String(LIMITS["region"]), default="")
     #: How many people the room holds: members' check-ins to one date stop there.
     room_capacity: Mapped[int] = mapped_column(default=150, server_default="150")
     location_notes: Mapped[str] = mapped_column(Text, default="")
     wheelchair_accessible: Mapped[bool] = mapped_column(Boolean, default=False)
     latitude: Mapped[float | None] = mapped_column(Float)
     longitude: Mapped[float | None] = mapped_column(Float)
-    online_url: Mapped[str] = mapped_column(String(500), default="")
-    online_phone: Mapped[str] = mapped_column(String(100), default="")
+    online_url: Mapped[str] = mapped_column(String(LIMITS["online_url"]), default="")
+    online_phone: Mapped[str] = mapped_column(String(LIMITS["online_phone"]), default="")
     online_notes: Mapped[str] = mapped_column(Text, default="")
     #: Meeting Guide type codes (facilitator.domain.meeting_types.TYPES).
     types: Mapped[list[str]] = mapped_column(JSON, default=list)
@@ -441,7 +442,7 @@ class Headcount(Base):
     online: Mapped[int] = mapped_column(default=0)
     #: Whether the facilitator counted this occurrence (+/− or the form), even to 0.
     #: Reports use their numbers when true, else the members' check-ins below
-    #: (domain.headcounts.reported). A row made here without it reports the check-ins.
+    #: (domain.counts.reported). A row made here without it reports the check-ins.
     counted_by_facilitator: Mapped[bool] = mapped_column(Boolean, default=False,
                                                          server_default=false())
     #: The members' own tally from the check-in link, kept apart from the facilitator's
@@ -526,7 +527,7 @@ class TrainingRecord(Base):
     def expires_on(self) -> date | None:
         """The last day it counts: the date on the certificate, else the completion plus
         the type's validity; None if it never expires."""
-        return training_rules.expiry(self.completed_on, self.training_type.validity_months,
+        return compliance.expiry(self.completed_on, self.training_type.validity_months,
                                      self.expires_on_override)
 
 
@@ -611,7 +612,7 @@ class DocumentVersion(Base):
     document_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"))
     #: 1, 2, 3… within its document.
     number: Mapped[int] = mapped_column()
-    #: Markdown, at most domain.documents.MAX_BYTES.
+    #: Markdown, at most domain.text.MAX_BYTES.
     body: Mapped[str] = mapped_column(Text)
     #: What changed and why, in the author's words.
     note: Mapped[str] = mapped_column(String(300), default="")

@@ -38,6 +38,7 @@ from facilitator import create_app
 from facilitator import crypto
 from facilitator import migrate
 from facilitator.db import make_engine
+from facilitator.domain.meeting import MeetingValues
 from facilitator.domain.recurrence import Recurrence
 from facilitator.domain.recurrence import Schedule
 from facilitator.models import Group
@@ -48,7 +49,6 @@ from facilitator.models import User
 from facilitator.services import accounts
 from facilitator.services import meetings
 from facilitator.services import organizations
-from facilitator.services.meetings import MeetingValues
 from tests.postgres import PostgresServer
 from tests.postgres import PostgresUnavailable
 

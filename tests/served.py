@@ -14,12 +14,12 @@ from facilitator import create_app
 from facilitator import migrate
 from facilitator.db import get_session
 from facilitator.db import make_engine
+from facilitator.domain.meeting import MeetingValues
 from facilitator.domain.recurrence import Recurrence
 from facilitator.models import Meeting
 from facilitator.services import feeds
 from facilitator.services import meetings
 from facilitator.services import organizations
-from facilitator.services.meetings import MeetingValues
 from tests.conftest import app_config
 
 

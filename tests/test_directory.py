@@ -13,16 +13,16 @@ from datetime import timedelta
 
 import pytest
 
-from facilitator.domain.directory import Filters
-from facilitator.domain.directory import Listing
-from facilitator.domain.directory import by_day
-from facilitator.domain.directory import coming_dates
-from facilitator.domain.directory import describe
-from facilitator.domain.directory import distinct_regions
-from facilitator.domain.directory import parse_filters
-from facilitator.domain.directory import phone_href
-from facilitator.domain.directory import slots
-from facilitator.domain.directory import zone_label
+from facilitator.domain.listing import Filters
+from facilitator.domain.listing import Listing
+from facilitator.domain.listing import by_day
+from facilitator.domain.listing import coming_dates
+from facilitator.domain.listing import describe
+from facilitator.domain.listing import distinct_regions
+from facilitator.domain.listing import parse_filters
+from facilitator.domain.listing import phone_href
+from facilitator.domain.listing import slots
+from facilitator.domain.listing import zone_label
 from facilitator.domain.meeting import Attendance
 from facilitator.domain.meeting import MeetingSeries
 from facilitator.domain.recurrence import Recurrence

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy import text
 from sqlalchemy.exc import DatabaseError
 
-from facilitator.domain.documents import MAX_BYTES
+from facilitator.domain.text import MAX_BYTES
 from facilitator.models import AuditEntry
 from facilitator.models import DocumentKind
 from facilitator.models import DocumentVersion

@@ -17,6 +17,7 @@ from sqlalchemy.orm import sessionmaker
 
 from facilitator import migrate
 from facilitator.db import make_engine
+from facilitator.domain.meeting import MeetingValues
 from facilitator.domain.recurrence import Recurrence
 from facilitator.models import DocumentKind
 from facilitator.models import DocumentVersion
@@ -27,7 +28,6 @@ from facilitator.models import StatementReading
 from facilitator.services import documents
 from facilitator.services import organizations
 from facilitator.services.documents import StaleVersion
-from facilitator.services.meetings import MeetingValues
 from facilitator.services.meetings import create_meeting
 
 TODAY = date(2026, 3, 3)  # a Tuesday

@@ -8,9 +8,10 @@ from html.parser import HTMLParser
 
 import pytest
 
-from facilitator.domain import documents
+from facilitator.domain import signatures
 from facilitator.domain import starting_texts
-from facilitator.domain.documents import SignatureStatus
+from facilitator.domain import text
+from facilitator.domain.signatures import SignatureStatus
 
 #: Hostile input and exactly the HTML it must become.
 XSS = [
@@ -59,7 +60,7 @@ class Elements(HTMLParser):
 
 @pytest.mark.parametrize(("markdown", "expected"), XSS, ids=[x for x, _ in XSS])
 def test_hostile_markdown_becomes_harmless_html(markdown, expected):
-    html = documents.render(markdown)
+    html = text.render(markdown)
     assert html.strip() == expected
     parser = Elements()
     parser.feed(html)
@@ -71,7 +72,7 @@ def test_hostile_markdown_becomes_harmless_html(markdown, expected):
 
 
 def test_ordinary_markdown_keeps_its_shape():
-    html = documents.render("# Guidelines\n\n- **No crosstalk**\n- *Be brief*\n\n1. One\n2. Two"
+    html = text.render("# Guidelines\n\n- **No crosstalk**\n- *Be brief*\n\n1. One\n2. Two"
                             "\n\n| a | b |\n|--:|---|\n| 1 | 2 |")
     assert "<h1>Guidelines</h1>" in html
     assert "<li><strong>No crosstalk</strong></li>" in html and "<em>Be brief</em>" in html
@@ -79,19 +80,19 @@ def test_ordinary_markdown_keeps_its_shape():
 
 
 def test_headings_move_under_the_page_heading():
-    assert documents.render("# A\n\n###### F", 2).split() == ["<h3>A</h3>", "<h6>F</h6>"]
+    assert text.render("# A\n\n###### F", 2).split() == ["<h3>A</h3>", "<h6>F</h6>"]
 
 
 def test_size_limit_is_in_bytes_of_utf8():
-    assert not documents.too_big("a" * documents.MAX_BYTES)
-    assert documents.too_big("a" * (documents.MAX_BYTES + 1))
-    assert documents.too_big("é" * (documents.MAX_BYTES // 2 + 1))  # two bytes each
+    assert not text.too_big("a" * text.MAX_BYTES)
+    assert text.too_big("a" * (text.MAX_BYTES + 1))
+    assert text.too_big("é" * (text.MAX_BYTES // 2 + 1))  # two bytes each
 
 
 def test_diff_marks_removed_and_added_lines_with_context():
     old = "\n".join(f"line {n}" for n in range(1, 21))
     new = old.replace("line 10", "line ten") + "\nline 21"
-    hunks = documents.diff(old, new)
+    hunks = text.diff(old, new)
     assert len(hunks) == 2
     first = hunks[0]
     assert [(line.kind, line.text) for line in first.lines] == [
@@ -100,16 +101,16 @@ def test_diff_marks_removed_and_added_lines_with_context():
         ("same", "line 11"), ("same", "line 12"), ("same", "line 13"),
     ]
     assert (first.old_start, first.new_start) == (7, 7)
-    assert documents.changed_lines(hunks) == (1, 2)
-    assert documents.diff(old, old) == []
+    assert text.changed_lines(hunks) == (1, 2)
+    assert text.diff(old, old) == []
 
 
 def test_signature_status_asks_everyone_to_sign_a_new_version():
     at = datetime(2026, 11, 1, tzinfo=UTC)
-    statuses = documents.signature_status([1, 2, 3], {1: (2, at), 2: (1, at)}, 2)
+    statuses = signatures.signature_status([1, 2, 3], {1: (2, at), 2: (1, at)}, 2)
     assert statuses == {1: SignatureStatus(True, 2, at), 2: SignatureStatus(False, 1, at),
                         3: SignatureStatus(False)}
-    assert not any(s.signed for s in documents.signature_status([1], {}, None).values())
+    assert not any(s.signed for s in signatures.signature_status([1], {}, None).values())
 
 
 @pytest.mark.parametrize(("typed", "name", "same"), [
@@ -117,7 +118,7 @@ def test_signature_status_asks_everyone_to_sign_a_new_version():
     ("María L.", "María L.", True), ("Sam", "Sam T.", False), ("...", "...", False),
 ])
 def test_a_typed_signature_must_be_the_name(typed, name, same):
-    assert documents.same_name(typed, name) is same
+    assert signatures.same_name(typed, name) is same
 
 
 @pytest.mark.parametrize(("program", "key"), [
@@ -143,21 +144,21 @@ def test_smart_starting_text_says_what_smart_groups_ask():
 def test_diff_of_100_kb_of_repeated_lines_is_right_and_ends(old, new, changed):
     """Inputs on which difflib searched for minutes: the diff has a deadline
     (`bench.bench_documents` prints the times)."""
-    assert documents.changed_lines(documents.diff(old, new)) == changed
+    assert text.changed_lines(text.diff(old, new)) == changed
 
 
 def test_diff_keeps_the_same_lines_between_changes():
     old = "# Rules\n\n- Be kind\n- No crosstalk\n\n## Phones\n\nSilence them."
     new = "# Rules\n\n- Be kind\n- Keep it brief\n\n## Phones\n\nSilence them, please."
-    lines = [(line.kind, line.text) for hunk in documents.diff(old, new) for line in hunk.lines]
+    lines = [(line.kind, line.text) for hunk in text.diff(old, new) for line in hunk.lines]
     assert ("removed", "- No crosstalk") in lines and ("added", "- Keep it brief") in lines
     assert ("same", "## Phones") in lines
     assert ("removed", "Silence them.") in lines and ("added", "Silence them, please.") in lines
 
 
 def test_a_long_comparison_is_shown_in_part_and_says_so():
-    hunks = documents.diff("a\n" * 3_000, "b\n" * 3_000)
-    kept, hidden = documents.shown(hunks, most=2_000)
+    hunks = text.diff("a\n" * 3_000, "b\n" * 3_000)
+    kept, hidden = text.shown(hunks, most=2_000)
     assert sum(len(h.lines) for h in kept) == 2_000 and hidden == 4_000
-    assert documents.shown(hunks, most=10_000) == (hunks, 0)
-    assert documents.shown([], most=5) == ([], 0)
+    assert text.shown(hunks, most=10_000) == (hunks, 0)
+    assert text.shown([], most=5) == ([], 0)

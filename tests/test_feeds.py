@@ -12,11 +12,11 @@ import pytest
 import recurring_ical_events
 import vobject
 
+from facilitator.domain.meeting import DateChange
 from facilitator.models import CancelReason
 from facilitator.models import Role
 from facilitator.services import feeds
 from facilitator.services import meetings
-from facilitator.services.meetings import DateChange
 from tests.conftest import page_text
 
 CHICAGO = ZoneInfo("America/Chicago")

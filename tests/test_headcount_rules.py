@@ -16,23 +16,23 @@ from hypothesis import given
 from hypothesis import settings
 from hypothesis import strategies as st
 
-from facilitator.domain.headcounts import Counter
-from facilitator.domain.headcounts import Counts
-from facilitator.domain.headcounts import Sum
-from facilitator.domain.headcounts import check_in_steps
-from facilitator.domain.headcounts import countable
-from facilitator.domain.headcounts import last_months
-from facilitator.domain.headcounts import neighbours
-from facilitator.domain.headcounts import next_occurrence
-from facilitator.domain.headcounts import occurrence_to_count
-from facilitator.domain.headcounts import open_occurrence
-from facilitator.domain.headcounts import reported
-from facilitator.domain.headcounts import steps
-from facilitator.domain.headcounts import suppress
-from facilitator.domain.headcounts import taps_exceed
+from facilitator.domain.counts import Counter
+from facilitator.domain.counts import Counts
+from facilitator.domain.counts import check_in_steps
+from facilitator.domain.counts import countable
+from facilitator.domain.counts import neighbours
+from facilitator.domain.counts import next_occurrence
+from facilitator.domain.counts import occurrence_to_count
+from facilitator.domain.counts import open_occurrence
+from facilitator.domain.counts import reported
+from facilitator.domain.counts import steps
+from facilitator.domain.counts import taps_exceed
 from facilitator.domain.recurrence import Recurrence
 from facilitator.domain.recurrence import Schedule
 from facilitator.domain.recurrence import occurrence_on
+from facilitator.domain.suppression import Sum
+from facilitator.domain.suppression import last_months
+from facilitator.domain.suppression import suppress
 
 CHICAGO = ZoneInfo("America/Chicago")
 #: Tuesdays 19:00–20:30 in Chicago.

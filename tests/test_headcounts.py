@@ -29,7 +29,7 @@ from facilitator import create_app
 from facilitator import migrate
 from facilitator.db import get_session
 from facilitator.db import make_engine
-from facilitator.domain.headcounts import Counts
+from facilitator.domain.counts import Counts
 from facilitator.models import Attendance
 from facilitator.models import AuditEntry
 from facilitator.models import CancelReason

@@ -25,11 +25,11 @@ from icalendar import Calendar
 from icalendar.cal.component import Component
 
 from facilitator.domain.ical import FeedCalendar
-from facilitator.domain.ical import FeedEvent
 from facilitator.domain.ical import build_feed
-from facilitator.domain.ical import event_summary
-from facilitator.domain.ical import feed_last_modified
-from facilitator.domain.ical import feed_text
+from facilitator.domain.ical_events import FeedEvent
+from facilitator.domain.ical_events import event_summary
+from facilitator.domain.ical_events import feed_last_modified
+from facilitator.domain.ical_events import feed_text
 from facilitator.domain.meeting import Attendance
 from facilitator.domain.meeting import MeetingSeries
 from facilitator.domain.meeting import SeriesException

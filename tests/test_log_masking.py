@@ -16,7 +16,7 @@ from werkzeug.routing import Map
 from werkzeug.routing import Rule
 from werkzeug.serving import make_server
 
-from facilitator import ROOT
+from facilitator.config import ROOT
 from facilitator.log_masking import mask
 from facilitator.log_masking import mask_tokens
 from facilitator.log_masking import token_paths

@@ -13,17 +13,17 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from facilitator.domain import meeting_guide
-from facilitator.domain.meeting_guide import InvalidFeed
-from facilitator.domain.meeting_guide import SkippedMeeting
-from facilitator.domain.meeting_guide import build_address
-from facilitator.domain.meeting_guide import decide_attendance
-from facilitator.domain.meeting_guide import duration_minutes
-from facilitator.domain.meeting_guide import first_date_on_or_after
-from facilitator.domain.meeting_guide import load_feed
-from facilitator.domain.meeting_guide import parse_feed
-from facilitator.domain.meeting_guide import parse_meeting
-from facilitator.domain.meeting_guide import parse_time
+from facilitator.domain import meeting_guide_read
+from facilitator.domain.meeting_guide_read import InvalidFeed
+from facilitator.domain.meeting_guide_read import SkippedMeeting
+from facilitator.domain.meeting_guide_read import build_address
+from facilitator.domain.meeting_guide_read import decide_attendance
+from facilitator.domain.meeting_guide_read import duration_minutes
+from facilitator.domain.meeting_guide_read import first_date_on_or_after
+from facilitator.domain.meeting_guide_read import load_feed
+from facilitator.domain.meeting_guide_read import parse_feed
+from facilitator.domain.meeting_guide_read import parse_meeting
+from facilitator.domain.meeting_guide_read import parse_time
 from facilitator.domain.meeting_types import TYPES
 from facilitator.domain.recurrence import meeting_guide_day
 
@@ -33,7 +33,7 @@ MINIMAL = {"name": "Tuesday Step Study", "slug": "tuesday-step-study", "day": 2,
            "time": "19:00", "location": "Community Hall"}
 
 
-def parse(**fields) -> meeting_guide.FeedMeeting:
+def parse(**fields) -> meeting_guide_read.FeedMeeting:
     return parse_meeting(MINIMAL | fields, 1)
 
 
@@ -70,7 +70,7 @@ def test_files_that_are_no_feed_are_refused(data, message):
 
 
 def test_absurdly_large_files_are_refused(monkeypatch):
-    monkeypatch.setattr(meeting_guide, "MAX_FEED_BYTES", 1000)
+    monkeypatch.setattr(meeting_guide_read, "MAX_FEED_BYTES", 1000)
     with pytest.raises(InvalidFeed, match="larger than"):
         load_feed(b"[" + b'{"name": "A"},' * 100 + b"{}]")
 
@@ -268,7 +268,7 @@ def test_source_slugs_fit_and_stay_apart(slug, weekday):
     other = parse(slug=slug.strip() + "x", day=[0, 1, 2, 3, 4, 5, 6])
     slugs = {meeting.source_slug(d) for d in meeting.weekdays}
     assert len(slugs) == 7
-    assert all(len(s) <= meeting_guide.SLUG_MAX_LENGTH for s in slugs)
+    assert all(len(s) <= meeting_guide_read.SLUG_MAX_LENGTH for s in slugs)
     assert meeting.source_slug(weekday) != other.source_slug(weekday)
     assert meeting.source_slug(weekday) in meeting.possible_source_slugs()
 
@@ -294,8 +294,8 @@ def test_first_date_falls_on_the_weekday_within_a_week(day, weekday):
 
 def test_local_date_follows_the_zone():
     now = datetime(2026, 3, 3, 3, 0, tzinfo=UTC)  # evening of March 2nd in Chicago
-    assert meeting_guide.local_date(now, "America/Chicago") == date(2026, 3, 2)
-    assert meeting_guide.local_date(now, "Europe/Berlin") == date(2026, 3, 3)
+    assert meeting_guide_read.local_date(now, "America/Chicago") == date(2026, 3, 2)
+    assert meeting_guide_read.local_date(now, "Europe/Berlin") == date(2026, 3, 3)
 
 
 # -- hostile input ---------------------------------------------------------------------------
@@ -322,11 +322,11 @@ def test_any_json_is_read_or_skipped_with_a_reason_never_an_error(raw):
         return
     assert meeting.name and meeting.slug and meeting.weekdays
     assert 1 <= meeting.duration_minutes <= 24 * 60
-    assert meeting.attendance in meeting_guide.ATTENDANCE_OPTIONS
+    assert meeting.attendance in meeting_guide_read.ATTENDANCE_OPTIONS
 
 
 @given(st.text())
 def test_labels_are_safe_to_print(name):
-    label = meeting_guide.item_label(1, name + "\x1b[2J\u202e", "s\x07")
+    label = meeting_guide_read.item_label(1, name + "\x1b[2J\u202e", "s\x07")
     assert label.isprintable()
     assert len(label) < 200

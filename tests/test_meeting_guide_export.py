@@ -20,14 +20,14 @@ from sqlalchemy import select
 
 from facilitator import clock
 from facilitator.domain.meeting import MeetingSeries
-from facilitator.domain.meeting_guide import PHONE_PATTERN
-from facilitator.domain.meeting_guide import PublishedMeeting
-from facilitator.domain.meeting_guide import dial_string
-from facilitator.domain.meeting_guide import feed_item
-from facilitator.domain.meeting_guide import feed_items
-from facilitator.domain.meeting_guide import feed_slug
-from facilitator.domain.meeting_guide import schedule_notes
-from facilitator.domain.meeting_guide import utc_text
+from facilitator.domain.meeting_guide_write import PHONE_PATTERN
+from facilitator.domain.meeting_guide_write import PublishedMeeting
+from facilitator.domain.meeting_guide_write import dial_string
+from facilitator.domain.meeting_guide_write import feed_item
+from facilitator.domain.meeting_guide_write import feed_items
+from facilitator.domain.meeting_guide_write import feed_slug
+from facilitator.domain.meeting_guide_write import schedule_notes
+from facilitator.domain.meeting_guide_write import utc_text
 from facilitator.domain.meeting_types import TYPES
 from facilitator.domain.recurrence import Recurrence
 from facilitator.domain.recurrence import Schedule

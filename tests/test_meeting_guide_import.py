@@ -14,7 +14,7 @@ from sqlalchemy import func
 from sqlalchemy import select
 
 from facilitator import clock
-from facilitator.domain import meeting_guide
+from facilitator.domain import meeting_guide_read
 from facilitator.models import Attendance
 from facilitator.models import AuditEntry
 from facilitator.models import CancelReason
@@ -293,7 +293,7 @@ def test_a_file_that_is_no_feed_is_refused_and_nothing_is_written(
 
 
 def test_an_absurdly_large_file_is_refused_unread(runner, session, tmp_path, monkeypatch):
-    monkeypatch.setattr(meeting_guide, "MAX_FEED_BYTES", 1024)
+    monkeypatch.setattr(meeting_guide_read, "MAX_FEED_BYTES", 1024)
     path = write(tmp_path, springfield())
     result = run(runner, path, "--org", "springfield")
     assert result.exit_code != 0

@@ -301,10 +301,10 @@ def test_end_time_equal_to_start_is_refused(client, leader_group, session):
 
 def test_service_refuses_overlong_text_whatever_the_caller(leader_group, session):
     """The import and the forms share the service's limits; PostgreSQL never sees more."""
+    from facilitator.domain.meeting import LIMITS
+    from facilitator.domain.meeting import MeetingValues
     from facilitator.domain.recurrence import Recurrence
     from facilitator.services import ServiceError
-    from facilitator.services.meetings import LIMITS
-    from facilitator.services.meetings import MeetingValues
     from facilitator.services.meetings import create_meeting
 
     values = MeetingValues(title="x" * (LIMITS["title"] + 1), recurrence=Recurrence.weekly(1),

@@ -21,8 +21,8 @@ import pytest
 from werkzeug.serving import make_server
 
 from bench.server import free_port
-from facilitator import ROOT
 from facilitator import create_app
+from facilitator.config import ROOT
 from facilitator.urls import trusted_hosts
 from tests.conftest import app_config
 from tests.conftest import token_requests

@@ -11,12 +11,12 @@ from datetime import time
 import pytest
 
 from facilitator import clock
+from facilitator.domain.meeting import DateChange
 from facilitator.domain.recurrence import Recurrence
 from facilitator.models import Attendance
 from facilitator.models import CancelReason
 from facilitator.models import Role
 from facilitator.services import meetings
-from facilitator.services.meetings import DateChange
 from tests.conftest import counted_selects
 
 MON, TUE, WED, THU, FRI, SAT, SUN = range(7)

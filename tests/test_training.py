@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from facilitator import clock
 from facilitator.domain import evidence
-from facilitator.domain.training import Status
+from facilitator.domain.compliance import Status
 from facilitator.models import AuditEntry
 from facilitator.models import TrainingRecord
 from facilitator.services import ServiceError

@@ -7,15 +7,15 @@ from datetime import timedelta
 
 import pytest
 
-from facilitator.domain.training import Completion
-from facilitator.domain.training import Leader
-from facilitator.domain.training import Requirement
-from facilitator.domain.training import Status
-from facilitator.domain.training import add_months
-from facilitator.domain.training import compliance_rows
-from facilitator.domain.training import expiry
-from facilitator.domain.training import filter_rows
-from facilitator.domain.training import standing
+from facilitator.domain.compliance import Completion
+from facilitator.domain.compliance import Leader
+from facilitator.domain.compliance import Requirement
+from facilitator.domain.compliance import Status
+from facilitator.domain.compliance import add_months
+from facilitator.domain.compliance import compliance_rows
+from facilitator.domain.compliance import expiry
+from facilitator.domain.compliance import filter_rows
+from facilitator.domain.compliance import standing
 
 TODAY = date(2026, 11, 23)
 CPR = Requirement(1, "CPR/First aid", validity_months=24, roles=frozenset({"facilitator"}))

@@ -74,7 +74,6 @@ from icalendar import vText
 
 from facilitator.domain.ical_events import EventText
 from facilitator.domain.ical_events import FeedEvent
-from facilitator.domain.ical_events import event_summary
 from facilitator.domain.ical_events import event_text
 from facilitator.domain.ical_events import feed_last_modified
 from facilitator.domain.ical_events import feed_text
@@ -235,9 +234,3 @@ def _observance(source: Component, relabel: bool) -> TimezoneStandard | Timezone
 def _offsets(observance: Component) -> tuple[timedelta, timedelta]:
     return observance.decoded("TZOFFSETFROM"), observance.decoded("TZOFFSETTO")
 
-
-__all__ = [
-    "DEFAULT_REFRESH_INTERVAL", "EventText", "FeedCalendar", "FeedEvent",
-    "PRODID", "build_feed", "calendar_component", "event_summary", "event_text",
-    "feed_last_modified", "feed_text", "ical_text",
-]

@@ -34,6 +34,13 @@ from facilitator.domain.recurrence import Schedule
 
 #: A room's capacity unless the facilitator says otherwise: most meeting rooms hold fewer.
 DEFAULT_ROOM_CAPACITY = 150
+#: The longest text each text field takes, in characters: its column's length (the
+#: columns of models.Meeting take theirs from here), or a sane bound for free text.
+LIMITS: dict[str, int] = {
+    "title": 200, "timezone": 64, "location_name": 200, "address": 300, "region": 100,
+    "online_url": 500, "online_phone": 100,
+    "location_notes": 2000, "online_notes": 2000, "notes": 5000,
+}
 
 
 class Attendance(Choice):
@@ -143,6 +150,18 @@ class SeriesException:
 
 #: The names of SeriesException's fields, named like the MeetingException columns.
 EXCEPTION_FIELDS = tuple(f.name for f in fields(SeriesException))
+
+
+@dataclass
+class DateChange:
+    """What is different on one date; empty values keep the series' own."""
+
+    start_time: time | None = None
+    duration_minutes: int | None = None
+    location_name: str = ""
+    address: str = ""
+    online_url: str = ""
+    note: str = ""
 
 
 @dataclass(frozen=True, kw_only=True)

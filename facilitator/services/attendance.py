@@ -2,11 +2,11 @@
 
 A report that leaves the group (an auditor's view, an org report, any export) is made
 with the org's small-count threshold, and every number in it goes through one
-suppression (domain.headcounts.suppress) together with the totals it adds up to, so the
+suppression (domain.suppression.suppress) together with the totals it adds up to, so the
 screen and the CSV hide the same cells and no total gives a hidden count away.
 
 What an occurrence counts is the facilitator's count when they counted it, else the
-members' check-ins (domain.headcounts.reported). An occurrence with more check-ins than
+members' check-ins (domain.counts.reported). An occurrence with more check-ins than
 the facilitator counted is marked, by a word and never by a number, so the mark says
 nothing about a hidden count.
 """
@@ -26,16 +26,16 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from facilitator.domain.headcounts import Key
-from facilitator.domain.headcounts import Sum
-from facilitator.domain.headcounts import average
-from facilitator.domain.headcounts import hidden_rule
-from facilitator.domain.headcounts import last_months
-from facilitator.domain.headcounts import month_of
-from facilitator.domain.headcounts import reported
-from facilitator.domain.headcounts import shown
-from facilitator.domain.headcounts import suppress
-from facilitator.domain.headcounts import taps_exceed
+from facilitator.domain.counts import reported
+from facilitator.domain.counts import taps_exceed
+from facilitator.domain.suppression import Key
+from facilitator.domain.suppression import Sum
+from facilitator.domain.suppression import average
+from facilitator.domain.suppression import hidden_rule
+from facilitator.domain.suppression import last_months
+from facilitator.domain.suppression import month_of
+from facilitator.domain.suppression import shown
+from facilitator.domain.suppression import suppress
 from facilitator.models import Attendance
 from facilitator.models import Group
 from facilitator.models import Headcount
@@ -193,7 +193,7 @@ class _Table:
 
 @dataclass(frozen=True)
 class _Row:
-    """One occurrence as reports count it (domain.headcounts.reported)."""
+    """One occurrence as reports count it (domain.counts.reported)."""
 
     id: int
     slug: str

@@ -2,7 +2,7 @@
 
 Read-only. Each function runs a fixed number of queries whatever the number of
 meetings (one for the meetings with their groups, one for their exceptions) and returns
-plain values for the templates; the rules live in facilitator.domain.directory.
+plain values for the templates; the rules live in facilitator.domain.listing.
 """
 
 from __future__ import annotations
@@ -21,12 +21,12 @@ from sqlalchemy.orm import contains_eager
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm import selectinload
 
-from facilitator.domain import directory as rules
-from facilitator.domain.directory import Dated
-from facilitator.domain.directory import Day
-from facilitator.domain.directory import Filters
-from facilitator.domain.directory import Listing
+from facilitator.domain import listing
 from facilitator.domain.links import web_link
+from facilitator.domain.listing import Dated
+from facilitator.domain.listing import Day
+from facilitator.domain.listing import Filters
+from facilitator.domain.listing import Listing
 from facilitator.domain.meeting import MeetingSeries
 from facilitator.domain.meeting_types import TYPES
 from facilitator.domain.recurrence import InvalidRecurrence
@@ -44,7 +44,7 @@ log = logging.getLogger(__name__)
 #: How many coming dates a group's page lists for each meeting.
 GROUP_PAGE_DATES = 8
 
-#: What the attendance filter's choices say (see rules.ATTENDANCE_FILTERS).
+#: What the attendance filter's choices say (see listing.ATTENDANCE_FILTERS).
 ATTENDANCE_CHOICES = (
     ("in_person", "In person (and hybrid)"),
     ("online", "Online (and hybrid)"),
@@ -59,7 +59,7 @@ def parse_filters(session: Session, org: Organization, args: Mapping[str, str]) 
     known when one of the org's public meetings is in it (looked up only when one is
     asked for)."""
     asked = (args.get("region") or "").strip()
-    return rules.parse_filters(
+    return listing.parse_filters(
         args, programs=[p.value for p in Program], types=TYPES, languages=LANGUAGES,
         regions=public_regions(session, org) if asked else (),
     )
@@ -73,7 +73,7 @@ def public_regions(session: Session, org: Organization) -> list[str]:
         .where(Group.organization_id == org.id, Group.visibility == Visibility.PUBLIC,
                Meeting.region != "")
     )
-    return rules.distinct_regions(session.scalars(query))
+    return listing.distinct_regions(session.scalars(query))
 
 
 @dataclass(frozen=True)
@@ -116,13 +116,13 @@ def directory(session: Session, org: Organization, filters: Filters, today: date
     chosen_listings = [entry for entry in listings if filters.matches(entry)]
     options = _options(listings, filters)
     return Directory(
-        days=rules.by_day(chosen_listings, today),
+        days=listing.by_day(chosen_listings, today),
         shown=len(chosen_listings),
         total=len(listings),
         filters=filters,
         chosen=_chosen(filters, options),
         options=options,
-        zone=rules.zone_label(org.timezone),
+        zone=listing.zone_label(org.timezone),
     )
 
 
@@ -147,7 +147,7 @@ def _public_meetings(session: Session, org: Organization, today: date) -> list[M
 def _listings(meeting: Meeting, zone: str, today: date) -> list[Listing]:
     try:
         series = meeting.series()
-        slots = rules.slots(series.schedule, series.exceptions_by_date, today, zone)
+        slots = listing.slots(series.schedule, series.exceptions_by_date, today, zone)
     except InvalidRecurrence:
         # One unreadable row must not take the directory down for everyone.
         log.warning("Meeting %s has a schedule that cannot be listed", meeting.id)
@@ -186,12 +186,12 @@ def _options(listings: list[Listing], filters: Filters) -> FilterOptions:
     regions = {entry.meeting.region for entry in listings if entry.meeting.region}
     regions |= _kept(filters.region)
     return FilterOptions(
-        days=[(str(n), name) for n, name in enumerate(rules.WEEK)],
+        days=[(str(n), name) for n, name in enumerate(listing.WEEK)],
         programs=[(p.value, p.label) for p in Program if p.value in programs],
         types=sorted(((t, TYPES[t]) for t in types), key=lambda c: c[1].casefold()),
         attendances=list(ATTENDANCE_CHOICES),
         languages=sorted(((c, LANGUAGES[c]) for c in languages), key=lambda c: c[1]),
-        regions=[(r, r) for r in rules.distinct_regions(regions)],
+        regions=[(r, r) for r in listing.distinct_regions(regions)],
     )
 
 
@@ -247,7 +247,7 @@ def group_meetings(
         today = today_in(meeting.timezone)
         try:
             series = meeting.series()
-            dates = rules.coming_dates(series.schedule, series.exceptions_by_date, today,
+            dates = listing.coming_dates(series.schedule, series.exceptions_by_date, today,
                                        GROUP_PAGE_DATES)
         except InvalidRecurrence:
             log.warning("Meeting %s has a schedule that cannot be listed", meeting.id)
@@ -260,10 +260,10 @@ def group_meetings(
             recurrence="One date only" if not recurrence.weekdays else recurrence.describe(),
             once=not recurrence.weekdays,
             end_time=dates[0].regular_ends_at.time(),
-            zone=rules.zone_label(series.timezone),
+            zone=listing.zone_label(series.timezone),
             dates=dates,
             online_url=web_link(series.online_url) or "",
-            phone_href=rules.phone_href(series.online_phone) if series.online_phone else "",
+            phone_href=listing.phone_href(series.online_phone) if series.online_phone else "",
             starts_on=series.first_date if series.first_date > today else None,
             today=today,
         ))

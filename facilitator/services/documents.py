@@ -25,8 +25,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from facilitator import clock
-from facilitator.domain import documents as text
-from facilitator.domain.documents import SignatureStatus
+from facilitator.domain import text
+from facilitator.domain.signatures import SignatureStatus
+from facilitator.domain.signatures import same_name
+from facilitator.domain.signatures import signature_status
 from facilitator.models import Document
 from facilitator.models import DocumentKind
 from facilitator.models import DocumentVersion
@@ -199,7 +201,7 @@ def sign_agreement(
             f"Version {version_number} is no longer the current agreement. Please read "
             f"version {latest.number} below and sign that one.")
     typed_name = " ".join(typed_name.split())
-    if not text.same_name(typed_name, actor.display_name):
+    if not same_name(typed_name, actor.display_name):
         raise ServiceError(f"Type your name as your account has it: {actor.display_name}",
                            field="typed_name")
     if not confirmed:
@@ -249,7 +251,7 @@ def agreement_status(session: Session, org: Organization) -> dict[int, Signature
         )
         newest = {user_id: (number, signed_at) for user_id, number, signed_at in rows}
     latest = current(document)
-    return text.signature_status([u.id for u in leaders_of(session, org)], newest,
+    return signature_status([u.id for u in leaders_of(session, org)], newest,
                                  latest.number if latest else None)
 
 

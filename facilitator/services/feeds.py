@@ -22,11 +22,11 @@ from sqlalchemy.orm import selectinload
 
 from facilitator import crypto
 from facilitator.caching import BytesCache
-from facilitator.domain.ical import EventText
 from facilitator.domain.ical import FeedCalendar
-from facilitator.domain.ical import FeedEvent
 from facilitator.domain.ical import build_feed
-from facilitator.domain.ical import event_summary
+from facilitator.domain.ical_events import EventText
+from facilitator.domain.ical_events import FeedEvent
+from facilitator.domain.ical_events import event_summary
 from facilitator.models import Group
 from facilitator.models import Meeting
 from facilitator.models import Organization

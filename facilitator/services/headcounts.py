@@ -3,7 +3,7 @@
 An occurrence's row keeps two tallies side by side, never added together: the
 facilitator's count (people, newcomers, in person, online) and the members' check-ins
 from the link (checkins, checkin_newcomers, …). Reports use the facilitator's when they
-counted, else the check-ins (domain.headcounts.reported).
+counted, else the check-ins (domain.counts.reported).
 
 Every change is one SQL UPDATE that adds to the stored numbers and whose WHERE keeps
 them sensible, never a read-modify-write in Python, so 500 simultaneous check-ins give
@@ -35,18 +35,18 @@ from sqlalchemy.orm import joinedload
 
 from facilitator import clock
 from facilitator import crypto
-from facilitator.domain.headcounts import HIDDEN
-from facilitator.domain.headcounts import MAX_COUNT
-from facilitator.domain.headcounts import Counter
-from facilitator.domain.headcounts import Counts
-from facilitator.domain.headcounts import check_in_steps
-from facilitator.domain.headcounts import countable
-from facilitator.domain.headcounts import open_occurrence
-from facilitator.domain.headcounts import steps
-from facilitator.domain.headcounts import suppress_counts
-from facilitator.domain.headcounts import window
+from facilitator.domain.counts import MAX_COUNT
+from facilitator.domain.counts import Counter
+from facilitator.domain.counts import Counts
+from facilitator.domain.counts import check_in_steps
+from facilitator.domain.counts import countable
+from facilitator.domain.counts import open_occurrence
+from facilitator.domain.counts import steps
+from facilitator.domain.counts import window
 from facilitator.domain.recurrence import Occurrence
 from facilitator.domain.recurrence import occurrence_on
+from facilitator.domain.suppression import HIDDEN
+from facilitator.domain.suppression import suppress_counts
 from facilitator.models import Attendance
 from facilitator.models import Headcount
 from facilitator.models import Meeting

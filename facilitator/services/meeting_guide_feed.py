@@ -3,7 +3,7 @@ format), for /o/<org>/meetings.json: the Meeting Guide app, 12 Step Meeting List
 and intergroups read it.
 
 Read-only, one query whatever the number of meetings. The rules of the format live in
-facilitator.domain.meeting_guide; this module only reads the rows and hands over plain
+facilitator.domain.meeting_guide_write; this module only reads the rows and hands over plain
 values.
 """
 
@@ -19,8 +19,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm import contains_eager
 
-from facilitator.domain import meeting_guide
-from facilitator.domain.meeting_guide import PublishedMeeting
+from facilitator.domain import meeting_guide_write
+from facilitator.domain.meeting_guide_write import PublishedMeeting
 from facilitator.domain.recurrence import InvalidRecurrence
 from facilitator.models import Group
 from facilitator.models import Meeting
@@ -60,7 +60,7 @@ def meeting_guide_feed(session: Session, org: Organization, group_url: Callable[
         except InvalidRecurrence:
             # One unreadable row must not take the feed down for everyone.
             log.warning("Meeting %s has a schedule that cannot be listed", meeting.id)
-    return meeting_guide.feed_items(published, today)
+    return meeting_guide_write.feed_items(published, today)
 
 
 def _published(meeting: Meeting, org: Organization, group_url: str) -> PublishedMeeting:

@@ -27,11 +27,12 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm import contains_eager
 from sqlalchemy.orm import selectinload
 
-from facilitator.domain import meeting_guide
-from facilitator.domain.meeting_guide import FeedMeeting
-from facilitator.domain.meeting_guide import FeedValues
-from facilitator.domain.meeting_guide import Skip
-from facilitator.domain.meeting_guide import printable
+from facilitator.domain import meeting_guide_read
+from facilitator.domain.meeting import MeetingValues
+from facilitator.domain.meeting_guide_read import FeedMeeting
+from facilitator.domain.meeting_guide_read import FeedValues
+from facilitator.domain.meeting_guide_read import Skip
+from facilitator.domain.meeting_guide_read import printable
 from facilitator.domain.recurrence import DAY_NAMES
 from facilitator.domain.recurrence import Recurrence
 from facilitator.domain.slugs import free_slug
@@ -115,7 +116,7 @@ def import_feed(
     timezone: str | None = None,
     program: str = DEFAULT_PROGRAM,
 ) -> ImportSummary:
-    """Import the listed meetings (as meeting_guide.load_feed returns them) into the
+    """Import the listed meetings (as meeting_guide_read.load_feed returns them) into the
     organization, creating it if needed.
 
     `timezone` is the zone of meetings the feed gives none for (default: the org's) and
@@ -130,7 +131,7 @@ def import_feed(
         program = Program(program)
     except ValueError:
         raise ServiceError(f"Unknown program: {program}", field="program") from None
-    feed_meetings, skips = meeting_guide.parse_feed(items)
+    feed_meetings, skips = meeting_guide_read.parse_feed(items)
     org = organizations.find_organization(session, org_slug)
     created = org is None
     if org is None:
@@ -231,8 +232,8 @@ class _Importer:
         if existing is not None and existing.first_date.weekday() == weekday:
             first_date = existing.first_date
         else:
-            first_date = meeting_guide.first_date_on_or_after(
-                weekday, meeting_guide.local_date(self.now, zone))
+            first_date = meeting_guide_read.first_date_on_or_after(
+                weekday, meeting_guide_read.local_date(self.now, zone))
         return item.values(weekday, first_date=first_date, timezone=zone,
                            last_date=existing.last_date if existing is not None else None)
 
@@ -309,7 +310,7 @@ _LENGTHS = {c.name: c.type.length for c in Meeting.__table__.columns
             if isinstance(c.type, String) and c.type.length is not None}
 
 
-def _check_lengths(values: meetings.MeetingValues) -> None:
+def _check_lengths(values: MeetingValues) -> None:
     """Refuse text longer than its column: PostgreSQL would refuse the whole import."""
     for name, length in _LENGTHS.items():
         value = getattr(values, name, None)

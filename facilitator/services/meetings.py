@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from dataclasses import fields
 from datetime import date
-from datetime import time
 
-from sqlalchemy import String
 from sqlalchemy.orm import Session
 
-from facilitator.domain.directory import region_text
-from facilitator.domain.headcounts import MAX_COUNT
+from facilitator.domain.counts import MAX_COUNT
 from facilitator.domain.links import web_link
+from facilitator.domain.listing import region_text
+from facilitator.domain.meeting import LIMITS
 from facilitator.domain.meeting import VALUE_FIELDS
+from facilitator.domain.meeting import DateChange
 from facilitator.domain.meeting import MeetingValues
 from facilitator.domain.meeting_types import TYPES
 from facilitator.domain.recurrence import EARLIEST_DATE
@@ -36,12 +35,6 @@ EXCEPTION_FIELDS = ("date", "cancelled", "reason", "note", "start_time", "durati
                     "location_name", "address", "online_url")
 
 
-#: Longest text each field takes: the column's length, or a sane bound for free text.
-LIMITS: dict[str, int] = {
-    **{c.name: c.type.length for c in Meeting.__table__.columns
-       if isinstance(c.type, String) and c.type.length},
-    "location_notes": 2000, "online_notes": 2000, "notes": 5000,
-}
 #: Text fields whose length check() refuses as such; the zone and the region have
 #: checks of their own.
 _CHECKED_LENGTHS = [name for name in LIMITS if name not in ("timezone", "region")]
@@ -232,18 +225,6 @@ def cancel_date(
     exception.location_name = exception.address = exception.online_url = ""
     _exception_saved(session, actor, meeting, exception, before, f"{day} cancelled")
     return exception
-
-
-@dataclass
-class DateChange:
-    """What is different on one date; empty values keep the series' own."""
-
-    start_time: time | None = None
-    duration_minutes: int | None = None
-    location_name: str = ""
-    address: str = ""
-    online_url: str = ""
-    note: str = ""
 
 
 def change_date(

@@ -23,7 +23,19 @@ from sqlalchemy.orm import selectinload
 
 from facilitator import clock
 from facilitator.domain import evidence
-from facilitator.domain import training as rules
+from facilitator.domain.compliance import MAX_RECORD_HOURS
+from facilitator.domain.compliance import MAX_REQUIRED_HOURS
+from facilitator.domain.compliance import MAX_VALIDITY_MONTHS
+from facilitator.domain.compliance import Completion
+from facilitator.domain.compliance import Leader
+from facilitator.domain.compliance import Requirement
+from facilitator.domain.compliance import Row
+from facilitator.domain.compliance import Standing
+from facilitator.domain.compliance import Status
+from facilitator.domain.compliance import add_months
+from facilitator.domain.compliance import compliance_rows
+from facilitator.domain.compliance import filter_rows
+from facilitator.domain.compliance import standing
 from facilitator.models import AuditEntry
 from facilitator.models import DocumentKind
 from facilitator.models import Group
@@ -78,13 +90,13 @@ def _check_type_values(session: Session, org: Organization, values: dict[str, An
     if taken:
         raise ServiceError("Another training type already has this name.", field="name")
     months = values.get("validity_months")
-    if months is not None and not 1 <= months <= rules.MAX_VALIDITY_MONTHS:
-        raise ServiceError(f"Validity is between 1 and {rules.MAX_VALIDITY_MONTHS} months; "
+    if months is not None and not 1 <= months <= MAX_VALIDITY_MONTHS:
+        raise ServiceError(f"Validity is between 1 and {MAX_VALIDITY_MONTHS} months; "
                            "leave it empty if the training never expires.",
                            field="validity_months")
     hours = values.get("required_hours")
-    if hours is not None and not 1 <= hours <= rules.MAX_REQUIRED_HOURS:
-        raise ServiceError(f"Hours are between 1 and {rules.MAX_REQUIRED_HOURS}; leave them "
+    if hours is not None and not 1 <= hours <= MAX_REQUIRED_HOURS:
+        raise ServiceError(f"Hours are between 1 and {MAX_REQUIRED_HOURS}; leave them "
                            "empty for a course rather than continuing education.",
                            field="required_hours")
     roles = list(values.get("required_roles") or [])
@@ -187,13 +199,13 @@ def _check_record(session: Session, leader: User, values: RecordValues) -> Train
         raise ServiceError("The expiry date is before the completion date.",
                            field="expires_on_override")
     if values.expires_on_override is not None and values.expires_on_override > \
-            rules.add_months(values.completed_on, rules.MAX_VALIDITY_MONTHS):
-        raise ServiceError(f"The expiry date is more than {rules.MAX_VALIDITY_MONTHS // 12} "
+            add_months(values.completed_on, MAX_VALIDITY_MONTHS):
+        raise ServiceError(f"The expiry date is more than {MAX_VALIDITY_MONTHS // 12} "
                            "years after the completion date; check the year.",
                            field="expires_on_override")
     hours = values.hours
-    if hours is not None and not 0 <= hours <= rules.MAX_RECORD_HOURS:
-        raise ServiceError(f"Hours are between 0 and {rules.MAX_RECORD_HOURS}.", field="hours")
+    if hours is not None and not 0 <= hours <= MAX_RECORD_HOURS:
+        raise ServiceError(f"Hours are between 0 and {MAX_RECORD_HOURS}.", field="hours")
     if kind.required_hours and not hours:
         raise ServiceError(f"{kind.name} counts hours: give the hours this training was "
                            "worth.", field="hours")
@@ -362,19 +374,19 @@ def signature_status(session: Session, org: Organization) -> dict[int, str]:
             for user_id, status in documents.agreement_status(session, org).items()}
 
 
-def requirement_of(kind: TrainingType) -> rules.Requirement:
-    return rules.Requirement(kind.id, kind.name, kind.validity_months, kind.required_hours,
+def requirement_of(kind: TrainingType) -> Requirement:
+    return Requirement(kind.id, kind.name, kind.validity_months, kind.required_hours,
                              frozenset(kind.required_roles))
 
 
-def completion_of(record: TrainingRecord) -> rules.Completion:
-    return rules.Completion(record.completed_on, record.expires_on_override, record.hours)
+def completion_of(record: TrainingRecord) -> Completion:
+    return Completion(record.completed_on, record.expires_on_override, record.hours)
 
 
 @dataclass
 class Matrix:
     requirements: list[TrainingType]
-    rows: list[rules.Row]
+    rows: list[Row]
     groups: dict[int, list[Group]]
     show_signatures: bool
     today: date
@@ -388,7 +400,7 @@ def leaders_of(session: Session, org: Organization) -> list[User]:
 
 
 def compliance(session: Session, org: Organization, today: date, *,
-               group: Group | None = None, status: rules.Status | None = None,
+               group: Group | None = None, status: Status | None = None,
                requirement: TrainingType | None = None) -> Matrix:
     """Leaders × requirements, filtered by group (its leaders), status and requirement."""
     kinds = [k for k in types_of(session, org) if k.required_roles]
@@ -398,16 +410,16 @@ def compliance(session: Session, org: Organization, today: date, *,
         leaders = [u for u in leaders if u.id in leading]
     records = session.scalars(select(TrainingRecord).where(
         TrainingRecord.organization_id == org.id, TrainingRecord.deleted_at.is_(None)))
-    completions: dict[tuple[int, int], list[rules.Completion]] = defaultdict(list)
+    completions: dict[tuple[int, int], list[Completion]] = defaultdict(list)
     for record in records:
         completions[record.user_id, record.training_type_id].append(completion_of(record))
     signatures = signature_status(session, org)
-    rows = rules.compliance_rows(
-        [rules.Leader(u.id, u.display_name, frozenset(r.value for r in u.roles_in(org)))
+    rows = compliance_rows(
+        [Leader(u.id, u.display_name, frozenset(r.value for r in u.roles_in(org)))
          for u in leaders],
         [requirement_of(k) for k in kinds], completions, today, org.expiry_warning_days,
         signatures)
-    rows = rules.filter_rows(rows, status, requirement.id if requirement else None)
+    rows = filter_rows(rows, status, requirement.id if requirement else None)
     groups = {u.id: [grp for grp in u.led_groups if grp.organization_id == org.id]
               for u in leaders}
     shown = [requirement] if requirement is not None else kinds
@@ -415,7 +427,7 @@ def compliance(session: Session, org: Organization, today: date, *,
 
 
 def standings_of(session: Session, user: User, today: date
-                 ) -> list[tuple[TrainingType, rules.Standing, bool]]:
+                 ) -> list[tuple[TrainingType, Standing, bool]]:
     """A leader's standing in every type of their orgs that they hold or must hold:
     (type, standing, required), most urgent first."""
     found = []
@@ -427,7 +439,7 @@ def standings_of(session: Session, user: User, today: date
             mine = [completion_of(r) for r in records if r.training_type_id == kind.id]
             required = requirement.applies_to(roles)
             if mine or required:
-                found.append((kind, rules.standing(requirement, mine, today,
+                found.append((kind, standing(requirement, mine, today,
                                                    org.expiry_warning_days), required))
     return sorted(found, key=lambda f: (f[1].status.rank, f[1].due or date.max, f[0].name))
 

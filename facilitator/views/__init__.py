@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from collections.abc import Iterable
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 from typing import Generic
 from typing import TypeVar
 
 from flask import Response
 from flask import flash
+from flask import g
+from flask import redirect
+from flask import request
+from flask import url_for
 from flask_wtf import FlaskForm
 from sqlalchemy.exc import IntegrityError
 
@@ -19,6 +25,7 @@ from facilitator.db import write_transaction
 from facilitator.domain.spreadsheet import Cell
 from facilitator.domain.spreadsheet import csv_text
 from facilitator.services import ServiceError
+from facilitator.services import attendance
 
 #: What a person is told when a unique value was taken between their reading and saving.
 LOST_RACE = ("Someone else just saved a conflicting change; nothing was saved. "
@@ -68,3 +75,26 @@ def csv_response(filename: str, header: Sequence[str],
     return Response(csv_text(header, rows), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{filename}"',
                              "Cache-Control": "private, no-store"})
+
+
+def chart_response(report: attendance.Report) -> Response:
+    """Answer with a report's attendance chart as SVG, for the page that shows it."""
+    response = Response(attendance.chart_svg(report), mimetype="image/svg+xml")
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+#: A view function, as login_required takes and gives it back.
+View = TypeVar("View", bound=Callable[..., Any])
+
+
+def login_required(view: View) -> View:
+    """View decorator that redirects anonymous users to the login page."""
+
+    @functools.wraps(view)
+    def wrapped(**kwargs: Any) -> Any:
+        if g.user is None:
+            return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+        return view(**kwargs)
+
+    return wrapped  # type: ignore[return-value]

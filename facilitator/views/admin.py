@@ -39,8 +39,8 @@ from facilitator.services import invitations
 from facilitator.services import organizations
 from facilitator.services import training
 from facilitator.urls import absolute_url
+from facilitator.views import login_required
 from facilitator.views import save
-from facilitator.views.auth import login_required
 
 bp = Blueprint("admin", __name__, url_prefix="/admin/<org_slug>")
 

@@ -18,8 +18,10 @@ from werkzeug import Response
 from facilitator import clock
 from facilitator import pdf
 from facilitator.db import get_session
-from facilitator.domain.training import Status
+from facilitator.domain.compliance import Status
 from facilitator.forms import ConfirmForm
+from facilitator.handouts import inline_svg
+from facilitator.handouts import pdf_response
 from facilitator.models import Group
 from facilitator.models import Role
 from facilitator.models import User
@@ -30,12 +32,10 @@ from facilitator.security import get_training_record_in
 from facilitator.services import attendance as attendance_reports
 from facilitator.services import audit_log
 from facilitator.services import training
+from facilitator.views import chart_response
 from facilitator.views import csv_response
+from facilitator.views import login_required
 from facilitator.views import save
-from facilitator.views.auth import login_required
-from facilitator.views.handouts import inline_svg
-from facilitator.views.handouts import pdf_response
-from facilitator.views.manage.headcounts import chart_response
 
 bp = Blueprint("audit", __name__, url_prefix="/audit/<org_slug>")
 

@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable
-from typing import Any
-from typing import TypeVar
 from urllib.parse import urlsplit
 
 from flask import Blueprint
@@ -30,14 +26,13 @@ from facilitator.services import accounts
 from facilitator.services import invitations
 from facilitator.throttling import RETRY_AFTER
 from facilitator.throttling import SignIn
+from facilitator.views import login_required
 from facilitator.views import save
 
 bp = Blueprint("auth", __name__)
 
 #: One message for unknown email and wrong password: which one it was is nobody's business.
 LOGIN_FAILED = "That email and password do not match an account."
-
-View = TypeVar("View", bound=Callable[..., Any])
 
 
 @bp.before_app_request
@@ -53,18 +48,6 @@ def load_logged_in_user() -> None:
         cookie.clear()
         return
     g.user = user
-
-
-def login_required(view: View) -> View:
-    """View decorator that redirects anonymous users to the login page."""
-
-    @functools.wraps(view)
-    def wrapped(**kwargs: Any) -> Any:
-        if g.user is None:
-            return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
-        return view(**kwargs)
-
-    return wrapped  # type: ignore[return-value]
 
 
 def _log_in(user: User) -> None:

@@ -29,11 +29,11 @@ from sqlalchemy.orm import Session
 from werkzeug import Response
 
 from facilitator import clock
-from facilitator import csrf
 from facilitator.db import get_session
-from facilitator.domain.headcounts import Counter
-from facilitator.domain.headcounts import next_occurrence
+from facilitator.domain.counts import Counter
+from facilitator.domain.counts import next_occurrence
 from facilitator.domain.recurrence import Occurrence
+from facilitator.extensions import csrf
 from facilitator.headers import holds_secret
 from facilitator.models import Attendance
 from facilitator.models import DocumentKind

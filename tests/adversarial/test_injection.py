@@ -17,13 +17,13 @@ import pytest
 from pypdf import PdfReader
 
 from facilitator import clock
-from facilitator.domain.headcounts import Counts
+from facilitator.domain.counts import Counts
+from facilitator.domain.meeting import DateChange
+from facilitator.domain.meeting import MeetingValues
 from facilitator.domain.recurrence import Recurrence
 from facilitator.models import Role
 from facilitator.services import headcounts
 from facilitator.services import meetings
-from facilitator.services.meetings import DateChange
-from facilitator.services.meetings import MeetingValues
 from tests.conftest import page_text
 
 SCRIPT = "<script>alert(1)</script>"

@@ -24,12 +24,12 @@ from pypdf import PdfReader
 
 from facilitator import clock
 from facilitator import pdf
-from facilitator.domain.documents import MAX_BYTES
+from facilitator.domain.meeting import LIMITS
+from facilitator.domain.text import MAX_BYTES
 from facilitator.models import Attendance
 from facilitator.models import DocumentKind
 from facilitator.models import Role
 from facilitator.services import documents
-from facilitator.services.meetings import LIMITS
 from tests.conftest import page_text
 
 NOW = datetime(2026, 11, 23, 12, tzinfo=ZoneInfo("America/Chicago"))

@@ -11,7 +11,7 @@ from facilitator.models import Role
 from facilitator.services import organizations
 from facilitator.services import training as training_service
 from facilitator.services.documents import awaiting_signature
-from facilitator.views.auth import login_required
+from facilitator.views import login_required
 
 bp = Blueprint("manage", __name__, url_prefix="/manage")
 

@@ -24,7 +24,7 @@ from werkzeug import Response
 
 from facilitator import clock
 from facilitator.db import get_session
-from facilitator.domain import documents as text
+from facilitator.domain import text
 from facilitator.domain.starting_texts import starting_points
 from facilitator.forms import ConfirmForm
 from facilitator.forms import DocumentForm

@@ -12,7 +12,7 @@ from werkzeug import Response
 
 from facilitator import clock
 from facilitator.db import get_session
-from facilitator.domain.directory import coming_dates
+from facilitator.domain.listing import coming_dates
 from facilitator.forms import ConfirmForm
 from facilitator.forms import GroupForm
 from facilitator.headers import holds_secret

@@ -16,17 +16,17 @@ from facilitator import crypto
 from facilitator import pdf
 from facilitator.db import get_session
 from facilitator.formatting import webcal
+from facilitator.handouts import code
+from facilitator.handouts import documents_html
+from facilitator.handouts import group_handout_html
+from facilitator.handouts import pdf_response
+from facilitator.handouts import public_feed_codes
 from facilitator.models import Group
 from facilitator.models import Visibility
 from facilitator.security import get_group_for
 from facilitator.security import get_meeting_for
 from facilitator.services import headcounts
 from facilitator.urls import absolute_url
-from facilitator.views.handouts import code
-from facilitator.views.handouts import documents_html
-from facilitator.views.handouts import group_handout_html
-from facilitator.views.handouts import pdf_response
-from facilitator.views.handouts import public_feed_codes
 from facilitator.views.manage import bp
 from facilitator.views.manage.meetings import MEETING
 

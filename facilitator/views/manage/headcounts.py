@@ -17,12 +17,12 @@ from werkzeug import Response
 
 from facilitator import clock
 from facilitator.db import get_session
-from facilitator.domain.headcounts import Counts
-from facilitator.domain.headcounts import countable
-from facilitator.domain.headcounts import neighbours
-from facilitator.domain.headcounts import occurrence_to_count
-from facilitator.domain.headcounts import taps_exceed
-from facilitator.domain.headcounts import window
+from facilitator.domain.counts import Counts
+from facilitator.domain.counts import countable
+from facilitator.domain.counts import neighbours
+from facilitator.domain.counts import occurrence_to_count
+from facilitator.domain.counts import taps_exceed
+from facilitator.domain.counts import window
 from facilitator.domain.qr import qr_svg
 from facilitator.forms import ConfirmForm
 from facilitator.forms import HeadcountForm
@@ -35,6 +35,7 @@ from facilitator.security import get_meeting_for
 from facilitator.services import attendance
 from facilitator.services import headcounts
 from facilitator.urls import absolute_url
+from facilitator.views import chart_response
 from facilitator.views import csv_response
 from facilitator.views import save
 from facilitator.views.manage import bp
@@ -190,9 +191,3 @@ def group_attendance_csv(group_slug: str) -> Response:
                                      group.organization.small_count_threshold)
     return csv_response(f"{group.slug}-attendance.csv", attendance.GROUP_CSV_HEADER,
                         attendance.group_csv_rows(report))
-
-
-def chart_response(report: attendance.Report) -> Response:
-    response = Response(attendance.chart_svg(report), mimetype="image/svg+xml")
-    response.headers["Cache-Control"] = "private, no-store"
-    return response

@@ -16,8 +16,8 @@ from werkzeug import Response
 
 from facilitator import clock
 from facilitator.db import get_session
-from facilitator.domain.directory import shown
-from facilitator.domain.headcounts import countable
+from facilitator.domain.counts import countable
+from facilitator.domain.listing import shown
 from facilitator.domain.recurrence import InvalidRecurrence
 from facilitator.domain.recurrence import occurrence_on
 from facilitator.domain.timezones import timezone_choices

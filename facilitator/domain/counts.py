@@ -1,5 +1,5 @@
-"""Anonymous headcounts as pure rules: when members may check in, what a change to a
-count may do, and which counts a report may show.
+"""Anonymous headcounts as pure rules: what a count holds, what a change to it may do,
+which count reports use, and when members may check in.
 
 Nothing here knows a person: a headcount is a handful of integers per occurrence.
 """
@@ -7,9 +7,6 @@ Nothing here knows a person: a headcount is a handful of integers per occurrence
 from __future__ import annotations
 
 import enum
-from collections import defaultdict
-from collections.abc import Hashable
-from collections.abc import Iterable
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -163,96 +160,3 @@ def countable(occurrence: Occurrence, now: datetime) -> str | None:
     if window(occurrence)[0] > now:
         return "This meeting has not started yet. Counts open 30 minutes before it starts."
     return None
-
-
-# -- What a report may show -----------------------------------------------------------
-
-#: A cell of a report: any hashable key, such as ("month", "2026-11", "people").
-Key = Hashable
-
-
-@dataclass(frozen=True)
-class Sum:
-    """A total shown beside the parts it adds up: total == sum(parts)."""
-
-    total: Key
-    parts: tuple[Key, ...]
-
-
-def suppress(values: Mapping[Key, int], sums: Iterable[Sum],
-             threshold: int) -> dict[Key, int | None]:
-    """The values a report leaving the group may show: None where a count is below the
-    threshold (primary suppression), and where showing it would let a hidden count be
-    worked out from a total (complementary suppression).
-
-    A total and its parts can give one hidden member away by subtraction, so no sum is
-    left with exactly one hidden member: the smallest shown part (or the total, when all
-    parts are hidden) is hidden too, until every sum has none or at least two hidden.
-    """
-    hidden = {key for key, value in values.items() if value < threshold}
-    sums = [s for s in sums if s.total in values and all(p in values for p in s.parts)]
-    by_key: dict[Key, list[Sum]] = defaultdict(list)
-    for s in sums:
-        for key in (s.total, *s.parts):
-            by_key[key].append(s)
-    pending = list(sums)
-    while pending:
-        s = pending.pop()
-        members = (s.total, *s.parts)
-        if sum(key in hidden for key in members) != 1:
-            continue
-        shown_parts = [p for p in s.parts if p not in hidden]
-        extra = min(shown_parts, key=lambda p: values[p]) if shown_parts else s.total
-        hidden.add(extra)
-        pending.extend(by_key[extra])
-    return {key: None if key in hidden else value for key, value in values.items()}
-
-
-def suppress_counts(counts: Counts, hybrid: bool, threshold: int) -> dict[Key, int | None]:
-    """One occurrence's numbers as a report leaving the group may show them (suppress):
-    at a hybrid meeting whose room and online add up to everyone, a hidden one of the
-    three would be worked out from the other two, so they count as a sum."""
-    values: dict[Key, int] = {"people": counts.people, "newcomers": counts.newcomers}
-    sums = []
-    if hybrid:
-        values |= {"in_person": counts.in_person, "online": counts.online}
-        if counts.in_person + counts.online == counts.people:
-            sums.append(Sum("people", ("in_person", "online")))
-    return suppress(values, sums, threshold)
-
-
-#: How a report leaving the group writes a count it hides. Not "<5": a count hidden to
-#: protect another (complementary suppression) may be 12, and "<5" would be a lie.
-HIDDEN = "hidden"
-
-
-def shown(value: int | None) -> str:
-    """A count as a report leaving the group writes it."""
-    return HIDDEN if value is None else str(value)
-
-
-def hidden_rule(threshold: int) -> str:
-    """The small-count rule in a sentence, said once on each page, PDF or CSV that hides."""
-    return (f"Counts below {threshold}, and counts that would let one be worked out, "
-            f"read “{HIDDEN}”.")
-
-
-def average(total: int | None, meetings: int) -> float | None:
-    """People per meeting, None when the total is hidden or nothing was counted."""
-    if total is None or meetings == 0:
-        return None
-    return round(total / meetings, 1)
-
-
-def last_months(today: date, count: int = 12) -> list[str]:
-    """The `count` months up to and including today's, oldest first, as "YYYY-MM"."""
-    year, month = today.year, today.month
-    months = []
-    for _ in range(count):
-        months.append(f"{year:04d}-{month:02d}")
-        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
-    return months[::-1]
-
-
-def month_of(day: date) -> str:
-    return f"{day.year:04d}-{day.month:02d}"

@@ -1,4 +1,4 @@
-"""The meeting directory's rules, without Flask or a database.
+"""The meeting directory's listing rules, without Flask or a database.
 
 Where a meeting is listed in the week, what its coming dates say, which filters apply and
 how the week is ordered. Functions take schedules, exceptions and "today" and return
