@@ -11,6 +11,7 @@ from typing import Any
 from typing import Generic
 from typing import TypeVar
 
+from flask import Blueprint
 from flask import Response
 from flask import flash
 from flask import g
@@ -24,6 +25,8 @@ from facilitator.db import get_session
 from facilitator.db import write_transaction
 from facilitator.domain.spreadsheet import Cell
 from facilitator.domain.spreadsheet import csv_text
+from facilitator.models import Role
+from facilitator.security import get_org_for
 from facilitator.services import ServiceError
 from facilitator.services import attendance
 
@@ -98,3 +101,24 @@ def login_required(view: View) -> View:
         return view(**kwargs)
 
     return wrapped  # type: ignore[return-value]
+
+
+def scope_to_org(blueprint: Blueprint, roles: Iterable[Role]) -> None:
+    """For a blueprint under /…/<org_slug>/: the slug is taken out of every URL and put
+    back into every url_for, and before each view `g.org` is the org, for signed-in
+    people holding one of `roles` in it (anyone else signed in gets 404)."""
+
+    @blueprint.url_defaults
+    def add_org_slug(_endpoint: str, values: dict[str, Any]) -> None:
+        if g.get("org") is not None:
+            values.setdefault("org_slug", g.org.slug)
+
+    @blueprint.url_value_preprocessor
+    def pull_org_slug(_endpoint: str | None, values: dict[str, Any] | None) -> None:
+        g.org_slug = (values or {}).pop("org_slug", None)
+        g.org = None
+
+    @blueprint.before_request
+    @login_required
+    def load_org() -> None:
+        g.org = get_org_for(get_session(), g.user, g.org_slug, roles)

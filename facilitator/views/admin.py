@@ -31,7 +31,6 @@ from facilitator.models import TrainingType
 from facilitator.models import User
 from facilitator.security import get_group_in
 from facilitator.security import get_invitation_in
-from facilitator.security import get_org_for
 from facilitator.security import get_person_in
 from facilitator.security import get_training_type_in
 from facilitator.services import accounts
@@ -39,29 +38,13 @@ from facilitator.services import invitations
 from facilitator.services import organizations
 from facilitator.services import training
 from facilitator.urls import absolute_url
-from facilitator.views import login_required
 from facilitator.views import save
+from facilitator.views import scope_to_org
 
 bp = Blueprint("admin", __name__, url_prefix="/admin/<org_slug>")
 
-
-@bp.url_defaults
-def add_org_slug(endpoint: str, values: dict) -> None:
-    if g.get("org") is not None:
-        values.setdefault("org_slug", g.org.slug)
-
-
-@bp.url_value_preprocessor
-def pull_org_slug(_endpoint: str | None, values: dict | None) -> None:
-    g.org_slug = (values or {}).pop("org_slug", None)
-    g.org = None
-
-
-@bp.before_request
-@login_required
-def load_org() -> None:
-    """Every page here is for the org's admins; anyone else gets 404."""
-    g.org = get_org_for(get_session(), g.user, g.org_slug, [Role.ADMIN])
+#: Every page here is for the org's admins; anyone else gets 404.
+scope_to_org(bp, [Role.ADMIN])
 
 
 def _group_choices() -> list[SelectChoice]:

@@ -27,15 +27,14 @@ from facilitator.models import Role
 from facilitator.models import User
 from facilitator.security import get_group_in
 from facilitator.security import get_leader_in
-from facilitator.security import get_org_for
 from facilitator.security import get_training_record_in
 from facilitator.services import attendance as attendance_reports
 from facilitator.services import audit_log
 from facilitator.services import training
 from facilitator.views import chart_response
 from facilitator.views import csv_response
-from facilitator.views import login_required
 from facilitator.views import save
+from facilitator.views import scope_to_org
 
 bp = Blueprint("audit", __name__, url_prefix="/audit/<org_slug>")
 
@@ -56,24 +55,8 @@ ENTITY_TYPES = {
     "trainingrecord": "Training records",
 }
 
-
-@bp.url_defaults
-def add_org_slug(endpoint: str, values: dict) -> None:
-    if g.get("org") is not None:
-        values.setdefault("org_slug", g.org.slug)
-
-
-@bp.url_value_preprocessor
-def pull_org_slug(_endpoint: str | None, values: dict | None) -> None:
-    g.org_slug = (values or {}).pop("org_slug", None)
-    g.org = None
-
-
-@bp.before_request
-@login_required
-def load_org() -> None:
-    """Admins and auditors only; anyone else gets 404."""
-    g.org = get_org_for(get_session(), g.user, g.org_slug, [Role.ADMIN, Role.AUDITOR])
+#: Admins and auditors only; anyone else gets 404.
+scope_to_org(bp, [Role.ADMIN, Role.AUDITOR])
 
 
 @bp.get("/attendance")
