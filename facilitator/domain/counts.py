@@ -108,16 +108,21 @@ def window(occurrence: Occurrence) -> tuple[datetime, datetime]:
     return occurrence.starts_at - OPENS_BEFORE, occurrence.ends_at + CLOSES_AFTER
 
 
+def is_open(occurrence: Occurrence, now: datetime) -> bool:
+    """Whether members may check in to the occurrence now. A cancelled date has no
+    window; a changed one opens around its changed time."""
+    opens, closes = window(occurrence)
+    return not occurrence.cancelled and opens <= now <= closes
+
+
 def open_occurrence(schedule: Schedule, exceptions: Mapping[date, DateException],
                     now: datetime) -> Occurrence | None:
-    """The occurrence whose check-in window holds `now`, if any. A cancelled date has no
-    window; a changed one opens around its changed time."""
+    """The occurrence whose check-in window holds `now`, if any."""
     local_day = now.astimezone(schedule.zone).date()
     # A meeting lasts at most a day, so a window open now began at most two days ago.
     for occurrence in occurrences(schedule, exceptions, local_day - timedelta(days=2),
                                   local_day + timedelta(days=1)):
-        opens, closes = window(occurrence)
-        if not occurrence.cancelled and opens <= now <= closes:
+        if is_open(occurrence, now):
             return occurrence
     return None
 

@@ -56,17 +56,28 @@ def suppress(values: Mapping[Key, int], sums: Iterable[Sum],
     return {key: None if key in hidden else value for key, value in values.items()}
 
 
-def suppress_counts(counts: Counts, hybrid: bool, threshold: int) -> dict[Key, int | None]:
-    """One occurrence's numbers as a report leaving the group may show them (suppress):
-    at a hybrid meeting whose room and online add up to everyone, a hidden one of the
-    three would be worked out from the other two, so they count as a sum."""
-    values: dict[Key, int] = {"people": counts.people, "newcomers": counts.newcomers}
-    sums = []
+def hybrid_cells(key: Key, people: int, in_person: int,
+                 online: int) -> tuple[dict[Key, int], list[Sum]]:
+    """The room's and online's cells of one hybrid occurrence, as (key, "in_person") and
+    (key, "online"), and the sum they make of (key, "people") when they add up to
+    everyone: a hidden one of the three could otherwise be worked out from the others."""
+    cells: dict[Key, int] = {(key, "in_person"): in_person, (key, "online"): online}
+    parts = ((key, "in_person"), (key, "online"))
+    return cells, [Sum((key, "people"), parts)] if in_person + online == people else []
+
+
+def suppress_counts(counts: Counts, hybrid: bool, threshold: int) -> dict[str, int | None]:
+    """One occurrence's numbers, by name, as a report leaving the group may show them."""
+    key = "occurrence"
+    cells: dict[Key, int] = {(key, "people"): counts.people,
+                             (key, "newcomers"): counts.newcomers}
+    sums: list[Sum] = []
     if hybrid:
-        values |= {"in_person": counts.in_person, "online": counts.online}
-        if counts.in_person + counts.online == counts.people:
-            sums.append(Sum("people", ("in_person", "online")))
-    return suppress(values, sums, threshold)
+        room, sums = hybrid_cells(key, counts.people, counts.in_person, counts.online)
+        cells |= room
+    allowed = suppress(cells, sums, threshold)
+    names = ["people", "newcomers", *(["in_person", "online"] if hybrid else [])]
+    return {name: allowed[(key, name)] for name in names}
 
 
 #: How a report leaving the group writes a count it hides. Not "<5": a count hidden to

@@ -32,6 +32,7 @@ from facilitator.domain.suppression import Key
 from facilitator.domain.suppression import Sum
 from facilitator.domain.suppression import average
 from facilitator.domain.suppression import hidden_rule
+from facilitator.domain.suppression import hybrid_cells
 from facilitator.domain.suppression import last_months
 from facilitator.domain.suppression import month_of
 from facilitator.domain.suppression import shown
@@ -152,11 +153,9 @@ class _Table:
                 self.more_checkins[key] += row.more_checkins
             in_month[("gm", row.slug, month)].append(occurrence)
             if row.hybrid:
-                self.values[(occurrence, "in_person")] = row.in_person
-                self.values[(occurrence, "online")] = row.online
-                if row.in_person + row.online == row.people:
-                    self.sums.append(Sum((occurrence, "people"), ((occurrence, "in_person"),
-                                                                  (occurrence, "online"))))
+                cells, sums = hybrid_cells(occurrence, row.people, row.in_person, row.online)
+                self.values |= cells
+                self.sums += sums
         for group_month, occurrences in in_month.items():
             self._sum(group_month, occurrences)
         for slug in slugs:

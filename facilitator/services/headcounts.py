@@ -40,6 +40,7 @@ from facilitator.domain.counts import Counter
 from facilitator.domain.counts import Counts
 from facilitator.domain.counts import check_in_steps
 from facilitator.domain.counts import countable
+from facilitator.domain.counts import is_open
 from facilitator.domain.counts import open_occurrence
 from facilitator.domain.counts import steps
 from facilitator.domain.counts import window
@@ -256,8 +257,9 @@ def check_in(session: Session, key: str, meeting: Meeting, day: date, *,
     came this minute. Nothing about the member is taken, kept or logged: not even that
     this check-in happened, apart from the numbers it adds to. `key` is the app's secret
     key."""
-    going_on = open_for_check_in(meeting)
-    if going_on is None or going_on.date != day:
+    schedule = meeting.schedule
+    if not schedule.falls_on(day) or not is_open(
+            occurrence_on(schedule, day, meeting.exceptions_by_date.get(day)), clock.now()):
         raise ServiceError(CHECK_IN_CLOSED)
     if meeting.attendance is not Attendance.HYBRID:
         counter = None
