@@ -31,7 +31,7 @@ LINK = re.compile(r'value="http://facilitator\.test(/invite/[A-Za-z0-9_-]{32})"'
 #: What a person's page links to, for new accounts and invitations alike.
 PERSON_URL = re.compile(r"/admin/riverside/(?:people|invitations)/\d+")
 #: Flask-WTF signs each form's token with the second it was made in.
-CSRF_TOKEN = re.compile(r'(name="csrf_token" type="hidden" value=)"[^"]+"')
+CSRF_TOKEN = re.compile(r'(<input[^>]*name="csrf_token"[^>]*value=)"[^"]+"')
 
 
 def count(session, model) -> int:
