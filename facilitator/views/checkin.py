@@ -129,9 +129,9 @@ def record(token: str) -> Response:
 def _tap(token: str, what: str, closed: str,
          count: Callable[[Session, Meeting, Occurrence], None]) -> Response:
     """One member's tap on the meeting going on: counted once per browser (a second
-    tap, a reload or a replayed cookie changes nothing). The services decide whether
-    the window is open and refuse what they do not count (ServiceError), which is
-    shown with a 409."""
+    tap, a reload or a replayed cookie changes nothing). Whether a window is open is
+    the headcount service's to say (open_for_check_in; check_in also refuses a date
+    outside it); what a service refuses (ServiceError) is shown with a 409."""
     session = get_session()
     meeting = _meeting(token)
     going_on = headcounts.open_for_check_in(meeting)
