@@ -18,6 +18,7 @@ from facilitator.models import CancelReason
 from facilitator.models import Role
 from facilitator.services import meetings
 from tests.conftest import counted_selects
+from tests.test_handouts import text_of
 
 MON, TUE, WED, THU, FRI, SAT, SUN = range(7)
 #: A Monday, far from daylight saving changes. Every test here runs on it.
@@ -213,6 +214,31 @@ def test_the_region_filter_offers_the_public_meetings_regions_and_shows_theirs(
         "Downtown Evening"}
     assert client.get("/o/riverside/?region=Hollow+Lane").headers["Location"] == \
         "/o/riverside/"
+
+
+def test_online_is_one_notion_whether_asked_as_a_region_or_as_the_attendance(
+        client, week, make_meeting):
+    # Meeting Guide feeds file meetings without a place under the region "Online".
+    make_meeting(week["groups"]["aa"], title="Online Region", attendance=Attendance.ONLINE,
+                 region="Online", address="", location_name="", **ZOOM)
+    by_attendance = set(titles(get(client, "/o/riverside/?attendance=online")))
+    assert {"Online Region", "Hybrid Tuesday", "Early Tuesday"} <= by_attendance
+
+    # Not offered as a region of its own; a link to it (as other lists make) shows the same.
+    make_meeting(week["groups"]["aa"], title="Downtown Noon", region="Downtown")
+    page = get(client, "/o/riverside/")
+    assert re.findall(r'<option value="([^"]*)">[^<]*</option>',
+                      page.split('name="region"')[1].split("</select>")[0]) == ["", "Downtown"]
+    response = client.get("/o/riverside/?region=online")
+    assert response.headers["Location"] == "/o/riverside/?attendance=online"
+    response = client.get("/o/riverside/?region=Online&day=2")
+    assert response.headers["Location"] == "/o/riverside/?day=2&attendance=online"
+    # The listing does not say "Online · Online".
+    assert "Online · Online" not in text(get(client, "/o/riverside/?attendance=online"))
+    # The printed directory reads the same query.
+    printed = text_of(client.get("/o/riverside/directory.pdf?region=Online").data)
+    assert "Online Region" in printed and "Hybrid Tuesday" in printed
+    assert "Sunday Serenity" not in printed and "Online · Online" not in printed
 
 
 def test_no_match_says_so_kindly(client, week):

@@ -46,6 +46,9 @@ LOOKAHEAD_DAYS = 400
 #: as Meeting Guide's apps do: a hybrid meeting can be attended either way.
 ATTENDANCE_FILTERS = ("in_person", "online", "hybrid")
 
+#: The region name that stands for the attendance "online" (see is_online_region).
+ONLINE_REGION = "online"
+
 #: Names people use for common zones; others are named by their city.
 ZONE_NAMES = {
     "America/New_York": "Eastern Time",
@@ -89,12 +92,21 @@ def region_text(region: str) -> str:
     return " ".join(region.split())
 
 
+def is_online_region(region: str) -> bool:
+    """True for the region Meeting Guide feeds give meetings without a place, "Online".
+    It is not a region of its own: online is what the attendance says, so there is one
+    notion of online (the attendance filter, which takes hybrid meetings too)."""
+    return region_text(region).casefold() == ONLINE_REGION
+
+
 def distinct_regions(regions: Iterable[str]) -> list[str]:
     """One spelling of each region whatever its case (the filter ignores case), the
-    first in sort order ("Downtown" over "downtown"), in order of name."""
+    first in sort order ("Downtown" over "downtown"), in order of name. "Online" is left
+    out: the attendance filter finds online meetings."""
     by_key: dict[str, str] = {}
     for region in sorted(set(regions)):
-        by_key.setdefault(region.casefold(), region)
+        if not is_online_region(region):
+            by_key.setdefault(region.casefold(), region)
     return [by_key[key] for key in sorted(by_key)]
 
 
@@ -307,10 +319,10 @@ class Listing:
 
     @property
     def region_note(self) -> str:
-        """The region where it tells more than the attendance: "" for an online meeting
-        whose region is "Online"."""
-        region, attendance = self.meeting.region, self.meeting.attendance.label
-        return "" if region.casefold() == attendance.casefold() else region
+        """The region where it tells more than the attendance: "" for an online or hybrid
+        meeting whose region is "Online"."""
+        region, attendance = self.meeting.region, self.meeting.attendance
+        return "" if is_online_region(region) and attendance.online else region
 
 
 @dataclass(frozen=True)
@@ -366,7 +378,8 @@ def parse_filters(
     """Read the directory's query string. Values that are not one of the known ones are
     ignored, whatever they are: a shared or hand-typed URL still shows meetings. Regions
     are the organization's own words, so the known ones are passed in (as
-    distinct_regions lists them); case and runs of spaces do not matter."""
+    distinct_regions lists them); case and runs of spaces do not matter. A link to the
+    region "Online" (as other meeting lists make them) shows the online meetings."""
 
     def pick(name: str, known: Iterable[str]) -> str | None:
         value = region_text(args.get(name) or "")
@@ -374,11 +387,14 @@ def parse_filters(
         return by_key.get(value.casefold())
 
     day = (args.get("day") or "").strip()
+    attendance = pick("attendance", ATTENDANCE_FILTERS)
+    if attendance is None and is_online_region(args.get("region") or ""):
+        attendance = "online"
     return Filters(
         day=int(day) if day in {str(n) for n in range(7)} else None,
         program=pick("program", programs),
         type=pick("type", types),
-        attendance=pick("attendance", ATTENDANCE_FILTERS),
+        attendance=attendance,
         language=pick("language", languages),
         region=pick("region", regions),
     )
