@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import mimetypes
 from itertools import chain
 from typing import Any
 
@@ -23,6 +24,10 @@ from facilitator import throttling
 from facilitator import urls
 from facilitator.config import ROOT
 from facilitator.extensions import csrf
+
+# The web app manifest (static/manifest.webmanifest) that lets a leader add the site to a
+# phone's home screen: not every system's MIME table knows its type.
+mimetypes.add_type("application/manifest+json", ".webmanifest")
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:

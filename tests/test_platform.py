@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import io
+import json
 from concurrent.futures import ThreadPoolExecutor
 
+from PIL import Image
 from sqlalchemy import select
 from sqlalchemy import text
 
@@ -110,3 +113,24 @@ def test_leaders_saving_at_the_same_moment_all_get_saved(fresh_database_url):
         name = get_session().scalars(select(Group.name).where(Group.slug == "tuesday")).one()
         assert name.endswith(f"save {SAVES - 1})")
     app.extensions["facilitator.db"].engine.dispose()
+
+
+def test_a_leader_can_put_the_site_on_a_phones_home_screen(client, auth, make_org, make_user):
+    """Every page names a favicon and a web app manifest whose icons are served at the
+    sizes they claim, so a phone can add the site to its home screen."""
+    auth.login(make_user(make_org(), Role.FACILITATOR))
+    for page in ("/", "/manage/"):
+        body = client.get(page).get_data(as_text=True)
+        assert '<link rel="icon" href="/static/icon.svg" type="image/svg+xml">' in body, page
+        assert '<link rel="manifest" href="/static/manifest.webmanifest">' in body, page
+    response = client.get("/static/manifest.webmanifest")
+    assert response.mimetype == "application/manifest+json"
+    manifest = json.loads(response.data)
+    assert manifest["display"] == "standalone" and client.get(
+        manifest["start_url"]).status_code == 200
+    declared = [icon for icon in manifest["icons"] if icon["type"] == "image/png"]
+    assert {icon["sizes"] for icon in declared} >= {"192x192", "512x512"}
+    for icon in declared + [{"src": "/static/apple-touch-icon.png", "sizes": "180x180"}]:
+        with Image.open(io.BytesIO(client.get(icon["src"]).data)) as image:
+            assert "{}x{}".format(*image.size) == icon["sizes"]
+    assert client.get("/static/icon.svg").mimetype == "image/svg+xml"
