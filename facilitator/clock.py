@@ -9,12 +9,19 @@ from __future__ import annotations
 from datetime import UTC
 from datetime import date
 from datetime import datetime
+from datetime import time
 from zoneinfo import ZoneInfo
 
 
 def today_in(zone: str) -> date:
     """Today's date on the wall clocks of the IANA zone `zone`."""
     return now().astimezone(ZoneInfo(zone)).date()
+
+
+def start_of_today_in(zone: str) -> datetime:
+    """Midnight today in `zone`: "now" for what is printed, which should not change
+    between the morning and the evening of one day."""
+    return datetime.combine(today_in(zone), time.min, ZoneInfo(zone))
 
 
 def now() -> datetime:

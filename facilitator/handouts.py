@@ -89,7 +89,8 @@ def group_handout_html(group: Group, paper: pdf.Paper, codes: Iterable[Code], *,
     session = get_session()
     return render_template(
         "handouts/group.html", group=group, paper=paper, codes=list(codes),
-        meetings=directory.group_meetings(session, group, clock.today_in),
+        meetings=directory.group_meetings(
+            session, group, clock.start_of_today_in(group.organization.timezone)),
         show_online=show_online, guidelines=documents.short_guidelines(session, group),
         printed=clock.today_in(group.organization.timezone),
     )
@@ -117,7 +118,8 @@ def directory_html(org: Organization, args: Mapping[str, str]) -> str:
     session = get_session()
     filters = directory.parse_filters(session, org, args)
     today = clock.today_in(org.timezone)
-    listing = directory.directory(session, org, filters, today)
+    listing = directory.directory(session, org, filters, clock.start_of_today_in(org.timezone),
+                                  starting_today=False)
     used = sorted({code_ for day in listing.days for m in day.listings
                    for code_ in m.meeting.types})
     return render_template(

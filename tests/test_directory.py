@@ -10,6 +10,7 @@ from datetime import date
 from datetime import datetime
 from datetime import time
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -33,6 +34,8 @@ MON, TUE, WED, THU, FRI, SAT, SUN = range(7)
 CHICAGO = "America/Chicago"
 #: A Monday, far from any daylight saving change.
 TODAY = date(2026, 2, 2)
+#: Midnight at its start in Chicago (early morning in London, the same date there).
+NOW = datetime.combine(TODAY, time.min, ZoneInfo(CHICAGO))
 
 
 @dataclass(frozen=True)
@@ -61,7 +64,7 @@ def schedule(recurrence: Recurrence, *, start: time = time(19), minutes: int = 9
 
 def test_weekly_meeting_on_three_days_has_a_slot_on_each():
     found = slots(schedule(Recurrence.weekly(MON, WED, FRI), start=time(12), minutes=60), {},
-                  TODAY, CHICAGO)
+                  NOW, CHICAGO)
     assert [s.weekday for s in found] == [1, 3, 5]  # Meeting Guide: Monday = 1
     assert [s.next.day for s in found] == [date(2026, 2, 2), date(2026, 2, 4),
                                            date(2026, 2, 6)]
@@ -71,7 +74,7 @@ def test_weekly_meeting_on_three_days_has_a_slot_on_each():
 
 
 def test_monthly_meeting_is_listed_on_its_weekday_with_the_next_date():
-    (slot,) = slots(schedule(Recurrence.monthly(SAT, 1), start=time(10)), {}, TODAY, CHICAGO)
+    (slot,) = slots(schedule(Recurrence.monthly(SAT, 1), start=time(10)), {}, NOW, CHICAGO)
     assert slot.weekday == 6
     assert slot.next.day == date(2026, 2, 7)
 
@@ -79,12 +82,12 @@ def test_monthly_meeting_is_listed_on_its_weekday_with_the_next_date():
 def test_ended_series_and_past_one_date_meetings_have_no_slot():
     ended = schedule(Recurrence.weekly(TUE), last=TODAY - timedelta(days=1))
     past_once = schedule(Recurrence.once(), first=TODAY - timedelta(days=1))
-    assert slots(ended, {}, TODAY, CHICAGO) == []
-    assert slots(past_once, {}, TODAY, CHICAGO) == []
+    assert slots(ended, {}, NOW, CHICAGO) == []
+    assert slots(past_once, {}, NOW, CHICAGO) == []
 
 
 def test_one_date_meeting_to_come_is_listed_on_its_weekday():
-    (slot,) = slots(schedule(Recurrence.once(), first=date(2026, 2, 14)), {}, TODAY, CHICAGO)
+    (slot,) = slots(schedule(Recurrence.once(), first=date(2026, 2, 14)), {}, NOW, CHICAGO)
     assert slot.weekday == 6
     assert slot.next.day == date(2026, 2, 14)
 
@@ -92,13 +95,13 @@ def test_one_date_meeting_to_come_is_listed_on_its_weekday():
 def test_series_ending_midweek_keeps_only_the_days_still_to_come():
     # Mon/Wed/Fri ending on Wednesday: no Friday slot any more.
     series = schedule(Recurrence.weekly(MON, WED, FRI), last=date(2026, 2, 4))
-    assert [s.weekday for s in slots(series, {}, TODAY, CHICAGO)] == [1, 3]
+    assert [s.weekday for s in slots(series, {}, NOW, CHICAGO)] == [1, 3]
 
 
 def test_meeting_in_another_zone_is_converted_and_may_change_weekday():
     # Tuesday 01:00 in London (GMT in February) is Monday 19:00 in Chicago.
     london = schedule(Recurrence.weekly(TUE), start=time(1), zone="Europe/London")
-    (slot,) = slots(london, {}, TODAY, CHICAGO)
+    (slot,) = slots(london, {}, NOW, CHICAGO)
     assert slot.weekday == 1
     assert slot.starts_at.time() == time(19)
     assert slot.next.day == date(2026, 2, 2)
@@ -107,7 +110,7 @@ def test_meeting_in_another_zone_is_converted_and_may_change_weekday():
 def test_a_date_already_past_in_the_shown_zone_is_not_next():
     # Today (Monday) 01:00 in London was Sunday evening in Chicago: the next one is a week on.
     london = schedule(Recurrence.weekly(MON), start=time(1), zone="Europe/London")
-    (slot,) = slots(london, {}, TODAY, CHICAGO)
+    (slot,) = slots(london, {}, NOW, CHICAGO)
     assert slot.weekday == 0
     assert slot.next.day == date(2026, 2, 8)
 
@@ -119,7 +122,7 @@ def test_cancelled_and_changed_dates_within_two_weeks_are_announced():
         # three weeks ahead: too far to announce
         date(2026, 2, 26): Exc(date(2026, 2, 26), cancelled=True),
     }
-    (slot,) = slots(schedule(Recurrence.weekly(THU), start=time(18, 30)), exceptions, TODAY,
+    (slot,) = slots(schedule(Recurrence.weekly(THU), start=time(18, 30)), exceptions, NOW,
                     CHICAGO)
     assert slot.next.day == date(2026, 2, 5) and not slot.next.cancelled
     (notice,) = slot.notices
@@ -129,14 +132,14 @@ def test_cancelled_and_changed_dates_within_two_weeks_are_announced():
 
 def test_announcements_reach_exactly_two_weeks_ahead():
     exceptions = {d: Exc(d, cancelled=True) for d in (date(2026, 2, 16), date(2026, 2, 23))}
-    (slot,) = slots(schedule(Recurrence.weekly(MON)), exceptions, TODAY, CHICAGO)
+    (slot,) = slots(schedule(Recurrence.weekly(MON)), exceptions, NOW, CHICAGO)
     assert [n.day for n in slot.notices] == [date(2026, 2, 16)]
 
 
 def test_cancelled_next_date_is_announced_and_the_next_held_one_is_known():
     first = date(2026, 2, 7)
     exceptions = {first: Exc(first, cancelled=True)}
-    (slot,) = slots(schedule(Recurrence.monthly(SAT, 1)), exceptions, TODAY, CHICAGO)
+    (slot,) = slots(schedule(Recurrence.monthly(SAT, 1)), exceptions, NOW, CHICAGO)
     assert slot.next.cancelled
     assert [n.day for n in slot.notices] == [first]
     assert slot.next_held is not None and slot.next_held.day == date(2026, 3, 7)
@@ -148,7 +151,7 @@ def test_changed_date_tells_what_changed():
                               location_name="Library", address="1 Elm St",
                               online_url="https://example.org/other")}
     series = schedule(Recurrence.weekly(MON), start=time(12), minutes=60)
-    first, changed = coming_dates(series, exceptions, TODAY, 2)
+    first, changed = coming_dates(series, exceptions, NOW, 2)
     assert first.status == "scheduled" and not first.time_changed
     assert changed.changed
     assert changed.time_changed and not changed.length_changed
@@ -161,7 +164,7 @@ def test_changed_date_tells_what_changed():
 def test_changed_length_only():
     monday = date(2026, 2, 2)
     series = schedule(Recurrence.weekly(MON), start=time(12), minutes=60)
-    (changed,) = coming_dates(series, {monday: Exc(monday, duration_minutes=90)}, TODAY, 1)
+    (changed,) = coming_dates(series, {monday: Exc(monday, duration_minutes=90)}, NOW, 1)
     assert changed.length_changed
     assert changed.starts_at == changed.regular_starts_at
     assert changed.ends_at.time() == time(13, 30)
@@ -169,7 +172,7 @@ def test_changed_length_only():
 
 def test_coming_dates_are_in_the_meetings_own_zone():
     london = schedule(Recurrence.weekly(TUE), start=time(1), zone="Europe/London")
-    dates = coming_dates(london, {}, TODAY, 3)
+    dates = coming_dates(london, {}, NOW, 3)
     assert [d.starts_at.time() for d in dates] == [time(1)] * 3
     assert [d.day for d in dates] == [date(2026, 2, 3), date(2026, 2, 10), date(2026, 2, 17)]
 
@@ -187,9 +190,9 @@ def test_describe_says_what_the_weekday_does_not(recurrence, words):
 
 def listing(title: str = "Meeting", weekday: int = 2, start: time = time(19), *,
             attendance: str = "in_person", region: str = "", types: tuple[str, ...] = ("O",),
-            **values) -> Listing:
+            now: datetime = NOW, **values) -> Listing:
     sched = schedule(Recurrence.weekly((weekday - 1) % 7), start=start)
-    (slot,) = slots(sched, {}, TODAY, CHICAGO)
+    (slot,) = slots(sched, {}, now, CHICAGO)
     meeting = MeetingSeries(
         id=1, uid="1@facilitator", updated_at=datetime(2026, 1, 1, tzinfo=UTC), title=title,
         **schedule_fields(sched), attendance=Attendance(attendance), location_name="Hall",
@@ -212,7 +215,45 @@ def test_week_starts_on_sunday_and_each_day_is_ordered_by_time():
     assert [d.name for d in days] == ["Sunday", "Tuesday", "Saturday"]
     assert [e.meeting.title for e in days[1].listings] == ["Tuesday early", "B same time",
                                                    "Tuesday late"]
-    assert [d.is_today for d in by_day([listing(weekday=1)], TODAY)] == [True]
+    assert [d.is_today for d in by_day([listing(weekday=1)], TODAY)] == [False]
+
+
+def test_the_directory_page_leads_with_what_is_still_to_come_today():
+    noon = NOW.replace(hour=12, minute=30)  # Monday
+    entries = [
+        listing("Monday morning", 1, time(7), now=noon),  # over: next week's
+        listing("Monday evening", 1, time(19), now=noon),
+        listing("Sunday", 0, time(17), now=noon),
+        listing("Tuesday", 2, time(7), now=noon),
+    ]
+    days = by_day(entries, TODAY, starting_today=True)
+    assert [(d.name, d.is_today, [e.meeting.title for e in d.listings]) for d in days] == [
+        ("Monday", True, ["Monday evening"]),
+        ("Tuesday", False, ["Tuesday"]),
+        ("Sunday", False, ["Sunday"]),
+        ("Monday", False, ["Monday morning"]),
+    ]
+    assert [d.anchor for d in days] == ["monday", "tuesday", "sunday", "next-monday"]
+    # With nothing left today, the week starts tomorrow.
+    late = NOW.replace(hour=23)
+    days = by_day([listing("Monday evening", 1, time(19), now=late),
+                   listing("Tuesday", 2, time(7), now=late)], TODAY, starting_today=True)
+    assert [(d.name, d.is_today) for d in days] == [("Tuesday", False), ("Monday", False)]
+
+
+def test_a_date_is_past_once_it_has_ended_even_today():
+    monday = schedule(Recurrence.weekly(MON), start=time(19), minutes=90)
+    for minutes_after_midnight, next_date in [(0, TODAY), (20 * 60 + 29, TODAY),
+                                              (20 * 60 + 30, date(2026, 2, 9))]:
+        now = NOW + timedelta(minutes=minutes_after_midnight)
+        (slot,) = slots(monday, {}, now, CHICAGO)
+        assert slot.next.day == next_date, now
+        assert coming_dates(monday, {}, now, 2)[0].day == next_date, now
+        assert len(coming_dates(monday, {}, now, 2)) == 2
+    # Moved later today: still to come until its own end.
+    moved = {TODAY: Exc(TODAY, start_time=time(21))}
+    (slot,) = slots(monday, moved, NOW.replace(hour=22), CHICAGO)
+    assert slot.next.day == TODAY and slot.next.starts_at.time() == time(21)
 
 
 def test_a_days_meetings_come_under_their_start_time_whatever_their_next_date():

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import html
 import re
+from datetime import UTC
 from datetime import date
+from datetime import datetime
 from datetime import time
 
 import pytest
@@ -27,16 +29,22 @@ ZOOM = {"online_url": "https://zoom.example/j/123", "online_phone": "+1555555011
         "online_notes": "Passcode: calm"}
 
 
+#: Midnight at the start of TODAY in Chicago, the org's zone: TODAY in London too.
+NOW = datetime(2026, 2, 2, 6, tzinfo=UTC)
+
+
 @pytest.fixture(autouse=True)
 def today(monkeypatch):
-    """Fix "today"; remember which zones it was asked about."""
+    """Fix the clock; remember which zones "today" was asked about."""
     zones: list[str] = []
+    today_in = clock.today_in
 
-    def today_in(zone: str) -> date:
+    def recording(zone: str) -> date:
         zones.append(zone)
-        return TODAY
+        return today_in(zone)
 
-    monkeypatch.setattr(clock, "today_in", today_in)
+    monkeypatch.setattr(clock, "now", lambda: NOW)
+    monkeypatch.setattr(clock, "today_in", recording)
     return zones
 
 
@@ -58,7 +66,7 @@ def titles(page: str) -> list[str]:
 
 def days(page: str) -> dict[str, str]:
     """The directory's day sections by day name, in page order."""
-    parts = re.split(r'<section class="day" id="(\w+)"', page)[1:]
+    parts = re.split(r'<section class="day" id="([\w-]+)"', page)[1:]
     return {name: body for name, body in zip(parts[::2], parts[1::2], strict=True)}
 
 
@@ -501,3 +509,18 @@ def test_health_check_answers_without_asking_the_database(app, client):
     assert statements == []
     assert response.status_code == 200 and response.data == b"ok"
     assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_after_a_meeting_ends_today_it_reads_as_next_weeks(client, week, monkeypatch):
+    # Monday 2 pm in Chicago: MWF Noon (noon to 1:30 pm) is over.
+    monkeypatch.setattr(clock, "now", lambda: NOW.replace(hour=20))
+    page = get(client, "/o/riverside/")
+    sections = days(page)
+    assert list(sections)[:2] == ["monday", "tuesday"]  # the week starts with today
+    assert titles(sections["monday"]) == ["London Tuesday"]  # 7 pm here, still to come
+    assert "Monday (today)" in text(page)
+    assert titles(sections["next-monday"]) == ["MWF Noon"]
+    assert "(today)" not in text(sections["next-monday"])
+    # The group page's dates start with the next one to come.
+    group = text(get(client, "/g/smart/"))
+    assert "Mon 2 Feb" not in group and "Wed 4 Feb" in group

@@ -200,14 +200,21 @@ def shown(schedule: Schedule, occurrence: Occurrence, zone: ZoneInfo) -> Dated:
 def coming_dates(
     schedule: Schedule,
     exceptions: Mapping[date, ShownException],
-    today: date,
+    now: datetime,
     count: int,
 ) -> list[Dated]:
-    """The next `count` dates from today on, in the meeting's own zone, cancelled ones
-    included and marked."""
+    """The next `count` dates that have not ended at `now`, in the meeting's own zone,
+    cancelled ones included and marked. Today's date is among them until it ends."""
     zone = schedule.zone
-    return [shown(schedule, occurrence_on(schedule, day, exceptions.get(day)), zone)
-            for day in schedule.next_dates(today, count)]
+    today = now.astimezone(zone).date()
+    dates = [shown(schedule, occurrence_on(schedule, day, exceptions.get(day)), zone)
+             for day in schedule.next_dates(today, count + 1)]
+    return [d for d in dates if not has_ended(d, now)][:count]
+
+
+def has_ended(dated: Dated, now: datetime) -> bool:
+    """A date is past once it has ended: "(today)" is for a meeting still to come."""
+    return dated.ends_at <= now
 
 
 @dataclass(frozen=True)
@@ -230,18 +237,19 @@ class Slot:
 def slots(
     schedule: Schedule,
     exceptions: Mapping[date, ShownException],
-    today: date,
+    now: datetime,
     zone: str,
     *,
     notice_days: int = NOTICE_DAYS,
 ) -> list[Slot]:
     """Where the meeting is listed in the week: one slot per weekday of the series with a
-    date from `today` on, with times shown in `zone` (its weekday may change with it).
+    date that has not ended at `now`, with times shown in `zone` (its weekday may change
+    with it). A meeting that ended an hour ago is listed at its next date.
 
-    `today` is the date in `zone`. An ended series, or a one-date meeting in the past, has
-    no slots.
+    An ended series, or a one-date meeting in the past, has no slots.
     """
     shown_zone = ZoneInfo(zone)
+    today = now.astimezone(shown_zone).date()
     horizon = today + timedelta(days=notice_days)
     series_days = schedule.recurrence.weekdays or (schedule.first_date.weekday(),)
     coming: dict[int, list[Dated]] = {d: [] for d in series_days}
@@ -250,7 +258,7 @@ def slots(
     start, end = today - timedelta(days=2), today + timedelta(days=LOOKAHEAD_DAYS)
     for day in schedule.dates(start, end):
         date_ = shown(schedule, occurrence_on(schedule, day, exceptions.get(day)), shown_zone)
-        if date_.regular_starts_at.date() < today:
+        if date_.regular_starts_at.date() < today or has_ended(date_, now):
             continue
         coming[day.weekday()].append(date_)
         if all(_seen_enough(dates, horizon) for dates in coming.values()):
@@ -406,12 +414,15 @@ class Day:
 
     number: int
     name: str
+    #: Today's block: only meetings still to come today.
     is_today: bool
     listings: tuple[Listing, ...]
+    #: The block that closes a week started today: today's weekday, on a later date.
+    is_next_week: bool = False
 
     @property
     def anchor(self) -> str:
-        return self.name.lower()
+        return f"next-{self.name.lower()}" if self.is_next_week else self.name.lower()
 
     @property
     def by_time(self) -> list[tuple[time, tuple[Listing, ...]]]:
@@ -420,20 +431,39 @@ class Day:
                 in groupby(self.listings, key=lambda e: _wall(e.slot.starts_at))]
 
 
-def by_day(listings: Sequence[Listing], today: date) -> list[Day]:
+def by_day(listings: Sequence[Listing], today: date, *,
+           starting_today: bool = False) -> list[Day]:
     """The week from Sunday, days without meetings left out; each day by start time, then
-    end time, title and group."""
-    today_number = meeting_guide_day(today.weekday())
-    days = []
-    for number, name in enumerate(WEEK):
-        on_day = sorted(
+    end time, title and group.
+
+    `starting_today` (the directory page) leads with what is still to come: today's
+    block holds the meetings whose next date is today, the days after follow, and
+    today's weekday closes the week with its meetings that are already over today (or
+    meet on a later week). A printed week starts on Sunday.
+    """
+    def on(number: int) -> list[Listing]:
+        return sorted(
             (entry for entry in listings if entry.slot.weekday == number),
             key=lambda e: (_wall(e.slot.starts_at), _wall(e.slot.ends_at),
                            e.meeting.title.casefold(), e.group_name.casefold(), e.meeting.id),
         )
-        if on_day:
-            days.append(Day(number, name, number == today_number, tuple(on_day)))
-    return days
+
+    def day(number: int, entries: Sequence[Listing], is_today: bool = False,
+            is_next_week: bool = False) -> list[Day]:
+        return ([Day(number, WEEK[number], is_today, tuple(entries), is_next_week)]
+                if entries else [])
+
+    if not starting_today:
+        return [d for number in range(7) for d in day(number, on(number))]
+    first = meeting_guide_day(today.weekday())
+    still_today: list[Listing] = []
+    later: list[Listing] = []
+    for entry in on(first):
+        is_next_today = entry.slot.next.regular_starts_at.date() == today
+        (still_today if is_next_today else later).append(entry)
+    following = [d for n in range(1, 7) for d in day((first + n) % 7, on((first + n) % 7))]
+    return (day(first, still_today, is_today=True) + following
+            + day(first, later, is_next_week=True))
 
 
 def _wall(moment: datetime) -> time:

@@ -8,12 +8,13 @@ plain values for the templates; the rules live in facilitator.domain.listing.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
+from datetime import datetime
 from datetime import time
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -104,19 +105,22 @@ class Directory:
     zone: str
 
 
-def directory(session: Session, org: Organization, filters: Filters, today: date) -> Directory:
-    """Every meeting of the org's public groups, in the org's zone, by day from Sunday.
+def directory(session: Session, org: Organization, filters: Filters, now: datetime, *,
+              starting_today: bool = True) -> Directory:
+    """Every meeting of the org's public groups, in the org's zone, by day: from today
+    on (see listing.by_day), or from Sunday for print.
 
-    `today` is the date in the org's zone. Ended series and past one-date meetings are
-    left out; a meeting kept in another zone is converted to the org's, and its weekday
+    Dates that have ended at `now` are past: ended series and past one-date meetings are
+    left out. A meeting kept in another zone is converted to the org's, and its weekday
     may change with it.
     """
+    today = now.astimezone(ZoneInfo(org.timezone)).date()
     listings = [entry for meeting in _public_meetings(session, org, today)
-                for entry in _listings(meeting, org.timezone, today)]
+                for entry in _listings(meeting, org.timezone, now)]
     chosen_listings = [entry for entry in listings if filters.matches(entry)]
     options = _options(listings, filters)
     return Directory(
-        days=listing.by_day(chosen_listings, today),
+        days=listing.by_day(chosen_listings, today, starting_today=starting_today),
         shown=len(chosen_listings),
         total=len(listings),
         filters=filters,
@@ -144,14 +148,15 @@ def _public_meetings(session: Session, org: Organization, today: date) -> list[M
     return list(session.scalars(query).unique())
 
 
-def _listings(meeting: Meeting, zone: str, today: date) -> list[Listing]:
+def _listings(meeting: Meeting, zone: str, now: datetime) -> list[Listing]:
     try:
         series = meeting.series()
-        slots = listing.slots(series.schedule, series.exceptions_by_date, today, zone)
+        slots = listing.slots(series.schedule, series.exceptions_by_date, now, zone)
     except InvalidRecurrence:
         # One unreadable row must not take the directory down for everyone.
         log.warning("Meeting %s has a schedule that cannot be listed", meeting.id)
         return []
+    today = now.astimezone(ZoneInfo(zone)).date()
     group = meeting.group
     own_time = (series.start_time, series.timezone) if series.timezone != zone else None
     return [
@@ -231,11 +236,9 @@ class GroupMeeting:
         return self.meeting.start_time
 
 
-def group_meetings(
-    session: Session, group: Group, today_in: Callable[[str], date]
-) -> list[GroupMeeting]:
+def group_meetings(session: Session, group: Group, now: datetime) -> list[GroupMeeting]:
     """The group's meetings that still have dates, in week order from Sunday, each with
-    its next dates. `today_in(zone)` gives today's date in a zone (facilitator.clock)."""
+    its next dates that have not ended at `now`."""
     query = (
         select(Meeting)
         .where(Meeting.group_id == group.id)
@@ -244,10 +247,10 @@ def group_meetings(
     )
     shown = []
     for meeting in session.scalars(query):
-        today = today_in(meeting.timezone)
+        today = now.astimezone(ZoneInfo(meeting.timezone)).date()
         try:
             series = meeting.series()
-            dates = listing.coming_dates(series.schedule, series.exceptions_by_date, today,
+            dates = listing.coming_dates(series.schedule, series.exceptions_by_date, now,
                                        GROUP_PAGE_DATES)
         except InvalidRecurrence:
             log.warning("Meeting %s has a schedule that cannot be listed", meeting.id)

@@ -61,7 +61,7 @@ def directory(org_slug: str) -> str | Response:
         # the same list, the one worth sharing.
         return redirect(url_for("public.directory", org_slug=org.slug, **canonical))
     today = clock.today_in(org.timezone)
-    listing = directory_service.directory(session, org, filters, today)
+    listing = directory_service.directory(session, org, filters, clock.now())
     return _shared_page(make_response(render_template(
         "public/directory.html", org=org, directory=listing, today=today,
     )))
@@ -78,7 +78,7 @@ def group(group_slug: str) -> Response:
     private = group.visibility is not Visibility.PUBLIC
     if private and (g.user is None or not may_read_group(g.user, group)):
         abort(404)
-    meetings = directory_service.group_meetings(session, group, clock.today_in)
+    meetings = directory_service.group_meetings(session, group, clock.now())
     response = make_response(render_template(
         "public/group.html", group=group, meetings=meetings, private=private,
         texts=documents.public_texts(session, group),

@@ -34,7 +34,8 @@ def group(group_slug: str) -> str:
     schedules = []
     for meeting in group.meetings:
         today = clock.today_in(meeting.timezone)
-        upcoming = coming_dates(meeting.schedule, meeting.exceptions_by_date, today, NEXT_DATES)
+        upcoming = coming_dates(meeting.schedule, meeting.exceptions_by_date, clock.now(),
+                                NEXT_DATES)
         schedules.append((meeting, upcoming, today))
     return render_template("manage/group.html", group=group, schedules=schedules,
                            feed_form=ConfirmForm())
