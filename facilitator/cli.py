@@ -25,6 +25,8 @@ from facilitator.services import ServiceError
 from facilitator.services import accounts
 from facilitator.services import meeting_import
 from facilitator.services import organizations
+from facilitator.services import password_resets
+from facilitator.urls import absolute_url
 
 db_cli = AppGroup("db", help="Migrate the database schema.")
 
@@ -109,6 +111,27 @@ def create_user(email: str, org_slug: str, role: str, name: str | None) -> None:
         _fail(error.message)
     session.commit()
     click.echo(f"{user.email} is {role} of {org.slug}.")
+
+
+@click.command("reset-password")
+@with_appcontext
+@click.argument("email")
+def reset_password(email: str) -> None:
+    """Print a one-time link that sets a new password for the account with EMAIL.
+
+    For someone who forgot their password when no admin of their organization can make
+    them one. Pass it on yourself. It works once, for the hours printed with it; a newer
+    link replaces it.
+    """
+    session = get_session()
+    user = accounts.find_user(session, email) if len(email) <= 254 else None
+    if user is None:
+        _fail(f"No account has the email {email!r}. Nothing was made.")
+    token = password_resets.make_link(session, None, user, now=clock.now(), organization=None)
+    session.commit()
+    click.echo(f"Reset link for {user.display_name} <{user.email}>. It works once, for "
+               f"{password_resets.RESET_HOURS} hours, and signs out every other device:")
+    click.echo(absolute_url("auth.reset_password", token=token))
 
 
 @click.command("demo")
@@ -212,6 +235,6 @@ def restore(path: Path, force: bool) -> None:
 
 
 def register(app: Flask) -> None:
-    for command in (db_cli, create_org, create_user, load_demo, import_meeting_guide,
-                    backup, restore):
+    for command in (db_cli, create_org, create_user, reset_password, load_demo,
+                    import_meeting_guide, backup, restore):
         app.cli.add_command(command)

@@ -155,6 +155,11 @@ class User(Base):
     #: SHA-256 of the one-time invitation token; the token itself is only in the link.
     invite_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     invite_expires_at: Mapped[datetime | None] = mapped_column()
+    #: SHA-256 of the one-time token of a password reset link an admin (or the command
+    #: line) made; only the newest link works. A unique index, not a constraint, so its
+    #: migration needs no copy of this table on SQLite.
+    reset_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True, index=True)
+    reset_expires_at: Mapped[datetime | None] = mapped_column()
     #: SHA-256 of the token of the person's private training-reminder feed.
     training_feed_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

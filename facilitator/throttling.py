@@ -30,7 +30,7 @@ LOGIN_THROTTLED = (
     "more will be tried from here for now: wait 15 minutes, then sign in again. Others "
     "trying this email elsewhere do not keep you out: from another network (a phone's "
     "mobile data, say) you can sign in now. If you have forgotten your password, ask an "
-    "admin of your organization for a new invitation link."
+    "admin of your organization to make you a reset link."
 )
 LOGIN_SLOWED = (
     "This email has had many failed sign-ins in the last hour, from many networks. To "

@@ -29,6 +29,7 @@ TOKEN = "SeCrEt-ToKeN_1234567890abcdefGH"
 
 @pytest.mark.parametrize("line, expected", [
     ('"GET /invite/AbC-123_x HTTP/1.1" 200', '"GET /invite/… HTTP/1.1" 200'),
+    ('"POST /reset/AbC-123_x HTTP/1.1" 302', '"POST /reset/… HTTP/1.1" 302'),
     ("GET /feeds/s3cret.ics", "GET /feeds/….ics"),
     ("GET /training-feeds/s3cret.ics 200", "GET /training-feeds/….ics 200"),
     ("POST /c/tok?first=1", "POST /c/…?first=1"),
@@ -62,8 +63,8 @@ def test_a_new_token_route_is_masked_without_being_listed():
 def test_the_app_has_the_token_routes_these_tests_expect(app):
     """If this shrinks, the walks below check less than they seem to."""
     paths = {path for _, path in token_requests(app.url_map, TOKEN)}
-    assert {f"/invite/{TOKEN}", f"/feeds/{TOKEN}.ics", f"/training-feeds/{TOKEN}.ics",
-            f"/c/{TOKEN}", f"/c/{TOKEN}/statement"} <= paths
+    assert {f"/invite/{TOKEN}", f"/reset/{TOKEN}", f"/feeds/{TOKEN}.ics",
+            f"/training-feeds/{TOKEN}.ics", f"/c/{TOKEN}", f"/c/{TOKEN}/statement"} <= paths
 
 
 def test_no_token_route_is_logged_in_clear(app, caplog):

@@ -7,6 +7,7 @@ from datetime import datetime
 from datetime import timedelta
 
 from sqlalchemy import select
+from sqlalchemy.orm import InstrumentedAttribute
 from sqlalchemy.orm import Session
 
 from facilitator import crypto
@@ -140,21 +141,39 @@ def cancel_invitation(
 
 def find_invited(session: Session, token: str, *, now: datetime) -> User | None:
     """Return the user whose unexpired invitation this token is, or None."""
-    if not token or len(token) > 100:
-        return None
-    user = session.scalar(select(User).where(User.invite_token_hash == crypto.token_hash(token)))
-    if user is None or user.invite_expires_at is None or user.invite_expires_at < now:
-        return None
-    return user
+    return link_holder(session, User.invite_token_hash, User.invite_expires_at, token, now=now)
 
 
-def accept_invitation(session: Session, user: User, password: str) -> None:
+def link_holder(session: Session, token_hash: InstrumentedAttribute[str | None],
+                expires_at: InstrumentedAttribute[datetime | None], token: str, *,
+                now: datetime) -> User | None:
+    """The account whose unexpired one-time link (of the kind these columns keep) this
+    token is, or None. Junk is refused without a query."""
+    if not crypto.looks_like_token(token):
+        return None
+    user = session.scalar(select(User).where(token_hash == crypto.token_hash(token)))
+    if user is None:
+        return None
+    expiry = getattr(user, expires_at.key)
+    return user if expiry is not None and expiry >= now else None
+
+
+def set_new_password(session: Session, user: User, password: str) -> None:
+    """Give the account this password, if the rules allow it, and end every session
+    of it and every link that sets a password: a link made before the person chose a
+    password must not change it afterwards."""
     _check_new_password(password)
     user.password_hash = crypto.hash_password(password)
     user.invite_token_hash = None
     user.invite_expires_at = None
+    user.reset_token_hash = None
+    user.reset_expires_at = None
     user.session_version += 1
     session.flush()
+
+
+def accept_invitation(session: Session, user: User, password: str) -> None:
+    set_new_password(session, user, password)
     audit_log.record(
         session, user, "update", user, organization=None,
         summary=f"{user.display_name} accepted their invitation and set a password",
@@ -165,10 +184,7 @@ def change_password(session: Session, user: User, current: str, new: str) -> Non
     """Change the password and end every other session of the account."""
     if not crypto.verify_password(user.password_hash, current):
         raise ServiceError("That is not your current password.", field="current_password")
-    _check_new_password(new)
-    user.password_hash = crypto.hash_password(new)
-    user.session_version += 1
-    session.flush()
+    set_new_password(session, user, new)
     audit_log.record(
         session, user, "update", user, organization=None,
         summary=f"{user.display_name} changed their password",

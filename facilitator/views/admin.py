@@ -36,6 +36,7 @@ from facilitator.security import get_training_type_in
 from facilitator.services import accounts
 from facilitator.services import invitations
 from facilitator.services import organizations
+from facilitator.services import password_resets
 from facilitator.services import training
 from facilitator.urls import absolute_url
 from facilitator.views import save
@@ -184,9 +185,11 @@ def _apply_roles_and_groups(person: User, roles: list[str], group_ids: list[int]
 
 def _person_page(name: str, email: str, invited: bool, form: PersonRolesForm,
                  change: Callable[[list[str], list[int]], None],
-                 reinvite_url: str, withdraw_url: str) -> str | Response:
+                 reinvite_url: str, withdraw_url: str,
+                 reset_url: str | None = None) -> str | Response:
     """A person's page, or an existing account's invitation, which reads the same: their
-    roles and groups, and while they are invited a new link or withdrawing it."""
+    roles and groups, while they are invited a new link or withdrawing it, and once they
+    have a password a link to reset it (a person's page only)."""
     form.groups.choices = _group_choices()
     if form.validate_on_submit() and save(form, lambda: change(form.roles.data,
                                                                form.groups.data)):
@@ -197,7 +200,8 @@ def _person_page(name: str, email: str, invited: bool, form: PersonRolesForm,
         return redirect(url_for("admin.overview"))
     return render_template("admin/person.html", org=g.org, name=name, email=email,
                            invited=invited, form=form, confirm=ConfirmForm(),
-                           reinvite_url=reinvite_url, withdraw_url=withdraw_url)
+                           reinvite_url=reinvite_url, withdraw_url=withdraw_url,
+                           reset_url=reset_url, reset_hours=password_resets.RESET_HOURS)
 
 
 def _org_person(user_id: int) -> User:
@@ -217,6 +221,7 @@ def person(user_id: int) -> str | Response:
         lambda roles, group_ids: _apply_roles_and_groups(person, roles, group_ids),
         url_for("admin.reinvite", user_id=person.id),
         url_for("admin.withdraw", user_id=person.id),
+        url_for("admin.reset_link", user_id=person.id),
     )
 
 
@@ -234,6 +239,24 @@ def reinvite(user_id: int) -> str | Response:
     if invited is None:
         return redirect(url_for("admin.person", user_id=person.id))
     return _invited_page(person.display_name, person.email, invited.value)
+
+
+@bp.post("/people/<int(max=2147483647):user_id>/reset-link")
+def reset_link(user_id: int) -> str | Response:
+    """A one-time link that sets a new password, for someone who forgot theirs; the
+    admin passes it on (services/password_resets.py)."""
+    person = _org_person(user_id)
+    form = ConfirmForm()
+    made = save(form, lambda: password_resets.make_link(
+        get_session(), g.user, person, now=clock.now(), organization=g.org,
+    )) if form.validate_on_submit() else None
+    if made is None:
+        return redirect(url_for("admin.person", user_id=person.id))
+    return render_template(
+        "admin/reset_link.html", org=g.org, name=person.display_name, email=person.email,
+        reset_link=absolute_url("auth.reset_password", token=made.value),
+        reset_hours=password_resets.RESET_HOURS,
+    )
 
 
 @bp.post("/people/<int(max=2147483647):user_id>/withdraw")

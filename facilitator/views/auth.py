@@ -1,4 +1,4 @@
-"""Logging in and out, passwords, invitations."""
+"""Logging in and out, passwords, invitations, reset links."""
 
 from __future__ import annotations
 
@@ -24,6 +24,7 @@ from facilitator.forms import SetPasswordForm
 from facilitator.models import User
 from facilitator.services import accounts
 from facilitator.services import invitations
+from facilitator.services import password_resets
 from facilitator.throttling import RETRY_AFTER
 from facilitator.throttling import SignIn
 from facilitator.views import login_required
@@ -33,6 +34,12 @@ bp = Blueprint("auth", __name__)
 
 #: One message for unknown email and wrong password: which one it was is nobody's business.
 LOGIN_FAILED = "That email and password do not match an account."
+
+
+@bp.context_processor
+def reset_lifetime() -> dict[str, int]:
+    """How long a reset link works, as the sign-in and reset pages say it."""
+    return {"reset_hours": password_resets.RESET_HOURS}
 
 
 @bp.before_app_request
@@ -110,6 +117,27 @@ def change_password() -> str | Response:
         flash("Your password is changed. Other devices have been signed out.", "info")
         return redirect(url_for("manage.dashboard"))
     return render_template("auth/password.html", form=form)
+
+
+@bp.route("/reset/<token>", methods=["GET", "POST"])
+def reset_password(token: str) -> str | Response | tuple[str, int]:
+    """Set a new password with a reset link an admin made (services/password_resets.py).
+
+    Opening the link changes nothing, so a chat app that previews it does not use it up.
+    A link that does not work answers 404, which throttling.py counts like any wrong
+    link, with a page that says what to do."""
+    session = get_session()
+    user = password_resets.find(session, token, now=clock.now())
+    if user is None:
+        return render_template("auth/reset_unusable.html"), 404
+    form = SetPasswordForm()
+    if form.validate_on_submit() and save(form, lambda: password_resets.reset(
+            session, user, form.password.data)):
+        _log_in(user)
+        flash("Your new password is set and you are signed in. Every other device is "
+              "signed out.", "info")
+        return redirect(url_for("manage.dashboard"))
+    return render_template("auth/reset.html", form=form, person=user)
 
 
 @bp.route("/invite/<token>", methods=["GET", "POST"])

@@ -24,10 +24,11 @@ from tests.adversarial.conftest import sign_in
 from tests.adversarial.conftest import url_rules
 
 RULES = url_rules()
-#: POST routes whose form no signed-in admin's page shows (the check-in and invitation
-#: pages need a live token; the login page sends signed-in people on), with its fields.
+#: POST routes whose form no signed-in admin's page shows (the check-in, invitation and
+#: reset pages need a live token; the login page sends signed-in people on), with its fields.
 UNREACHED = {"checkin.record": {"where", "first"}, "auth.login": {"email", "password"},
-             "auth.accept_invitation": {"password", "confirm", "answer"}}
+             "auth.accept_invitation": {"password", "confirm", "answer"},
+             "auth.reset_password": {"password", "confirm"}}
 _FORMS: dict[str, set[str]] = {}
 
 FORM = re.compile(r'<form\b[^>]*\bmethod="post"[^>]*>.*?</form>', re.S | re.I)

@@ -26,6 +26,7 @@ from facilitator.models import Role
 from facilitator.services import accounts
 from facilitator.services import feeds
 from facilitator.services import headcounts
+from facilitator.services import password_resets
 from facilitator.services import training_feed
 from facilitator.urls import trusted_hosts
 from tests.adversarial.conftest import fill
@@ -46,7 +47,8 @@ FORGED_HEADERS = {"Host": FORGED, "X-Forwarded-Host": FORGED, "X-Forwarded-Serve
 GET_RULES = [r for r in url_rules() if "GET" in methods(r)]
 #: Endpoints whose <token> is a capability link, with the kind of token each takes.
 TOKENS = {"public.private_feed": "feed", "checkin.check_in": "checkin",
-          "auth.accept_invitation": "invite", "public.training_reminders": "training"}
+          "auth.accept_invitation": "invite", "public.training_reminders": "training",
+          "auth.reset_password": "reset"}
 
 
 def readable(response: Any) -> str:
@@ -77,6 +79,8 @@ def values(app: Flask, world: dict[str, Any], session: Session,
     accounts.grant_role(session, None, newcomer, side["org"], Role.FACILITATOR)
     tokens["invite"] = accounts.invite(session, side["admin"], newcomer,
                                        now=clock.now(), organization=side["org"])
+    tokens["reset"] = password_resets.make_link(session, side["admin"], side["admin"],
+                                                now=clock.now(), organization=side["org"])
     session.commit()
     return own | {"tokens": tokens}
 
@@ -160,6 +164,10 @@ def test_a_leaders_links_and_handouts_name_the_real_site_whatever_the_host(
                                 "roles": ["auditor"]})
     assert FORGED not in readable(invited)
     assert f"{CANONICAL}/invite/" in invited.get_data(as_text=True)
+    reset = client.post(f"/admin/{values['org_slug']}/people/{world['a']['lead1'].id}"
+                        "/reset-link", headers=FORGED_HEADERS)
+    assert FORGED not in readable(reset)
+    assert f'value="{CANONICAL}/reset/' in reset.get_data(as_text=True)
 
 
 @pytest.mark.parametrize("host", ["bad host", "facilitator.test:99999", "[::1", "a/b",
