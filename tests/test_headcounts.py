@@ -194,7 +194,8 @@ def test_the_audit_log_says_once_what_a_hidden_headcount_means(
     auth.logout()
     auth.login(make_user(world["org"], Role.AUDITOR))
     text = page_text(client.get(f"/audit/{world['org'].slug}/log"))
-    assert "people hidden newcomers hidden people 12 newcomers hidden" in text
+    assert "People: hidden → changed to 12" in text
+    assert "First meeting: changed (the count is hidden before and after)" in text
     assert "<5" not in text
     assert text.count("small-count threshold (at the time of the change) reads “hidden”") == 1
 
