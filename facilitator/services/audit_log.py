@@ -242,6 +242,12 @@ def _line(last: AuditEntry, entries: list[AuditEntry], names: _Names, zone: Zone
         before, after = _counts_shown(before), _counts_shown(after)
     if last.entity_type == "meetingexception" and first.before is None:
         before = {"cancelled": False}  # until then, the series held the date as usual
+    # A list saved in another order (a meeting's types, as a form orders them) is the
+    # same list: the order says nothing.
+    for name in [n for n in after if isinstance(after[n], list)
+                 and isinstance(before.get(n), list)
+                 and sorted(map(str, before[n])) == sorted(map(str, after[n]))]:
+        del before[name], after[name]
     # What was added or removed: the fields that held something.
     if first.before is None:
         after = {k: v for k, v in after.items() if not _empty(v) or k in before}
