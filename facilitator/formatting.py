@@ -5,8 +5,10 @@ from __future__ import annotations
 from datetime import date
 from datetime import datetime
 from datetime import time
+from typing import TYPE_CHECKING
 
-from flask import Flask
+if TYPE_CHECKING:  # only to register the filters: services use these words too
+    from flask import Flask
 
 
 def clock(value: time | datetime | None) -> str:

@@ -2,13 +2,31 @@
 
 from __future__ import annotations
 
+from datetime import date
+from datetime import datetime
+from datetime import time
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
 import pytest
 from sqlalchemy import select
 from sqlalchemy import text
 from sqlalchemy.exc import DatabaseError
 
+from facilitator import clock
+from facilitator.domain.counts import Counter
+from facilitator.domain.counts import Counts
+from facilitator.domain.meeting import MeetingValues
+from facilitator.domain.recurrence import Recurrence
+from facilitator.models import Attendance
 from facilitator.models import AuditEntry
+from facilitator.models import CancelReason
 from facilitator.models import Role
+from facilitator.services import headcounts
+from facilitator.services import meetings
+from facilitator.services import training
+from facilitator.views import audit as audit_views
+from tests.conftest import page_text
 
 
 def entries(session, **where):
@@ -99,3 +117,149 @@ def test_log_pages_and_filters(client, auth, make_org, make_user, make_group, se
     # Nonsense filters fall back to everything instead of failing.
     assert client.get(f"/audit/{org.slug}/log?type=<x>&page=-3").status_code == 200
     assert client.get(f"/audit/{org.slug}/log?page=99999999999999").status_code == 200
+
+
+# -- Reading the log, as an auditor ------------------------------------------------------
+
+CHICAGO = ZoneInfo("America/Chicago")
+#: Friday 20 November 2026, 10:05 in Chicago (16:05 UTC): after the Tuesday meeting.
+FRIDAY = datetime(2026, 11, 20, 10, 5, tzinfo=CHICAGO)
+TUESDAY = date(2026, 11, 17)
+
+
+@pytest.fixture
+def at(monkeypatch):
+    """Set the app's clock (and so the log's stamps): at(when)."""
+    def set_now(when: datetime) -> None:
+        monkeypatch.setattr(clock, "now", lambda: when)
+
+    set_now(FRIDAY)
+    return set_now
+
+
+@pytest.fixture
+def org_world(make_org, make_user, make_group, make_meeting, at):
+    org = make_org()
+    lead = make_user(org, Role.FACILITATOR, display_name="Sam T.")
+    group = make_group(org, facilitators=[lead])
+    return {"org": org, "lead": lead, "group": group, "meeting": make_meeting(group),
+            "auditor": make_user(org, Role.AUDITOR),
+            "admin": make_user(org, Role.ADMIN, display_name="Dana R.")}
+
+
+def read_log(client, auth, world, **query) -> str:
+    auth.logout()
+    auth.login(world["auditor"])
+    response = client.get(f"/audit/{world['org'].slug}/log", query_string=query)
+    assert response.status_code == 200
+    return page_text(response)
+
+
+def test_the_log_reads_in_the_orgs_zone_and_in_words(client, auth, session, org_world, at):
+    world = org_world
+    meeting = world["meeting"]
+    meetings.update_meeting(session, world["lead"], meeting, MeetingValues(
+        title="Tuesday Night", recurrence=Recurrence.weekly(1), first_date=date(2026, 1, 6),
+        start_time=time(19, 30), duration_minutes=60, timezone="America/Chicago",
+        location_name="Community Centre", address="90 Main Street"))
+    meetings.cancel_date(session, world["lead"], meeting, date(2026, 11, 24),
+                         CancelReason.HOLIDAY, "Thanksgiving week")
+    cpr = training.create_type(session, world["admin"], world["org"], name="CPR and first aid",
+                               validity_months=24, required_roles=["facilitator"])
+    naloxone = training.create_type(session, world["admin"], world["org"],
+                                    name="Naloxone administration", validity_months=12)
+    record = training.add_record(session, world["admin"], training.RecordValues(
+        training_type_id=cpr.id, completed_on=date(2026, 11, 2), provider="Red Cross"))
+    training.update_record(session, world["admin"], record, training.RecordValues(
+        training_type_id=naloxone.id, completed_on=date(2026, 11, 3), provider="Red Cross"))
+    session.commit()
+
+    text = read_log(client, auth, world)
+    # When, in the org's zone, named.
+    assert "Times are in the organization's time zone, America/Chicago." in text
+    assert "Fri 20 Nov 2026, 10:05 am CST · Sam T." in text
+    assert "16:05" not in text and "UTC" not in text
+    # What, in words: names for ids, dates as dates, yes and no.
+    assert "Changed Meeting Tuesday Night of" in text
+    assert "Starts at: 7:00 pm → changed to 7:30 pm" in text
+    assert "Length: 1 h 30 min → changed to 1 h" in text
+    assert "Tue 24 Nov 2026 cancelled" in text
+    assert "Cancelled: no → changed to yes" in text and "Reason: Holiday" in text
+    assert "Training: CPR and first aid → changed to Naloxone administration" in text
+    assert "Completed on: Mon 2 Nov 2026 → changed to Tue 3 Nov 2026" in text
+    assert "Required of: Facilitator" in text
+    for raw in ("training_type_id", "completed_on", "2026-11-", "True", "False", "19:30:00",
+                "duration_minutes"):
+        assert raw not in text, raw
+
+
+def tap(session, world, counter: str, delta: int) -> None:
+    headcounts.adjust(session, world["lead"], world["meeting"], TUESDAY, Counter(counter),
+                      delta)
+    session.commit()
+
+
+def test_taps_of_one_correction_read_as_one_change(client, auth, session, org_world, at):
+    """Three + taps a minute apart fix one number: one line, 12 → 15. A tap hours later
+    is another correction, and reads as one."""
+    world = org_world
+    headcounts.set_counts(session, world["lead"], world["meeting"], TUESDAY, Counts(12, 6))
+    session.commit()
+    for minute in (20, 21, 22):
+        at(FRIDAY + timedelta(minutes=minute))
+        tap(session, world, "people", 1)
+    at(FRIDAY + timedelta(hours=3))
+    tap(session, world, "people", -1)
+
+    text = read_log(client, auth, world, type="headcount")
+    assert text.count("Headcount of Tuesday Night on Tue 17 Nov 2026 corrected") == 3
+    assert "People: 12 → changed to 15 (3 corrections from 10:25 am)" not in text
+    assert "corrected (3 corrections from 10:25 am) People: 12 → changed to 15" in text
+    assert "People: 15 → changed to 14" in text
+    assert "People: hidden → changed to 12" in text
+    assert "13" not in text.split("corrected", 1)[1].split("Anonymity first")[0]
+
+
+def test_a_session_across_two_pages_shows_once(client, auth, session, org_world, at,
+                                               monkeypatch):
+    world = org_world
+    headcounts.set_counts(session, world["lead"], world["meeting"], TUESDAY, Counts(12, 6))
+    session.commit()
+    for minute in range(31, 35):
+        at(FRIDAY + timedelta(minutes=minute))
+        tap(session, world, "people", 1)
+    monkeypatch.setattr(audit_views, "PAGE_SIZE", 3)
+    first = read_log(client, auth, world, type="headcount")
+    assert "People: 12 → changed to 16" in first and "4 corrections from 10:36 am" in first
+    # Page 2 holds the session's first taps, shown on page 1, and the count before it.
+    second = page_text(client.get(f"/audit/{world['org'].slug}/log?type=headcount&page=2"))
+    assert second.count("Headcount of") == 1 and "People: hidden → changed to 12" in second
+
+
+def test_a_hidden_count_reads_changed_and_nothing_more(client, auth, session, org_world, at):
+    world = org_world
+    headcounts.set_counts(session, world["lead"], world["meeting"], TUESDAY, Counts(12, 0))
+    session.commit()
+    at(FRIDAY + timedelta(minutes=30))
+    tap(session, world, "newcomers", 1)
+    tap(session, world, "newcomers", 1)
+    text = read_log(client, auth, world, type="headcount")
+    assert "First meeting: changed (the count is hidden before and after)" in text
+    assert "hidden → changed to hidden" not in text and "<5" not in text
+
+
+def test_a_hybrid_split_never_gives_a_hidden_room_away_across_corrections(
+        client, auth, session, org_world, make_meeting, at):
+    """Online changed in one correction (the room then shown), the room in another hour's
+    (now hidden): with everyone shown, online shown would give the room away."""
+    world = {**org_world, "meeting": make_meeting(
+        org_world["group"], attendance=Attendance.HYBRID, online_url="https://meet.example/x")}
+    headcounts.set_counts(session, world["lead"], world["meeting"], TUESDAY,
+                          Counts(newcomers=0, in_person=5, online=8))
+    session.commit()
+    at(FRIDAY + timedelta(minutes=30))
+    tap(session, world, "in_person", -1)
+    text = read_log(client, auth, world, type="headcount")
+    latest = text.split("corrected", 1)[1].split("corrected", 1)[0]
+    assert "People: 13 → changed to 12" in latest
+    assert "Online: 8" not in latest and "4" not in latest

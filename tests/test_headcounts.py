@@ -50,6 +50,9 @@ CHICAGO = ZoneInfo("America/Chicago")
 TUESDAY = date(2026, 11, 17)
 #: The small-count rule as every report that hides a count says it, once.
 RULE = "Counts below 5, and counts that would let one be worked out, read “hidden”."
+#: The rule as a CSV says it, where a hidden count is an empty cell marked beside it.
+CSV_RULE = ("Counts below 5, and counts that would let one be worked out, are left empty, "
+            "with “yes” in their “hidden” column.")
 #: Tuesday 17 November 2026, 19:15 in Chicago: the weekly 19:00 meeting is going on.
 DURING = datetime(2026, 11, 17, 19, 15, tzinfo=CHICAGO)
 
@@ -194,7 +197,8 @@ def test_the_audit_log_says_once_what_a_hidden_headcount_means(
     auth.logout()
     auth.login(make_user(world["org"], Role.AUDITOR))
     text = page_text(client.get(f"/audit/{world['org'].slug}/log"))
-    assert "people hidden newcomers hidden people 12 newcomers hidden" in text
+    assert "People: hidden → changed to 12" in text
+    assert "First meeting: changed (the count is hidden before and after)" in text
     assert "<5" not in text
     assert text.count("small-count threshold (at the time of the change) reads “hidden”") == 1
 
@@ -516,7 +520,8 @@ def test_twenty_posts_without_a_cookie_no_longer_change_the_facilitators_count(
     auth.login(world["lead"])
     text = page_text(client.get(f"/manage/g/{world['group'].slug}/attendance"))
     assert "Tue 17 Nov 2026 Tuesday Night 7 1 More check-ins" in text
-    assert "Nov 2026 1 7 1 7.0" in text
+    # Two Tuesdays of November went ahead uncounted: "not counted yet", not 0 people.
+    assert "Nov 2026 (so far) 1 2 7 1 7.0" in text
 
 
 def test_a_count_of_nobody_is_the_facilitators_and_wins_over_check_ins(
@@ -559,20 +564,25 @@ def test_the_group_leader_sees_every_number_and_the_csv_hides_small_ones(
         client, auth, world, counted, now):
     auth.login(world["lead"])
     text = page_text(client.get(f"/manage/g/{world['group'].slug}/attendance"))
-    assert re.search(r"Oct 2026 2 15 3 7\.5", text)
-    assert re.search(r"Tue 13 Oct 2026 Tuesday Night 3 1", text)
+    assert re.search(r"Oct 2026 2 2 15 3 7\.5", text)
+    assert re.search(r"Tue 20 Oct 2026 Tuesday Night not counted yet not counted yet "
+                     r"Tue 13 Oct 2026 Tuesday Night 3 1", text)
     response = client.get(f"/manage/g/{world['group'].slug}/attendance.csv")
     assert response.headers["Content-Type"].startswith("text/csv")
     rows = list(csv.reader(io.StringIO(response.text)))
-    assert rows[0] == ["Date", "Meeting", "People", "Newcomers", "In person", "Online",
+    assert rows[0] == ["Date", "Meeting", "Counted", "People", "People hidden",
+                       "First meeting", "First meeting hidden", "In person",
+                       "In person hidden", "Online", "Online hidden",
                        "More check-ins than counted"]
-    by_date = {row[0]: row[2:4] for row in rows[1:-1]}
-    assert by_date["2026-10-13"] == ["hidden", "hidden"]
+    by_date = {row[0]: row[2:7] for row in rows[1:-1]}
+    assert by_date["2026-10-13"] == ["yes", "", "yes", "", "yes"]
     # 12 + 3 = 15 is October's total on the org's report: 12 shown would give 3 away.
     # It is hidden, and says so: "<5" would be a lie about twelve people.
-    assert by_date["2026-10-06"] == ["hidden", "hidden"]
-    assert by_date["2026-11-10"] == ["9", "hidden"]
-    assert rows[-1] == [RULE]
+    assert by_date["2026-10-06"] == ["yes", "", "yes", "", "yes"]
+    assert by_date["2026-11-10"] == ["yes", "9", "", "", "yes"]
+    # A Tuesday nobody counted is not 0 people.
+    assert by_date["2026-10-20"] == ["not counted yet", "", "", "", ""]
+    assert rows[-1] == [CSV_RULE]
     assert "<5" not in response.text
 
 
@@ -585,20 +595,23 @@ def test_the_auditor_sees_the_org_with_small_counts_hidden_and_nothing_to_subtra
     text = page_text(response)
     assert text.count(RULE) == 1 and "<5" not in text
     # Group 1's 24 people over its 3 meetings are shown; its 3 newcomers are hidden.
-    assert f"{world['group'].name} 3 24 hidden 8.0" in text
+    # (and 43 of its Tuesdays went ahead with nobody counting).
+    assert f"{world['group'].name} 3 43 24 hidden 8.0" in text
     response = client.get(f"/audit/{world['org'].slug}/attendance.csv")
     rows = list(csv.reader(io.StringIO(response.text)))
-    assert rows[0][:5] == ["Group", "Month", "Meetings counted", "People", "Newcomers"]
-    assert rows[-1] == [RULE] and "<5" not in response.text
-    cells = {(row[0], row[1]): row[3:5] for row in rows[1:-1]}
+    assert rows[0][:9] == ["Group", "Month", "Whole month", "Meetings counted",
+                           "Meetings not counted yet", "People", "People hidden",
+                           "First meeting", "First meeting hidden"]
+    assert rows[-1] == [CSV_RULE] and "<5" not in response.text
+    cells = {(row[0], row[1]): row[5:9] for row in rows[1:-1]}
     # The group named like a formula starts with a quote, so no spreadsheet runs it.
     assert ("'=HYPERLINK(\"http://x\")", "2026-10") in cells
-    assert cells[("All groups", "12 months")] == ["51", "14"]
+    assert cells[("All groups", "12 months")] == ["51", "", "14", ""]
     # Every number shown, with the totals, never pins down a hidden one.
     for month in ("2026-10", "2026-11"):
-        parts = [cells[(g, month)][0] for g in {g for g, m in cells if m == month}
+        parts = [cells[(g, month)][1] for g in {g for g, m in cells if m == month}
                  if g != "All groups"]
-        assert parts.count("hidden") != 1 or cells[("All groups", month)][0] == "hidden"
+        assert parts.count("yes") != 1 or cells[("All groups", month)][1] == "yes"
     group = client.get(f"/audit/{world['org'].slug}/attendance/{world['group'].slug}")
     assert group.status_code == 200 and "Tuesday Night" in page_text(group)
     assert client.get(f"/audit/{world['org'].slug}/attendance/{world['group'].slug}.csv") \
@@ -634,26 +647,31 @@ def test_reports_use_the_facilitators_count_else_the_check_ins(
     text = page_text(client.get(f"/manage/g/{world['group'].slug}/attendance"))
     assert "Tue 13 Oct 2026 Tuesday Night 8 5 Tue 06 Oct 2026 Tuesday Night 12 6 More " \
         "check-ins" in text
-    assert "Oct 2026 2 20 11 10.0" in text
+    assert "Oct 2026 2 2 20 11 10.0" in text
     rows = list(csv.reader(io.StringIO(
         client.get(f"/manage/g/{world['group'].slug}/attendance.csv").text)))
-    by_date = {row[0]: row[2:] for row in rows[1:-1]}
-    assert by_date == {"2026-10-06": ["12", "6", "", "", "yes"],
-                       "2026-10-13": ["8", "5", "", "", ""]}
+    by_date = {row[0]: row[3:] for row in rows[1:-1] if row[2] == "yes"}
+    assert by_date == {"2026-10-06": ["12", "", "6", "", "", "", "", "", "yes"],
+                       "2026-10-13": ["8", "", "5", "", "", "", "", "", ""]}
     auth.logout()
 
     auth.login(make_user(world["org"], Role.AUDITOR))
     text = page_text(client.get(f"/audit/{world['org'].slug}/attendance"))
-    assert "Oct 2026 3 40 17 13.3" in text
-    assert f"{world['group'].name} 2 20 11 10.0 1 Second group 1 20 6 20.0" in text
+    assert "Oct 2026 3 5 40 17 13.3" in text
+    assert f"{world['group'].name} 2 44 20 11 10.0 1 Second group 1 45 20 6 20.0" in text
     rows = list(csv.reader(io.StringIO(
         client.get(f"/audit/{world['org'].slug}/attendance.csv").text)))
-    assert rows[0] == ["Group", "Month", "Meetings counted", "People", "Newcomers",
-                       "People per meeting", "Meetings with more check-ins than counted"]
+    assert rows[0] == ["Group", "Month", "Whole month", "Meetings counted",
+                       "Meetings not counted yet", "People", "People hidden",
+                       "First meeting", "First meeting hidden", "People per meeting",
+                       "Meetings with more check-ins than counted"]
     cells = {(row[0], row[1]): row[2:] for row in rows[1:-1]}
-    assert cells[(world["group"].name, "2026-10")] == ["2", "20", "11", "10.0", "1"]
-    assert cells[("Second group", "2026-10")] == ["1", "20", "6", "20.0", "0"]
-    assert cells[("All groups", "12 months")] == ["3", "40", "17", "13.3", "1"]
+    assert cells[(world["group"].name, "2026-10")] == \
+        ["yes", "2", "2", "20", "", "11", "", "10.0", "1"]
+    assert cells[("Second group", "2026-10")] == ["yes", "1", "3", "20", "", "6", "", "20.0",
+                                                  "0"]
+    assert cells[("All groups", "12 months")] == \
+        ["no, so far", "3", "89", "40", "", "17", "", "13.3", "1"]
 
 
 def test_the_auditor_sees_which_meetings_had_more_check_ins_than_counted(
@@ -673,7 +691,8 @@ def test_the_auditor_sees_which_meetings_had_more_check_ins_than_counted(
     rows = list(csv.reader(io.StringIO(client.get(
         f"/audit/{world['org'].slug}/attendance/{world['group'].slug}.csv").text)))
     assert rows[0][-1] == "More check-ins than counted"
-    assert {row[0]: row[-1] for row in rows[1:-1]} == {"2026-10-06": "yes", "2026-10-13": ""}
+    assert {row[0]: row[-1] for row in rows[1:-1] if row[2] == "yes"} == \
+        {"2026-10-06": "yes", "2026-10-13": ""}
 
 
 def test_the_mark_never_gives_a_hidden_count_away(
@@ -691,16 +710,16 @@ def test_the_mark_never_gives_a_hidden_count_away(
     group_csv = list(csv.reader(io.StringIO(
         client.get(f"/audit/{org}/attendance/{world['group'].slug}.csv").text)))
     assert {row[0]: row[2:] for row in group_csv[1:-1]}["2026-11-03"] == \
-        ["hidden", "hidden", "", "", "yes"]
+        ["yes", "", "yes", "", "yes", "", "", "", "", "yes"]
     text = page_text(client.get(f"/audit/{org}/attendance"))
     assert text.count(RULE) == 1
     assert text.split("Meetings marked “More check-ins” Date Group Meeting ")[1].startswith(
         f"Tue 03 Nov 2026 {world['group'].name} Tuesday Night Anonymity first")
     org_csv = list(csv.reader(io.StringIO(client.get(f"/audit/{org}/attendance.csv").text)))
-    assert {(row[0], row[1]): row[6] for row in org_csv[1:-1]}[
+    assert {(row[0], row[1]): row[-1] for row in org_csv[1:-1]}[
         (world["group"].name, "2026-11")] == "1"
     # Neither the check-ins nor the hidden count is among the people of either file.
-    people = [row[2] for row in group_csv[1:-1]] + [row[3] for row in org_csv[1:-1]]
+    people = [row[3] for row in group_csv[1:-1]] + [row[5] for row in org_csv[1:-1]]
     assert "23" not in people and "3" not in people
 
 
@@ -726,7 +745,7 @@ def test_the_chart_is_an_svg_without_script_with_a_bar_per_month(client, auth, w
     assert not list(root.iter(f"{svg}script"))
     labels = [t.text for t in root.iter(f"{svg}text")]
     assert "Oct" in labels and "Nov" in labels
-    assert "People" in labels and "Newcomers" in labels
+    assert "People" in labels and "First meeting" in labels
 
 
 # -- Many at once ----------------------------------------------------------------------

@@ -165,3 +165,12 @@ def countable(occurrence: Occurrence, now: datetime) -> str | None:
     if window(occurrence)[0] > now:
         return "This meeting has not started yet. Counts open 30 minutes before it starts."
     return None
+
+
+def not_counted(schedule: Schedule, exceptions: Mapping[date, DateException],
+                counted: set[date], start: date, end: date, now: datetime) -> list[date]:
+    """The dates from start to end (both included) on which the meeting went ahead (not
+    cancelled, started by `now`) and nobody counted: reports say "not counted yet" for
+    them, never 0, which would say that nobody came."""
+    return [o.date for o in occurrences(schedule, exceptions, start, end)
+            if not o.cancelled and o.starts_at <= now and o.date not in counted]

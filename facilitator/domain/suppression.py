@@ -96,6 +96,12 @@ def hidden_rule(threshold: int) -> str:
             f"read “{HIDDEN}”.")
 
 
+def hidden_rule_csv(threshold: int) -> str:
+    """The rule as a CSV says it, where a hidden count is an empty cell and a mark."""
+    return (f"Counts below {threshold}, and counts that would let one be worked out, are "
+            f"left empty, with “yes” in their “{HIDDEN}” column.")
+
+
 def average(total: int | None, meetings: int) -> float | None:
     """People per meeting, None when the total is hidden or nothing was counted."""
     if total is None or meetings == 0:
@@ -115,3 +121,14 @@ def last_months(today: date, count: int = 12) -> list[str]:
 
 def month_of(day: date) -> str:
     return f"{day.year:04d}-{day.month:02d}"
+
+
+#: How a report marks the month it is made in, which is not over yet.
+SO_FAR = "so far"
+
+
+def month_label(month: str, today: date | None = None) -> str:
+    """ "2026-11" as "Nov 2026", and "Nov 2026 (so far)" when it is today's month."""
+    year, number = month.split("-")
+    label = f"{date(int(year), int(number), 1):%b %Y}"
+    return f"{label} ({SO_FAR})" if today is not None and month_of(today) == month else label

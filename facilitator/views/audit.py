@@ -137,15 +137,15 @@ def log() -> str:
         entity_type = ""
     page = request.args.get("page", 1, type=int) or 1
     page = max(1, min(page, 10_000))
-    query = audit_log.entries_for(g.org, entity_type=entity_type or None)
-    rows = get_session().scalars(query.limit(PAGE_SIZE + 1).offset((page - 1) * PAGE_SIZE)).all()
+    found = audit_log.log_page(get_session(), g.org, entity_type=entity_type or None,
+                               page=page, size=PAGE_SIZE)
     return render_template(
         "audit/log.html",
         org=g.org,
-        entries=rows[:PAGE_SIZE],
+        lines=found.lines,
         # Corrected headcounts hold small counts as "hidden": say why, once.
-        hides_counts=any(e.entity_type == "headcount" for e in rows[:PAGE_SIZE]),
-        has_next=len(rows) > PAGE_SIZE,
+        hides_counts=found.hides_counts,
+        has_next=found.has_next,
         page=page,
         entity_type=entity_type,
         entity_types=ENTITY_TYPES,
