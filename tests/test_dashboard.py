@@ -127,7 +127,8 @@ def test_expired_and_expiring_training_and_the_agreement_are_named(
     auth.login(lead)
     text = dashboard(client)
     attention = text.split("Needs your attention")[1].split("Groups you facilitate")[0]
-    assert "Expired CPR and first aid: expired on Saturday 7 November 2026, 10 days ago." in attention
+    assert "Expired CPR and first aid: expired on Saturday 7 November 2026, 10 days ago." \
+        in attention
     assert "Expiring soon Naloxone administration: expires on Monday 7 December 2026, in 20 days." \
         in attention
     assert "Missing Background check: not recorded yet." in attention

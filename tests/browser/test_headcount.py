@@ -122,7 +122,8 @@ def test_two_phones_counting_one_meeting_agree_without_a_reload(
         expect(counter(page, "People")).to_have_text(str(start + 2), timeout=6_000)
         expect(counter(second, "People")).to_have_text(str(start + 2))
         # The typed-in numbers follow too, so saving them would not undo a tap.
-        expect(page.locator("#headcount-form").get_by_label("People", exact=True)).to_have_value(str(start + 2))
+        typed = page.locator("#headcount-form").get_by_label("People", exact=True)
+        expect(typed).to_have_value(str(start + 2))
         for phone in (page, second):
             assert phone.evaluate("window.notReloaded") is True
     finally:

@@ -145,7 +145,7 @@ def tap(group_slug: str, meeting_id: int, day: str) -> Response | tuple[Response
         saved = save(None, lambda: headcounts.adjust(session, g.user, meeting, when, *step))
     if _wants_json():
         # The refusal was flashed for the page; the script shows it at once instead.
-        errors = get_flashed_messages(category_filter=["error"])
+        errors = [str(e) for e in get_flashed_messages(category_filter=["error"])]
         return _state(meeting, when, errors[0] if errors else None), 200 if saved else 409
     return redirect(f"{_count_url(meeting, day)}#counters", 303)
 
