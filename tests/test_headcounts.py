@@ -41,6 +41,7 @@ from facilitator.services import documents
 from facilitator.services import headcounts
 from facilitator.services import meetings
 from tests.conftest import HOST
+from tests.conftest import PASSWORD
 from tests.conftest import app_config
 from tests.conftest import own_group
 from tests.conftest import page_text
@@ -277,10 +278,84 @@ def test_leaders_of_other_groups_cannot_see_or_change_counts(
     base = f"/manage/g/{world['group'].slug}"
     for url in (count_url(world), f"{base}/meetings/{world['meeting'].id}/checkin",
                 f"{base}/attendance", f"{base}/attendance.csv", f"{base}/attendance.svg",
-                f"/audit/{world['org'].slug}/attendance"):
+                f"/audit/{world['org'].slug}/attendance", f"{count_url(world)}/state"):
         assert client.get(url).status_code == 404, url
-    assert client.post(f"{count_url(world)}/tap", data={"tap": "people:1"}).status_code == 404
+    for accept in ("text/html", "application/json"):
+        assert client.post(f"{count_url(world)}/tap", data={"tap": "people:1"},
+                           headers={"Accept": accept}).status_code == 404
     assert stored(session, world["meeting"]) is None
+
+
+# -- The page's script: taps without a reload, two phones in step ----------------------
+
+
+def script_tap(client, world, value: str):
+    """A tap as the page's script sends it: the same form, asking for JSON."""
+    return client.post(f"{count_url(world)}/tap", data={"tap": value},
+                       headers={"Accept": "application/json"})
+
+
+def test_a_tap_from_the_script_answers_with_the_numbers_instead_of_the_page(
+        client, auth, session, world, now):
+    auth.login(world["lead"])
+    for value in ("people:1", "people:1", "newcomers:1"):
+        response = script_tap(client, world, value)
+    assert response.status_code == 200
+    answer = response.get_json()
+    assert answer["counts"] == {"people": 2, "newcomers": 1, "in_person": 0, "online": 0}
+    assert answer["error"] is None
+    assert "2 people, 1 at their first meeting" in page_text(answer["tallies"])
+    assert "Reports use your count." in page_text(answer["tallies"])
+    assert stored(session, world["meeting"]) == (2, 1, 0, 0)
+    # The page itself, reloaded, says the same.
+    assert re.search(r"People\s*−\s*2\s*\+", page_text(client.get(count_url(world))))
+
+
+@pytest.mark.parametrize(("taps", "message"), [
+    (["people:-1"], "cannot be below zero"),
+    (["people:1", "newcomers:1", "newcomers:1"], "cannot be more newcomers than people"),
+    (["drop table:1"], "did not work"),
+])
+def test_a_refused_tap_from_the_script_says_why_once_and_changes_nothing(
+        client, auth, session, world, now, taps, message):
+    auth.login(world["lead"])
+    for value in taps[:-1]:
+        script_tap(client, world, value)
+    before = stored(session, world["meeting"])
+    response = script_tap(client, world, taps[-1])
+    assert response.status_code == 409
+    assert message in response.get_json()["error"]
+    assert stored(session, world["meeting"]) == before
+    # Said on the page already: the next page does not say it again.
+    assert message not in page_text(client.get(count_url(world)))
+
+
+def make_second_phone(app, world):
+    """Another signed-in browser of the same leader."""
+    phone = app.test_client()
+    phone.post("/login", data={"email": world["lead"].email, "password": PASSWORD})
+    return phone
+
+
+def test_two_phones_see_each_others_taps_and_the_members_check_ins(
+        app, client, auth, session, world, now):
+    auth.login(world["lead"])
+    second_leader = make_second_phone(app, world)
+    script_tap(client, world, "people:1")
+    assert second_leader.post(f"{count_url(world)}/tap", data={"tap": "people:1"},
+                              headers={"Accept": "application/json"}
+                              ).get_json()["counts"]["people"] == 2
+    state = client.get(f"{count_url(world)}/state").get_json()
+    assert state["counts"]["people"] == 2
+    headcounts.check_in(session, app.config["SECRET_KEY"], world["meeting"], TUESDAY,
+                        first_meeting=True, counter=None)
+    session.commit()
+    state = second_leader.get(f"{count_url(world)}/state").get_json()
+    assert "1 checked in from the link, 1 at their first meeting" in page_text(state["tallies"])
+    assert state["counts"] == {"people": 2, "newcomers": 0, "in_person": 0, "online": 0}
+    response = client.get(f"{count_url(world)}/state")
+    assert response.headers["Cache-Control"] == "private, no-store"
+
 
 
 # -- Members ---------------------------------------------------------------------------

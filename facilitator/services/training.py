@@ -156,6 +156,12 @@ def leader_orgs(user: User) -> list[Organization]:
     return sorted(orgs.values(), key=lambda o: o.name)
 
 
+def leader_today(user: User) -> date:
+    """The day a leader's training is told from: today in their first org's zone."""
+    orgs = leader_orgs(user)
+    return clock.today_in(orgs[0].timezone if orgs else "UTC")
+
+
 def types_for_leader(session: Session, user: User) -> list[TrainingType]:
     """Every type a leader may record, across the orgs they lead in."""
     return [t for org in leader_orgs(user) for t in types_of(session, org)]

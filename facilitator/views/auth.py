@@ -21,6 +21,7 @@ from facilitator.forms import ChangePasswordForm
 from facilitator.forms import InvitationAnswerForm
 from facilitator.forms import LoginForm
 from facilitator.forms import SetPasswordForm
+from facilitator.models import Role
 from facilitator.models import User
 from facilitator.services import accounts
 from facilitator.services import invitations
@@ -63,21 +64,37 @@ def _log_in(user: User) -> None:
     cookie["session_version"] = user.session_version
 
 
-def _safe_next(target: str | None) -> str:
+def home(user: User) -> str:
+    """Where a person lands after signing in. A leader lands on the dashboard, which
+    starts with their meetings (and links to the admin pages of an org they also run).
+    Someone who only administers, or only audits, one organization lands on its page:
+    the admin overview, or the training of its leaders."""
+    orgs = {m.organization_id: m.organization for m in user.memberships}
+    if user.led_groups or Role.FACILITATOR in {m.role for m in user.memberships} \
+            or len(orgs) != 1:
+        return url_for("manage.dashboard")
+    org = next(iter(orgs.values()))
+    if Role.ADMIN in user.roles_in(org):
+        return url_for("admin.overview", org_slug=org.slug)
+    return url_for("audit.training_matrix", org_slug=org.slug)
+
+
+def _safe_next(target: str | None, user: User) -> str:
     """Only follow a ?next= that stays on this site and is fit for a Location header
-    (no CR/LF or other control characters, which would otherwise fail the response)."""
+    (no CR/LF or other control characters, which would otherwise fail the response);
+    without one, the person's home."""
     if target and target.isprintable() and target.startswith("/") \
             and not target.startswith("//"):
         parts = urlsplit(target)
         if not parts.scheme and not parts.netloc and "\\" not in target:
             return target
-    return url_for("manage.dashboard")
+    return home(user)
 
 
 @bp.route("/login", methods=["GET", "POST"])
 def login() -> str | Response | tuple[str, int, dict[str, str]]:
     if g.user is not None:
-        return redirect(_safe_next(request.args.get("next")))
+        return redirect(_safe_next(request.args.get("next"), g.user))
     form = LoginForm()
     if form.validate_on_submit():
         attempt = SignIn(form.email.data)
@@ -90,7 +107,7 @@ def login() -> str | Response | tuple[str, int, dict[str, str]]:
         if user is not None:
             attempt.succeeded()
             _log_in(user)
-            return redirect(_safe_next(request.args.get("next")))
+            return redirect(_safe_next(request.args.get("next"), user))
         attempt.failed()
         flash(LOGIN_FAILED, "error")
     return render_template("auth/login.html", form=form)
@@ -151,7 +168,7 @@ def accept_invitation(token: str) -> str | Response:
             session, user, form.password.data)):
         _log_in(user)
         flash(f"Welcome, {user.display_name}. Your account is ready.", "info")
-        return redirect(url_for("manage.dashboard"))
+        return redirect(home(user))
     return render_template("auth/invitation.html", form=form, invited=user)
 
 
@@ -178,5 +195,5 @@ def _answer_invitation(token: str) -> str | Response:
         if save(form, lambda: answer(session, invitation)):
             flash(f"You have joined {org_name}." if accepted
                   else f"You have declined the invitation to {org_name}.", "info")
-            return redirect(url_for("manage.dashboard"))
+            return redirect(home(g.user))
     return render_template("auth/pending_invitation.html", form=form, invitation=invitation)

@@ -4,6 +4,7 @@ checks in; the facilitator sees the check-in beside their own count."""
 from __future__ import annotations
 
 import io
+import re
 from datetime import datetime
 from datetime import time
 from datetime import timedelta
@@ -87,3 +88,60 @@ def test_counting_on_a_phone_and_a_member_checking_in_by_qr_code(
     expect(counter(page, "People")).to_have_text("2")
     expect(page.get_by_text("1 checked in from the link")).to_be_visible()
     expect(page.get_by_text("Reports use your count.")).to_be_visible()
+
+
+def open_count(page: Page, base: str) -> None:
+    """Sign in as the demo facilitator and open the count of the meeting going on."""
+    page.set_viewport_size({"width": 320, "height": 640})
+    sign_in(page, base)
+    page.get_by_role("link", name="Headcount Women's Step Study, today").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Women's Step Study")
+
+
+def test_two_phones_counting_one_meeting_agree_without_a_reload(
+        page: Page, context: BrowserContext, live_server: str, during_next_tuesday):
+    other = context.browser.new_context()
+    try:
+        second = other.new_page()
+        open_count(page, live_server)
+        open_count(second, live_server)
+        start = int(counter(page, "People").inner_text())
+        # Marks that a reload would wipe: the taps must not reload either page.
+        for phone in (page, second):
+            phone.evaluate("window.notReloaded = true")
+
+        page.get_by_role("button", name="One more: People").click()
+        expect(counter(page, "People")).to_have_text(str(start + 1))
+        second.get_by_role("button", name="One more: People").click()
+        second.get_by_role("button", name="One more: People").click()
+        expect(counter(second, "People")).to_have_text(str(start + 3))
+        # The first phone catches up by itself within a few seconds.
+        expect(counter(page, "People")).to_have_text(str(start + 3), timeout=6_000)
+        expect(page.locator("#tallies")).to_contain_text(f"{start + 3} people")
+        second.get_by_role("button", name="One less: People").click()
+        expect(counter(page, "People")).to_have_text(str(start + 2), timeout=6_000)
+        expect(counter(second, "People")).to_have_text(str(start + 2))
+        # The typed-in numbers follow too, so saving them would not undo a tap.
+        typed = page.locator("#headcount-form").get_by_label("People", exact=True)
+        expect(typed).to_have_value(str(start + 2))
+        for phone in (page, second):
+            assert phone.evaluate("window.notReloaded") is True
+    finally:
+        other.close()
+
+
+def test_without_javascript_the_buttons_still_count(
+        browser, live_server: str, during_next_tuesday):
+    plain = browser.new_context(java_script_enabled=False)
+    try:
+        page = plain.new_page()
+        open_count(page, live_server)
+        start = int(counter(page, "People").inner_text())
+        for _ in range(2):
+            page.get_by_role("button", name="One more: People").click()
+        expect(counter(page, "People")).to_have_text(str(start + 2))
+        page.get_by_role("button", name="One less: People").click()
+        expect(counter(page, "People")).to_have_text(str(start + 1))
+        expect(page).to_have_url(re.compile(r"/count#counters$"))
+    finally:
+        plain.close()

@@ -8,9 +8,9 @@ from flask import render_template
 
 from facilitator.db import get_session
 from facilitator.models import Role
+from facilitator.services import dashboard as dashboard_service
 from facilitator.services import organizations
 from facilitator.services import training as training_service
-from facilitator.services.documents import awaiting_signature
 from facilitator.views import login_required
 
 bp = Blueprint("manage", __name__, url_prefix="/manage")
@@ -24,18 +24,25 @@ def require_login() -> None:
 
 @bp.get("/")
 def dashboard() -> str:
+    """What now: the leader's meetings today and tomorrow first, then what needs their
+    attention, then their groups, then the orgs they administer or audit."""
     session = get_session()
     memberships = sorted(g.user.memberships, key=lambda m: (m.organization.name, m.role.value))
     orgs: dict[int, dict] = {}
     for m in memberships:
         entry = orgs.setdefault(m.organization_id, {"org": m.organization, "roles": set()})
         entry["roles"].add(m.role)
+    for entry in orgs.values():
+        if entry["roles"] & {Role.ADMIN, Role.AUDITOR}:
+            entry["behind"] = dashboard_service.leaders_behind(session, entry["org"])
     return render_template(
         "manage/dashboard.html",
         led_groups=g.user.led_groups,
+        facilitates=any(m.role is Role.FACILITATOR for m in memberships),
+        soon=dashboard_service.meetings_soon(g.user),
+        attention=dashboard_service.attention(session, g.user),
         orgs=list(orgs.values()),
         visible_groups=organizations.groups_visible_to(session, g.user),
-        awaiting_signature=awaiting_signature(session, g.user),
         is_leader=bool(training_service.leader_orgs(g.user)),
         Role=Role,
     )

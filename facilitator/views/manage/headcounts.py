@@ -4,13 +4,17 @@ the meeting's check-in link with its QR code, and the group's attendance report.
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from flask import current_app
 from flask import flash
 from flask import g
+from flask import get_flashed_messages
+from flask import jsonify
 from flask import make_response
 from flask import redirect
 from flask import render_template
+from flask import request
 from flask import url_for
 from markupsafe import Markup
 from werkzeug import Response
@@ -43,6 +47,7 @@ from facilitator.views.manage.meetings import MEETING
 from facilitator.views.manage.meetings import meeting_and_date
 
 COUNT = f"{MEETING}/dates/<day>/count"
+TAP_FAILED = "That button did not work; reload the page and try again."
 
 
 @bp.get(f"{MEETING}/count")
@@ -67,23 +72,51 @@ def headcount(group_slug: str, meeting_id: int, day: str) -> str:
     return _count_page(meeting, when, None)
 
 
+def _tallies(meeting: Meeting, when: date) -> dict[str, Any]:
+    """The numbers of the occurrence as the page shows them (manage/_tallies.html)."""
+    counted, taps = headcounts.counted(get_session(), meeting, when)
+    return {"counts": counted or Counts(), "counted": counted is not None, "taps": taps,
+            "more_checkins": taps_exceed(counted, taps),
+            "hybrid": meeting.attendance is Attendance.HYBRID}
+
+
 def _count_page(meeting: Meeting, when: date, form: HeadcountForm | None) -> str:
-    session = get_session()
     dated = headcounts.occurrence(meeting, when)
-    counted, taps = headcounts.counted(session, meeting, when)
-    counts = counted or Counts()
-    form = form or _headcount_form(meeting, formdata=None, obj=counts)
+    tallies = _tallies(meeting, when)
+    form = form or _headcount_form(meeting, formdata=None, obj=tallies["counts"])
     now = clock.now()
     opens, closes = window(dated)
     earlier, later = neighbours(meeting.schedule, when, clock.today_in(meeting.timezone))
     return render_template(
-        "manage/headcount.html", meeting=meeting, when=when, dated=dated, counts=counts,
-        counted=counted is not None, taps=taps, more_checkins=taps_exceed(counted, taps),
-        hybrid=meeting.attendance is Attendance.HYBRID,
+        "manage/headcount.html", meeting=meeting, when=when, dated=dated, **tallies,
         counters=headcounts.counters_of(meeting), refusal=countable(dated, now),
         going_on=opens <= now <= closes, form=form, tap_form=TapForm(),
         earlier=earlier, later=later,
     )
+
+
+def _wants_json() -> bool:
+    """The page's script asks for JSON; a plain form post (no script) for the page."""
+    return request.accept_mimetypes.best_match(["text/html", "application/json"]) \
+        == "application/json"
+
+
+def _state(meeting: Meeting, when: date, error: str | None = None) -> Response:
+    """The occurrence's numbers for the page's script: the facilitator's count by
+    counter, and the tallies as the page words them. Anonymous totals only; within the
+    group, as on the page, so no count is hidden here."""
+    tallies = _tallies(meeting, when)
+    counts: Counts = tallies["counts"]
+    return jsonify(counts={c: getattr(counts, c) for c in headcounts.COUNTERS},
+                   tallies=render_template("manage/_tallies.html", **tallies), error=error)
+
+
+@bp.get(f"{COUNT}/state")
+def headcount_state(group_slug: str, meeting_id: int, day: str) -> Response:
+    """What the headcount page's script polls, so two phones counting one meeting agree
+    within seconds."""
+    meeting, when = meeting_and_date(group_slug, meeting_id, day)
+    return _state(meeting, when)
 
 
 def _headcount_form(meeting: Meeting, **kwargs: object) -> HeadcountForm:
@@ -97,17 +130,23 @@ def _headcount_form(meeting: Meeting, **kwargs: object) -> HeadcountForm:
 
 
 @bp.post(f"{COUNT}/tap")
-def tap(group_slug: str, meeting_id: int, day: str) -> Response:
-    """One +/− button. Answers with the page again (303), so the phone's back button and
-    reload never tap twice."""
+def tap(group_slug: str, meeting_id: int, day: str) -> Response | tuple[Response, int]:
+    """One +/− button. Without script, answers with the page again (303), so the phone's
+    back button and reload never tap twice; the page's script gets the numbers after the
+    tap (409 with why, when it was refused)."""
     session = get_session()
     meeting, when = meeting_and_date(group_slug, meeting_id, day)
     form = TapForm()
     step = form.step() if form.validate_on_submit() else None
     if step is None:
-        flash("That button did not work; reload the page and try again.", "error")
+        flash(TAP_FAILED, "error")
+        saved = None
     else:
-        save(None, lambda: headcounts.adjust(session, g.user, meeting, when, *step))
+        saved = save(None, lambda: headcounts.adjust(session, g.user, meeting, when, *step))
+    if _wants_json():
+        # The refusal was flashed for the page; the script shows it at once instead.
+        errors = [str(e) for e in get_flashed_messages(category_filter=["error"])]
+        return _state(meeting, when, errors[0] if errors else None), 200 if saved else 409
     return redirect(f"{_count_url(meeting, day)}#counters", 303)
 
 

@@ -4,7 +4,6 @@ the private calendar link of expiry dates."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
 from pathlib import Path
 
 from flask import abort
@@ -18,7 +17,6 @@ from flask import url_for
 from werkzeug import Response
 from werkzeug.datastructures import FileStorage
 
-from facilitator import clock
 from facilitator.db import get_session
 from facilitator.domain import evidence
 from facilitator.forms import ConfirmForm
@@ -44,11 +42,6 @@ def evidence_dir() -> Path:
     return Path(current_app.config["EVIDENCE_DIR"])
 
 
-def _today() -> date:
-    orgs = training.leader_orgs(g.user)
-    return clock.today_in(orgs[0].timezone if orgs else "UTC")
-
-
 def _leader_only() -> None:
     if not training.leader_orgs(g.user):
         abort(404)
@@ -58,7 +51,7 @@ def _leader_only() -> None:
 def training_home() -> str:
     _leader_only()
     session = get_session()
-    today = _today()
+    today = training.leader_today(g.user)
     return render_template(
         "manage/training.html",
         standings=training.standings_of(session, g.user, today),
