@@ -81,9 +81,11 @@ def test_leader_records_with_evidence_and_sees_what_is_due(client, auth, world, 
     response = post_record(client, world, evidence=(image_bytes("JPEG"), "c.jpg"))
     assert response.status_code == 302
     text = page_text(client.get("/manage/training/"))
-    # MHFA done 2024-01-15 counts until 2027-01-15: 53 days, within 60.
-    assert "Mental Health First Aid Expiring soon 2027-01-15 (in 53 days)" in text
-    assert "CPR and first aid Current 2027-06-01" in text
+    # MHFA done 2024-01-15 counts until 2027-01-15: 53 days, within 60. Nobody has
+    # verified either record yet, and the org counts such records (the default).
+    assert ("Mental Health First Aid Expiring soon, not verified 2027-01-15 (in 53 days)"
+            in text)
+    assert "CPR and first aid Current, not verified 2027-06-01" in text
     record = session.scalars(select(TrainingRecord).where(
         TrainingRecord.training_type_id == world["mhfa"].id)).one()
     assert record.evidence_type == "image/jpeg"
@@ -283,7 +285,8 @@ def test_csv_export_parses_back_and_is_formula_safe(client, auth, world, session
         client.get("/audit/org-a/training.csv").get_data(as_text=True))))
     cpr = next(r for r in full if r["Leader"] == world["lead1"].display_name
                and r["Requirement"] == "CPR and first aid")
-    assert cpr["Status"] == "Current" and cpr["Counts until"] == "2027-06-01"
+    # Nobody has verified the record yet; by default it counts, and says so.
+    assert cpr["Status"] == "Current, not verified" and cpr["Counts until"] == "2027-06-01"
 
 
 def test_signature_column_appears_when_the_hook_answers(client, auth, world, monkeypatch):

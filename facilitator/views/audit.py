@@ -208,7 +208,7 @@ def _csv_rows(matrix: training.Matrix, status: Status | None) -> Iterator[list[A
             cell = row.cells.get(kind.id)
             if cell is None or (status is not None and cell.status is not status):
                 continue
-            line = [row.leader.name, groups, kind.name, cell.status.label,
+            line = [row.leader.name, groups, kind.name, cell.label,
                     cell.due.isoformat() if cell.due else "",
                     "" if cell.hours is None else cell.hours, cell.required_hours or ""]
             if matrix.show_signatures:
