@@ -151,6 +151,12 @@ class OrganizationForm(FlaskForm):
         description="Leaders' trainings that expire within this many days show as "
                     "expiring soon. Usually 60.",
     )
+    unverified_training_counts = BooleanField(
+        "Training records nobody has verified yet count",
+        description="When ticked, a leader is current on a record before an admin or "
+                    "auditor has verified it, and the matrix says “not verified”. When "
+                    "not, only verified records count.",
+    )
 
 
 class GroupForm(FlaskForm):

@@ -6,10 +6,13 @@ for its settings and cache."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from collections.abc import Iterable
 from collections.abc import Mapping
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 from flask import Response
 from flask import current_app
@@ -28,10 +31,17 @@ from facilitator.models import Group
 from facilitator.models import Organization
 from facilitator.services import directory
 from facilitator.services import documents
+from facilitator.services.training import Matrix
 from facilitator.urls import absolute_url
+
+T = TypeVar("T")
 
 #: How long a proxy or a browser may keep a public handout before asking again.
 PUBLIC_MAX_AGE = 3600
+#: The most columns of standings one table of the printed training matrix holds beside
+#: the leaders' names, by print size (large or not): with one more, a heading such as
+#: "Naloxone administration" no longer fits its column on Letter or A4.
+MATRIX_COLUMNS = {False: 4, True: 2}
 
 
 @dataclass(frozen=True)
@@ -128,3 +138,25 @@ def directory_html(org: Organization, args: Mapping[str, str]) -> str:
         legend=[(c, TYPES.get(c, c)) for c in used],
         url=absolute_url("public.directory", org_slug=org.slug, **filters.as_args()),
     )
+
+
+def training_html(org: Organization, matrix: Matrix, paper: pdf.Paper,
+                  signature_label: Callable[[object], str]) -> str:
+    """The training matrix to print: however many requirements, in tables narrow enough
+    for the paper, each with the leaders' names again. A column is a training type, or
+    None for the leader agreement."""
+    columns = [*matrix.requirements, *([None] if matrix.show_signatures else [])]
+    return render_template(
+        "handouts/training.html", org=org, matrix=matrix, paper=paper,
+        parts=even_parts(columns, MATRIX_COLUMNS[paper.large]),
+        signature_label=signature_label)
+
+
+def even_parts(items: Sequence[T], most: int) -> list[Sequence[T]]:
+    """`items` in as few runs of at most `most` as there can be, of lengths as near one
+    another as they can be (six columns by four: three and three, not four and two)."""
+    if not items:
+        return []
+    runs = -(-len(items) // most)
+    size = -(-len(items) // runs)
+    return [items[start:start + size] for start in range(0, len(items), size)]

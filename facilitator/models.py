@@ -24,6 +24,7 @@ from sqlalchemy import Time
 from sqlalchemy import UniqueConstraint
 from sqlalchemy import false
 from sqlalchemy import text
+from sqlalchemy import true
 from sqlalchemy.orm import Mapped
 from sqlalchemy.orm import mapped_column
 from sqlalchemy.orm import relationship
@@ -126,6 +127,10 @@ class Organization(Base):
     small_count_threshold: Mapped[int] = mapped_column(default=5)
     #: A training that expires within this many days shows as "expiring".
     expiry_warning_days: Mapped[int] = mapped_column(default=60)
+    #: Whether training records nobody has verified yet count towards compliance
+    #: (domain.compliance.standing); either way they are marked "not verified".
+    unverified_training_counts: Mapped[bool] = mapped_column(Boolean, default=True,
+                                                             server_default=true())
     #: Grows with every change to what the org's feeds and directory show; with
     #: data_changed_at it makes ETag and Last-Modified without reading the meetings.
     data_version: Mapped[int] = mapped_column(default=0)

@@ -137,3 +137,64 @@ def test_signature_status_plugs_in_beside_training():
     assert [r.signed for r in without] == [None, None]
     rows = compliance_rows(leaders, [CPR], {}, TODAY, signatures={1: True})
     assert [r.signed for r in rows] == [True, False]
+
+
+# ---- records nobody has verified ----------------------------------------------------------
+
+def words(found) -> tuple[str, date | None]:
+    return found.label, found.due
+
+
+@pytest.mark.parametrize(("count", "expected"), [
+    (True, ("Current, not verified", date(2028, 1, 5))),
+    (False, ("Missing, a record awaits verification", None)),
+])
+def test_an_unverified_record_counts_only_if_the_org_says_and_says_so(count, expected):
+    done = [Completion(date(2026, 1, 5), verified=False)]
+    assert words(standing(CPR, done, TODAY, unverified_count=count)) == expected
+
+
+@pytest.mark.parametrize(("count", "expected"), [
+    # The unverified renewal makes the leader current; the verified card is expiring.
+    (True, ("Current, not verified", date(2028, 1, 5))),
+    (False, ("Expiring soon, a record awaits verification", date(2026, 12, 10))),
+])
+def test_an_unverified_renewal_of_a_verified_card(count, expected):
+    done = [Completion(date(2024, 12, 10)), Completion(date(2026, 1, 5), verified=False)]
+    assert words(standing(CPR, done, TODAY, unverified_count=count)) == expected
+
+
+@pytest.mark.parametrize("count", [True, False])
+def test_verified_records_that_decide_say_nothing_more(count):
+    # An older unverified card changes nothing: the verified renewal decides.
+    done = [Completion(date(2024, 12, 10), verified=False), Completion(date(2026, 1, 5))]
+    assert words(standing(CPR, done, TODAY, unverified_count=count)) == (
+        "Current", date(2028, 1, 5))
+
+
+def test_a_lapsed_unverified_record_is_not_news():
+    # Expired or missing, the leader is not compliant either way: nothing to verify first.
+    done = [Completion(date(2024, 6, 1), verified=False)]
+    assert words(standing(CPR, done, TODAY)) == ("Expired", date(2026, 6, 1))
+    assert words(standing(CPR, done, TODAY, unverified_count=False)) == ("Missing", None)
+
+
+@pytest.mark.parametrize(("count", "label", "hours"), [
+    (True, "Current, not verified", 22),
+    (False, "Expired, a record awaits verification", 12),
+])
+def test_unverified_hours_count_only_if_the_org_says(count, label, hours):
+    done = [Completion(date(2026, 5, 1), hours=12),
+            Completion(date(2025, 9, 1), hours=10, verified=False)]
+    found = standing(PEER, done, TODAY, unverified_count=count)
+    assert (found.label, found.hours) == (label, hours)
+
+
+def test_the_matrix_takes_the_orgs_choice():
+    leader = Leader(7, "Sam T.", frozenset({"facilitator"}))
+    done = {(7, CPR.id): [Completion(date(2026, 1, 5), verified=False)]}
+    counted, = compliance_rows([leader], [CPR], done, TODAY)
+    waiting, = compliance_rows([leader], [CPR], done, TODAY, unverified_count=False)
+    assert counted.cells[CPR.id].label == "Current, not verified"
+    assert waiting.cells[CPR.id].status is Status.MISSING
+    assert filter_rows([waiting], Status.MISSING) == [waiting]

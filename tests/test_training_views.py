@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import date
 
 import pytest
 from icalendar import Calendar
+from pypdf import PdfReader
 from sqlalchemy import func
 from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
@@ -52,6 +54,12 @@ def world(app, tenancy, session, tmp_path):
             "dir": tmp_path}
 
 
+def said(response) -> str:
+    """The page's text, without the space page_text leaves where a tag ends before a
+    comma ("Current</span>, not verified")."""
+    return page_text(response).replace(" ,", ",")
+
+
 def stored(session) -> tuple[int, int]:
     session.expire_all()
     return (session.scalar(select(func.count(TrainingRecord.id))),
@@ -80,10 +88,12 @@ def test_leader_records_with_evidence_and_sees_what_is_due(client, auth, world, 
     auth.login(world["lead1"])
     response = post_record(client, world, evidence=(image_bytes("JPEG"), "c.jpg"))
     assert response.status_code == 302
-    text = page_text(client.get("/manage/training/"))
-    # MHFA done 2024-01-15 counts until 2027-01-15: 53 days, within 60.
-    assert "Mental Health First Aid Expiring soon 2027-01-15 (in 53 days)" in text
-    assert "CPR and first aid Current 2027-06-01" in text
+    text = said(client.get("/manage/training/"))
+    # MHFA done 2024-01-15 counts until 2027-01-15: 53 days, within 60. Nobody has
+    # verified either record yet, and the org counts such records (the default).
+    assert ("Mental Health First Aid Expiring soon, not verified 2027-01-15 (in 53 days)"
+            in text)
+    assert "CPR and first aid Current, not verified 2027-06-01" in text
     record = session.scalars(select(TrainingRecord).where(
         TrainingRecord.training_type_id == world["mhfa"].id)).one()
     assert record.evidence_type == "image/jpeg"
@@ -283,7 +293,8 @@ def test_csv_export_parses_back_and_is_formula_safe(client, auth, world, session
         client.get("/audit/org-a/training.csv").get_data(as_text=True))))
     cpr = next(r for r in full if r["Leader"] == world["lead1"].display_name
                and r["Requirement"] == "CPR and first aid")
-    assert cpr["Status"] == "Current" and cpr["Counts until"] == "2027-06-01"
+    # Nobody has verified the record yet; by default it counts, and says so.
+    assert cpr["Status"] == "Current, not verified" and cpr["Counts until"] == "2027-06-01"
 
 
 def test_signature_column_appears_when_the_hook_answers(client, auth, world, monkeypatch):
@@ -361,3 +372,75 @@ def test_the_matrix_shows_each_leaders_standing_with_the_leader_agreement(client
     rows = list(csv.reader(io.StringIO(client.get("/audit/demo/training.csv").text)))
     assert rows[0][-1] == "Leader agreement"
     assert {row[-1] for row in rows[1:]} >= {"Signed", "Signed an older version", "Not signed"}
+
+
+# ---- records nobody has verified yet ------------------------------------------------------
+
+def pdf_text(body: bytes) -> str:
+    reader = PdfReader(io.BytesIO(body))
+    return re.sub(r"\s+", " ", " ".join(page.extract_text() for page in reader.pages))
+
+
+def cpr_status(client, world) -> str:
+    rows = csv.DictReader(io.StringIO(client.get("/audit/org-a/training.csv").text))
+    return next(r["Status"] for r in rows if r["Leader"] == world["lead1"].display_name
+                and r["Requirement"] == "CPR and first aid")
+
+
+@pytest.mark.parametrize(("counts", "matrix", "own", "csv_status", "printed"), [
+    (True, "Current until 2027-06-01, not verified",
+     "CPR and first aid Current, not verified 2027-06-01 (in 190 days)",
+     "Current, not verified", "CURRENT until 2027-06-01, not verified"),
+    (False, "Missing, a record awaits verification",
+     "CPR and first aid Missing, a record awaits verification Once verified",
+     "Missing, a record awaits verification", "MISSING, a record awaits verification"),
+])
+def test_an_unverified_record_says_so_everywhere_and_counts_as_the_org_chose(
+        client, auth, world, session, counts, matrix, own, csv_status, printed):
+    world["org"].unverified_training_counts = counts
+    session.commit()
+    auth.login(world["lead1"])
+    assert own in said(client.get("/manage/training/"))
+    auth.logout()
+    auth.login(world["auditor"])
+    assert matrix in said(client.get("/audit/org-a/training/"))
+    assert cpr_status(client, world) == csv_status
+    assert printed in pdf_text(client.get("/audit/org-a/training.pdf").data)
+    person = f"/audit/org-a/training/people/{world['lead1'].id}"
+    assert f"CPR and first aid: {matrix}" in said(client.get(person))
+    # Only what counts is filtered on: a leader waiting for verification is missing.
+    missing = said(client.get(
+        f"/audit/org-a/training/?status=missing&requirement={world['cpr'].id}"))
+    assert (world["lead1"].display_name in missing) is not counts
+
+    # Once verified, the record counts either way and nothing more is said.
+    assert client.post(f"/audit/org-a/training/records/{world['record'].id}/verify"
+                       ).status_code == 302
+    assert "CPR and first aid: Current until 2027-06-01 Records" in said(client.get(person))
+    assert cpr_status(client, world) == "Current"
+    text = pdf_text(client.get("/audit/org-a/training.pdf").data)
+    assert "CURRENT until 2027-06-01 MISSING" in text
+    auth.logout()
+    auth.login(world["lead1"])
+    assert "CPR and first aid Current 2027-06-01" in said(client.get("/manage/training/"))
+
+
+def test_the_admin_chooses_whether_unverified_records_count(client, auth, world, session):
+    auth.login(world["admin"])
+    page = client.get("/admin/org-a/settings")
+    box = re.search(r'<input[^>]*name="unverified_training_counts"[^>]*>', page.text).group()
+    assert "checked" in box  # today's behaviour by default
+    assert "Training records nobody has verified yet count" in said(page)
+    form = {"name": "Org A", "timezone": "America/Chicago", "contact": "",
+            "small_count_threshold": "5", "expiry_warning_days": "60"}
+    assert client.post("/admin/org-a/settings", data=form).status_code == 302  # unticked
+    session.expire_all()
+    assert world["org"].unverified_training_counts is False
+    entry = session.scalars(select(AuditEntry).where(AuditEntry.entity_type == "organization")
+                            .order_by(AuditEntry.id.desc())).first()
+    assert entry.after == {"unverified_training_counts": False}
+    assert "Only verified records count" in said(client.get("/audit/org-a/training/"))
+    form["unverified_training_counts"] = "y"
+    assert client.post("/admin/org-a/settings", data=form).status_code == 302
+    session.expire_all()
+    assert world["org"].unverified_training_counts is True

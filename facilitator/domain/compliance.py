@@ -22,6 +22,12 @@ Decisions, and why:
   hours complete the requirement when the most lasting ones are counted first. Some
   hours but too few is "expired", with the hours shown, since the leader is not
   compliant; no completion ever is "missing".
+- Verification: an admin or auditor marks a record verified once they saw its evidence.
+  The org chooses whether records nobody verified yet count. When they count, a
+  standing that only they make (the verified records alone would stand lower, or until
+  an earlier day) says "not verified" beside its status. When they do not count, the
+  standing is the verified records' alone, and says "a record awaits verification"
+  when the unverified ones would better it. Either way the words tell the truth.
 """
 
 from __future__ import annotations
@@ -32,6 +38,7 @@ from collections.abc import Mapping
 from collections.abc import Sequence
 from dataclasses import dataclass
 from dataclasses import field
+from dataclasses import replace
 from datetime import date
 from datetime import timedelta
 
@@ -89,6 +96,17 @@ class Completion:
     completed_on: date
     expires_on_override: date | None = None
     hours: float | None = None
+    #: An admin or auditor saw its evidence.
+    verified: bool = True
+
+
+class Unverified(enum.StrEnum):
+    """What records nobody verified yet do to a standing (see the module's docstring)."""
+
+    #: The org counts them, and the standing rests on them.
+    COUNTED = "counted"
+    #: The org does not count them, and they would better the standing.
+    WAITING = "waiting"
 
 
 @dataclass(frozen=True)
@@ -99,6 +117,26 @@ class Standing:
     #: Continuing education: the hours that count today.
     hours: float | None = None
     required_hours: int | None = None
+    #: None when verified records alone make this standing.
+    unverified: Unverified | None = None
+
+    @property
+    def met(self) -> bool:
+        return self.status in (Status.CURRENT, Status.EXPIRING)
+
+    @property
+    def verification(self) -> str:
+        """What verification leaves open, in words; empty when nothing."""
+        if self.unverified is Unverified.COUNTED:
+            return "not verified"
+        if self.unverified is Unverified.WAITING:
+            return "a record awaits verification"
+        return ""
+
+    @property
+    def label(self) -> str:
+        """The status in words, with what verification leaves open."""
+        return ", ".join(filter(None, (self.status.label, self.verification)))
 
     def days_left(self, today: date) -> int | None:
         return None if self.due is None else (self.due - today).days
@@ -135,11 +173,26 @@ def _lasting(expires: date | None) -> tuple[int, date]:
 
 
 def standing(requirement: Requirement, completions: Iterable[Completion], today: date,
-             expiring_days: int = DEFAULT_EXPIRING_DAYS) -> Standing:
-    """How a leader with these completions stands against the requirement today.
+             expiring_days: int = DEFAULT_EXPIRING_DAYS, *,
+             unverified_count: bool = True) -> Standing:
+    """How a leader with these completions stands against the requirement today, with
+    or without the unverified ones (`unverified_count`, the org's choice).
 
     Completions dated after today are ignored (the service refuses them anyway)."""
     done = [c for c in completions if c.completed_on <= today]
+    every = _standing(requirement, done, today, expiring_days)
+    verified = _standing(requirement, [c for c in done if c.verified], today, expiring_days)
+    chosen = every if unverified_count else verified
+    # Hours alone change nothing a leader may do, and a lapsed training is not met
+    # either way: only a current or expiring standing the verified records lack is news.
+    if not every.met or (every.status, every.due) == (verified.status, verified.due):
+        return chosen
+    return replace(chosen, unverified=Unverified.COUNTED if unverified_count
+                   else Unverified.WAITING)
+
+
+def _standing(requirement: Requirement, done: list[Completion], today: date,
+              expiring_days: int) -> Standing:
     if not done:
         return Standing(Status.MISSING, required_hours=requirement.required_hours)
     expiries = [expiry(c.completed_on, requirement.validity_months, c.expires_on_override)
@@ -200,6 +253,8 @@ def compliance_rows(
     today: date,
     expiring_days: int = DEFAULT_EXPIRING_DAYS,
     signatures: Mapping[int, bool | str | None] | None = None,
+    *,
+    unverified_count: bool = True,
 ) -> list[Row]:
     """The matrix: a row per leader, a cell per requirement that applies to them.
 
@@ -214,7 +269,7 @@ def compliance_rows(
             if requirement.applies_to(leader.roles):
                 cells[requirement.id] = standing(
                     requirement, completions.get((leader.id, requirement.id), ()), today,
-                    expiring_days)
+                    expiring_days, unverified_count=unverified_count)
             else:
                 cells[requirement.id] = None
         signed = signatures.get(leader.id, False) if signatures else None

@@ -386,7 +386,8 @@ def requirement_of(kind: TrainingType) -> Requirement:
 
 
 def completion_of(record: TrainingRecord) -> Completion:
-    return Completion(record.completed_on, record.expires_on_override, record.hours)
+    return Completion(record.completed_on, record.expires_on_override, record.hours,
+                      verified=record.verified_at is not None)
 
 
 @dataclass
@@ -424,7 +425,7 @@ def compliance(session: Session, org: Organization, today: date, *,
         [Leader(u.id, u.display_name, frozenset(r.value for r in u.roles_in(org)))
          for u in leaders],
         [requirement_of(k) for k in kinds], completions, today, org.expiry_warning_days,
-        signatures)
+        signatures, unverified_count=org.unverified_training_counts)
     rows = filter_rows(rows, status, requirement.id if requirement else None)
     groups = {u.id: [grp for grp in u.led_groups if grp.organization_id == org.id]
               for u in leaders}
@@ -445,8 +446,9 @@ def standings_of(session: Session, user: User, today: date
             mine = [completion_of(r) for r in records if r.training_type_id == kind.id]
             required = requirement.applies_to(roles)
             if mine or required:
-                found.append((kind, standing(requirement, mine, today,
-                                                   org.expiry_warning_days), required))
+                found.append((kind, standing(
+                    requirement, mine, today, org.expiry_warning_days,
+                    unverified_count=org.unverified_training_counts), required))
     return sorted(found, key=lambda f: (f[1].status.rank, f[1].due or date.max, f[0].name))
 
 

@@ -344,6 +344,7 @@ def settings() -> str | Response:
             name=form.name.data, timezone=form.timezone.data, contact=form.contact.data,
             small_count_threshold=form.small_count_threshold.data,
             expiry_warning_days=form.expiry_warning_days.data,
+            unverified_training_counts=form.unverified_training_counts.data,
     )):
         flash("Settings are saved.", "info")
         return redirect(url_for("admin.overview"))

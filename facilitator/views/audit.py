@@ -22,6 +22,7 @@ from facilitator.domain.compliance import Status
 from facilitator.forms import ConfirmForm
 from facilitator.handouts import inline_svg
 from facilitator.handouts import pdf_response
+from facilitator.handouts import training_html
 from facilitator.models import Group
 from facilitator.models import Role
 from facilitator.models import User
@@ -208,7 +209,7 @@ def _csv_rows(matrix: training.Matrix, status: Status | None) -> Iterator[list[A
             cell = row.cells.get(kind.id)
             if cell is None or (status is not None and cell.status is not status):
                 continue
-            line = [row.leader.name, groups, kind.name, cell.status.label,
+            line = [row.leader.name, groups, kind.name, cell.label,
                     cell.due.isoformat() if cell.due else "",
                     "" if cell.hours is None else cell.hours, cell.required_hours or ""]
             if matrix.show_signatures:
@@ -219,9 +220,8 @@ def _csv_rows(matrix: training.Matrix, status: Status | None) -> Iterator[list[A
 @bp.get("/training.pdf")
 def training_pdf() -> Response:
     """The matrix as it is filtered, to print or file."""
-    html = render_template("handouts/training.html", org=g.org, matrix=_matrix(_filters()),
-                           chosen=None, signature_label=signature_label,
-                           paper=pdf.Paper.from_args(request.args, g.org.timezone))
+    html = training_html(g.org, _matrix(_filters()),
+                         pdf.Paper.from_args(request.args, g.org.timezone), signature_label)
     return pdf_response(html, f"training-{g.org.slug}.pdf", private=True)
 
 

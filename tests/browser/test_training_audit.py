@@ -33,6 +33,9 @@ def test_auditor_filters_the_training_matrix(page: Page, live_server: str) -> No
     table = page.locator("table.matrix")
     for word in ("Current", "Expiring soon", "Expired", "Missing"):
         expect(table.get_by_text(word, exact=True).first).to_be_visible()
+    # The demo counts records nobody has verified yet, and says which they are.
+    expect(page.get_by_text("A record nobody has verified yet counts")).to_be_visible()
+    expect(table.get_by_text("not verified", exact=True).first).to_be_visible()
     assert serious_violations(page) == []
 
     page.get_by_label("Status").select_option(label="Expired")
