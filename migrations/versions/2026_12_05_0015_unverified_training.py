@@ -3,9 +3,9 @@
 An org's choice whether training records nobody has verified yet count towards its
 leaders' compliance. Every existing org keeps counting them, as before this revision.
 
-Revision ID: 0014_unverified_training
-Revises: 0013_checkin_tally
-Create Date: 2026-12-06 10:00:00.000000
+Revision ID: 0015_unverified_training
+Revises: 0014_password_reset
+Create Date: 2026-12-05 10:00:00.000000
 """
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ import sqlalchemy as sa
 from alembic import op
 
 
-revision = '0014_unverified_training'
-down_revision = '0013_checkin_tally'
+revision = '0015_unverified_training'
+down_revision = '0014_password_reset'
 branch_labels = None
 depends_on = None
 

@@ -11,7 +11,7 @@ the hashes apart.
 
 Revision ID: 0014_password_reset
 Revises: 0013_checkin_tally
-Create Date: 2026-12-06 10:00:00.000000
+Create Date: 2026-12-05 10:00:00.000000
 """
 from __future__ import annotations
 
