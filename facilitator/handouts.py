@@ -1,11 +1,13 @@
 """Printed handouts as HTML and as PDF responses, shared by every blueprint that prints:
-a group's one-pager and documents, the directory, QR codes, charts inlined, and
-`pdf_response`, so each PDF carries an ETag and is rendered once per content
-(facilitator/pdf.py renders it). Takes the request only for its ETag and the app only
-for its settings and cache."""
+a group's one-pager (in drafts, the first that fits one sheet sent by
+`one_page_response`) and documents, the directory, QR codes (each an https page of the
+site), charts inlined, and `pdf_response`, so each PDF carries an ETag and is rendered
+once per content (facilitator/pdf.py renders it). Takes the request only for its ETag
+and the app only for its settings and cache."""
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable
 from collections.abc import Iterable
 from collections.abc import Mapping
@@ -19,6 +21,7 @@ from flask import current_app
 from flask import render_template
 from flask import request
 from markupsafe import Markup
+from pypdf import PdfReader
 from werkzeug.exceptions import ServiceUnavailable
 
 from facilitator import clock
@@ -26,9 +29,9 @@ from facilitator import pdf
 from facilitator.db import get_session
 from facilitator.domain.meeting_types import TYPES
 from facilitator.domain.qr import qr_svg
-from facilitator.formatting import webcal
 from facilitator.models import Group
 from facilitator.models import Organization
+from facilitator.models import Visibility
 from facilitator.services import directory
 from facilitator.services import documents
 from facilitator.services.training import Matrix
@@ -76,15 +79,43 @@ def pdf_response(html: str, filename: str, *, private: bool) -> Response:
     """The PDF of the HTML, or 304 when the browser has it. A render that fails or runs
     out of time, content that failed lately, or a server already rendering all it may
     is a 503 page that says so, with Retry-After."""
-    etag = pdf.etag(html)
+    return _pdf_answer(pdf.etag(html), lambda: _rendered(html), filename, private=private)
+
+
+def one_page_response(drafts: Sequence[str], filename: str, *, private: bool) -> Response:
+    """The PDF of the first draft that takes one sheet (when none does, of the first
+    that takes the fewest), as `pdf_response` answers it. Each draft is rendered once,
+    and the choice is kept with them, so a one-pager asked for again costs a look-up."""
+    def fitted() -> bytes:
+        best: tuple[int, bytes] | None = None
+        for draft in drafts:
+            body = _rendered(draft)
+            pages = len(PdfReader(io.BytesIO(body)).pages)
+            if best is None or pages < best[0]:
+                best = (pages, body)
+            if pages == 1:
+                break
+        assert best is not None, "a one-pager has at least one draft"
+        return best[1]
+
+    key = pdf.etag("\n".join(drafts))
+    return _pdf_answer(key, lambda: pdf_cache().get_or_build(f"fit-{key}", fitted), filename,
+                       private=private)
+
+
+def _rendered(html: str) -> bytes:
+    try:
+        return pdf_cache().get_or_render(html, render_limits(), clock.now())
+    except pdf.RenderError as error:
+        raise ServiceUnavailable(str(error), retry_after=error.retry_after) from None
+
+
+def _pdf_answer(etag: str, body: Callable[[], bytes], filename: str, *,
+                private: bool) -> Response:
     if request.if_none_match.contains(etag):
         response = Response(status=304)
     else:
-        try:
-            body = pdf_cache().get_or_render(html, render_limits(), clock.now())
-        except pdf.RenderError as error:
-            raise ServiceUnavailable(str(error), retry_after=error.retry_after) from None
-        response = Response(body, mimetype="application/pdf")
+        response = Response(body(), mimetype="application/pdf")
         response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
     response.set_etag(etag)
     response.headers["Cache-Control"] = "private, no-store" if private \
@@ -94,16 +125,48 @@ def pdf_response(html: str, filename: str, *, private: bool) -> Response:
     return response
 
 
-def group_handout_html(group: Group, paper: pdf.Paper, codes: Iterable[Code], *,
-                       show_online: bool) -> str:
+@dataclass(frozen=True)
+class Draft:
+    """How much a draft of the one-pager prints: the first `dates` coming dates of each
+    meeting (and every changed or cancelled one among the rest), up to `guidelines`
+    characters of the start of the guidelines, and the first `codes` of its QR codes."""
+
+    dates: int
+    guidelines: int
+    codes: int
+
+
+#: The one-pager's drafts, fullest first; the first that fits one sheet is sent
+#: (one_page_response), so many meetings or large print cost detail, not a second page.
+#: The last keeps the calendar's code and drops the group page's, which it leads to.
+ONE_PAGER_DRAFTS = (
+    Draft(8, documents.SHORT_GUIDELINES_CHARACTERS, 2), Draft(8, 450, 2), Draft(8, 0, 2),
+    Draft(4, 0, 2), Draft(2, 0, 2), Draft(2, 0, 1),
+)
+
+
+def group_handout_drafts(group: Group, paper: pdf.Paper, codes: Iterable[Code], *,
+                         show_online: bool) -> list[str]:
+    """The group's one-pager as HTML, once per draft of ONE_PAGER_DRAFTS (the same HTML
+    once only)."""
     session = get_session()
-    return render_template(
-        "handouts/group.html", group=group, paper=paper, codes=list(codes),
-        meetings=directory.group_meetings(
+    codes = list(codes)
+    values = {
+        "group": group, "paper": paper, "show_online": show_online,
+        "meetings": directory.group_meetings(
             session, group, clock.start_of_today_in(group.organization.timezone)),
-        show_online=show_online, guidelines=documents.short_guidelines(session, group),
-        printed=clock.today_in(group.organization.timezone),
-    )
+        "printed": clock.today_in(group.organization.timezone),
+        "public": group.visibility is Visibility.PUBLIC,
+    }
+    excerpts = {draft.guidelines: documents.short_guidelines(session, group, draft.guidelines)
+                for draft in ONE_PAGER_DRAFTS if draft.guidelines}
+    has_guidelines = any(excerpts.values())
+    drafts = [render_template("handouts/group.html", **values, dates=draft.dates,
+                              codes=codes[:draft.codes],
+                              guidelines=excerpts.get(draft.guidelines),
+                              guidelines_left_out=has_guidelines and not draft.guidelines)
+              for draft in ONE_PAGER_DRAFTS]
+    return list(dict.fromkeys(drafts))
 
 
 def documents_html(group: Group, paper: pdf.Paper) -> str:
@@ -117,10 +180,21 @@ def group_url(group: Group) -> str:
     return absolute_url("public.group", group_slug=group.slug)
 
 
-def public_feed_codes(group: Group) -> list[Code]:
-    feed = absolute_url("public.group_feed", group_slug=group.slug)
-    return [code(webcal(feed), "Scan to add every meeting to your phone's calendar"),
-            code(group_url(group), "Scan for the group's page and how to subscribe")]
+# Every QR code on paper leads to an https page (BASE_URL's scheme) that any phone's
+# camera opens, never to webcal://, which Android cameras cannot: the page then offers
+# each calendar app's button, this phone's first.
+
+
+def public_group_codes(group: Group) -> list[Code]:
+    subscribe = absolute_url("public.group_subscribe", group_slug=group.slug)
+    return [code(subscribe, "Scan to add every meeting to your phone's calendar"),
+            code(group_url(group), "Scan for the group's page: times, places, changes")]
+
+
+def private_group_codes(token: str) -> list[Code]:
+    """The code of a private group's subscribe page, behind the token of its feed."""
+    subscribe = absolute_url("public.private_subscribe", token=token)
+    return [code(subscribe, "Scan to add the meetings to your phone's calendar")]
 
 
 def directory_html(org: Organization, args: Mapping[str, str]) -> str:
@@ -130,13 +204,17 @@ def directory_html(org: Organization, args: Mapping[str, str]) -> str:
     today = clock.today_in(org.timezone)
     listing = directory.directory(session, org, filters, clock.start_of_today_in(org.timezone),
                                   starting_today=False)
+    url = absolute_url("public.directory", org_slug=org.slug, **filters.as_args())
     used = sorted({code_ for day in listing.days for m in day.listings
                    for code_ in m.meeting.types})
     return render_template(
         "handouts/directory.html", org=org, directory=listing, today=today,
         paper=pdf.Paper.from_args(args, org.timezone), printed=today,
-        legend=[(c, TYPES.get(c, c)) for c in used],
-        url=absolute_url("public.directory", org_slug=org.slug, **filters.as_args()),
+        legend=[(c, TYPES.get(c, c)) for c in used], url=url,
+        codes=[code(url, "Scan for this list online, always up to date"),
+               code(absolute_url("public.org_subscribe", org_slug=org.slug),
+                    f"Scan to add all of {org.name}'s meetings to your phone's calendar"
+                    if filters.active else "Scan to add these meetings to your phone's calendar")],
     )
 
 

@@ -166,8 +166,8 @@ def test_only_the_groups_leaders_make_its_link(client, auth, org_with_feeds, mak
 def test_pages_offer_subscription(client, org_with_feeds):
     page = client.get("/g/tuesday/").get_data(as_text=True)
     assert "webcal://facilitator.test/g/tuesday/meetings.ics" in page
-    assert "calendar.google.com/calendar/r?cid=webcal%3A//facilitator.test/g/tuesday/meetings.ics" \
-        in page
+    assert "calendar.google.com/calendar/render?cid=webcal%3A//facilitator.test/g/tuesday/" \
+        "meetings.ics" in page
     assert "outlook.live.com/calendar/0/addfromweb?url=http%3A//facilitator.test/g/tuesday/" in page
     text = page_text(page)
     for app in ("Apple Calendar", "Google Calendar", "Outlook", "Android"):

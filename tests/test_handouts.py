@@ -1,5 +1,6 @@
 """Handouts: what the PDFs say (pypdf), where their QR codes lead (decoded from the page
-as an image), and that nothing outside the app's static files gets into one."""
+as an image), that a one-pager takes one sheet, and that nothing outside the app's static
+files gets into one. tests/browser/test_subscribe.py opens the codes' pages on phones."""
 
 from __future__ import annotations
 
@@ -18,20 +19,24 @@ import pytest
 import zxingcpp
 from PIL import Image
 from pypdf import PdfReader
+from sqlalchemy import select
 
 from facilitator import clock
 from facilitator import demo
 from facilitator import pdf
+from facilitator.domain.meeting import DateChange
 from facilitator.domain.recurrence import Recurrence
 from facilitator.models import Attendance
 from facilitator.models import CancelReason
 from facilitator.models import DocumentKind
+from facilitator.models import Group
 from facilitator.models import Headcount
 from facilitator.models import Role
 from facilitator.services import documents
 from facilitator.services import feeds
 from facilitator.services import headcounts
 from facilitator.services import meetings
+from tests.conftest import BASE_URL
 from tests.conftest import page_text
 
 PASSWD = "file:///etc/passwd"
@@ -53,6 +58,17 @@ def text_of_lines(body: bytes) -> list[str]:
     """The PDF's text line by line, as a reader meets it."""
     reader = PdfReader(io.BytesIO(body))
     return [line for page in reader.pages for line in page.extract_text().splitlines()]
+
+
+def pages_of(body: bytes) -> int:
+    return len(PdfReader(io.BytesIO(body)).pages)
+
+
+def on_site(url: str, base_url: str = BASE_URL) -> str:
+    """`url`'s path, after checking that it is a page of the site BASE_URL names, with
+    its scheme (http or https, which any phone's camera opens; never webcal://)."""
+    assert url.startswith(f"{base_url}/"), url
+    return url.removeprefix(base_url)
 
 
 def codes_in(body: bytes) -> list[str]:
@@ -152,11 +168,36 @@ def test_a_public_group_one_pager_says_when_and_where_and_its_codes_lead_there(c
                      "Community Centre, 90 Main Street", "Tue 24 Nov", "Closed · Women",
                      "Printed Monday 23 November 2026"):
         assert expected in text, expected
-    assert sorted(codes_in(response.data)) == sorted([
-        f"http://facilitator.test/g/{group.slug}/",
-        f"webcal://facilitator.test/g/{group.slug}/meetings.ics",
-    ])
+    assert sorted(on_site(url) for url in codes_in(response.data)) == \
+        [f"/g/{group.slug}/", f"/g/{group.slug}/subscribe"]
     assert PdfReader(io.BytesIO(response.data)).pages[0].mediabox.width == 612  # Letter
+    # The calendar's code leads to a page any phone opens, with every app's button for
+    # the group's feed.
+    subscribe = client.get(f"/g/{group.slug}/subscribe")
+    assert subscribe.status_code == 200
+    assert subscribe.headers["Cache-Control"].startswith("public")
+    page = subscribe.get_data(as_text=True)
+    assert f'value="{BASE_URL}/g/{group.slug}/meetings.ics"' in page
+    assert f"webcal://facilitator.test/g/{group.slug}/meetings.ics" in page
+    assert "Tuesday Night Women&#39;s AA" in page
+
+
+def test_every_code_on_paper_is_an_https_page_of_the_site(app, client, auth, group,
+                                                           monkeypatch):
+    """Served over https, every printed code says https: an Android camera opens it."""
+    monkeypatch.setitem(app.config, "BASE_URL", "https://facilitator.test")
+    org = group.organization.slug
+    auth.login(group.lead)
+    meeting = group.meetings[0]
+    printed = [f"/g/{group.slug}/handout.pdf", f"/o/{org}/directory.pdf",
+               f"/manage/g/{group.slug}/handout.pdf",
+               f"/manage/g/{group.slug}/meetings/{meeting.id}/checkin-card.pdf"]
+    codes = [code for path in printed for code in codes_in(client.get(path).data)]
+    assert len(codes) == 7
+    paths = {on_site(code, "https://facilitator.test") for code in codes}
+    assert paths == {f"/g/{group.slug}/", f"/g/{group.slug}/subscribe", f"/o/{org}/",
+                     f"/o/{org}/subscribe",
+                     f"/c/{headcounts.checkin_token(app.config['SECRET_KEY'], meeting)}"}
 
 
 def test_the_same_handout_twice_renders_once_and_the_etag_gives_a_304(app, client, group):
@@ -202,8 +243,31 @@ def test_a_private_group_handout_is_only_for_its_leaders_with_the_link_they_give
     assert "not this group's current private calendar link" in page_text(wrong)
     right = client.post(f"/manage/g/{group.slug}/handout.pdf",
                         data={"feed_link": f"http://facilitator.test/feeds/{token}.ics"})
-    assert codes_in(right.data) == [f"webcal://facilitator.test/feeds/{token}.ics"]
+    assert [on_site(url) for url in codes_in(right.data)] == [f"/feeds/{token}/subscribe"]
+    # The subscribe page's own address, pasted instead, prints the same code.
+    again = client.post(f"/manage/g/{group.slug}/handout.pdf",
+                        data={"feed_link": f"{BASE_URL}/feeds/{token}/subscribe"})
+    assert codes_in(again.data) == codes_in(right.data)
     auth.logout()
+    # Its page is behind the token only: never kept, never listed, no referrer; no
+    # public address of the group shows it.
+    page = client.get(f"/feeds/{token}/subscribe")
+    assert page.status_code == 200
+    assert page.headers["Cache-Control"] == "private, no-store"
+    assert page.headers["Referrer-Policy"] == "no-referrer"
+    assert page.headers["X-Robots-Tag"] == "noindex"
+    html = page.get_data(as_text=True)
+    assert f'value="{BASE_URL}/feeds/{token}.ics"' in html
+    assert "Community Centre" not in html and f"/g/{group.slug}/" not in html
+    assert client.get(f"/feeds/{token[:-1]}x/subscribe").status_code == 404
+    assert client.get(f"/g/{group.slug}/subscribe").status_code == 404
+    assert client.get(f"/o/{group.organization.slug}/subscribe").status_code == 200
+    assert token not in client.get(f"/o/{group.organization.slug}/subscribe").get_data(
+        as_text=True)
+    # A new link cuts off the old page with the old feed.
+    feeds.rotate_feed_token(session, None, group)
+    session.commit()
+    assert client.get(f"/feeds/{token}/subscribe").status_code == 404
     stranger = make_user(group.organization, Role.FACILITATOR)
     auth.login(stranger)
     assert client.get(f"/manage/g/{group.slug}/handout.pdf").status_code == 404
@@ -215,7 +279,7 @@ def test_the_check_in_card_carries_the_meetings_check_in_link(app, client, auth,
     response = client.get(f"/manage/g/{group.slug}/meetings/{meeting.id}/checkin-card.pdf")
     assert response.headers["Cache-Control"] == "private, no-store"
     token = headcounts.checkin_token(app.config["SECRET_KEY"], meeting)
-    assert codes_in(response.data) == [f"http://facilitator.test/c/{token}"]
+    assert [on_site(url) for url in codes_in(response.data)] == [f"/c/{token}"]
     assert "Check in" in text_of(response.data)
 
 
@@ -230,9 +294,14 @@ def test_the_org_directory_lists_each_day_with_a_legend_and_follows_the_filters(
     assert "Tuesday" in text and "Women's Step Study" in text and "Noon Clean and Serene" in text
     assert "Intergroup (555) 555-0134" in text
     assert "W Women" in text and "D Discussion" in text
-    only_na = text_of(client.get(f"/o/{org}/directory.pdf?program=na").data)
+    only_na_pdf = client.get(f"/o/{org}/directory.pdf?program=na").data
+    only_na = text_of(only_na_pdf)
     assert "Noon Clean and Serene" in only_na and "Women's Step Study" not in only_na
     assert "D Discussion" in only_na and "W Women" not in only_na
+    # Its codes: the same selection online, and the calendar, which says it has all.
+    assert sorted(on_site(url) for url in codes_in(only_na_pdf)) == \
+        [f"/o/{org}/?program=na", f"/o/{org}/subscribe"]
+    assert f"Scan to add all of {group.organization.name}'s meetings" in only_na
     assert client.get("/o/no-such-org/directory.pdf").status_code == 404
 
 
@@ -346,3 +415,112 @@ def test_the_training_matrix_prints_with_each_status_in_words(client, auth, sess
     for words in ("Current", "Expiring", "Expired", "Missing", "Leader agreement",
                   "Signed an older version"):
         assert words.lower() in text.lower(), words
+
+
+# -- The one-pager takes one sheet -----------------------------------------------------
+
+
+def x_of_runs(body: bytes, *pieces: str) -> dict[str, float]:
+    """Where on the first page (points from the left) the text runs with each piece
+    start."""
+    found: dict[str, float] = {}
+
+    def visit(text, cm, tm, font, size):
+        for piece in pieces:
+            if piece in text and piece not in found:
+                found[piece] = tm[4] * cm[0] + cm[4]
+
+    PdfReader(io.BytesIO(body)).pages[0].extract_text(visitor_text=visit)
+    return found
+
+
+def test_the_demos_one_pagers_each_fit_one_sheet_with_every_meeting(client, session):
+    demo.load_demo(session)
+    session.commit()
+    groups = [g for g in session.scalars(select(Group)) if g.visibility.value == "public"]
+    assert len(groups) >= 6
+    for group in groups:
+        body = client.get(f"/g/{group.slug}/handout.pdf").data
+        assert pages_of(body) == 1, group.slug
+        text = text_of(body)
+        for meeting in group.meetings:
+            assert meeting.title in text, (group.slug, meeting.title)
+        assert len(codes_in(body)) == 2, group.slug
+
+
+def test_a_group_with_several_meetings_and_changes_keeps_to_one_sheet(
+        client, session, group, make_meeting):
+    step_study = group.meetings[0]
+    noon = make_meeting(group, title="Noon Reflection", recurrence=Recurrence.weekly(0, 2, 4),
+                        start_time=time_of_day(12), duration_minutes=60,
+                        attendance=Attendance.HYBRID, online_url="https://meet.example/noon",
+                        location_notes="Side door by the parking lot; basement, room 3.")
+    make_meeting(group, title="Big Book Saturday", recurrence=Recurrence.monthly(5, 1),
+                 start_time=time_of_day(10), location_name="St. Mark's Church Hall",
+                 address="412 River Road, Riverside, IL")
+    early = "Early start this week: the hall is booked at noon for a funeral lunch."
+    meetings.change_date(session, None, noon, date(2026, 11, 30),
+                         DateChange(start_time=time_of_day(10), note=early))
+    meetings.cancel_date(session, None, step_study, date(2026, 12, 1), CancelReason.HOLIDAY,
+                         "See you next week.")
+    documents.save_version(session, None, group.organization, DocumentKind.GUIDELINES,
+                           "# Our guidelines\n\n" + "".join(
+                               f"- Rule number {n}: one person shares at a time.\n"
+                               for n in range(40)), based_on=0, group=group)
+    session.commit()
+    for paper in ("letter", "a4"):
+        body = client.get(f"/g/{group.slug}/handout.pdf?paper={paper}").data
+        assert pages_of(body) == 1, paper
+        text = text_of(body)
+        for title in ("Women's Step Study", "Noon Reflection", "Big Book Saturday"):
+            assert title in text, (paper, title)
+        # However few dates fit, the changed and cancelled ones are printed, whole.
+        assert f"CHANGED Mon 30 Nov: starts 10:00 am instead of 12:00 pm. {early}" in text
+        assert "CANCELLED Tue 1 Dec — Holiday: See you next week." in text
+        assert len(codes_in(body)) == 2
+        assert "Our guidelines are on a sheet of their own and on the group's page." in text
+
+
+def test_a_changed_dates_note_stays_in_its_column(client, session, group):
+    """The one-pager lists a meeting's dates in two columns; a date's note never starts
+    in one and ends in the other."""
+    step_study = group.meetings[0]
+    note = ("The hall is being painted, so this week we meet next door in the library: "
+            "take the lift or the stairs by the front desk to the second floor, and follow "
+            "the signs to the upstairs room.")
+    meetings.change_date(session, None, step_study, date(2026, 12, 15),
+                         DateChange(location_name="Public Library", note=note))
+    session.commit()
+    body = client.get(f"/g/{group.slug}/handout.pdf").data
+    assert pages_of(body) == 1
+    where = x_of_runs(body, "CHANGED", "signs")
+    assert set(where) == {"CHANGED", "signs"}
+    middle = float(PdfReader(io.BytesIO(body)).pages[0].mediabox.width) / 2
+    assert (where["CHANGED"] < middle) == (where["signs"] < middle), where
+
+
+# -- The group page and the directory say what they link -------------------------------
+
+
+def test_the_group_page_links_the_guidelines_pdf_only_when_there_are_some(
+        client, session, group):
+    page = page_text(client.get(f"/g/{group.slug}/"))
+    assert "(PDF)" in page and "guidelines" not in page.lower()
+    assert f"/g/{group.slug}/guidelines.pdf" not in client.get(f"/g/{group.slug}/").get_data(
+        as_text=True)
+    documents.save_version(session, None, group.organization, DocumentKind.STATEMENT,
+                           "What is said here stays here.", based_on=0, group=group)
+    session.commit()
+    html = client.get(f"/g/{group.slug}/").get_data(as_text=True)
+    assert f"/g/{group.slug}/guidelines.pdf" in html
+    assert "confidentiality statement (PDF)" in page_text(html)
+
+
+def test_a_filtered_directory_says_its_calendar_has_every_meeting(client, group):
+    org = group.organization
+    filtered = page_text(client.get(f"/o/{org.slug}/?program=aa"))
+    assert f"Add all of {org.name}'s meetings to your calendar" in filtered
+    assert "not only the ones shown here" in filtered
+    everything = page_text(client.get(f"/o/{org.slug}/"))
+    assert "Add these meetings to your calendar" in everything
+    assert "not only the ones shown here" not in everything

@@ -308,18 +308,20 @@ def public_texts(session: Session, group: Group) -> list[PublicText]:
 SHORT_GUIDELINES_CHARACTERS = 900
 
 
-def short_guidelines(session: Session, group: Group) -> Markup | None:
-    """The start of the group's current guidelines, whole lines up to
-    SHORT_GUIDELINES_CHARACTERS (a first line longer than that cut at a space), as
+def short_guidelines(session: Session, group: Group,
+                     characters: int = SHORT_GUIDELINES_CHARACTERS) -> Markup | None:
+    """The start of the group's current guidelines, whole lines up to `characters` (at
+    most SHORT_GUIDELINES_CHARACTERS; a first line longer than that cut at a space), as
     safe HTML for a one-pager; None without any."""
     version = current_texts(session, group).get(DocumentKind.GUIDELINES)
     if version is None:
         return None
+    characters = min(characters, SHORT_GUIDELINES_CHARACTERS)
     kept: list[str] = []
     for line in version.body.splitlines():
-        if sum(len(k) + 1 for k in kept) + len(line) > SHORT_GUIDELINES_CHARACTERS:
+        if sum(len(k) + 1 for k in kept) + len(line) > characters:
             if not kept:
-                cut = line[:SHORT_GUIDELINES_CHARACTERS]
+                cut = line[:characters]
                 kept.append(cut.rsplit(" ", 1)[0] if " " in cut else cut)
             kept.append("\n…")
             break

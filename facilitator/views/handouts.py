@@ -14,9 +14,10 @@ from facilitator import pdf
 from facilitator.db import get_session
 from facilitator.handouts import directory_html
 from facilitator.handouts import documents_html
-from facilitator.handouts import group_handout_html
+from facilitator.handouts import group_handout_drafts
+from facilitator.handouts import one_page_response
 from facilitator.handouts import pdf_response
-from facilitator.handouts import public_feed_codes
+from facilitator.handouts import public_group_codes
 from facilitator.models import Visibility
 from facilitator.security import public_org
 from facilitator.services.organizations import find_group
@@ -31,8 +32,8 @@ def group_handout(group_slug: str) -> Response:
     if group is None or group.visibility is not Visibility.PUBLIC:
         abort(404)
     paper = pdf.Paper.from_args(request.args, group.organization.timezone)
-    html = group_handout_html(group, paper, public_feed_codes(group), show_online=True)
-    return pdf_response(html, f"{group.slug}.pdf", private=False)
+    drafts = group_handout_drafts(group, paper, public_group_codes(group), show_online=True)
+    return one_page_response(drafts, f"{group.slug}.pdf", private=False)
 
 
 @bp.get("/g/<group_slug>/guidelines.pdf")

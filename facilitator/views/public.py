@@ -90,6 +90,44 @@ def group(group_slug: str) -> Response:
     return _shared_page(response)
 
 
+@bp.get("/g/<group_slug>/subscribe")
+def group_subscribe(group_slug: str) -> Response:
+    """Where a public group's printed QR code leads: its calendar, for any phone. A
+    private group has only its token page."""
+    session = get_session()
+    group = find_group(session, group_slug)
+    if group is None or group.visibility is not Visibility.PUBLIC:
+        abort(404)
+    return _shared_page(make_response(render_template(
+        "public/subscribe.html", name=group.name, org=group.organization,
+        feed=absolute_url("public.group_feed", group_slug=group.slug),
+        page=url_for("public.group", group_slug=group.slug),
+    )))
+
+
+@bp.get("/o/<org_slug>/subscribe")
+def org_subscribe(org_slug: str) -> Response:
+    """Where the directory handout's QR code leads: every public meeting of the org."""
+    org = public_org(get_session(), org_slug)
+    return _shared_page(make_response(render_template(
+        "public/subscribe.html", name=org.name, org=org, every_meeting=True,
+        feed=absolute_url("public.org_feed", org_slug=org.slug),
+        page=url_for("public.directory", org_slug=org.slug),
+    )))
+
+
+@bp.get("/feeds/<token>/subscribe")
+def private_subscribe(token: str) -> Response:
+    """Where a private group's printed QR code leads: its private calendar, reached only
+    through the same token as the feed. Shows no place, link or page of the group."""
+    group_id, _ = _versioned(feeds.token_group_version, token)
+    group = get_session().get_one(Group, group_id)
+    return holds_secret(make_response(render_template(
+        "public/subscribe.html", name=group.name, org=group.organization,
+        feed=absolute_url("public.private_feed", token=token), page=None,
+    )))
+
+
 def _shared_page(response: Response) -> Response:
     """A page every visitor sees alike: a proxy may keep it for PAGE_MAX_AGE and answer
     304 to a browser that has it. A signed-in leader's copy names them: never kept

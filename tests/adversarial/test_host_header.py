@@ -46,9 +46,9 @@ FORGED_HEADERS = {"Host": FORGED, "X-Forwarded-Host": FORGED, "X-Forwarded-Serve
 
 GET_RULES = [r for r in url_rules() if "GET" in methods(r)]
 #: Endpoints whose <token> is a capability link, with the kind of token each takes.
-TOKENS = {"public.private_feed": "feed", "checkin.check_in": "checkin",
-          "auth.accept_invitation": "invite", "public.training_reminders": "training",
-          "auth.reset_password": "reset"}
+TOKENS = {"public.private_feed": "feed", "public.private_subscribe": "feed",
+          "checkin.check_in": "checkin", "auth.accept_invitation": "invite",
+          "public.training_reminders": "training", "auth.reset_password": "reset"}
 
 
 def readable(response: Any) -> str:
@@ -119,13 +119,13 @@ def test_a_forged_host_reaches_no_public_answer_nor_any_later_one(client, values
     # The walk reached the answers that hold absolute links, and they name the real site.
     org, group = values["org_slug"], values["group_slug"]
     for path in (f"/o/{org}/meetings.ics", f"/o/{org}/meetings.json", f"/o/{org}/",
-                 f"/g/{group}/", f"/g/{group}/meetings.ics",
-                 f"/feeds/{values['tokens']['feed']}.ics"):
+                 f"/g/{group}/", f"/g/{group}/meetings.ics", f"/g/{group}/subscribe",
+                 f"/o/{org}/subscribe", f"/feeds/{values['tokens']['feed']}.ics",
+                 f"/feeds/{values['tokens']['feed']}/subscribe"):
         for label in ("forged", "after"):
             assert f"{CANONICAL}/" in answers[f"{label} {path}"], (label, path)
     for label in ("forged", "after"):
-        assert f"webcal://facilitator.test/g/{group}/meetings.ics" in \
-            answers[f"{label} /g/{group}/handout.pdf"]
+        assert f"{CANONICAL}/g/{group}/subscribe" in answers[f"{label} /g/{group}/handout.pdf"]
 
 
 def sign_in_whatever_the_host(client: FlaskClient, user: Any) -> None:

@@ -74,6 +74,7 @@ def new_feed_link(group_slug: str) -> str | Response:
         return redirect(url_for("manage.group", group_slug=group.slug))
     token = rotated.value
     link = absolute_url("public.private_feed", token=token)
-    response = make_response(render_template("manage/feed_link.html", group=group, link=link,
-                                             replaced=replaced))
+    response = make_response(render_template(
+        "manage/feed_link.html", group=group, link=link, replaced=replaced,
+        subscribe_page=absolute_url("public.private_subscribe", token=token)))
     return holds_secret(response)

@@ -15,12 +15,13 @@ from werkzeug import Response
 from facilitator import crypto
 from facilitator import pdf
 from facilitator.db import get_session
-from facilitator.formatting import webcal
 from facilitator.handouts import code
 from facilitator.handouts import documents_html
-from facilitator.handouts import group_handout_html
+from facilitator.handouts import group_handout_drafts
+from facilitator.handouts import one_page_response
 from facilitator.handouts import pdf_response
-from facilitator.handouts import public_feed_codes
+from facilitator.handouts import private_group_codes
+from facilitator.handouts import public_group_codes
 from facilitator.models import Group
 from facilitator.models import Visibility
 from facilitator.security import get_group_for
@@ -32,8 +33,10 @@ from facilitator.views.manage.meetings import MEETING
 
 
 def _private_feed_token(group: Group, link: str) -> str | None:
-    """The token in a pasted private calendar link, if it is this group's current one."""
-    token = link.strip().rstrip("/").rsplit("/", 1)[-1].removesuffix(".ics")
+    """The token in a pasted private calendar link (or its subscribe page's), if it is
+    this group's current one."""
+    token = link.strip().rstrip("/").removesuffix("/subscribe").rsplit("/", 1)[-1]
+    token = token.removesuffix(".ics")
     if group.feed_token_hash is None or not token \
             or crypto.token_hash(token) != group.feed_token_hash:
         return None
@@ -47,19 +50,18 @@ def group_handout(group_slug: str) -> Response:
     group = get_group_for(get_session(), g.user, group_slug)
     paper = pdf.Paper.from_args(request.values, group.organization.timezone)
     if group.visibility is Visibility.PUBLIC:
-        codes = public_feed_codes(group)
+        codes = public_group_codes(group)
     elif request.method == "POST":
         token = _private_feed_token(group, request.form.get("feed_link", ""))
         if token is None:
             flash("That is not this group's current private calendar link. Paste the link "
                   "exactly as you handed it out, or make a new one.", "error")
             return redirect(url_for("manage.group", group_slug=group.slug) + "#handouts")
-        feed = absolute_url("public.private_feed", token=token)
-        codes = [code(webcal(feed), "Scan to add the meetings to your phone's calendar")]
+        codes = private_group_codes(token)
     else:
         codes = []
-    html = group_handout_html(group, paper, codes, show_online=True)
-    return pdf_response(html, f"{group.slug}.pdf", private=True)
+    drafts = group_handout_drafts(group, paper, codes, show_online=True)
+    return one_page_response(drafts, f"{group.slug}.pdf", private=True)
 
 
 @bp.get("/g/<group_slug>/guidelines.pdf")
