@@ -137,6 +137,8 @@ class SeriesException:
     note: str = ""
     start_time: time | None = None
     duration_minutes: int | None = None
+    #: The day it is held on instead, if it moved.
+    moved_to: date | None = None
     location_name: str = ""
     address: str = ""
     online_url: str = ""
@@ -158,6 +160,8 @@ class DateChange:
 
     start_time: time | None = None
     duration_minutes: int | None = None
+    #: Another day to hold it on.
+    moved_to: date | None = None
     location_name: str = ""
     address: str = ""
     online_url: str = ""
