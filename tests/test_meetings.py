@@ -235,6 +235,15 @@ def test_a_date_moves_to_another_day(client, leader_group, make_meeting, session
     assert f"/dates/{day.isoformat()}" in client.get("/manage/g/tuesday/").text
     exception = session.scalar(select(MeetingException))
     assert (exception.date, exception.moved_to) == (day, thursday)
+    # Calendars move it: the changed event of that date starts on the Thursday.
+    feed = client.get("/g/tuesday/meetings.ics").get_data(as_text=True).replace("\r\n ", "")
+    override = next(e for e in feed.split("BEGIN:VEVENT") if "RECURRENCE-ID" in e)
+    assert f"RECURRENCE-ID;TZID={TZ}:{day:%Y%m%d}T190000" in override
+    assert f"DTSTART;TZID={TZ}:{thursday:%Y%m%d}T190000" in override
+    # Undoing the change puts it back on the Tuesday.
+    client.post(f"{base}/change", data={"moved_to": day.isoformat(), "note": "Back on"})
+    session.expire_all()
+    assert session.scalar(select(MeetingException.moved_to)) is None
 
 
 @pytest.mark.parametrize("offset, message", [

@@ -24,8 +24,8 @@ from facilitator.domain.recurrence import first_dates
 from facilitator.domain.recurrence import length_doubt
 from facilitator.domain.recurrence import meeting_guide_day
 from facilitator.domain.recurrence import next_occurrences
-from facilitator.domain.recurrence import occurrences
 from facilitator.domain.recurrence import occurrence_on
+from facilitator.domain.recurrence import occurrences
 from facilitator.domain.recurrence import orphaned
 from facilitator.domain.recurrence import preview
 from facilitator.domain.recurrence import python_weekday

@@ -18,6 +18,7 @@ Pure: no Flask, no database.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from dataclasses import field
 from dataclasses import fields
@@ -138,7 +139,7 @@ class SeriesException:
     start_time: time | None = None
     duration_minutes: int | None = None
     #: The day it is held on instead, if it moved.
-    moved_to: date | None = None
+    moved_to: dt.date | None = None
     location_name: str = ""
     address: str = ""
     online_url: str = ""
