@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import date
+from datetime import time
 from typing import Any
 
 from flask_wtf import FlaskForm
@@ -22,13 +24,13 @@ from wtforms import TimeField
 from wtforms import ValidationError
 from wtforms import widgets
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired
 from wtforms.validators import Email
 from wtforms.validators import EqualTo
 from wtforms.validators import InputRequired
 from wtforms.validators import Length
 from wtforms.validators import NumberRange
 from wtforms.validators import Optional
+from wtforms.validators import StopValidation
 
 from facilitator.domain import passwords
 from facilitator.domain import slugs
@@ -42,10 +44,20 @@ from facilitator.domain.meeting import DateChange
 from facilitator.domain.meeting import MeetingValues
 from facilitator.domain.meeting_types import TYPES
 from facilitator.domain.recurrence import DAY_NAMES
+from facilitator.domain.recurrence import EARLIEST_DATE
+from facilitator.domain.recurrence import LATEST_DATE
 from facilitator.domain.recurrence import ORDINAL_NAMES
+from facilitator.domain.recurrence import InvalidRecurrence
+from facilitator.domain.recurrence import LengthDoubt
 from facilitator.domain.recurrence import Recurrence
+from facilitator.domain.recurrence import first_dates
+from facilitator.domain.recurrence import length_doubt
 from facilitator.domain.recurrence import minutes_between
+from facilitator.domain.recurrence import preview
 from facilitator.domain.timezones import is_valid_timezone
+from facilitator.formatting import clock
+from facilitator.formatting import long_date
+from facilitator.formatting import minutes
 from facilitator.models import LANGUAGES
 from facilitator.models import Attendance
 from facilitator.models import Audience
@@ -88,6 +100,42 @@ class CheckboxesField(SelectMultipleField):
             self.data: list[Any] = []
 
 
+#: Fields a person picks a value in, rather than types one: "Choose a start time."
+_PICKED = (DateField, TimeField, SelectField, RadioField, SelectMultipleField, BooleanField)
+
+
+class Required(InputRequired):
+    """A field that must be filled in, whose message names it: "Enter a title.",
+    "Choose a start time." rather than WTForms' "This field is required.".
+
+    `what` is what to give ("a title"), read after the verb; without it, the field's
+    label ("the group name"). The verb is "Choose" for a field one picks in (a date, a
+    time, a list) and "Enter" for one typed into, unless `verb` says otherwise. Text
+    counts as missing when it is only spaces; a number may be 0.
+    """
+
+    def __init__(self, what: str | None = None, *, verb: str | None = None) -> None:
+        super().__init__()
+        self.what, self.verb = what, verb
+
+    def message_for(self, field: Field) -> str:
+        verb = self.verb or ("Choose" if isinstance(field, _PICKED) else "Enter")
+        label = field.label.text
+        return f"{verb} {self.what or 'the ' + label[:1].lower() + label[1:]}."
+
+    def __call__(self, form: FlaskForm, field: Field) -> None:
+        given = field.data.strip() if isinstance(field.data, str) else (
+            field.data if isinstance(field, SelectMultipleField)
+            else field.raw_data and field.raw_data[0] not in ("", None))
+        if not given:
+            field.errors[:] = []
+            raise StopValidation(self.message_for(field))
+
+
+#: For a hidden field the page itself fills in: only a stale or tampered page lacks it.
+HIDDEN_REQUIRED = InputRequired("The page was out of date: reload it and try again.")
+
+
 def valid_slug(_form: FlaskForm, field: Field) -> None:
     if field.data and not slugs.is_valid_slug(field.data):
         raise ValidationError(f"Use only {slugs.RULE}, like “tuesday-womens-group”.")
@@ -107,23 +155,26 @@ def _new_password_fields() -> tuple[PasswordField, PasswordField]:
     return (
         PasswordField(
             "New password",
-            [InputRequired(), acceptable_password],
+            [Required("a new password"), acceptable_password],
             description=f"At least {passwords.MIN_LENGTH} characters.",
         ),
         PasswordField(
             "New password again",
-            [InputRequired(), EqualTo("password", message="The two passwords differ.")],
+            [Required("the new password again"),
+             EqualTo("password", message="The two passwords differ.")],
         ),
     )
 
 
 class LoginForm(FlaskForm):
-    email = StringField("Email", [InputRequired(), Length(max=254)], filters=[_strip])
-    password = PasswordField("Password", [InputRequired(), Length(max=passwords.MAX_LENGTH)])
+    email = StringField("Email", [Required("your email"), Length(max=254)], filters=[_strip])
+    password = PasswordField("Password", [Required("your password"),
+                                          Length(max=passwords.MAX_LENGTH)])
 
 
 class ChangePasswordForm(FlaskForm):
-    current_password = PasswordField("Current password", [InputRequired(), Length(max=1000)])
+    current_password = PasswordField("Current password", [Required("your current password"),
+                                                        Length(max=1000)])
     password, confirm = _new_password_fields()
 
 
@@ -132,9 +183,11 @@ class SetPasswordForm(FlaskForm):
 
 
 class OrganizationForm(FlaskForm):
-    name = StringField("Name", [DataRequired(), Length(max=200)], filters=[_strip])
+    name = StringField("Name", [Required("the organization's name"), Length(max=200)],
+                       filters=[_strip])
     timezone = StringField(
-        "Time zone", [DataRequired(), Length(max=64), valid_timezone], filters=[_strip],
+        "Time zone", [Required("a time zone", verb="Choose"), Length(max=64), valid_timezone],
+        filters=[_strip],
         description="New meetings start in this zone, e.g. America/New_York.",
     )
     contact = StringField(
@@ -142,12 +195,13 @@ class OrganizationForm(FlaskForm):
         description="Printed on the meeting directory: a phone number, email or office.",
     )
     small_count_threshold = IntegerField(
-        "Hide counts below", [InputRequired(), NumberRange(min=1, max=100)],
+        "Hide counts below", [Required("the smallest count to show"),
+                              NumberRange(min=1, max=100)],
         description="Reports that leave a group show smaller counts as “<N”.",
     )
     expiry_warning_days = IntegerField(
         "Training is “expiring soon” within (days)",
-        [InputRequired(), NumberRange(min=0, max=365)],
+        [Required("how many days before expiry to warn"), NumberRange(min=0, max=365)],
         description="Leaders' trainings that expire within this many days show as "
                     "expiring soon. Usually 60.",
     )
@@ -160,9 +214,9 @@ class OrganizationForm(FlaskForm):
 
 
 class GroupForm(FlaskForm):
-    name = StringField("Group name", [DataRequired(), Length(max=200)], filters=[_strip])
+    name = StringField("Group name", [Required(), Length(max=200)], filters=[_strip])
     slug = StringField(
-        "Short name for links", [DataRequired(), Length(max=slugs.MAX_LENGTH), valid_slug],
+        "Short name for links", [Required(), Length(max=slugs.MAX_LENGTH), valid_slug],
         filters=[_strip], description="Appears in the group's web address: /g/short-name/.",
     )
     program = SelectField("Program", choices=options(Program.choices()))
@@ -178,12 +232,13 @@ class GroupForm(FlaskForm):
 
 
 class PersonForm(FlaskForm):
-    email = StringField("Email", [DataRequired(), Email(), Length(max=254)], filters=[_strip])
+    email = StringField("Email", [Required("their email"), Email(), Length(max=254)],
+                        filters=[_strip])
     display_name = StringField(
-        "Name", [DataRequired(), Length(max=120)], filters=[_strip],
+        "Name", [Required("their name"), Length(max=120)], filters=[_strip],
         description="As your organization names leaders, e.g. first name and last initial.",
     )
-    roles = CheckboxesField("Roles", [DataRequired("Choose at least one role.")],
+    roles = CheckboxesField("Roles", [Required("at least one role")],
                             choices=options(Role.choices()))
     groups = CheckboxesField("Groups they facilitate", coerce=int)
 
@@ -196,7 +251,7 @@ class PersonRolesForm(FlaskForm):
 class InvitationAnswerForm(FlaskForm):
     """Accept or decline an invitation into an organization: each button sends its answer."""
 
-    answer = SelectField("Answer", [InputRequired("Choose Accept or Decline.")],
+    answer = SelectField("Answer", [Required("Accept or Decline")],
                          choices=options([("accept", "Accept"), ("decline", "Decline")]))
 
 
@@ -205,7 +260,7 @@ class ConfirmForm(FlaskForm):
 
 
 def _count_field(label: str, description: str = "") -> IntegerField:
-    return IntegerField(label, [InputRequired("Enter a number, 0 if nobody."),
+    return IntegerField(label, [Required("a number, 0 if nobody"),
                                 NumberRange(0, MAX_COUNT, "Enter a number from 0 to %(max)s.")],
                         description=description)
 
@@ -246,8 +301,59 @@ REPEATS = [
 ]
 
 
-class MeetingForm(FlaskForm):
-    title = StringField("Title", [DataRequired(), Length(max=LIMITS["title"])], filters=[_strip],
+class _Times:
+    """A start, a length or an end time, and the yes asked before times that look like
+    a slip are taken (recurrence.length_doubt): an end before the start, or more than
+    12 hours. The meeting form and a changed date's form share it."""
+
+    start_time: TimeField
+    duration_minutes: IntegerField
+    end_time = TimeField("Or: ends at", [Optional()],
+                         description="If given, the length is worked out from it.")
+    times_confirmed = BooleanField("Yes, these times are right")
+    #: The start when the form leaves it empty: a changed date keeps its series' time.
+    usual_start: time | None = None
+
+    def start(self) -> time | None:
+        return self.start_time.data or self.usual_start
+
+    def length(self) -> int | None:
+        """The length in minutes: from the end time if one is given, else as typed."""
+        start = self.start()
+        if self.end_time.data is not None and start is not None:
+            return minutes_between(start, self.end_time.data)
+        return self.duration_minutes.data
+
+    def validate_end_time(self, field: Field) -> None:
+        start = self.start()
+        if field.data is not None and start is not None and \
+                minutes_between(start, field.data) is None:
+            raise ValidationError("The end time is the same as the start time.")
+
+    def validate_times_confirmed(self, field: BooleanField) -> None:
+        start, length = self.start(), self.length()
+        if field.data or start is None or length is None:
+            return
+        doubt = length_doubt(start, length, self.end_time.data)
+        if doubt is LengthDoubt.NEXT_DAY:
+            field.label.text = "Yes, it ends the next day"
+            raise ValidationError(
+                f"Ends the next day? {clock(start)} to {clock(self.end_time.data)} the next "
+                f"day is {minutes(length)}. If it ends the same day, correct the times.")
+        if doubt is LengthDoubt.LONG:
+            field.label.text = f"Yes, it lasts {minutes(length)}"
+            raise ValidationError(f"{minutes(length)} long? That is more than 12 hours. "
+                                  "If it is shorter, correct the times.")
+
+
+#: The meeting form's fields that decide its dates.
+_SCHEDULE_FIELDS = ("repeats", "weekdays", "month_weeks", "month_weekday", "first_date",
+                    "last_date", "start_week")
+
+
+class MeetingForm(_Times, FlaskForm):
+    title = StringField("Title", [Required("the meeting a title", verb="Give"),
+                                  Length(max=LIMITS["title"])], filters=[_strip],
                         description="What members call it, e.g. “Tuesday Step Study”.")
     repeats = RadioField("Repeats", choices=options(REPEATS), default="weekly")
     weekdays = CheckboxesField("On these days", coerce=int, choices=options(WEEKDAY_OPTIONS),
@@ -259,15 +365,20 @@ class MeetingForm(FlaskForm):
     )
     month_weekday = SelectField("On this day (monthly)", coerce=int,
                                 choices=options(WEEKDAY_OPTIONS), default=6)
-    first_date = DateField("First date", [InputRequired("Give the first date.")])
+    first_date = DateField("First date", [Required("the first date")])
     last_date = DateField("Last date", [Optional()],
                           description="Leave empty while the meeting goes on.")
-    start_time = TimeField("Starts at", [InputRequired("Give the start time.")])
+    start_week = RadioField(
+        "Which week it starts", coerce=int, default=0,
+        choices=options([(0, "The first of its days on or after the first date"),
+                         (1, "The week after")]),
+        description="For every-other-week meetings: which of the first two weeks is a "
+                    "meeting week.")
+    start_time = TimeField("Starts at", [Required("a start time")])
     duration_minutes = IntegerField(
         "Length in minutes", [Optional(), NumberRange(min=1, max=1440)], default=60)
-    end_time = TimeField("Or: ends at", [Optional()],
-                         description="If given, the length is worked out from it.")
-    timezone = StringField("Time zone", [DataRequired(), Length(max=64), valid_timezone],
+    timezone = StringField("Time zone", [Required("a time zone", verb="Choose"), Length(max=64),
+                                         valid_timezone],
                            filters=[_strip])
     attendance = RadioField("How people attend", choices=options(Attendance.choices()),
                             default=Attendance.IN_PERSON.value)
@@ -301,34 +412,70 @@ class MeetingForm(FlaskForm):
         repeats = self.repeats.data
         if repeats in ("weekly", "biweekly"):
             interval = 2 if repeats == "biweekly" else 1
-            return Recurrence.weekly(*self.weekdays.data, interval=interval)
+            return Recurrence.weekly(*(self.weekdays.data or ()), interval=interval)
         if repeats == "monthly":
-            return Recurrence.monthly(self.month_weekday.data, *self.month_weeks.data)
+            return Recurrence.monthly(self.month_weekday.data, *(self.month_weeks.data or ()))
         return Recurrence.once()
 
-    def validate_end_time(self, field: Field) -> None:
-        if field.data is not None and self.start_time.data is not None and \
-                minutes_between(self.start_time.data, field.data) is None:
-            raise ValidationError("The end time is the same as the start time.")
+    def start_dates(self) -> tuple[date, ...]:
+        """The dates the series may start on (recurrence.first_dates); raises
+        InvalidRecurrence. Only the typed first date when it is outside the dates a
+        series may have (the service says so), none without one."""
+        typed = self.first_date.data
+        if typed is None or not EARLIEST_DATE <= typed <= LATEST_DATE:
+            return () if typed is None else (typed,)
+        return first_dates(self.recurrence(), typed)
 
-    def duration(self) -> int:
-        if self.end_time.data is not None:
-            return minutes_between(self.start_time.data, self.end_time.data) or 60
-        return self.duration_minutes.data or 60
+    def first(self) -> date | None:
+        """The series' first date: of an every-other-week meeting, the one whose week
+        the facilitator chose."""
+        starts = self.start_dates()
+        return starts[min(self.start_week.data or 0, len(starts) - 1)] if starts else None
+
+    def coming(self, today: date) -> list[date]:
+        """The next four dates as the form stands, for the preview; none while the
+        schedule is not complete or not valid."""
+        if any(self[name].process_errors for name in _SCHEDULE_FIELDS):
+            return []
+        try:
+            first = self.first()
+        except InvalidRecurrence:
+            return []
+        if first is None or not EARLIEST_DATE <= first <= LATEST_DATE:
+            return []
+        return preview(self.recurrence(), first, self.last_date.data, today)
+
+    def label_start_weeks(self) -> None:
+        """Name the choices of week by their dates, once the schedule tells them."""
+        try:
+            starts = self.start_dates()
+        except InvalidRecurrence:
+            return
+        if len(starts) == 2:
+            self.start_week.choices = options(
+                [(0, f"Starting {long_date(starts[0])}"),
+                 (1, f"Starting {long_date(starts[1])}, the week after")])
 
     def values(self) -> MeetingValues:
         """The meeting's values: each field named like one of MeetingValues', and those
-        the form asks for in its own terms (recurrence, length, attendance)."""
+        the form asks for in its own terms (recurrence, first date, length, attendance)."""
         given = {name: self[name].data for name in VALUE_FIELDS if name in self}
         return MeetingValues(**given | {
-            "recurrence": self.recurrence(), "duration_minutes": self.duration(),
+            "recurrence": self.recurrence(), "first_date": self.first(),
+            "duration_minutes": self.length() or 60,
             "attendance": Attendance(self.attendance.data),
             "room_capacity": self.room_capacity.data or DEFAULT_ROOM_CAPACITY,
         })
 
     def fill_from(self, meeting: Any) -> None:
-        """Show a stored meeting's recurrence in the form's own terms."""
+        """Show a stored meeting's recurrence in the form's own terms. A series every
+        other week shows its first meeting as its first date: the first of the two
+        weeks to choose from, so saving it unchanged keeps its weeks."""
         recurrence = meeting.recurrence
+        if len(first_dates(recurrence, meeting.first_date)) > 1:
+            self.first_date.data = next(iter(meeting.schedule.next_dates(meeting.first_date, 1)),
+                                        meeting.first_date)
+            self.start_week.data = 0
         self.repeats.data = {"weekly": "biweekly" if recurrence.interval == 2 else "weekly",
                              "monthly": "monthly", "once": "once"}[recurrence.frequency.value]
         self.weekdays.data = list(recurrence.weekdays) if recurrence.frequency == "weekly" else []
@@ -338,7 +485,7 @@ class MeetingForm(FlaskForm):
 
 
 class EndMeetingForm(FlaskForm):
-    last_date = DateField("Last meeting date", [InputRequired("Give the last date.")])
+    last_date = DateField("Last meeting date", [Required("the last date")])
 
 
 class CancelDateForm(FlaskForm):
@@ -348,7 +495,11 @@ class CancelDateForm(FlaskForm):
                          description="e.g. “Closed for Thanksgiving; see you next week.”")
 
 
-class ChangeDateForm(FlaskForm):
+class ChangeDateForm(_Times, FlaskForm):
+    """What is different on one date. The view sets `usual_start`, the series' time."""
+
+    moved_to = DateField("Held on", [Optional()],
+                         description="Another day this time only, at most a week away.")
     start_time = TimeField("Starts at", [Optional()])
     duration_minutes = IntegerField("Length in minutes", [Optional(), NumberRange(1, 1440)])
     location_name = StringField("Place", [Length(max=200)], filters=[_strip])
@@ -359,7 +510,8 @@ class ChangeDateForm(FlaskForm):
 
     def change(self) -> DateChange:
         return DateChange(
-            start_time=self.start_time.data, duration_minutes=self.duration_minutes.data,
+            start_time=self.start_time.data, duration_minutes=self.length(),
+            moved_to=self.moved_to.data,
             location_name=self.location_name.data, address=self.address.data,
             online_url=self.online_url.data, note=self.note.data,
         )
@@ -377,19 +529,19 @@ class DocumentForm(FlaskForm):
                        description="Optional; shown in the list of versions.")
     #: The version the text was based on: a save is refused if it is no longer current.
     based_on = IntegerField(widget=widgets.HiddenInput(),
-                            validators=[InputRequired(), NumberRange(min=0)])
+                            validators=[HIDDEN_REQUIRED, NumberRange(min=0)])
 
 
 class SignatureForm(FlaskForm):
-    typed_name = StringField("Type your name to sign", [DataRequired("Type your name."),
+    typed_name = StringField("Type your name to sign", [Required("your name", verb="Type"),
                                                         Length(max=120)], filters=[_strip])
     confirm = BooleanField("I have read this agreement and I agree to keep to it")
-    version = IntegerField(widget=widgets.HiddenInput(), validators=[InputRequired()])
+    version = IntegerField(widget=widgets.HiddenInput(), validators=[HIDDEN_REQUIRED])
 
 
 class TrainingTypeForm(FlaskForm):
-    name = StringField("Name", [DataRequired(), Length(max=200)], filters=[_strip],
-                       description="e.g. “CPR and first aid”.")
+    name = StringField("Name", [Required("the training's name"), Length(max=200)],
+                       filters=[_strip], description="e.g. “CPR and first aid”.")
     description = TextAreaField("Description", [Length(max=5000)], filters=[_strip])
     validity_months = IntegerField(
         "Valid for (months)", [Optional(), NumberRange(min=1, max=240)],
@@ -413,7 +565,7 @@ class TrainingRecordForm(FlaskForm):
                                    invalid_choice_message="Choose a training from the list.")
     provider = StringField("Provider", [Length(max=200)], filters=[_strip],
                            description="Who gave the training, e.g. “American Red Cross”.")
-    completed_on = DateField("Completed on", [InputRequired("Give the date you completed it.")])
+    completed_on = DateField("Completed on", [Required("the date you completed it")])
     expires_on_override = DateField(
         "Expires on", [Optional()],
         description="Leave empty to work it out from the training's validity; give the date "

@@ -3,6 +3,7 @@ and the audit log."""
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from datetime import date
 from datetime import datetime
@@ -405,6 +406,8 @@ class MeetingException(Base):
     # A change: None or "" keeps the series' value.
     start_time: Mapped[time | None] = mapped_column(Time)
     duration_minutes: Mapped[int | None] = mapped_column()
+    #: The day it is held on instead of `date`, if it moved.
+    moved_to: Mapped[dt.date | None] = mapped_column(Date)
     location_name: Mapped[str] = mapped_column(String(200), default="")
     address: Mapped[str] = mapped_column(String(300), default="")
     online_url: Mapped[str] = mapped_column(String(500), default="")

@@ -49,6 +49,7 @@ class Exc:
     cancelled: bool = False
     start_time: time | None = None
     duration_minutes: int | None = None
+    moved_to: date | None = None
     reason: Reason | None = None
     note: str = ""
     location_name: str = ""

@@ -46,6 +46,7 @@ class Exception_:
     cancelled: bool = False
     start_time: time | None = None
     duration_minutes: int | None = None
+    moved_to: date | None = None
 
 
 def at(day: int, hour: int, minute: int = 0, month: int = 11) -> datetime:

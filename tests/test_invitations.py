@@ -299,7 +299,7 @@ def test_the_admin_changes_what_an_invitation_offers(client, auth, riverside, se
     ({"groups": "FOREIGN"}, "Not a valid choice"),
     ({"groups": "junk"}, "could not be coerced"),
     ({"display_name": "x" * 121}, "Field cannot be longer than 120 characters."),
-    ({"display_name": " "}, "This field is required."),
+    ({"display_name": " "}, "Enter their name."),
     ({"email": "sam@example.org\r\nBcc: all@example.org"}, "Invalid email address."),
 ])
 def test_bad_input_reads_the_same_for_both_and_writes_nothing(client, riverside, make_org,

@@ -63,7 +63,7 @@ def test_schedule_weekly_meeting_and_see_next_eight_dates(client, leader_group, 
     ({"repeats": "monthly", "month_weeks": []}, "Choose which week of the month"),
     ({"repeats": "fortnightly"}, "Not a valid choice"),
     ({"first_date": "2026-02-30"}, "Not a valid date value."),
-    ({"first_date": ""}, "Give the first date."),
+    ({"first_date": ""}, "Choose the first date."),
     ({"last_date": "2025-01-01"}, "The last date is before the first date."),
     ({"start_time": "25:00"}, "Not a valid time value."),
     ({"duration_minutes": "0"}, "Number must be between 1 and 1440."),
@@ -73,7 +73,10 @@ def test_schedule_weekly_meeting_and_see_next_eight_dates(client, leader_group, 
     ({"attendance": "hybrid", "online_url": "javascript:alert(1)"},
      "The online link must start with https://"),
     ({"types": ["O", "NOPE"]}, "Not a valid choice"),
-    ({"title": ""}, "This field is required."),
+    ({"title": ""}, "Give the meeting a title."),
+    ({"title": "   "}, "Give the meeting a title."),
+    ({"start_time": ""}, "Choose a start time."),
+    ({"timezone": ""}, "Choose a time zone."),
     ({"region": "x" * 101}, "Field cannot be longer than 100 characters."),
     ({"room_capacity": "0"}, "Number must be between 1 and 10000."),
     ({"room_capacity": "10001"}, "Number must be between 1 and 10000."),
@@ -115,8 +118,164 @@ def test_the_room_capacity_is_150_unless_the_facilitator_says_otherwise(
 
 def test_end_time_sets_the_length(client, leader_group, session):
     client.post("/manage/g/tuesday/meetings/new",
-                data=WEEKLY | {"start_time": "23:30", "end_time": "00:45"})
+                data=WEEKLY | {"start_time": "19:00", "end_time": "20:45"})
+    assert session.scalar(select(Meeting.duration_minutes)) == 105
+
+
+@pytest.mark.parametrize("repeats", ["weekly", "once"])
+def test_an_end_before_the_start_is_asked_about_before_it_is_saved(
+        client, leader_group, session, repeats):
+    data = WEEKLY | {"repeats": repeats, "start_time": "19:00", "end_time": "18:00"}
+    page = page_text(client.post("/manage/g/tuesday/meetings/new", data=data))
+    assert "Ends the next day? 7:00 pm to 6:00 pm the next day is 23 h." in page
+    assert "Yes, it ends the next day" in page
+    assert count(session, Meeting) == 0
+
+    response = client.post("/manage/g/tuesday/meetings/new",
+                           data=data | {"times_confirmed": "y"})
+    assert response.location == "/manage/g/tuesday/"
+    assert session.scalar(select(Meeting.duration_minutes)) == 23 * 60
+
+
+def test_a_meeting_past_midnight_is_saved_once_confirmed(client, leader_group, session):
+    data = WEEKLY | {"start_time": "23:30", "end_time": "00:45"}
+    assert "Ends the next day?" in page_text(
+        client.post("/manage/g/tuesday/meetings/new", data=data))
+    client.post("/manage/g/tuesday/meetings/new", data=data | {"times_confirmed": "y"})
     assert session.scalar(select(Meeting.duration_minutes)) == 75
+
+
+@pytest.mark.parametrize("times, asked", [
+    ({"duration_minutes": "780"}, "13 h long? That is more than 12 hours."),
+    ({"start_time": "06:00", "end_time": "20:30"}, "14 h 30 min long?"),
+    ({"duration_minutes": "720"}, None),  # 12 hours exactly: a day retreat
+])
+def test_more_than_twelve_hours_is_asked_about(client, leader_group, session, times, asked):
+    response = client.post("/manage/g/tuesday/meetings/new", data=WEEKLY | times)
+    if asked is None:
+        assert response.status_code == 302
+        return
+    assert asked in page_text(response) and count(session, Meeting) == 0
+    client.post("/manage/g/tuesday/meetings/new",
+                data=WEEKLY | times | {"times_confirmed": "y"})
+    assert count(session, Meeting) == 1
+
+
+def wednesday_after(day: date) -> date:
+    return day + timedelta(days=(2 - day.weekday()) % 7 or 7)
+
+
+@pytest.mark.parametrize("week, weeks_later", [("0", 0), ("1", 1)])
+def test_every_other_tuesday_from_a_wednesday_starts_in_the_week_chosen(
+        client, leader_group, session, week, weeks_later):
+    wednesday = wednesday_after(clock.today_in(TZ))
+    tuesday = wednesday + timedelta(days=6)  # the first Tuesday on or after it
+    data = WEEKLY | {"repeats": "biweekly", "first_date": wednesday.isoformat()}
+    form = page_text(client.post("/manage/g/tuesday/meetings/new",
+                                 data=data | {"preview": "1"}))
+    after = tuesday + timedelta(weeks=1)
+    assert f"Starting {tuesday:%A} {tuesday.day} {tuesday:%B %Y}" in form
+    assert f"Starting {after:%A} {after.day} {after:%B %Y}, the week after" in form
+
+    client.post("/manage/g/tuesday/meetings/new", data=data | {"start_week": week})
+    first = tuesday + timedelta(weeks=weeks_later)
+    meeting = session.scalar(select(Meeting))
+    assert (meeting.first_date, meeting.rrule) == (first, "FREQ=WEEKLY;INTERVAL=2;BYDAY=TU")
+    page = client.get("/manage/g/tuesday/").get_data(as_text=True)
+    for n in range(3):
+        assert f"/dates/{(first + timedelta(weeks=2 * n)).isoformat()}" in page
+    assert f"/dates/{(first + timedelta(weeks=1)).isoformat()}" not in page
+
+
+def test_preview_shows_the_next_four_dates_and_saves_nothing(client, leader_group, session):
+    wednesday = wednesday_after(clock.today_in(TZ))
+    data = WEEKLY | {"title": "", "repeats": "biweekly", "first_date": wednesday.isoformat(),
+                     "start_week": "1", "preview": "1"}
+    page = page_text(client.post("/manage/g/tuesday/meetings/new", data=data))
+    first = wednesday + timedelta(days=13)
+    for n in range(4):
+        assert as_listed(first + timedelta(weeks=2 * n)) in page
+    assert as_listed(first + timedelta(weeks=8)) not in page
+    assert "Give the meeting a title." not in page  # a preview is not a save
+    assert count(session, Meeting) == 0
+
+
+def test_editing_an_older_every_other_week_meeting_keeps_its_weeks(
+        client, leader_group, make_meeting, session):
+    from facilitator.domain.recurrence import Recurrence
+
+    # Stored before the form chose the week: a first date (a Wednesday) that is not
+    # itself a meeting date. dateutil counts its cycle from that week.
+    meeting = make_meeting(leader_group, recurrence=Recurrence.weekly(1, interval=2),
+                           first_date=date(2026, 1, 7))
+    before = meeting.schedule.next_dates(clock.today_in(TZ), 4)
+    form = client.get(f"/manage/g/tuesday/meetings/{meeting.id}/edit").get_data(as_text=True)
+    assert 'value="2026-01-20"' in form  # its first meeting, not the Wednesday
+    client.post(f"/manage/g/tuesday/meetings/{meeting.id}/edit", data=WEEKLY | {
+        "title": "Tuesday Night", "repeats": "biweekly", "first_date": "2026-01-20",
+        "start_week": "0"})
+    session.expire_all()
+    assert session.get(Meeting, meeting.id).schedule.next_dates(
+        clock.today_in(TZ), 4) == before
+
+
+def test_a_date_moves_to_another_day(client, leader_group, make_meeting, session):
+    meeting = make_meeting(leader_group)
+    day = next_tuesday()
+    base = f"/manage/g/tuesday/meetings/{meeting.id}/dates/{day.isoformat()}"
+    assert f'value="{day.isoformat()}"' in client.get(base).get_data(as_text=True)
+    thursday = day + timedelta(days=2)
+    response = client.post(f"{base}/change", data={"moved_to": thursday.isoformat(),
+                                                   "note": "The hall is booked"})
+    assert response.status_code == 302
+    page = page_text(client.get("/manage/g/tuesday/"))
+    assert f"Changed {as_listed(thursday)}: meets on this day instead of " \
+           f"{as_listed(day)}. The hall is booked" in page
+    # Its page, its headcount and its exception stay under the series' date.
+    assert f"/dates/{day.isoformat()}" in client.get("/manage/g/tuesday/").text
+    exception = session.scalar(select(MeetingException))
+    assert (exception.date, exception.moved_to) == (day, thursday)
+    # Calendars move it: the changed event of that date starts on the Thursday.
+    feed = client.get("/g/tuesday/meetings.ics").get_data(as_text=True).replace("\r\n ", "")
+    override = next(e for e in feed.split("BEGIN:VEVENT") if "RECURRENCE-ID" in e)
+    assert f"RECURRENCE-ID;TZID={TZ}:{day:%Y%m%d}T190000" in override
+    assert f"DTSTART;TZID={TZ}:{thursday:%Y%m%d}T190000" in override
+    # Undoing the change puts it back on the Tuesday.
+    client.post(f"{base}/change", data={"moved_to": day.isoformat(), "note": "Back on"})
+    session.expire_all()
+    assert session.scalar(select(MeetingException.moved_to)) is None
+
+
+@pytest.mark.parametrize("offset, message", [
+    (7, "between the meetings before and after it"),  # onto the next Tuesday
+    (-7, "between the meetings before and after it"),
+    (8, "at most a week either way"),
+])
+def test_a_date_cannot_move_past_its_neighbours(client, leader_group, make_meeting, session,
+                                                offset, message):
+    meeting = make_meeting(leader_group)
+    day = next_tuesday() + timedelta(weeks=1)
+    base = f"/manage/g/tuesday/meetings/{meeting.id}/dates/{day.isoformat()}"
+    page = page_text(client.post(f"{base}/change", data={
+        "moved_to": (day + timedelta(days=offset)).isoformat()}))
+    assert message in page
+    assert count(session, MeetingException) == 0
+
+
+@pytest.mark.parametrize("times, asked", [
+    ({"start_time": "19:00", "end_time": "07:00"}, "Ends the next day? 7:00 pm to 7:00 am"),
+    ({"end_time": "18:00"}, "Ends the next day? 7:00 pm to 6:00 pm"),  # the usual start
+    ({"duration_minutes": "800"}, "13 h 20 min long?"),
+])
+def test_a_changed_dates_times_are_asked_about_too(client, leader_group, make_meeting, session,
+                                                   times, asked):
+    meeting = make_meeting(leader_group)
+    base = f"/manage/g/tuesday/meetings/{meeting.id}/dates/{next_tuesday().isoformat()}"
+    assert asked in page_text(client.post(f"{base}/change", data=times))
+    assert count(session, MeetingException) == 0
+    assert client.post(f"{base}/change", data=times | {"times_confirmed": "y"}) \
+        .status_code == 302
+    assert count(session, MeetingException) == 1
 
 
 def test_monthly_and_every_other_week(client, leader_group, session):

@@ -17,12 +17,17 @@ from hypothesis import strategies as st
 
 from facilitator.domain.recurrence import Frequency
 from facilitator.domain.recurrence import InvalidRecurrence
+from facilitator.domain.recurrence import LengthDoubt
 from facilitator.domain.recurrence import Recurrence
 from facilitator.domain.recurrence import Schedule
+from facilitator.domain.recurrence import first_dates
+from facilitator.domain.recurrence import length_doubt
 from facilitator.domain.recurrence import meeting_guide_day
 from facilitator.domain.recurrence import next_occurrences
+from facilitator.domain.recurrence import occurrence_on
 from facilitator.domain.recurrence import occurrences
 from facilitator.domain.recurrence import orphaned
+from facilitator.domain.recurrence import preview
 from facilitator.domain.recurrence import python_weekday
 
 MON, TUE, WED, THU, FRI, SAT, SUN = range(7)
@@ -34,6 +39,7 @@ class Exc:
     cancelled: bool = True
     start_time: time | None = None
     duration_minutes: int | None = None
+    moved_to: date | None = None
 
 
 def weekly(*days: int, zone: str = "America/New_York", start: time = time(19),
@@ -218,3 +224,92 @@ def test_occurrence_properties(recurrence, zone, first, length, start_time, wind
         assert occ.ends_at.astimezone(UTC) > occ.starts_at.astimezone(UTC)
     if recurrence.frequency is Frequency.WEEKLY:
         assert all(d.weekday() in recurrence.weekdays for d in dates)
+
+
+WED_9_DEC = date(2026, 12, 9)
+
+
+def test_dateutil_alone_skips_the_coming_tuesday_of_an_every_other_week_series():
+    """Why the form chooses the week: from a Wednesday, dateutil counts the cycle from
+    that week and the series silently starts 13 days later."""
+    every_other_tuesday = Recurrence.weekly(TUE, interval=2)
+    assert preview(every_other_tuesday, WED_9_DEC, None, WED_9_DEC, 1) == [date(2026, 12, 22)]
+
+
+@pytest.mark.parametrize("recurrence, on, expected", [
+    (Recurrence.weekly(TUE, interval=2), WED_9_DEC, (date(2026, 12, 15), date(2026, 12, 22))),
+    # On a meeting day, that day is the first choice.
+    (Recurrence.weekly(TUE, interval=2), date(2026, 12, 15),
+     (date(2026, 12, 15), date(2026, 12, 22))),
+    # Two days: this week's Thursday, or Tuesday of the week after.
+    (Recurrence.weekly(TUE, THU, interval=2), WED_9_DEC,
+     (date(2026, 12, 10), date(2026, 12, 15))),
+    (Recurrence.weekly(TUE), WED_9_DEC, (WED_9_DEC,)),
+    (Recurrence.monthly(TUE, 1), WED_9_DEC, (WED_9_DEC,)),
+    (Recurrence.once(), WED_9_DEC, (WED_9_DEC,)),
+])
+def test_first_dates_offer_each_week_of_the_cycle(recurrence, on, expected):
+    assert first_dates(recurrence, on) == expected
+
+
+@pytest.mark.parametrize("week", [0, 1])
+def test_a_series_from_either_first_date_meets_on_it_then_every_other_week(week):
+    recurrence = Recurrence.weekly(TUE, interval=2)
+    first = first_dates(recurrence, WED_9_DEC)[week]
+    assert preview(recurrence, first, None, WED_9_DEC) == [
+        first + timedelta(weeks=2 * n) for n in range(4)]
+
+
+def test_preview_starts_today_or_at_the_first_date_and_stops_at_the_last():
+    tuesdays = Recurrence.weekly(TUE)
+    assert preview(tuesdays, date(2026, 1, 6), None, WED_9_DEC) == [
+        date(2026, 12, 15), date(2026, 12, 22), date(2026, 12, 29), date(2027, 1, 5)]
+    assert preview(tuesdays, date(2027, 3, 2), date(2027, 3, 9), WED_9_DEC) == [
+        date(2027, 3, 2), date(2027, 3, 9)]
+    assert preview(tuesdays, date(2027, 3, 2), date(2027, 3, 1), WED_9_DEC) == []
+    assert preview(Recurrence.once(), date(2026, 12, 1), None, WED_9_DEC) == []
+    assert preview(Recurrence.monthly(SAT, -1), WED_9_DEC, None, WED_9_DEC, 2) == [
+        date(2026, 12, 26), date(2027, 1, 30)]
+
+
+@pytest.mark.parametrize("start, minutes, end, doubt", [
+    (time(19), 23 * 60, time(18), LengthDoubt.NEXT_DAY),
+    (time(23, 30), 75, time(0, 45), LengthDoubt.NEXT_DAY),
+    (time(19), 90, time(20, 30), None),
+    (time(6), 14 * 60, time(20), LengthDoubt.LONG),
+    (time(9), 13 * 60, None, LengthDoubt.LONG),
+    (time(9), 12 * 60, None, None),  # a day retreat: asked about only past 12 hours
+    (time(23), 120, None, None),  # a length past midnight says what it means
+])
+def test_times_that_look_like_a_slip_are_named(start, minutes, end, doubt):
+    assert length_doubt(start, minutes, end) is doubt
+
+
+def test_a_moved_date_starts_on_its_new_day_and_keeps_its_series_date():
+    schedule = weekly(TUE, zone="America/Chicago")
+    day = date(2026, 12, 15)
+    moved = Exc(day, cancelled=False, moved_to=date(2026, 12, 17), start_time=time(18))
+    occurrence = occurrence_on(schedule, day, moved)
+    assert occurrence.date == day and occurrence.changed
+    assert occurrence.starts_at.replace(tzinfo=None) == datetime(2026, 12, 17, 18)
+    assert occurrence.ends_at.replace(tzinfo=None) == datetime(2026, 12, 17, 19, 30)
+
+
+@pytest.mark.parametrize("to, allowed", [
+    (date(2026, 12, 16), True),
+    (date(2026, 12, 21), True),   # the Monday before the next Tuesday
+    (date(2026, 12, 9), True),    # back to the Wednesday after the Tuesday before
+    (date(2026, 12, 22), False),  # onto the next date of the series
+    (date(2026, 12, 8), False),   # onto the date before
+    (date(2026, 12, 23), False),  # past it
+])
+def test_a_date_moves_only_between_its_neighbours(to, allowed):
+    schedule = weekly(TUE)
+    assert (schedule.move_problem(date(2026, 12, 15), to) is None) is allowed
+
+
+def test_a_one_date_meeting_moves_at_most_a_week():
+    schedule = Schedule(Recurrence.once(), date(2026, 12, 15), time(19), timedelta(hours=1),
+                        "UTC")
+    assert schedule.move_problem(date(2026, 12, 15), date(2026, 12, 22)) is None
+    assert "at most a week" in schedule.move_problem(date(2026, 12, 15), date(2026, 12, 23))

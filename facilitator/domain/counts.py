@@ -13,6 +13,7 @@ from datetime import date
 from datetime import datetime
 from datetime import timedelta
 
+from facilitator.domain.recurrence import MAX_MOVE
 from facilitator.domain.recurrence import DateException
 from facilitator.domain.recurrence import Occurrence
 from facilitator.domain.recurrence import Schedule
@@ -119,9 +120,11 @@ def open_occurrence(schedule: Schedule, exceptions: Mapping[date, DateException]
                     now: datetime) -> Occurrence | None:
     """The occurrence whose check-in window holds `now`, if any."""
     local_day = now.astimezone(schedule.zone).date()
-    # A meeting lasts at most a day, so a window open now began at most two days ago.
-    for occurrence in occurrences(schedule, exceptions, local_day - timedelta(days=2),
-                                  local_day + timedelta(days=1)):
+    # A meeting lasts at most a day, so a window open now began at most two days ago;
+    # a date moved to today may be a series date up to MAX_MOVE away.
+    for occurrence in occurrences(schedule, exceptions,
+                                  local_day - timedelta(days=2) - MAX_MOVE,
+                                  local_day + timedelta(days=1) + MAX_MOVE):
         if is_open(occurrence, now):
             return occurrence
     return None

@@ -141,6 +141,9 @@ class Dated:
     #: When the series itself would have met that day (differs for a changed time).
     regular_starts_at: datetime
     regular_ends_at: datetime
+    #: The series' date: the one its exception, headcount and page are kept by. A date
+    #: moved to another day is held on `day`, not on this.
+    series_date: date
     status: str = "scheduled"
     reason: str = ""
     note: str = ""
@@ -161,8 +164,14 @@ class Dated:
         return self.status == "changed"
 
     @property
+    def moved(self) -> bool:
+        """Held on another day than the series' own."""
+        return self.day != self.regular_starts_at.date()
+
+    @property
     def time_changed(self) -> bool:
-        return (self.starts_at, self.ends_at) != (self.regular_starts_at, self.regular_ends_at)
+        return (self.starts_at.time(), self.length_changed) != (
+            self.regular_starts_at.time(), False)
 
     @property
     def length_changed(self) -> bool:
@@ -193,6 +202,7 @@ def shown(schedule: Schedule, occurrence: Occurrence, zone: ZoneInfo) -> Dated:
         ends_at=occurrence.ends_at.astimezone(zone),
         regular_starts_at=regular.starts_at.astimezone(zone),
         regular_ends_at=regular.ends_at.astimezone(zone),
+        series_date=occurrence.date,
         **values,
     )
 

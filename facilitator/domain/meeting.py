@@ -18,6 +18,7 @@ Pure: no Flask, no database.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from dataclasses import field
 from dataclasses import fields
@@ -137,6 +138,8 @@ class SeriesException:
     note: str = ""
     start_time: time | None = None
     duration_minutes: int | None = None
+    #: The day it is held on instead, if it moved.
+    moved_to: dt.date | None = None
     location_name: str = ""
     address: str = ""
     online_url: str = ""
@@ -158,6 +161,8 @@ class DateChange:
 
     start_time: time | None = None
     duration_minutes: int | None = None
+    #: Another day to hold it on.
+    moved_to: date | None = None
     location_name: str = ""
     address: str = ""
     online_url: str = ""

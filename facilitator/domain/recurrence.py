@@ -45,6 +45,12 @@ ORDINAL_NAMES = {1: "first", 2: "second", 3: "third", 4: "fourth", 5: "fifth", -
 #: 500 in every feed) and bounds the walk to any one date.
 EARLIEST_DATE = date(1970, 1, 1)
 LATEST_DATE = date(2199, 12, 31)
+#: A meeting longer than this is more often a slip (7:00 typed for 19:00) than a plan:
+#: the forms ask before they take it.
+LONG_MEETING_MINUTES = 12 * 60
+#: How far one date of a series may move (a Tuesday meeting held on the Wednesday): a
+#: week either way, and never onto or past the series' dates before and after it.
+MAX_MOVE = timedelta(days=7)
 
 class Frequency(enum.StrEnum):
     WEEKLY = "weekly"
@@ -181,6 +187,8 @@ class DateException(Protocol):
     def start_time(self) -> time | None: ...
     @property
     def duration_minutes(self) -> int | None: ...
+    @property
+    def moved_to(self) -> dt.date | None: ...
 
 
 @dataclass(frozen=True)
@@ -227,6 +235,29 @@ class Schedule:
         return [m.date() for m in rule.xafter(datetime.combine(start, time()), count=count,
                                               inc=True)]
 
+    def neighbours(self, day: date) -> tuple[date | None, date | None]:
+        """The series' dates just before and just after `day` (None where there is none)."""
+        rule = self._rule()
+        if rule is None:
+            return None, None
+        before = rule.before(datetime.combine(day, time()))
+        after = rule.after(datetime.combine(day, time()))
+        return (before.date() if before else None), (after.date() if after else None)
+
+    def move_problem(self, day: date, to: date) -> str | None:
+        """Why the series' date `day` cannot be held on `to` instead, or None if it can:
+        at most MAX_MOVE away, and still after the date before and before the next, so
+        the dates keep their order everywhere they are listed."""
+        if to == day:
+            return None
+        if abs(to - day) > MAX_MOVE or not EARLIEST_DATE <= to <= LATEST_DATE:
+            return "A date can move at most a week either way."
+        before, after = self.neighbours(day)
+        if before is not None and to <= before or after is not None and to >= after:
+            return ("Move it to a day between the meetings before and after it; to meet "
+                    "on another of its dates, change that date instead.")
+        return None
+
     def falls_on(self, day: date) -> bool:
         # Finding a date walks the rule from the first date: never past the series' end
         # (a URL with 9999-12-31 took 10 s of CPU for a weekly meeting).
@@ -243,7 +274,10 @@ class Schedule:
 
 @dataclass(frozen=True)
 class Occurrence:
-    """One dated meeting, computed, with its exception applied if it has one."""
+    """One dated meeting, computed, with its exception applied if it has one.
+
+    `date` is the series' date, by which its exception and its headcount are kept; a
+    date moved to another day starts (`starts_at`) on that day."""
 
     date: date
     starts_at: datetime
@@ -261,12 +295,13 @@ def occurrence_on(
     schedule: Schedule, day: date, exception: DateException | None = None
 ) -> Occurrence:
     """The occurrence on one date of the series, with its exception applied."""
-    start_time, duration = schedule.start_time, schedule.duration
+    start_time, duration, held_on = schedule.start_time, schedule.duration, day
     if exception is not None and not exception.cancelled:
         start_time = exception.start_time or start_time
         if exception.duration_minutes:
             duration = timedelta(minutes=exception.duration_minutes)
-    starts_at = schedule.starts_at(day, start_time)
+        held_on = exception.moved_to or day
+    starts_at = schedule.starts_at(held_on, start_time)
     ends_at = (starts_at.astimezone(UTC) + duration).astimezone(schedule.zone)
     return Occurrence(
         date=day,
@@ -309,6 +344,59 @@ def minutes_between(start: time, end: time) -> int | None:
     midnight; None when they are the same time (no length can be told)."""
     minutes = (end.hour * 60 + end.minute - start.hour * 60 - start.minute) % (24 * 60)
     return minutes or None
+
+
+class LengthDoubt(enum.Enum):
+    """Why times a person typed may be a slip, to ask about before taking them."""
+
+    #: The end is before the start: after midnight, or a.m. typed for p.m.?
+    NEXT_DAY = "next_day"
+    #: Longer than LONG_MEETING_MINUTES.
+    LONG = "long"
+
+
+def length_doubt(start: time, minutes: int, end: time | None = None) -> LengthDoubt | None:
+    """Whether a start, a length and (if typed) an end time need a yes before they are
+    taken: an end before the start means the next day, and a meeting of more than
+    12 hours is rare. None when they read as meant."""
+    if end is not None and (end.hour, end.minute) < (start.hour, start.minute):
+        return LengthDoubt.NEXT_DAY
+    if minutes > LONG_MEETING_MINUTES:
+        return LengthDoubt.LONG
+    return None
+
+
+def first_dates(recurrence: Recurrence, on_or_after: date) -> tuple[date, ...]:
+    """The dates a series may start on when it starts from `on_or_after`.
+
+    A meeting every n weeks meets in one week of each n, and which one is the
+    facilitator's choice: n choices, the first of its days on or after the date, then
+    the first of its days in each following week (every other Tuesday from a Wednesday:
+    next Tuesday, or the Tuesday after). dateutil would count the cycle from the week of
+    the date itself, so from a Wednesday it would skip next Tuesday without a word; a
+    series stored from one of these dates meets on it. Any other recurrence has one
+    choice: the date itself.
+    """
+    if recurrence.frequency is not Frequency.WEEKLY or recurrence.interval == 1:
+        return (on_or_after,)
+    first = next(on_or_after + timedelta(days=n) for n in range(7)
+                 if (on_or_after.weekday() + n) % 7 in recurrence.weekdays)
+    monday = first - timedelta(days=first.weekday())
+    return (first, *(monday + timedelta(weeks=k, days=recurrence.weekdays[0])
+                     for k in range(1, recurrence.interval)))
+
+
+def preview(recurrence: Recurrence, first_date: date, last_date: date | None, today: date,
+            count: int = 4) -> list[date]:
+    """The next `count` dates of a series from today (or from its first date, if that is
+    later): what the meeting form shows while a schedule is filled in. The script that
+    shows them as one types (static/schedule.js) follows the same rule; a browser test
+    holds the two to the same answers."""
+    if last_date is not None and last_date < first_date:
+        return []
+    # Only the dates matter here: any time, length and zone will do.
+    timing = Schedule(recurrence, first_date, time(), timedelta(hours=1), "UTC", last_date)
+    return timing.next_dates(max(today, first_date), count)
 
 
 def meeting_guide_day(python_weekday: int) -> int:

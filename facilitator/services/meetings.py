@@ -32,7 +32,7 @@ from facilitator.services.organizations import mark_changed
 #: What the audit log keeps of a meeting: its values, with the recurrence as stored.
 MEETING_FIELDS = tuple("rrule" if name == "recurrence" else name for name in VALUE_FIELDS)
 EXCEPTION_FIELDS = ("date", "cancelled", "reason", "note", "start_time", "duration_minutes",
-                    "location_name", "address", "online_url")
+                    "moved_to", "location_name", "address", "online_url")
 
 
 #: Text fields whose length check() refuses as such; the zone and the region have
@@ -221,7 +221,7 @@ def cancel_date(
     exception.cancelled = True
     exception.reason = reason
     exception.note = note.strip()
-    exception.start_time = exception.duration_minutes = None
+    exception.start_time = exception.duration_minutes = exception.moved_to = None
     exception.location_name = exception.address = exception.online_url = ""
     _exception_saved(session, actor, meeting, exception, before, f"{day} cancelled")
     return exception
@@ -230,15 +230,19 @@ def cancel_date(
 def change_date(
     session: Session, actor: User | None, meeting: Meeting, day: date, change: DateChange
 ) -> MeetingException:
-    """Change one date of the series: time, length, place, link or a note."""
+    """Change one date of the series: its day, time, length, place, link or a note."""
     if change.duration_minutes is not None and not 1 <= change.duration_minutes <= 24 * 60:
         raise ServiceError("A meeting lasts between 1 minute and 24 hours.",
                            field="duration_minutes")
     if change.online_url.strip() and web_link(change.online_url) is None:
         raise ServiceError("The online link must start with https:// (or http://).",
                            field="online_url")
-    if not any([change.start_time, change.duration_minutes, change.location_name.strip(),
-                change.address.strip(), change.online_url.strip(), change.note.strip()]):
+    moved_to = change.moved_to if change.moved_to != day else None
+    if moved_to is not None and (problem := meeting.schedule.move_problem(day, moved_to)):
+        raise ServiceError(problem, field="moved_to")
+    if not any([moved_to, change.start_time, change.duration_minutes,
+                change.location_name.strip(), change.address.strip(),
+                change.online_url.strip(), change.note.strip()]):
         raise ServiceError("Say what is different on this date.")
     exception = _exception_for(session, meeting, day)
     before = audit_log.snapshot(exception, EXCEPTION_FIELDS) if exception.id else None
@@ -246,6 +250,7 @@ def change_date(
     exception.reason = None
     exception.start_time = change.start_time
     exception.duration_minutes = change.duration_minutes
+    exception.moved_to = moved_to
     exception.location_name = change.location_name.strip()
     exception.address = change.address.strip()
     exception.online_url = change.online_url.strip()

@@ -20,6 +20,7 @@ from facilitator.domain.counts import countable
 from facilitator.domain.listing import shown
 from facilitator.domain.recurrence import InvalidRecurrence
 from facilitator.domain.recurrence import occurrence_on
+from facilitator.domain.timezones import is_valid_timezone
 from facilitator.domain.timezones import timezone_choices
 from facilitator.forms import CancelDateForm
 from facilitator.forms import ChangeDateForm
@@ -27,7 +28,9 @@ from facilitator.forms import ConfirmForm
 from facilitator.forms import EndMeetingForm
 from facilitator.forms import MeetingForm
 from facilitator.models import CancelReason
+from facilitator.models import Group
 from facilitator.models import Meeting
+from facilitator.models import MeetingException
 from facilitator.security import get_group_for
 from facilitator.security import get_meeting_for
 from facilitator.services import ServiceError
@@ -60,6 +63,25 @@ def _show_service_error(form: FlaskForm | None, error: ServiceError) -> None:
     show_error(form, error)
 
 
+def _previewing() -> bool:
+    """The form was sent with "Preview dates" (a browser without the script): show the
+    dates, save nothing."""
+    return request.method == "POST" and "preview" in request.form
+
+
+def _meeting_page(form: MeetingForm, group: Group, meeting: Meeting | None,
+                  orphans: list[MeetingException] | None = None) -> str:
+    """The meeting form, with the next dates as it stands and its weeks named."""
+    today = clock.today_in(form.timezone.data if is_valid_timezone(form.timezone.data or "")
+                           else group.organization.timezone)
+    form.label_start_weeks()
+    return render_template("manage/meeting_form.html", group=group, form=form,
+                           meeting=meeting, orphans=orphans or [], today=today,
+                           coming=form.coming(today), timezones=timezone_choices(),
+                           regions=directory.public_regions(get_session(),
+                                                            group.organization))
+
+
 @bp.route("/g/<group_slug>/meetings/new", methods=["GET", "POST"])
 def new_meeting(group_slug: str) -> str | Response:
     session = get_session()
@@ -68,16 +90,15 @@ def new_meeting(group_slug: str) -> str | Response:
     if request.method == "GET":
         form.timezone.data = group.organization.timezone
         form.first_date.data = clock.today_in(group.organization.timezone)
-    if form.validate_on_submit() and (values := _form_values(form)) is not None:
+    if not _previewing() and form.validate_on_submit() and \
+            (values := _form_values(form)) is not None:
         created = save(form, lambda: meetings.create_meeting(session, g.user, group, values),
                        refused=_show_service_error)
         if created is not None:
             meeting = created.value
             flash(f"{meeting.title} is scheduled: {meeting.recurrence.describe()}.", "info")
             return _back_to_group(meeting)
-    return render_template("manage/meeting_form.html", group=group, form=form, meeting=None,
-                           timezones=timezone_choices(),
-                           regions=directory.public_regions(session, group.organization))
+    return _meeting_page(form, group, None)
 
 
 @bp.route(f"{MEETING}/edit", methods=["GET", "POST"])
@@ -88,7 +109,7 @@ def edit_meeting(group_slug: str, meeting_id: int) -> str | Response:
     if request.method == "GET":
         form.fill_from(meeting)
         form.duration_minutes.data = meeting.duration_minutes
-    orphans = []
+    orphans: list[MeetingException] = []
 
     def refused(_form: object, error: ServiceError) -> None:
         if isinstance(error, OrphanedExceptions):
@@ -96,7 +117,8 @@ def edit_meeting(group_slug: str, meeting_id: int) -> str | Response:
         else:
             _show_service_error(form, error)
 
-    if form.validate_on_submit() and (values := _form_values(form)) is not None:
+    if not _previewing() and form.validate_on_submit() and \
+            (values := _form_values(form)) is not None:
         updated = save(form, lambda: meetings.update_meeting(
             session, g.user, meeting, values,
             drop_orphans=request.form.get("drop_orphans") == "yes",
@@ -107,9 +129,7 @@ def edit_meeting(group_slug: str, meeting_id: int) -> str | Response:
                 else ""
             flash(f"{meeting.title} is saved.{removed}", "info")
             return _back_to_group(meeting)
-    return render_template("manage/meeting_form.html", group=meeting.group, form=form,
-                           meeting=meeting, orphans=orphans, timezones=timezone_choices(),
-                           regions=directory.public_regions(session, meeting.group.organization))
+    return _meeting_page(form, meeting.group, meeting, orphans)
 
 
 @bp.route(f"{MEETING}/end", methods=["GET", "POST"])
@@ -157,6 +177,8 @@ def meeting_date(group_slug: str, meeting_id: int, day: str) -> str:
     cancel_form = CancelDateForm(obj=exception if exception and exception.cancelled else None)
     change_form = ChangeDateForm(obj=exception if exception and not exception.cancelled
                                  else None)
+    if change_form.moved_to.data is None:
+        change_form.moved_to.data = when
     return _date_page(meeting, when, cancel_form, change_form)
 
 
@@ -192,6 +214,7 @@ def change_date(group_slug: str, meeting_id: int, day: str) -> str | Response:
     session = get_session()
     meeting, when = meeting_and_date(group_slug, meeting_id, day)
     form = ChangeDateForm()
+    form.usual_start = meeting.start_time
     if form.validate_on_submit() and save(form, lambda: meetings.change_date(
             session, g.user, meeting, when, form.change())):
         flash(f"{meeting.title} on {when:%A %d %B} is changed.", "info")
