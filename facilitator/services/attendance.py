@@ -37,6 +37,7 @@ from facilitator.domain.suppression import last_months
 from facilitator.domain.suppression import month_of
 from facilitator.domain.suppression import shown
 from facilitator.domain.suppression import suppress
+from facilitator.formatting import short_date
 from facilitator.models import Attendance
 from facilitator.models import Group
 from facilitator.models import Headcount
@@ -256,7 +257,7 @@ def group_report(session: Session, group: Group, today: date,
 
 
 def _occurrence(table: _Table, shown_: dict[Key, int | None], row: _Row) -> Line:
-    return Line(row.day.isoformat(), f"{row.day:%a %d %b %Y}",
+    return Line(row.day.isoformat(), short_date(row.day, year=True),
                 table.numbers(shown_, ("o", row.id)), meeting=row.title, hybrid=row.hybrid,
                 group=row.name)
 
