@@ -94,3 +94,26 @@ def test_the_agreement_is_read_before_the_box_that_signs_it(
     label = re.search(rf'<label for="{box_id}">([^<]+)</label>', html)
     assert label and label.start() > html.index(box)
     assert label.group(1) == "I have read this agreement and I agree to keep to it"
+
+
+def test_welcome_and_org_names_that_end_with_a_full_stop_get_no_second_one(
+        client, make_org, make_user, auth) -> None:
+    org = make_org(slug="inc", name="Riverside Recovery Inc.")
+    admin = make_user(org, Role.ADMIN)
+    auth.login(admin)
+    page = client.post("/admin/inc/people/new", data={
+        "email": "jordan@example.org", "display_name": "Jordan P.", "roles": ["facilitator"],
+    }).get_data(as_text=True)
+    link = page.split('value="http://facilitator.test')[1].split('"')[0]
+    person = client.get("/admin/inc/").get_data(as_text=True)
+    person_url = re.search(r'href="(/admin/inc/(?:people|invitations)/\d+)">Jordan P\.',
+                           person).group(1)
+    hints = page_text(client.get(person_url))
+    assert "Riverside Recovery Inc.." not in hints
+    assert "gets no role in Riverside Recovery Inc." in hints
+    auth.logout()
+    response = client.post(link, data={"password": "my own passphrase",
+                                       "confirm": "my own passphrase"}, follow_redirects=True)
+    text = page_text(response)
+    assert "Welcome, Jordan P. Your account is ready." in text
+    assert ".." not in text
