@@ -20,6 +20,7 @@ from playwright.sync_api import Page
 from playwright.sync_api import expect
 
 from facilitator import demo
+from tests.browser.conftest import serious_violations
 from tests.browser.test_login import sign_in
 
 pytestmark = pytest.mark.browser
@@ -268,3 +269,18 @@ def test_long_words_and_addresses_wrap_on_a_phone(page: Page, live_server: str) 
         failures.extend(f"{path}: {failure}" for failure in fits(320)(page))
     expect(page.get_by_text(re.compile("VeryVeryVery"))).to_be_visible()
     assert not failures, "\n".join(failures)
+
+
+def test_stacked_tables_and_the_signing_box_stay_accessible_on_a_phone(
+        page: Page, live_server: str) -> None:
+    """At 320 px the tables read as cards: axe-core still finds nothing serious, and each
+    value still says its column."""
+    page.set_viewport_size({"width": 320, "height": 640})
+    sign_in(page, live_server, "facilitator@demo.example", demo.PASSWORD)
+    for path in ("/manage/training/", "/manage/o/demo/agreement/"):
+        page.goto(live_server + path)
+        assert serious_violations(page) == [], path
+    page.goto(f"{live_server}/manage/training/")
+    label = page.locator("table.stack td[data-label=Provider]").first.evaluate(
+        "td => getComputedStyle(td, '::before').content")
+    assert label == '"Provider: "'
