@@ -21,6 +21,7 @@ from facilitator import formatting
 from facilitator import headers
 from facilitator import log_masking
 from facilitator import throttling
+from facilitator import uploads
 from facilitator import urls
 from facilitator.config import ROOT
 from facilitator.extensions import csrf
@@ -43,6 +44,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.jinja_env.add_extension("jinja2.ext.do")
     formatting.register(app)
     db.init_app(app)
+    uploads.install(app)  # before CSRF: it sets how much of the request may be read
     csrf.init_app(app)
     app.before_request(_refuse_nul_characters)
     headers.install(app)

@@ -28,6 +28,9 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "WTF_CSRF_TIME_LIMIT": None,  # a form left open during a meeting still submits
         # Evidence files are at most 5 MB; the rest is the form around them.
         "MAX_CONTENT_LENGTH": 6 * 1024 * 1024,
+        #: The forms that take an evidence file read more, so that a file over 5 MB (a
+        #: phone's photo) gets the form back with a clear word rather than a 413 page.
+        "EVIDENCE_MAX_CONTENT_LENGTH": 30 * 1024 * 1024,
         #: Seconds a proxy, a CDN or a calendar app may keep a public feed before asking again.
         "FEED_MAX_AGE": 3600,
         #: Seconds a proxy may keep a public page (the directory) shown to visitors.

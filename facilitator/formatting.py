@@ -1,4 +1,5 @@
-"""How times and dates read on pages and handouts: one place, so every page agrees."""
+"""How times, dates and sentences read on pages, handouts and messages: one place, so every
+page agrees. Pure: services word their messages with it too."""
 
 from __future__ import annotations
 
@@ -10,6 +11,9 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:  # only to register the filters: services use these words too
     from flask import Flask
 
+#: Endings that already close a sentence: "by Jordan P." needs no second full stop.
+SENTENCE_ENDS = (".", "!", "?", ".”", "!”", "?”", '."', ".)", "…")
+
 
 def clock(value: time | datetime | None) -> str:
     """7:00 pm, 12:30 pm, 9:05 am."""
@@ -19,14 +23,23 @@ def clock(value: time | datetime | None) -> str:
     return f"{hour}:{value.minute:02d} {'am' if value.hour < 12 else 'pm'}"
 
 
-def short_date(value: date) -> str:
-    """Thu 3 Dec."""
-    return f"{value:%a} {value.day} {value:%b}"
+def short_date(value: date, year: bool = False) -> str:
+    """Thu 3 Dec, or Thu 3 Dec 2026: the day of the month never has a leading zero."""
+    return f"{value:%a} {value.day} {value:%b}" + (f" {value.year}" if year else "")
 
 
-def long_date(value: date) -> str:
-    """Thursday 3 December 2026."""
-    return f"{value:%A} {value.day} {value:%B %Y}"
+def long_date(value: date, year: bool = True) -> str:
+    """Thursday 3 December 2026, or Thursday 3 December."""
+    return f"{value:%A} {value.day} {value:%B}" + (f" {value.year}" if year else "")
+
+
+def full_stop(text: str) -> str:
+    """End a sentence with one full stop: "by Sam T" gets one, "by Jordan P." keeps its own.
+
+    Markup stays Markup, so a template can end a sentence it built with `{% set %}`.
+    """
+    text = text.rstrip()
+    return text if not text or text.endswith(SENTENCE_ENDS) else text + "."
 
 
 def minutes(value: int) -> str:
@@ -46,5 +59,5 @@ def webcal(url: str) -> str:
 
 
 def register(app: Flask) -> None:
-    for function in (clock, short_date, long_date, minutes, webcal):
+    for function in (clock, short_date, long_date, full_stop, minutes, webcal):
         app.add_template_filter(function)

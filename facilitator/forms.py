@@ -37,6 +37,7 @@ from facilitator.domain import slugs
 from facilitator.domain.counts import MAX_COUNT
 from facilitator.domain.counts import Counter
 from facilitator.domain.counts import Counts
+from facilitator.domain.evidence import LIMIT_WORDS as EVIDENCE_LIMIT
 from facilitator.domain.meeting import DEFAULT_ROOM_CAPACITY
 from facilitator.domain.meeting import LIMITS
 from facilitator.domain.meeting import VALUE_FIELDS
@@ -576,5 +577,7 @@ class TrainingRecordForm(FlaskForm):
         description="For continuing education.")
     notes = TextAreaField("Notes", [Length(max=2000)], filters=[_strip])
     evidence = FileField("Certificate or other evidence (optional)",
-                         description="A PDF, PNG or JPEG of at most 5 MB. Only you, your "
-                                     "organization's admins and its auditors can open it.")
+                         description="A PDF, PNG or JPEG, or a photo from an iPhone (HEIC, "
+                                     f"kept as a JPEG), of at most {EVIDENCE_LIMIT}. "
+                                     "Only you, your organization's admins and its auditors "
+                                     "can open it.")

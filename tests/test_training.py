@@ -7,6 +7,7 @@ import io
 from datetime import date
 from datetime import timedelta
 
+import pillow_heif
 import pytest
 from PIL import Image
 from pypdf import PdfWriter
@@ -45,6 +46,21 @@ def image_bytes(kind: str = "PNG", size: tuple[int, int] = (20, 10)) -> bytes:
     return out.getvalue()
 
 
+def heic_bytes(size: tuple[int, int] = (64, 48), orientation: int | None = None) -> bytes:
+    """A real HEIC file, as an iPhone's camera makes: HEVC-coded, in an ISO media file,
+    with the place it was taken in its EXIF, and how the camera was held if given."""
+    image = Image.new("RGB", size, "white")
+    image.paste((200, 30, 30), (0, 0, size[0] // 2, size[1] // 2))  # red top-left corner
+    exif = Image.Exif()
+    exif[0x010F] = "Apple"  # Make
+    exif[0x8825] = {1: "N", 2: (41.0, 50.0, 6.0)}  # GPSInfo: where it was taken
+    if orientation:
+        exif[0x0112] = orientation
+    out = io.BytesIO()
+    pillow_heif.from_pillow(image).save(out, quality=90, exif=exif.tobytes())
+    return out.getvalue()
+
+
 # ---- evidence files, by content ---------------------------------------------------------
 
 def test_evidence_known_by_content() -> None:
@@ -57,8 +73,8 @@ def test_evidence_known_by_content() -> None:
     (b"", "empty"),
     (b"%PDF-1.7\nthis is not really a pdf", "cannot be read"),
     (b"\x89PNG\r\n\x1a\n" + b"garbage" * 10, "cannot be read"),
-    (b"GIF89a" + b"\x00" * 20, "Only PDF, PNG or JPEG"),
-    (b"<html><script>alert(1)</script></html>", "Only PDF, PNG or JPEG"),
+    (b"GIF89a" + b"\x00" * 20, "Only PDF, PNG or JPEG files"),
+    (b"<html><script>alert(1)</script></html>", "Only PDF, PNG or JPEG files"),
 ])
 def test_evidence_refused(data: bytes, words: str) -> None:
     with pytest.raises(evidence.EvidenceProblem, match=words):
@@ -69,6 +85,47 @@ def test_evidence_truncated_png_refused() -> None:
     data = image_bytes("PNG", (300, 300))
     with pytest.raises(evidence.EvidenceProblem):
         evidence.media_type(data[: len(data) // 2])
+
+
+def test_an_iphone_photo_becomes_a_jpeg_without_its_metadata() -> None:
+    data = heic_bytes()
+    assert data[4:12] == b"ftypheic"
+    kept, media = evidence.accept(data)
+    assert media == evidence.JPEG and kept.startswith(b"\xff\xd8\xff")
+    assert evidence.media_type(kept) == evidence.JPEG  # as good as any JPEG uploaded
+    with Image.open(io.BytesIO(kept)) as photo:
+        assert photo.size == (64, 48)
+        assert not photo.getexif()  # neither the phone nor the place it was taken
+        red, _, _ = photo.convert("RGB").getpixel((5, 5))
+        assert red > 150
+
+
+def test_an_iphone_photo_taken_sideways_is_turned_upright() -> None:
+    # Orientation 6: the camera was turned a quarter clockwise; shown, it is portrait.
+    kept, _ = evidence.accept(heic_bytes((64, 48), orientation=6))
+    with Image.open(io.BytesIO(kept)) as photo:
+        assert photo.size == (48, 64)
+
+
+def test_a_large_iphone_photo_is_kept_at_a_readable_size() -> None:
+    kept, _ = evidence.accept(heic_bytes((4032, 3024)))
+    with Image.open(io.BytesIO(kept)) as photo:
+        assert max(photo.size) == evidence.LONG_SIDE
+    assert len(kept) < evidence.MAX_BYTES
+
+
+@pytest.mark.parametrize("broken", ["header only", "cut short"])
+def test_a_broken_iphone_photo_says_how_to_send_one_that_works(broken: str) -> None:
+    data = (b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic" + b"\x00" * 40
+            if broken == "header only" else heic_bytes()[:200])
+    with pytest.raises(evidence.EvidenceProblem, match="as a JPEG.*as a PDF"):
+        evidence.accept(data)
+
+
+def test_other_formats_are_told_how_to_send_a_pdf_or_jpeg() -> None:
+    with pytest.raises(evidence.EvidenceProblem, match="Save or export the file as a PDF or "
+                                                       "a JPEG"):
+        evidence.accept(b"GIF89a" + b"\x00" * 20)
 
 
 def test_evidence_over_5_mb_refused() -> None:

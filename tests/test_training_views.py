@@ -24,6 +24,7 @@ from facilitator.services import training
 from facilitator.services.training import RecordValues
 from facilitator.services.training import Upload
 from tests.conftest import page_text
+from tests.test_training import heic_bytes
 from tests.test_training import image_bytes
 from tests.test_training import pdf_bytes
 
@@ -120,16 +121,71 @@ def test_bad_uploads_refused_nothing_stored(client, auth, world, session, upload
     assert set(world["dir"].iterdir()) == files
 
 
-def test_upload_beyond_the_request_limit_is_refused_not_crashed(client, auth, world, session):
+def test_a_phone_sized_file_gets_the_form_back_with_what_was_typed(
+        client, auth, world, session):
+    """7 MB is over the app's 6 MB request limit, but an evidence form reads it: the
+    person learns the file is too large, and finds their other answers still there."""
+    before, files = stored(session), set(world["dir"].iterdir())
+    auth.login(world["lead1"])
+    photo = image_bytes("JPEG") + b"\0" * (7 * 1024 * 1024)
+    response = post_record(client, world, provider="Riverside Fire Department",
+                           certificate_number="CPR-20931", notes="Evening class, 4 hours",
+                           evidence=(photo, "IMG_0412.jpg"))
+    assert response.status_code == 200
+    text = page_text(response)
+    assert "The file is larger than 5 MB" in text
+    html = response.get_data(as_text=True)
+    for kept in ("Riverside Fire Department", "CPR-20931", "Evening class, 4 hours",
+                 "2024-01-15"):
+        assert kept in html
+    assert f'<option selected value="{world["mhfa"].id}">' in html
+    assert stored(session) == before
+    assert set(world["dir"].iterdir()) == files
+
+
+def test_the_limit_is_stated_beside_the_file_field(client, auth, world):
+    auth.login(world["lead1"])
+    html = client.get("/manage/training/new").get_data(as_text=True)
+    hint = html[html.index('id="evidence-hint"'):]
+    assert "at most 5 MB" in hint[:400]
+    assert 'aria-describedby="evidence-hint"' in html
+
+
+def test_a_request_beyond_even_the_evidence_limit_is_sent_back_to_the_form(
+        app, client, auth, world, session):
+    app.config["EVIDENCE_MAX_CONTENT_LENGTH"] = 2 * 1024 * 1024
     before = stored(session)
+    auth.login(world["lead1"])
+    response = post_record(client, world, evidence=(b"%PDF-" + b"0" * (3 * 1024 * 1024),
+                                                    "a.pdf"))
+    assert response.status_code == 303
+    assert response.location.endswith("/manage/training/new")
+    text = page_text(client.get(response.location))
+    assert "The file is larger than 5 MB" in text and "Nothing was saved" in text
+    assert stored(session) == before
+
+
+def test_other_forms_keep_the_smaller_request_limit(client, auth, world, session):
     auth.login(world["lead1"])
     body = (b"--x\r\nContent-Disposition: form-data; name=\"evidence\"; filename=\"a.pdf\""
             b"\r\n\r\n%PDF-" + b"0" * (7 * 1024 * 1024) + b"\r\n--x--\r\n")
-    response = client.post("/manage/training/new", data=body,
+    response = client.post("/account/password", data=body,
                            content_type="multipart/form-data; boundary=x")
     assert response.status_code == 413
     assert "too large" in page_text(response).lower()
-    assert stored(session) == before
+
+
+def test_an_iphone_photo_is_kept_as_a_jpeg(client, auth, world, session):
+    auth.login(world["lead1"])
+    response = post_record(client, world, evidence=(heic_bytes(), "IMG_0413.HEIC"))
+    assert response.status_code == 302
+    record = session.scalars(select(TrainingRecord).where(
+        TrainingRecord.training_type_id == world["mhfa"].id)).one()
+    assert record.evidence_type == "image/jpeg"
+    served = client.get(f"/manage/training/records/{record.id}/evidence")
+    assert served.mimetype == "image/jpeg" and served.data.startswith(b"\xff\xd8\xff")
+    assert 'filename=training-' in served.headers["Content-Disposition"]
+    assert served.headers["Content-Disposition"].endswith(".jpg")
 
 
 @pytest.mark.parametrize(("fields", "message"), [

@@ -50,6 +50,7 @@ from facilitator.domain.suppression import month_label
 from facilitator.domain.suppression import month_of
 from facilitator.domain.suppression import shown
 from facilitator.domain.suppression import suppress
+from facilitator.formatting import short_date
 from facilitator.models import Attendance
 from facilitator.models import Group
 from facilitator.models import Headcount
@@ -325,7 +326,7 @@ def group_report(session: Session, group: Group, today: date,
     table = _Table(rows, months, missing)
     shown_ = table.shown(threshold)
     lines = [_occurrence(table, shown_, row) for row in own] + [
-        Line(m.day.isoformat(), _day(m.day), Numbers(0, None, None, not_counted=1),
+        Line(m.day.isoformat(), short_date(m.day, year=True), Numbers(0, None, None, not_counted=1),
              meeting=m.title, group=m.name) for m in missing]
     return Report(
         title=group.name, threshold=threshold,
@@ -336,12 +337,8 @@ def group_report(session: Session, group: Group, today: date,
     )
 
 
-def _day(day: date) -> str:
-    return f"{day:%a %d %b %Y}"
-
-
 def _occurrence(table: _Table, shown_: dict[Key, int | None], row: _Row) -> Line:
-    return Line(row.day.isoformat(), _day(row.day),
+    return Line(row.day.isoformat(), short_date(row.day, year=True),
                 table.numbers(shown_, ("o", row.id)), meeting=row.title, hybrid=row.hybrid,
                 group=row.name)
 

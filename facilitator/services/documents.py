@@ -29,6 +29,7 @@ from facilitator.domain import text
 from facilitator.domain.signatures import SignatureStatus
 from facilitator.domain.signatures import same_name
 from facilitator.domain.signatures import signature_status
+from facilitator.formatting import long_date
 from facilitator.models import Document
 from facilitator.models import DocumentKind
 from facilitator.models import DocumentVersion
@@ -332,13 +333,13 @@ def short_guidelines(session: Session, group: Group,
 def _check_occurrence(meeting: Meeting, day: date, today: date | None) -> None:
     today = today or clock.today_in(meeting.timezone)
     if not meeting.schedule.falls_on(day):
-        raise ServiceError(f"{day:%A %d %B %Y} is not a date of this meeting.")
+        raise ServiceError(f"{long_date(day)} is not a date of this meeting.")
     exception = meeting.exceptions_by_date.get(day)
     if exception is not None and exception.cancelled:
-        raise ServiceError(f"The meeting on {day:%A %d %B %Y} was cancelled: there is "
+        raise ServiceError(f"The meeting on {long_date(day)} was cancelled: there is "
                            "nothing to record for it.")
     if day > today:
-        raise ServiceError(f"The meeting on {day:%A %d %B %Y} has not happened yet. Record "
+        raise ServiceError(f"The meeting on {long_date(day)} has not happened yet. Record "
                            "the statement on the day.")
 
 

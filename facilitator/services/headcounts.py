@@ -48,6 +48,7 @@ from facilitator.domain.recurrence import Occurrence
 from facilitator.domain.recurrence import occurrence_on
 from facilitator.domain.suppression import HIDDEN
 from facilitator.domain.suppression import suppress_counts
+from facilitator.formatting import short_date
 from facilitator.models import Attendance
 from facilitator.models import Headcount
 from facilitator.models import Meeting
@@ -188,7 +189,7 @@ def _audit(session: Session, actor: User, meeting: Meeting, day: date, before: C
     ).one()
     audit_log.record(
         session, actor, "update", headcount, organization=org,
-        summary=f"Headcount of {meeting.title} on {day:%a %d %b %Y} corrected",
+        summary=f"Headcount of {meeting.title} on {short_date(day, year=True)} corrected",
         before=shown_(before, old), after=shown_(after, new),
     )
 

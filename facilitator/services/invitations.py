@@ -19,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from facilitator import crypto
+from facilitator.formatting import full_stop
 from facilitator.models import Group
 from facilitator.models import Organization
 from facilitator.models import PendingInvitation
@@ -35,7 +36,8 @@ def _check(organization: Organization, roles: Collection[Role],
     if not roles:
         raise ServiceError("Choose at least one role.", field="roles")
     if any(group.organization_id != organization.id for group in groups):
-        raise ServiceError(f"Choose only groups of {organization.name}.", field="groups")
+        raise ServiceError(full_stop(f"Choose only groups of {organization.name}"),
+                           field="groups")
     accounts.check_roles_and_groups(roles, groups)
 
 

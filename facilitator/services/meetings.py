@@ -20,6 +20,7 @@ from facilitator.domain.recurrence import LATEST_DATE
 from facilitator.domain.recurrence import InvalidRecurrence
 from facilitator.domain.recurrence import orphaned
 from facilitator.domain.timezones import is_valid_timezone
+from facilitator.formatting import long_date
 from facilitator.models import CancelReason
 from facilitator.models import Group
 from facilitator.models import Meeting
@@ -199,7 +200,7 @@ def delete_meeting(session: Session, actor: User | None, meeting: Meeting) -> No
 
 def _exception_for(session: Session, meeting: Meeting, day: date) -> MeetingException:
     if not meeting.schedule.falls_on(day):
-        raise ServiceError(f"{day:%A %d %B %Y} is not a date of this meeting.", field="date")
+        raise ServiceError(f"{long_date(day)} is not a date of this meeting.", field="date")
     exception = meeting.exceptions_by_date.get(day)
     if exception is None:
         exception = MeetingException(date=day)

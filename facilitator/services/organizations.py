@@ -14,6 +14,7 @@ from facilitator.domain.slugs import RULE as SLUG_RULE
 from facilitator.domain.slugs import is_valid_slug
 from facilitator.domain.slugs import with_secret_suffix
 from facilitator.domain.timezones import is_valid_timezone
+from facilitator.formatting import full_stop
 from facilitator.models import LANGUAGES
 from facilitator.models import Audience
 from facilitator.models import Group
@@ -208,7 +209,8 @@ def set_facilitators(session: Session, actor: User | None, group: Group, users: 
     for user in users:
         if Role.FACILITATOR not in user.roles_in(org):
             raise ServiceError(
-                f"{user.display_name} is not a facilitator of {org.name}.", field="facilitators"
+                full_stop(f"{user.display_name} is not a facilitator of {org.name}"),
+                field="facilitators"
             )
     before = sorted(u.email for u in group.facilitators)
     after = sorted(u.email for u in users)

@@ -222,12 +222,13 @@ def _check_record(session: Session, leader: User, values: RecordValues) -> Train
     return kind
 
 
-def _checked_upload(upload: Upload | None) -> str | None:
+def _checked_upload(upload: Upload | None) -> tuple[bytes, str] | None:
+    """The upload's bytes as they are kept (an iPhone photo as JPEG) and media type."""
     if upload is None:
         return None
     try:
         evidence.check_file_name(upload.filename)
-        return evidence.media_type(upload.data)
+        return evidence.accept(upload.data)
     except evidence.EvidenceProblem as problem:
         raise ServiceError(str(problem), field="evidence") from None
 
@@ -247,13 +248,13 @@ def add_record(session: Session, leader: User, values: RecordValues, *,
     """Record a training the leader completed. The evidence file, if any, is written
     last: the caller commits, and calls discard_evidence if the commit fails."""
     kind = _check_record(session, leader, values)
-    media = _checked_upload(upload)
+    kept = _checked_upload(upload)
     record = TrainingRecord(organization_id=kind.organization_id, user_id=leader.id)
     _apply(record, values)
     session.add(record)
     session.flush()
-    if upload is not None and media is not None:
-        _store(record, upload.data, media, evidence_dir)
+    if kept is not None:
+        _store(record, *kept, evidence_dir)
     audit_log.record(session, leader, "create", record, organization=record.organization,
                      summary=_summary(record, kind, leader),
                      after=audit_log.snapshot(record, (*RECORD_FIELDS, "evidence_type")))
@@ -271,14 +272,14 @@ def update_record(session: Session, leader: User, record: TrainingRecord,
     if kind.organization_id != record.organization_id:
         raise ServiceError("A record stays with its organization; choose one of its "
                            "trainings.", field="training_type_id")
-    media = _checked_upload(upload)
+    kept = _checked_upload(upload)
     fields = (*RECORD_FIELDS, "evidence_type", "verified_at")
     before = audit_log.snapshot(record, fields)
     _apply(record, values)
     replaced = None
-    if upload is not None and media is not None:
+    if kept is not None:
         replaced = record.evidence_file
-        _store(record, upload.data, media, evidence_dir)
+        _store(record, *kept, evidence_dir)
     if audit_log.changed(before, audit_log.snapshot(record, fields))[1] or replaced:
         record.verified_at, record.verified_by_id = None, None
     session.flush()

@@ -17,6 +17,7 @@ from wtforms.fields.choices import SelectChoice
 from facilitator import clock
 from facilitator.db import get_session
 from facilitator.domain.timezones import timezone_choices
+from facilitator.formatting import full_stop
 from facilitator.forms import ConfirmForm
 from facilitator.forms import GroupForm
 from facilitator.forms import OrganizationForm
@@ -196,7 +197,7 @@ def _person_page(name: str, email: str, invited: bool, form: PersonRolesForm,
         if form.roles.data:
             flash(f"{name}'s roles are saved.", "info")
         else:
-            flash(f"{name} no longer has a role in {g.org.name}.", "info")
+            flash(full_stop(f"{name} no longer has a role in {g.org.name}"), "info")
         return redirect(url_for("admin.overview"))
     return render_template("admin/person.html", org=g.org, name=name, email=email,
                            invited=invited, form=form, confirm=ConfirmForm(),

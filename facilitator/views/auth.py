@@ -17,6 +17,7 @@ from werkzeug import Response
 
 from facilitator import clock
 from facilitator.db import get_session
+from facilitator.formatting import full_stop
 from facilitator.forms import ChangePasswordForm
 from facilitator.forms import InvitationAnswerForm
 from facilitator.forms import LoginForm
@@ -167,7 +168,7 @@ def accept_invitation(token: str) -> str | Response:
     if form.validate_on_submit() and save(form, lambda: accounts.accept_invitation(
             session, user, form.password.data)):
         _log_in(user)
-        flash(f"Welcome, {user.display_name}. Your account is ready.", "info")
+        flash(f"Welcome, {full_stop(user.display_name)} Your account is ready.", "info")
         return redirect(home(user))
     return render_template("auth/invitation.html", form=form, invited=user)
 
@@ -193,7 +194,7 @@ def _answer_invitation(token: str) -> str | Response:
         accepted = form.answer.data == "accept"
         answer = invitations.accept if accepted else invitations.decline
         if save(form, lambda: answer(session, invitation)):
-            flash(f"You have joined {org_name}." if accepted
-                  else f"You have declined the invitation to {org_name}.", "info")
+            flash(full_stop(f"You have joined {org_name}" if accepted
+                            else f"You have declined the invitation to {org_name}"), "info")
             return redirect(home(g.user))
     return render_template("auth/pending_invitation.html", form=form, invitation=invitation)

@@ -22,6 +22,7 @@ from facilitator.domain.recurrence import InvalidRecurrence
 from facilitator.domain.recurrence import occurrence_on
 from facilitator.domain.timezones import is_valid_timezone
 from facilitator.domain.timezones import timezone_choices
+from facilitator.formatting import long_date
 from facilitator.forms import CancelDateForm
 from facilitator.forms import ChangeDateForm
 from facilitator.forms import ConfirmForm
@@ -141,7 +142,7 @@ def end_meeting(group_slug: str, meeting_id: int) -> str | Response:
         form.last_date.data = meeting.last_date or clock.today_in(meeting.timezone)
     if form.validate_on_submit() and save(form, lambda: meetings.end_meeting(
             session, g.user, meeting, form.last_date.data)):
-        flash(f"{meeting.title} ends after {form.last_date.data:%A %d %B %Y}.", "info")
+        flash(f"{meeting.title} ends after {long_date(form.last_date.data)}.", "info")
         return _back_to_group(meeting)
     return render_template("manage/meeting_end.html", meeting=meeting, form=form)
 
@@ -204,7 +205,7 @@ def cancel_date(group_slug: str, meeting_id: int, day: str) -> str | Response:
     if form.validate_on_submit() and save(form, lambda: meetings.cancel_date(
             get_session(), g.user, meeting, when, CancelReason(form.reason.data),
             form.note.data)):
-        flash(f"{meeting.title} on {when:%A %d %B} is cancelled.", "info")
+        flash(f"{meeting.title} on {long_date(when, year=False)} is cancelled.", "info")
         return _back_to_group(meeting)
     return _date_page(meeting, when, form, ChangeDateForm(formdata=None))
 
@@ -217,7 +218,7 @@ def change_date(group_slug: str, meeting_id: int, day: str) -> str | Response:
     form.usual_start = meeting.start_time
     if form.validate_on_submit() and save(form, lambda: meetings.change_date(
             session, g.user, meeting, when, form.change())):
-        flash(f"{meeting.title} on {when:%A %d %B} is changed.", "info")
+        flash(f"{meeting.title} on {long_date(when, year=False)} is changed.", "info")
         return _back_to_group(meeting)
     return _date_page(meeting, when, CancelDateForm(formdata=None), form)
 
@@ -229,5 +230,5 @@ def restore_date(group_slug: str, meeting_id: int, day: str) -> Response:
     form = ConfirmForm()
     if form.validate_on_submit() and save(None, lambda: meetings.restore_date(
             session, g.user, meeting, when)):
-        flash(f"{meeting.title} on {when:%A %d %B} is back to normal.", "info")
+        flash(f"{meeting.title} on {long_date(when, year=False)} is back to normal.", "info")
     return _back_to_group(meeting)
