@@ -84,8 +84,9 @@ def pdf_response(html: str, filename: str, *, private: bool) -> Response:
 
 def one_page_response(drafts: Sequence[str], filename: str, *, private: bool) -> Response:
     """The PDF of the first draft that takes one sheet (when none does, of the first
-    that takes the fewest), as `pdf_response` answers it. Each draft is rendered once,
-    and the choice is kept with them, so a one-pager asked for again costs a look-up."""
+    that takes the fewest; when the fullest takes three pages or more, of that one), as
+    `pdf_response` answers it. Each draft tried is rendered once, and the choice is kept
+    with them, so a one-pager asked for again costs a look-up."""
     def fitted() -> bytes:
         best: tuple[int, bytes] | None = None
         for draft in drafts:
@@ -93,7 +94,10 @@ def one_page_response(drafts: Sequence[str], filename: str, *, private: bool) ->
             pages = len(PdfReader(io.BytesIO(body)).pages)
             if best is None or pages < best[0]:
                 best = (pages, body)
-            if pages == 1:
+            if pages == 1 or (pages > 2 and draft == drafts[0]):
+                # What the drafts leave out (dates, the guidelines' start, a code) is
+                # about a page at most: a group whose own text runs to three pages gets
+                # all of it, for the cost of one render.
                 break
         assert best is not None, "a one-pager has at least one draft"
         return best[1]

@@ -123,14 +123,15 @@ def test_a_leader_can_put_the_site_on_a_phones_home_screen(client, auth, make_or
         body = client.get(page).get_data(as_text=True)
         assert '<link rel="icon" href="/static/icon.svg" type="image/svg+xml">' in body, page
         assert '<link rel="manifest" href="/static/manifest.webmanifest">' in body, page
-    response = client.get("/static/manifest.webmanifest")
+    # buffered: the test client closes each static file it sends
+    response = client.get("/static/manifest.webmanifest", buffered=True)
     assert response.mimetype == "application/manifest+json"
     manifest = json.loads(response.data)
     assert manifest["display"] == "standalone" and client.get(
-        manifest["start_url"]).status_code == 200
+        manifest["start_url"], buffered=True).status_code == 200
     declared = [icon for icon in manifest["icons"] if icon["type"] == "image/png"]
     assert {icon["sizes"] for icon in declared} >= {"192x192", "512x512"}
     for icon in declared + [{"src": "/static/apple-touch-icon.png", "sizes": "180x180"}]:
-        with Image.open(io.BytesIO(client.get(icon["src"]).data)) as image:
+        with Image.open(io.BytesIO(client.get(icon["src"], buffered=True).data)) as image:
             assert "{}x{}".format(*image.size) == icon["sizes"]
-    assert client.get("/static/icon.svg").mimetype == "image/svg+xml"
+    assert client.get("/static/icon.svg", buffered=True).mimetype == "image/svg+xml"

@@ -78,7 +78,7 @@ def test_an_auditor_reads_the_log_at_320_and_1280_pixels(
     page.context.clear_cookies()
 
     sign_in(page, live_server, "auditor@demo.example", demo.PASSWORD)
-    page.get_by_role("link", name="Audit log").click()
+    page.get_by_role("link", name="Audit log", exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_have_text(
         "Audit log of Riverside Recovery Community")
     log = page.locator("ol.log")
