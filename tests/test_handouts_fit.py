@@ -1,0 +1,110 @@
+"""Every handout a member or a leader prints, for the demo and for a bigger org, on each
+paper: every meeting's text is in the PDF and nothing is drawn past the right margin."""
+
+from __future__ import annotations
+
+from datetime import time
+
+import pytest
+from sqlalchemy import select
+
+from facilitator import demo
+from facilitator import pdf
+from facilitator.domain.recurrence import Recurrence
+from facilitator.models import Group
+from facilitator.models import Meeting
+from facilitator.models import Organization
+from facilitator.models import Visibility
+from tests.test_training_print import assert_fits
+from tests.test_training_print import page_texts
+
+#: The two ends: Letter at the usual size, A4 (a little narrower) in large print.
+PAPERS = [{}, {"paper": "a4", "print": "large"}]
+
+
+def query(args: dict[str, str]) -> str:
+    return "?" + "&".join(f"{k}={v}" for k, v in args.items()) if args else ""
+
+
+def printed(client, url: str) -> bytes:
+    response = client.get(url)
+    assert response.status_code == 200, url
+    assert response.mimetype == "application/pdf"
+    return response.data
+
+
+@pytest.fixture
+def demo_org(session) -> Organization:
+    demo.load_demo(session)
+    session.commit()
+    return session.scalar(select(Organization).where(Organization.slug == "demo"))
+
+
+@pytest.mark.parametrize("args", PAPERS, ids=query)
+def test_every_public_handout_of_the_demo_fits_its_paper(client, session, demo_org, args):
+    paper = pdf.Paper.from_args(args, demo_org.timezone)
+    public = [g for g in demo_org.groups if g.visibility is Visibility.PUBLIC]
+
+    directory = printed(client, f"/o/demo/directory.pdf{query(args)}")
+    text = " ".join(page_texts(directory))
+    for group in public:
+        for meeting in group.meetings:
+            assert meeting.title in text, (meeting.title, args)
+    assert_fits(directory, paper)
+
+    for group in public:
+        one_pager = printed(client, f"/g/{group.slug}/handout.pdf{query(args)}")
+        pages = page_texts(one_pager)
+        if not paper.large:
+            assert len(pages) == 1, (group.slug, args)
+        for meeting in group.meetings:
+            assert meeting.title in " ".join(pages), (meeting.title, args)
+        assert_fits(one_pager, paper)
+
+
+def test_the_leaders_handouts_of_the_demo_fit_their_paper(client, auth, session, demo_org):
+    auth.login("facilitator@demo.example", demo.PASSWORD)
+    groups = session.scalars(select(Group).where(Group.organization_id == demo_org.id)).all()
+    meetings = [(g, m) for g in groups for m in g.meetings]
+    assert meetings
+    for args in ({}, {"paper": "a4"}):
+        paper = pdf.Paper.from_args(args, demo_org.timezone)
+        for group, meeting in meetings:
+            response = client.get(f"/manage/g/{group.slug}/meetings/{meeting.id}"
+                                  f"/checkin-card.pdf{query(args)}")
+            if response.status_code == 404:  # not one of this facilitator's groups
+                continue
+            assert response.status_code == 200
+            assert len(page_texts(response.data)) == 1
+            assert_fits(response.data, paper)
+
+
+@pytest.fixture
+def big_org(make_org, make_group, make_meeting) -> Organization:
+    """12 groups of 5 meetings each, with titles, places and addresses as long as real
+    intergroups give them, over the whole week."""
+    org = make_org(slug="big", name="Greater Riverside Intergroup of Alcoholics Anonymous")
+    for g in range(12):
+        group = make_group(org, slug=f"group-{g:02d}",
+                           name=f"Group {g:02d} Serenity Seekers Big Book Study Fellowship")
+        for m in range(5):
+            make_meeting(
+                group, title=f"G{g:02d}M{m} Tuesday Night Big Book and Step Study Meeting",
+                recurrence=Recurrence.weekly((g + m) % 7), start_time=time(6 + m * 3, 30),
+                location_name="Fellowship Hall of the First Congregational Church (basement)",
+                address=f"{1000 + g * 10 + m} North Martin Luther King Jr. Boulevard, Suite 200",
+                region="North Riverside Heights and Lakeshore")
+    return org
+
+
+@pytest.mark.parametrize("args", [{}, {"print": "large"}], ids=query)
+def test_a_bigger_orgs_directory_prints_every_meeting_inside_the_page(client, session,
+                                                                     big_org, args):
+    paper = pdf.Paper.from_args(args, big_org.timezone)
+    body = printed(client, f"/o/big/directory.pdf{query(args)}")
+    text = " ".join(page_texts(body))
+    titles = session.scalars(select(Meeting.title)).all()
+    assert len(titles) == 60
+    for title in titles:
+        assert title in text, title
+    assert_fits(body, paper)
