@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from datetime import time
 from datetime import timedelta
@@ -403,6 +404,30 @@ def test_editing_keeps_an_imported_meetings_map_position(
         "Renamed", 41.8781, -87.6298)
     page = page_text(client.post(base, data=data | {"latitude": "123"}))
     assert "A latitude is between -90 and 90." in page
+
+
+def test_the_meeting_form_refuses_a_time_zone_not_on_the_list(client, leader_group, session):
+    page = page_text(client.post("/manage/g/tuesday/meetings/new",
+                                 data=WEEKLY | {"timezone": "Chicago"}))
+    assert "Choose a time zone from the list, like America/Chicago." in page
+    assert count(session, Meeting) == 0
+
+
+def test_a_plain_weekly_meeting_needs_only_title_day_time_and_place(
+        client, leader_group, session):
+    """The first date and the time zone come filled in: the rest of the form is optional."""
+    form = client.get("/manage/g/tuesday/meetings/new").get_data(as_text=True)
+    first_date = re.search(r'name="first_date"[^>]*value="([^"]+)"', form).group(1)
+    assert '<details class="field" id="more-when">' in form  # closed: nothing to see there
+    response = client.post("/manage/g/tuesday/meetings/new", data={
+        "title": "Tuesday Step Study", "weekdays": ["1"], "start_time": "19:00",
+        "location_name": "St. Mark's Hall", "repeats": "weekly", "month_weekday": "6",
+        "first_date": first_date, "timezone": TZ, "attendance": "in_person",
+        "duration_minutes": "60", "start_week": "0", "room_capacity": "40"})
+    assert response.status_code == 302
+    meeting = session.scalar(select(Meeting))
+    assert (meeting.rrule, meeting.timezone, meeting.location_name) == (
+        "FREQ=WEEKLY;BYDAY=TU", TZ, "St. Mark's Hall")
 
 
 def test_change_needs_something_to_change(client, leader_group, make_meeting, session):
