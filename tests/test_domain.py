@@ -3,6 +3,8 @@
 import pytest
 
 from facilitator.domain.links import web_link
+from facilitator.domain.meeting_types import TYPES
+from facilitator.domain.meeting_types import types_offered_first
 from facilitator.domain.passwords import common_passwords
 from facilitator.domain.passwords import password_problem
 from facilitator.domain.slugs import is_valid_slug
@@ -10,8 +12,6 @@ from facilitator.domain.slugs import slugify
 from facilitator.domain.timezones import is_valid_timezone
 from facilitator.domain.timezones import timezone_choices
 from facilitator.domain.timezones import timezone_groups
-from facilitator.domain.meeting_types import TYPES
-from facilitator.domain.meeting_types import types_offered_first
 
 
 @pytest.mark.parametrize("slug", ["demo", "tuesday-womens-aa", "group-2", "a" * 64])

@@ -372,7 +372,7 @@ def test_a_date_cancelled_without_reason_or_note_says_only_cancelled(
     meeting = make_meeting(leader_group)
     day = next_tuesday()
     base = f"/manage/g/tuesday/meetings/{meeting.id}/dates/{day.isoformat()}"
-    assert "Members will see Cancelled " + as_listed(day) + " On the group page" in page_text(
+    assert f"Members will see Cancelled {as_listed(day)} The group page" in page_text(
         client.post(f"{base}/cancel", data={"preview": "1"}))
     client.post(f"{base}/cancel", data={"publish": "1"})
     assert session.scalar(select(MeetingException)).reason is None
@@ -419,6 +419,10 @@ def test_a_plain_weekly_meeting_needs_only_title_day_time_and_place(
     form = client.get("/manage/g/tuesday/meetings/new").get_data(as_text=True)
     first_date = re.search(r'name="first_date"[^>]*value="([^"]+)"', form).group(1)
     assert '<details class="field" id="more-when">' in form  # closed: nothing to see there
+    # Without the script, every question is still on the page (behind a summary at most).
+    for name in ('name="online_url"', 'value="POL"', 'name="repeats"', 'name="latitude"',
+                 '<option value="Asia/Tokyo">', 'id="preview-button"'):
+        assert name in form, name
     response = client.post("/manage/g/tuesday/meetings/new", data={
         "title": "Tuesday Step Study", "weekdays": ["1"], "start_time": "19:00",
         "location_name": "St. Mark's Hall", "repeats": "weekly", "month_weekday": "6",

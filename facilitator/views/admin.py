@@ -20,10 +20,10 @@ from facilitator.formatting import full_stop
 from facilitator.forms import ConfirmForm
 from facilitator.forms import GroupForm
 from facilitator.forms import OrganizationForm
-from facilitator.forms import offer_timezones
 from facilitator.forms import PersonForm
 from facilitator.forms import PersonRolesForm
 from facilitator.forms import TrainingTypeForm
+from facilitator.forms import offer_timezones
 from facilitator.forms import options
 from facilitator.models import Group
 from facilitator.models import PendingInvitation

@@ -20,10 +20,10 @@ from facilitator.domain.counts import countable
 from facilitator.domain.listing import Dated
 from facilitator.domain.listing import shown
 from facilitator.domain.meeting import SeriesException
+from facilitator.domain.meeting_types import types_offered_first
 from facilitator.domain.recurrence import InvalidRecurrence
 from facilitator.domain.recurrence import occurrence_on
 from facilitator.domain.timezones import is_valid_timezone
-from facilitator.domain.meeting_types import types_offered_first
 from facilitator.formatting import long_date
 from facilitator.forms import CancelDateForm
 from facilitator.forms import ChangeDateForm
