@@ -36,7 +36,9 @@
     box.appendChild(label);
     box.appendChild(input);
     box.appendChild(status);
-    select.parentNode.insertBefore(box, select);
+    // Above the list's own label, so "Time zone" stays next to its list.
+    var field = select.parentNode;
+    field.insertBefore(box, field.querySelector("label[for='" + select.id + "']") || select);
     input.addEventListener("input", function () {
       var query = words(input.value);
       var first = null;
