@@ -56,6 +56,7 @@ from facilitator.domain.recurrence import length_doubt
 from facilitator.domain.recurrence import minutes_between
 from facilitator.domain.recurrence import preview
 from facilitator.domain.timezones import is_valid_timezone
+from facilitator.domain.timezones import timezone_groups
 from facilitator.formatting import clock
 from facilitator.formatting import long_date
 from facilitator.formatting import minutes
@@ -147,6 +148,20 @@ def valid_timezone(_form: FlaskForm, field: Field) -> None:
         raise ValidationError("Choose a time zone from the list, like America/Chicago.")
 
 
+def _timezone_field(description: str = "") -> SelectField:
+    """A time zone picked from a list (`offer_timezones` fills it in per page). The
+    check is the domain's list of zones, not the choices, so a tampered or stale value
+    gets the same clear message either way."""
+    return SelectField("Time zone", [Required("a time zone"), Length(max=64), valid_timezone],
+                       choices=[], validate_choice=False, description=description)
+
+
+def offer_timezones(field: SelectField, first: str) -> None:
+    """Offer the organization's zone `first`, then the common ones, then every zone."""
+    field.choices = {group: [(zone, zone.replace("_", " ")) for zone in zones]
+                     for group, zones in timezone_groups(first, field.data or "") if zones}
+
+
 def acceptable_password(_form: FlaskForm, field: Field) -> None:
     if problem := passwords.password_problem(field.data or ""):
         raise ValidationError(problem)
@@ -186,11 +201,7 @@ class SetPasswordForm(FlaskForm):
 class OrganizationForm(FlaskForm):
     name = StringField("Name", [Required("the organization's name"), Length(max=200)],
                        filters=[_strip])
-    timezone = StringField(
-        "Time zone", [Required("a time zone", verb="Choose"), Length(max=64), valid_timezone],
-        filters=[_strip],
-        description="New meetings start in this zone, e.g. America/New_York.",
-    )
+    timezone = _timezone_field("New meetings start in this zone, e.g. America/New York.")
     contact = StringField(
         "Contact", [Length(max=300)], filters=[_strip],
         description="Printed on the meeting directory: a phone number, email or office.",
@@ -378,9 +389,7 @@ class MeetingForm(_Times, FlaskForm):
     start_time = TimeField("Starts at", [Required("a start time")])
     duration_minutes = IntegerField(
         "Length in minutes", [Optional(), NumberRange(min=1, max=1440)], default=60)
-    timezone = StringField("Time zone", [Required("a time zone", verb="Choose"), Length(max=64),
-                                         valid_timezone],
-                           filters=[_strip])
+    timezone = _timezone_field()
     attendance = RadioField("How people attend", choices=options(Attendance.choices()),
                             default=Attendance.IN_PERSON.value)
     location_name = StringField("Place", [Length(max=LIMITS["location_name"])], filters=[_strip],
@@ -394,6 +403,13 @@ class MeetingForm(_Times, FlaskForm):
                                    filters=[_strip],
                                    description="e.g. “Side door, basement room 3”.")
     wheelchair_accessible = BooleanField("Wheelchair accessible")
+    # Kept through an edit: an imported meeting has them, and map apps read them.
+    latitude = FloatField("Latitude", [Optional(), NumberRange(
+        min=-90, max=90, message="A latitude is between -90 and 90.")],
+        description="e.g. 41.8781. Leave empty if you do not know it.")
+    longitude = FloatField("Longitude", [Optional(), NumberRange(
+        min=-180, max=180, message="A longitude is between -180 and 180.")],
+        description="e.g. -87.6298.")
     online_url = StringField("Online link", [Length(max=LIMITS["online_url"])], filters=[_strip],
                              description="Online and hybrid: the https:// link to join.")
     online_phone = StringField("Dial-in phone", [Length(max=LIMITS["online_phone"])],
@@ -490,10 +506,15 @@ class EndMeetingForm(FlaskForm):
 
 
 class CancelDateForm(FlaskForm):
-    reason = RadioField("Why", choices=options(CancelReason.choices()),
-                        default=CancelReason.HOLIDAY.value)
-    note = TextAreaField("Note for members", [Length(max=1000)], filters=[_strip],
+    """Why a date is cancelled. Nothing is chosen at first: members read the reason, so
+    it is said only when the facilitator says it."""
+
+    reason = RadioField("Why (optional)", [Optional()], choices=options(CancelReason.choices()))
+    note = TextAreaField("Note for members (optional)", [Length(max=1000)], filters=[_strip],
                          description="e.g. “Closed for Thanksgiving; see you next week.”")
+
+    def cancel_reason(self) -> CancelReason | None:
+        return CancelReason(self.reason.data) if self.reason.data else None
 
 
 class ChangeDateForm(_Times, FlaskForm):

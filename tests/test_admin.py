@@ -177,6 +177,18 @@ def test_settings_refuse_unknown_time_zone(client, org_admin, session):
     assert org.timezone == "America/Chicago"
 
 
+def test_settings_offer_time_zones_from_a_list_with_the_orgs_own_first(client, org_admin):
+    page = client.get("/admin/riverside/settings").get_data(as_text=True)
+    select = page.split('<select', 1)[1].split("</select>")[0]
+    assert 'data-search="Search time zones"' in select and "<input" not in select
+    groups = re.findall(r'<optgroup label="([^"]+)">\s*<option[^>]*value="([^"]+)"', select)
+    assert groups[:2] == [("Your organization&#39;s zone", "America/Chicago"),
+                          ("Common zones", "America/New_York")]
+    assert groups[2][0] == "All zones"
+    assert '<option value="Asia/Kolkata">Asia/Kolkata</option>' in select
+    assert '<option value="America/New_York">America/New York</option>' in select
+
+
 def test_settings_saved_and_audited(client, org_admin, session):
     org, _ = org_admin
     client.post("/admin/riverside/settings", data={

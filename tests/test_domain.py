@@ -3,12 +3,15 @@
 import pytest
 
 from facilitator.domain.links import web_link
+from facilitator.domain.meeting_types import TYPES
+from facilitator.domain.meeting_types import types_offered_first
 from facilitator.domain.passwords import common_passwords
 from facilitator.domain.passwords import password_problem
 from facilitator.domain.slugs import is_valid_slug
 from facilitator.domain.slugs import slugify
 from facilitator.domain.timezones import is_valid_timezone
 from facilitator.domain.timezones import timezone_choices
+from facilitator.domain.timezones import timezone_groups
 
 
 @pytest.mark.parametrize("slug", ["demo", "tuesday-womens-aa", "group-2", "a" * 64])
@@ -36,6 +39,27 @@ def test_time_zones_are_iana_names():
     assert not is_valid_timezone("Mars/Olympus_Mons")
     assert not is_valid_timezone("CST6CDT ")
     assert "America/New_York" in timezone_choices()
+
+
+def test_time_zones_offered_start_with_the_orgs_and_keep_an_unusual_chosen_one():
+    groups = dict(timezone_groups("America/Denver"))
+    assert list(groups) == ["Your organization's zone", "Common zones", "All zones"]
+    assert groups["Your organization's zone"] == ["America/Denver"]
+    assert "America/Denver" not in groups["Common zones"]
+    assert groups["Common zones"][0] == "America/New_York"
+    # A meeting kept in "UTC" (not in the usual list) still finds it, so saving the form
+    # unchanged does not move it to another zone; a made-up one is not offered.
+    assert timezone_groups("America/Denver", "UTC")[0] == (
+        "This zone and your organization's", ["America/Denver", "UTC"])
+    assert timezone_groups("America/Denver", "Mars/Olympus")[0][1] == ["America/Denver"]
+
+
+def test_meeting_types_offer_the_programs_usual_ones_first():
+    aa = types_offered_first("aa")
+    assert aa[:2] == ["B", "12x12"] and "O" in aa and "C" in aa
+    assert "B" not in types_offered_first("smart") and "A" in types_offered_first("smart")
+    assert types_offered_first("other", ["TUR", "nope"])[-1] == "TUR"
+    assert len(aa) < len(TYPES) / 2
 
 
 def test_password_rules():

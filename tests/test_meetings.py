@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from datetime import time
 from datetime import timedelta
@@ -309,7 +310,8 @@ def test_cancel_change_and_restore_a_date(client, leader_group, make_meeting, se
     base = f"/manage/g/tuesday/meetings/{meeting.id}/dates/{day.isoformat()}"
     assert "Cancel this date" in client.get(base).get_data(as_text=True)
 
-    client.post(f"{base}/cancel", data={"reason": "holiday", "note": "Closed for Thanksgiving"})
+    client.post(f"{base}/cancel", data={"reason": "holiday", "note": "Closed for Thanksgiving",
+                                      "publish": "1"})
     page = page_text(client.get("/manage/g/tuesday/"))
     assert f"Cancelled {as_listed(day)} — Holiday: Closed for Thanksgiving" in page
     session.expire_all()
@@ -333,6 +335,103 @@ def test_cancel_change_and_restore_a_date(client, leader_group, make_meeting, se
         .order_by(AuditEntry.id))]
     assert [a.split(": ")[-1] for a in actions] == [
         f"{day} cancelled", f"{day} changed", f"{day} back to normal"]
+
+
+def test_cancelling_shows_what_members_will_read_and_saves_only_on_publish(
+        client, leader_group, make_meeting, session):
+    meeting = make_meeting(leader_group)
+    day = next_tuesday()
+    base = f"/manage/g/tuesday/meetings/{meeting.id}/dates/{day.isoformat()}"
+    form = client.get(base).get_data(as_text=True)
+    assert "checked" not in form.split('id="cancel-form"')[1].split("</form>")[0]
+
+    preview = client.post(f"{base}/cancel", data={"note": "Room is being painted",
+                                                  "preview": "1"})
+    text = page_text(preview)
+    assert f"Members will see Cancelled {as_listed(day)} — Room is being painted" in text
+    assert "Holiday" not in text.split("Members will see")[1].split("Nothing is published")[0]
+    assert "Publish the cancellation" in text
+    assert count(session, MeetingException) == 0
+
+    edited = page_text(client.post(f"{base}/cancel", data={"note": "Room is being painted",
+                                                           "edit": "1"}))
+    assert "Members will see" not in edited and "Room is being painted" in edited
+    assert count(session, MeetingException) == 0
+
+    client.post(f"{base}/cancel", data={"note": "Room is being painted", "publish": "1"})
+    exception = session.scalar(select(MeetingException))
+    assert (exception.cancelled, exception.reason, exception.note) == (
+        True, None, "Room is being painted")
+    page = page_text(client.get("/manage/g/tuesday/"))
+    assert f"Cancelled {as_listed(day)} — Room is being painted" in page
+    assert "Holiday" not in page
+
+
+def test_a_date_cancelled_without_reason_or_note_says_only_cancelled(
+        client, leader_group, make_meeting, session):
+    meeting = make_meeting(leader_group)
+    day = next_tuesday()
+    base = f"/manage/g/tuesday/meetings/{meeting.id}/dates/{day.isoformat()}"
+    assert f"Members will see Cancelled {as_listed(day)} The group page" in page_text(
+        client.post(f"{base}/cancel", data={"preview": "1"}))
+    client.post(f"{base}/cancel", data={"publish": "1"})
+    assert session.scalar(select(MeetingException)).reason is None
+    page = client.get("/g/tuesday/").get_data(as_text=True)
+    assert "Cancelled" in page and "Holiday" not in page
+
+
+def test_an_unknown_reason_is_refused_and_nothing_is_cancelled(
+        client, leader_group, make_meeting, session):
+    meeting = make_meeting(leader_group)
+    base = f"/manage/g/tuesday/meetings/{meeting.id}/dates/{next_tuesday().isoformat()}"
+    page = page_text(client.post(f"{base}/cancel", data={"reason": "vacation",
+                                                         "publish": "1"}))
+    assert "Not a valid choice" in page and "Members will see" not in page
+    assert count(session, MeetingException) == 0
+
+
+def test_editing_keeps_an_imported_meetings_map_position(
+        client, leader_group, make_meeting, session):
+    meeting = make_meeting(leader_group, latitude=41.8781, longitude=-87.6298)
+    base = f"/manage/g/tuesday/meetings/{meeting.id}/edit"
+    form = client.get(base).get_data(as_text=True)
+    assert 'value="41.8781"' in form and 'value="-87.6298"' in form
+    data = {name: value for name, value in WEEKLY.items()} | {
+        "title": "Renamed", "latitude": "41.8781", "longitude": "-87.6298"}
+    assert client.post(base, data=data).status_code == 302
+    session.expire_all()
+    assert (meeting.title, meeting.latitude, meeting.longitude) == (
+        "Renamed", 41.8781, -87.6298)
+    page = page_text(client.post(base, data=data | {"latitude": "123"}))
+    assert "A latitude is between -90 and 90." in page
+
+
+def test_the_meeting_form_refuses_a_time_zone_not_on_the_list(client, leader_group, session):
+    page = page_text(client.post("/manage/g/tuesday/meetings/new",
+                                 data=WEEKLY | {"timezone": "Chicago"}))
+    assert "Choose a time zone from the list, like America/Chicago." in page
+    assert count(session, Meeting) == 0
+
+
+def test_a_plain_weekly_meeting_needs_only_title_day_time_and_place(
+        client, leader_group, session):
+    """The first date and the time zone come filled in: the rest of the form is optional."""
+    form = client.get("/manage/g/tuesday/meetings/new").get_data(as_text=True)
+    first_date = re.search(r'name="first_date"[^>]*value="([^"]+)"', form).group(1)
+    assert '<details class="field" id="more-when">' in form  # closed: nothing to see there
+    # Without the script, every question is still on the page (behind a summary at most).
+    for name in ('name="online_url"', 'value="POL"', 'name="repeats"', 'name="latitude"',
+                 '<option value="Asia/Tokyo">', 'id="preview-button"'):
+        assert name in form, name
+    response = client.post("/manage/g/tuesday/meetings/new", data={
+        "title": "Tuesday Step Study", "weekdays": ["1"], "start_time": "19:00",
+        "location_name": "St. Mark's Hall", "repeats": "weekly", "month_weekday": "6",
+        "first_date": first_date, "timezone": TZ, "attendance": "in_person",
+        "duration_minutes": "60", "start_week": "0", "room_capacity": "40"})
+    assert response.status_code == 302
+    meeting = session.scalar(select(Meeting))
+    assert (meeting.rrule, meeting.timezone, meeting.location_name) == (
+        "FREQ=WEEKLY;BYDAY=TU", TZ, "St. Mark's Hall")
 
 
 def test_change_needs_something_to_change(client, leader_group, make_meeting, session):
@@ -360,7 +459,8 @@ def test_editing_series_keeps_exceptions_still_on_it_and_asks_about_the_rest(
     day = next_tuesday()
     later = day + timedelta(weeks=1)
     base = f"/manage/g/tuesday/meetings/{meeting.id}"
-    client.post(f"{base}/dates/{day.isoformat()}/cancel", data={"reason": "holiday"})
+    client.post(f"{base}/dates/{day.isoformat()}/cancel",
+                data={"reason": "holiday", "publish": "1"})
     client.post(f"{base}/dates/{later.isoformat()}/change", data={"note": "Speaker night"})
 
     # Adding Thursday keeps both Tuesdays: nothing to confirm.
@@ -439,7 +539,7 @@ def test_every_change_moves_the_data_versions(client, leader_group, make_meeting
     seen.append(versions())
     base = f"/manage/g/tuesday/meetings/{meeting.id}"
     day = next_tuesday().isoformat()
-    for path, data in [(f"{base}/dates/{day}/cancel", {"reason": "holiday"}),
+    for path, data in [(f"{base}/dates/{day}/cancel", {"reason": "holiday", "publish": "1"}),
                        (f"{base}/dates/{day}/change", {"note": "Speaker"}),
                        (f"{base}/dates/{day}/restore", {}),
                        (f"{base}/edit", WEEKLY | {"title": "Renamed"}),

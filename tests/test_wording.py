@@ -56,7 +56,7 @@ def test_a_cancelled_date_is_named_without_a_leading_zero(
     day = early_tuesday()
     response = client.post(
         f"/manage/g/early/meetings/{meeting.id}/dates/{day.isoformat()}/cancel",
-        data={"reason": "holiday"}, follow_redirects=True)
+        data={"reason": "holiday", "publish": "1"}, follow_redirects=True)
     assert f"Tuesday Night on Tuesday {day.day} {day:%B} is cancelled." in page_text(response)
 
 

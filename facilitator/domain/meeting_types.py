@@ -101,3 +101,27 @@ def split_known(codes: Iterable[str]) -> tuple[list[str], list[str]]:
     for code in dict.fromkeys(codes):
         (known if code in TYPES else unknown).append(code)
     return known, unknown
+
+
+#: The types most meetings of any program are described by, offered first.
+COMMON_TYPES = ("O", "C", "D", "SP", "BE", "ST", "LIT", "MED", "W", "M", "LGBTQ", "Y", "X",
+                "EN", "S")
+
+#: What each program's meetings add to those, by `models.Program` value.
+PROGRAM_TYPES: dict[str, tuple[str, ...]] = {
+    "aa": ("B", "12x12", "DR", "ABSI", "LS", "GR", "11", "TR"),
+    "na": ("TR", "H"),
+    "ca": ("B", "TR"),
+    "al-anon": ("AL-AN", "AL", "TR"),
+    "smart": ("A",),
+    "sos": ("A",),
+    "refuge": ("A",),
+    "dharma": ("A",),
+}
+
+
+def types_offered_first(program: str, chosen: Iterable[str] = ()) -> list[str]:
+    """The type codes a meeting form shows before the rest: the program's own, the
+    common ones, and any already chosen, so a ticked box is never out of sight."""
+    codes = (*PROGRAM_TYPES.get(program, ()), *COMMON_TYPES, *chosen)
+    return [code for code in dict.fromkeys(codes) if code in TYPES]

@@ -213,10 +213,11 @@ def cancel_date(
     actor: User | None,
     meeting: Meeting,
     day: date,
-    reason: CancelReason,
+    reason: CancelReason | None = None,
     note: str = "",
 ) -> MeetingException:
-    """Cancel one date of the series."""
+    """Cancel one date of the series; the reason and the note are what members read,
+    and either may be left out."""
     exception = _exception_for(session, meeting, day)
     before = audit_log.snapshot(exception, EXCEPTION_FIELDS) if exception.id else None
     exception.cancelled = True

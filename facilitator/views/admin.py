@@ -16,7 +16,6 @@ from wtforms.fields.choices import SelectChoice
 
 from facilitator import clock
 from facilitator.db import get_session
-from facilitator.domain.timezones import timezone_choices
 from facilitator.formatting import full_stop
 from facilitator.forms import ConfirmForm
 from facilitator.forms import GroupForm
@@ -24,6 +23,7 @@ from facilitator.forms import OrganizationForm
 from facilitator.forms import PersonForm
 from facilitator.forms import PersonRolesForm
 from facilitator.forms import TrainingTypeForm
+from facilitator.forms import offer_timezones
 from facilitator.forms import options
 from facilitator.models import Group
 from facilitator.models import PendingInvitation
@@ -349,9 +349,8 @@ def settings() -> str | Response:
     )):
         flash("Settings are saved.", "info")
         return redirect(url_for("admin.overview"))
-    return render_template(
-        "admin/settings.html", org=g.org, form=form, timezones=timezone_choices()
-    )
+    offer_timezones(form.timezone, g.org.timezone)
+    return render_template("admin/settings.html", org=g.org, form=form)
 
 
 @bp.get("/training-types/")

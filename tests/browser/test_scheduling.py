@@ -59,7 +59,10 @@ def test_schedule_a_meeting_cancel_a_date_and_members_see_it(page: Page, live_se
 
     page.get_by_role("radio", name="Holiday").check()
     page.get_by_label("Note for members").first.fill("Closed for the holiday")
-    page.get_by_role("button", name=re.compile(r"^Cancel ")).click()
+    page.get_by_role("button", name=re.compile(r"^Preview the cancellation")).click()
+    expect(page.locator("#cancel-preview")).to_contain_text(
+        f"Cancelled {day_text} — Holiday: Closed for the holiday")
+    page.get_by_role("button", name="Publish the cancellation").click()
     expect(page).to_have_url(f"{live_server}/manage/g/{GROUP_SLUG}/")
     expect(meeting.locator("li.date-cancelled")).to_contain_text(
         f"Cancelled {day_text} — Holiday: Closed for the holiday")
@@ -101,6 +104,8 @@ WIDTHS = pytest.mark.parametrize("width", [320, 1280])
 def test_every_other_week_from_today_starts_in_the_week_chosen(page: Page, live_server: str,
                                                                 width: int):
     open_meeting_form(page, live_server, width)
+    # Less usual schedules wait behind a summary.
+    page.locator("#more-when > summary").click()
     # The first date is today unless changed.
     today = date.fromisoformat(page.get_by_role("textbox", name="First date").input_value())
     # Yesterday's weekday: dateutil alone, counting the cycle from today's week, would

@@ -17,18 +17,20 @@ from werkzeug import Response
 from facilitator import clock
 from facilitator.db import get_session
 from facilitator.domain.counts import countable
+from facilitator.domain.listing import Dated
 from facilitator.domain.listing import shown
+from facilitator.domain.meeting import SeriesException
+from facilitator.domain.meeting_types import types_offered_first
 from facilitator.domain.recurrence import InvalidRecurrence
 from facilitator.domain.recurrence import occurrence_on
 from facilitator.domain.timezones import is_valid_timezone
-from facilitator.domain.timezones import timezone_choices
 from facilitator.formatting import long_date
 from facilitator.forms import CancelDateForm
 from facilitator.forms import ChangeDateForm
 from facilitator.forms import ConfirmForm
 from facilitator.forms import EndMeetingForm
 from facilitator.forms import MeetingForm
-from facilitator.models import CancelReason
+from facilitator.forms import offer_timezones
 from facilitator.models import Group
 from facilitator.models import Meeting
 from facilitator.models import MeetingException
@@ -76,9 +78,12 @@ def _meeting_page(form: MeetingForm, group: Group, meeting: Meeting | None,
     today = clock.today_in(form.timezone.data if is_valid_timezone(form.timezone.data or "")
                            else group.organization.timezone)
     form.label_start_weeks()
+    offer_timezones(form.timezone, group.organization.timezone)
     return render_template("manage/meeting_form.html", group=group, form=form,
                            meeting=meeting, orphans=orphans or [], today=today,
-                           coming=form.coming(today), timezones=timezone_choices(),
+                           coming=form.coming(today),
+                           types_first=types_offered_first(group.program.value,
+                                                           form.types.data or ()),
                            regions=directory.public_regions(get_session(),
                                                             group.organization))
 
@@ -184,7 +189,7 @@ def meeting_date(group_slug: str, meeting_id: int, day: str) -> str:
 
 
 def _date_page(meeting: Meeting, when: date, cancel_form: CancelDateForm,
-               change_form: ChangeDateForm) -> str:
+               change_form: ChangeDateForm, cancel_preview: Dated | None = None) -> str:
     exception = meeting.exceptions_by_date.get(when)
     schedule = meeting.schedule
     occurrence = occurrence_on(schedule, when, exception)
@@ -193,21 +198,31 @@ def _date_page(meeting: Meeting, when: date, cancel_form: CancelDateForm,
         today=clock.today_in(meeting.timezone),
         dated=shown(schedule, occurrence, schedule.zone),
         countable=countable(occurrence, clock.now()) is None,
-        exception=exception,
+        exception=exception, cancel_preview=cancel_preview,
         cancel_form=cancel_form, change_form=change_form, restore_form=ConfirmForm(),
     )
 
 
 @bp.post(f"{MEETING}/dates/<day>/cancel")
 def cancel_date(group_slug: str, meeting_id: int, day: str) -> str | Response:
+    """Cancel a date in two steps: "Preview" shows the line members will read and saves
+    nothing; only "Publish" (sent from that preview) cancels it."""
     meeting, when = meeting_and_date(group_slug, meeting_id, day)
     form = CancelDateForm()
-    if form.validate_on_submit() and save(form, lambda: meetings.cancel_date(
-            get_session(), g.user, meeting, when, CancelReason(form.reason.data),
-            form.note.data)):
+    if not form.validate_on_submit():
+        return _date_page(meeting, when, form, ChangeDateForm(formdata=None))
+    reason = form.cancel_reason()
+    if "publish" in request.form and save(form, lambda: meetings.cancel_date(
+            get_session(), g.user, meeting, when, reason, form.note.data)):
         flash(f"{meeting.title} on {long_date(when, year=False)} is cancelled.", "info")
         return _back_to_group(meeting)
-    return _date_page(meeting, when, form, ChangeDateForm(formdata=None))
+    preview = None
+    if "edit" not in request.form and not form.errors:
+        schedule = meeting.schedule
+        cancelled = SeriesException(date=when, cancelled=True, reason=reason,
+                                    note=form.note.data)
+        preview = shown(schedule, occurrence_on(schedule, when, cancelled), schedule.zone)
+    return _date_page(meeting, when, form, ChangeDateForm(formdata=None), preview)
 
 
 @bp.post(f"{MEETING}/dates/<day>/change")
