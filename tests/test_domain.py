@@ -43,9 +43,12 @@ def test_time_zones_are_iana_names():
 
 def test_time_zones_offered_start_with_the_orgs_and_keep_an_unusual_chosen_one():
     groups = dict(timezone_groups("America/Denver"))
-    assert list(groups) == ["Your organization's zone", "Common zones", "All zones"]
+    assert list(groups) == ["Your organization's zone", "Common zones", "Every other zone"]
     assert groups["Your organization's zone"] == ["America/Denver"]
     assert "America/Denver" not in groups["Common zones"]
+    # Every zone is offered, and once.
+    offered = [zone for zones in groups.values() for zone in zones]
+    assert sorted(offered) == sorted(timezone_choices())
     assert groups["Common zones"][0] == "America/New_York"
     # A meeting kept in "UTC" (not in the usual list) still finds it, so saving the form
     # unchanged does not move it to another zone; a made-up one is not offered.

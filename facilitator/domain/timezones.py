@@ -38,6 +38,8 @@ def timezone_groups(first: str, current: str = "") -> list[tuple[str, list[str]]
     unchanged never changes its zone."""
     own = [zone for zone in dict.fromkeys((first, current)) if is_valid_timezone(zone)]
     common = [zone for zone in COMMON_TIMEZONES if zone not in own]
+    # Each zone once: a list read aloud should not name a zone twice.
+    others = [zone for zone in timezone_choices() if zone not in own and zone not in common]
     return [("Your organization's zone" if own == [first] else "This zone and your "
              "organization's", own),
-            ("Common zones", common), ("All zones", timezone_choices())]
+            ("Common zones", common), ("Every other zone", others)]
