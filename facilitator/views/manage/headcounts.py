@@ -171,16 +171,28 @@ def checkin_link(meeting: Meeting) -> str:
     return absolute_url("checkin.check_in", token=token)
 
 
-@bp.get(f"{MEETING}/checkin")
-def checkin(group_slug: str, meeting_id: int) -> Response:
+def _checkin_page(template: str, group_slug: str, meeting_id: int) -> Response:
+    """A page that shows the meeting's check-in link and its QR code: kept by no cache."""
     meeting = get_meeting_for(get_session(), g.user, group_slug, meeting_id)
     link = checkin_link(meeting)
     response = make_response(render_template(
-        "manage/checkin.html", meeting=meeting, link=link,
+        template, meeting=meeting, link=link,
         form=ConfirmForm(),
         qr=Markup(qr_svg(link, f"Check-in code for {meeting.title}")),  # noqa: S704 (segno escapes)
     ))
     return holds_secret(response)
+
+
+@bp.get(f"{MEETING}/checkin")
+def checkin(group_slug: str, meeting_id: int) -> Response:
+    return _checkin_page("manage/checkin.html", group_slug, meeting_id)
+
+
+@bp.get(f"{MEETING}/checkin/full")
+def checkin_full(group_slug: str, meeting_id: int) -> Response:
+    """The code alone, as large as the screen: for a projector or a phone held up, where
+    the browser cannot go full screen (an iPhone) or runs no script."""
+    return _checkin_page("manage/checkin_full.html", group_slug, meeting_id)
 
 
 @bp.post(f"{MEETING}/checkin")
