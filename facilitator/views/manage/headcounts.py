@@ -83,7 +83,9 @@ def _tallies(meeting: Meeting, when: date) -> dict[str, Any]:
 def _count_page(meeting: Meeting, when: date, form: HeadcountForm | None) -> str:
     dated = headcounts.occurrence(meeting, when)
     tallies = _tallies(meeting, when)
-    form = form or _headcount_form(meeting, formdata=None, obj=tallies["counts"])
+    # Not counted is not 0: the fields stay empty until someone counts.
+    form = form or _headcount_form(meeting, formdata=None,
+                                   obj=tallies["counts"] if tallies["counted"] else None)
     now = clock.now()
     opens, closes = window(dated)
     earlier, later = neighbours(meeting.schedule, when, clock.today_in(meeting.timezone))
@@ -103,11 +105,12 @@ def _wants_json() -> bool:
 
 def _state(meeting: Meeting, when: date, error: str | None = None) -> Response:
     """The occurrence's numbers for the page's script: the facilitator's count by
-    counter, and the tallies as the page words them. Anonymous totals only; within the
+    counter, whether they counted at all, and the tallies as the page words them. Anonymous totals only; within the
     group, as on the page, so no count is hidden here."""
     tallies = _tallies(meeting, when)
     counts: Counts = tallies["counts"]
     return jsonify(counts={c: getattr(counts, c) for c in headcounts.COUNTERS},
+                   counted=tallies["counted"],
                    tallies=render_template("manage/_tallies.html", **tallies), error=error)
 
 
