@@ -66,5 +66,5 @@ def register(app: Flask) -> None:
     for function in (clock, short_date, long_date, full_stop, minutes, webcal):
         app.add_template_filter(function)
     # The links a page makes of a place, a phone number and an org's contact text.
-    for function in (map_search, phone_href, contact_parts):
-        app.add_template_filter(function)
+    for link in (map_search, phone_href, contact_parts):
+        app.add_template_filter(link)

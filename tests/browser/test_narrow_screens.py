@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import re
 from collections import deque
-from itertools import count
 from collections.abc import Callable
+from itertools import count
 from urllib.parse import urljoin
 from urllib.parse import urlsplit
 

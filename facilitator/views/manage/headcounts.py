@@ -105,8 +105,9 @@ def _wants_json() -> bool:
 
 def _state(meeting: Meeting, when: date, error: str | None = None) -> Response:
     """The occurrence's numbers for the page's script: the facilitator's count by
-    counter, whether they counted at all, and the tallies as the page words them. Anonymous totals only; within the
-    group, as on the page, so no count is hidden here."""
+    counter, whether they counted at all, and the tallies as the page words them.
+    Anonymous totals only; within the group, as on the page, so no count is hidden
+    here."""
     tallies = _tallies(meeting, when)
     counts: Counts = tallies["counts"]
     return jsonify(counts={c: getattr(counts, c) for c in headcounts.COUNTERS},
