@@ -8,6 +8,10 @@ from datetime import datetime
 from datetime import time
 from typing import TYPE_CHECKING
 
+from facilitator.domain.links import contact_parts
+from facilitator.domain.links import map_search
+from facilitator.domain.links import phone_href
+
 if TYPE_CHECKING:  # only to register the filters: services use these words too
     from flask import Flask
 
@@ -61,3 +65,6 @@ def webcal(url: str) -> str:
 def register(app: Flask) -> None:
     for function in (clock, short_date, long_date, full_stop, minutes, webcal):
         app.add_template_filter(function)
+    # The links a page makes of a place, a phone number and an org's contact text.
+    for link in (map_search, phone_href, contact_parts):
+        app.add_template_filter(link)

@@ -218,3 +218,23 @@ def test_admins_see_how_many_leaders_are_behind_on_training(
     auth.login(make_user(org, Role.AUDITOR))
     text = dashboard(client)
     assert "Training of leaders: 1 leader with training missing. See who" in text
+
+
+def test_a_leader_without_a_group_is_told_who_can_give_them_one(
+        client, auth, session, world, make_user, now):
+    """A facilitator asks an admin; an admin is told what they can do themselves."""
+    org = world["org"]
+    lead = make_user(org, Role.FACILITATOR)
+    auth.login(lead)
+    assert f"You are not leading a group yet. An admin of {org.name} can assign you one." \
+        in dashboard(client)
+    auth.logout()
+    accounts.grant_role(session, None, lead, org, Role.ADMIN)
+    session.commit()
+    auth.login(lead)
+    response = client.get("/manage/")
+    text = page_text(response)
+    assert "can assign you one" not in text
+    assert (f"As an admin of {org.name}, you can make yourself a group's facilitator: "
+            "choose the group") in text
+    assert f'href="/admin/{org.slug}/"' in response.get_data(as_text=True)

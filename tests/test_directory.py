@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from facilitator.domain.links import phone_href
 from facilitator.domain.listing import Filters
 from facilitator.domain.listing import Listing
 from facilitator.domain.listing import by_day
@@ -21,7 +22,6 @@ from facilitator.domain.listing import coming_dates
 from facilitator.domain.listing import describe
 from facilitator.domain.listing import distinct_regions
 from facilitator.domain.listing import parse_filters
-from facilitator.domain.listing import phone_href
 from facilitator.domain.listing import slots
 from facilitator.domain.listing import zone_label
 from facilitator.domain.meeting import Attendance

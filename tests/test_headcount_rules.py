@@ -108,14 +108,20 @@ def test_outside_any_window_the_next_meeting_is_the_one_not_yet_open():
     assert next_occurrence(ended, {}, at(17, 12)) is None
 
 
-def test_the_facilitator_counts_the_meeting_going_on_else_the_last_one():
+def test_the_facilitator_counts_the_meeting_going_on_else_the_next_never_a_past_one():
     assert occurrence_to_count(TUESDAYS, {}, at(17, 19)).date == date(2026, 11, 17)
-    assert occurrence_to_count(TUESDAYS, {}, at(20, 12)).date == date(2026, 11, 17)
-    cancelled = {date(2026, 11, 17): Exception_(date(2026, 11, 17), cancelled=True)}
-    assert occurrence_to_count(TUESDAYS, cancelled, at(20, 12)).date == date(2026, 11, 10)
+    # Once the check-in window has closed, the headcount opens on next week's date.
+    assert occurrence_to_count(TUESDAYS, {}, at(17, 21, 5)).date == date(2026, 11, 24)
+    assert occurrence_to_count(TUESDAYS, {}, at(20, 12)).date == date(2026, 11, 24)
+    cancelled = {date(2026, 11, 24): Exception_(date(2026, 11, 24), cancelled=True)}
+    assert occurrence_to_count(TUESDAYS, cancelled, at(20, 12)).date == date(2026, 12, 1)
     new = Schedule(Recurrence.weekly(1), date(2026, 12, 1), time(19), timedelta(hours=1),
                    "America/Chicago")
     assert occurrence_to_count(new, {}, at(20, 12)).date == date(2026, 12, 1)
+    # A meeting that has ended has no next date: its last one that went ahead.
+    ended = Schedule(Recurrence.weekly(1), date(2026, 1, 6), time(19), timedelta(hours=1),
+                     "America/Chicago", last_date=date(2026, 11, 10))
+    assert occurrence_to_count(ended, {}, at(20, 12)).date == date(2026, 11, 10)
 
 
 def test_the_dates_around_one_stop_at_today():

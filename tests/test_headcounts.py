@@ -132,6 +132,20 @@ def test_the_facilitator_counts_with_plus_and_minus_during_the_meeting(
     assert audit_count(session) == before
 
 
+def test_the_headcount_opens_on_the_next_date_once_a_meeting_is_over_never_a_past_one(
+        client, auth, world, now):
+    now(datetime(2026, 11, 18, 12, tzinfo=CHICAGO))
+    auth.login(world["lead"])
+    response = client.get(f"/manage/g/{world['group'].slug}/meetings/{world['meeting'].id}"
+                          "/count")
+    assert response.location.endswith(count_url(world, date(2026, 11, 24)))
+    text = page_text(client.get(response.location))
+    assert "Headcount Tuesday Night, Tuesday 24 November 2026" in text
+    assert "has not started yet" in text
+    # The date just gone, to count it late, is one tap away.
+    assert "← Tue 17 Nov" in text
+
+
 @pytest.mark.parametrize(("taps", "message"), [
     (["people:-1"], "cannot be below zero"),
     (["people:1", "newcomers:1", "newcomers:1"], "cannot be more newcomers than people"),
@@ -548,7 +562,11 @@ def test_the_count_page_shows_the_facilitators_count_beside_the_members_check_in
     auth.login(world["lead"])
     text = page_text(client.get(count_url(world)))
     assert "Count everyone who is here yourself, including anyone who checked in" in text
-    assert "Your count 0 people" in text
+    # Not counted is not 0: the counter, the tally and the form all say so.
+    assert "Your count not counted yet" in text and "0 people" not in text
+    assert re.search(r"People\s*−\s*–\s*\+", text)
+    page = client.get(count_url(world)).text
+    assert re.search(r'<input[^>]*name="people"[^>]*value=""', page)
     assert "Members' check-ins 3 checked in from the link, 1 at their first meeting" in text
     assert "You have not counted yet, so for now reports use the members' check-ins" in text
 

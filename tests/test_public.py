@@ -151,7 +151,7 @@ def test_a_row_says_when_what_who_and_where_but_not_the_online_link(client, week
     assert '<a href="/g/aa-group/">Riverside AA</a>' in tuesday
     words = text(tuesday)
     assert ("7:00 pm to 8:30 pm Tuesday Women Riverside AA · Alcoholics Anonymous (AA) "
-            "In person · Community Centre, 90 Main Street Closed · Women") in words
+            "In person · Community Centre, 90 Main Street (opens a map) Closed · Women") in words
     assert ("Early Tuesday Riverside NA · Narcotics Anonymous (NA) Online · the link is on "
             "the group page") in words
     assert "Hybrid (in person and online) · Community Centre, 90 Main Street" in words
@@ -338,7 +338,8 @@ def test_group_page_shows_everything_a_member_needs(client, make_org, make_group
         "Languages English, Spanish", "A closed meeting for women. Newcomers welcome.",
         "Step Study Every Tuesday, 7:00 pm to 8:30 pm Central Time (America/Chicago)",
         "Attendance Hybrid (in person and online)",
-        "Place St. Mark's Hall 412 River Road Side door; basement room 3. Wheelchair accessible",
+        "Place St. Mark's Hall 412 River Road (opens a map) Side door; basement room 3. "
+        "Wheelchair accessible",
         "Online https://zoom.example/j/123 By phone: +15555550111,,123# Passcode: calm",
         "Type Closed, Women, Step Study", "Notes Bring the Big Book.",
         "Next dates Tue 3 Feb Tue 10 Feb Tue 17 Feb Tue 24 Feb Tue 3 Mar Tue 10 Mar Tue 17 Mar "

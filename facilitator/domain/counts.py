@@ -142,14 +142,17 @@ def next_occurrence(schedule: Schedule, exceptions: Mapping[date, DateException]
 
 def occurrence_to_count(schedule: Schedule, exceptions: Mapping[date, DateException],
                         now: datetime) -> Occurrence | None:
-    """The occurrence a facilitator most likely means to count: the one going on, else
-    the latest that went ahead, else the next."""
+    """The occurrence a facilitator opening the headcount means: the one going on, else
+    the next (the page says when counting opens, and links the date before it), else,
+    for a meeting that has ended, its last date that went ahead."""
     if (going_on := open_occurrence(schedule, exceptions, now)) is not None:
         return going_on
+    if (coming := next_occurrence(schedule, exceptions, now)) is not None:
+        return coming
     today = now.astimezone(schedule.zone).date()
     past = [o for o in occurrences(schedule, exceptions, today - timedelta(days=92), today)
             if not o.cancelled and window(o)[0] <= now]
-    return past[-1] if past else next_occurrence(schedule, exceptions, now)
+    return past[-1] if past else None
 
 
 def neighbours(schedule: Schedule, day: date, today: date) -> tuple[date | None, date | None]:

@@ -1,8 +1,11 @@
-"""Which links may be published: the one rule for meetings' online links, feeds' URLs
-and the Meeting Guide JSON."""
+"""Which links may be published, the one rule for meetings' online links, feeds' URLs
+and the Meeting Guide JSON; and the links a page makes of a place, a phone number or an
+email address, so a member taps instead of copying."""
 
 from __future__ import annotations
 
+import re
+from urllib.parse import quote
 from urllib.parse import urlsplit
 
 
@@ -18,3 +21,47 @@ def web_link(url: str) -> str | None:
     except ValueError:
         return None
     return url if parts.scheme in ("http", "https") and parts.netloc else None
+
+
+#: A map search that opens on every phone: Google's documented cross-platform Maps URL
+#: opens the Google Maps app on Android, and on an iPhone the app when installed, else
+#: maps in Safari. Needs no key, and finds a hall's name and street as people write them.
+MAP_SEARCH = "https://www.google.com/maps/search/?api=1&query="
+
+
+def map_search(place: str) -> str:
+    """A link that opens a map searching for the place ("St. Mark's Hall, 12 Main St").
+    Only for a place the page may publish: a private group's place stays off public pages,
+    and a search would hand it to the map's owner."""
+    return MAP_SEARCH + quote(" ".join(place.split()), safe="")
+
+
+def phone_href(phone: str) -> str:
+    """A tel: link for a phone number; "," pauses and "#" ends a code, so "#" is encoded."""
+    return "tel:" + quote("".join(phone.split()), safe="+,;*")
+
+
+_EMAIL = re.compile(r"[^@\s<>()\"',;:]+@[^@\s<>()\"',;:]+\.[A-Za-z]{2,}")
+_PHONE = re.compile(r"(?:\+|\()?\d[\d ().-]{5,}\d")
+
+
+def contact_parts(text: str) -> list[tuple[str, str]]:
+    """Free contact text cut into (text, link) pieces: an email address links to mailto:,
+    a phone number to tel:, everything else has no link (""). "Call 555 0101 or
+    info@example.org" gives a tel: piece and a mailto: piece."""
+    parts: list[tuple[str, str]] = []
+    rest = 0
+    found = sorted([*((m, "mailto:") for m in _EMAIL.finditer(text)),
+                    *((m, "tel:") for m in _PHONE.finditer(text))],
+                   key=lambda pair: pair[0].start())
+    for match, scheme in found:
+        if match.start() < rest:
+            continue  # digits inside an email address
+        parts.append((text[rest:match.start()], ""))
+        value = match.group()
+        href = "mailto:" + value if scheme == "mailto:" else phone_href(
+            re.sub(r"[().-]", "", value))
+        parts.append((value, href))
+        rest = match.end()
+    parts.append((text[rest:], ""))
+    return [p for p in parts if p[0]]

@@ -21,7 +21,6 @@ from datetime import timedelta
 from itertools import groupby
 from typing import Protocol
 from typing import cast
-from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from facilitator.domain.meeting import MeetingSeries
@@ -108,11 +107,6 @@ def distinct_regions(regions: Iterable[str]) -> list[str]:
         if not is_online_region(region):
             by_key.setdefault(region.casefold(), region)
     return [by_key[key] for key in sorted(by_key)]
-
-
-def phone_href(phone: str) -> str:
-    """A tel: link for a dial-in number; "," pauses and "#" ends a code, so "#" is encoded."""
-    return "tel:" + quote("".join(phone.split()), safe="+,;*")
 
 
 class ShownException(DateException, Protocol):

@@ -23,6 +23,7 @@ from sqlalchemy.orm import joinedload
 from sqlalchemy.orm import selectinload
 
 from facilitator.domain import listing
+from facilitator.domain.links import phone_href
 from facilitator.domain.links import web_link
 from facilitator.domain.listing import Dated
 from facilitator.domain.listing import Day
@@ -266,7 +267,7 @@ def group_meetings(session: Session, group: Group, now: datetime) -> list[GroupM
             zone=listing.zone_label(series.timezone),
             dates=dates,
             online_url=web_link(series.online_url) or "",
-            phone_href=listing.phone_href(series.online_phone) if series.online_phone else "",
+            phone_href=phone_href(series.online_phone) if series.online_phone else "",
             starts_on=series.first_date if series.first_date > today else None,
             today=today,
         ))

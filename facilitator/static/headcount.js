@@ -34,9 +34,11 @@
     shown = number;
     Object.keys(state.counts).forEach(function (name) {
       var value = state.counts[name];
+      // Not counted is not 0: "–" until someone taps or saves the numbers.
+      var text = state.counted === false ? "\u2013" : String(value);
       var output = document.getElementById("value-" + name);
-      if (output && output.textContent !== String(value)) {
-        output.textContent = value;
+      if (output && output.textContent !== text) {
+        output.textContent = text;
       }
       var minus = form.querySelector('button[value="' + name + ':-1"]');
       if (minus) {
@@ -44,7 +46,8 @@
       }
       // The typed-in numbers follow too, unless the person is typing there.
       var input = numbers && numbers.elements.namedItem(name);
-      if (input && input !== document.activeElement && input.value === input.defaultValue) {
+      if (input && state.counted !== false && input !== document.activeElement &&
+          input.value === input.defaultValue) {
         input.value = input.defaultValue = value;
       }
     });

@@ -1,5 +1,5 @@
-/* The subscribe buttons (templates/_subscribe.html): this device's first, and a Copy
-   button for the address. Reads the User-Agent here in the browser only, so the page the
+/* The subscribe buttons (templates/_subscribe.html): this device's first (static/copy.js
+   adds the address's Copy button). Reads the User-Agent here in the browser only, so the page the
    server sends is the same for every visitor and nothing about the device is sent back
    or kept. Without this script every button is still there, the address selectable. */
 (function () {
@@ -22,35 +22,9 @@
     }
   }
 
-  function addCopyButton(section) {
-    var field = section.querySelector("input.copy");
-    var status = section.querySelector(".copy-status");
-    var button = document.createElement("button");
-    button.type = "button";
-    button.textContent = "Copy address";
-    field.insertAdjacentElement("afterend", button);
-    function copied() { status.textContent = "Copied. Paste it into your calendar app."; }
-    function selectOnly() {
-      field.focus();
-      field.select();
-      var done = false;
-      try { done = document.execCommand("copy"); } catch (error) { done = false; }
-      status.textContent = done ? "Copied. Paste it into your calendar app."
-        : "The address is selected: copy it with your device's Copy.";
-    }
-    button.addEventListener("click", function () {
-      if (navigator.clipboard && window.isSecureContext) {
-        navigator.clipboard.writeText(field.value).then(copied, selectOnly);
-      } else {
-        selectOnly();
-      }
-    });
-  }
-
   var sections = document.querySelectorAll("section.subscribe:not([data-ready])");
   for (var i = 0; i < sections.length; i++) {
     sections[i].setAttribute("data-ready", "");
     putFirst(sections[i]);
-    addCopyButton(sections[i]);
   }
 })();

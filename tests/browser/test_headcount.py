@@ -48,7 +48,9 @@ def test_counting_on_a_phone_and_a_member_checking_in_by_qr_code(
     page.get_by_role("link", name=GROUP, exact=True).first.click()
     page.get_by_role("link", name="Headcount Women's Step Study").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Women's Step Study")
-    expect(counter(page, "People")).to_have_text("0")
+    # Nobody has counted this date yet: "–", not 0, and the tally says so.
+    expect(counter(page, "People")).to_have_text("–")
+    expect(page.locator("#tallies")).to_contain_text(re.compile(r"Your count\s*not counted yet"))
 
     for _ in range(3):
         page.get_by_role("button", name="One more: People").click()

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections import deque
 from collections.abc import Callable
+from itertools import count
 from urllib.parse import urljoin
 from urllib.parse import urlsplit
 
@@ -53,6 +54,11 @@ KNOWN_PAGES = {
         "/manage/", "/audit/demo/training/", "/audit/demo/log", "/audit/demo/attendance",
     ],
 }
+
+#: Members' pages reached by a token only: a meeting's check-in page and an invitation.
+#: The walk signed out gets their addresses from the pages leaders copy them from.
+TOKEN_PAGES = ("/c/", "/invite/")
+_invited = count(1)
 
 ROLES = list(KNOWN_PAGES)
 ROLE_NAMES = ["signed-out", "facilitator", "admin", "auditor"]
@@ -103,8 +109,9 @@ def shape(path: str) -> str:
     """What pages share a layout: one visit each. A filter's or a pager's query, another
     date of a meeting, another record, person or version shows the same page with other
     values. Each group and each meeting is visited: an online, hybrid or private one
-    shows other things."""
-    path = re.sub(r"\d{4}-\d{2}-\d{2}", "<date>", urlsplit(path).path)
+    shows other things. A token's pages are one each."""
+    path = re.sub(r"^/(c|invite)/[^/]+", r"/\1/<token>", urlsplit(path).path)
+    path = re.sub(r"\d{4}-\d{2}-\d{2}", "<date>", path)
     return re.sub(r"/(records|people|versions|invitations|training-types)/\d+", r"/\1/<n>",
                   path)
 
@@ -179,11 +186,45 @@ def reads_well(page: Page) -> list[str]:
     return failures
 
 
+def checkin_link(page: Page, base: str) -> str:
+    """The check-in link of the demo's first meeting, as its facilitator copies it."""
+    sign_in(page, base, "facilitator@demo.example", demo.PASSWORD)
+    page.wait_for_url(lambda url: "/login" not in url)
+    page.goto(f"{base}/manage/g/tuesday-night-womens-aa/")
+    page.get_by_role("link", name=re.compile("^Check-in QR")).first.click()
+    return page.locator("#checkin-link").input_value()
+
+
+def invitation_link(page: Page, base: str) -> str:
+    """A new invitation's link, as the demo's admin copies it to send."""
+    sign_in(page, base, "admin@demo.example", demo.PASSWORD)
+    page.wait_for_url(lambda url: "/login" not in url)
+    page.goto(f"{base}/admin/demo/people/new")
+    page.get_by_label("Email").fill(f"invited{next(_invited)}@demo.example")
+    page.get_by_label("Name").fill("Robin Q.")
+    page.get_by_label("Facilitator").check()
+    page.get_by_role("button", name="Invite").click()
+    return page.locator("#invite-link").input_value()
+
+
+def token_pages(page: Page, base: str) -> list[str]:
+    """The paths of a check-in page and an invitation page, then signed out again."""
+    paths = []
+    for link in (checkin_link, invitation_link):
+        paths.append(urlsplit(link(page, base)).path)
+        page.context.clear_cookies()
+    assert [p[:p.index("/", 1) + 1] for p in paths] == list(TOKEN_PAGES)
+    return paths
+
+
 def walk_as(page: Page, base: str, email: str | None, width: int,
             check: Check) -> tuple[list[str], list[str]]:
-    """Sign in as `email` (None: stay signed out) and walk what that person can open."""
+    """Sign in as `email` (None: stay signed out, with the pages members reach by a
+    token) and walk what that person can open."""
     start = list(KNOWN_PAGES[email])
-    if email is not None:
+    if email is None:
+        start += token_pages(page, base)
+    else:
         sign_in(page, base, email, demo.PASSWORD)
         page.wait_for_url(lambda url: "/login" not in url)
         start.insert(0, urlsplit(page.url).path)
@@ -203,6 +244,8 @@ def test_no_page_scrolls_sideways_at_320px(page: Page, live_server: str, backend
     walked_once(backend)
     pages, failures = walk_as(page, live_server, email, 320, fits(320))
     assert len(KNOWN_PAGES[email]) <= len(pages) < MOST_PAGES
+    if email is None:
+        assert all(any(p.startswith(t) for p in pages) for t in TOKEN_PAGES), pages
     assert not failures, "\n".join(failures)
 
 

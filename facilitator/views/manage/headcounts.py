@@ -83,7 +83,9 @@ def _tallies(meeting: Meeting, when: date) -> dict[str, Any]:
 def _count_page(meeting: Meeting, when: date, form: HeadcountForm | None) -> str:
     dated = headcounts.occurrence(meeting, when)
     tallies = _tallies(meeting, when)
-    form = form or _headcount_form(meeting, formdata=None, obj=tallies["counts"])
+    # Not counted is not 0: the fields stay empty until someone counts.
+    form = form or _headcount_form(meeting, formdata=None,
+                                   obj=tallies["counts"] if tallies["counted"] else None)
     now = clock.now()
     opens, closes = window(dated)
     earlier, later = neighbours(meeting.schedule, when, clock.today_in(meeting.timezone))
@@ -103,11 +105,13 @@ def _wants_json() -> bool:
 
 def _state(meeting: Meeting, when: date, error: str | None = None) -> Response:
     """The occurrence's numbers for the page's script: the facilitator's count by
-    counter, and the tallies as the page words them. Anonymous totals only; within the
-    group, as on the page, so no count is hidden here."""
+    counter, whether they counted at all, and the tallies as the page words them.
+    Anonymous totals only; within the group, as on the page, so no count is hidden
+    here."""
     tallies = _tallies(meeting, when)
     counts: Counts = tallies["counts"]
     return jsonify(counts={c: getattr(counts, c) for c in headcounts.COUNTERS},
+                   counted=tallies["counted"],
                    tallies=render_template("manage/_tallies.html", **tallies), error=error)
 
 
@@ -171,16 +175,28 @@ def checkin_link(meeting: Meeting) -> str:
     return absolute_url("checkin.check_in", token=token)
 
 
-@bp.get(f"{MEETING}/checkin")
-def checkin(group_slug: str, meeting_id: int) -> Response:
+def _checkin_page(template: str, group_slug: str, meeting_id: int) -> Response:
+    """A page that shows the meeting's check-in link and its QR code: kept by no cache."""
     meeting = get_meeting_for(get_session(), g.user, group_slug, meeting_id)
     link = checkin_link(meeting)
     response = make_response(render_template(
-        "manage/checkin.html", meeting=meeting, link=link,
+        template, meeting=meeting, link=link,
         form=ConfirmForm(),
         qr=Markup(qr_svg(link, f"Check-in code for {meeting.title}")),  # noqa: S704 (segno escapes)
     ))
     return holds_secret(response)
+
+
+@bp.get(f"{MEETING}/checkin")
+def checkin(group_slug: str, meeting_id: int) -> Response:
+    return _checkin_page("manage/checkin.html", group_slug, meeting_id)
+
+
+@bp.get(f"{MEETING}/checkin/full")
+def checkin_full(group_slug: str, meeting_id: int) -> Response:
+    """The code alone, as large as the screen: for a projector or a phone held up, where
+    the browser cannot go full screen (an iPhone) or runs no script."""
+    return _checkin_page("manage/checkin_full.html", group_slug, meeting_id)
 
 
 @bp.post(f"{MEETING}/checkin")
