@@ -434,6 +434,7 @@ def x_of_runs(body: bytes, *pieces: str) -> dict[str, float]:
     return found
 
 
+@pytest.mark.one_database  # the layout of a PDF
 def test_the_demos_one_pagers_each_fit_one_sheet_with_every_meeting(client, session):
     demo.load_demo(session)
     session.commit()
@@ -448,6 +449,7 @@ def test_the_demos_one_pagers_each_fit_one_sheet_with_every_meeting(client, sess
         assert len(codes_in(body)) == 2, group.slug
 
 
+@pytest.mark.one_database  # the layout of a PDF
 def test_a_group_with_several_meetings_and_changes_keeps_to_one_sheet(
         client, session, group, make_meeting):
     step_study = group.meetings[0]
@@ -481,6 +483,7 @@ def test_a_group_with_several_meetings_and_changes_keeps_to_one_sheet(
         assert "Our guidelines are on a sheet of their own and on the group's page." in text
 
 
+@pytest.mark.one_database  # the layout of a PDF
 def test_a_changed_dates_note_stays_in_its_column(client, session, group):
     """The one-pager lists a meeting's dates in two columns; a date's note never starts
     in one and ends in the other."""

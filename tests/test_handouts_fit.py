@@ -18,6 +18,9 @@ from facilitator.models import Visibility
 from tests.test_training_print import assert_fits
 from tests.test_training_print import page_texts
 
+# What a PDF looks like does not depend on the database: these run on one backend.
+pytestmark = pytest.mark.one_database
+
 #: The two ends: Letter at the usual size, A4 (a little narrower) in large print.
 PAPERS = [{}, {"paper": "a4", "print": "large"}]
 

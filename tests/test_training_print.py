@@ -25,6 +25,9 @@ from facilitator.models import Role
 from facilitator.models import TrainingRecord
 from facilitator.services import training
 
+# What a PDF looks like does not depend on the database: these run on one backend.
+pytestmark = pytest.mark.one_database
+
 TODAY = date(2026, 11, 23)
 DPI = 50
 PAPER_WIDTH_MM = {"letter": 215.9, "a4": 210.0}

@@ -57,9 +57,15 @@ def test_an_auditor_reads_the_log_at_320_and_1280_pixels(
     expect(page.get_by_role("status")).to_be_visible()
 
     # …and corrects yesterday's headcount with three taps.
+    # The group page opens the next date, not yet begun; the date before is yesterday's.
     page.get_by_role("link", name="Headcount Women's Step Study").click()
+    page.get_by_role("link", name=re.compile("^← ")).click()
+    yesterday = wednesday_noon.date() - timedelta(days=1)
+    expect(page.get_by_role("heading", level=1)).to_contain_text(
+        f"{yesterday:%A} {yesterday.day} {yesterday:%B}")
     people = page.get_by_role("group", name="People").locator("output")
-    before = int(people.inner_text())
+    shown_before = people.inner_text()
+    before = 0 if shown_before == "–" else int(shown_before)
     for n in range(1, 4):
         page.get_by_role("button", name="One more: People").click()
         expect(people).to_have_text(str(before + n))

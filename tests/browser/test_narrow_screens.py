@@ -24,7 +24,8 @@ from facilitator import demo
 from tests.browser.conftest import serious_violations
 from tests.browser.test_login import sign_in
 
-pytestmark = pytest.mark.browser
+# Layout does not depend on the database: every walk runs on the first backend only.
+pytestmark = [pytest.mark.browser, pytest.mark.one_database]
 
 #: At most this many pages per role: the demo has fewer, so the walk ends by itself.
 MOST_PAGES = 300
@@ -232,16 +233,9 @@ def walk_as(page: Page, base: str, email: str | None, width: int,
     return walk(page, base, start, check)
 
 
-def walked_once(backend: str) -> None:
-    """Layout does not depend on the database: the walks run on SQLite only."""
-    if backend != "sqlite":
-        pytest.skip("pages are laid out the same on every database: walked on SQLite")
-
-
 @pytest.mark.parametrize("email", ROLES, ids=ROLE_NAMES)
-def test_no_page_scrolls_sideways_at_320px(page: Page, live_server: str, backend: str,
+def test_no_page_scrolls_sideways_at_320px(page: Page, live_server: str,
                                            email: str | None) -> None:
-    walked_once(backend)
     pages, failures = walk_as(page, live_server, email, 320, fits(320))
     assert len(KNOWN_PAGES[email]) <= len(pages) < MOST_PAGES
     if email is None:
@@ -250,9 +244,8 @@ def test_no_page_scrolls_sideways_at_320px(page: Page, live_server: str, backend
 
 
 @pytest.mark.parametrize("email", ROLES, ids=ROLE_NAMES)
-def test_pages_stay_calm_at_1280px(page: Page, live_server: str, backend: str,
+def test_pages_stay_calm_at_1280px(page: Page, live_server: str,
                                    email: str | None) -> None:
-    walked_once(backend)
     pages, failures = walk_as(page, live_server, email, 1280, calm)
     assert len(KNOWN_PAGES[email]) <= len(pages) < MOST_PAGES
     assert not failures, "\n".join(failures)
