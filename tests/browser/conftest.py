@@ -9,8 +9,10 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Callable
+from collections.abc import Iterable
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
@@ -48,6 +50,24 @@ def browser() -> Iterator[Browser]:
         browser.close()
 
 
+def _static_files_read_whole(app: Any) -> Callable[..., Iterable[bytes]]:
+    """The app, with each static file read whole before it is sent. Werkzeug's development
+    server leaves a response unclosed when the browser drops the connection half-way (it
+    does, for an icon, when a test moves on): the file would stay open until a later
+    test's garbage collection reports it."""
+    def serve(environ: dict, start_response: Callable) -> Iterable[bytes]:
+        body = app(environ, start_response)
+        if not environ.get("PATH_INFO", "").startswith("/static/"):
+            return body
+        try:
+            return [b"".join(body)]
+        finally:
+            if hasattr(body, "close"):
+                body.close()
+
+    return serve
+
+
 def _not_yet_serving(environ: dict, start_response: Callable) -> list[bytes]:
     raise RuntimeError("the live server answered before its app was set")
 
@@ -64,6 +84,10 @@ def live_server(fresh_database_url: Callable[[], str],
     # Bind first: the app's BASE_URL is the server's own address, so the links and QR
     # codes a test follows lead back here.
     server = make_server("127.0.0.1", 0, _not_yet_serving, threaded=True)
+    # server_close() waits for the requests still running (a page's last poll), so none
+    # holds a database connection when the engine is disposed.
+    server.daemon_threads = False
+    server.block_on_close = True
     base_url = f"http://127.0.0.1:{server.server_port}"
     app = create_app({
         "BASE_URL": base_url,
@@ -78,7 +102,7 @@ def live_server(fresh_database_url: Callable[[], str],
         demo.load_demo(session)
         session.commit()
 
-    server.app = app
+    server.app = _static_files_read_whole(app)
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()
     yield base_url

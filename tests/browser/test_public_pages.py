@@ -9,6 +9,7 @@ import pytest
 from playwright.sync_api import Page
 from playwright.sync_api import expect
 
+from facilitator import clock
 from tests.browser.conftest import serious_violations
 
 pytestmark = pytest.mark.browser
@@ -57,10 +58,15 @@ def test_directory_shows_the_demo_week_and_its_changed_dates(page: Page, live_se
     expect(page.get_by_role("heading", level=1)).to_have_text(
         "Riverside Recovery Community: meetings")
     expect(page.get_by_text("Times are Central Time (America/Chicago).")).to_be_visible()
+    # The week starts today, or tomorrow once today's meetings are over (then today's
+    # weekday closes the week), in the org's zone.
     days = page.get_by_role("heading", level=2)
-    expect(days).to_have_text([re.compile(day) for day in (
-        "Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday",
-        "Add these meetings to your calendar")])
+    expect(days.last).to_have_text("Add these meetings to your calendar")
+    shown = [text.removesuffix(" (today)") for text in days.all_inner_texts()[:-1]]
+    week = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
+    today = clock.today_in("America/Chicago").weekday()
+    assert shown in ([week[(today + n) % 7] for n in range(7)],
+                     [week[(today + 1 + n) % 7] for n in range(7)]), shown
     thursday = page.get_by_role("region", name=re.compile("^Thursday"))
     expect(thursday.locator(".date-cancelled")).to_contain_text(
         re.compile(r"Cancelled \w{3} \d+ \w{3}( \d{4})? — Holiday: Closed for the holiday"))
