@@ -381,6 +381,9 @@ def checkin_link(client, auth, world) -> str:
                           "/checkin")
     assert response.headers["Cache-Control"] == "private, no-store"
     assert "<svg" in response.text
+    # The tab says what the page is, and its scripts load from the page, not its title.
+    assert f"<title>Check-in link: {world['meeting'].title} · facilitator</title>" \
+        in response.text
     auth.logout()
     return re.search(r'value="http://facilitator.test(/c/[^"]+)"', response.text).group(1)
 
