@@ -165,9 +165,14 @@ def load_demo(if_empty: bool) -> None:
                    "organization (default: the org's; for a new one the feed's, else UTC).")
 @click.option("--program", type=click.Choice([p.value for p in Program]),
               default=meeting_import.DEFAULT_PROGRAM.value, show_default=True,
-              help="Program of the groups the import creates.")
+              help="Program of the groups the import creates, where neither the feed's "
+                   "type codes nor the program map name one.")
+@click.option("--program-map", "program_map_path", default=None, metavar="FILE",
+              type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="For a feed of several programs: lines “type code or group name = "
+                   "program”, e.g. “RD = dharma”.")
 def import_meeting_guide(path: Path, org_slug: str, timezone: str | None,
-                         program: str) -> None:
+                         program: str, program_map_path: Path | None) -> None:
     """Import a Meeting Guide JSON feed (12 Step Meeting List and similar sites).
 
     Importing the same feed again updates the meetings in place. Everything is saved
@@ -182,11 +187,20 @@ def import_meeting_guide(path: Path, org_slug: str, timezone: str | None,
         _fail(f"Cannot read {path.name}: {error.strerror}. Nothing was imported.")
     except meeting_guide_read.InvalidFeed as error:
         _fail(f"{path.name}: {error} Nothing was imported.")
+    program_map: dict[str, str] = {}
+    if program_map_path is not None:
+        try:
+            program_map = meeting_guide_read.parse_program_map(
+                program_map_path.read_text(encoding="utf-8-sig"), [p.value for p in Program])
+        except (OSError, UnicodeDecodeError) as error:
+            _fail(f"Cannot read {program_map_path.name}: {error}. Nothing was imported.")
+        except meeting_guide_read.InvalidProgramMap as error:
+            _fail(f"{program_map_path.name}: {error} Nothing was imported.")
     session = get_session()
     try:
         summary = meeting_import.import_feed(
             session, None, items, org_slug=org_slug, now=clock.now(),
-            timezone=timezone, program=program,
+            timezone=timezone, program=program, program_map=program_map,
         )
         session.commit()
     except ServiceError as error:

@@ -38,6 +38,7 @@ from facilitator.domain.counts import MAX_COUNT
 from facilitator.domain.counts import Counter
 from facilitator.domain.counts import Counts
 from facilitator.domain.evidence import LIMIT_WORDS as EVIDENCE_LIMIT
+from facilitator.domain.links import dial_string
 from facilitator.domain.meeting import DEFAULT_ROOM_CAPACITY
 from facilitator.domain.meeting import LIMITS
 from facilitator.domain.meeting import VALUE_FIELDS
@@ -205,6 +206,12 @@ class OrganizationForm(FlaskForm):
     contact = StringField(
         "Contact", [Length(max=300)], filters=[_strip],
         description="Printed on the meeting directory: a phone number, email or office.",
+    )
+    online_location = StringField(
+        "Approximate location of online meetings", [Length(max=200)], filters=[_strip],
+        description="The town or area your online meetings are from, e.g. “Chicago, IL, "
+                    "USA”. The Meeting Guide app lists meetings near people, online ones "
+                    "too: your meetings feed gives it to online meetings without an address.",
     )
     small_count_threshold = IntegerField(
         "Hide counts below", [Required("the smallest count to show"),
@@ -399,6 +406,10 @@ class MeetingForm(_Times, FlaskForm):
         "Region", [Length(max=LIMITS["region"])], filters=[_strip],
         description="The part of town, or the town, that members look for in the "
                     "directory: e.g. “Downtown”. Online meetings can say “Online”.")
+    sub_region = StringField(
+        "Area within the region", [Length(max=LIMITS["sub_region"])], filters=[_strip],
+        description="Optional, e.g. “Wicker Park”; finer areas after a “>”: “East "
+                    "Germantown > Chestnut Hill”. The directory finds it by either.")
     location_notes = TextAreaField("Directions", [Length(max=LIMITS["location_notes"])],
                                    filters=[_strip],
                                    description="e.g. “Side door, basement room 3”.")
@@ -413,7 +424,9 @@ class MeetingForm(_Times, FlaskForm):
     online_url = StringField("Online link", [Length(max=LIMITS["online_url"])], filters=[_strip],
                              description="Online and hybrid: the https:// link to join.")
     online_phone = StringField("Dial-in phone", [Length(max=LIMITS["online_phone"])],
-                               filters=[_strip], description="e.g. +15555550111,,123456#")
+                               filters=[_strip],
+                               description="e.g. +15555550111,,123456#: a “,” waits, "
+                                           "“#” or “*” is a key press, as the phone dials it.")
     online_notes = TextAreaField("Online notes", [Length(max=LIMITS["online_notes"])],
                                  filters=[_strip], description="e.g. the passcode.")
     types = CheckboxesField("Meeting types", choices=options(TYPES.items()))
@@ -472,6 +485,13 @@ class MeetingForm(_Times, FlaskForm):
             self.start_week.choices = options(
                 [(0, f"Starting {long_date(starts[0])}"),
                  (1, f"Starting {long_date(starts[1])}, the week after")])
+
+    def validate_online_phone(self, field: Field) -> None:
+        if field.data and dial_string(field.data) is None:
+            raise ValidationError(
+                "Give a number a phone can dial: digits (a + first if needed), with “,” "
+                "for a pause and “#” or “*” for a key press, e.g. +1 555 555 0111,,123456#. "
+                "Words like the passcode go in the online notes.")
 
     def values(self) -> MeetingValues:
         """The meeting's values: each field named like one of MeetingValues', and those

@@ -42,6 +42,7 @@ from facilitator.domain.meeting import Attendance
 from facilitator.domain.meeting import CancelReason
 from facilitator.domain.meeting import MeetingSeries
 from facilitator.domain.meeting import SeriesException
+from facilitator.domain.meeting_guide_read import FEED_SLUG_MAX_LENGTH
 from facilitator.domain.meeting_types import type_names
 from facilitator.domain.recurrence import Recurrence
 from facilitator.domain.recurrence import Schedule
@@ -132,6 +133,10 @@ class Organization(Base):
     #: (domain.compliance.standing); either way they are marked "not verified".
     unverified_training_counts: Mapped[bool] = mapped_column(Boolean, default=True,
                                                              server_default=true())
+    #: Where the org's online meetings are from, roughly ("Chicago, IL, USA"): the Meeting
+    #: Guide app lists meetings near people, online ones too, so an online meeting without
+    #: an address is exported with this as its approximate address.
+    online_location: Mapped[str] = mapped_column(String(200), default="", server_default="")
     #: Grows with every change to what the org's feeds and directory show; with
     #: data_changed_at it makes ETag and Last-Modified without reading the meetings.
     data_version: Mapped[int] = mapped_column(default=0)
@@ -326,6 +331,10 @@ class Meeting(Base):
     #: Where it is, in the words members look for: a neighbourhood, town or "Online".
     #: The directory filters by it (Meeting Guide's `region`).
     region: Mapped[str] = mapped_column(String(LIMITS["region"]), default="")
+    #: Finer regions within it, most general first, joined by " > " (Meeting Guide's
+    #: `sub_region`, or the rest of its `regions`); the directory filters by these too.
+    sub_region: Mapped[str] = mapped_column(String(LIMITS["sub_region"]), default="",
+                                            server_default="")
     #: How many people the room holds: members' check-ins to one date stop there.
     room_capacity: Mapped[int] = mapped_column(default=150, server_default="150")
     location_notes: Mapped[str] = mapped_column(Text, default="")
@@ -340,6 +349,10 @@ class Meeting(Base):
     notes: Mapped[str] = mapped_column(Text, default="")
     #: The Meeting Guide slug it was imported under, so a re-import updates it in place.
     source_slug: Mapped[str | None] = mapped_column(String(64), index=True)
+    #: The slug exactly as the feed gave it (even longer than 64 characters or
+    #: percent-encoded; shared by the series of a meeting listed on several days), which
+    #: the export writes back: apps key favourites on it.
+    feed_slug: Mapped[str | None] = mapped_column(String(FEED_SLUG_MAX_LENGTH))
     #: iCalendar SEQUENCE: grows with every change to the series or one of its dates.
     sequence: Mapped[int] = mapped_column(default=0)
     #: Part of what the check-in link is made from (services/checkin.py); a new number
@@ -366,7 +379,7 @@ class Meeting(Base):
         return MeetingSeries(
             **{name: getattr(self, name) for name in VALUE_FIELDS},
             id=self.id, uid=self.uid, sequence=self.sequence, updated_at=self.updated_at,
-            source_slug=self.source_slug, exceptions=tuple(e.value() for e in exceptions),
+            source_slug=self.source_slug, feed_slug=self.feed_slug, exceptions=tuple(e.value() for e in exceptions),
         )
 
     @property

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 from datetime import UTC
 from datetime import date
 from datetime import datetime
@@ -19,10 +20,13 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from facilitator import clock
+from facilitator.domain import meeting_guide_read
+from facilitator.domain.meeting_guide_read import DAY_SUFFIXES
 from facilitator.domain.meeting import MeetingSeries
-from facilitator.domain.meeting_guide_write import PHONE_PATTERN
+from facilitator.domain.links import DIAL_STRING
+from facilitator.domain.links import dial_string
+from facilitator.domain.links import phone_href
 from facilitator.domain.meeting_guide_write import PublishedMeeting
-from facilitator.domain.meeting_guide_write import dial_string
 from facilitator.domain.meeting_guide_write import feed_item
 from facilitator.domain.meeting_guide_write import feed_items
 from facilitator.domain.meeting_guide_write import feed_slug
@@ -82,21 +86,23 @@ def item(**overrides: Any) -> dict[str, Any]:
 # -- the schema's rules, as far as they can be checked without fetching it -------------
 
 SLUG = re.compile(r"[A-Za-z0-9._~-]{1,64}")
+#: What the export writes beyond the schema, on purpose: a slug as the feed gave it
+#: (longer, or percent-encoded), and a phone with its pauses and key presses as given.
+FEED_SLUG = re.compile(r"(?:[A-Za-z0-9._~-]|%[0-9A-Fa-f]{2}){1,300}")
 TIME = re.compile(r"([01]?[0-9]|2[0-3]):[0-5][0-9]")
 UPDATED_PATTERN = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}", re.ASCII)
-SCHEMA_PHONE = re.compile(r"[+]?\d{1,15}(?:[,*#]\d+)*", re.ASCII)
 TEXT_FIELDS = ("name", "slug", "time", "end_time", "timezone", "location", "formatted_address",
-               "region", "location_notes", "conference_url", "conference_url_notes",
+               "approximate", "region", "sub_region", "location_notes", "conference_url", "conference_url_notes",
                "conference_phone", "conference_phone_notes", "notes", "group", "group_notes",
                "entity", "url", "updated", "attendance_option")
 
 
 def assert_follows_schema(entry: dict[str, Any]) -> None:
     """code4recovery's meeting.schema.json and meeting-type.schema.json, field by field."""
-    assert set(entry) <= {*TEXT_FIELDS, "day", "types", "latitude", "longitude"}, entry
+    assert set(entry) <= {*TEXT_FIELDS, "day", "types", "regions", "latitude", "longitude"}, entry
     assert all(isinstance(entry[k], str) and entry[k] for k in TEXT_FIELDS if k in entry)
     assert entry["name"] and len(entry["name"]) <= 255
-    assert SLUG.fullmatch(entry["slug"]), entry["slug"]
+    assert SLUG.fullmatch(entry["slug"]) or FEED_SLUG.fullmatch(entry["slug"]), entry["slug"]
     days = entry["day"] if isinstance(entry["day"], list) else [entry["day"]]
     assert days and all(type(d) is int and 0 <= d <= 6 for d in days)
     assert days == sorted(set(days))
@@ -104,8 +110,11 @@ def assert_follows_schema(entry: dict[str, Any]) -> None:
     assert set(entry.get("types", [])) <= set(TYPES)
     assert not {"ONL", "HYB"} & set(entry.get("types", []))
     assert entry["attendance_option"] in ("in_person", "online", "hybrid")
+    assert entry.get("approximate", "yes") == "yes"
+    if "regions" in entry:
+        assert entry["regions"][:2] == [entry["region"], entry["sub_region"]]
     if "conference_phone" in entry:
-        assert SCHEMA_PHONE.fullmatch(entry["conference_phone"]), entry["conference_phone"]
+        assert DIAL_STRING.fullmatch(entry["conference_phone"]), entry["conference_phone"]
     if "conference_url" in entry:
         assert re.match(r"https?://[^\s/]+", entry["conference_url"])
     for key in ("latitude", "longitude"):
@@ -144,7 +153,7 @@ def test_a_hybrid_meeting_becomes_one_item():
         "longitude": -89.65,
         "conference_url": "https://zoom.us/j/85012345678",
         "conference_url_notes": "Passcode: serenity",
-        "conference_phone": "+13125550111,85012345678",
+        "conference_phone": "+13125550111,,85012345678#",
         "notes": "Coffee from 6:30.",
         "group": "Riverside Group",
         "group_notes": "Since 1987.",
@@ -201,18 +210,55 @@ def test_the_slug_is_the_imported_one_else_group_and_meeting_id():
 
 
 @pytest.mark.parametrize("source_slug", [
-    "Café Sunrise", "sunrise serenity", "a/b", "<script>", "x" * 65, "sunrise\n",
+    "Café Sunrise", "sunrise serenity", "a/b", "<script>", "x" * 301, "sunrise\n", "50%",
 ])
 def test_an_imported_slug_that_is_not_url_safe_is_replaced(source_slug):
     assert item(source_slug=source_slug, meeting_id=12)["slug"] == "riverside-12"
 
 
-def test_long_slugs_are_shortened_to_64_and_stay_apart():
+def test_long_slugs_of_our_own_are_shortened_to_64_and_stay_apart():
     group = "g" * 64
-    slugs = {feed_slug(None, group, n) for n in (1, 2, 10**9)}
+    slugs = {feed_slug(None, None, group, n) for n in (1, 2, 10**9)}
     assert len(slugs) == 3
     assert all(len(s) <= 64 and SLUG.fullmatch(s) for s in slugs)
-    assert feed_slug("x" * 64, group, 1) == "x" * 64
+    assert feed_slug("x" * 64, None, group, 1) == "x" * 64
+
+
+#: A real slug (the Southeastern PA intergroup's): 68 characters.
+LONG_SLUG = "meeting-585-general-steuben-rd-king-of-prussia-pa-19406-usa-0-070000"
+
+
+@pytest.mark.parametrize("given", [LONG_SLUG, "caf%C3%A9-sunrise", "r%C3%A9union-" + "x" * 80])
+def test_an_imported_slug_is_written_back_as_the_feed_gave_it(given):
+    """Apps key favourites on the slug: one longer than 64 characters or percent-encoded
+    is kept as given, not the shortened source slug."""
+    entry = item(source_slug=meeting_guide_read.fit_slug(given), feed_slug=given)
+    assert entry["slug"] == given
+    assert_follows_schema(entry)
+
+
+def days_of(slug: str, weekdays: tuple[int, ...], **overrides: Any) -> list[PublishedMeeting]:
+    """The series an import makes of one feed meeting listed on these (Python) weekdays."""
+    return [published(meeting_id=10 + d, source_slug=f"{slug}--{DAY_SUFFIXES[(d + 1) % 7]}",
+                      feed_slug=slug,
+                      schedule=schedule(Recurrence.weekly(d), first_date=TODAY + timedelta(d)),
+                      updated_at=UPDATED + timedelta(minutes=d), **overrides)
+            for d in weekdays]
+
+
+def test_a_meeting_on_several_days_is_one_item_again_under_the_feeds_slug():
+    items = feed_items(days_of("sunrise-serenity", (0, 2, 4)), TODAY)
+    assert [(e["slug"], e["day"]) for e in items] == [("sunrise-serenity", [1, 3, 5])]
+    assert items[0]["updated"] == utc_text(UPDATED + timedelta(minutes=4))
+    one_left = feed_items(days_of("sunrise-serenity", (2,)), TODAY)
+    assert [(e["slug"], e["day"]) for e in one_left] == [("sunrise-serenity", 3)]
+
+
+def test_a_day_changed_since_is_an_item_of_its_own_under_its_source_slug():
+    monday, wednesday = days_of("sunrise-serenity", (0, 2))
+    changed = replace(wednesday, series=replace(wednesday.series, title="Wednesday Serenity"))
+    items = feed_items([monday, changed], TODAY)
+    assert [e["slug"] for e in items] == ["sunrise-serenity--mon", "sunrise-serenity--wed"]
 
 
 def test_types_keep_to_the_schema_list():
@@ -226,14 +272,42 @@ def test_types_keep_to_the_schema_list():
 
 def test_an_online_meeting_has_no_place_and_an_in_person_one_no_link():
     online = item(attendance="online", online_url="https://zoom.us/j/1", latitude=1.0,
-                  longitude=2.0, location_notes="Old hall", region="Online")
+                  longitude=2.0, location_notes="Old hall", region="Online", address="")
     assert online["attendance_option"] == "online"
     assert not {"location", "formatted_address", "location_notes", "latitude"} & set(online)
     assert online["region"] == "Online"  # an online meeting's region is kept
+    assert "approximate" not in online  # no address, and the org set no location
     assert online["conference_url"] == "https://zoom.us/j/1"
     in_person = item(online_url="https://zoom.us/j/1", online_phone="+15555550111",
                      online_notes="Passcode 1")
     assert not {k for k in in_person if k.startswith("conference")}
+
+
+def test_an_online_meeting_carries_an_approximate_place():
+    """The Meeting Guide app lists only meetings with a place near the person looking."""
+    org_says = feed_item(replace(published(attendance="online", online_url="https://zoom.us/j/1",
+                                           address=""), online_location="Chicago, IL, USA"),
+                         TODAY)
+    assert (org_says["formatted_address"], org_says["approximate"]) == ("Chicago, IL, USA",
+                                                                        "yes")
+    own = feed_item(replace(published(attendance="online", online_url="https://zoom.us/j/1",
+                                      address="Wicker Park, Chicago, IL, USA"),
+                            online_location="Chicago, IL, USA"), TODAY)
+    assert own["formatted_address"] == "Wicker Park, Chicago, IL, USA"
+    hybrid = feed_item(replace(published(attendance="hybrid", online_url="https://zoom.us/j/1"),
+                               online_location="Chicago, IL, USA"), TODAY)
+    assert hybrid["formatted_address"] == "90 Main Street, Springfield, IL 62701, USA"
+    assert "approximate" not in hybrid
+    assert_follows_schema(org_says)
+
+
+def test_regions_are_written_with_their_levels():
+    entry = item(region="Philadelphia County", sub_region="East Germantown > Chestnut Hill")
+    assert (entry["region"], entry["sub_region"], entry["regions"]) == (
+        "Philadelphia County", "East Germantown",
+        ["Philadelphia County", "East Germantown", "Chestnut Hill"])
+    assert {"sub_region", "regions"}.isdisjoint(item(region="Downtown"))
+    assert_follows_schema(entry)
 
 
 def test_coordinates_are_numbers_written_only_when_both_are_known():
@@ -254,12 +328,12 @@ def test_only_http_links_are_conference_urls(url):
     assert entry["conference_phone_notes"] == "Meeting ID 1"  # with the phone, then
 
 
-def test_a_phone_the_schema_cannot_hold_goes_to_the_phone_notes():
-    zoom = "+16465558888,,87654321#,,,,*123456#"
-    entry = item(attendance="online", online_url="https://zoom.us/j/87654321",
-                 online_phone=zoom, online_notes="Passcode: 1234")
+def test_a_phone_no_dialer_takes_goes_to_the_phone_notes():
+    words = "ID: 372 734 770  Password: serenity"
+    entry = item(attendance="online", online_url="https://zoom.us/j/372734770",
+                 online_phone=words, online_notes="Passcode: 1234")
     assert "conference_phone" not in entry
-    assert entry["conference_phone_notes"] == zoom
+    assert entry["conference_phone_notes"] == words
     assert entry["conference_url_notes"] == "Passcode: 1234"
     phone_only = item(attendance="online", online_phone="1-800-FLOWERS",
                       online_notes="Ask for Bill")
@@ -280,21 +354,30 @@ def test_updated_is_utc_without_fractions():
 
 # -- phones ------------------------------------------------------------------------------
 
+#: The spec's own examples of conference_phone (README and meeting.schema.json).
+SPEC_PHONES = ["+1234567890", "+441234567890", "+8613800138000", "1234567890*567",
+               "+1234567890,1234#"]
+
 
 @pytest.mark.parametrize(("phone", "expected"), [
-    ("+15555550111,,123456#", "+15555550111,123456"),
-    ("+13125550111,,85012345678#", "+13125550111,85012345678"),
+    *((p, p) for p in SPEC_PHONES),
+    # As real feeds and Zoom write them: every pause and key press where it was.
+    ("+13017158592,,85779615129#,,,,005088#", "+13017158592,,85779615129#,,,,005088#"),
+    ("+16465558888,,87654321#,,,,*123456#", "+16465558888,,87654321#,,,,*123456#"),
+    ("+19292056099,,1234567890#,,,,,##", "+19292056099,,1234567890#,,,,,##"),
+    ("3126266799,,6631029191#,,#,,987776", "3126266799,,6631029191#,,#,,987776"),
+    ("+15555550111,,123456#", "+15555550111,,123456#"),
+    # Only what people read by goes: spaces, dashes, dots, brackets.
     ("+1 (555) 555-0111", "+15555550111"),
     ("555.555.0111", "5555550111"),
     ("+1\u00a0555\u00a0555\u00a00111", "+15555550111"),
-    ("1234567890*567", "1234567890*567"),
-    ("+441234567890", "+441234567890"),
-    ("+15555550111,,,#,,123", "+15555550111#123"),
-    ("+15555550111,,123#,,", "+15555550111,123"),
-    ("+16465558888,,87654321#,,,,*123456#", None),  # two key presses in a row
-    ("+15555550111##123", None),
+    ("+1 555 555 0111,,123 456#", "+15555550111,,123456#"),
+    # Not a number to dial.
     ("+1 555 555 0111 ext 12", None),
     ("1-800-FLOWERS", None),
+    ("+15873281099,,82900440659#,,#,,M1F3TTRl#", None),  # a passcode with letters
+    ("ID: 372 734 770  Password: serenity", None),
+    ("+1+16699006833,,282918976#", None),
     ("+1555555011112345678", None),  # more than 15 digits before the first separator
     ("+\u0661\u0665\u0665", None),  # digits, but not 0-9
     ("++15555550111", None),
@@ -302,50 +385,36 @@ def test_updated_is_utc_without_fractions():
     ("#", None),
     ("", None),
 ])
-def test_phones_are_written_as_the_schema_has_them(phone, expected):
+def test_phones_are_written_as_the_source_gives_them(phone, expected):
     assert dial_string(phone) == expected
 
 
 @given(st.text())
-def test_a_written_phone_always_matches_and_keeps_its_digits(phone):
+def test_a_written_phone_always_matches_and_keeps_its_digits_and_keys(phone):
     written = dial_string(phone)
     if written is not None:
-        assert SCHEMA_PHONE.fullmatch(written)
-        assert re.sub(r"[^0-9]", "", written) == re.sub(r"[^0-9]", "", phone)
+        assert DIAL_STRING.fullmatch(written)
+        assert re.sub(r"[^0-9,*#+]", "", written) == re.sub(r"[^0-9,*#+]", "", phone)
         assert dial_string(written) == written
 
 
-@given(st.from_regex(PHONE_PATTERN, fullmatch=True))
-def test_a_phone_that_matches_is_left_as_it_is(phone):
+@given(st.from_regex(DIAL_STRING, fullmatch=True))
+def test_a_dial_string_is_left_as_it_is(phone):
     assert dial_string(phone) == phone
 
 
-def _separator_runs() -> st.SearchStrategy[str]:
-    """Pauses, with at most one key press among them: what dialers send between codes."""
-    pauses = st.integers(0, 4).map(lambda n: "," * n)
-    return st.one_of(
-        st.integers(1, 5).map(lambda n: "," * n),
-        st.tuples(pauses, st.sampled_from("*#"), pauses).map("".join),
-    )
+def test_a_dial_string_stays_one_tap_in_a_tel_link():
+    assert phone_href("+13017158592,,85779615129#,,,,005088#") == \
+        "tel:+13017158592,,85779615129%23,,,,005088%23"
+    assert phone_href("+1 (555) 555-0111,,12#") == "tel:+15555550111,,12%23"
 
 
-@given(
-    plus=st.booleans(),
-    number=st.from_regex(r"[0-9]{4,15}", fullmatch=True),
-    codes=st.lists(st.tuples(_separator_runs(), st.from_regex(r"[0-9]{1,12}", fullmatch=True)),
-                   max_size=3),
-    tail=st.sampled_from(["", "#", ",,", "#,,", ",#"]),
-    spacing=st.sampled_from(["", " ", "-"]),
-)
-def test_real_world_phones_are_written_with_their_key_presses(plus, number, codes, tail,
-                                                              spacing):
-    phone = ("+" if plus else "") + spacing.join([number[:3], number[3:]])
-    phone += "".join(run + code for run, code in codes) + tail
-    written = dial_string(phone)
-    assert written is not None and SCHEMA_PHONE.fullmatch(written), phone
-    kept = [run.replace(",", "") or "," for run, _ in codes]
-    assert re.findall(r"[,*#]", written) == kept
-    assert written.startswith(("+" if plus else "") + number)
+def test_a_zoom_phone_is_exported_with_its_passcode_keys():
+    zoom = "+13017158592,,85779615129#,,,,005088#"
+    entry = item(attendance="online", online_url="https://zoom.us/j/85779615129",
+                 online_phone=zoom)
+    assert entry["conference_phone"] == zoom
+    assert_follows_schema(entry)
 
 
 # -- recurrences other than weekly ---------------------------------------------------------
@@ -601,17 +670,19 @@ def test_an_exported_feed_imports_back_to_the_same_meetings(runner, session, tmp
     run(runner, FEED, "springfield")
     first = export(session, "springfield", today)
 
-    assert len(first) == 17  # one series per weekday; the inactive meeting was skipped
+    # One item per feed meeting again (17 series, one per weekday); the inactive one was
+    # skipped.
+    assert len(first) == 10
     for entry in first:
         assert_follows_schema(entry)
     by_slug = {e["slug"]: e for e in first}
-    assert by_slug["sunrise-serenity--mon"]["day"] == 1
-    assert by_slug["sunrise-serenity--mon"]["types"] == ["O", "D", "X"]
-    assert by_slug["tuesday-night-womens"]["conference_phone"] == "+13125550111,85012345678"
+    assert by_slug["sunrise-serenity"]["day"] == [1, 3, 5]  # the source's slug and days
+    assert by_slug["sunrise-serenity"]["types"] == ["O", "D", "X"]
+    assert by_slug["tuesday-night-womens"]["conference_phone"] == "+13125550111,,85012345678#"
     assert by_slug["tuesday-night-womens"]["attendance_option"] == "hybrid"
-    assert by_slug["lunch-bunch--tue"]["attendance_option"] == "hybrid"  # it said "HYB"
-    assert by_slug["zoom-step-study--thu"]["types"] == ["ST"]  # "ONL" is not sent on
-    assert by_slug["zoom-step-study--thu"]["conference_phone_notes"] == \
+    assert by_slug["lunch-bunch"]["attendance_option"] == "hybrid"  # it said "HYB"
+    assert by_slug["zoom-step-study"]["types"] == ["ST"]  # "ONL" is not sent on
+    assert by_slug["zoom-step-study"]["conference_phone"] == \
         "+16465558888,,87654321#,,,,*123456#"
     assert by_slug["night-owls"]["end_time"] == "00:30"
     assert by_slug["monday-meditation"]["timezone"] == "America/New_York"
@@ -684,5 +755,5 @@ def test_the_meeting_model_fields_reach_the_item(session, make_org, make_group, 
         "location": "Community Centre", "formatted_address": "90 Main Street",
         "location_notes": "Room 2", "latitude": 41.5, "longitude": -87.5,
         "conference_url": "https://zoom.us/j/1", "conference_url_notes": "Passcode 7",
-        "conference_phone": "+15555550111,1", "types": ["C", "X"]}
+        "conference_phone": "+15555550111,,1#", "types": ["C", "X"]}
 

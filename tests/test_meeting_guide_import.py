@@ -192,9 +192,10 @@ def test_a_changed_feed_updates_meetings_in_place(runner, session, tmp_path):
     assert (women.start_time, women.duration_minutes, women.sequence) == (time(19, 30), 75, 1)
     update = session.scalars(select(AuditEntry).where(AuditEntry.action == "update",
                                                       AuditEntry.entity_id == women.id)).one()
-    assert update.before == {"start_time": "19:00:00", "duration_minutes": 60, "region": ""}
+    assert update.before == {"start_time": "19:00:00", "duration_minutes": 60, "region": "",
+                             "sub_region": ""}
     assert update.after == {"start_time": "19:30:00", "duration_minutes": 75,
-                            "region": "Near North"}
+                            "region": "Near North", "sub_region": "Old Town"}
     meditation = rows["monday-meditation"]
     assert meditation.id == ids["monday-meditation"] and meditation.sequence == 1
     assert meditation.rrule == "FREQ=WEEKLY;BYDAY=TU" and meditation.first_date.weekday() == 1

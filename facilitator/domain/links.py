@@ -36,9 +36,29 @@ def map_search(place: str) -> str:
     return MAP_SEARCH + quote(" ".join(place.split()), safe="")
 
 
+#: How people write phone numbers for reading ("+1 (555) 555-0111"); no dialer needs it.
+_PHONE_FORMATTING = re.compile(r"[\s().\-]")
+#: A number a phone dials in one tap: up to 15 digits, a "+" first if any, then digits,
+#: pauses (",") and key presses ("#", "*") as the dialer needs them, however many in a
+#: row: "+13017158592,,85779615129#,,,,005088#" is how Zoom writes a meeting ID and
+#: passcode. It takes every example of the Meeting Guide spec ("+441234567890",
+#: "1234567890*567", "+1234567890,1234#"); the spec's JSON schema, which wants digits
+#: after each separator, would refuse what real feeds and dialers use.
+DIAL_STRING = re.compile(r"\+?[0-9]{1,15}(?:[,*#][0-9,*#]*)?", re.ASCII)
+
+
+def dial_string(phone: str) -> str | None:
+    """The phone as a dialer takes it, pauses and key presses kept where they are, with
+    only the spaces, dashes, dots and brackets people read by taken out; None when it is
+    not a number to dial (letters, "ext", two numbers)."""
+    compact = _PHONE_FORMATTING.sub("", phone)
+    return compact if DIAL_STRING.fullmatch(compact) else None
+
+
 def phone_href(phone: str) -> str:
     """A tel: link for a phone number; "," pauses and "#" ends a code, so "#" is encoded."""
-    return "tel:" + quote("".join(phone.split()), safe="+,;*")
+    number = dial_string(phone) or "".join(phone.split())
+    return "tel:" + quote(number, safe="+,;*")
 
 
 _EMAIL = re.compile(r"[^@\s<>()\"',;:]+@[^@\s<>()\"',;:]+\.[A-Za-z]{2,}")

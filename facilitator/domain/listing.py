@@ -368,7 +368,8 @@ class Filters:
             return False
         if self.language is not None and self.language not in listing.languages:
             return False
-        if self.region is not None and meeting.region.casefold() != self.region.casefold():
+        if self.region is not None and self.region.casefold() not in {
+                level.casefold() for level in meeting.regions}:
             return False
         if self.attendance == "in_person":
             return meeting.attendance.in_person

@@ -39,6 +39,7 @@ DEFAULT_ROOM_CAPACITY = 150
 #: columns of models.Meeting take theirs from here), or a sane bound for free text.
 LIMITS: dict[str, int] = {
     "title": 200, "timezone": 64, "location_name": 200, "address": 300, "region": 100,
+    "sub_region": 300,
     "online_url": 500, "online_phone": 100,
     "location_notes": 2000, "online_notes": 2000, "notes": 5000,
 }
@@ -85,6 +86,10 @@ class MeetingValues:
     address: str = ""
     #: A neighbourhood, town or "Online": the words members look for in the directory.
     region: str = ""
+    #: Finer regions within `region`, most general first, joined by SUB_REGION_SEPARATOR
+    #: ("Wicker Park", or "East Germantown > Chestnut Hill"): Meeting Guide's `sub_region`,
+    #: or the levels of its `regions` after the first.
+    sub_region: str = ""
     location_notes: str = ""
     wheelchair_accessible: bool = False
     latitude: float | None = None
@@ -118,6 +123,11 @@ class MeetingValues:
     def place(self) -> str:
         """The place as one text: "St. Mark's Hall, 12 Main St"."""
         return joined(self.location_name, self.address)
+
+    @property
+    def regions(self) -> list[str]:
+        """The region and its finer levels, most general first: ["Chicago", "Wicker Park"]."""
+        return region_levels(self.region, self.sub_region)
 
 
 #: The names of MeetingValues' fields, in order.
@@ -182,6 +192,9 @@ class MeetingSeries(MeetingValues):
     updated_at: datetime
     #: The Meeting Guide slug it was imported under, if it was.
     source_slug: str | None = None
+    #: The slug as the feed gave it (shared by the series of a meeting listed on several
+    #: days; of any length).
+    feed_slug: str | None = None
     #: The exceptions read with it, in order of date.
     exceptions: tuple[SeriesException, ...] = field(default=())
 
@@ -200,6 +213,22 @@ class MeetingSeries(MeetingValues):
         """When the series or one of its exceptions last changed."""
         return max([self.updated_at,
                     *(e.updated_at for e in self.exceptions if e.updated_at is not None)])
+
+
+#: Between the levels of a sub-region, as Meeting Guide's spreadsheets write `regions`.
+SUB_REGION_SEPARATOR = " > "
+
+
+def region_levels(region: str, sub_region: str) -> list[str]:
+    """A region and the levels of its sub-region, each one line, the empty ones left out."""
+    levels = [region, *sub_region.split(SUB_REGION_SEPARATOR.strip())]
+    return [" ".join(level.split()) for level in levels if level.strip()]
+
+
+def sub_region_text(levels: list[str]) -> str:
+    """Levels below the region as one text ("East Germantown > Chestnut Hill")."""
+    return SUB_REGION_SEPARATOR.join(" ".join(level.split()) for level in levels
+                                     if level.strip())
 
 
 def joined(*parts: str) -> str:

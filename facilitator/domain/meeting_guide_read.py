@@ -2,7 +2,7 @@
 plugin and many intergroup sites publish it.
 
 Reading a feed is liberal in what real sites send (a day as "1", a postal code as a
-number, "19:30:00") and strict about what cannot be a weekly meeting (no name, a day
+number, "19:30:00", "7:30 PM") and strict about what cannot be a weekly meeting (no name, a day
 that is not 0–6, a time like 25:00, an unknown time zone). Each listed meeting becomes
 a FeedMeeting of plain values, or a SkippedMeeting whose message says why, written for
 the person running the import.
@@ -36,6 +36,7 @@ from zoneinfo import ZoneInfo
 
 from facilitator.domain.meeting import Attendance
 from facilitator.domain.meeting import MeetingValues
+from facilitator.domain.meeting import sub_region_text
 from facilitator.domain.meeting_types import ATTENDANCE_CODES
 from facilitator.domain.meeting_types import split_known
 from facilitator.domain.recurrence import Recurrence
@@ -54,12 +55,22 @@ DAY_SUFFIXES = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
 DAY_SEPARATOR = "--"
 #: Meeting.source_slug and Meeting Guide slugs are at most this long.
 SLUG_MAX_LENGTH = 64
+#: A feed's slug is kept as given (Meeting.feed_slug) up to this length; longer ones are
+#: no identity anyone keys on, and the meeting is skipped.
+FEED_SLUG_MAX_LENGTH = 300
 #: The type code of a wheelchair-accessible place.
 WHEELCHAIR_CODE = "X"
 
 #: "HH:MM", 24-hour, hour with or without its leading zero; seconds, which some feeds
 #: add, are accepted and dropped. ASCII digits only.
 _TIME = re.compile(r"([01]?[0-9]|2[0-3]):([0-5][0-9])(?::[0-5][0-9])?")
+#: "7:30 PM", as sites that write times for reading send them: any case, with or without
+#: a space or dots ("7:30pm", "7:30 p.m."), seconds accepted and dropped.
+_TIME_12H = re.compile(r"(0?[1-9]|1[0-2]):([0-5][0-9])(?::[0-5][0-9])?\s*([ap])\.?\s*m\.?",
+                       re.IGNORECASE | re.ASCII)
+#: An imported meeting longer than this, or ending after midnight, is named in the import's
+#: summary and on the org's page: "12:15 to 01:15" is more often a slip than 13 hours.
+DOUBTFUL_MINUTES = 4 * 60
 #: Without an end time (or with one equal to the start) a meeting lasts an hour, as the
 #: Meeting Guide spec says.
 DEFAULT_DURATION_MINUTES = 60
@@ -76,6 +87,14 @@ ONLINE_CODE, HYBRID_CODE = "ONL", "HYB"
 TEMPORARILY_CLOSED_CODE = "TC"
 #: How type codes outside the schema are kept, as the last line of the notes.
 OTHER_TYPES_PREFIX = "Other types: "
+#: Type codes that name a fellowship, by models.Program value. The schema's list names
+#: none (a feed is one fellowship's), so sites that list several in one feed add codes of
+#: their own; these are the ones in use. Others are told with a program map.
+PROGRAM_CODES = {
+    "AA": "aa", "NA": "na", "CA": "ca", "AL-ANON": "al-anon", "ALANON": "al-anon",
+    "AFG": "al-anon", "SMART": "smart", "CR": "celebrate", "RR": "refuge", "RD": "dharma",
+    "SOS": "sos",
+}
 
 class InvalidFeed(ValueError):
     """The file cannot be read as a feed at all; the message says why."""
@@ -104,6 +123,7 @@ class FeedMeeting:
     location_name: str = ""
     address: str = ""
     region: str = ""
+    sub_region: str = ""
     location_notes: str = ""
     latitude: float | None = None
     longitude: float | None = None
@@ -116,6 +136,10 @@ class FeedMeeting:
     group: str = ""
     group_notes: str = ""
     entity: str = ""
+    #: The program its type codes name (PROGRAM_CODES), a models.Program value.
+    program: str | None = None
+    #: Every type code it listed, as given: a program map may name any of them.
+    codes: tuple[str, ...] = ()
 
     def source_slug(self, weekday: int) -> str:
         """The slug the series for this weekday is imported under: the feed's slug for a
@@ -130,15 +154,22 @@ class FeedMeeting:
         return [fit_slug(self.slug)] + [fit_slug(self.slug, DAY_SEPARATOR + s)
                                         for s in DAY_SUFFIXES]
 
+
     @property
     def label(self) -> str:
         return item_label(self.index, self.name, self.slug)
+
+    @property
+    def doubtful_end(self) -> str | None:
+        """Why its end time looks like a slip, or None."""
+        return doubtful_end(self.start_time, self.duration_minutes)
 
     def values(self, weekday: int, *, first_date: date, last_date: date | None,
                timezone: str) -> FeedValues:
         """The values of the weekly series on `weekday`, as the import saves them."""
         return FeedValues(
             source_slug=self.source_slug(weekday),
+            feed_slug=self.slug,
             title=self.name,
             recurrence=Recurrence.weekly(weekday),
             first_date=first_date,
@@ -150,6 +181,7 @@ class FeedMeeting:
             location_name=self.location_name,
             address=self.address,
             region=self.region,
+            sub_region=self.sub_region,
             location_notes=self.location_notes,
             wheelchair_accessible=self.wheelchair_accessible,
             latitude=self.latitude,
@@ -165,9 +197,11 @@ class FeedMeeting:
 @dataclass(frozen=True, kw_only=True)
 class FeedValues(MeetingValues):
     """A meeting's values plus the slug it is imported under, a Meeting column like the
-    others, so that a re-import finds it again."""
+    others, so that a re-import finds it again, and the feed's slug as given (the same for
+    each day of a meeting listed on several), which the export writes back."""
 
     source_slug: str | None = None
+    feed_slug: str | None = None
 
 
 @dataclass(frozen=True)
@@ -267,6 +301,9 @@ def parse_meeting(raw: Any, index: int) -> FeedMeeting:
     slug = _text(raw, "slug", digits=True)
     if not slug:
         raise SkippedMeeting("It has no slug, so a later import could not find it again.")
+    if len(slug) > FEED_SLUG_MAX_LENGTH:
+        raise SkippedMeeting(f"Its slug is longer than {FEED_SLUG_MAX_LENGTH} characters; no "
+                             "meeting list keys on one that long.")
     weekdays = _weekdays(raw.get("day"))
     start = _time(raw, "time", "start time")
     if start is None:
@@ -291,6 +328,7 @@ def parse_meeting(raw: Any, index: int) -> FeedMeeting:
         has_place=bool(location or address) and not approximate,
         has_online=bool(online_url or online_phone),
     )
+    region, sub_region = _regions(raw)
     return FeedMeeting(
         index=index,
         slug=slug,
@@ -302,7 +340,8 @@ def parse_meeting(raw: Any, index: int) -> FeedMeeting:
         attendance=attendance,
         location_name=location,
         address=address,
-        region=_region(raw),
+        region=region,
+        sub_region=sub_region,
         location_notes=_text(raw, "location_notes"),
         latitude=_coordinate(raw, "latitude"),
         longitude=_coordinate(raw, "longitude"),
@@ -316,13 +355,77 @@ def parse_meeting(raw: Any, index: int) -> FeedMeeting:
         group=_text(raw, "group", line=True),
         group_notes=_text(raw, "group_notes"),
         entity=_text(raw, "entity", line=True),
+        program=program_from_codes(codes),
+        codes=tuple(codes),
     )
 
 
 def parse_time(value: str) -> time | None:
-    """"19:30" (or "7:30", or "19:30:00") as a time; None if it is no time of day."""
-    match = _TIME.fullmatch(value)
-    return time(int(match[1]), int(match[2])) if match else None
+    """"19:30" (or "7:30", "19:30:00", "7:30 PM", "7:30pm", "12:15 a.m.") as a time; None
+    if it is no time of day. "12:00 PM" is noon and "12:00 AM" midnight."""
+    if match := _TIME.fullmatch(value):
+        return time(int(match[1]), int(match[2]))
+    if match := _TIME_12H.fullmatch(value):
+        hour = int(match[1]) % 12 + (12 if match[3].lower() == "p" else 0)
+        return time(hour, int(match[2]))
+    return None
+
+
+def doubtful_end(start: time, minutes: int) -> str | None:
+    """Why a meeting's length looks like a slip in its end time ("12:15 to 01:15 is
+    13 hours long"; "23:30 to 00:30 ends after midnight"), or None."""
+    end = (datetime.combine(date(2000, 1, 1), start) + timedelta(minutes=minutes)).time()
+    span = f"{start:%H:%M} to {end:%H:%M}"
+    if minutes > DOUBTFUL_MINUTES:
+        hours, rest = divmod(minutes, 60)
+        length = f"{hours} hours" + (f" {rest} minutes" if rest else "")
+        return f"{span} is {length} long"
+    if start.hour * 60 + start.minute + minutes > 24 * 60:
+        return f"{span} ends after midnight"
+    return None
+
+
+def program_from_codes(codes: Iterable[str]) -> str | None:
+    """The program the type codes name (PROGRAM_CODES), or None when they name none or
+    several."""
+    named = {PROGRAM_CODES[c.upper()] for c in codes if c.upper() in PROGRAM_CODES}
+    return named.pop() if len(named) == 1 else None
+
+
+class InvalidProgramMap(ValueError):
+    """The program map cannot be read; the message says where."""
+
+
+def parse_program_map(text: str, programs: Iterable[str]) -> dict[str, str]:
+    """A program map: "what = program" on each line, what being a type code or a group
+    name as the feed writes it (case does not matter), program a models.Program value.
+    Blank lines and lines starting with "#" are skipped."""
+    known = {p.casefold(): p for p in programs}
+    mapping: dict[str, str] = {}
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        what, equals, program = line.rpartition("=")
+        if not equals or not what.strip():
+            raise InvalidProgramMap(f"Line {number} should read “type code or group name = "
+                                    "program”, like “RD = dharma”.")
+        if program.strip().casefold() not in known:
+            raise InvalidProgramMap(f"Line {number}: “{printable(program.strip(), 40)}” is "
+                                    f"not a program; use one of {', '.join(known.values())}.")
+        mapping[" ".join(what.split()).casefold()] = known[program.strip().casefold()]
+    return mapping
+
+
+def program_of(meeting: FeedMeeting, program_map: dict[str, str]) -> str | None:
+    """The program of a feed meeting: the map's for its group, else the map's for one of
+    its type codes, else the one its codes name; None when none says."""
+    if meeting.group and (program := program_map.get(" ".join(meeting.group.split())
+                                                     .casefold())):
+        return program
+    for code in meeting.codes:
+        if program := program_map.get(code.casefold()):
+            return program
+    return meeting.program
 
 
 def duration_minutes(start: time, end: time | None) -> int:
@@ -455,18 +558,19 @@ def _text(raw: dict[str, Any], key: str, *, digits: bool = False, line: bool = F
     return " ".join(value.split()) if line else value.strip()
 
 
-def _region(raw: dict[str, Any]) -> str:
-    """The meeting's `region`; else the first (most general) of its `regions`. A
-    `sub_region`, or the further `regions`, are not kept: the directory filters by one
-    region, and the most general one groups meetings the way the feed's site does."""
-    if region := _text(raw, "region", line=True):
-        return region
-    regions = raw.get("regions")
-    if regions is None or regions == []:
-        return ""
-    if not isinstance(regions, list):
-        raise SkippedMeeting(f"“regions” should be a list of text, not {_kind(regions)}.")
-    return _text({"regions": regions[0]}, "regions", line=True)
+def _regions(raw: dict[str, Any]) -> tuple[str, str]:
+    """The meeting's region and its finer levels (as MeetingValues.sub_region has them):
+    its `regions` list, most general first, when there is one that agrees with its
+    `region`; else its `region` and `sub_region`."""
+    region = _text(raw, "region", line=True)
+    value = raw.get("regions")
+    if value is not None and not isinstance(value, list):
+        raise SkippedMeeting(f"“regions” should be a list of text, not {_kind(value)}.")
+    levels = [_text({"regions": level}, "regions", line=True) for level in value or []]
+    levels = [level for level in levels if level]
+    if levels and (not region or levels[0].casefold() == region.casefold()):
+        return region or levels[0], sub_region_text(levels[1:])
+    return region, _text(raw, "sub_region", line=True)
 
 
 def _day(value: Any) -> int:
@@ -505,7 +609,7 @@ def _time(raw: dict[str, Any], key: str, what: str) -> time | None:
     parsed = parse_time(value.strip())
     if parsed is None:
         raise SkippedMeeting(f"Its {what} “{printable(value)}” is not a time of day "
-                             "(HH:MM, 24-hour).")
+                             "(like 19:30 or 7:30 PM).")
     return parsed
 
 

@@ -1,18 +1,24 @@
 """Writing Meeting Guide feeds: the export, in the format the import reads
 (meeting_guide_read), with its slug scheme.
 
-Writing a feed is strict: every item keeps to code4recovery's schema (slug, day, time,
-types, conference_phone and updated patterns), whatever was typed into the app. A
-meeting becomes one item on the weekday(s) it meets; what a weekday and a time cannot
-say (every other week, the n-th weekday of the month, one date only, a first or last
-date) opens its notes in words. Only what applies to how it is attended is written: no
-place for an online meeting, no link for an in-person one, as in the iCalendar feeds.
+Writing a feed is strict: every item keeps to code4recovery's schema (day, time, types
+and updated patterns), whatever was typed into the app, with two exceptions that keep
+what apps key on and dial: an imported slug is written as the feed gave it (longer than
+64 characters or percent-encoded), and a phone keeps its pauses and key presses as given
+(links.DIAL_STRING). A meeting becomes one item on the weekday(s) it meets, and the
+series of one imported meeting listed on several days become that one item again; what a
+weekday and a time cannot say (every other week, the n-th weekday of the month, one date
+only, a first or last date) opens its notes in words. Only what applies to how it is
+attended is written: no place for an online meeting (but the approximate place the Meeting
+Guide app needs to list it nearby), no link for an in-person one, as in the iCalendar
+feeds.
 
 Pure: no Flask, no database. "Today" comes in as a parameter.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -22,9 +28,10 @@ from datetime import date
 from datetime import datetime
 from typing import Any
 
+from facilitator.domain.links import dial_string
 from facilitator.domain.links import web_link
 from facilitator.domain.meeting import MeetingSeries
-from facilitator.domain.meeting_guide_read import SLUG_MAX_LENGTH
+from facilitator.domain.meeting_guide_read import FEED_SLUG_MAX_LENGTH
 from facilitator.domain.meeting_guide_read import WHEELCHAIR_CODE
 from facilitator.domain.meeting_guide_read import fit_slug
 from facilitator.domain.meeting_guide_read import join_lines
@@ -36,16 +43,9 @@ from facilitator.domain.recurrence import meeting_guide_day
 
 #: How `time` and `end_time` are written.
 TIME_FORMAT = "%H:%M"
-#: conference_phone as the schema has it: digits, a "+" first if any, and "," (a pause),
-#: "*" or "#" (key presses), each followed by digits. ASCII digits only.
-PHONE_PATTERN = re.compile(r"[+]?[0-9]{1,15}(?:[,*#][0-9]+)*")
-PAUSE = ","
-#: How people write phone numbers for reading ("+1 (555) 555-0111"); no dialer needs it.
-_PHONE_FORMATTING = re.compile(r"[\s().\-]")
-_PHONE_SEPARATORS = re.compile(r"[,*#]{2,}")
-#: A source slug is written as it is when it has only URL-safe characters (RFC 3986's
-#: unreserved ones): apps key meetings and bookmarks on the slug.
-_URL_SAFE_SLUG = re.compile(r"[A-Za-z0-9._~-]+")
+#: An imported slug is written as it is when it has only URL-safe characters (RFC 3986's
+#: unreserved ones, and percent-encoded octets): apps key meetings and bookmarks on it.
+_URL_SAFE_SLUG = re.compile(r"(?:[A-Za-z0-9._~-]|%[0-9A-Fa-f]{2})+")
 #: How `updated` is written, in UTC.
 UPDATED_FORMAT = "%Y-%m-%d %H:%M:%S"
 #: A last date further away than this is not mentioned: the feed is rebuilt daily and says
@@ -68,6 +68,9 @@ class PublishedMeeting:
     group_notes: str = ""
     #: The organization's name: the service entity of the listing.
     entity: str = ""
+    #: Where the org's online meetings are from ("Chicago, IL, USA"), the approximate
+    #: address of an online meeting that has none.
+    online_location: str = ""
 
 
 def feed_items(meetings: Iterable[PublishedMeeting], today: date) -> list[dict[str, Any]]:
@@ -76,13 +79,23 @@ def feed_items(meetings: Iterable[PublishedMeeting], today: date) -> list[dict[s
     gives the same JSON whatever order it comes in.
 
     Ended series and past one-date meetings are left out: the format cannot say that a
-    meeting has ended, and an app would list it as if it still met. When two meetings
-    would have the same slug, the older one (lower id) keeps it and the other gets "-2"…
-    after it.
+    meeting has ended, and an app would list it as if it still met. The series imported
+    from one feed meeting listed on several days are one item again, under the feed's
+    slug, while they say the same but for the day; one changed since is an item of its
+    own under its source slug ("slug--mon"). When two meetings would have the same slug,
+    the older one (lower id) keeps it and the other gets "-2"… after it.
     """
     listed = sorted((m for m in meetings if has_dates_from(m.series.schedule, today)),
                     key=lambda m: m.series.id)
-    items = [feed_item(meeting, today) for meeting in listed]
+    items: list[dict[str, Any]] = []
+    by_feed_slug: dict[str, list[PublishedMeeting]] = {}
+    for meeting in listed:
+        if meeting.series.feed_slug:
+            by_feed_slug.setdefault(meeting.series.feed_slug, []).append(meeting)
+        else:
+            items.append(feed_item(meeting, today))
+    for days in by_feed_slug.values():
+        items += _one_item_for_all_days(days, today)
     taken = {item["slug"] for item in items}
     seen: set[str] = set()
     for item in items:
@@ -94,6 +107,30 @@ def feed_items(meetings: Iterable[PublishedMeeting], today: date) -> list[dict[s
             taken.add(candidate)
         seen.add(item["slug"])
     return sorted(items, key=_week_order)
+
+
+def _one_item_for_all_days(series: list[PublishedMeeting], today: date
+                           ) -> list[dict[str, Any]]:
+    """The items of the series sharing one feed slug: one item on all their days when
+    they say the same but for the day, else one each under its own source slug."""
+    items = [feed_item(meeting, today) for meeting in series]
+    alike = {json.dumps({k: v for k, v in item.items() if k not in ("day", "updated")},
+                        sort_keys=True) for item in items}
+    days = [d for item in items for d in _days(item)]
+    if len(alike) == 1 and len(days) == len(set(days)):
+        merged = dict(items[0])
+        merged["day"] = sorted(days)[0] if len(days) == 1 else sorted(days)
+        merged["updated"] = max(item["updated"] for item in items)
+        return [merged]
+    if len(items) > 1:
+        for meeting, item in zip(series, items, strict=True):
+            item["slug"] = feed_slug(meeting.series.source_slug, None, meeting.group_slug,
+                                     meeting.series.id)
+    return items
+
+
+def _days(item: dict[str, Any]) -> list[int]:
+    return item["day"] if isinstance(item["day"], list) else [item["day"]]
 
 
 def _week_order(item: dict[str, Any]) -> tuple[int, str, str]:
@@ -122,6 +159,9 @@ def feed_item(meeting: PublishedMeeting, today: date) -> dict[str, Any]:
 
     url = (web_link(series.online_url) or "") if online else ""
     phone = dial_string(series.online_phone) if online and series.online_phone else None
+    # The Meeting Guide app lists meetings near people, online ones too: one without a
+    # place of its own is from where the org says its online meetings are.
+    approximate = "" if in_person else (series.address or meeting.online_location)
     url_notes = phone_notes = ""
     if online:
         # The notes go with the link when there is one, else with the phone.
@@ -135,7 +175,8 @@ def feed_item(meeting: PublishedMeeting, today: date) -> dict[str, Any]:
 
     item: dict[str, Any] = {
         "name": series.title,
-        "slug": feed_slug(series.source_slug, meeting.group_slug, series.id),
+        "slug": feed_slug(series.source_slug, series.feed_slug, meeting.group_slug,
+                          series.id),
         "day": days[0] if len(days) == 1 else days,
         "time": schedule.start_time.strftime(TIME_FORMAT),
         "end_time": end.strftime(TIME_FORMAT),
@@ -143,9 +184,12 @@ def feed_item(meeting: PublishedMeeting, today: date) -> dict[str, Any]:
         "types": types,
         "attendance_option": series.attendance.value,
         "location": series.location_name if in_person else "",
-        "formatted_address": series.address if in_person else "",
+        "formatted_address": series.address if in_person else approximate,
+        "approximate": "yes" if approximate else "",
         # Online meetings have regions too: where they come from, or "Online".
         "region": series.region,
+        "sub_region": series.regions[1] if len(series.regions) > 1 else "",
+        "regions": series.regions if len(series.regions) > 1 else [],
         "location_notes": series.location_notes if in_person else "",
         "latitude": series.latitude if located else None,
         "longitude": series.longitude if located else None,
@@ -163,30 +207,16 @@ def feed_item(meeting: PublishedMeeting, today: date) -> dict[str, Any]:
     return {key: value for key, value in item.items() if value not in ("", None, [])}
 
 
-def feed_slug(source_slug: str | None, group_slug: str, meeting_id: int) -> str:
-    """The item's slug: the one the meeting was imported under, so that apps and
-    bookmarks keep following it; else "<group slug>-<meeting id>", at most 64 characters.
-    An imported slug that is not URL-safe is not used."""
-    if source_slug and len(source_slug) <= SLUG_MAX_LENGTH and _URL_SAFE_SLUG.fullmatch(
-            source_slug):
-        return source_slug
+def feed_slug(source_slug: str | None, given_slug: str | None, group_slug: str,
+              meeting_id: int) -> str:
+    """The item's slug: the one the meeting was imported under, as the feed gave it (any
+    length, percent-encoded or not), so that apps and bookmarks keep following it; else
+    "<group slug>-<meeting id>", at most 64 characters. An imported slug that is not
+    URL-safe (spaces, slashes, raw non-ASCII letters) is not used."""
+    for slug in (given_slug, source_slug):
+        if slug and len(slug) <= FEED_SLUG_MAX_LENGTH and _URL_SAFE_SLUG.fullmatch(slug):
+            return slug
     return fit_slug(f"{group_slug}-{meeting_id}")
-
-
-def dial_string(phone: str) -> str | None:
-    """The phone as the schema's conference_phone pattern allows it, or None when it
-    cannot be written so.
-
-    Spaces, dashes, dots and brackets go; so do separators at the end, since the pattern
-    wants digits after each ("…,,123456#" ends "…,123456"). A run of separators becomes
-    one: a pause for pauses only (",," -> ","), the key press for pauses around one key
-    press ("#,," -> "#"). Two key presses in a row ("#,,,,*", as Zoom writes a passcode
-    after the meeting id), letters or other digits than 0-9 cannot be written: None.
-    """
-    compact = _PHONE_FORMATTING.sub("", phone).rstrip(",*#")
-    # Key presses stay; two of them in a row are then refused by the pattern.
-    compact = _PHONE_SEPARATORS.sub(lambda run: run[0].replace(PAUSE, "") or PAUSE, compact)
-    return compact if PHONE_PATTERN.fullmatch(compact) else None
 
 
 def schedule_notes(schedule: Schedule, today: date) -> str:

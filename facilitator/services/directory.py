@@ -30,6 +30,7 @@ from facilitator.domain.listing import Day
 from facilitator.domain.listing import Filters
 from facilitator.domain.listing import Listing
 from facilitator.domain.meeting import MeetingSeries
+from facilitator.domain.meeting import region_levels
 from facilitator.domain.meeting_types import TYPES
 from facilitator.domain.recurrence import InvalidRecurrence
 from facilitator.domain.recurrence import meeting_guide_day
@@ -68,14 +69,16 @@ def parse_filters(session: Session, org: Organization, args: Mapping[str, str]) 
 
 
 def public_regions(session: Session, org: Organization) -> list[str]:
-    """The regions of the org's public meetings, in order. Private groups' are left out:
-    where a private group meets is only behind its token."""
+    """The regions of the org's public meetings and the areas within them
+    (`sub_region`'s levels), in order. Private groups' are left out: where a private
+    group meets is only behind its token."""
     query = (
-        select(Meeting.region).distinct().join(Meeting.group)
+        select(Meeting.region, Meeting.sub_region).distinct().join(Meeting.group)
         .where(Group.organization_id == org.id, Group.visibility == Visibility.PUBLIC,
                Meeting.region != "")
     )
-    return listing.distinct_regions(session.scalars(query))
+    return listing.distinct_regions(level for region, sub_region in session.execute(query)
+                                    for level in region_levels(region, sub_region))
 
 
 @dataclass(frozen=True)
@@ -189,7 +192,7 @@ def _options(listings: list[Listing], filters: Filters) -> FilterOptions:
     languages |= _kept(filters.language)
     # The chosen region is spelt as public_regions() spells it, the first of its
     # spellings: with it among them, the choice is spelt the same way.
-    regions = {entry.meeting.region for entry in listings if entry.meeting.region}
+    regions = {level for entry in listings for level in entry.meeting.regions}
     regions |= _kept(filters.region)
     return FilterOptions(
         days=[(str(n), name) for n, name in enumerate(listing.WEEK)],

@@ -70,4 +70,5 @@ def _published(meeting: Meeting, org: Organization, group_url: str) -> Published
     # checked. A feed item has no dates of its own, so no exceptions are read.
     return PublishedMeeting(meeting.series(with_exceptions=False), group_slug=group.slug,
                             group_name=group.name, group_url=group_url,
-                            group_notes=group.description, entity=org.name)
+                            group_notes=group.description, entity=org.name,
+                            online_location=org.online_location)

@@ -50,7 +50,7 @@ from facilitator.services import organizations
 
 #: The feed's name for a meeting column, in messages about a value that does not fit.
 FEED_NAMES = {"title": "name", "location_name": "location", "address": "address",
-              "region": "region",
+              "region": "region", "sub_region": "sub_region (or regions)",
               "online_url": "conference_url", "online_phone": "conference_phone",
               "timezone": "timezone"}
 #: Meeting Guide is AA's format; a feed of another fellowship says so with --program.
@@ -86,6 +86,13 @@ class ImportSummary:
     unchanged: int = 0
     skipped: list[Skip] = field(default_factory=list)
     not_in_feed: list[NotInFeed] = field(default_factory=list)
+    #: Meetings imported with an end that looks like a slip (meeting_guide_read.doubtful_end).
+    doubtful_ends: list[Skip] = field(default_factory=list)
+    #: The program of groups the feed named none for (--program), and how many there were
+    #: when others had one from the feed: a feed of several fellowships wants a program map.
+    default_program: str = ""
+    groups_without_program: int = 0
+    groups_with_program: int = 0
 
     def lines(self) -> list[str]:
         """The summary for the person who ran the import."""
@@ -99,6 +106,15 @@ class ImportSummary:
             f"{self.unchanged} unchanged, {len(self.skipped)} skipped.",
         ]
         lines += [f"Skipped {skip}" for skip in sorted(self.skipped, key=lambda s: s.index)]
+        if self.doubtful_ends:
+            lines.append(f"{len(self.doubtful_ends)} meeting(s) to check: longer than "
+                         f"{meeting_guide_read.DOUBTFUL_MINUTES // 60} hours or ending after "
+                         "midnight (the org's page lists them too):")
+            lines += [f"  Check {doubt}" for doubt in self.doubtful_ends]
+        if self.groups_without_program and self.groups_with_program:
+            lines.append(f"{self.groups_without_program} group(s) of this feed of several "
+                         f"programs had none in the feed and were filed under "
+                         f"{self.default_program}; pass --program-map FILE to say which.")
         if self.not_in_feed:
             lines.append(f"{len(self.not_in_feed)} meeting(s) imported earlier are not in "
                          "this feed (or were skipped) and were left as they are:")
@@ -115,14 +131,17 @@ def import_feed(
     now: datetime,
     timezone: str | None = None,
     program: str = DEFAULT_PROGRAM,
+    program_map: dict[str, str] | None = None,
 ) -> ImportSummary:
     """Import the listed meetings (as meeting_guide_read.load_feed returns them) into the
     organization, creating it if needed.
 
     `timezone` is the zone of meetings the feed gives none for (default: the org's) and
     of a new org (default: the feed's first zone, else UTC). `now` decides the first
-    date of new series: their next date from today, in their zone. Flushes, never
-    commits: the caller commits once, or rolls back.
+    date of new series: their next date from today, in their zone. A group the import
+    creates gets the program `program_map` gives it (meeting_guide_read.program_of), else
+    the one its type codes name, else `program`. Flushes, never commits: the caller
+    commits once, or rolls back.
     """
     if timezone is not None and not is_valid_timezone(timezone):
         raise ServiceError(f"“{timezone}” is not a time zone we know; choose one like "
@@ -140,8 +159,12 @@ def import_feed(
             timezone=timezone or next((m.timezone for m in feed_meetings if m.timezone),
                                       FALLBACK_TIMEZONE),
         )
-    summary = ImportSummary(org.slug, created, org.timezone, skipped=skips)
-    importer = _Importer(session, actor, org, program, timezone or org.timezone, now, summary)
+    summary = ImportSummary(org.slug, created, org.timezone, skipped=skips,
+                            default_program=program.label)
+    summary.doubtful_ends = [Skip(m.index, m.label, f"{m.doubtful_end}.")
+                             for m in feed_meetings if m.doubtful_end]
+    importer = _Importer(session, actor, org, program, timezone or org.timezone, now, summary,
+                         program_map or {})
     for feed_meeting in feed_meetings:
         importer.add(feed_meeting)
     importer.finish()
@@ -163,8 +186,9 @@ class _Importer:
 
     def __init__(self, session: Session, actor: User | None, org: Organization,
                  program: Program, default_timezone: str, now: datetime,
-                 summary: ImportSummary) -> None:
+                 summary: ImportSummary, program_map: dict[str, str]) -> None:
         self.session, self.actor, self.org, self.program = session, actor, org, program
+        self.program_map = program_map
         self.default_timezone, self.now, self.summary = default_timezone, now, summary
         self.groups_by_name: dict[str, Group] = {}
         self.new_group_ids: set[int] = set()
@@ -275,9 +299,14 @@ class _Importer:
         if item.group and (group := self.groups_by_name.get(_name_key(name))):
             self.used_group_ids.add(group.id)
             return group
+        program = meeting_guide_read.program_of(item, self.program_map)
+        if program is None:
+            self.summary.groups_without_program += 1
+        else:
+            self.summary.groups_with_program += 1
         group = organizations.create_group(
             self.session, self.actor, self.org, slug=self._new_group_slug(name), name=name,
-            program=self.program, visibility=Visibility.PUBLIC,
+            program=program or self.program, visibility=Visibility.PUBLIC,
             description=item.group_notes if item.group else "",
         )
         self.new_group_ids.add(group.id)
@@ -317,3 +346,29 @@ def _check_lengths(values: MeetingValues) -> None:
         if isinstance(value, str) and len(value.strip()) > length:
             raise ServiceError(f"Its {FEED_NAMES.get(name, name)} is longer than {length} "
                                "characters.")
+
+
+@dataclass(frozen=True)
+class DoubtfulEnd:
+    """An imported meeting whose end looks like a slip, for the org's page."""
+
+    meeting_id: int
+    title: str
+    group_slug: str
+    group_name: str
+    reason: str
+
+
+def doubtful_ends(session: Session, org: Organization) -> list[DoubtfulEnd]:
+    """The org's imported meetings longer than meeting_guide_read.DOUBTFUL_MINUTES or ending
+    after midnight, as the import's summary named them: worked out from each meeting as it
+    is now, so one corrected since drops off, and nothing is stored."""
+    rows = session.execute(
+        select(Meeting.id, Meeting.title, Meeting.start_time, Meeting.duration_minutes,
+               Group.slug, Group.name)
+        .join(Meeting.group)
+        .where(Group.organization_id == org.id, Meeting.source_slug.is_not(None))
+        .order_by(Group.name, Meeting.title, Meeting.id))
+    return [DoubtfulEnd(meeting_id, title, group_slug, group_name, reason)
+            for meeting_id, title, start, minutes, group_slug, group_name in rows
+            if (reason := meeting_guide_read.doubtful_end(start, minutes))]

@@ -27,7 +27,7 @@ from facilitator.services import ServiceError
 from facilitator.services import audit_log
 
 ORGANIZATION_FIELDS = ("slug", "name", "timezone", "contact", "small_count_threshold",
-                       "expiry_warning_days", "unverified_training_counts")
+                       "expiry_warning_days", "unverified_training_counts", "online_location")
 GROUP_FIELDS = ("slug", "name", "program", "audience", "languages", "visibility", "description")
 
 
@@ -91,8 +91,9 @@ def create_organization(
 def update_organization(
     session: Session, actor: User, org: Organization, **fields: Any
 ) -> None:
-    """Change the organization's name, time zone, contact, small-count threshold,
-    training expiry warning, or whether unverified training records count."""
+    """Change the organization's name, time zone, contact, approximate location of its
+    online meetings, small-count threshold, training expiry warning, or whether
+    unverified training records count."""
     if "timezone" in fields:
         _check_timezone(fields["timezone"])
     threshold = fields.get("small_count_threshold", org.small_count_threshold)

@@ -36,6 +36,7 @@ from facilitator.security import get_person_in
 from facilitator.security import get_training_type_in
 from facilitator.services import accounts
 from facilitator.services import invitations
+from facilitator.services import meeting_import
 from facilitator.services import organizations
 from facilitator.services import password_resets
 from facilitator.services import training
@@ -78,7 +79,8 @@ def _people_rows() -> list[PersonRow]:
 
 @bp.get("/")
 def overview() -> str:
-    return render_template("admin/overview.html", org=g.org, people=_people_rows())
+    return render_template("admin/overview.html", org=g.org, people=_people_rows(),
+                           doubtful_ends=meeting_import.doubtful_ends(get_session(), g.org))
 
 
 @bp.route("/groups/new", methods=["GET", "POST"])
@@ -343,6 +345,7 @@ def settings() -> str | Response:
     if form.validate_on_submit() and save(form, lambda: organizations.update_organization(
             session, g.user, g.org,
             name=form.name.data, timezone=form.timezone.data, contact=form.contact.data,
+            online_location=form.online_location.data,
             small_count_threshold=form.small_count_threshold.data,
             expiry_warning_days=form.expiry_warning_days.data,
             unverified_training_counts=form.unverified_training_counts.data,
