@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from facilitator import clock
+from facilitator import demo
 from facilitator.domain import meeting_guide_read
 from facilitator.domain.meeting_guide_read import DAY_SUFFIXES
 from facilitator.domain.meeting import MeetingSeries
@@ -632,8 +633,8 @@ def test_the_feed_takes_one_query_however_many_meetings(app, session, make_org, 
 # -- round trip: import, export, import the export, export again ------------------------
 
 
-def run(runner, path: Path, org: str) -> str:
-    result = runner.invoke(args=["import-meeting-guide", str(path), "--org", org])
+def run(runner, path: Path, org: str, *args: str) -> str:
+    result = runner.invoke(args=["import-meeting-guide", str(path), "--org", org, *args])
     assert result.exit_code == 0, result.output
     return result.output
 
@@ -757,3 +758,122 @@ def test_the_meeting_model_fields_reach_the_item(session, make_org, make_group, 
         "conference_url": "https://zoom.us/j/1", "conference_url_notes": "Passcode 7",
         "conference_phone": "+15555550111,,1#", "types": ["C", "X"]}
 
+
+
+# -- issue 25: round trips of real and made-up feeds -----------------------------------
+
+DATA = Path(__file__).parent / "data" / "meeting_guide"
+
+
+def round_trip(runner, session, tmp_path, path: Path, org: str, today: date, *args: str,
+               online_location: str = "") -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Import the feed into a new org, export it, import the export into another new org
+    and export that: the two exports."""
+    run(runner, path, org, *args)
+    for slug in (org, f"{org}-again"):
+        if slug == f"{org}-again":
+            exported = tmp_path / f"{org}-export.json"
+            exported.write_text(json.dumps(first, ensure_ascii=False), encoding="utf-8")
+            run(runner, exported, slug, *args)
+        found = session.scalar(select(Organization).where(Organization.slug == slug))
+        found.online_location = online_location
+        session.commit()
+        if slug == org:
+            first = export(session, org, today)
+    return first, export(session, f"{org}-again", today)
+
+
+def test_a_feed_with_every_case_comes_back_the_same(runner, session, tmp_path, monkeypatch):
+    monkeypatch.setattr(clock, "now", lambda: datetime(2026, 3, 4, 18, tzinfo=UTC))
+    first, second = round_trip(runner, session, tmp_path, DATA / "every_case.json",
+                               "every-case", date(2026, 3, 4),
+                               online_location="Springfield, IL, USA")
+    assert [comparable(e) for e in second] == [comparable(e) for e in first]
+    source = {item["slug"]: item for item in json.loads((DATA / "every_case.json").read_text())}
+    written = {item["slug"]: item for item in first}
+    assert set(written) == set(source)  # each slug as given: long, percent-encoded, multi-day
+    for slug, item in source.items():
+        for key in ("name", "day", "timezone", "location", "formatted_address", "region",
+                    "regions", "sub_region", "conference_url", "conference_phone",
+                    "conference_url_notes", "group", "notes", "attendance_option"):
+            if key in item:
+                assert written[slug][key] == item[key], (slug, key)
+        assert written[slug]["types"] == [t for t in item["types"] if t in TYPES], slug
+    assert written["evening-serenity"]["time"] == "19:30"
+    assert written["morning-pages"]["end_time"] == "12:00"
+    assert written["midnight-slip"]["end_time"] == "01:15"
+    assert written["evening-serenity"]["sub_region"] == "Downtown"  # with "regions"
+    assert written["morning-pages"]["regions"] == ["Springfield", "West Side"]
+    online = written["zoom-step-study"]
+    assert (online["formatted_address"], online["approximate"]) == ("Springfield, IL, USA",
+                                                                    "yes")
+
+
+def test_the_demo_comes_back_the_same(runner, session, tmp_path, frozen_clock):
+    assert runner.invoke(args=["demo"]).exit_code == 0
+    today = clock.today_in("America/Chicago")
+    first = export(session, demo.SLUG, today)
+    exported = tmp_path / "demo.json"
+    exported.write_text(json.dumps(first, ensure_ascii=False), encoding="utf-8")
+    run(runner, exported, "demo-again")
+    second = export(session, "demo-again", today)
+    assert len(first) > 5
+    assert [comparable(e) for e in second] == [comparable(e) for e in first]
+    # What Meeting Guide cannot say stays in words: an every-other-week or monthly
+    # meeting is weekly in the JSON, and its notes say which weeks.
+    said = [e["notes"] for e in first if "Every other" in e.get("notes", "")
+            or "of the month" in e.get("notes", "")]
+    assert said
+
+
+def changed_fields(source: list[dict[str, Any]], exported: list[dict[str, Any]]
+                   ) -> dict[str, int]:
+    """How many items of the source the export writes otherwise, by field (fields the
+    export adds are not counted)."""
+    written = {item["slug"]: item for item in exported}
+    changed: dict[str, int] = {}
+    for item in source:
+        out = written.get(str(item["slug"]))
+        if out is None:
+            continue
+        for key, value in item.items():
+            if value in (None, "", []) and key not in out:
+                continue
+            if out.get(key) != value:
+                changed[key] = changed.get(key, 0) + 1
+    return changed
+
+
+def test_a_real_feed_round_trip_counts(runner, session, tmp_path, monkeypatch, capsys):
+    """tsml-ui's edmonton.json (its first 24 meetings): items in, imported, skipped and
+    why, and which fields the export writes otherwise than the source did."""
+    monkeypatch.setattr(clock, "now", lambda: datetime(2026, 3, 4, 18, tzinfo=UTC))
+    path = DATA / "edmonton-excerpt.json"
+    source = json.loads(path.read_text())
+    output = run(runner, path, "edmonton", "--timezone", "America/Edmonton")
+    first = export(session, "edmonton", date(2026, 3, 4))
+    exported = tmp_path / "edmonton-export.json"
+    exported.write_text(json.dumps(first, ensure_ascii=False), encoding="utf-8")
+    run(runner, exported, "edmonton-again")
+    second = export(session, "edmonton-again", date(2026, 3, 4))
+
+    assert len(source) == 24
+    assert "22 created, 0 updated, 0 unchanged, 2 skipped." in output
+    assert len(first) == 22
+    assert [comparable(e) for e in second] == [comparable(e) for e in first]  # 0 lost
+    changed = changed_fields(source, first)
+    with capsys.disabled():
+        print("\nedmonton excerpt:", len(source), "items,", len(first), "imported, fields "
+              "written otherwise:", changed)
+    assert changed == {
+        "time": 22,  # "7:30 PM" is written "19:30"
+        "day": 22,  # [2] is written 2
+        "address": 22,  # written as formatted_address
+        "updated": 22,  # "8/25/2022 11:17:07 AM" is not the spec's format: our own time
+        "url": 22,  # the group's page here
+        "notes": 13,  # leading and trailing spaces and line breaks trimmed
+        "types": 6,  # ONL is no schema code: online is told by attendance_option
+        # A passcode with letters ("…#,,#,,M1F3TTRl…#") is no number to dial: the string
+        # goes to conference_phone_notes, whole.
+        "conference_phone": 4,
+    }

@@ -15,6 +15,8 @@ from sqlalchemy import select
 
 from facilitator import clock
 from facilitator.domain import meeting_guide_read
+from facilitator.domain.meeting import VALUE_FIELDS
+from facilitator.domain.meeting import MeetingValues
 from facilitator.models import Attendance
 from facilitator.models import AuditEntry
 from facilitator.models import CancelReason
@@ -22,6 +24,7 @@ from facilitator.models import Group
 from facilitator.models import Meeting
 from facilitator.models import Organization
 from facilitator.models import Program
+from facilitator.models import Role
 from facilitator.models import Visibility
 from facilitator.services import meetings
 from facilitator.services.meeting_import import import_feed
@@ -413,3 +416,129 @@ def test_a_meeting_listed_on_fewer_days_keeps_the_series_of_the_day_it_still_has
     rows = imported(session, "noon-org")
     assert rows["noon"].id == first["noon--wed"].id  # now under the plain slug
     assert rows["noon--mon"].id == first["noon--mon"].id  # left as it was
+
+
+# -- issue 25: what real feeds send ------------------------------------------------------
+
+EDMONTON = DATA / "edmonton-excerpt.json"
+EVERY_CASE = DATA / "every_case.json"
+
+
+def test_a_feed_written_with_12_hour_times_imports(runner, session, frozen_clock):
+    """A real intergroup feed (tsml-ui's edmonton.json) writes "7:30 PM" and "11:00 AM"."""
+    result = run(runner, EDMONTON, "--org", "edmonton", "--timezone", "America/Edmonton")
+    assert result.exit_code == 0, result.output
+    assert "Meetings (one per weekday): 22 created, 0 updated, 0 unchanged, 2 skipped." \
+        in result.output
+    assert result.output.count("temporarily closed and it has no online option") == 2
+    rows = imported(session, "edmonton")
+    assert rows["6"].start_time == time(11) and rows["6"].duration_minutes == 60
+    assert rows["9"].start_time == time(12, 15)
+    assert rows["8"].start_time == time(19, 30) and rows["11"].start_time == time(12)
+    # The dial string as the feed gives it, pauses and key presses included.
+    assert rows["14"].online_phone == \
+        "+15873281099,,82900440659#,,#,,M1F3TTRlakdHUDg4Ukl0VjFZSHo5QT09#"
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("7:30 PM", time(19, 30)), ("11:00 AM", time(11)), ("7:30pm", time(19, 30)),
+    ("7:30  p.m.", time(19, 30)), ("12:00 PM", time(12)), ("12:15 am", time(0, 15)),
+    ("07:05 Am", time(7, 5)), ("19:30", time(19, 30)), ("19:30:00", time(19, 30)),
+])
+def test_times_are_read_in_24_and_12_hour_forms(text, expected):
+    assert meeting_guide_read.parse_time(text) == expected
+
+
+@pytest.mark.parametrize("text", ["13:00 PM", "0:30 AM", "7 PM", "7:30 XM", "7.30pm", "noon"])
+def test_other_times_are_refused_with_the_meeting_and_the_value(text):
+    _, [skip] = meeting_guide_read.parse_feed([{"name": "Late Show", "slug": "late-show",
+                                                "day": 1, "time": text}])
+    assert str(skip) == (f"item 1 “Late Show” (slug late-show): Its start time “{text}” is "
+                         "not a time of day (like 19:30 or 7:30 PM).")
+
+
+def test_doubtful_ends_are_warned_of_and_listed_for_the_admin(runner, session, client, auth,
+                                                              make_user, frozen_clock):
+    result = run(runner, EVERY_CASE, "--org", "every-case")
+    assert result.exit_code == 0, result.output
+    assert "2 meeting(s) to check: longer than 4 hours or ending after midnight" in result.output
+    assert ("  Check item 3 “Midnight Slip” (slug midnight-slip): 12:15 to 01:15 is 13 hours "
+            "long.") in result.output
+    assert ("  Check item 4 “Night Owls” (slug night-owls): 23:30 to 00:30 ends after "
+            "midnight.") in result.output
+
+    org = session.scalar(select(Organization).where(Organization.slug == "every-case"))
+    auth.login(make_user(org, Role.ADMIN))
+    page = client.get("/admin/every-case/").get_data(as_text=True)
+    assert "Imported meetings to check" in page
+    assert "12:15 to 01:15 is 13 hours long" in page
+    assert "23:30 to 00:30 ends after midnight" in page
+    # Corrected, it leaves the list: nothing is stored about it.
+    slip = imported(session, "every-case")["midnight-slip"]
+    values = {name: getattr(slip.series(), name) for name in VALUE_FIELDS}
+    meetings.update_meeting(session, None, slip, MeetingValues(**values | {"duration_minutes": 60}))
+    session.commit()
+    page = client.get("/admin/every-case/").get_data(as_text=True)
+    assert "12:15 to 01:15" not in page and "23:30 to 00:30 ends after midnight" in page
+
+
+def test_regions_keep_their_levels_and_the_directory_finds_either(runner, session, client,
+                                                                  frozen_clock):
+    assert run(runner, EVERY_CASE, "--org", "every-case").exit_code == 0
+    rows = imported(session, "every-case")
+    evening = rows["evening-serenity"]
+    assert (evening.region, evening.sub_region) == ("Springfield", "Downtown > Historic District")
+    morning = rows["morning-pages--mon"]
+    assert (morning.region, morning.sub_region) == ("Springfield", "West Side")
+    for region in ("Historic District", "downtown", "Springfield"):
+        page = client.get("/o/every-case/", query_string={"region": region},
+                          follow_redirects=True)
+        assert "Evening Serenity" in page.get_data(as_text=True), region
+    page = client.get("/o/every-case/", query_string={"region": "West Side"})
+    text = page.get_data(as_text=True)
+    assert "Morning Pages" in text and "Evening Serenity" not in text
+
+
+def test_slugs_are_kept_as_the_feed_gave_them(runner, session, frozen_clock):
+    assert run(runner, EVERY_CASE, "--org", "every-case").exit_code == 0
+    rows = imported(session, "every-case")
+    long_slug = "meeting-585-general-steuben-rd-king-of-prussia-pa-19406-usa-0-070000"
+    kept = [m for m in rows.values() if m.feed_slug == long_slug]
+    assert len(kept) == 2  # Sunday and Saturday, one series each
+    assert all(len(m.source_slug) <= 64 for m in kept)
+    assert rows["caf%C3%A9-r%C3%A9union"].feed_slug == "caf%C3%A9-r%C3%A9union"
+
+
+def test_programs_come_from_type_codes_or_the_program_map(runner, session, tmp_path,
+                                                          frozen_clock):
+    result = run(runner, EVERY_CASE, "--org", "every-case")
+    assert "group(s) of this feed of several programs had none in the feed and were filed " \
+        "under Alcoholics Anonymous (AA); pass --program-map FILE" in result.output
+    groups = {g.name: g.program for g in session.scalars(select(Group))}
+    assert groups["Springfield Sangha"] == Program.DHARMA  # its "RD" type
+    assert groups["Family Hope AFG"] == Program.AA  # --program's default
+
+    mapping = tmp_path / "programs.txt"
+    mapping.write_text("# what = program\nfamily hope afg = al-anon\nS = na\n")
+    result = run(runner, EVERY_CASE, "--org", "mapped", "--program-map", str(mapping))
+    assert result.exit_code == 0, result.output
+    org = session.scalar(select(Organization).where(Organization.slug == "mapped"))
+    mapped = {g.name: g.program for g in org.groups}
+    assert mapped["Family Hope AFG"] == Program.ALANON  # by its group's name
+    assert mapped["Grupo Reunión"] == Program.NA  # by its type code
+    assert mapped["Springfield Sangha"] == Program.DHARMA
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("RD dharma\n", "Line 1 should read “type code or group name = program”"),
+    ("# programs\nRD = buddhists\n", "Line 2: “buddhists” is not a program; use one of aa,"),
+])
+def test_a_program_map_that_cannot_be_read_imports_nothing(runner, session, tmp_path, text,
+                                                           message):
+    before = counts(session)
+    mapping = tmp_path / "programs.txt"
+    mapping.write_text(text)
+    result = run(runner, EVERY_CASE, "--org", "every-case", "--program-map", str(mapping))
+    assert result.exit_code != 0
+    assert f"programs.txt: {message}" in result.output and "Nothing was imported." in result.output
+    assert counts(session) == before
