@@ -379,7 +379,8 @@ class Meeting(Base):
         return MeetingSeries(
             **{name: getattr(self, name) for name in VALUE_FIELDS},
             id=self.id, uid=self.uid, sequence=self.sequence, updated_at=self.updated_at,
-            source_slug=self.source_slug, feed_slug=self.feed_slug, exceptions=tuple(e.value() for e in exceptions),
+            source_slug=self.source_slug, feed_slug=self.feed_slug,
+            exceptions=tuple(e.value() for e in exceptions),
         )
 
     @property

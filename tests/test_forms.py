@@ -55,3 +55,19 @@ def test_an_empty_form_names_each_missing_field(app, form, expected):
     for name, message in expected.items():
         assert errors[name] == message
     assert not any("This field is required." in e for e in errors.values())
+
+
+@pytest.mark.parametrize(("phone", "refused"), [
+    ("+13017158592,,85779615129#,,,,005088#", False),  # as Zoom writes meeting ID, passcode
+    ("+1 (555) 555-0111,,123456#", False),
+    ("1234567890*567", False),
+    ("", False),
+    ("+1 555 555 0111 passcode 1234", True),
+    ("1-800-FLOWERS", True),
+])
+def test_the_dial_in_phone_takes_what_a_phone_dials(app, phone, refused):
+    with app.test_request_context(method="POST", data={"online_phone": phone}):
+        form = forms.MeetingForm(meta={"csrf": False})
+        form.validate()
+    errors = " ".join(form.online_phone.errors)
+    assert ("Give a number a phone can dial" in errors) is refused, errors
