@@ -13,6 +13,9 @@ from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given
+from hypothesis import settings
+from hypothesis import strategies as st
 
 from facilitator.domain.links import phone_href
 from facilitator.domain.listing import Filters
@@ -353,3 +356,83 @@ def test_zone_labels():
 def test_phone_links_keep_pauses_and_encode_the_hash():
     assert phone_href("+1 555 555 0111,,123#") == "tel:+15555550111,,123%23"
 
+
+
+def _slots_walking_every_date(schedule_: Schedule, exceptions: dict[date, Exc],
+                              now: datetime, zone: str) -> list:
+    """The listing rule read plainly (the code before it skipped plain dates): every
+    date of the series from two days back, kept while it has not ended, until each
+    weekday has a date past the horizon and one date held."""
+    from facilitator.domain.listing import LOOKAHEAD_DAYS
+    from facilitator.domain.listing import NOTICE_DAYS
+    from facilitator.domain.listing import _slot
+    from facilitator.domain.listing import has_ended
+    from facilitator.domain.listing import shown
+    from facilitator.domain.recurrence import occurrence_on
+
+    shown_zone = ZoneInfo(zone)
+    today = now.astimezone(shown_zone).date()
+    horizon = today + timedelta(days=NOTICE_DAYS)
+    days = schedule_.recurrence.weekdays or (schedule_.first_date.weekday(),)
+    coming: dict[int, list] = {d: [] for d in days}
+    for day in schedule_.dates(today - timedelta(days=2),
+                               today + timedelta(days=LOOKAHEAD_DAYS)):
+        dated = shown(schedule_, occurrence_on(schedule_, day, exceptions.get(day)),
+                      shown_zone)
+        if dated.regular_starts_at.date() < today or has_ended(dated, now):
+            continue
+        coming[day.weekday()].append(dated)
+        if all(d and d[-1].regular_starts_at.date() >= horizon
+               and any(not x.cancelled for x in d) for d in coming.values()):
+            break
+    return [_slot(d, horizon) for d in coming.values() if d]
+
+
+ZONES = ("America/Chicago", "Pacific/Kiritimati", "Pacific/Pago_Pago", "Europe/London",
+         "Australia/Lord_Howe", "UTC")
+
+
+@st.composite
+def listed_meetings(draw: st.DrawFn) -> tuple[Schedule, dict[date, Exc], datetime, str]:
+    kind = draw(st.sampled_from(["weekly", "every other", "monthly", "once"]))
+    weekdays = draw(st.lists(st.integers(0, 6), min_size=1, max_size=3, unique=True))
+    recurrence = {
+        "weekly": lambda: Recurrence.weekly(*weekdays),
+        "every other": lambda: Recurrence.weekly(*weekdays, interval=2),
+        "monthly": lambda: Recurrence.monthly(weekdays[0], draw(st.sampled_from([1, 3, -1]))),
+        "once": Recurrence.once,
+    }[kind]()
+    # Around the clock changes of 2027 in both hemispheres, and the end of a year.
+    today = draw(st.sampled_from([date(2027, 3, 12), date(2027, 4, 2), date(2027, 10, 29),
+                                  date(2027, 12, 30)]))
+    first = today + timedelta(days=draw(st.integers(-30, 20)))
+    last = draw(st.one_of(st.none(), st.integers(0, 60).map(
+        lambda n: first + timedelta(days=n))))
+    series = Schedule(recurrence, first, time(draw(st.integers(0, 23)),
+                                              draw(st.sampled_from([0, 15, 30]))),
+                      timedelta(minutes=draw(st.sampled_from([60, 90, 600, 1440]))),
+                      draw(st.sampled_from(ZONES)), last)
+    exceptions = {}
+    for day in draw(st.lists(st.integers(-3, 30), max_size=6, unique=True)):
+        on = today + timedelta(days=day)
+        if series.falls_on(on):
+            exceptions[on] = Exc(
+                on, cancelled=draw(st.booleans()),
+                start_time=draw(st.one_of(st.none(), st.just(time(2, 30)))),
+                moved_to=draw(st.one_of(st.none(), st.integers(-2, 2).map(
+                    lambda n, on=on: on + timedelta(days=n)))))
+    zone = draw(st.sampled_from(ZONES))
+    now = datetime.combine(today, time(draw(st.integers(0, 23)), draw(st.integers(0, 59))),
+                           ZoneInfo(zone))
+    return series, exceptions, now, zone
+
+
+@settings(max_examples=300, deadline=None)
+@given(listed_meetings())
+def test_slots_skip_plain_dates_without_changing_what_is_listed(case):
+    # The directory lists thousands of meetings per request: slots() looks closely only
+    # at the dates that can change a listing. It must list exactly what reading every
+    # date lists, in any zone, across clock changes and with moved dates.
+    series, exceptions, now, zone = case
+    assert slots(series, exceptions, now, zone) == _slots_walking_every_date(
+        series, exceptions, now, zone)

@@ -9,6 +9,7 @@ from datetime import UTC
 from datetime import date
 from datetime import datetime
 from datetime import time
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -471,7 +472,12 @@ def test_queries_do_not_grow_with_the_number_of_meetings(app, client, session, m
         assert n == counts["small", url], (url, counts)
         # A group page also reads its current guidelines and statement: one more.
         assert n <= (5 if url.startswith("/g/") else 4), (url, n)
-    assert text(get(client, "/o/large/")).count("Cancelled") == 50
+    # Its 150 listings are on pages: each cancelled date is on one of them.
+    pages = [get(client, "/o/large/")]
+    while 'rel="next"' in pages[-1]:
+        pages.append(get(client, f"/o/large/?page={len(pages) + 1}"))
+    assert len(pages) == 3
+    assert sum(text(page).count("Cancelled") for page in pages) == 50
 
 
 def test_home_page_links_to_each_directory(client, make_org):
@@ -525,3 +531,84 @@ def test_after_a_meeting_ends_today_it_reads_as_next_weeks(client, week, monkeyp
     # The group page's dates start with the next one to come.
     group = text(get(client, "/g/smart/"))
     assert "Mon 2 Feb" not in group and "Wed 4 Feb" in group
+
+
+def _chicago(hour: int, minute: int = 0) -> datetime:
+    return datetime.combine(TODAY, time(hour, minute), ZoneInfo("America/Chicago"))
+
+
+@pytest.fixture
+def big_directory(make_org, make_group, make_meeting):
+    """130 weekly meetings: 18 on Monday, 27 on Saturday, 17 on each other day."""
+    org = make_org(slug="metro", name="Metro Intergroup")
+    groups = [make_group(org, slug=f"metro-{n}", program=p)
+              for n, p in enumerate(("aa", "na"))]
+    for n in range(130):
+        make_meeting(groups[n % 2], title=f"Meeting {n:03}",
+                     recurrence=Recurrence.weekly(n % 7 if n < 120 else SAT),
+                     start_time=time(6 + n % 15))
+    return org
+
+
+def test_a_large_directory_comes_a_page_at_a_time_from_today(client, big_directory):
+    first = get(client, "/o/metro/")
+    assert len(titles(first)) == 60
+    assert "Meetings 1–60 of 130, in order from today." in text(first)
+    # Today (a Monday) first, then the days after it.
+    assert list(days(first))[:2] == ["monday", "tuesday"]
+    assert 'href="/o/metro/?page=2" rel="next"' in first
+    assert 'rel="prev"' not in first
+
+    second = get(client, "/o/metro/?page=2")
+    assert len(titles(second)) == 60
+    assert 'href="/o/metro/" rel="prev"' in second
+    # Thursday's 17 meetings are cut by the page break: the rest come first here.
+    assert list(days(second))[0] == "thursday"
+    assert "Thursday (continued)" in text(second)
+    last = get(client, "/o/metro/?page=3")
+    assert "Meetings 121–130 of 130" in text(last) and 'rel="next"' not in last
+    # Every meeting is on exactly one page.
+    listed = titles(first) + titles(second) + titles(last)
+    assert sorted(listed) == [f"Meeting {n:03}" for n in range(130)]
+    # Each day of the week is one link away, on the page where it starts.
+    assert 'href="#tuesday"' in first
+    assert 'href="#thursday"' in first
+    assert 'href="/o/metro/?page=2#friday"' in first
+
+
+def test_pages_keep_the_filters_and_odd_page_numbers_lead_to_a_real_page(client,
+                                                                        big_directory):
+    na_only = get(client, "/o/metro/?program=na")
+    assert "Meetings 1–60 of 65" in text(na_only)
+    assert 'href="/o/metro/?program=na&amp;page=2" rel="next"' in na_only
+    for asked, shown in (("?page=9", "/o/metro/?page=3"), ("?page=0", "/o/metro/"),
+                         ("?page=two", "/o/metro/"), ("?page=1", "/o/metro/"),
+                         ("?page=99999999999999999999", "/o/metro/")):
+        response = client.get("/o/metro/" + asked)
+        assert response.status_code == 302, asked
+        assert response.headers["Location"] == shown, asked
+
+
+def test_a_small_directory_is_all_on_one_page(client, week):
+    page = get(client, "/o/riverside/")
+    assert 'class="pages"' not in page and "?page=" not in page
+
+
+def test_the_directory_moves_a_meeting_on_once_it_ends_and_shows_changes_at_once(
+        client, session, monkeypatch, make_org, make_group, make_meeting):
+    group = make_group(make_org(slug="riverside"), slug="aa-group")
+    meeting = make_meeting(group, title="Morning Meditation",
+                           recurrence=Recurrence.weekly(MON), start_time=time(10))
+    assert list(days(get(client, "/o/riverside/"))) == ["monday"]
+    # At 11:30 it is over for today: listed next Monday, closing the week.
+    monkeypatch.setattr(clock, "now", lambda: _chicago(11, 30))
+    assert list(days(get(client, "/o/riverside/"))) == ["next-monday"]
+    # A cancelled date shows on the very next request.
+    meetings.cancel_date(session, None, meeting, date(2026, 2, 9), CancelReason.HOLIDAY,
+                         "Closed for the holiday")
+    session.commit()
+    assert "Closed for the holiday" in text(get(client, "/o/riverside/"))
+    # An earlier moment of the same day (a list printed for the whole day) is not
+    # answered from what was kept for a later one.
+    monkeypatch.setattr(clock, "now", lambda: _chicago(9))
+    assert list(days(get(client, "/o/riverside/"))) == ["monday"]

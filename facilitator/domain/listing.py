@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from collections.abc import Mapping
 from collections.abc import Sequence
 from dataclasses import dataclass
+from dataclasses import replace
 from datetime import date
 from datetime import datetime
 from datetime import time
@@ -256,23 +257,30 @@ def slots(
     today = now.astimezone(shown_zone).date()
     horizon = today + timedelta(days=notice_days)
     series_days = schedule.recurrence.weekdays or (schedule.first_date.weekday(),)
+    # Per weekday: its first date, its changed or cancelled dates, and its first date
+    # held. The plain dates in between change nothing here and are not looked at: with
+    # thousands of meetings in a directory, that is most of the work saved.
     coming: dict[int, list[Dated]] = {d: [] for d in series_days}
+    reached: set[int] = set()  # weekdays with a date past the horizon
     # Zones are at most 26 hours apart: two days back finds every date that is today or
-    # later where it is shown.
+    # later where it is shown, and a date more than two days after the horizon is past
+    # it in every zone.
     start, end = today - timedelta(days=2), today + timedelta(days=LOOKAHEAD_DAYS)
+    past_horizon = horizon + timedelta(days=2)
     for day in schedule.dates(start, end):
-        date_ = shown(schedule, occurrence_on(schedule, day, exceptions.get(day)), shown_zone)
-        if date_.regular_starts_at.date() < today or has_ended(date_, now):
-            continue
-        coming[day.weekday()].append(date_)
-        if all(_seen_enough(dates, horizon) for dates in coming.values()):
-            break
+        weekday, exception = day.weekday(), exceptions.get(day)
+        dates = coming[weekday]
+        if exception is not None or all(d.cancelled for d in dates):
+            date_ = shown(schedule, occurrence_on(schedule, day, exception), shown_zone)
+            if date_.regular_starts_at.date() < today or has_ended(date_, now):
+                continue
+            dates.append(date_)
+        if day > past_horizon:
+            reached.add(weekday)
+            if len(reached) == len(coming) and all(
+                    any(not d.cancelled for d in dates) for dates in coming.values()):
+                break
     return [_slot(dates, horizon) for dates in coming.values() if dates]
-
-
-def _seen_enough(dates: list[Dated], horizon: date) -> bool:
-    return (bool(dates) and dates[-1].regular_starts_at.date() >= horizon
-            and any(not d.cancelled for d in dates))
 
 
 def _slot(dates: list[Dated], horizon: date) -> Slot:
@@ -424,6 +432,8 @@ class Day:
     listings: tuple[Listing, ...]
     #: The block that closes a week started today: today's weekday, on a later date.
     is_next_week: bool = False
+    #: The day's first meetings are on the page before (see page_of).
+    continued: bool = False
 
     @property
     def anchor(self) -> str:
@@ -474,3 +484,55 @@ def by_day(listings: Sequence[Listing], today: date, *,
 def _wall(moment: datetime) -> time:
     return moment.time()
 
+
+
+#: Listings on one page of the directory: a phone shows them at once, and a directory of
+#: up to this many is all on one page.
+PAGE_SIZE = 60
+
+
+@dataclass(frozen=True)
+class DayLink:
+    """Where a day of the whole list starts: its page, and its block's anchor."""
+
+    name: str
+    anchor: str
+    is_today: bool
+    page: int
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of a directory's days: listings `first` to `last` (from 1) of `total`."""
+
+    number: int
+    count: int
+    first: int
+    last: int
+    total: int
+    days: list[Day]
+    #: Every day of the whole list, for a way to each.
+    day_links: list[DayLink]
+
+
+def page_count(total: int, size: int = PAGE_SIZE) -> int:
+    return max(1, -(-total // size))
+
+
+def page_of(days: Sequence[Day], number: int, size: int = PAGE_SIZE) -> Page:
+    """Page `number` (from 1; out of range is the nearest page) of the listings of
+    `days` in order, `size` per page. A day cut by a page break is on both pages, marked
+    `continued` on the second."""
+    total = sum(len(day.listings) for day in days)
+    count = page_count(total, size)
+    number = min(max(number, 1), count)
+    first, last = (number - 1) * size, min(number * size, total)
+    shown, links, seen = [], [], 0
+    for day in days:
+        links.append(DayLink(day.name, day.anchor, day.is_today, seen // size + 1))
+        start, end = max(first - seen, 0), min(last - seen, len(day.listings))
+        if start < end:
+            shown.append(replace(day, listings=day.listings[start:end],
+                                 continued=start > 0))
+        seen += len(day.listings)
+    return Page(number, count, first + 1 if total else 0, last, total, shown, links)

@@ -8,8 +8,11 @@ plain values for the templates; the rules live in facilitator.domain.listing.
 from __future__ import annotations
 
 import logging
+import threading
+from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
+from dataclasses import replace
 from datetime import date
 from datetime import datetime
 from datetime import time
@@ -96,7 +99,8 @@ class FilterOptions:
 
 @dataclass(frozen=True)
 class Directory:
-    """An organization's public meetings by day, narrowed by the filters."""
+    """An organization's public meetings by day, narrowed by the filters: all of them, or
+    one page of them (see listing.page)."""
 
     days: list[Day]
     #: Listings shown, and listings before filtering (a meeting on two days counts twice).
@@ -107,34 +111,143 @@ class Directory:
     chosen: list[str]
     options: FilterOptions
     zone: str
+    #: Which part of the shown listings `days` holds; None when it holds them all.
+    page: listing.Page | None = None
 
 
 def directory(session: Session, org: Organization, filters: Filters, now: datetime, *,
-              starting_today: bool = True) -> Directory:
+              starting_today: bool = True, page: int | None = None,
+              weeks: WeekCache | None = None) -> Directory:
     """Every meeting of the org's public groups, in the org's zone, by day: from today
-    on (see listing.by_day), or from Sunday for print.
+    on (see listing.by_day), or from Sunday for print; with `page`, only that page of
+    them (listing.PAGE_SIZE listings; a smaller directory is one page).
 
     Dates that have ended at `now` are past: ended series and past one-date meetings are
     left out. A meeting kept in another zone is converted to the org's, and its weekday
-    may change with it.
+    may change with it. `weeks` keeps the computed week between calls.
     """
     today = now.astimezone(ZoneInfo(org.timezone)).date()
-    listings = [entry for meeting in _public_meetings(session, org, today)
-                for entry in _listings(meeting, org.timezone, now)]
-    chosen_listings = [entry for entry in listings if filters.matches(entry)]
-    options = _options(listings, filters)
+    week = (weeks or WeekCache()).week(session, org, now)
+    chosen_listings = ([entry for entry in week.listings if filters.matches(entry)]
+                       if filters.active else week.listings)
+    if starting_today:
+        days = week.days if not filters.active else _filtered(week.days, filters)
+    else:
+        days = listing.by_day(chosen_listings, today)
+    shown_page = None
+    if page is not None:
+        shown_page = listing.page_of(days, page)
+        days = shown_page.days
+    options = _options(week.listings, filters)
     return Directory(
-        days=listing.by_day(chosen_listings, today, starting_today=starting_today),
+        days=days,
         shown=len(chosen_listings),
-        total=len(listings),
+        total=len(week.listings),
         filters=filters,
         chosen=_chosen(filters, options),
         options=options,
         zone=listing.zone_label(org.timezone),
+        page=shown_page,
     )
 
 
-def _public_meetings(session: Session, org: Organization, today: date) -> list[Meeting]:
+def _filtered(days: list[Day], filters: Filters) -> list[Day]:
+    kept = (replace(day, listings=tuple(e for e in day.listings if filters.matches(e)))
+            for day in days)
+    return [day for day in kept if day.listings]
+
+
+@dataclass(frozen=True)
+class _Listed:
+    """A public meeting with what its listings show of its group."""
+
+    series: MeetingSeries
+    group_slug: str
+    group_name: str
+    program: Program
+    languages: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Week:
+    """The listings of an org's week at one moment, in the directory's order."""
+
+    days: list[Day]
+    listings: list[Listing]
+
+
+class _Week:
+    """An org's listings for one version of its data and one day in its zone.
+
+    A listing stays true until its next date ends (then the meeting is listed at its
+    following date): `at()` computes again only the meetings whose next date ended since,
+    so a busy directory pays for the whole week once a day or per change, not per request.
+    """
+
+    def __init__(self, meetings: list[_Listed], zone: str, now: datetime) -> None:
+        self.zone = zone
+        self.today = now.astimezone(ZoneInfo(zone)).date()
+        self.as_of = now
+        self._by_meeting = {m.series.id: (m, _listings(m, zone, now)) for m in meetings}
+        self._arrange()
+
+    def _arrange(self) -> None:
+        entries = [e for _, found in self._by_meeting.values() for e in found]
+        days = listing.by_day(entries, self.today, starting_today=True)
+        self.now = Week(days, [entry for day in days for entry in day.listings])
+        self.changes_at = min((e.slot.next.ends_at for e in entries), default=None)
+        self.size = len(self._by_meeting)
+
+    def at(self, now: datetime) -> Week:
+        """The week as it is at `now` (a later moment of the same day)."""
+        if self.changes_at is not None and now >= self.changes_at:
+            for meeting_id, (meeting, found) in list(self._by_meeting.items()):
+                if any(listing.has_ended(e.slot.next, now) for e in found):
+                    self._by_meeting[meeting_id] = (meeting,
+                                                    _listings(meeting, self.zone, now))
+            self.as_of = now
+            self._arrange()
+        return self.now
+
+
+class WeekCache:
+    """Each org's week of listings, kept per data version and day (see _Week): the
+    directory of a 5,000-meeting intergroup reads and computes its meetings once per
+    change, not once per visitor. At most `capacity` meetings are kept, the orgs used
+    least recently let go first. Safe to share between threads."""
+
+    def __init__(self, capacity: int = 30_000) -> None:
+        self._weeks: OrderedDict[tuple[object, ...], _Week] = OrderedDict()
+        self._capacity = capacity
+        self._lock = threading.Lock()
+        #: How many times an org's meetings were read and computed in full.
+        self.builds = 0
+
+    def week(self, session: Session, org: Organization, now: datetime) -> Week:
+        today = now.astimezone(ZoneInfo(org.timezone)).date()
+        key = (org.id, org.data_version, org.timezone, today)
+        with self._lock:
+            kept = self._weeks.get(key)
+            if kept is not None and now >= kept.as_of:
+                self._weeks.move_to_end(key)
+                return kept.at(now)
+        week = _Week(_public_meetings(session, org, today), org.timezone, now)
+        if kept is not None:
+            # A moment before the kept one's (a printed list of the whole day): computed
+            # for this call alone.
+            return week.now
+        with self._lock:
+            self.builds += 1
+            for old in [k for k in self._weeks if k[0] == org.id]:
+                del self._weeks[old]
+            self._weeks[key] = week
+            while (len(self._weeks) > 1
+                   and sum(w.size for w in self._weeks.values()) > self._capacity):
+                self._weeks.popitem(last=False)
+            return week.at(now)
+
+
+def _public_meetings(session: Session, org: Organization, today: date) -> list[_Listed]:
     # Dates a day or two back can still be today in a zone behind the meeting's.
     since = today - timedelta(days=2)
     query = (
@@ -149,29 +262,38 @@ def _public_meetings(session: Session, org: Organization, today: date) -> list[M
             joinedload(Meeting.exceptions.and_(MeetingException.date >= since)),
         )
     )
-    return list(session.scalars(query).unique())
+    listed = []
+    for meeting in session.scalars(query).unique():
+        try:
+            series = meeting.series()
+        except InvalidRecurrence:
+            # One unreadable row must not take the directory down for everyone.
+            log.warning("Meeting %s has a schedule that cannot be listed", meeting.id)
+            continue
+        group = meeting.group
+        listed.append(_Listed(series, group.slug, group.name, group.program,
+                              tuple(group.languages)))
+    return listed
 
 
-def _listings(meeting: Meeting, zone: str, now: datetime) -> list[Listing]:
+def _listings(meeting: _Listed, zone: str, now: datetime) -> list[Listing]:
+    series = meeting.series
     try:
-        series = meeting.series()
         slots = listing.slots(series.schedule, series.exceptions_by_date, now, zone)
     except InvalidRecurrence:
-        # One unreadable row must not take the directory down for everyone.
-        log.warning("Meeting %s has a schedule that cannot be listed", meeting.id)
+        log.warning("Meeting %s has a schedule that cannot be listed", series.id)
         return []
     today = now.astimezone(ZoneInfo(zone)).date()
-    group = meeting.group
     own_time = (series.start_time, series.timezone) if series.timezone != zone else None
     return [
         Listing(
             slot=slot,
             meeting=series,
-            group_slug=group.slug,
-            group_name=group.name,
-            program=group.program.value,
-            program_label=group.program.label,
-            languages=tuple(group.languages),
+            group_slug=meeting.group_slug,
+            group_name=meeting.group_name,
+            program=meeting.program.value,
+            program_label=meeting.program.label,
+            languages=meeting.languages,
             starts_on=series.first_date if series.first_date > today else None,
             own_time=own_time,
         )

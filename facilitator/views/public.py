@@ -50,21 +50,33 @@ def home() -> str:
 
 @bp.get("/o/<org_slug>/")
 def directory(org_slug: str) -> str | Response:
-    """The org's public meetings by day. Filters come from the query string, so a
-    filtered list is a link to share; anything not understood in it is dropped."""
+    """The org's public meetings from today on, a page at a time. Filters and the page
+    come from the query string, so a filtered list is a link to share; anything not
+    understood in it is dropped."""
     session = get_session()
     org = public_org(session, org_slug)
     filters = directory_service.parse_filters(session, org, request.args)
+    asked = request.args.get("page", "")
+    number = int(asked) if asked.isdigit() and len(asked) <= 6 else 1
+    listing = directory_service.directory(session, org, filters, clock.now(), page=number,
+                                          weeks=_week_cache())
+    assert listing.page is not None
     canonical: dict[str, Any] = filters.as_args()
+    if listing.page.number > 1:
+        canonical["page"] = str(listing.page.number)
     if request.args.to_dict(flat=False) != {name: [v] for name, v in canonical.items()}:
         # The form sends every field, empty or not: answer with the short address of
-        # the same list, the one worth sharing.
+        # the same list, the one worth sharing (and a page past the end shows the last).
         return redirect(url_for("public.directory", org_slug=org.slug, **canonical))
-    today = clock.today_in(org.timezone)
-    listing = directory_service.directory(session, org, filters, clock.now())
     return _shared_page(make_response(render_template(
-        "public/directory.html", org=org, directory=listing, today=today,
+        "public/directory.html", org=org, directory=listing,
+        today=clock.today_in(org.timezone),
     )))
+
+
+def _week_cache() -> directory_service.WeekCache:
+    return current_app.extensions.setdefault("facilitator.week_cache",
+                                             directory_service.WeekCache())
 
 
 @bp.get("/g/<group_slug>/")
