@@ -62,6 +62,8 @@ _TEXT_SPECIALS = str.maketrans({"\\": "\\\\", ";": "\\;", ",": "\\,", "\n": "\\n
 _URI_CHARACTERS = "-._~:/?#[]@!$&'()*+,;=%"
 #: A "%" that does not begin an escape ("100%"): written %25.
 _LONE_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
+#: A URI already: nothing to encode.
+_URI = re.compile(r"(?:[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=]|%[0-9A-Fa-f]{2})*")
 
 
 @dataclass(frozen=True)
@@ -184,8 +186,8 @@ def uri_value(url: str) -> str | None:
     character a URI cannot hold is percent-encoded as UTF-8. An existing %XX stays as
     it is, so nothing is encoded twice. None when the link may not be published."""
     link = web_link(url)
-    if link is None:
-        return None
+    if link is None or _URI.fullmatch(link):
+        return link
     netloc = urlsplit(link).netloc
     at = link.index(netloc, link.index("//"))
     return link[:at] + _ascii_netloc(netloc) + _percent_encoded(link[at + len(netloc):])
