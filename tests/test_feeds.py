@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 from datetime import datetime
 from datetime import time
+from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 import icalendar
@@ -12,6 +13,7 @@ import pytest
 import recurring_ical_events
 import vobject
 
+from facilitator import clock
 from facilitator.domain.meeting import DateChange
 from facilitator.models import CancelReason
 from facilitator.models import Role
@@ -86,7 +88,14 @@ def test_org_feed_has_public_meetings_only(client, org_with_feeds):
     assert {str(tz["TZID"]) for tz in calendar.walk("VTIMEZONE")} == {"America/Chicago"}
 
 
-def test_validators_and_304(client, org_with_feeds, session):
+def a_minute_later(monkeypatch) -> None:
+    """Move the app's clock on: the last change is a minute old."""
+    moment = clock.now() + timedelta(minutes=1)
+    monkeypatch.setattr(clock, "now", lambda: moment)
+
+
+def test_validators_and_304(client, org_with_feeds, session, monkeypatch):
+    a_minute_later(monkeypatch)
     first = client.get("/o/riverside/meetings.ics")
     etag, modified = first.headers["ETag"], first.headers["Last-Modified"]
     assert etag.startswith('"') and not etag.startswith('W/')  # strong
@@ -104,6 +113,54 @@ def test_validators_and_304(client, org_with_feeds, session):
     changed = client.get("/o/riverside/meetings.ics", headers={"If-None-Match": etag})
     assert changed.status_code == 200 and changed.headers["ETag"] != etag
     assert datetime(2026, 3, 31, 19) not in [s for s, _ in march_starts(changed.data)]
+
+
+def test_a_weak_etag_from_a_proxy_gets_304(client, org_with_feeds):
+    # A proxy that compresses the feed weakens its ETag; RFC 9110 compares weakly on GET.
+    etag = client.get("/o/riverside/meetings.ics").headers["ETag"]
+    for sent in (f"W/{etag}", f'"something-else", W/{etag}', "*"):
+        answer = client.get("/o/riverside/meetings.ics", headers={"If-None-Match": sent})
+        assert (answer.status_code, answer.data) == (304, b""), sent
+    other = client.get("/o/riverside/meetings.ics", headers={"If-None-Match": 'W/"old"'})
+    assert other.status_code == 200 and b"BEGIN:VCALENDAR" in other.data
+    group = client.get("/g/tuesday/meetings.ics")
+    assert client.get("/g/tuesday/meetings.ics", headers={
+        "If-None-Match": f"W/{group.headers['ETag']}"}).status_code == 304
+
+
+def test_two_changes_within_one_second_both_reach_a_client_that_sends_only_the_date(
+        client, org_with_feeds, session, frozen_clock, monkeypatch):
+    meeting = org_with_feeds["meeting"]
+    meetings.cancel_date(session, None, meeting, date(2026, 3, 31), CancelReason.HOLIDAY)
+    session.commit()
+    first = client.get("/o/riverside/meetings.ics")
+    assert datetime(2026, 3, 31, 19) not in [s for s, _ in march_starts(first.data)]
+    # The same instant: the clock is stopped
+    meetings.change_date(session, None, meeting, date(2026, 3, 10),
+                         DateChange(start_time=time(18)))
+    session.commit()
+    assert clock.now() == frozen_clock
+    second = client.get("/o/riverside/meetings.ics",
+                        headers={"If-Modified-Since": first.headers["Last-Modified"]})
+    assert second.status_code == 200
+    assert datetime(2026, 3, 10, 18) in [s for s, _ in march_starts(second.data)]
+    # No date later than the clock's, and none that would hide the second change
+    assert first.last_modified <= frozen_clock
+    # Once that second is over, the copy a client has is answered 304
+    a_minute_later(monkeypatch)
+    third = client.get("/o/riverside/meetings.ics",
+                       headers={"If-Modified-Since": second.headers["Last-Modified"]})
+    assert third.last_modified > first.last_modified
+    fourth = client.get("/o/riverside/meetings.ics",
+                        headers={"If-Modified-Since": third.headers["Last-Modified"]})
+    assert fourth.status_code == 304
+    # and a change after that is not
+    meetings.cancel_date(session, None, meeting, date(2026, 3, 3), CancelReason.HOLIDAY)
+    session.commit()
+    fifth = client.get("/o/riverside/meetings.ics",
+                       headers={"If-Modified-Since": third.headers["Last-Modified"]})
+    assert fifth.status_code == 200
+    assert datetime(2026, 3, 3, 19) not in [s for s, _ in march_starts(fifth.data)]
 
 
 def test_a_repeated_request_is_built_once(client, org_with_feeds, monkeypatch):

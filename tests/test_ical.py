@@ -12,6 +12,8 @@ from datetime import date
 from datetime import datetime
 from datetime import time
 from datetime import timedelta
+from urllib.parse import unquote
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -125,20 +127,21 @@ def feed(*events: FeedEvent, calendar: FeedCalendar = CALENDAR) -> bytes:
 # ---------------------------------------------------------------- the two readers
 
 
-def read_icalendar(data: bytes, start: date, end: date) -> list[Seen]:
-    """Occurrences from start to end (local dates, both included), as icalendar and
-    recurring-ical-events expand them."""
+def read_icalendar(data: bytes, start: date, end: date, zone: str = NEW_YORK) -> list[Seen]:
+    """Occurrences from start to end (local dates in `zone`, the meetings', where a time
+    is written in UTC; both included), as icalendar and recurring-ical-events expand
+    them."""
     calendar = Calendar.from_ical(data)
     seen = []
     for vevent in recurring_ical_events.of(calendar).between(start - timedelta(days=2),
                                                              end + timedelta(days=3)):
         seen.append(_seen(str(vevent["UID"]), vevent.start, vevent.end,
                           vevent.get("SUMMARY", ""), vevent.get("LOCATION", ""),
-                          vevent.get("DESCRIPTION", "")))
+                          vevent.get("DESCRIPTION", ""), zone))
     return _between(seen, start, end)
 
 
-def read_vobject(data: bytes, start: date, end: date) -> list[Seen]:
+def read_vobject(data: bytes, start: date, end: date, zone: str = NEW_YORK) -> list[Seen]:
     """The same, as vobject and dateutil expand them, with the feed's own VTIMEZONEs;
     overrides are applied by RECURRENCE-ID, and a meeting lasts the exact time from
     DTSTART to DTEND (or its DURATION), as RFC 5545 says."""
@@ -158,7 +161,7 @@ def read_vobject(data: bytes, start: date, end: date) -> list[Seen]:
             begin = moment if shown is master else shown.dtstart.value
             seen.append(_seen(master.uid.value, begin, begin.astimezone(UTC) + _length(shown),
                               _value(shown, "summary"), _value(shown, "location"),
-                              _value(shown, "description")))
+                              _value(shown, "description"), zone))
     return _between(seen, start, end)
 
 
@@ -181,11 +184,13 @@ def _value(vevent, name: str) -> str:
     return getattr(vevent, name).value if name in vevent.contents else ""
 
 
-def _seen(uid, start, end, summary, location, description) -> Seen:
+def _seen(uid, start, end, summary, location, description, zone) -> Seen:
     # The wall time in the zone as the reader understands it (for vobject, the feed's
-    # VTIMEZONE): a skipped local time is shown as the time it really is.
+    # VTIMEZONE): a skipped local time is shown as the time it really is. A time
+    # written in UTC is shown in the meeting's zone, as an app in that zone shows it.
+    shown_in = ZoneInfo(zone) if start.tzname() == "UTC" else start.tzinfo
     return Seen(uid, start.astimezone(UTC), end.astimezone(UTC),
-                start.astimezone(UTC).astimezone(start.tzinfo).replace(tzinfo=None),
+                start.astimezone(UTC).astimezone(shown_in).replace(tzinfo=None),
                 str(summary), str(location), str(description))
 
 
@@ -203,6 +208,8 @@ class Want:
     wall: datetime  # naive local wall time of the start
     start_exists: bool  # False on the day clocks skip the start time
     steady: bool  # no clock change while it lasts
+    fixed: bool  # a one-date meeting or a changed date: its own DTSTART and DTEND
+    local: bool  # its start and end are local times that name one instant each
 
 
 def expected(event: FeedEvent, start: date, end: date) -> list[Want]:
@@ -214,8 +221,18 @@ def expected(event: FeedEvent, start: date, end: date) -> list[Want]:
         intended = (o.exception and o.exception.start_time) or event.schedule.start_time
         wants.append(Want(o.starts_at.astimezone(UTC), o.ends_at.astimezone(UTC),
                           o.starts_at.replace(tzinfo=None), o.starts_at.time() == intended,
-                          o.starts_at.utcoffset() == o.ends_at.utcoffset()))
+                          o.starts_at.utcoffset() == o.ends_at.utcoffset(),
+                          o.changed or event.schedule.recurrence.frequency is Frequency.ONCE,
+                          names_one_instant(o.starts_at) and names_one_instant(o.ends_at)))
     return wants
+
+
+def names_one_instant(moment: datetime) -> bool:
+    """Whether the local time of an aware moment exists and is not repeated."""
+    wall = moment.replace(tzinfo=None)
+    early, late = wall.replace(tzinfo=moment.tzinfo), wall.replace(tzinfo=moment.tzinfo, fold=1)
+    return (early.utcoffset() == late.utcoffset()
+            and early.astimezone(UTC).astimezone(moment.tzinfo).replace(tzinfo=None) == wall)
 
 
 def assert_both_readers_agree(event: FeedEvent, start: date, end: date) -> None:
@@ -227,22 +244,28 @@ def assert_both_readers_agree(event: FeedEvent, start: date, end: date) -> None:
     Two known differences between readers are allowed for. On the day clocks skip a
     meeting's start time, RFC 5545 reads the time with the offset before the gap (so
     02:30 is 03:30, as the recurrence code has it); dateutil, under vobject, takes the
-    offset after it (01:30). And recurring-ical-events adds a meeting's length to the
-    local wall time where RFC 5545 adds elapsed time, which differs when the clocks
-    change during the meeting.
+    offset after it (01:30). One-date meetings and changed dates are written as the
+    time they really are, so this only concerns a series' dates. And
+    recurring-ical-events adds a meeting's length to the local wall time where RFC 5545
+    adds elapsed time, which differs when the clocks change during the meeting; it
+    reads a one-date meeting or changed date right where both its times are local.
     """
-    data = feed(event)
+    zone = event.schedule.timezone
+    # The feed of an org in the meeting's zone: recurring-ical-events reads a UTC time
+    # in the feed's X-WR-TIMEZONE first, and in another zone may take the wrong one of
+    # a repeated hour (01:30 EST read as 01:30 EDT).
+    data = feed(event, calendar=replace(CALENDAR, zone=zone))
     wants = expected(event, start, end)
-    by_vobject = read_vobject(data, start, end)
-    by_icalendar = read_icalendar(data, start, end)
+    by_vobject = read_vobject(data, start, end, zone)
+    by_icalendar = read_icalendar(data, start, end, zone)
     assert [s.wall.date() for s in by_vobject] == [w.wall.date() for w in wants]
     assert [s.wall.date() for s in by_icalendar] == [w.wall.date() for w in wants]
     for want, seen in zip(wants, by_vobject, strict=True):
-        if want.start_exists:
+        if want.start_exists or want.fixed:
             assert (seen.start, seen.end) == (want.start, want.end)
     for want, seen in zip(wants, by_icalendar, strict=True):
         assert (seen.start, seen.wall) == (want.start, want.wall)
-        if want.start_exists and want.steady:
+        if want.start_exists and want.steady or want.fixed and want.local:
             assert seen.end == want.end
 
 
@@ -454,6 +477,120 @@ def test_start_time_that_does_not_exist_on_the_day_clocks_go_forward():
     assert seen[date(2026, 3, 15)].wall.time() == time(2, 30)
 
 
+CHICAGO = "America/Chicago"  # clocks go back 1 Nov 2026, forward 14 Mar 2027, at 02:00
+
+
+def chicago_feed(*events: FeedEvent) -> bytes:
+    """The feed of an org in Chicago, as its meetings."""
+    return feed(*events, calendar=replace(CALENDAR, zone=CHICAGO))
+
+
+def lasts(seen: Seen) -> timedelta:
+    return seen.end - seen.start
+
+
+def local_times_named_once(data: bytes) -> None:
+    """Every DTSTART and DTEND of an event with no RRULE names one instant: a local time
+    that exists and is not repeated, or UTC. No DURATION to add to a local time."""
+    for vevent in Calendar.from_ical(data).events:
+        if "RRULE" not in vevent:
+            assert "DURATION" not in vevent
+            for moment in (vevent.start, vevent.end):
+                assert moment.tzname() == "UTC" or names_one_instant(moment), moment
+
+
+def test_a_24_hour_meeting_lasts_24_hours_over_the_clock_change_weekend():
+    weekly = make_event(schedule(Recurrence.weekly(SAT), date(2026, 10, 3), start=time(12),
+                                 minutes=24 * 60, zone=CHICAGO))
+    once = make_event(schedule(Recurrence.once(), date(2027, 3, 13), start=time(12),
+                               minutes=24 * 60, zone=CHICAGO), uid="marathon@facilitator")
+    text = unfolded(chicago_feed(weekly, once))
+    # A day is a calendar day (RFC 5545 3.3.6): P1D would last 25 hours from 31 October
+    assert "DURATION:PT24H" in text
+    assert not [line for line in text if line.startswith("DURATION") and "D" in line[9:]]
+    # the one-date meeting ends at a local time that needs no arithmetic: 13:00 CDT
+    assert "DTSTART;TZID=America/Chicago:20270313T120000" in text
+    assert "DTEND;TZID=America/Chicago:20270314T130000" in text
+    local_times_named_once(chicago_feed(weekly, once))
+    (marathon,) = read_icalendar(chicago_feed(once), date(2027, 3, 1), date(2027, 3, 31), CHICAGO)
+    assert lasts(marathon) == timedelta(hours=24)
+    # The series, as RFC 5545 reads it: 24 hours on the weekends the clocks change too.
+    fall_back = read_vobject(chicago_feed(weekly), date(2026, 10, 31), date(2026, 10, 31), CHICAGO)
+    spring = read_vobject(chicago_feed(weekly), date(2027, 3, 13), date(2027, 3, 13), CHICAGO)
+    assert [lasts(s) for s in fall_back + spring] == [timedelta(hours=24)] * 2
+    assert_both_readers_agree(weekly, date(2026, 10, 1), date(2027, 4, 30))
+
+
+@pytest.mark.parametrize("start, minutes, first, last, hours, readers", [
+    # 00:15 to 01:15 on the night the clocks go back: the first 01:15, one hour
+    (time(0, 15), 60, "DTSTART;TZID=America/Chicago:20261101T001500",
+     "DTEND:20261101T061500Z", 1, (read_icalendar, read_vobject)),
+    # starts in the hour that comes twice: the first time round, as RFC 5545 has it, and
+    # ends in the second. recurring-ical-events adds the length on the wall clock and
+    # forgets which 01:30 it reached: no way of writing it shows one hour there.
+    (time(1, 30), 60, "DTSTART:20261101T063000Z", "DTEND:20261101T073000Z", 1,
+     (read_vobject,)),
+    # over the whole change: 00:30 to 02:30, two hours by the clock, three elapsed
+    (time(0, 30), 180, "DTSTART;TZID=America/Chicago:20261101T003000",
+     "DTEND;TZID=America/Chicago:20261101T023000", 3, (read_icalendar, read_vobject)),
+])
+def test_a_one_date_meeting_across_the_clocks_going_back(start, minutes, first, last, hours,
+                                                         readers):
+    event = make_event(schedule(Recurrence.once(), date(2026, 11, 1), start=start,
+                                minutes=minutes, zone=CHICAGO))
+    data = chicago_feed(event)
+    assert first in unfolded(data) and last in unfolded(data)
+    local_times_named_once(data)
+    for read in readers:
+        (seen,) = read(data, date(2026, 10, 1), date(2026, 11, 30), CHICAGO)
+        assert seen.wall == datetime.combine(date(2026, 11, 1), start)
+        assert lasts(seen) == timedelta(hours=hours)
+    assert_both_readers_agree(event, date(2026, 10, 1), date(2026, 11, 30))
+
+
+@pytest.mark.parametrize("start, first, last", [
+    # 02:30 does not exist that night: written as the time it is, 03:30, for an hour
+    (time(2, 30), "DTSTART;TZID=America/Chicago:20270314T033000",
+     "DTEND;TZID=America/Chicago:20270314T043000"),
+    # 01:30 to 03:30 on the clock, one hour elapsed
+    (time(1, 30), "DTSTART;TZID=America/Chicago:20270314T013000",
+     "DTEND;TZID=America/Chicago:20270314T033000"),
+])
+def test_a_one_date_meeting_across_the_clocks_going_forward(start, first, last):
+    event = make_event(schedule(Recurrence.once(), date(2027, 3, 14), start=start,
+                                minutes=60, zone=CHICAGO))
+    data = chicago_feed(event)
+    assert first in unfolded(data) and last in unfolded(data)
+    local_times_named_once(data)
+    for read in (read_icalendar, read_vobject):
+        (seen,) = read(data, date(2027, 3, 1), date(2027, 3, 31), CHICAGO)
+        assert lasts(seen) == timedelta(hours=1)
+    assert_both_readers_agree(event, date(2027, 3, 1), date(2027, 3, 31))
+
+
+def test_a_changed_date_across_the_clock_change_lasts_its_length():
+    # A Saturday-night meeting moved to a quarter past midnight on each change night
+    event = make_event(
+        schedule(Recurrence.weekly(SUN), date(2026, 10, 4), start=time(19), minutes=60,
+                 zone=CHICAGO),
+        date_exception(date(2026, 11, 1), start_time=time(0, 15), note="Midnight meeting"),
+        date_exception(date(2027, 3, 14), start_time=time(1, 45), duration_minutes=90))
+    data = chicago_feed(event)
+    text = unfolded(data)
+    assert "DTEND:20261101T061500Z" in text
+    assert "DTEND;TZID=America/Chicago:20270314T041500" in text
+    assert "RECURRENCE-ID;TZID=America/Chicago:20261101T190000" in text
+    local_times_named_once(data)
+    for read in (read_icalendar, read_vobject):
+        seen = {s.wall.date(): s for s in read(data, date(2026, 10, 1), date(2027, 4, 30),
+                                               CHICAGO)}
+        assert (seen[date(2026, 11, 1)].wall.time(), lasts(seen[date(2026, 11, 1)])) == (
+            time(0, 15), timedelta(hours=1))
+        assert (seen[date(2027, 3, 14)].wall.time(), lasts(seen[date(2027, 3, 14)])) == (
+            time(1, 45), timedelta(minutes=90))
+    assert_both_readers_agree(event, date(2026, 10, 1), date(2027, 4, 30))
+
+
 def test_zone_without_daylight_saving_and_half_hour_zones():
     for zone in ("Asia/Kolkata", "America/St_Johns", "Australia/Lord_Howe", "Africa/Abidjan"):
         event = make_event(schedule(Recurrence.weekly(SAT), date(2026, 1, 3), zone=zone))
@@ -575,6 +712,25 @@ def test_conference_for_an_online_link_only():
     assert "Join online: javascript:alert(1)" in vevent["DESCRIPTION"]
 
 
+def test_links_with_other_than_ascii_are_percent_encoded_once():
+    online = make_event(schedule(Recurrence.weekly(TUE), date(2026, 2, 3)),
+                        online_url="https://meet.example/réunion/été?nom=café&x=%20ok&y=100%",
+                        url="https://bücher.example/g/groupe-du-mardi")
+    text = unfolded(feed(online))
+    encoded = "https://meet.example/r%C3%A9union/%C3%A9t%C3%A9?nom=caf%C3%A9&x=%20ok&y=100%25"
+    assert f"CONFERENCE;FEATURE=VIDEO;LABEL=Join online;VALUE=URI:{encoded}" in text
+    assert "URL:https://xn--bcher-kva.example/g/groupe-du-mardi" in text
+    (vevent,) = Calendar.from_ical(feed(online)).events
+    (conference,) = vevent.conferences
+    assert conference.uri == encoded and conference.uri.isascii()
+    assert unquote(conference.uri) == "https://meet.example/réunion/été?nom=café&x= ok&y=100%"
+    assert urlsplit(str(vevent["URL"])).hostname.encode().decode("idna") == "bücher.example"
+    (by_vobject,) = read_with_vobject(feed(online)).contents["vevent"]
+    assert by_vobject.url.value == str(vevent["URL"])
+    # the description keeps the link as the facilitator typed it
+    assert "Join online: https://meet.example/réunion/été?nom=café" in vevent["DESCRIPTION"]
+
+
 def test_changed_online_link_and_place_on_one_date():
     event = make_event(schedule(Recurrence.weekly(TUE), date(2026, 2, 3)),
                        date_exception(date(2026, 2, 10), online_url="https://meet.example/x",
@@ -617,6 +773,20 @@ def test_vtimezone_for_every_tzid_and_no_other():
 def _values(vevent, name):
     value = vevent.get(name)
     return [] if value is None else value if isinstance(value, list) else [value]
+
+
+def test_vtimezone_has_no_comment():
+    # RFC 5545 3.6.5 allows no COMMENT in a VTIMEZONE or its observances: libical flags it
+    events = [make_event(schedule(Recurrence.weekly(TUE), date(2026, 2, 3), zone=zone),
+                         uid=f"{zone}@facilitator")
+              for zone in (NEW_YORK, LONDON, SYDNEY, "Asia/Kolkata", "Europe/Dublin")]
+    data = feed(*events)
+    zones = data.split(b"BEGIN:VTIMEZONE")[1:]
+    assert len(zones) == 5
+    for text in zones:
+        assert b"\r\nCOMMENT" not in text.split(b"END:VTIMEZONE")[0]
+    assert not any("COMMENT" in c for tz in Calendar.from_ical(data).timezones
+                   for c in tz.walk())
 
 
 @pytest.mark.parametrize("zone, around_changes", [

@@ -354,6 +354,30 @@ def test_group_page_shows_everything_a_member_needs(client, make_org, make_group
     assert "Private group" not in words
 
 
+def test_group_page_times_say_what_the_feed_says_across_clock_changes(
+        client, make_org, make_group, make_meeting):
+    org = make_org(slug="riverside", name="Riverside")
+    group = make_group(org, slug="night-owls", name="Night Owls")
+    # 02:30 does not exist on 8 March 2026 in Chicago, the first date: the app, and
+    # every calendar app reading the feed, have it at 03:30 that night
+    make_meeting(group, title="Small Hours", recurrence=Recurrence.weekly(SUN),
+                 first_date=date(2026, 3, 8), start_time=time(2, 30), duration_minutes=60)
+    make_meeting(group, title="Marathon", recurrence=Recurrence.weekly(SAT),
+                 first_date=date(2026, 2, 7), start_time=time(12), duration_minutes=24 * 60)
+    page = get(client, "/g/night-owls/")
+    words = text(page)
+    # its own start time and length, not the first date's real end (4:30 am)
+    assert "Small Hours Every Sunday, 2:30 am to 3:30 am" in words
+    assert ("Next dates Sun 8 Mar: starts 3:30 am, as the clocks go forward that night "
+            "Sun 15 Mar Sun 22 Mar") in words
+    assert words.count("as the clocks go forward") == 1
+    # a 24-hour meeting does not read as an hour long
+    assert "Marathon Every Saturday, 12:00 pm to 12:00 pm the next day" in words
+    handout = text_of(client.get("/g/night-owls/handout.pdf").data)
+    assert "2:30 am – 3:30 am" in handout and "12:00 pm – 12:00 pm the next day" in handout
+    assert "Sun 8 Mar: starts 3:30 am, as the clocks go forward that night" in handout
+
+
 def test_group_page_of_unknown_group_is_not_found(client):
     assert client.get("/g/no-such-group/").status_code == 404
 

@@ -33,23 +33,32 @@ Decisions, and why:
 - UNTIL is the last second of last_date in the meeting's zone, in UTC: RFC 5545 wants
   UTC when DTSTART has a TZID, and the whole of the last date is included whatever
   the start time.
-- DTEND is written when its wall-clock distance from DTSTART is the duration; when a
-  daylight-saving change falls inside the first meeting, DURATION (exact) is written
-  instead, so that no reader has to resolve an ambiguous or skipped local time.
+- No reader should have to add a length to a local time, or choose between the two
+  instants a local time names when the clocks go back: calendar apps add DURATION on
+  the wall clock (ical.js, libical, recurring-ical-events all do), so a 00:15-01:15
+  meeting on that night would last two hours. A one-date meeting and a changed date
+  have DTSTART and DTEND in local time where each names exactly one instant, else in
+  UTC ("...Z"); a start the clocks skip is written as the time it really is (03:30,
+  not 02:30). A series' own DTSTART is local (its dates follow the zone's clock); it
+  has DTEND where the end is an unambiguous local time, less than a day after the
+  start, at the meeting's length from it on the clock, else DURATION in hours and
+  minutes (PT24H, never P1D: a day is 23 or 25 hours across a clock change).
 - Text from facilitators goes through feed_text() (every line break, a lone CR
   included, becomes LF; other control characters are dropped) and is escaped as
   icalendar's TEXT type does, except that a literal backslash followed by "N" stays
   as typed (icalendar 7.3 turns it into a line break). A link that is not a plain
   http(s) URL is left out of URL and CONFERENCE (it still appears, as text, in
-  DESCRIPTION).
+  DESCRIPTION); a web link with other than ASCII characters is written there with its
+  host in IDNA and the rest percent-encoded (RFC 3986), as URI values must be.
 - Each VTIMEZONE is icalendar's own, built from the zone data once per zone and
-  cached; it covers 2000-2040 (and any earlier or later year a meeting needs). Three
-  corrections: the onset of a change that puts clocks forward is given in the local
-  time before it, as RFC 5545 says (icalendar writes the time after it, so apps that
-  read the VTIMEZONE put the hour after the change an hour early); RDATEs are
-  written one per line, because some readers (vobject, through dateutil) keep only
-  the first value of a list; and summer time is DAYLIGHT also where tzdata calls it
-  standard time (Europe/Dublin).
+  cached; it covers 2000-2040 (and any earlier or later year a meeting needs). Four
+  corrections: no COMMENT (icalendar says there which years it covers; RFC 5545
+  allows none in a VTIMEZONE, and libical's check flags it); the onset of a change
+  that puts clocks forward is given in the local time before it, as RFC 5545 says
+  (icalendar writes the time after it, so apps that read the VTIMEZONE put the hour
+  after the change an hour early); RDATEs are written one per line, because some
+  readers (vobject, through dateutil) keep only the first value of a list; and
+  summer time is DAYLIGHT also where tzdata calls it standard time (Europe/Dublin).
 """
 
 from __future__ import annotations
@@ -78,7 +87,7 @@ from facilitator.domain.ical_events import event_text
 from facilitator.domain.ical_events import feed_last_modified
 from facilitator.domain.ical_events import feed_text
 from facilitator.domain.ical_events import text_value
-from facilitator.domain.links import web_link
+from facilitator.domain.ical_events import uri_value
 
 PRODID = "-//facilitator//Meeting feed//EN"
 #: How often calendar apps are asked to fetch the feed again.
@@ -158,7 +167,7 @@ def calendar_component(calendar: FeedCalendar, last_modified: datetime | None) -
         calscale="GREGORIAN",
         name=_text(calendar.name) or None,
         description=_text(calendar.description) or None,
-        url=web_link(calendar.url),
+        url=uri_value(calendar.url),
         uid=str(uuid.uuid5(uuid.NAMESPACE_URL, calendar.url)),
         last_modified=last_modified,
         refresh_interval=calendar.refresh_interval,
@@ -203,6 +212,7 @@ def _vtimezone(zone: str, first_year: int, last_year: int) -> Timezone:
     first = date(min(VTIMEZONE_YEARS[0], first_year), 1, 1)
     last = date(max(VTIMEZONE_YEARS[1], last_year + 1), 1, 1)
     vtimezone = _FinerTimezone.from_tzid(zone, first_date=first, last_date=last)
+    vtimezone.pop("COMMENT", None)
     # tzdata's "negative" daylight saving (Europe/Dublin: summer time is standard time,
     # winter time daylight saving time): calendar apps expect summer time to be
     # DAYLIGHT, and dateutil turns UTC into the wrong local time at the changes.

@@ -32,6 +32,8 @@ from datetime import date
 from datetime import datetime
 from datetime import time
 from datetime import timedelta
+from urllib.parse import quote
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from facilitator.domain.links import web_link
@@ -53,9 +55,15 @@ _LINE_BREAKS = re.compile(r"\r\n|[\r\n\v\f\x1c-\x1e\x85\u2028\u2029]")
 #: DEL, C1 but NEL), and lone surrogates, which cannot be written as UTF-8.
 _CONTROLS = re.compile(r"[\x00-\x08\x0e-\x1b\x1f\x7f-\x84\x86-\x9f]")
 _SURROGATES = re.compile(r"[\ud800-\udfff]")
-#: A link we publish as a URI: http(s), no white space, no control characters.
 #: What TEXT escapes (RFC 5545 3.3.11); the text has been through feed_text().
 _TEXT_SPECIALS = str.maketrans({"\\": "\\\\", ";": "\\;", ",": "\\,", "\n": "\\n"})
+#: Characters a URI holds as they are (RFC 3986 2.2 and 2.3, and the "%" of an escape;
+#: quote() adds letters and digits); every other one is percent-encoded.
+_URI_CHARACTERS = "-._~:/?#[]@!$&'()*+,;=%"
+#: A "%" that does not begin an escape ("100%"): written %25.
+_LONE_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
+#: A URI already: nothing to encode.
+_URI = re.compile(r"(?:[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=]|%[0-9A-Fa-f]{2})*")
 
 
 @dataclass(frozen=True)
@@ -172,6 +180,36 @@ def text_value(text: str) -> str:
     return feed_text(text).translate(_TEXT_SPECIALS)
 
 
+def uri_value(url: str) -> str | None:
+    """A published link (web_link) as a URI value for URL and CONFERENCE: RFC 3986
+    allows ASCII only, so a non-ASCII host is written in IDNA (xn--…) and any other
+    character a URI cannot hold is percent-encoded as UTF-8. An existing %XX stays as
+    it is, so nothing is encoded twice. None when the link may not be published."""
+    link = web_link(url)
+    if link is None or _URI.fullmatch(link):
+        return link
+    netloc = urlsplit(link).netloc
+    at = link.index(netloc, link.index("//"))
+    return link[:at] + _ascii_netloc(netloc) + _percent_encoded(link[at + len(netloc):])
+
+
+def _ascii_netloc(netloc: str) -> str:
+    if netloc.isascii():
+        return _percent_encoded(netloc)
+    userinfo, at, host_port = netloc.rpartition("@")
+    host, colon, port = host_port.partition(":")  # not an IPv6 literal: those are ASCII
+    try:
+        host = host.encode("idna").decode("ascii")
+    except UnicodeError:  # no IDNA form (an emoji, a label too long): RFC 3986's own
+        host = _percent_encoded(host)
+    return _percent_encoded(userinfo) + at + host + colon + _percent_encoded(port)
+
+
+def _percent_encoded(text: str) -> str:
+    text = _LONE_PERCENT.sub("%25", text)
+    return quote(text, safe=_URI_CHARACTERS, encoding="utf-8", errors="strict")
+
+
 def _vevent(event: FeedEvent, day: date, exception: SeriesException | None,
             recurrence: Sequence[str] = ()) -> bytes:
     """The VEVENT of the occurrence on `day`, with its change applied if it has one;
@@ -186,25 +224,24 @@ def _vevent(event: FeedEvent, day: date, exception: SeriesException | None,
         location, geo = change.place, None
     if change and feed_text(change.online_url).strip():
         online_url = change.online_url
-    if change:
-        occurrence = occurrence_on(schedule, day, change)
-        start = occurrence.starts_at.replace(tzinfo=None)
-        duration = occurrence.ends_at.astimezone(UTC) - occurrence.starts_at.astimezone(UTC)
-    else:
-        start = _nominal_start(schedule, day)
-        duration = schedule.duration
-    stamp = _utc_value(series.last_modified)
     zone = schedule.timezone
+    if recurrence:
+        times = [f"DTSTART{_timed(_nominal_start(schedule, day), zone)}",
+                 _series_end(schedule, day)]
+    else:
+        occurrence = occurrence_on(schedule, day, change)
+        times = [f"DTSTART{_exact(occurrence.starts_at, zone)}",
+                 f"DTEND{_exact(occurrence.ends_at, zone)}"]
+    stamp = _utc_value(series.last_modified)
     summary = text_value(event.summary)
     description = text_value(_description(event, online_url, note))
     place = text_value(location)
-    conference = web_link(online_url)
-    url = web_link(event.url)
+    conference = uri_value(online_url)
+    url = uri_value(event.url)
     lines = [
         "BEGIN:VEVENT",
         f"SUMMARY:{summary}" if summary else "",
-        f"DTSTART{_timed(start, zone)}",
-        _end_or_duration(start, duration, schedule.zone, zone),
+        *times,
         f"DTSTAMP:{stamp}",
         f"UID:{text_value(series.uid)}",
         f"RECURRENCE-ID{_timed(_nominal_start(schedule, day), zone)}" if changed and
@@ -231,23 +268,47 @@ def _timed(local: datetime, zone: str) -> str:
     return f";TZID={zone}:{_local_value(local)}"
 
 
-def _end_or_duration(start: datetime, duration: timedelta, zone: ZoneInfo, name: str) -> str:
-    """DTEND, or DURATION (exact) where a daylight-saving change falls inside the meeting,
-    so that no reader has to resolve an ambiguous or skipped local time."""
+def _series_end(schedule: Schedule, day: date) -> str:
+    """DTEND of a series whose first date is `day`, or its DURATION.
+
+    RFC 5545 gives every date of a series the exact length from DTSTART to DTEND, but
+    clients work it out from the two local times, so DTEND is written only where that
+    gives the meeting's length too: no clock change during the first date, an end
+    that names one instant, and less than a day after the start (a whole day's
+    difference is read as a calendar day, 23 or 25 hours long on a clock-change
+    weekend). Otherwise DURATION, in hours and minutes (exact time).
+    """
+    zone = schedule.zone
+    start = _nominal_start(schedule, day)
+    duration = schedule.duration
     # RFC 5545 reads a skipped local time with the offset before the gap and a repeated
     # one as its first occurrence: fold=0, as zoneinfo does.
     end = (start.replace(tzinfo=zone).astimezone(UTC) + duration).astimezone(zone)
     end = end.replace(tzinfo=None)
-    if end - start == duration and _unambiguous(end, zone):
-        return f"DTEND{_timed(end, name)}"
+    if end - start == duration < timedelta(days=1) and _unambiguous(end, zone):
+        return f"DTEND{_timed(end, schedule.timezone)}"
     return f"DURATION:{_duration_value(duration)}"
 
 
+def _exact(moment: datetime, zone: str) -> str:
+    """";TZID=zone:local" for a date-time of one date (a one-date meeting, a changed
+    date): its local time when that names one instant, else ":…Z" in UTC. No client has
+    to add a length to a local time or choose between two instants (a 00:15 to 01:15
+    meeting on the night the clocks go back is written 00:15 to 06:15Z in Chicago), and
+    a start skipped by the clocks is written as the time it really is."""
+    local = moment.astimezone(ZoneInfo(zone))
+    if zone != "UTC" and _unambiguous(local.replace(tzinfo=None), ZoneInfo(zone)):
+        return _timed(local.replace(tzinfo=None), zone)
+    return f":{_utc_value(moment)}"
+
+
 def _unambiguous(local: datetime, zone: ZoneInfo) -> bool:
-    """Whether a wall time names exactly one instant in the zone."""
+    """Whether a wall time names exactly one instant in the zone: neither repeated
+    (the clocks going back) nor skipped (going forward)."""
     first = local.replace(tzinfo=zone, fold=0)
     second = local.replace(tzinfo=zone, fold=1)
-    return first.utcoffset() == second.utcoffset()
+    exists = first.astimezone(UTC).astimezone(zone).replace(tzinfo=None) == local
+    return exists and first.utcoffset() == second.utcoffset()
 
 
 def _rrule_value(schedule: Schedule) -> str:
@@ -352,13 +413,14 @@ def _utc_value(moment: datetime) -> str:
 
 
 def _duration_value(duration: timedelta) -> str:
-    """A positive DURATION: P1DT2H30M and the like (RFC 5545 3.3.6)."""
-    hours, rest = divmod(duration.seconds, 3600)
+    """A positive DURATION in hours, minutes and seconds: PT24H, PT2H30M (RFC 5545
+    3.3.6). Never in days, which are calendar days: P1D lasts 23 or 25 hours across a
+    clock change."""
+    hours, rest = divmod(int(duration.total_seconds()), 3600)
     minutes, seconds = divmod(rest, 60)
     clock = "".join(f"{n}{unit}" for n, unit in ((hours, "H"), (minutes, "M"), (seconds, "S"))
                     if n)
-    days = f"{duration.days}D" if duration.days else ""
-    return f"P{days}{'T' + clock if clock else ''}" if days or clock else "PT0S"
+    return f"PT{clock or '0S'}"
 
 
 def _valid_geo(geo: tuple[float, float]) -> bool:

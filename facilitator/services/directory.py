@@ -347,7 +347,11 @@ class GroupMeeting:
     #: "Every Tuesday", "First Saturday of the month", "One date only".
     recurrence: str
     once: bool
+    #: Its start time and length on the clock, as the feed writes them: not the first
+    #: date's real end, which a clock change may move.
     end_time: time
+    #: Whether the end reads like a time the same day but is the next day's (24 hours).
+    ends_next_day: bool
     zone: str
     dates: list[Dated]
     #: The online link if it is a web link (anything else is not made a link).
@@ -360,6 +364,13 @@ class GroupMeeting:
     @property
     def start_time(self) -> time:
         return self.meeting.start_time
+
+    def clock_moved(self, dated: Dated) -> bool:
+        """Whether the date, not changed, starts at another time than the series says:
+        its start time does not exist that night (the clocks go forward), and it starts
+        when the app and the feed have it, the time it really is."""
+        return (not dated.cancelled and not dated.time_changed
+                and dated.starts_at.time() != self.start_time)
 
 
 def group_meetings(session: Session, group: Group, now: datetime) -> list[GroupMeeting]:
@@ -384,11 +395,14 @@ def group_meetings(session: Session, group: Group, now: datetime) -> list[GroupM
         if not dates:
             continue
         recurrence = series.recurrence
+        start = datetime.combine(series.first_date, series.start_time)
+        end = start + series.schedule.duration
         shown.append(GroupMeeting(
             meeting=series,
             recurrence="One date only" if not recurrence.weekdays else recurrence.describe(),
             once=not recurrence.weekdays,
-            end_time=dates[0].regular_ends_at.time(),
+            end_time=end.time(),
+            ends_next_day=end.date() > start.date() and end.time() >= start.time(),
             zone=listing.zone_label(series.timezone),
             dates=dates,
             online_url=web_link(series.online_url) or "",

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from datetime import datetime
+from datetime import timedelta
 from typing import Any
 
 from flask import Blueprint
@@ -170,10 +172,26 @@ def _feed_cache() -> feeds.FeedCache:
 
 
 def _not_modified(version: FeedVersion) -> bool:
+    """Whether the client has this version. If-None-Match is compared weakly, as RFC 9110
+    (13.1.2) asks on a GET: a proxy that compresses the feed sends W/"…" back. Only
+    without it does If-Modified-Since count (see _last_modified)."""
     if request.if_none_match:
-        return request.if_none_match.contains(version.etag)
+        return request.if_none_match.contains_weak(version.etag)
     since = request.if_modified_since
     return since is not None and since >= version.last_modified
+
+
+def _last_modified(version: FeedVersion) -> datetime:
+    """Last-Modified of the feed as sent now: the second of its last change, but never
+    the current second or later.
+
+    HTTP dates count whole seconds. A copy sent in the second of a change says the
+    second before, so a change later in that same second (or in any second after) is
+    later than what the client sends back in If-Modified-Since: it gets the new feed.
+    Once the second is over, the copy says the second of the change, and is answered 304
+    until the next one. (Never later than now either, as RFC 9110 8.8.2.1 requires.)
+    """
+    return min(version.last_modified, clock.now().replace(microsecond=0) - timedelta(seconds=1))
 
 
 def feed_response(version: FeedVersion, build: Callable[[], bytes], filename: str, *,
@@ -189,7 +207,7 @@ def feed_response(version: FeedVersion, build: Callable[[], bytes], filename: st
         if mimetype.startswith("text/"):
             response.content_type = f"{mimetype}; charset=utf-8"
     response.set_etag(version.etag)
-    response.last_modified = version.last_modified
+    response.last_modified = _last_modified(version)
     if private:
         holds_secret(response)
     else:
