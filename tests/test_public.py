@@ -373,6 +373,7 @@ def test_group_page_times_say_what_the_feed_says_across_clock_changes(
     assert words.count("as the clocks go forward") == 1
     # a 24-hour meeting does not read as an hour long
     assert "Marathon Every Saturday, 12:00 pm to 12:00 pm the next day" in words
+    assert "12:00 pm to 12:00 pm the next day Marathon" in text(get(client, "/o/riverside/"))
     handout = text_of(client.get("/g/night-owls/handout.pdf").data)
     assert "2:30 am – 3:30 am" in handout and "12:00 pm – 12:00 pm the next day" in handout
     assert "Sun 8 Mar: starts 3:30 am, as the clocks go forward that night" in handout
