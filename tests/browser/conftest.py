@@ -68,6 +68,16 @@ def _static_files_read_whole(app: Any) -> Callable[..., Iterable[bytes]]:
     return serve
 
 
+#: The app behind each running live server, by its base URL: a test that needs more data
+#: than the demo adds it through the app's own services (see `with_live_app`).
+LIVE_APPS: dict[str, Any] = {}
+
+
+def with_live_app(base_url: str) -> Any:
+    """The app context of the live server at `base_url`, to add data with services."""
+    return LIVE_APPS[base_url].app_context()
+
+
 def _not_yet_serving(environ: dict, start_response: Callable) -> list[bytes]:
     raise RuntimeError("the live server answered before its app was set")
 
@@ -103,12 +113,14 @@ def live_server(fresh_database_url: Callable[[], str],
         session.commit()
 
     server.app = _static_files_read_whole(app)
+    LIVE_APPS[base_url] = app
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()
     yield base_url
     server.shutdown()
     server.server_close()
     thread.join(timeout=10)
+    del LIVE_APPS[base_url]
     app.extensions["facilitator.db"].engine.dispose()
 
 

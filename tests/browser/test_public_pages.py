@@ -4,13 +4,19 @@
 from __future__ import annotations
 
 import re
+from datetime import time
 
 import pytest
 from playwright.sync_api import Page
 from playwright.sync_api import expect
 
 from facilitator import clock
+from facilitator.db import get_session
+from facilitator.domain.recurrence import Recurrence
 from tests.browser.conftest import serious_violations
+from tests.browser.conftest import with_live_app
+from tests.conftest import own_group
+from tests.conftest import tuesday_meeting
 
 pytestmark = pytest.mark.browser
 
@@ -146,3 +152,44 @@ def test_pages_break_no_rule_of_the_content_security_policy(page: Page, live_ser
         if path.startswith("/o/"):
             open_filters(page)
     assert refused == []
+
+
+@pytest.fixture(scope="module")
+def big_org(live_server: str) -> str:
+    """An intergroup of 150 weekly meetings, in the live server's database: three pages."""
+    with with_live_app(live_server):
+        session = get_session()
+        group = own_group(session, "metro")
+        for n in range(150):
+            tuesday_meeting(session, group, title=f"Meeting {n:03}",
+                            recurrence=Recurrence.weekly(n % 7), start_time=time(6 + n % 15))
+        session.commit()
+    return f"{live_server}/o/metro/"
+
+
+@pytest.mark.parametrize("width", [320, 1280])
+def test_a_big_directory_goes_page_by_page_and_day_by_day(page: Page, big_org: str,
+                                                          width: int):
+    page.set_viewport_size({"width": width, "height": 800})
+    page.goto(big_org)
+    assert page.locator("li.meeting").count() == 60
+    pages = page.get_by_role("navigation", name="Pages of meetings", exact=True)
+    expect(pages).to_contain_text("Meetings 1–60 of 150, in order from today.")
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    # By keyboard, to the later meetings.
+    later = pages.get_by_role("link", name="Later meetings →")
+    later.focus()
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"\?page=2$"))
+    expect(pages).to_contain_text("Meetings 61–120 of 150")
+    assert serious_violations(page) == []
+    # The day list leads to any day, on whichever page it starts: the last one (the
+    # day before today's, or today's weekday next week) is on the last page.
+    last_day = page.get_by_role("navigation", name="Days of the week").get_by_role(
+        "link").last
+    href = last_day.get_attribute("href")
+    assert href is not None and re.fullmatch(r"/o/metro/\?page=3#[a-z-]+", href), href
+    last_day.click()
+    page.wait_for_url(re.compile(re.escape(href) + "$"))
+    anchor = href.split("#")[1]
+    expect(page.locator(f"#{anchor}-heading")).to_be_in_viewport()
