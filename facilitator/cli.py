@@ -177,6 +177,7 @@ def import_meeting_guide(path: Path, org_slug: str, timezone: str | None,
     at once at the end, or nothing is; check-ins go on meanwhile. Says how far it got
     (on stderr) every second or so.
     """
+    _progress(f"Reading {path.name}…")
     try:
         if path.stat().st_size > meeting_guide_read.MAX_FEED_BYTES:
             _fail(f"{path.name} is larger than {meeting_guide_read.MAX_FEED_BYTES // 2**20} MB; "

@@ -151,19 +151,21 @@ Report = Callable[[str], None]
 
 class _Progress:
     """Passes a line to `report` when PROGRESS_EVERY seconds (clock.monotonic) have gone
-    by since the last one, however often it is told; the line is only built then."""
+    by since the last one, however often it is told (the line is only built then), or
+    when a step begins (`begin`)."""
 
     def __init__(self, report: Report | None) -> None:
         self.report = report
         self.last = clock.monotonic()
 
     def __call__(self, template: str, *args: object) -> None:
-        if self.report is None:
-            return
-        now = clock.monotonic()
-        if now - self.last >= PROGRESS_EVERY:
+        if self.report is not None and clock.monotonic() - self.last >= PROGRESS_EVERY:
+            self.begin(template, *args)
+
+    def begin(self, template: str, *args: object) -> None:
+        if self.report is not None:
             self.report(template.format(*args))
-            self.last = now
+            self.last = clock.monotonic()
 
 
 @dataclass
@@ -235,6 +237,7 @@ def stage(
         raise ServiceError(f"Unknown program: {program}", field="program") from None
     step = _Progress(progress)
     feed_meetings, skips = meeting_guide_read.parse_feed(items)
+    step.begin("The feed lists {:,} meetings; checking them…", len(feed_meetings))
     org = organizations.find_organization(session, org_slug)
     zone = org.timezone if org is not None else timezone or next(
         (m.timezone for m in feed_meetings if m.timezone), FALLBACK_TIMEZONE)
@@ -242,7 +245,7 @@ def stage(
     importer = _Importer(session, actor, org, program, timezone or zone, now, summary)
     for done, feed_meeting in enumerate(feed_meetings, start=1):
         importer.add(feed_meeting)
-        step("Read {:,} of {:,} meetings of the feed…", done, len(feed_meetings))
+        step("Checked {:,} of {:,} meetings…", done, len(feed_meetings))
     importer.finish()
     _stage_rows(session.connection(), importer, step)
     return StagedImport(
@@ -586,6 +589,7 @@ def _stage_rows(connection: Connection, importer: _Importer, step: _Progress) ->
             connection.execute(insert(table), batch)
             done += len(batch)
             step("Prepared {:,} of {:,} rows to save…", done, total)
+    step.begin("Saving…")
 
 
 def _copy_staged(connection: Connection, org_id: int, changed_group_ids: set[int]) -> None:
