@@ -189,8 +189,7 @@ def import_meeting_guide(path: Path, org_slug: str, timezone: str | None,
         _fail(f"{path.name}: {error} Nothing was imported.")
     with database().one_connection_session() as session:
         try:
-            summary = _import(session, items, org_slug=org_slug, timezone=timezone,
-                              program=program)
+            summary = _import(session, items, org_slug, timezone, program)
         except ServiceError as error:
             _fail(f"{error.message} Nothing was imported.")
         except Exception as error:
@@ -206,15 +205,16 @@ def import_meeting_guide(path: Path, org_slug: str, timezone: str | None,
 IMPORT_TRIES = 3
 
 
-def _import(session: Session, items: list[object], **options: str | None
-            ) -> meeting_import.ImportSummary:
+def _import(session: Session, items: list[object], org_slug: str, timezone: str | None,
+            program: str) -> meeting_import.ImportSummary:
     """Stage the import without holding the database (SQLite has one writer at a time,
     and check-ins must not wait), then save it in one short write transaction; stage it
     again if the organization changed in between. Progress goes to stderr."""
     for attempt in range(1, IMPORT_TRIES + 1):
         with read_transaction(session):
-            staged = meeting_import.stage(session, None, items, now=clock.now(),
-                                          progress=_progress, **options)
+            staged = meeting_import.stage(session, None, items, org_slug=org_slug,
+                                          now=clock.now(), timezone=timezone,
+                                          program=program, progress=_progress)
         try:
             with write_transaction(session):
                 return meeting_import.write(session, None, staged)

@@ -31,6 +31,7 @@ from dataclasses import fields
 from datetime import datetime
 from types import SimpleNamespace
 from typing import Any
+from typing import cast
 
 from sqlalchemy import Column
 from sqlalchemy import Connection
@@ -557,9 +558,9 @@ def _staging_table(name: str, table: Table, *extra: Column[Any], leave_out: Iter
                  *extra, prefixes=["TEMPORARY"])
 
 
-_GROUPS = Group.__table__
-_MEETINGS = Meeting.__table__
-_ENTRIES = AuditEntry.__table__
+_GROUPS = cast(Table, Group.__table__)
+_MEETINGS = cast(Table, Meeting.__table__)
+_ENTRIES = cast(Table, AuditEntry.__table__)
 _NEW_GROUPS = _staging_table("import_new_groups", _GROUPS, leave_out=["organization_id"])
 _NEW_MEETINGS = _staging_table("import_new_meetings", _MEETINGS, Column("group_slug", String(64)))
 _CHANGED_MEETINGS = _staging_table("import_changed_meetings", _MEETINGS,
