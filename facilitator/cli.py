@@ -11,6 +11,7 @@ from flask import Flask
 from flask.cli import AppGroup
 from flask.cli import with_appcontext
 from sqlalchemy import inspect
+from sqlalchemy.orm import Session
 
 from facilitator import backup as backups
 from facilitator import clock
@@ -18,6 +19,8 @@ from facilitator import demo
 from facilitator import migrate
 from facilitator.db import database
 from facilitator.db import get_session
+from facilitator.db import read_transaction
+from facilitator.db import write_transaction
 from facilitator.domain import meeting_guide_read
 from facilitator.models import Program
 from facilitator.models import Role
@@ -176,8 +179,10 @@ def import_meeting_guide(path: Path, org_slug: str, timezone: str | None,
     """Import a Meeting Guide JSON feed (12 Step Meeting List and similar sites).
 
     Importing the same feed again updates the meetings in place. Everything is saved
-    at once at the end, or nothing is.
+    at once at the end, or nothing is; check-ins go on meanwhile. Says how far it got
+    (on stderr) every second or so.
     """
+    _progress(f"Reading {path.name}…")
     try:
         if path.stat().st_size > meeting_guide_read.MAX_FEED_BYTES:
             _fail(f"{path.name} is larger than {meeting_guide_read.MAX_FEED_BYTES // 2**20} MB; "
@@ -196,23 +201,47 @@ def import_meeting_guide(path: Path, org_slug: str, timezone: str | None,
             _fail(f"Cannot read {program_map_path.name}: {error}. Nothing was imported.")
         except meeting_guide_read.InvalidProgramMap as error:
             _fail(f"{program_map_path.name}: {error} Nothing was imported.")
-    session = get_session()
-    try:
-        summary = meeting_import.import_feed(
-            session, None, items, org_slug=org_slug, now=clock.now(),
-            timezone=timezone, program=program, program_map=program_map,
-        )
-        session.commit()
-    except ServiceError as error:
-        session.rollback()
-        _fail(f"{error.message} Nothing was imported.")
-    except Exception as error:
-        # Whatever it was, the database is as before: say so, without a traceback.
-        session.rollback()
-        detail = (str(error).strip().splitlines() or [""])[0][:300]
-        _fail(f"The import failed and nothing was saved ({type(error).__name__}: {detail}).")
+    with database().one_connection_session() as session:
+        try:
+            summary = _import(session, items, org_slug, timezone, program, program_map)
+        except ServiceError as error:
+            _fail(f"{error.message} Nothing was imported.")
+        except Exception as error:
+            # Whatever it was, the database is as before: say so, without a traceback.
+            detail = (str(error).strip().splitlines() or [""])[0][:300]
+            _fail(f"The import failed and nothing was saved ({type(error).__name__}: "
+                  f"{detail}).")
     for line in summary.lines():
         click.echo(line)
+
+
+#: Times an import is staged before it gives up, when someone keeps changing the org.
+IMPORT_TRIES = 3
+
+
+def _import(session: Session, items: list[object], org_slug: str, timezone: str | None,
+            program: str, program_map: dict[str, str]) -> meeting_import.ImportSummary:
+    """Stage the import without holding the database (SQLite has one writer at a time,
+    and check-ins must not wait), then save it in one short write transaction; stage it
+    again if the organization changed in between. Progress goes to stderr."""
+    for attempt in range(1, IMPORT_TRIES + 1):
+        with read_transaction(session):
+            staged = meeting_import.stage(session, None, items, org_slug=org_slug,
+                                          now=clock.now(), timezone=timezone,
+                                          program=program, program_map=program_map,
+                                          progress=_progress)
+        try:
+            with write_transaction(session):
+                return meeting_import.write(session, None, staged)
+        except meeting_import.Stale:
+            if attempt == IMPORT_TRIES:
+                raise
+            _progress("The organization changed meanwhile; reading it again…")
+    raise AssertionError("unreachable")
+
+
+def _progress(line: str) -> None:
+    click.echo(line, err=True)
 
 
 @click.command("backup")

@@ -10,6 +10,7 @@ from datetime import UTC
 from datetime import date
 from datetime import datetime
 from datetime import time
+from time import monotonic as _monotonic
 from zoneinfo import ZoneInfo
 
 
@@ -34,3 +35,9 @@ def this_hour() -> datetime:
     microsecond, a stamp beside a door camera or another log could say which person it
     was; to the hour it says no more than that the meeting took place."""
     return now().astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+
+
+def monotonic() -> float:
+    """Seconds since some fixed moment, never going back: for how long work has taken
+    (a long import saying how far it got), not for what time it is."""
+    return _monotonic()

@@ -126,18 +126,49 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     return engine
 
 
-#: Set while a write transaction begins (`write_transaction`).
-_BEGINNING_A_WRITE: ContextVar[bool] = ContextVar("beginning_a_write", default=False)
+#: True while a write transaction begins (`write_transaction`), False while a reading
+#: one does (`read_transaction`).
+_BEGINNING_A_WRITE: ContextVar[bool | None] = ContextVar("beginning_a_write", default=None)
 
 
 def _may_write() -> bool:
     """Whether a transaction beginning now may write: one `write_transaction` begins,
     or any in a command (an app context with no request), which reads and writes in one
-    go. Requests read in plain transactions, which never wait; engines used with no app
-    context (tests' fixtures, scripts) begin plain transactions too."""
-    if _BEGINNING_A_WRITE.get():
-        return True
+    go, unless it is a `read_transaction`. Requests read in plain transactions, which
+    never wait; engines used with no app context (tests' fixtures, scripts) begin plain
+    transactions too."""
+    beginning = _BEGINNING_A_WRITE.get()
+    if beginning is not None:
+        return beginning
     return has_app_context() and not has_request_context()
+
+
+def _begin(session: Session, write: bool) -> None:
+    """End the session's transaction and begin the next one, on SQLite taking the write
+    lock as it begins (write) or taking no lock at all."""
+    session.commit()
+    beginning = _BEGINNING_A_WRITE.set(write)
+    try:
+        session.connection()
+    finally:
+        _BEGINNING_A_WRITE.reset(beginning)
+
+
+@contextmanager
+def read_transaction(session: Session) -> Iterator[Session]:
+    """A transaction that changes nothing another connection sees: it reads, and may fill
+    the connection's own TEMPORARY tables. On SQLite it begins plain (BEGIN) even in a
+    command, so it holds no lock and no writer waits behind it, however long it takes.
+    Committed at the end of the block, so what the temporary tables hold stays for the
+    next transaction on the same connection; rolled back if the block raises."""
+    if session.get_bind().dialect.name == "sqlite":
+        _begin(session, write=False)
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
 
 
 @contextmanager
@@ -155,12 +186,7 @@ def write_transaction(session: Session) -> Iterator[Session]:
     before keep what was read, and statements inside see what others committed (what
     PostgreSQL's READ COMMITTED gives): services check what must hold in their SQL."""
     if session.get_bind().dialect.name == "sqlite":
-        session.commit()
-        beginning = _BEGINNING_A_WRITE.set(True)
-        try:
-            session.connection()
-        finally:
-            _BEGINNING_A_WRITE.reset(beginning)
+        _begin(session, write=True)
     try:
         yield session
         session.commit()
@@ -175,6 +201,18 @@ class Database:
     def __init__(self, url: str) -> None:
         self.engine = make_engine(url)
         self.sessionmaker = sessionmaker(bind=self.engine, expire_on_commit=False)
+
+    @contextmanager
+    def one_connection_session(self) -> Iterator[Session]:
+        """A session that keeps one connection from its first transaction to its last,
+        for work that leaves something on the connection between them (TEMPORARY
+        tables); closed at the end of the block."""
+        with self.connect() as connection:
+            session = self.sessionmaker(bind=connection)
+            try:
+                yield session
+            finally:
+                session.close()
 
     @contextmanager
     def connect(self) -> Iterator[Connection]:

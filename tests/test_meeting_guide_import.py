@@ -26,6 +26,7 @@ from facilitator.models import Organization
 from facilitator.models import Program
 from facilitator.models import Role
 from facilitator.models import Visibility
+from facilitator.services import meeting_import
 from facilitator.services import meetings
 from facilitator.services.meeting_import import import_feed
 
@@ -325,16 +326,17 @@ def test_a_missing_file_is_refused(runner, tmp_path):
 
 def test_an_unexpected_failure_half_way_saves_nothing(runner, session, monkeypatch):
     before = counts(session)
-    real_create = meetings.create_meeting
+    real_copy = meeting_import._copy
     calls = []
 
-    def failing_create(*args, **kwargs):
+    def failing_copy(*args, **kwargs):
+        # The organization and its groups are in; the meetings are not yet.
         calls.append(1)
-        if len(calls) == 6:
+        if len(calls) == 2:
             raise RuntimeError("disk on fire")
-        return real_create(*args, **kwargs)
+        return real_copy(*args, **kwargs)
 
-    monkeypatch.setattr(meetings, "create_meeting", failing_create)
+    monkeypatch.setattr(meeting_import, "_copy", failing_copy)
     result = run(runner, FEED, "--org", "springfield")
     assert result.exit_code != 0
     assert ("The import failed and nothing was saved (RuntimeError: disk on fire)."

@@ -78,20 +78,40 @@ def record(
     after: dict[str, Any] | None = None,
 ) -> AuditEntry:
     """Append one entry to the log. The entity must already have its id (flush first)."""
-    entry = AuditEntry(
+    entry = AuditEntry(**entry_columns(
+        actor, action, type(entity), getattr(entity, "id", None),
         organization_id=organization.id if organization else None,
-        actor_id=actor.id if actor else None,
-        actor_name=actor.display_name if actor else COMMAND_LINE,
-        action=action,
-        entity_type=type(entity).__name__.lower(),
-        entity_id=getattr(entity, "id", None),
-        summary=summary[:300],
-        before=before,
-        after=after,
-    )
+        summary=summary, before=before, after=after,
+    ))
     session.add(entry)
     session.flush()
     return entry
+
+
+def entry_columns(
+    actor: User | None,
+    action: str,
+    entity_type: type,
+    entity_id: int | None,
+    *,
+    organization_id: int | None,
+    summary: str,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The columns of one entry, for `record` and for writers that insert many rows at
+    once (the Meeting Guide import)."""
+    return {
+        "organization_id": organization_id,
+        "actor_id": actor.id if actor else None,
+        "actor_name": actor.display_name if actor else COMMAND_LINE,
+        "action": action,
+        "entity_type": entity_type.__name__.lower(),
+        "entity_id": entity_id,
+        "summary": summary[:300],
+        "before": before,
+        "after": after,
+    }
 
 
 def entries_for(

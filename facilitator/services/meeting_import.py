@@ -11,22 +11,45 @@ The feed is the source for what it describes. The import keeps what a feed canno
 the first date (while the day is the same), a last date set here, the group a series is
 in, and every meeting not imported from this feed. Meetings imported earlier that this
 feed no longer lists are left as they are and named in the summary.
+
+On SQLite a writer holds the whole database, so the import works in two steps that a
+check-in can fall between: `stage` reads, checks and decides everything and writes the
+new rows into TEMPORARY tables of its own connection (no lock, however long it takes);
+`write` then copies them into place in one short transaction (INSERT … SELECT and
+UPDATE … FROM, run by the database), after checking that the organization has not
+changed since it was read. Readers see all of an import or none of it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from collections.abc import Iterable
 from collections.abc import Sequence
 from dataclasses import dataclass
 from dataclasses import field
+from dataclasses import fields
 from datetime import datetime
+from types import SimpleNamespace
 from typing import Any
+from typing import cast
 
+from sqlalchemy import Column
+from sqlalchemy import Connection
+from sqlalchemy import Integer
+from sqlalchemy import MetaData
 from sqlalchemy import String
+from sqlalchemy import Table
+from sqlalchemy import func
+from sqlalchemy import insert
+from sqlalchemy import literal
 from sqlalchemy import select
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm import contains_eager
 from sqlalchemy.orm import selectinload
 
+from facilitator import clock
+from facilitator.db import utcnow
 from facilitator.domain import meeting_guide_read
 from facilitator.domain.meeting import MeetingValues
 from facilitator.domain.meeting_guide_read import FeedMeeting
@@ -38,6 +61,7 @@ from facilitator.domain.recurrence import Recurrence
 from facilitator.domain.slugs import free_slug
 from facilitator.domain.slugs import slugify
 from facilitator.domain.timezones import is_valid_timezone
+from facilitator.models import AuditEntry
 from facilitator.models import Group
 from facilitator.models import Meeting
 from facilitator.models import Organization
@@ -45,8 +69,10 @@ from facilitator.models import Program
 from facilitator.models import User
 from facilitator.models import Visibility
 from facilitator.services import ServiceError
+from facilitator.services import audit_log
 from facilitator.services import meetings
 from facilitator.services import organizations
+from facilitator.services.organizations import GROUP_FIELDS
 
 #: The feed's name for a meeting column, in messages about a value that does not fit.
 FEED_NAMES = {"title": "name", "location_name": "location", "address": "address",
@@ -57,6 +83,11 @@ FEED_NAMES = {"title": "name", "location_name": "location", "address": "address"
 DEFAULT_PROGRAM = Program.AA
 #: The time zone of a new organization when neither the command nor the feed gives one.
 FALLBACK_TIMEZONE = "UTC"
+#: Seconds between two progress lines, at least: often enough that a long import is
+#: seen to move, and none at all for a feed read in a second.
+PROGRESS_EVERY = 1.0
+#: Rows written to the staging tables at once, between two looks at the progress.
+STAGING_BATCH = 500
 
 
 @dataclass
@@ -122,6 +153,58 @@ class ImportSummary:
         return lines
 
 
+class Stale(ServiceError):
+    """The organization changed between `stage` and `write`: what the import decided may
+    no longer hold, so it is staged again."""
+
+    def __init__(self) -> None:
+        super().__init__("The organization changed while the feed was being read (someone "
+                         "was editing it); try again in a moment.")
+
+
+#: Where the import says how far it got: one line for the person who runs it.
+Report = Callable[[str], None]
+
+
+class _Progress:
+    """Passes a line to `report` when PROGRESS_EVERY seconds (clock.monotonic) have gone
+    by since the last one, however often it is told (the line is only built then), or
+    when a step begins (`begin`)."""
+
+    def __init__(self, report: Report | None) -> None:
+        self.report = report
+        self.last = clock.monotonic()
+
+    def __call__(self, template: str, *args: object) -> None:
+        if self.report is not None and clock.monotonic() - self.last >= PROGRESS_EVERY:
+            self.begin(template, *args)
+
+    def begin(self, template: str, *args: object) -> None:
+        if self.report is not None:
+            self.report(template.format(*args))
+            self.last = clock.monotonic()
+
+
+@dataclass
+class StagedImport:
+    """An import read, checked and staged on the session's connection, not yet saved."""
+
+    summary: ImportSummary
+    #: The name a new organization gets; None when it is there already.
+    new_org_name: str | None
+    org_id: int | None
+    #: The organization's data_version when it was read: every change to its groups and
+    #: meetings grows it, and any may change what the import decided.
+    org_version: int
+    #: Groups already there that get a new or changed meeting: their feeds change.
+    changed_group_ids: set[int]
+    #: Whether readers see anything new: a new group or meeting, or a changed one.
+    changes: bool
+    #: How many rows are staged: a meeting given a new source slug and nothing else
+    #: changes, and readers see nothing new.
+    rows: int
+
+
 def import_feed(
     session: Session,
     actor: User | None,
@@ -132,16 +215,39 @@ def import_feed(
     timezone: str | None = None,
     program: str = DEFAULT_PROGRAM,
     program_map: dict[str, str] | None = None,
+    progress: Report | None = None,
 ) -> ImportSummary:
     """Import the listed meetings (as meeting_guide_read.load_feed returns them) into the
-    organization, creating it if needed.
+    organization, creating it if needed: `stage`, then `write`, in the session's
+    transaction. Flushes, never commits: the caller commits once, or rolls back. The
+    command runs the two steps in transactions of their own."""
+    staged = stage(session, actor, items, org_slug=org_slug, now=now, timezone=timezone,
+                   program=program, program_map=program_map, progress=progress)
+    return write(session, actor, staged)
+
+
+def stage(
+    session: Session,
+    actor: User | None,
+    items: Sequence[Any],
+    *,
+    org_slug: str,
+    now: datetime,
+    timezone: str | None = None,
+    program: str = DEFAULT_PROGRAM,
+    program_map: dict[str, str] | None = None,
+    progress: Report | None = None,
+) -> StagedImport:
+    """Read the feed and the organization, decide everything the import does, and write
+    the rows it adds or changes to staging tables on the session's connection, which no
+    other connection sees. `progress` is told how far it got, at most every
+    PROGRESS_EVERY seconds.
 
     `timezone` is the zone of meetings the feed gives none for (default: the org's) and
     of a new org (default: the feed's first zone, else UTC). `now` decides the first
     date of new series: their next date from today, in their zone. A group the import
     creates gets the program `program_map` gives it (meeting_guide_read.program_of), else
-    the one its type codes name, else `program`. Flushes, never commits: the caller
-    commits once, or rolls back.
+    the one its type codes name, else `program`.
     """
     if timezone is not None and not is_valid_timezone(timezone):
         raise ServiceError(f"“{timezone}” is not a time zone we know; choose one like "
@@ -150,25 +256,65 @@ def import_feed(
         program = Program(program)
     except ValueError:
         raise ServiceError(f"Unknown program: {program}", field="program") from None
+    step = _Progress(progress)
     feed_meetings, skips = meeting_guide_read.parse_feed(items)
+    step.begin("The feed lists {:,} meetings; checking them…", len(feed_meetings))
     org = organizations.find_organization(session, org_slug)
-    created = org is None
-    if org is None:
-        org = organizations.create_organization(
-            session, actor, slug=org_slug, name=_org_name(org_slug, feed_meetings),
-            timezone=timezone or next((m.timezone for m in feed_meetings if m.timezone),
-                                      FALLBACK_TIMEZONE),
-        )
-    summary = ImportSummary(org.slug, created, org.timezone, skipped=skips,
+    zone = org.timezone if org is not None else timezone or next(
+        (m.timezone for m in feed_meetings if m.timezone), FALLBACK_TIMEZONE)
+    summary = ImportSummary(org_slug, org is None, zone, skipped=skips,
                             default_program=program.label)
     summary.doubtful_ends = [Skip(m.index, m.label, f"{m.doubtful_end}.")
                              for m in feed_meetings if m.doubtful_end]
-    importer = _Importer(session, actor, org, program, timezone or org.timezone, now, summary,
+    importer = _Importer(session, actor, org, program, timezone or zone, now, summary,
                          program_map or {})
-    for feed_meeting in feed_meetings:
+    for done, feed_meeting in enumerate(feed_meetings, start=1):
         importer.add(feed_meeting)
+        step("Checked {:,} of {:,} meetings…", done, len(feed_meetings))
     importer.finish()
-    return summary
+    _stage_rows(session.connection(), importer, step)
+    return StagedImport(
+        summary, _org_name(org_slug, feed_meetings) if org is None else None,
+        org.id if org is not None else None, org.data_version if org is not None else 0,
+        importer.changed_group_ids,
+        changes=bool(importer.new_groups or importer.new_meetings or importer.entries),
+        rows=len(importer.new_meetings) + len(importer.changed_meetings),
+    )
+
+
+def write(session: Session, actor: User | None, staged: StagedImport) -> ImportSummary:
+    """Save a staged import: create the organization if needed and copy the staged rows
+    into place, a few statements however large the feed. Flushes, never commits.
+    Raises Stale, changing nothing, when the organization changed since it was staged."""
+    connection = session.connection()
+    org = _organization_for(session, actor, staged)
+    if staged.changes:
+        organizations.mark_changed(org)
+        session.flush()
+    if staged.rows:
+        _copy_staged(connection, org.id, staged.changed_group_ids)
+    _drop_staging(connection)
+    # The rows changed under the session's objects: what it reads next comes afresh.
+    session.expire_all()
+    return staged.summary
+
+
+def _organization_for(session: Session, actor: User | None,
+                      staged: StagedImport) -> Organization:
+    slug = staged.summary.organization
+    if staged.new_org_name is not None:
+        if organizations.find_organization(session, slug) is not None:
+            raise Stale()
+        return organizations.create_organization(session, actor, slug=slug,
+                                                 name=staged.new_org_name,
+                                                 timezone=staged.summary.timezone)
+    # FOR UPDATE: on PostgreSQL a change to the org waits for the import from here on
+    # (each bumps the org's version); SQLite's write lock already keeps everyone out.
+    version = session.scalar(select(Organization.data_version)
+                             .where(Organization.id == staged.org_id).with_for_update())
+    if version != staged.org_version:
+        raise Stale()
+    return session.get_one(Organization, staged.org_id)
 
 
 def _org_name(slug: str, feed_meetings: list[FeedMeeting]) -> str:
@@ -181,36 +327,67 @@ def _name_key(name: str) -> str:
     return " ".join(name.split()).casefold()
 
 
-class _Importer:
-    """The state of one import: what is in the database, looked up once, and the counts."""
+@dataclass(frozen=True)
+class _GroupRef:
+    """A group meetings are imported into: one already there (its id), or one this
+    import creates (its slug, which the final copy finds it by)."""
 
-    def __init__(self, session: Session, actor: User | None, org: Organization,
+    name: str
+    id: int | None = None
+    slug: str = ""
+
+
+def _row(model: Any, **values: Any) -> dict[str, Any]:
+    """A new row of the model's table: `values`, and every other column's default as an
+    INSERT would give it (a meeting's uid, the time stamps), so that the row is whole
+    when it is staged and is copied into place as it is."""
+    row = dict(values)
+    for column in model.__table__.columns:
+        default = column.default
+        if column.name in row or default is None:
+            continue
+        row[column.name] = default.arg if default.is_scalar else default.arg(None)
+    return row
+
+
+class _Importer:
+    """The state of one import: what is in the database, looked up once, what the import
+    adds and changes, as rows to stage, and the counts."""
+
+    def __init__(self, session: Session, actor: User | None, org: Organization | None,
                  program: Program, default_timezone: str, now: datetime,
                  summary: ImportSummary, program_map: dict[str, str]) -> None:
-        self.session, self.actor, self.org, self.program = session, actor, org, program
+        self.session, self.actor, self.program = session, actor, program
         self.program_map = program_map
         self.default_timezone, self.now, self.summary = default_timezone, now, summary
-        self.groups_by_name: dict[str, Group] = {}
-        self.new_group_ids: set[int] = set()
+        self.groups_by_name: dict[str, _GroupRef] = {}
         self.used_group_ids: set[int] = set()
+        self.changed_group_ids: set[int] = set()
         self.by_source: dict[str, Meeting] = {}
         self.claimed: set[int] = set()
         self.taken_group_slugs = set(session.scalars(select(Group.slug)))
-        if not summary.organization_created:
-            self._load()
+        self.new_groups: list[dict[str, Any]] = []
+        self.new_meetings: list[dict[str, Any]] = []
+        self.changed_meetings: dict[int, dict[str, Any]] = {}
+        self.entries: list[dict[str, Any]] = []
+        self.stamp = utcnow()
+        if org is not None:
+            self._load(org)
 
-    def _load(self) -> None:
+    def _load(self, org: Organization) -> None:
         """The org's groups and imported meetings, in one query each (and one for the
-        exceptions), rather than some per feed meeting."""
+        exceptions), rather than some per feed meeting; read afresh, as an import before
+        in this session changed the rows under its objects."""
         groups = self.session.scalars(
-            select(Group).where(Group.organization_id == self.org.id).order_by(Group.id))
+            select(Group).where(Group.organization_id == org.id).order_by(Group.id)
+            .execution_options(populate_existing=True))
         for group in groups:
-            self.groups_by_name.setdefault(_name_key(group.name), group)
+            self.groups_by_name.setdefault(_name_key(group.name), _GroupRef(group.name, group.id))
         imported = self.session.scalars(
             select(Meeting).join(Meeting.group)
-            .where(Group.organization_id == self.org.id, Meeting.source_slug.is_not(None))
+            .where(Group.organization_id == org.id, Meeting.source_slug.is_not(None))
             .options(contains_eager(Meeting.group), selectinload(Meeting.exceptions))
-            .order_by(Meeting.id))
+            .order_by(Meeting.id).execution_options(populate_existing=True))
         for meeting in imported:
             if meeting.source_slug is not None:
                 self.by_source.setdefault(meeting.source_slug, meeting)
@@ -218,13 +395,14 @@ class _Importer:
     def add(self, item: FeedMeeting) -> None:
         """Create, update or leave alone the series of one feed meeting."""
         matches = self._match(item)
-        group = next((m.group for m in matches.values() if m is not None), None)
+        group = next((_GroupRef(m.group.name, m.group_id) for m in matches.values()
+                      if m is not None), None)
         for weekday in item.weekdays:
             existing = matches[weekday]
             if existing is not None:
                 self._update(item, weekday, existing)
             elif created := self._create(item, weekday, group):
-                group = created.group
+                group = created
 
     def _match(self, item: FeedMeeting) -> dict[int, Meeting | None]:
         """The series already imported for each weekday of the item: the one under its
@@ -246,9 +424,21 @@ class _Importer:
                            None)
             if meeting is not None:
                 self.claimed.add(meeting.id)
-                meeting.source_slug = item.source_slug(weekday)
+                self._changed_row(meeting)["source_slug"] = item.source_slug(weekday)
                 matches[weekday] = meeting
         return matches
+
+    def _changed_row(self, meeting: Meeting) -> dict[str, Any]:
+        """The staged row of a meeting this import changes: its values as they are now,
+        to be changed."""
+        row = self.changed_meetings.get(meeting.id)
+        if row is None:
+            row = self.changed_meetings[meeting.id] = {
+                "position": len(self.changed_meetings), "id": meeting.id,
+                **{name: getattr(meeting, name) for name in _CHANGED_COLUMNS},
+                "updated_at": self.stamp,
+            }
+        return row
 
     def _values(self, item: FeedMeeting, weekday: int, existing: Meeting | None
                 ) -> FeedValues:
@@ -262,14 +452,21 @@ class _Importer:
                            last_date=existing.last_date if existing is not None else None)
 
     def _update(self, item: FeedMeeting, weekday: int, meeting: Meeting) -> None:
+        """Stage the new values of a meeting, refused as meetings.update_meeting refuses
+        them, with the audit entry and the SEQUENCE it gives."""
         self.used_group_ids.add(meeting.group_id)
         values = self._values(item, weekday, meeting)
-        if all(getattr(meeting, k) == v for k, v in meetings.columns(values).items()):
+        columns = meetings.columns(values)
+        current = self.changed_meetings.get(meeting.id) or {
+            name: getattr(meeting, name) for name in columns}
+        if all(current[k] == v for k, v in columns.items()):
             self.summary.unchanged += 1
             return
         try:
             _check_lengths(values)
-            meetings.update_meeting(self.session, self.actor, meeting, values)
+            meetings.check(values)
+            if lost := meetings.orphans_after(meeting, values):
+                raise meetings.OrphanedExceptions(lost)
         except meetings.OrphanedExceptions as error:
             self._skip(item, weekday, f"{len(error.exceptions)} changed or cancelled date(s) "
                                       "would no longer be dates of it; change it by hand.")
@@ -277,39 +474,64 @@ class _Importer:
         except ServiceError as error:
             self._skip(item, weekday, error.message)
             return
+        before, after = audit_log.changed(
+            audit_log.snapshot(meeting, meetings.MEETING_FIELDS),
+            audit_log.snapshot(SimpleNamespace(**columns), meetings.MEETING_FIELDS))
+        row = self._changed_row(meeting)
+        row.update(columns)
+        if after:
+            row["sequence"] = meeting.sequence + 1
+            self.changed_group_ids.add(meeting.group_id)
+            self._entry("update", Meeting, meeting.id,
+                        meetings.audit_summary(row["title"], meeting.group.name),
+                        before=before, after=after)
         self.summary.updated += 1
 
-    def _create(self, item: FeedMeeting, weekday: int, group: Group | None) -> Meeting | None:
+    def _create(self, item: FeedMeeting, weekday: int, group: _GroupRef | None
+                ) -> _GroupRef | None:
+        """Stage a new series of the item, in `group` or the one _group_for gives; the
+        group, or None when the series is refused (as meetings.create_meeting would)."""
         values = self._values(item, weekday, None)
         try:
             _check_lengths(values)
             meetings.check(values)
-            group = group or self._group_for(item)
-            meeting = meetings.create_meeting(self.session, self.actor, group, values)
         except ServiceError as error:
             self._skip(item, weekday, error.message)
             return None
+        group = group or self._group_for(item)
+        row = _row(Meeting, position=len(self.new_meetings), **meetings.columns(values),
+                   group_id=group.id, group_slug=None if group.id else group.slug)
+        self.new_meetings.append(row)
+        if group.id is not None:
+            self.changed_group_ids.add(group.id)
+        self._entry("create", Meeting, None, meetings.audit_summary(row["title"], group.name),
+                    after=audit_log.snapshot(SimpleNamespace(**row), meetings.MEETING_FIELDS),
+                    meeting_uid=row["uid"])
         self.summary.created += 1
-        return meeting
+        return group
 
-    def _group_for(self, item: FeedMeeting) -> Group:
+    def _group_for(self, item: FeedMeeting) -> _GroupRef:
         """The group the feed names, found by name in the org or created; for a meeting
         without one, a group of its own, named after it."""
         name = (item.group or item.name)[:200]
         if item.group and (group := self.groups_by_name.get(_name_key(name))):
-            self.used_group_ids.add(group.id)
+            if group.id is not None:
+                self.used_group_ids.add(group.id)
             return group
         program = meeting_guide_read.program_of(item, self.program_map)
         if program is None:
             self.summary.groups_without_program += 1
         else:
             self.summary.groups_with_program += 1
-        group = organizations.create_group(
-            self.session, self.actor, self.org, slug=self._new_group_slug(name), name=name,
-            program=program or self.program, visibility=Visibility.PUBLIC,
-            description=item.group_notes if item.group else "",
-        )
-        self.new_group_ids.add(group.id)
+        row = _row(Group, position=len(self.new_groups), slug=self._new_group_slug(name),
+                   name=name.strip(), program=program or self.program,
+                   visibility=Visibility.PUBLIC,
+                   description=item.group_notes if item.group else "")
+        self.new_groups.append(row)
+        group = _GroupRef(row["name"], slug=row["slug"])
+        self._entry("create", Group, None, f"Group {group.name}",
+                    after=audit_log.snapshot(SimpleNamespace(**row), GROUP_FIELDS),
+                    group_slug=group.slug)
         if item.group:
             self.groups_by_name[_name_key(name)] = group
         return group
@@ -320,18 +542,124 @@ class _Importer:
         self.taken_group_slugs.add(slug)
         return slug
 
+    def _entry(self, action: str, entity_type: type, entity_id: int | None, summary: str, *,
+               before: dict[str, Any] | None = None, after: dict[str, Any] | None = None,
+               meeting_uid: str | None = None, group_slug: str | None = None) -> None:
+        """Stage an audit entry; a new row's id is found by its uid or slug as it is
+        copied into place."""
+        self.entries.append(_row(
+            AuditEntry, position=len(self.entries), meeting_uid=meeting_uid,
+            group_slug=group_slug, **audit_log.entry_columns(
+                self.actor, action, entity_type, entity_id, organization_id=None,
+                summary=summary, before=before, after=after)))
+
     def _skip(self, item: FeedMeeting, weekday: int, reason: str) -> None:
         label = item.label if len(item.weekdays) == 1 else f"{item.label}, {DAY_NAMES[weekday]}"
         self.summary.skipped.append(Skip(item.index, label, reason))
 
     def finish(self) -> None:
-        self.session.flush()
-        self.summary.groups_created = len(self.new_group_ids)
-        self.summary.groups_unchanged = len(self.used_group_ids - self.new_group_ids)
+        self.summary.groups_created = len(self.new_groups)
+        self.summary.groups_unchanged = len(self.used_group_ids)
         self.summary.not_in_feed = [
             NotInFeed(m.title, m.source_slug or "", m.group.name)
             for m in self.by_source.values() if m.id not in self.claimed
         ]
+
+
+# -- Staging: the rows of an import, on its connection only, until they are copied ------
+
+_STAGING = MetaData()
+
+#: The meeting columns an import changes: its values with the source slug (as
+#: meetings.columns names them), the SEQUENCE and the time stamp.
+_CHANGED_COLUMNS = (*("rrule" if f.name == "recurrence" else f.name for f in fields(FeedValues)),
+                    "sequence", "updated_at")
+
+
+def _staging_table(name: str, table: Table, *extra: Column[Any], leave_out: Iterable[str] = (),
+                   only: Iterable[str] | None = None) -> Table:
+    """A TEMPORARY table with `table`'s columns (all but its id and `leave_out`, or
+    `only`), their types and no constraints, `extra` columns, and each row's position,
+    which keeps the order the import decided on."""
+    names = set(only) if only is not None else {c.name for c in table.columns} - {
+        "id", *leave_out}
+    return Table(name, _STAGING,
+                 Column("position", Integer, primary_key=True, autoincrement=False),
+                 *(Column(c.name, c.type.copy()) for c in table.columns if c.name in names),
+                 *extra, prefixes=["TEMPORARY"])
+
+
+_GROUPS = cast(Table, Group.__table__)
+_MEETINGS = cast(Table, Meeting.__table__)
+_ENTRIES = cast(Table, AuditEntry.__table__)
+_NEW_GROUPS = _staging_table("import_new_groups", _GROUPS, leave_out=["organization_id"])
+_NEW_MEETINGS = _staging_table("import_new_meetings", _MEETINGS, Column("group_slug", String(64)))
+_CHANGED_MEETINGS = _staging_table("import_changed_meetings", _MEETINGS,
+                                   Column("id", Integer), only=_CHANGED_COLUMNS)
+_NEW_ENTRIES = _staging_table("import_new_entries", _ENTRIES, Column("meeting_uid", String(80)),
+                              Column("group_slug", String(64)), leave_out=["organization_id"])
+
+
+def _drop_staging(connection: Connection) -> None:
+    for table in _STAGING.sorted_tables:
+        table.drop(connection, checkfirst=True)
+
+
+def _stage_rows(connection: Connection, importer: _Importer, step: _Progress) -> None:
+    """Write the import's rows to fresh staging tables, a batch at a time, saying how far
+    it got."""
+    _drop_staging(connection)
+    _STAGING.create_all(connection)
+    batches = ((_NEW_GROUPS, importer.new_groups), (_NEW_MEETINGS, importer.new_meetings),
+               (_CHANGED_MEETINGS, list(importer.changed_meetings.values())),
+               (_NEW_ENTRIES, importer.entries))
+    total = sum(len(rows) for _, rows in batches)
+    done = 0
+    for table, rows in batches:
+        for start in range(0, len(rows), STAGING_BATCH):
+            batch = rows[start:start + STAGING_BATCH]
+            connection.execute(insert(table), batch)
+            done += len(batch)
+            step("Prepared {:,} of {:,} rows to save…", done, total)
+    step.begin("Saving…")
+
+
+def _copy_staged(connection: Connection, org_id: int, changed_group_ids: set[int]) -> None:
+    """Copy the staged rows into place, the database doing the work: new groups, new
+    meetings (in a new group: found by its slug), changed meetings, the audit entries
+    (of a new row: found by its uid or slug); and grow the version of every group whose
+    meetings changed."""
+    by_slug = select(_GROUPS.c.id).where(_GROUPS.c.slug == _NEW_MEETINGS.c.group_slug)
+    _copy(connection, _GROUPS, _NEW_GROUPS, organization_id=literal(org_id))
+    _copy(connection, _MEETINGS, _NEW_MEETINGS,
+          group_id=func.coalesce(_NEW_MEETINGS.c.group_id, by_slug.scalar_subquery()))
+    connection.execute(
+        update(_MEETINGS).where(_MEETINGS.c.id == _CHANGED_MEETINGS.c.id)
+        .values({name: _CHANGED_MEETINGS.c[name] for name in _CHANGED_COLUMNS}))
+    entries = _NEW_ENTRIES.c
+    _copy(connection, _ENTRIES, _NEW_ENTRIES, organization_id=literal(org_id),
+          entity_id=func.coalesce(
+              entries.entity_id,
+              select(_MEETINGS.c.id).where(_MEETINGS.c.uid == entries.meeting_uid)
+              .scalar_subquery(),
+              select(_GROUPS.c.id).where(_GROUPS.c.slug == entries.group_slug)
+              .scalar_subquery()))
+    connection.execute(
+        update(_GROUPS)
+        .where(_GROUPS.c.id.in_(changed_group_ids)
+               | _GROUPS.c.slug.in_(select(_NEW_GROUPS.c.slug)))
+        .values(data_version=_GROUPS.c.data_version + 1, data_changed_at=utcnow()))
+
+
+def _copy(connection: Connection, table: Table, staged: Table, **computed: Any) -> None:
+    """INSERT INTO table SELECT … FROM staged, in the staged order: the columns the two
+    share, and the `computed` ones."""
+    names = [c.name for c in staged.columns if c.name in table.c and c.name not in computed]
+    connection.execute(insert(table).from_select(
+        [*names, *computed],
+        select(*(staged.c[name] for name in names), *computed.values())
+        .order_by(staged.c.position),
+        include_defaults=False))
 
 
 #: The length of each text column of a meeting that has one.

@@ -115,6 +115,11 @@ def check(values: MeetingValues) -> None:
             raise ServiceError(f"The {name} must be between {low} and {high}.", field=name)
 
 
+def audit_summary(title: str, group_name: str) -> str:
+    """What the audit log says a meeting is, on its creation and on each change."""
+    return f"Meeting {title} of {group_name}"
+
+
 def create_meeting(
     session: Session, actor: User | None, group: Group, values: MeetingValues
 ) -> Meeting:
@@ -125,7 +130,7 @@ def create_meeting(
     session.flush()
     audit_log.record(
         session, actor, "create", meeting, organization=group.organization,
-        summary=f"Meeting {meeting.title} of {group.name}",
+        summary=audit_summary(meeting.title, group.name),
         after=audit_log.snapshot(meeting, MEETING_FIELDS),
     )
     return meeting
@@ -170,7 +175,7 @@ def _changed(session: Session, actor: User | None, meeting: Meeting, before: dic
         session.flush()
         audit_log.record(
             session, actor, "update", meeting, organization=meeting.group.organization,
-            summary=f"Meeting {meeting.title} of {meeting.group.name}", before=old, after=new,
+            summary=audit_summary(meeting.title, meeting.group.name), before=old, after=new,
         )
 
 
