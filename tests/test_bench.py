@@ -216,3 +216,23 @@ def test_nginx_hands_out_the_files_wrk_asks_for(tmp_path):
             assert response.headers["Content-Type"] == "text/calendar"
         load = server.wrk(url + "/feed.ics", seconds=1, connections=1)
     assert load.rate > 0 and load.requests > 0 and load.errors == 0
+
+
+def test_the_bench_routes_are_the_bench_servers_own_not_the_apps(app, monkeypatch, tmp_path):
+    """The bench's server hands out the bytes it was given and tells its caches' fill;
+    the app itself has no such route."""
+    assert not [rule.rule for rule in app.url_map.iter_rules()
+                if rule.rule.startswith("/bench")]
+    from bench import served
+
+    held = tmp_path / "feed.ics"
+    held.write_bytes(b"BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n")
+    monkeypatch.setenv("FACILITATOR_BENCH_BYTES", str(held))
+    monkeypatch.setattr(served, "_kept", {})
+    monkeypatch.setattr(served, "create_app", lambda: app)
+    client = served.with_bench_routes().test_client()
+    assert client.get("/bench/bytes").data == held.read_bytes()
+    app.extensions["facilitator.feed_cache"] = cache = served.BytesCache(1000)
+    cache.get_or_build("one", lambda: b"x" * 300)
+    answer = client.get("/bench/caches").get_json()
+    assert answer["caches"] == {"feed_cache": {"bytes": 300, "budget": 1000, "builds": 1}}
