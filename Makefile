@@ -41,8 +41,9 @@ serve: install
 bench: install system-packages
 	$(BIN)/python -m bench
 
-## What the tests need from Debian (browser, PDF tools, PostgreSQL with pg_dump and psql, nginx
-## for the caching proxy test), installed when missing and we are root.
+## What the tests and benchmarks need from Debian (browser, PDF tools, PostgreSQL with pg_dump and
+## psql, nginx for the caching proxy test; wrk and Node.js, the benchmarks' load from outside
+## Python), installed when missing and we are root.
 system-packages:
 	@missing=""; \
 	command -v chromium >/dev/null || missing="$$missing chromium"; \
@@ -52,6 +53,8 @@ system-packages:
 	command -v psql >/dev/null || missing="$$missing postgresql-client"; \
 	command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || missing="$$missing nginx-light"; \
 	command -v openssl >/dev/null || missing="$$missing openssl"; \
+	command -v wrk >/dev/null || missing="$$missing wrk"; \
+	command -v node >/dev/null || command -v nodejs >/dev/null || missing="$$missing nodejs"; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then \
 	    echo "Installing$$missing"; \

@@ -61,6 +61,9 @@ class Figure:
     baseline_is: str
     goal: Goal | None = None
     note: str = ""
+    #: The fastest and slowest of several runs, when `value` is their median.
+    spread: tuple[float, float] | None = None
+    baseline_spread: tuple[float, float] | None = None
 
     @property
     def ratio(self) -> float | None:
@@ -82,6 +85,9 @@ class Figure:
             "unit": self.unit,
             "baseline_is": self.baseline_is,
             "note": self.note,
+            "spread": None if self.spread is None else [_rounded(n) for n in self.spread],
+            "baseline_spread": None if self.baseline_spread is None
+            else [_rounded(n) for n in self.baseline_spread],
         }
 
 
@@ -103,6 +109,14 @@ def amount(number: float, unit: str = "") -> str:
     return f"{text} {unit}".strip()
 
 
+def measured(number: float, unit: str, spread: tuple[float, float] | None) -> str:
+    """A figure, and when it is a median the range of its runs: "16.9 s (16.5–18.2)"."""
+    if spread is None:
+        return amount(number, unit)
+    low, high = (amount(n) for n in spread)
+    return f"{amount(number, unit)} ({low}–{high})"
+
+
 def times(ratio: float | None) -> str:
     if ratio is None:
         return ""
@@ -117,8 +131,9 @@ def verdict(figure: Figure) -> str:
 
 def show(figure: Figure) -> None:
     ratio = "" if figure.ratio is None else f" ({times(figure.ratio)})"
-    print(f"{figure.name:<{WIDTH}} {amount(figure.value, figure.unit):>14}   "
-          f"{figure.baseline_is}: {amount(figure.baseline, figure.unit)}{ratio}"
+    print(f"{figure.name:<{WIDTH}} {measured(figure.value, figure.unit, figure.spread):>14}   "
+          f"{figure.baseline_is}: "
+          f"{measured(figure.baseline, figure.unit, figure.baseline_spread)}{ratio}"
           f"{'; ' + verdict(figure) if figure.goal else ''}"
           f"{'; ' + figure.note if figure.note else ''}", flush=True)
 
@@ -129,8 +144,9 @@ def markdown_table(results: list[tuple[str, Figure]]) -> str:
     for benchmark, figure in results:
         rows.append(
             f"| {benchmark} | {figure.name}{' (' + figure.note + ')' if figure.note else ''} "
-            f"| {amount(figure.value, figure.unit)} "
-            f"| {figure.baseline_is}: {amount(figure.baseline, figure.unit)} "
+            f"| {measured(figure.value, figure.unit, figure.spread)} "
+            f"| {figure.baseline_is}: "
+            f"{measured(figure.baseline, figure.unit, figure.baseline_spread)} "
             f"| {times(figure.ratio)} "
             f"| {verdict(figure)} |"
         )

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -70,21 +71,38 @@ def children(pid: int) -> list[int]:
     return sorted(found)
 
 
+def descendants(pid: int) -> list[int]:
+    """The process's children, their children, and so on."""
+    found = []
+    for child in children(pid):
+        found += [child, *descendants(child)]
+    return found
+
+
+def _status_mib(pid: int, field: str) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(f"{field}:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError(f"no {field} for process {pid}")
+
+
 def peak_rss_mib(pid: int) -> float:
     """The process's peak resident memory so far (VmHWM), in MiB."""
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    raise RuntimeError(f"no VmHWM for process {pid}")
+    return _status_mib(pid, "VmHWM")
+
+
+def rss_mib(pid: int) -> float:
+    """The process's resident memory now (VmRSS), in MiB."""
+    return _status_mib(pid, "VmRSS")
 
 
 @contextmanager
 def gunicorn(database_url: str, *, workers: int = 2, port: int | None = None,
              secret_key: str = "bench-secret-key-not-for-production",  # noqa: S107
-             env: dict[str, str] | None = None,
+             env: dict[str, str] | None = None, bench_routes: bool = False,
              start_seconds: float = 30) -> Iterator[RunningServer]:
     """Serve the app with `workers` gunicorn workers on 127.0.0.1:`port` (a free one by
-    default) until the block ends."""
+    default) until the block ends; with `bench_routes`, bench/served.py's routes too."""
     port = port or free_port()
     environ = os.environ | {
         "FACILITATOR_DATABASE_URL": database_url,
@@ -98,7 +116,8 @@ def gunicorn(database_url: str, *, workers: int = 2, port: int | None = None,
     # would stall it.
     with tempfile.TemporaryFile() as log:
         process = subprocess.Popen(  # noqa: S603 (our own interpreter and module)
-            [sys.executable, "-m", "facilitator.serve"], cwd=ROOT, env=environ,
+            [sys.executable, "-m", "bench.served" if bench_routes else "facilitator.serve"],
+            cwd=ROOT, env=environ,
             stdout=log, stderr=subprocess.STDOUT,
         )
         server = RunningServer(process, f"http://127.0.0.1:{port}", log)
@@ -165,3 +184,147 @@ def load_generated(database_url: str, org: str, *, meetings: int = 5000, groups:
         path.write_text(json.dumps(generate(meetings, groups, seed)))
         run_import(app, path, org)
     app.extensions["facilitator.db"].engine.dispose()
+
+
+@dataclass(frozen=True)
+class Load:
+    """What wrk measured: requests answered per second, and latency percentiles in ms."""
+
+    rate: float
+    p50: float
+    p99: float
+    requests: int
+    errors: int
+
+
+WRK_UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}
+
+
+def parse_wrk(output: str) -> Load:
+    """wrk's report (run with --latency) as a Load; ValueError when it is not one."""
+    percentiles: dict[str, float] = {}
+    rate = None
+    requests = errors = 0
+    for line in output.splitlines():
+        words = line.split()
+        if len(words) == 2 and words[0] in ("50%", "99%"):
+            number = words[1].rstrip("usm")
+            percentiles[words[0]] = float(number) * WRK_UNITS[words[1][len(number):]]
+        elif line.startswith("Requests/sec:"):
+            rate = float(words[1])
+        elif "requests in" in line:
+            requests = int(words[0])
+        elif line.strip().startswith(("Non-2xx or 3xx responses:", "Socket errors:")):
+            errors += sum(int(w.rstrip(",")) for w in words if w.rstrip(",").isdigit())
+    if rate is None or len(percentiles) != 2:
+        raise ValueError(f"not a wrk report:\n{output}")
+    return Load(rate, percentiles["50%"], percentiles["99%"], requests, errors)
+
+
+def wrk(url: str, *, seconds: float = 5, connections: int = 4,
+        headers: dict[str, str] | None = None) -> Load:
+    """`connections` clients asking for `url` one request after another for `seconds`,
+    from wrk (Debian's package, C, one thread): the load comes from outside Python."""
+    command = shutil.which("wrk")
+    if command is None:
+        raise RuntimeError("wrk is not installed (apt-get install wrk; make bench does it "
+                           "as root)")
+    arguments = [command, "--latency", "-t1", f"-c{connections}", f"-d{seconds:g}s",
+                 "--timeout", "60s"]
+    for name, value in (headers or {}).items():
+        arguments += ["-H", f"{name}: {value}"]
+    done = subprocess.run([*arguments, url], capture_output=True, text=True,  # noqa: S603
+                          timeout=seconds + 120, check=True)
+    load = parse_wrk(done.stdout)
+    if load.errors:
+        raise RuntimeError(f"{url}: {load.errors} errors or failed answers under wrk:\n"
+                           f"{done.stdout}")
+    return load
+
+
+NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
+
+
+@contextmanager
+def nginx_static(folder: Path) -> Iterator[str]:
+    """Debian's nginx serving the files of `folder` with sendfile, one worker process,
+    on a free port of 127.0.0.1, until the block ends; yields its address."""
+    if not Path(NGINX).exists():
+        raise RuntimeError("nginx is not installed (apt-get install nginx-light)")
+    port = free_port()
+    with tempfile.TemporaryDirectory() as scratch:
+        root = Path(scratch)
+        root.chmod(0o755)  # nginx's worker runs as nobody when we are root
+        (root / "nginx.conf").write_text(f"""
+            {"user root;" if os.geteuid() == 0 else ""}
+            daemon off;
+            worker_processes 1;
+            pid {root}/nginx.pid;
+            error_log {root}/error.log;
+            events {{ worker_connections 256; }}
+            http {{
+                access_log off;
+                sendfile on;
+                tcp_nopush on;
+                client_body_temp_path {root}/body;
+                proxy_temp_path {root}/proxy;
+                fastcgi_temp_path {root}/fastcgi;
+                uwsgi_temp_path {root}/uwsgi;
+                scgi_temp_path {root}/scgi;
+                types {{ text/calendar ics; }}
+                server {{
+                    listen 127.0.0.1:{port};
+                    root {folder};
+                }}
+            }}
+        """)
+        process = subprocess.Popen(  # noqa: S603 (Debian's nginx, our own configuration)
+            [NGINX, "-p", str(root), "-c", str(root / "nginx.conf"), "-e",
+             str(root / "error.log")], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        url = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + 10
+            while True:
+                if process.poll() is not None:
+                    raise RuntimeError(f"nginx did not start: {(root / 'error.log').read_text()}")
+                try:
+                    with socket.create_connection(("127.0.0.1", port), timeout=1):
+                        break
+                except OSError:
+                    if time.monotonic() > deadline:
+                        raise RuntimeError("nginx did not answer within 10 s") from None
+                    time.sleep(0.05)
+            yield url
+        finally:
+            stop(process)
+
+
+OPEN_LOOP = Path(__file__).resolve().parent / "openloop.js"
+
+
+@dataclass(frozen=True)
+class Visits:
+    """What bench/openloop.js saw: per visitor, the first request's and the whole
+    visit's milliseconds, timed from when the visitor was due."""
+
+    sent: int
+    first: list[float]
+    whole: list[float]
+    wrong: list[str]
+
+
+def open_loop(base: str, paths: list[str], *, rate: float, seconds: float,
+              post: bool) -> Visits:
+    """Visitors arriving at `rate` a second for `seconds`, whatever the server does, from
+    Node (bench/openloop.js): a check-in and the page it leads to (`post`), or two GETs."""
+    node = shutil.which("node") or shutil.which("nodejs")
+    if node is None:
+        raise RuntimeError("Node.js is not installed (apt-get install nodejs; make bench "
+                           "does it as root)")
+    settings = {"base": base, "paths": paths, "rate": rate, "seconds": seconds, "post": post}
+    done = subprocess.run([node, str(OPEN_LOOP), json.dumps(settings)],  # noqa: S603
+                          capture_output=True, text=True, timeout=seconds + 180, check=True)
+    found = json.loads(done.stdout)
+    visits = found["visits"]
+    return Visits(found["sent"], [v[0] for v in visits], [v[1] for v in visits],
+                  [v[2] for v in visits if v[2]])

@@ -4,6 +4,7 @@ counts the requests that reach it."""
 
 from __future__ import annotations
 
+import gzip
 import os
 import shutil
 import ssl
@@ -15,6 +16,7 @@ import urllib.request
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
+from email.message import Message
 from pathlib import Path
 
 import pytest
@@ -59,9 +61,9 @@ class Proxy:
         context.verify_mode = ssl.CERT_NONE  # the test's own self-signed certificate
         try:
             with urllib.request.urlopen(request, context=context, timeout=10) as response:
-                return response.status, dict(response.headers), response.read()
+                return response.status, _headers(response.headers), response.read()
         except urllib.error.HTTPError as error:
-            return error.code, dict(error.headers), error.read()
+            return error.code, _headers(error.headers), error.read()
 
     def logged(self, *lines: str) -> str:
         """The access log once it has every one of `lines`: nginx writes a request's line
@@ -72,6 +74,12 @@ class Proxy:
             if all(line in text for line in lines) or time.monotonic() > deadline:
                 return text
             time.sleep(0.05)
+
+
+def _headers(message: Message) -> dict[str, str]:
+    """The response's headers, a header sent twice (Vary: the app's and nginx's) as one
+    comma-separated value."""
+    return {name: ", ".join(message.get_all(name, [])) for name in dict.fromkeys(message)}
 
 
 def serve_app(url: str, hits: Counter[str]) -> Iterator[int]:
@@ -257,3 +265,58 @@ def test_a_forged_host_reaches_neither_the_app_nor_the_kept_copy(proxy):
     assert "attacker.example" not in str(headers)
     status, headers, kept = proxy.get(feed)
     assert (status, headers["X-Cache-Status"], kept) == (200, "HIT", body)
+
+
+#: What a browser or calendar app that takes gzip sends.
+GZIP = {"Accept-Encoding": "gzip, deflate, br"}
+
+
+def vary(headers: dict[str, str]) -> set[str]:
+    return {name.strip().lower() for name in headers.get("Vary", "").split(",")}
+
+
+@pytest.mark.parametrize("path", ["/o/riverside/", "/o/riverside/meetings.json",
+                                  "/o/riverside/meetings.ics"])
+def test_pages_json_and_feeds_are_gzipped_for_clients_that_take_it(proxy, path):
+    status, plain_headers, plain = proxy.get(path)
+    assert status == 200 and "Content-Encoding" not in plain_headers
+    assert "accept-encoding" in vary(plain_headers)
+    status, headers, packed = proxy.get(path, **GZIP)
+    assert (status, headers["Content-Encoding"]) == (200, "gzip")
+    assert "accept-encoding" in vary(headers)
+    assert gzip.decompress(packed) == plain
+    assert len(packed) < len(plain)
+
+
+@pytest.mark.parametrize("first", ["gzip", "plain"])
+def test_one_kept_copy_serves_both_gzip_and_plain_clients(proxy, first):
+    """Whichever client fills the cache, the other gets its own encoding from the same
+    copy: the app is asked once."""
+    path = f"/o/riverside/meetings.ics?filled-by={first}"
+    clients = [GZIP, {}] if first == "gzip" else [{}, GZIP]
+    asked = proxy.app_hits["/o/riverside/meetings.ics"]
+    answers = [proxy.get(path, **client) for client in clients]
+    gzipped, plain = answers if first == "gzip" else answers[::-1]
+    assert [a[1]["X-Cache-Status"] for a in answers] == ["MISS", "HIT"]
+    assert proxy.app_hits["/o/riverside/meetings.ics"] == asked + 1
+    assert gzipped[1]["Content-Encoding"] == "gzip"
+    assert "Content-Encoding" not in plain[1]
+    assert plain[2].startswith(b"BEGIN:VCALENDAR")
+    assert gzip.decompress(gzipped[2]) == plain[2]
+
+
+def test_a_calendar_app_taking_gzip_gets_304_with_the_etag_it_was_given(proxy):
+    feed = "/o/riverside/meetings.ics?etag=gzip"
+    _, headers, _ = proxy.get(feed, **GZIP)
+    assert headers["Content-Encoding"] == "gzip"
+    status, _, body = proxy.get(feed, **GZIP, **{"If-None-Match": headers["ETag"]})
+    assert (status, body) == (304, b"")
+
+
+def test_a_signed_in_leaders_pages_are_not_compressed(proxy):
+    """They hold a CSRF token beside what the leader typed: compressed, their length
+    could give the token away (BREACH)."""
+    status, headers, body = proxy.get("/o/riverside/", Cookie="session=a-leaders-session",
+                                      **GZIP)
+    assert status == 200 and "Content-Encoding" not in headers
+    assert body.lstrip().lower().startswith(b"<!doctype html")
