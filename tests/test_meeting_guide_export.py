@@ -845,10 +845,10 @@ def changed_fields(source: list[dict[str, Any]], exported: list[dict[str, Any]]
 
 
 def test_a_real_feed_round_trip_counts(runner, session, tmp_path, monkeypatch, capsys):
-    """tsml-ui's edmonton.json (its first 24 meetings): items in, imported, skipped and
-    why, and which fields the export writes otherwise than the source did."""
+    """tsml-ui's edmonton.json, whole: items in, imported, skipped and why, and which
+    fields the export writes otherwise than the source did."""
     monkeypatch.setattr(clock, "now", lambda: datetime(2026, 3, 4, 18, tzinfo=UTC))
-    path = DATA / "edmonton-excerpt.json"
+    path = DATA / "edmonton.json"
     source = json.loads(path.read_text())
     output = run(runner, path, "edmonton", "--timezone", "America/Edmonton")
     first = export(session, "edmonton", date(2026, 3, 4))
@@ -857,23 +857,40 @@ def test_a_real_feed_round_trip_counts(runner, session, tmp_path, monkeypatch, c
     run(runner, exported, "edmonton-again")
     second = export(session, "edmonton-again", date(2026, 3, 4))
 
-    assert len(source) == 24
-    assert "22 created, 0 updated, 0 unchanged, 2 skipped." in output
-    assert len(first) == 22
+    assert len(source) == 315
+    assert "294 created, 0 updated, 0 unchanged, 21 skipped." in output
+    # One reason for all 21: temporarily closed (TC) with no link or phone to meet by.
+    assert output.count("Skipped item") == 21
+    assert output.count("Its location is temporarily closed and it has no online option.") == 21
+    assert len(first) == 294
     assert [comparable(e) for e in second] == [comparable(e) for e in first]  # 0 lost
     changed = changed_fields(source, first)
     with capsys.disabled():
-        print("\nedmonton excerpt:", len(source), "items,", len(first), "imported, fields "
-              "written otherwise:", changed)
+        print("\nedmonton:", len(source), "items,", len(first), "imported,",
+              output.count("Skipped item"), "skipped, fields written otherwise:", changed)
     assert changed == {
-        "time": 22,  # "7:30 PM" is written "19:30"
-        "day": 22,  # [2] is written 2
-        "address": 22,  # written as formatted_address
-        "updated": 22,  # "8/25/2022 11:17:07 AM" is not the spec's format: our own time
-        "url": 22,  # the group's page here
-        "notes": 13,  # leading and trailing spaces and line breaks trimmed
-        "types": 6,  # ONL is no schema code: online is told by attendance_option
-        # A passcode with letters ("…#,,#,,M1F3TTRl…#") is no number to dial: the string
-        # goes to conference_phone_notes, whole.
-        "conference_phone": 4,
+        "time": 294,  # "7:30 PM" is written "19:30"
+        "day": 294,  # [2] is written 2
+        "address": 294,  # written as formatted_address
+        "updated": 294,  # "8/25/2022 11:17:07 AM" is not the spec's format: our own time
+        "url": 294,  # the group's page here
+        # Leading and trailing spaces and line breaks trimmed (112); two notes that are
+        # only line breaks are left out.
+        "notes": 114,
+        # ONL is no schema code: online is told by attendance_option (74); one item's
+        # types are [""], which is no code at all.
+        "types": 75,
+        # A passcode with letters ("…#,,#,,M1F3TTRl…#", "…#,,#,,Bill&Bob1#") is no number
+        # to dial: the string goes to conference_phone_notes, whole.
+        "conference_phone": 14,
+        # Names, groups, locations and regions are one line: runs of spaces collapsed
+        # ("84th Street  1201"), ends trimmed ("Camrose "), a tab made a space.
+        "name": 27,
+        "region": 6,
+        # 13 as above; and "On The Hill Online" is the group the feed first spells "On the
+        # Hill Online" (groups are found by name whatever the case).
+        "group": 14,
+        # 4 as above; 6 online-only meetings are written without a place ("Online
+        # Meeting", "Zoom St. Albert"): only in-person and hybrid meetings have one.
+        "location": 10,
     }

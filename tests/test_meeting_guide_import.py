@@ -422,7 +422,7 @@ def test_a_meeting_listed_on_fewer_days_keeps_the_series_of_the_day_it_still_has
 
 # -- issue 25: what real feeds send ------------------------------------------------------
 
-EDMONTON = DATA / "edmonton-excerpt.json"
+EDMONTON = DATA / "edmonton.json"
 EVERY_CASE = DATA / "every_case.json"
 
 
@@ -430,9 +430,9 @@ def test_a_feed_written_with_12_hour_times_imports(runner, session, frozen_clock
     """A real intergroup feed (tsml-ui's edmonton.json) writes "7:30 PM" and "11:00 AM"."""
     result = run(runner, EDMONTON, "--org", "edmonton", "--timezone", "America/Edmonton")
     assert result.exit_code == 0, result.output
-    assert "Meetings (one per weekday): 22 created, 0 updated, 0 unchanged, 2 skipped." \
+    assert "Meetings (one per weekday): 294 created, 0 updated, 0 unchanged, 21 skipped." \
         in result.output
-    assert result.output.count("temporarily closed and it has no online option") == 2
+    assert result.output.count("temporarily closed and it has no online option") == 21
     rows = imported(session, "edmonton")
     assert rows["6"].start_time == time(11) and rows["6"].duration_minutes == 60
     assert rows["9"].start_time == time(12, 15)
