@@ -269,7 +269,10 @@ class RenderLimits:
 
 class PdfCache(BytesCache):
     """Rendered PDFs by their HTML's hash: printing the same handout twice renders it
-    once."""
+    once. 32 MiB: a 5,000-meeting directory is about 1 MB."""
+
+    def __init__(self, budget_bytes: int = 32 * 1024 * 1024) -> None:
+        super().__init__(budget_bytes)
 
     def get_or_render(self, html: str, limits: RenderLimits, now: datetime,
                       time_limit: float = TIME_LIMIT_SECONDS) -> bytes:

@@ -171,7 +171,9 @@ class EventTexts(OrderedDict[FeedEvent, EventText]):
     recently written dropped first. When one meeting of a 5,000-meeting org changes, its
     feed is rebuilt writing one event, not 5,000."""
 
-    def __init__(self, limit: int = 50_000) -> None:
+    #: About 3 KB each: one 5,000-meeting org's events (7,000) and room for others', within
+    #: a worker's memory goal (bench/bench_serve.py).
+    def __init__(self, limit: int = 12_000) -> None:
         super().__init__()
         self.limit = limit
 
@@ -191,7 +193,7 @@ class FeedCache(BytesCache):
     A version changes with the data, so an entry is never stale: it is only replaced.
     """
 
-    def __init__(self, budget_bytes: int = 64 * 1024 * 1024) -> None:
+    def __init__(self, budget_bytes: int = 32 * 1024 * 1024) -> None:
         super().__init__(budget_bytes)
         self.events = EventTexts()
 
