@@ -29,6 +29,7 @@ from datetime import date
 from datetime import datetime
 from datetime import time
 from typing import Any
+from typing import TypeVar
 
 from sqlalchemy import Select
 from sqlalchemy import String
@@ -242,7 +243,8 @@ class _Table:
     def shown(self, threshold: int | None) -> dict[Key, int | None]:
         """Every value as the report may show it."""
         if not threshold:
-            return self.values | self.cells
+            every: dict[Key, int | None] = {**self.values, **self.cells}
+            return every
         totals = suppress(self.values, self.totals, threshold)
         hidden = [key for key in self.cells if totals.get(key, 0) is None]
         return totals | suppress(self.cells, self.parts, threshold, hidden=hidden)
@@ -306,6 +308,9 @@ _MORE_CHECKINS = case((and_(_counted, Headcount.checkins > Headcount.people), 1)
 _COUNTED_AT_ALL = or_(_counted, Headcount.checkins > 0)
 
 
+_Query = TypeVar("_Query", bound=Select[*tuple[Any, ...]])
+
+
 class _month(FunctionElement[str]):  # noqa: N801 (an SQL function, named as one)
     """The "YYYY-MM" of a date column, in SQL."""
 
@@ -323,8 +328,8 @@ def _month_postgresql(element: _month, compiler: Any, **kw: Any) -> str:
     return f"to_char({compiler.process(element.clauses, **kw)}, 'YYYY-MM')"
 
 
-def _in_window(query: Select[Any], months: Sequence[str], today: date, *,
-               org: Organization | None = None, group: Group | None = None) -> Select[Any]:
+def _in_window(query: _Query, months: Sequence[str], today: date, *,
+               org: Organization | None = None, group: Group | None = None) -> _Query:
     query = query.where(Headcount.occurrence_date >= date.fromisoformat(f"{months[0]}-01"),
                         Headcount.occurrence_date <= today)
     if group is not None:

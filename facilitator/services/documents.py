@@ -177,7 +177,7 @@ def save_version(
 # Leader agreement and signatures
 
 
-def _leaders(org: Organization) -> Select[tuple[User]]:
+def _leaders(org: Organization) -> Select[User]:
     return (select(User).join(Membership)
             .where(Membership.organization_id == org.id, Membership.role == Role.FACILITATOR)
             .order_by(User.display_name, User.id))

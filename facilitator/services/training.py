@@ -432,13 +432,14 @@ def compliance(session: Session, org: Organization, today: date, *,
             .where(Group.organization_id == org.id).order_by(Group.name, Group.id)):
         groups[user_id].append(name)
     completions: dict[tuple[int, int], list[Completion]] = defaultdict(list)
-    for user_id, type_id, *completed in session.execute(
+    for user_id, type_id, completed_on, override, hours, verified in session.execute(
             select(TrainingRecord.user_id, TrainingRecord.training_type_id,
                    TrainingRecord.completed_on, TrainingRecord.expires_on_override,
                    TrainingRecord.hours, TrainingRecord.verified_at.is_not(None))
             .where(TrainingRecord.organization_id == org.id,
                    TrainingRecord.deleted_at.is_(None))):
-        completions[user_id, type_id].append(_completion(*completed))
+        completions[user_id, type_id].append(_completion(completed_on, override, hours,
+                                                         verified))
     signatures = signature_status(session, org)
     rows = compliance_rows(
         [Leader(id_, name, frozenset(roles[id_])) for id_, name in leaders],
