@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import random
 from datetime import date
 from datetime import datetime
 from datetime import time
@@ -20,10 +21,13 @@ from facilitator.domain.counts import not_counted
 from facilitator.domain.meeting import SeriesException
 from facilitator.domain.recurrence import Recurrence
 from facilitator.domain.recurrence import Schedule
+from facilitator.domain.suppression import last_months
 from facilitator.domain.suppression import month_label
+from facilitator.domain.suppression import suppress
 from facilitator.models import Headcount
 from facilitator.models import Role
 from facilitator.services import attendance
+from tests.conftest import counted_selects
 from tests.conftest import page_text
 
 CHICAGO = ZoneInfo("America/Chicago")
@@ -175,3 +179,77 @@ def test_the_charts_axis_reads_months_with_years_and_says_why_a_month_is_empty(
     # Before the meeting began: no meetings, never a bar of 0 people.
     assert texts.count("no meetings") == 10
     assert "People" in texts and "First meeting" in texts and "Newcomers" not in texts
+
+
+# -- Reports of a big org ------------------------------------------------------------------
+
+
+def _occurrence_rows(rng: random.Random, groups: int) -> list[attendance._Row]:
+    """Counted occurrences of a few groups over a year, small counts common, as the
+    report reads them (newest first), some hybrid."""
+    rows = []
+    for n in range(rng.randint(1, 60)):
+        day = date(2026, 11, 17) - timedelta(days=rng.randrange(330))
+        people = rng.choice((0, 1, 2, 3, 4, 5, 6, 7, 9, 12, 20))
+        in_person = rng.randint(0, people)
+        rows.append(attendance._Row(
+            n, rng.randrange(3), f"g{rng.randrange(groups)}", "G", "M", day, rng.random() < .3,
+            people, rng.randint(0, people), in_person,
+            rng.choice((people - in_person, rng.randint(0, people - in_person))), 0))
+    return sorted(rows, key=lambda row: row.day, reverse=True)
+
+
+@pytest.mark.parametrize("seed", range(300))
+def test_suppressing_totals_first_hides_what_one_pass_over_every_cell_hides(seed):
+    """Reports suppress the org's months first (summed by the database) and then a
+    group's occurrences given the months it hides; an auditor reading both reports must
+    see exactly the cells one suppression of everything together would show."""
+    rng = random.Random(seed)  # noqa: S311 (test data, reproducible)
+    rows = _occurrence_rows(rng, rng.randint(1, 4))
+    months = last_months(date(2026, 11, 17))
+    table = attendance._Table(months, attendance._months_of(rows), rows)
+    threshold = rng.choice((3, 5, 10))
+    assert table.shown(threshold) == suppress(table.values | table.cells,
+                                              table.parts + table.totals, threshold)
+
+
+def _big_org(session, make_org, make_group, make_meeting, groups: int) -> dict:
+    org = make_org()
+    made = []
+    for _ in range(groups):
+        group = make_group(org)
+        for day in (1, 3):  # Tuesdays and Thursdays, each counted since October
+            meeting = make_meeting(group, first_date=date(2026, 10, 5 + day),
+                                   recurrence=Recurrence.weekly(day))
+            session.add_all(Headcount(meeting_id=meeting.id, occurrence_date=d, people=7,
+                                      newcomers=1, counted_by_facilitator=True, checkins=8)
+                            for d in meeting.schedule.dates(date(2026, 10, 1),
+                                                            date(2026, 11, 12)))
+        made.append(group)
+    session.commit()
+    return {"org": org, "groups": made}
+
+
+def test_reports_of_a_bigger_org_take_no_more_queries(app, client, auth, session, make_org,
+                                                      make_user, make_group, make_meeting,
+                                                      monkeypatch):
+    """An auditor's reports ask the database the same number of questions for 2 groups
+    and for 10, each with two counted meetings a week: an intergroup of thousands of
+    meetings waits no longer for a query per meeting or per row."""
+    monkeypatch.setattr(clock, "now", lambda: DURING)
+    counts = []
+    for groups in (2, 10):
+        world = _big_org(session, make_org, make_group, make_meeting, groups)
+        auth.login(make_user(world["org"], Role.AUDITOR))
+        base = f"/audit/{world['org'].slug}/attendance"
+        with counted_selects(app) as selects:
+            page = client.get(base)
+            group = client.get(f"{base}/{world['groups'][0].slug}")
+            chart = client.get(f"{base}.svg")
+        assert page.status_code == group.status_code == chart.status_code == 200
+        # Every group, with its meetings counted and marked, is on the page.
+        assert page_text(page).count("Group ") >= groups
+        assert "More check-ins" in page_text(page)
+        counts.append(len(selects))
+        auth.logout()
+    assert counts[1] == counts[0]

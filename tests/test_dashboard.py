@@ -23,6 +23,7 @@ from facilitator.services import meetings
 from facilitator.services import training
 from facilitator.services.training import RecordValues
 from tests.conftest import PASSWORD
+from tests.conftest import counted_selects
 from tests.conftest import page_text
 
 CHICAGO = ZoneInfo("America/Chicago")
@@ -238,3 +239,31 @@ def test_a_leader_without_a_group_is_told_who_can_give_them_one(
     assert (f"As an admin of {org.name}, you can make yourself a group's facilitator: "
             "choose the group") in text
     assert f'href="/admin/{org.slug}/"' in response.get_data(as_text=True)
+
+
+def test_dashboards_of_a_bigger_org_take_no_more_queries(app, client, auth, session,
+                                                         make_org, make_user, make_group,
+                                                         make_meeting, now):
+    """An admin's dashboard (which counts the leaders behind on training) and a
+    facilitator's ask the database the same number of questions in an org of 2 leaders
+    and of 10, each leading a group with a meeting."""
+    counts = []
+    for leaders in (2, 10):
+        org = make_org()
+        training.create_type(session, None, org, name="CPR", validity_months=24,
+                             required_roles=["facilitator"])
+        leads = [make_user(org, Role.FACILITATOR) for _ in range(leaders)]
+        for lead in leads:
+            make_meeting(make_group(org, facilitators=[lead]), title="Tuesday Night")
+        session.commit()
+        seen, texts = [], []
+        for person in (make_user(org, Role.ADMIN), leads[0]):
+            auth.login(person)
+            with counted_selects(app) as selects:
+                texts.append(dashboard(client))
+            seen.append(len(selects))
+            auth.logout()
+        assert f"{leaders} leaders with training missing" in texts[0]
+        assert "Tuesday Night" in texts[1]
+        counts.append(seen)
+    assert counts[1] == counts[0]

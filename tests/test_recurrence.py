@@ -11,6 +11,7 @@ from datetime import time
 from datetime import timedelta
 
 import pytest
+from dateutil.rrule import rrulestr
 from hypothesis import given
 from hypothesis import settings
 from hypothesis import strategies as st
@@ -313,3 +314,26 @@ def test_a_one_date_meeting_moves_at_most_a_week():
                         "UTC")
     assert schedule.move_problem(date(2026, 12, 15), date(2026, 12, 22)) is None
     assert "at most a week" in schedule.move_problem(date(2026, 12, 15), date(2026, 12, 23))
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.sets(st.integers(0, 6), min_size=1), st.integers(1, 4),
+       st.dates(date(2020, 1, 1), date(2030, 1, 1)), st.integers(0, 900) | st.none(),
+       st.integers(-100, 800), st.integers(-3, 400))
+def test_weekly_dates_are_the_ones_dateutils_rule_gives(weekdays, interval, first, lasting,
+                                                         offset, span):
+    """Weekly dates come by arithmetic (a year's report walks hundreds of thousands);
+    they are the very dates dateutil's rule gives, every other week included."""
+    recurrence = Recurrence.weekly(*weekdays, interval=interval)
+    last = None if lasting is None else first + timedelta(days=lasting)
+    schedule = Schedule(recurrence, first, time(19), timedelta(hours=1), "UTC", last)
+    start = first + timedelta(days=offset)
+    end = start + timedelta(days=span)
+    expected = []
+    for moment in rrulestr(f"RRULE:{recurrence.to_rrule()}",
+                           dtstart=datetime.combine(first, time())).xafter(
+            datetime.combine(start, time()), inc=True):
+        if moment.date() > end or (last is not None and moment.date() > last):
+            break
+        expected.append(moment.date())
+    assert list(schedule.dates(start, end)) == expected

@@ -19,10 +19,13 @@ from werkzeug.test import encode_multipart
 from facilitator import clock
 from facilitator import demo
 from facilitator.models import AuditEntry
+from facilitator.models import Role
 from facilitator.models import TrainingRecord
 from facilitator.services import training
 from facilitator.services.training import RecordValues
 from facilitator.services.training import Upload
+from facilitator.views import audit as audit_views
+from tests.conftest import counted_selects
 from tests.conftest import page_text
 from tests.test_training import heic_bytes
 from tests.test_training import image_bytes
@@ -500,3 +503,56 @@ def test_the_admin_chooses_whether_unverified_records_count(client, auth, world,
     assert client.post("/admin/org-a/settings", data=form).status_code == 302
     session.expire_all()
     assert world["org"].unverified_training_counts is True
+
+
+def _leaders(session, make_user, make_group, org, kind, count: int) -> None:
+    """`count` facilitators, each leading a group of their own, each with a record."""
+    for _ in range(count):
+        lead = make_user(org, Role.FACILITATOR)
+        make_group(org, facilitators=[lead])
+        training.add_record(session, lead, RecordValues(kind.id, date(2025, 6, 1)))
+    session.commit()
+
+
+def test_the_matrix_of_more_leaders_takes_no_more_queries(app, client, auth, session,
+                                                          make_org, make_user, make_group):
+    """The auditor's matrix asks the database the same number of questions for 2
+    leaders and for 10 (it once asked two per leader: thousands for a big intergroup),
+    and still names each leader's groups."""
+    counts = []
+    for leaders in (2, 10):
+        org = make_org()
+        kind = training.create_type(session, None, org, name="CPR", validity_months=24,
+                                    required_roles=["facilitator"])
+        _leaders(session, make_user, make_group, org, kind, leaders)
+        auth.login(make_user(org, Role.AUDITOR))
+        with counted_selects(app) as selects:
+            text = said(client.get(f"/audit/{org.slug}/training/"))
+        assert text.count("Current until 2027-06-01") == leaders
+        assert text.count("Group ") >= leaders
+        counts.append(len(selects))
+        auth.logout()
+    assert counts[1] == counts[0]
+
+
+def test_a_matrix_of_many_leaders_comes_in_pages_and_its_csv_holds_everyone(
+        client, auth, session, make_org, make_user, make_group, monkeypatch):
+    monkeypatch.setattr(audit_views, "MATRIX_PAGE_SIZE", 3)
+    org = make_org()
+    kind = training.create_type(session, None, org, name="CPR", validity_months=24,
+                                required_roles=["facilitator"])
+    _leaders(session, make_user, make_group, org, kind, 7)
+    auth.login(make_user(org, Role.AUDITOR))
+    first = said(client.get(f"/audit/{org.slug}/training/?status=current"))
+    assert first.count("Current until") == 3
+    assert "Leaders 1–3 of 7." in first
+    html = client.get(f"/audit/{org.slug}/training/?status=current").get_data(as_text=True)
+    assert "page=2" in html and "status=current" in html
+    last = said(client.get(f"/audit/{org.slug}/training/?status=current&page=3"))
+    assert last.count("Current until") == 1
+    assert "Leaders 7–7 of 7." in last
+    assert "Next leaders" not in last
+    # A page past the end shows the last one, not an empty table.
+    assert said(client.get(f"/audit/{org.slug}/training/?page=99")).count("Current until") == 1
+    rows = list(csv.reader(io.StringIO(client.get(f"/audit/{org.slug}/training.csv").text)))
+    assert len(rows) == 1 + 7

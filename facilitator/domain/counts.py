@@ -18,6 +18,7 @@ from facilitator.domain.recurrence import DateException
 from facilitator.domain.recurrence import Occurrence
 from facilitator.domain.recurrence import Schedule
 from facilitator.domain.recurrence import next_occurrences
+from facilitator.domain.recurrence import occurrence_on
 from facilitator.domain.recurrence import occurrences
 
 #: Members may check in from this long before an occurrence starts…
@@ -178,5 +179,11 @@ def not_counted(schedule: Schedule, exceptions: Mapping[date, DateException],
     """The dates from start to end (both included) on which the meeting went ahead (not
     cancelled, started by `now`) and nobody counted: reports say "not counted yet" for
     them, never 0, which would say that nobody came."""
-    return [o.date for o in occurrences(schedule, exceptions, start, end)
-            if not o.cancelled and o.starts_at <= now and o.date not in counted]
+    found = []
+    for day in schedule.dates(start, end):
+        if day in counted:
+            continue  # most dates: no need to work out when it started
+        occurrence = occurrence_on(schedule, day, exceptions.get(day))
+        if not occurrence.cancelled and occurrence.starts_at <= now:
+            found.append(day)
+    return found

@@ -27,8 +27,8 @@ class Sum:
     parts: tuple[Key, ...]
 
 
-def suppress(values: Mapping[Key, int], sums: Iterable[Sum],
-             threshold: int) -> dict[Key, int | None]:
+def suppress(values: Mapping[Key, int], sums: Iterable[Sum], threshold: int, *,
+             hidden: Iterable[Key] = ()) -> dict[Key, int | None]:
     """The values a report leaving the group may show: None where a count is below the
     threshold (primary suppression), and where showing it would let a hidden count be
     worked out from a total (complementary suppression).
@@ -36,8 +36,13 @@ def suppress(values: Mapping[Key, int], sums: Iterable[Sum],
     A total and its parts can give one hidden member away by subtraction, so no sum is
     left with exactly one hidden member: the smallest shown part (or the total, when all
     parts are hidden) is hidden too, until every sum has none or at least two hidden.
+
+    `hidden` are cells a wider report, suppressed first, already hides: a report's
+    totals can be suppressed on their own, and then each total's parts, given the
+    totals hidden (services.attendance does so; its tests hold the two steps to the
+    same answer as one).
     """
-    hidden = {key for key, value in values.items() if value < threshold}
+    hidden = {key for key, value in values.items() if value < threshold} | set(hidden)
     sums = [s for s in sums if s.total in values and all(p in values for p in s.parts)]
     by_key: dict[Key, list[Sum]] = defaultdict(list)
     for s in sums:

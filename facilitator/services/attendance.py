@@ -21,17 +21,27 @@ import io
 import threading
 from collections import defaultdict
 from collections.abc import Iterable
+from collections.abc import Mapping
 from collections.abc import Sequence
 from dataclasses import dataclass
 from dataclasses import field
 from datetime import date
 from datetime import datetime
+from datetime import time
 from typing import Any
+from typing import TypeVar
 
+from sqlalchemy import Select
+from sqlalchemy import String
+from sqlalchemy import and_
+from sqlalchemy import case
+from sqlalchemy import cast
+from sqlalchemy import func
+from sqlalchemy import or_
 from sqlalchemy import select
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
-from sqlalchemy.orm import contains_eager
-from sqlalchemy.orm import selectinload
+from sqlalchemy.sql.functions import FunctionElement
 
 from facilitator import clock
 from facilitator.domain.counts import not_counted
@@ -51,11 +61,14 @@ from facilitator.domain.suppression import month_of
 from facilitator.domain.suppression import shown
 from facilitator.domain.suppression import suppress
 from facilitator.formatting import short_date
+from facilitator.models import SCHEDULE_COLUMNS
 from facilitator.models import Attendance
 from facilitator.models import Group
 from facilitator.models import Headcount
 from facilitator.models import Meeting
+from facilitator.models import MeetingException
 from facilitator.models import Organization
+from facilitator.models import schedule_of
 from facilitator.services.headcounts import TALLY_COLUMNS
 from facilitator.services.headcounts import tally
 
@@ -162,10 +175,15 @@ class _Table:
     """The numbers of an org's (or one group's) counts before suppression, at every
     level a report shows, and the sums that tie the levels together: each occurrence
     into its group's month, the group's months into its year, the groups' months into
-    the org's month, and both into the org's year."""
+    the org's month, and both into the org's year.
 
-    def __init__(self, rows: Sequence[_Row], months: Sequence[str],
-                 missing: Sequence[_Missing] = ()) -> None:
+    The months of the groups come summed (by the database, for an org), the occurrences
+    only for the groups whose lines the report shows: suppression works on the totals
+    first, then on each month's occurrences given which totals it hides, which hides what
+    suppressing everything at once would (tests/test_attendance.py holds it to that)."""
+
+    def __init__(self, months: Sequence[str], group_months: Sequence[_GroupMonth],
+                 rows: Sequence[_Row] = (), missing: Sequence[_Missing] = ()) -> None:
         self.values: dict[Key, int] = {}
         self.meetings: dict[Key, int] = defaultdict(int)
         self.more_checkins: dict[Key, int] = defaultdict(int)
@@ -174,48 +192,62 @@ class _Table:
             for level in (("gm", gone.slug, month_of(gone.day)), ("g", gone.slug),
                           ("m", month_of(gone.day)), ("total",)):
                 self.not_counted[level] += 1
-        self.sums: list[Sum] = []
-        in_month: dict[Key, list[Key]] = defaultdict(list)
         slugs: list[str] = []
+        for cell in group_months:
+            if not self.meetings.get(("g", cell.slug)):
+                slugs.append(cell.slug)
+            for key in (("gm", cell.slug, cell.month), ("g", cell.slug), ("m", cell.month),
+                        ("total",)):
+                self._add(key, cell.people, cell.newcomers, cell.meetings)
+                self.more_checkins[key] += cell.more_checkins
+        #: The occurrences' cells, and the sums within a group's month.
+        self.cells: dict[Key, int] = {}
+        self.parts: list[Sum] = []
+        in_month: dict[Key, list[Key]] = defaultdict(list)
         for row in rows:
             occurrence = ("o", row.id)
-            month = month_of(row.day)
-            if not self.meetings.get(("g", row.slug)):
-                slugs.append(row.slug)
-            for key in (occurrence, ("gm", row.slug, month), ("g", row.slug), ("m", month),
-                        ("total",)):
-                self._add(key, row.people, row.newcomers)
-                self.more_checkins[key] += row.more_checkins
-            in_month[("gm", row.slug, month)].append(occurrence)
+            self._add(occurrence, row.people, row.newcomers, 1, self.cells)
+            self.more_checkins[occurrence] += row.more_checkins
+            in_month[("gm", row.slug, month_of(row.day))].append(occurrence)
             if row.hybrid:
                 cells, sums = hybrid_cells(occurrence, row.people, row.in_person, row.online)
-                self.values |= cells
-                self.sums += sums
+                self.cells |= cells
+                self.parts += sums
         for group_month, occurrences in in_month.items():
-            self._sum(group_month, occurrences)
+            for counter in ("people", "newcomers"):
+                self.cells[(group_month, counter)] = self.values.get((group_month, counter), 0)
+            self._sum(group_month, occurrences, self.parts)
+        self.totals: list[Sum] = []
         for slug in slugs:
-            self._sum(("g", slug), [("gm", slug, m) for m in months])
+            self._sum(("g", slug), [("gm", slug, m) for m in months], self.totals)
         for month in months:
-            self._sum(("m", month), [("gm", slug, month) for slug in slugs])
-        self._sum(("total",), [("g", slug) for slug in slugs])
-        self._sum(("total",), [("m", m) for m in months])
+            self._sum(("m", month), [("gm", slug, month) for slug in slugs], self.totals)
+        self._sum(("total",), [("g", slug) for slug in slugs], self.totals)
+        self._sum(("total",), [("m", m) for m in months], self.totals)
 
-    def _add(self, key: Key, people: int, newcomers: int) -> None:
-        self.values[(key, "people")] = self.values.get((key, "people"), 0) + people
-        self.values[(key, "newcomers")] = self.values.get((key, "newcomers"), 0) + newcomers
-        self.meetings[key] += 1
+    def _add(self, key: Key, people: int, newcomers: int, meetings: int,
+             into: dict[Key, int] | None = None) -> None:
+        values = self.values if into is None else into
+        values[(key, "people")] = values.get((key, "people"), 0) + people
+        values[(key, "newcomers")] = values.get((key, "newcomers"), 0) + newcomers
+        self.meetings[key] += meetings
 
-    def _sum(self, total: Key, parts: Iterable[Key]) -> None:
+    def _sum(self, total: Key, parts: Iterable[Key], sums: list[Sum]) -> None:
         # A part with no meeting is a known zero: it gives nothing away and hides nothing.
         parts = [p for p in parts if self.meetings.get(p)]
         if not self.meetings.get(total):
             return
         for counter in ("people", "newcomers"):
-            self.sums.append(Sum((total, counter), tuple((p, counter) for p in parts)))
+            sums.append(Sum((total, counter), tuple((p, counter) for p in parts)))
 
     def shown(self, threshold: int | None) -> dict[Key, int | None]:
         """Every value as the report may show it."""
-        return suppress(self.values, self.sums, threshold) if threshold else dict(self.values)
+        if not threshold:
+            every: dict[Key, int | None] = {**self.values, **self.cells}
+            return every
+        totals = suppress(self.values, self.totals, threshold)
+        hidden = [key for key in self.cells if totals.get(key, 0) is None]
+        return totals | suppress(self.cells, self.parts, threshold, hidden=hidden)
 
     def numbers(self, shown: dict[Key, int | None], key: Key) -> Numbers:
         if not self.meetings.get(key):
@@ -245,6 +277,19 @@ class _Row:
 
 
 @dataclass(frozen=True)
+class _GroupMonth:
+    """A group's counted occurrences of one month, summed."""
+
+    slug: str
+    name: str
+    month: str
+    meetings: int
+    people: int
+    newcomers: int
+    more_checkins: int
+
+
+@dataclass(frozen=True)
 class _Missing:
     """An occurrence that went ahead and that nobody counted."""
 
@@ -254,20 +299,53 @@ class _Missing:
     day: date
 
 
-def _rows(session: Session, months: Sequence[str], today: date, *,
-          org: Organization | None = None, group: Group | None = None) -> list[_Row]:
-    query = (
-        select(Headcount.id, Meeting.id, Group.slug, Group.name, Meeting.title,
-               Headcount.occurrence_date, Meeting.attendance, *TALLY_COLUMNS)
-        .join(Meeting, Headcount.meeting_id == Meeting.id).join(Group)
-        .where(Headcount.occurrence_date >= date.fromisoformat(f"{months[0]}-01"),
-               Headcount.occurrence_date <= today)
-        .order_by(Headcount.occurrence_date.desc(), Meeting.start_time, Meeting.id)
-    )
+_counted = Headcount.counted_by_facilitator
+#: What an occurrence counts (domain.counts.reported), in SQL, for the database to sum.
+_PEOPLE = case((_counted, Headcount.people), else_=Headcount.checkins)
+_NEWCOMERS = case((_counted, Headcount.newcomers), else_=Headcount.checkin_newcomers)
+_MORE_CHECKINS = case((and_(_counted, Headcount.checkins > Headcount.people), 1), else_=0)
+#: A row nobody counted in (no count, no check-in) is not a count of 0.
+_COUNTED_AT_ALL = or_(_counted, Headcount.checkins > 0)
+
+
+_Query = TypeVar("_Query", bound=Select[*tuple[Any, ...]])
+
+
+class _month(FunctionElement[str]):  # noqa: N801 (an SQL function, named as one)
+    """The "YYYY-MM" of a date column, in SQL."""
+
+    type = String()
+    inherit_cache = True
+
+
+@compiles(_month, "sqlite")
+def _month_sqlite(element: _month, compiler: Any, **kw: Any) -> str:
+    return f"substr({compiler.process(element.clauses, **kw)}, 1, 7)"
+
+
+@compiles(_month, "postgresql")
+def _month_postgresql(element: _month, compiler: Any, **kw: Any) -> str:
+    return f"to_char({compiler.process(element.clauses, **kw)}, 'YYYY-MM')"
+
+
+def _in_window(query: _Query, months: Sequence[str], today: date, *,
+               org: Organization | None = None, group: Group | None = None) -> _Query:
+    query = query.where(Headcount.occurrence_date >= date.fromisoformat(f"{months[0]}-01"),
+                        Headcount.occurrence_date <= today)
     if group is not None:
         query = query.where(Meeting.group_id == group.id)
     if org is not None:
         query = query.where(Group.organization_id == org.id)
+    return query
+
+
+def _rows(session: Session, months: Sequence[str], today: date, group: Group) -> list[_Row]:
+    query = _in_window(
+        select(Headcount.id, Meeting.id, Group.slug, Group.name, Meeting.title,
+               Headcount.occurrence_date, Meeting.attendance, *TALLY_COLUMNS)
+        .join(Meeting, Headcount.meeting_id == Meeting.id).join(Group)
+        .order_by(Headcount.occurrence_date.desc(), Meeting.start_time, Meeting.id),
+        months, today, group=group)
     rows = []
     for id_, meeting_id, slug, name, title, day, attendance, *columns in session.execute(query):
         counts, taps = tally(columns)
@@ -280,28 +358,107 @@ def _rows(session: Session, months: Sequence[str], today: date, *,
     return rows
 
 
+def _months_of(rows: Sequence[_Row]) -> list[_GroupMonth]:
+    """The rows summed by group and month, groups in the order they first come."""
+    sums: dict[tuple[str, str], list[int]] = {}
+    names = {}
+    for row in rows:
+        names[row.slug] = row.name
+        found = sums.setdefault((row.slug, month_of(row.day)), [0, 0, 0, 0])
+        for n, value in enumerate((1, row.people, row.newcomers, row.more_checkins)):
+            found[n] += value
+    return [_GroupMonth(slug, names[slug], month, *numbers)
+            for (slug, month), numbers in sums.items()]
+
+
+def _org_months(session: Session, months: Sequence[str], today: date,
+                org: Organization) -> list[_GroupMonth]:
+    """Every group's months, summed by the database, groups in the order their newest
+    counted occurrence comes (newest date, earliest time, lowest meeting id first): the
+    order a table of every occurrence, newest first, would give them."""
+    month = _month(Headcount.occurrence_date)
+    found = session.execute(_in_window(
+        select(Group.id, Group.slug, Group.name, month, func.count(), func.sum(_PEOPLE),
+               func.sum(_NEWCOMERS), func.sum(_MORE_CHECKINS),
+               func.max(Headcount.occurrence_date))
+        .join(Meeting, Headcount.meeting_id == Meeting.id).join(Group)
+        .where(_COUNTED_AT_ALL).group_by(Group.id, Group.slug, Group.name, month),
+        months, today, org=org)).all()
+    newest: dict[int, date] = {}
+    for group_id, *_, last in found:
+        newest[group_id] = max(last, newest.get(group_id, last))
+    first: dict[int, tuple[time, int]] = {}
+    for group_id, day, start, meeting_id in session.execute(
+            select(Meeting.group_id, Headcount.occurrence_date, Meeting.start_time, Meeting.id)
+            .join(Meeting, Headcount.meeting_id == Meeting.id).join(Group)
+            .where(Group.organization_id == org.id, _COUNTED_AT_ALL,
+                   Headcount.occurrence_date.in_(set(newest.values())))):
+        if day == newest[group_id]:
+            first[group_id] = min((start, meeting_id), first.get(group_id, (start, meeting_id)))
+    order = sorted(newest, key=lambda id_: (-newest[id_].toordinal(), *first[id_]))
+    place = {group_id: n for n, group_id in enumerate(order)}
+    return [_GroupMonth(slug, name, month_, meetings, people, newcomers, more)
+            for _, slug, name, month_, meetings, people, newcomers, more, _ in
+            sorted(found, key=lambda row: place[row[0]])]
+
+
+def _counted_days(session: Session, months: Sequence[str], today: date, org: Organization
+                  ) -> tuple[dict[int, set[date]], dict[int, list[date]]]:
+    """The dates each meeting of the org was counted on in the report's months, and those
+    with more check-ins than the facilitator counted: a line per meeting, rather than a
+    row per occurrence."""
+    day = cast(Headcount.occurrence_date, String)
+    query = _in_window(
+        select(Headcount.meeting_id, func.aggregate_strings(day, ","),
+               func.aggregate_strings(case((_MORE_CHECKINS == 1, day)), ","))
+        .join(Meeting, Headcount.meeting_id == Meeting.id).join(Group)
+        .where(_COUNTED_AT_ALL).group_by(Headcount.meeting_id),
+        months, today, org=org)
+    counted, marked = {}, {}
+    for meeting_id, days, more in session.execute(query):
+        counted[meeting_id] = set(map(date.fromisoformat, days.split(",")))
+        if more:
+            marked[meeting_id] = list(map(date.fromisoformat, more.split(",")))
+    return counted, marked
+
+
+def _marked(session: Session, marked: Mapping[int, list[date]]) -> list[Line]:
+    """The occurrences with more check-ins than the facilitator counted, newest first.
+    The report names them and shows no count of them."""
+    if not marked:
+        return []
+    found = session.execute(select(Meeting.id, Meeting.start_time, Meeting.title, Group.name)
+                            .join(Group).where(Meeting.id.in_(marked)))
+    lines = sorted(((day, start, meeting_id, title, name)
+                    for meeting_id, start, title, name in found
+                    for day in marked[meeting_id]),
+                   key=lambda line: (-line[0].toordinal(), line[1], line[2]))
+    return [Line(day.isoformat(), short_date(day, year=True),
+                 Numbers(1, None, None, more_checkins=1), meeting=title, group=name)
+            for day, _, _, title, name in lines]
+
+
 def _missing(session: Session, months: Sequence[str], today: date, now: datetime,
-             rows: Sequence[_Row], *, org: Organization | None = None,
+             counted: Mapping[int, set[date]], *, org: Organization | None = None,
              group: Group | None = None) -> list[_Missing]:
     """The occurrences of the report's months that went ahead and that nobody counted,
-    newest first."""
-    query = (select(Meeting).join(Group)
-             .options(contains_eager(Meeting.group), selectinload(Meeting.exceptions))
-             .order_by(Meeting.start_time, Meeting.id))
-    if group is not None:
-        query = query.where(Meeting.group_id == group.id)
-    if org is not None:
-        query = query.where(Group.organization_id == org.id)
-    counted: dict[int, set[date]] = defaultdict(set)
-    for row in rows:
-        counted[row.meeting_id].add(row.day)
+    newest first. Reads the schedules' columns and the exceptions of those months only:
+    an org has thousands of meetings."""
     start = date.fromisoformat(f"{months[0]}-01")
+    where = [Meeting.group_id == group.id] if group is not None else [
+        Group.organization_id == org.id] if org is not None else []
+    exceptions: dict[int, dict[date, MeetingException]] = defaultdict(dict)
+    for exception in session.scalars(
+            select(MeetingException).join(Meeting).join(Group)
+            .where(*where, MeetingException.date >= start, MeetingException.date <= today)):
+        exceptions[exception.meeting_id][exception.date] = exception
     found = []
-    for meeting in session.scalars(query):
-        days = not_counted(meeting.schedule, meeting.exceptions_by_date,
-                           counted[meeting.id], start, today, now)
-        found += [_Missing(meeting.group.slug, meeting.group.name, meeting.title, day)
-                  for day in days]
+    for meeting_id, slug, name, title, *schedule in session.execute(
+            select(Meeting.id, Group.slug, Group.name, Meeting.title, *SCHEDULE_COLUMNS)
+            .join(Group).where(*where).order_by(Meeting.start_time, Meeting.id)):
+        days = not_counted(schedule_of(*schedule), exceptions[meeting_id],
+                           counted.get(meeting_id, set()), start, today, now)
+        found += [_Missing(slug, name, title, day) for day in days]
     return sorted(found, key=lambda m: m.day, reverse=True)
 
 
@@ -314,18 +471,19 @@ def _month_lines(table: _Table, shown_: dict[Key, int | None], today: date,
 def group_report(session: Session, group: Group, today: date,
                  threshold: int | None, *, now: datetime | None = None) -> Report:
     """The group's occurrences and months. With a threshold, as it may leave the group:
-    suppressed together with the whole org, so that no other report shows a number this
-    one hides."""
+    suppressed together with the whole org's months, so that no other report shows a
+    number this one hides."""
     months = last_months(today, MONTHS)
-    if threshold:
-        rows = _rows(session, months, today, org=group.organization)
-    else:
-        rows = _rows(session, months, today, group=group)
-    own = [row for row in rows if row.slug == group.slug]
-    missing = _missing(session, months, today, now or clock.now(), own, group=group)
-    table = _Table(rows, months, missing)
+    rows = _rows(session, months, today, group)
+    counted: dict[int, set[date]] = defaultdict(set)
+    for row in rows:
+        counted[row.meeting_id].add(row.day)
+    missing = _missing(session, months, today, now or clock.now(), counted, group=group)
+    group_months = (_org_months(session, months, today, group.organization) if threshold
+                    else _months_of(rows))
+    table = _Table(months, group_months, rows, missing)
     shown_ = table.shown(threshold)
-    lines = [_occurrence(table, shown_, row) for row in own] + [
+    lines = [_occurrence(table, shown_, row) for row in rows] + [
         Line(m.day.isoformat(), short_date(m.day, year=True), Numbers(0, None, None, not_counted=1),
              meeting=m.title, group=m.name) for m in missing]
     return Report(
@@ -345,13 +503,15 @@ def _occurrence(table: _Table, shown_: dict[Key, int | None], row: _Row) -> Line
 
 def org_report(session: Session, org: Organization, today: date, threshold: int, *,
                now: datetime | None = None) -> Report:
-    """Every group's counts by month, with the org's totals, as they may leave a group."""
+    """Every group's counts by month, with the org's totals, as they may leave a group.
+    A few queries, each summing or listing by group or meeting, whatever the org's size."""
     months = last_months(today, MONTHS)
-    rows = _rows(session, months, today, org=org)
-    missing = _missing(session, months, today, now or clock.now(), rows, org=org)
-    table = _Table(rows, months, missing)
+    group_months = _org_months(session, months, today, org)
+    counted, marked = _counted_days(session, months, today, org)
+    missing = _missing(session, months, today, now or clock.now(), counted, org=org)
+    table = _Table(months, group_months, (), missing)
     shown_ = table.shown(threshold)
-    names = {row.slug: row.name for row in rows} | {m.slug: m.name for m in missing}
+    names = {cell.slug: cell.name for cell in group_months} | {m.slug: m.name for m in missing}
     slugs = sorted(names, key=lambda s: (names[s].casefold(), s))
     return Report(
         title=org.name, threshold=threshold,
@@ -362,7 +522,7 @@ def org_report(session: Session, org: Organization, today: date, threshold: int,
         cells={(slug, m): table.numbers(shown_, ("gm", slug, m)) for slug in slugs
                for m in months if table.meetings.get(("gm", slug, m))
                or table.not_counted.get(("gm", slug, m))},
-        more_checkins=[_occurrence(table, shown_, row) for row in rows if row.more_checkins],
+        more_checkins=_marked(session, marked),
     )
 
 

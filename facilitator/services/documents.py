@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 from markupsafe import Markup
 from sqlalchemy import CursorResult
+from sqlalchemy import Select
 from sqlalchemy import select
 from sqlalchemy import update
 from sqlalchemy.dialects import postgresql
@@ -176,13 +177,15 @@ def save_version(
 # Leader agreement and signatures
 
 
+def _leaders(org: Organization) -> Select[User]:
+    return (select(User).join(Membership)
+            .where(Membership.organization_id == org.id, Membership.role == Role.FACILITATOR)
+            .order_by(User.display_name, User.id))
+
+
 def leaders_of(session: Session, org: Organization) -> list[User]:
     """The people who must sign the org's leader agreement: its facilitators."""
-    return list(session.scalars(
-        select(User).join(Membership)
-        .where(Membership.organization_id == org.id, Membership.role == Role.FACILITATOR)
-        .order_by(User.display_name, User.id)
-    ))
+    return list(session.scalars(_leaders(org)))
 
 
 def sign_agreement(
@@ -252,7 +255,8 @@ def agreement_status(session: Session, org: Organization) -> dict[int, Signature
         )
         newest = {user_id: (number, signed_at) for user_id, number, signed_at in rows}
     latest = current(document)
-    return signature_status([u.id for u in leaders_of(session, org)], newest,
+    leader_ids = session.scalars(_leaders(org).with_only_columns(User.id))
+    return signature_status(list(leader_ids), newest,
                                  latest.number if latest else None)
 
 

@@ -4,6 +4,7 @@ and the training matrix. The one change made here is marking a training record v
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
 
 from flask import Blueprint
@@ -177,12 +178,23 @@ def _query(filters: dict[str, Any]) -> dict[str, str]:
     return {k: v for k, v in values.items() if v is not None}
 
 
+#: Leaders on one page of the matrix: a page of an org of thousands stays quick to load
+#: and to read; the filters, the CSV and the PDF cover everyone.
+MATRIX_PAGE_SIZE = 100
+
+
 @bp.get("/training/")
 def training_matrix() -> str:
     filters = _filters()
+    matrix = _matrix(filters)
+    pages = max(1, -(-len(matrix.rows) // MATRIX_PAGE_SIZE))
+    page = max(1, min(request.args.get("page", 1, type=int) or 1, pages))
+    first = (page - 1) * MATRIX_PAGE_SIZE
     return render_template(
-        "audit/training.html", org=g.org, matrix=_matrix(filters), filters=filters,
-        query=_query(filters), groups=sorted(g.org.groups, key=lambda grp: grp.name),
+        "audit/training.html", org=g.org, filters=filters, query=_query(filters),
+        matrix=replace(matrix, rows=matrix.rows[first:first + MATRIX_PAGE_SIZE]),
+        leaders=len(matrix.rows), first=first + 1, page=page, pages=pages,
+        groups=sorted(g.org.groups, key=lambda grp: grp.name),
         requirements=[k for k in training.types_of(get_session(), g.org) if k.required_roles],
         statuses=list(Status), signature_label=signature_label,
     )
@@ -204,7 +216,7 @@ def signature_label(status: object) -> str:
 def _csv_rows(matrix: training.Matrix, status: Status | None) -> Iterator[list[Any]]:
     """One line per leader and requirement; with a status filter, only the lines in it."""
     for row in matrix.rows:
-        groups = "; ".join(grp.name for grp in matrix.groups.get(row.leader.id, []))
+        groups = "; ".join(matrix.groups.get(row.leader.id, []))
         for kind in matrix.requirements:
             cell = row.cells.get(kind.id)
             if cell is None or (status is not None and cell.status is not status):
