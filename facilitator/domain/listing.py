@@ -39,6 +39,10 @@ WEEK = ("Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Satur
 #: directory.
 NOTICE_DAYS = 14
 
+#: Decimal places of the positions the near-me list gives the browser: 4 is about 11 m,
+#: a building, which tells no more than the meeting's address does.
+POSITION_PLACES = 4
+
 #: How far ahead to look for a meeting's next date: a "fifth Sunday" can be months away.
 LOOKAHEAD_DAYS = 400
 
@@ -336,6 +340,15 @@ class Listing:
     def once(self) -> bool:
         """True for a one-date meeting: its date is shown."""
         return not self.meeting.recurrence.weekdays
+
+    @property
+    def position(self) -> tuple[float, float] | None:
+        """Where it meets in person on the map, to POSITION_PLACES decimals; None when
+        that is not known (or it meets online only)."""
+        position = self.meeting.position
+        if position is None:
+            return None
+        return round(position[0], POSITION_PLACES), round(position[1], POSITION_PLACES)
 
     @property
     def region_note(self) -> str:

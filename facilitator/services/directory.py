@@ -113,6 +113,8 @@ class Directory:
     zone: str
     #: Which part of the shown listings `days` holds; None when it holds them all.
     page: listing.Page | None = None
+    #: How many of the shown listings have a map position (the near-me list's).
+    located: int = 0
 
 
 def directory(session: Session, org: Organization, filters: Filters, now: datetime, *,
@@ -148,6 +150,70 @@ def directory(session: Session, org: Organization, filters: Filters, now: dateti
         options=options,
         zone=listing.zone_label(org.timezone),
         page=shown_page,
+        located=sum(1 for entry in chosen_listings if entry.position is not None),
+    )
+
+
+#: Most meetings the near-me list holds, the soonest of the day: two HTML elements each
+#: (three once the browser adds the distance), so a day of a 5,000-meeting directory
+#: stays within the 1,400 elements and 150 KB of the directory's budget (issue 20).
+NEAR_LIMIT = 400
+
+
+@dataclass(frozen=True)
+class Nearby:
+    """One day's meetings that have a map position, in order of time, for the visitor's
+    browser to sort by distance (static/near.js). The list is the same whoever asks: the
+    server is never told where the visitor is."""
+
+    #: The day's listings with the filters (its `filters` have the day).
+    directory: Directory
+    #: The day's block: today's meetings still to come, or the chosen weekday's. None
+    #: when the filters leave nothing that day.
+    day: Day | None
+    #: The day's meetings with a position: at most NEAR_LIMIT, the soonest first.
+    listings: tuple[Listing, ...]
+    #: How many of the day's meetings have a position, and how many have none (online
+    #: meetings, places without coordinates).
+    located: int
+    unlocated: int
+    #: The other filters in words.
+    chosen: list[str]
+    #: The week's days from today, (Meeting Guide number, name), for a link to each.
+    week: list[tuple[int, str]]
+
+    @property
+    def cut(self) -> int:
+        """How many meetings with a position the list leaves out (past NEAR_LIMIT)."""
+        return self.located - len(self.listings)
+
+    @property
+    def is_today(self) -> bool:
+        return self.directory.filters.day == self.week[0][0]
+
+    def args(self, day: int | None = None, *, others: bool = True) -> dict[str, str]:
+        """The query string of this list, or of another `day`'s, with the other filters
+        or (`others=False`) without them. Today is the default day."""
+        chosen = self.directory.filters.day if day is None else day
+        kept = self.directory.filters if others else Filters()
+        return replace(kept, day=None if chosen == self.week[0][0] else chosen).as_args()
+
+
+def nearby(session: Session, org: Organization, filters: Filters, now: datetime, *,
+           weeks: WeekCache | None = None) -> Nearby:
+    """The meetings of one day (`filters.day`, else today: those still to come) that have
+    a map position, with the other filters, for the near-me list."""
+    today = meeting_guide_day(now.astimezone(ZoneInfo(org.timezone)).date().weekday())
+    number = today if filters.day is None else filters.day
+    shown = directory(session, org, replace(filters, day=number), now, weeks=weeks)
+    day = shown.days[0] if shown.days else None
+    entries = day.listings if day is not None else ()
+    located = [entry for entry in entries if entry.position is not None]
+    return Nearby(
+        directory=shown, day=day, listings=tuple(located[:NEAR_LIMIT]),
+        located=len(located), unlocated=len(entries) - len(located),
+        chosen=_chosen(replace(filters, day=None), shown.options),
+        week=[((today + n) % 7, listing.WEEK[(today + n) % 7]) for n in range(7)],
     )
 
 
