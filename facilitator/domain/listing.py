@@ -379,6 +379,12 @@ class Filters:
                   "type": self.type, "attendance": self.attendance, "language": self.language}
         return {name: str(value) for name, value in values.items() if value is not None}
 
+    def joined_online(self) -> Filters:
+        """These filters narrowed to the meetings one can join online: the online and
+        hybrid ones (the hybrid ones alone, where in person was chosen)."""
+        joined = "hybrid" if self.attendance in ("in_person", "hybrid") else "online"
+        return replace(self, attendance=joined)
+
     def matches(self, listing: Listing) -> bool:
         meeting = listing.meeting
         if self.day is not None and listing.slot.weekday != self.day:

@@ -12,6 +12,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
+from dataclasses import field
 from dataclasses import replace
 from datetime import date
 from datetime import datetime
@@ -37,6 +38,7 @@ from facilitator.domain.meeting import region_levels
 from facilitator.domain.meeting_types import TYPES
 from facilitator.domain.recurrence import InvalidRecurrence
 from facilitator.domain.recurrence import meeting_guide_day
+from facilitator.domain.timezones import COMMON_TIMEZONES
 from facilitator.models import LANGUAGES
 from facilitator.models import Group
 from facilitator.models import Meeting
@@ -95,6 +97,8 @@ class FilterOptions:
     attendances: Choices
     languages: Choices
     regions: Choices
+    #: Zones the printed list can give its online meetings' times in (not the org's).
+    zones: Choices = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -119,17 +123,18 @@ class Directory:
 
 def directory(session: Session, org: Organization, filters: Filters, now: datetime, *,
               starting_today: bool = True, page: int | None = None,
-              weeks: WeekCache | None = None) -> Directory:
-    """Every meeting of the org's public groups, in the org's zone, by day: from today
-    on (see listing.by_day), or from Sunday for print; with `page`, only that page of
-    them (listing.PAGE_SIZE listings; a smaller directory is one page).
+              weeks: WeekCache | None = None, zone: str | None = None) -> Directory:
+    """Every meeting of the org's public groups, in the org's zone (or `zone`), by day:
+    from today on (see listing.by_day), or from Sunday for print; with `page`, only that
+    page of them (listing.PAGE_SIZE listings; a smaller directory is one page).
 
     Dates that have ended at `now` are past: ended series and past one-date meetings are
-    left out. A meeting kept in another zone is converted to the org's, and its weekday
-    may change with it. `weeks` keeps the computed week between calls.
+    left out. A meeting kept in another zone is converted to the shown one, and its
+    weekday may change with it. `weeks` keeps the computed week between calls.
     """
-    today = now.astimezone(ZoneInfo(org.timezone)).date()
-    week = (weeks or WeekCache()).week(session, org, now)
+    zone = zone or org.timezone
+    today = now.astimezone(ZoneInfo(zone)).date()
+    week = (weeks or WeekCache()).week(session, org, now, zone)
     chosen_listings = ([entry for entry in week.listings if filters.matches(entry)]
                        if filters.active else week.listings)
     if starting_today:
@@ -140,7 +145,7 @@ def directory(session: Session, org: Organization, filters: Filters, now: dateti
     if page is not None:
         shown_page = listing.page_of(days, page)
         days = shown_page.days
-    options = _options(week.listings, filters)
+    options = replace(_options(week.listings, filters), zones=print_zones(org.timezone))
     return Directory(
         days=days,
         shown=len(chosen_listings),
@@ -148,7 +153,7 @@ def directory(session: Session, org: Organization, filters: Filters, now: dateti
         filters=filters,
         chosen=_chosen(filters, options),
         options=options,
-        zone=listing.zone_label(org.timezone),
+        zone=listing.zone_label(zone),
         page=shown_page,
         located=sum(1 for entry in chosen_listings if entry.position is not None),
     )
@@ -289,15 +294,18 @@ class WeekCache:
         #: How many times an org's meetings were read and computed in full.
         self.builds = 0
 
-    def week(self, session: Session, org: Organization, now: datetime) -> Week:
-        today = now.astimezone(ZoneInfo(org.timezone)).date()
-        key = (org.id, org.data_version, org.timezone, today)
+    def week(self, session: Session, org: Organization, now: datetime,
+             zone: str | None = None) -> Week:
+        """The org's week at `now`, its times in `zone` (the org's by default)."""
+        zone = zone or org.timezone
+        today = now.astimezone(ZoneInfo(zone)).date()
+        key = (org.id, org.data_version, zone, today)
         with self._lock:
             kept = self._weeks.get(key)
             if kept is not None and now >= kept.as_of:
                 self._weeks.move_to_end(key)
                 return kept.at(now)
-        week = _Week(_public_meetings(session, org, today), org.timezone, now)
+        week = _Week(_public_meetings(session, org, today), zone, now)
         if kept is not None:
             # A moment before the kept one's (a printed list of the whole day): computed
             # for this call alone.
@@ -390,6 +398,12 @@ def _options(listings: list[Listing], filters: Filters) -> FilterOptions:
         languages=sorted(((c, LANGUAGES[c]) for c in languages), key=lambda c: c[1]),
         regions=[(r, r) for r in listing.distinct_regions(regions)],
     )
+
+
+def print_zones(own: str) -> Choices:
+    """The zones offered for printing the online meetings: the common ones but the org's
+    own (any other known zone works in the address, ?zone=Asia/Manila)."""
+    return [(zone, listing.zone_label(zone)) for zone in COMMON_TIMEZONES if zone != own]
 
 
 def _chosen(filters: Filters, options: FilterOptions) -> list[str]:
