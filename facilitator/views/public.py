@@ -92,7 +92,7 @@ def near(org_slug: str) -> str | Response:
     filters = directory_service.parse_filters(session, org, request.args)
     nearby = directory_service.nearby(session, org, filters, clock.now(),
                                       weeks=_week_cache())
-    canonical = nearby.args()
+    canonical: dict[str, Any] = nearby.args()
     if request.args.to_dict(flat=False) != {name: [v] for name, v in canonical.items()}:
         return redirect(url_for("public.near", org_slug=org.slug, **canonical))
     return _shared_page(make_response(render_template(
