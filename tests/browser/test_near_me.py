@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.sync_api import Browser
+from playwright.sync_api import Page
 from playwright.sync_api import Request
 from playwright.sync_api import expect
 
@@ -117,6 +118,9 @@ def test_the_days_meetings_nearest_first_and_the_position_never_leaves_the_brows
     page = context.new_page()
     requests: list[Request] = []
     page.on("request", lambda request: requests.append(request))
+    refused: list[str] = []
+    page.on("console", lambda message: refused.append(message.text)
+            if "Content Security Policy" in message.text else None)
 
     page.goto(f"{live_server}/o/demo/")
     link = page.get_by_role("link", name="Meetings near me")
@@ -149,6 +153,7 @@ def test_the_days_meetings_nearest_first_and_the_position_never_leaves_the_brows
     expect(page).to_have_url(f"{live_server}/g/{GROUP_SLUG}/")
     page.wait_for_load_state("networkidle")
 
+    assert refused == []  # the script is a static file of ours, as the CSP asks
     assert len(requests) >= 4
     for request in requests:
         told = carried(request)
@@ -189,3 +194,20 @@ def test_without_javascript_the_link_is_not_offered_and_the_list_is_by_time(
     expect(page.locator("#near-list > li").get_by_role("link")).to_have_text(
         [LOOP_MEETING, "Women's Step Study", "Grupo Esperanza"])
     context.close()
+
+
+def test_the_print_in_another_zone_fits_a_small_phone_and_is_accessible(
+        page: Page, live_server: str):
+    page.set_viewport_size({"width": 320, "height": 640})
+    page.goto(f"{live_server}/o/demo/?attendance=online")
+    page.get_by_text("Print the online meetings in another time zone").click()
+    zone = page.get_by_label("Time zone", exact=True)
+    expect(zone).to_be_visible()
+    zone.select_option("America/Los_Angeles")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 320
+    assert serious_violations(page) == []
+    # What the form asks for: the PDF of these meetings in that zone.
+    form = page.locator("details.print-zone form")
+    query = form.evaluate("f => new URLSearchParams(new FormData(f)).toString()")
+    assert query == "attendance=online&zone=America%2FLos_Angeles"
+    assert form.get_attribute("action") == "/o/demo/directory.pdf"
