@@ -415,12 +415,16 @@ class MeetingForm(_Times, FlaskForm):
                                    description="e.g. “Side door, basement room 3”.")
     wheelchair_accessible = BooleanField("Wheelchair accessible")
     # Kept through an edit: an imported meeting has them, and map apps read them.
+    # The directory's "near me" list sorts by them, in the visitor's browser only.
     latitude = FloatField("Latitude", [Optional(), NumberRange(
         min=-90, max=90, message="A latitude is between -90 and 90.")],
-        description="e.g. 41.8781. Leave empty if you do not know it.")
+        invalid_value_message="Write the latitude as a number, e.g. 41.8781.",
+        description="e.g. 41.8781 (north is positive). Give both or neither; leave them "
+                    "empty if you do not know them.")
     longitude = FloatField("Longitude", [Optional(), NumberRange(
         min=-180, max=180, message="A longitude is between -180 and 180.")],
-        description="e.g. -87.6298.")
+        invalid_value_message="Write the longitude as a number, e.g. -87.6298.",
+        description="e.g. -87.6298 (west of Greenwich is negative).")
     online_url = StringField("Online link", [Length(max=LIMITS["online_url"])], filters=[_strip],
                              description="Online and hybrid: the https:// link to join.")
     online_phone = StringField("Dial-in phone", [Length(max=LIMITS["online_phone"])],

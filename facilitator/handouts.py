@@ -27,8 +27,10 @@ from werkzeug.exceptions import ServiceUnavailable
 from facilitator import clock
 from facilitator import pdf
 from facilitator.db import get_session
+from facilitator.domain.listing import zone_label
 from facilitator.domain.meeting_types import TYPES
 from facilitator.domain.qr import qr_svg
+from facilitator.domain.timezones import other_zone
 from facilitator.models import Group
 from facilitator.models import Organization
 from facilitator.models import Visibility
@@ -202,17 +204,24 @@ def private_group_codes(token: str) -> list[Code]:
 
 
 def directory_html(org: Organization, args: Mapping[str, str]) -> str:
-    """The directory handout's HTML, for the filters and paper in `args`."""
+    """The directory handout's HTML, for the filters and paper in `args`. With another
+    time zone (?zone=America/Los_Angeles), it lists the meetings one can join online, at
+    their times in that zone, for members who join by phone or video from there."""
     session = get_session()
     filters = directory.parse_filters(session, org, args)
+    zone = other_zone(args.get("zone"), org.timezone)
+    if zone is not None:
+        filters = filters.joined_online()
     today = clock.today_in(org.timezone)
-    listing = directory.directory(session, org, filters, clock.start_of_today_in(org.timezone),
-                                  starting_today=False)
+    listing = directory.directory(session, org, filters,
+                                  clock.start_of_today_in(zone or org.timezone),
+                                  starting_today=False, zone=zone)
     url = absolute_url("public.directory", org_slug=org.slug, **filters.as_args())
     used = sorted({code_ for day in listing.days for m in day.listings
                    for code_ in m.meeting.types})
     return render_template(
         "handouts/directory.html", org=org, directory=listing, today=today,
+        own_zone=zone_label(org.timezone) if zone is not None else None,
         paper=pdf.Paper.from_args(args, org.timezone), printed=today,
         legend=[(c, TYPES.get(c, c)) for c in used], url=url,
         codes=[code(url, "Scan for this list online, always up to date"),

@@ -323,6 +323,57 @@ def test_the_directory_prints_one_region_and_says_so(client, group, make_meeting
     assert "Riverside Evening" in everything and "Only:" not in everything
 
 
+def test_the_directory_prints_the_online_meetings_in_a_members_own_zone(
+        client, group, make_meeting):
+    make_meeting(group, title="Noon Online", start_time=time_of_day(12), location_name="",
+                 address="", attendance=Attendance.ONLINE, online_url="https://meet.example/1")
+    make_meeting(group, title="Late Hybrid", recurrence=Recurrence.weekly(0),
+                 start_time=time_of_day(23, 30), attendance=Attendance.HYBRID,
+                 online_url="https://meet.example/2")
+    org = group.organization.slug
+
+    def lines(query: str) -> list[str]:
+        return [line.strip() for line in text_of_lines(
+            client.get(f"/o/{org}/directory.pdf?{query}").data)]
+
+    pacific = lines("zone=America/Los_Angeles")
+    text = " ".join(pacific)
+    assert "Times are Pacific Time (America/Los_Angeles)." in text
+    assert "Only: Online (and hybrid) (2 of 3 meetings)." in text
+    assert "at their times in Pacific Time (America/Los_Angeles), for members who join " \
+        "from there." in text and "lists its meetings in Central Time (America/Chicago)" in text
+    # Noon in Chicago is 10:00 am in Los Angeles; the meeting held in person only is left
+    # out (its time elsewhere means nothing).
+    assert pacific[pacific.index("10:00 am") + 1] == "Noon Online · Tuesday Night Women's AA"
+    assert "Women's Step Study" not in text
+    # 11:30 pm on a Monday in Chicago is 12:30 am on Tuesday in New York.
+    eastern = lines("zone=America/New_York")
+    tuesday = eastern[eastern.index("Tuesday"):]
+    assert tuesday[1:3] == ["12:30 am", "Late Hybrid · Tuesday Night Women's AA"]
+    assert "Monday" not in eastern
+    # In person and another zone: the hybrid meetings, which one can join from there.
+    hybrid = " ".join(lines("zone=America/New_York&attendance=in_person"))
+    assert "Late Hybrid" in hybrid and "Noon Online" not in hybrid
+    assert "Only: Hybrid only (1 of 3 meetings)." in hybrid
+    # A zone we do not know, or the org's own, is ignored like any other filter.
+    for ignored in ("zone=Mars/Olympus_Mons", "zone=America/Chicago", "zone=",
+                    "zone=../../etc/passwd"):
+        text = " ".join(lines(ignored))
+        assert "Times are Central Time (America/Chicago)." in text, ignored
+        assert "Women's Step Study" in text and "Only:" not in text
+
+
+def test_the_directory_page_offers_the_print_in_another_zone_with_its_filters(client, group):
+    org = group.organization.slug
+    page = client.get(f"/o/{org}/?program=aa").get_data(as_text=True)
+    form = page[page.index(f'action="/o/{org}/directory.pdf"'):]
+    form = form[:form.index("</form>")]
+    assert '<input type="hidden" name="program" value="aa">' in form
+    assert '<option value="America/Los_Angeles">Pacific Time (America/Los_Angeles)</option>' \
+        in form
+    assert 'value="America/Chicago"' not in form  # the org's own zone is the list's
+
+
 def test_the_directory_lists_a_days_meetings_under_their_time_with_changes_marked(
         session, client, group, make_meeting):
     early = make_meeting(group, title="Early Bird", start_time=time_of_day(18, 30))

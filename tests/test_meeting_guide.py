@@ -178,6 +178,12 @@ def test_what_real_feeds_send_is_accepted():
     assert meeting.timezone is None
 
 
+def test_a_latitude_without_its_longitude_is_no_position_and_the_meeting_is_kept():
+    meeting = parse(latitude=39.78)
+    assert (meeting.latitude, meeting.longitude) == (None, None)
+    assert meeting.name == MINIMAL["name"]
+
+
 def test_names_and_addresses_are_one_line():
     meeting = parse(name="  Big\n Book\tStudy ", location="St. Mark's\r\nHall",
                     address="1 Elm St\n", city=" Springfield ", group="Sunrise \n Group",

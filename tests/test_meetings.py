@@ -404,6 +404,16 @@ def test_editing_keeps_an_imported_meetings_map_position(
         "Renamed", 41.8781, -87.6298)
     page = page_text(client.post(base, data=data | {"latitude": "123"}))
     assert "A latitude is between -90 and 90." in page
+    page = page_text(client.post(base, data=data | {"longitude": "west"}))
+    assert "Write the longitude as a number, e.g. -87.6298." in page
+    page = page_text(client.post(base, data=data | {"title": "Half", "longitude": ""}))
+    assert "Give the longitude too, or leave both empty" in page
+    session.expire_all()
+    assert (meeting.title, meeting.longitude) == ("Renamed", -87.6298)
+    # Both emptied: the meeting has no map position any more.
+    assert client.post(base, data=data | {"latitude": "", "longitude": ""}).status_code == 302
+    session.expire_all()
+    assert (meeting.latitude, meeting.longitude) == (None, None)
 
 
 def test_the_meeting_form_refuses_a_time_zone_not_on_the_list(client, leader_group, session):

@@ -218,7 +218,7 @@ def _vevent(event: FeedEvent, day: date, exception: SeriesException | None,
     change = exception if exception is not None and not exception.cancelled else None
     changed = change is not None
     note = change.note if change else ""
-    location, geo = _place(series), _geo(series)
+    location, geo = _place(series), series.position
     online_url = series.online_url if series.attendance.online else ""
     if change and feed_text(change.place).strip():
         location, geo = change.place, None
@@ -364,14 +364,6 @@ def _falls_on(schedule: Schedule, day: date) -> bool:
 def _place(series: MeetingSeries) -> str:
     """Where it meets, as one text; "" for an online meeting."""
     return series.place if series.attendance.in_person else ""
-
-
-def _geo(series: MeetingSeries) -> tuple[float, float] | None:
-    """(latitude, longitude) of the place, where it meets in person and both are known."""
-    if series.attendance.in_person and series.latitude is not None \
-            and series.longitude is not None:
-        return series.latitude, series.longitude
-    return None
 
 
 def _description(event: FeedEvent, online_url: str, note: str) -> str:

@@ -39,6 +39,10 @@ WEEK = ("Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Satur
 #: directory.
 NOTICE_DAYS = 14
 
+#: Decimal places of the positions the near-me list gives the browser: 4 is about 11 m,
+#: a building, which tells no more than the meeting's address does.
+POSITION_PLACES = 4
+
 #: How far ahead to look for a meeting's next date: a "fifth Sunday" can be months away.
 LOOKAHEAD_DAYS = 400
 
@@ -338,6 +342,15 @@ class Listing:
         return not self.meeting.recurrence.weekdays
 
     @property
+    def position(self) -> tuple[float, float] | None:
+        """Where it meets in person on the map, to POSITION_PLACES decimals; None when
+        that is not known (or it meets online only)."""
+        position = self.meeting.position
+        if position is None:
+            return None
+        return round(position[0], POSITION_PLACES), round(position[1], POSITION_PLACES)
+
+    @property
     def region_note(self) -> str:
         """The region where it tells more than the attendance: "" for an online or hybrid
         meeting whose region is "Online"."""
@@ -365,6 +378,12 @@ class Filters:
         values = {"day": self.day, "region": self.region, "program": self.program,
                   "type": self.type, "attendance": self.attendance, "language": self.language}
         return {name: str(value) for name, value in values.items() if value is not None}
+
+    def joined_online(self) -> Filters:
+        """These filters narrowed to the meetings one can join online: the online and
+        hybrid ones (the hybrid ones alone, where in person was chosen)."""
+        joined = "hybrid" if self.attendance in ("in_person", "hybrid") else "online"
+        return replace(self, attendance=joined)
 
     def matches(self, listing: Listing) -> bool:
         meeting = listing.meeting

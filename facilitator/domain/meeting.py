@@ -129,6 +129,15 @@ class MeetingValues:
         """The region and its finer levels, most general first: ["Chicago", "Wicker Park"]."""
         return region_levels(self.region, self.sub_region)
 
+    @property
+    def position(self) -> tuple[float, float] | None:
+        """(latitude, longitude) of the place, where people meet in person and both are
+        known: a map's pin, a feed's GEO, the directory's distance from a visitor."""
+        if self.attendance.in_person and self.latitude is not None \
+                and self.longitude is not None:
+            return self.latitude, self.longitude
+        return None
+
 
 #: The names of MeetingValues' fields, in order.
 VALUE_FIELDS = tuple(f.name for f in fields(MeetingValues))

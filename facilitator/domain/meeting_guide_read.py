@@ -329,6 +329,7 @@ def parse_meeting(raw: Any, index: int) -> FeedMeeting:
         has_online=bool(online_url or online_phone),
     )
     region, sub_region = _regions(raw)
+    latitude, longitude = _position(raw)
     return FeedMeeting(
         index=index,
         slug=slug,
@@ -343,8 +344,8 @@ def parse_meeting(raw: Any, index: int) -> FeedMeeting:
         region=region,
         sub_region=sub_region,
         location_notes=_text(raw, "location_notes"),
-        latitude=_coordinate(raw, "latitude"),
-        longitude=_coordinate(raw, "longitude"),
+        latitude=latitude,
+        longitude=longitude,
         online_url=online_url,
         online_phone=online_phone,
         online_notes=join_lines(_text(raw, "conference_url_notes"),
@@ -623,6 +624,15 @@ def _codes(value: Any) -> list[str]:
         if len(code) > 20 or not code.isprintable():
             raise SkippedMeeting(f"“{printable(code, 20)}” is not a type code.")
     return codes
+
+
+def _position(raw: dict[str, Any]) -> tuple[float | None, float | None]:
+    """The latitude and longitude, or neither: one of them alone places nothing (the
+    meeting is kept, without a map position)."""
+    latitude, longitude = _coordinate(raw, "latitude"), _coordinate(raw, "longitude")
+    if latitude is None or longitude is None:
+        return None, None
+    return latitude, longitude
 
 
 def _coordinate(raw: dict[str, Any], key: str) -> float | None:

@@ -171,7 +171,7 @@ def feed_item(meeting: PublishedMeeting, today: date) -> dict[str, Any]:
             phone_notes = series.online_notes
         if series.online_phone and phone is None:
             phone_notes = join_lines(phone_notes, series.online_phone)
-    located = in_person and series.latitude is not None and series.longitude is not None
+    position = series.position
 
     item: dict[str, Any] = {
         "name": series.title,
@@ -191,8 +191,8 @@ def feed_item(meeting: PublishedMeeting, today: date) -> dict[str, Any]:
         "sub_region": series.regions[1] if len(series.regions) > 1 else "",
         "regions": series.regions if len(series.regions) > 1 else [],
         "location_notes": series.location_notes if in_person else "",
-        "latitude": series.latitude if located else None,
-        "longitude": series.longitude if located else None,
+        "latitude": position[0] if position else None,
+        "longitude": position[1] if position else None,
         "conference_url": url,
         "conference_url_notes": url_notes,
         "conference_phone": phone or "",

@@ -43,3 +43,10 @@ def timezone_groups(first: str, current: str = "") -> list[tuple[str, list[str]]
     return [("Your organization's zone" if own == [first] else "This zone and your "
              "organization's", own),
             ("Common zones", common), ("Every other zone", others)]
+
+
+def other_zone(asked: str | None, own: str) -> str | None:
+    """`asked` when it is a zone we know and not `own`; None otherwise (a printed list's
+    zone choice: anything else is ignored, like the other filters)."""
+    asked = (asked or "").strip()
+    return asked if asked != own and is_valid_timezone(asked) else None

@@ -12,6 +12,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
+from dataclasses import field
 from dataclasses import replace
 from datetime import date
 from datetime import datetime
@@ -37,6 +38,7 @@ from facilitator.domain.meeting import region_levels
 from facilitator.domain.meeting_types import TYPES
 from facilitator.domain.recurrence import InvalidRecurrence
 from facilitator.domain.recurrence import meeting_guide_day
+from facilitator.domain.timezones import COMMON_TIMEZONES
 from facilitator.models import LANGUAGES
 from facilitator.models import Group
 from facilitator.models import Meeting
@@ -95,6 +97,8 @@ class FilterOptions:
     attendances: Choices
     languages: Choices
     regions: Choices
+    #: Zones the printed list can give its online meetings' times in (not the org's).
+    zones: Choices = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -113,21 +117,24 @@ class Directory:
     zone: str
     #: Which part of the shown listings `days` holds; None when it holds them all.
     page: listing.Page | None = None
+    #: How many of the shown listings have a map position (the near-me list's).
+    located: int = 0
 
 
 def directory(session: Session, org: Organization, filters: Filters, now: datetime, *,
               starting_today: bool = True, page: int | None = None,
-              weeks: WeekCache | None = None) -> Directory:
-    """Every meeting of the org's public groups, in the org's zone, by day: from today
-    on (see listing.by_day), or from Sunday for print; with `page`, only that page of
-    them (listing.PAGE_SIZE listings; a smaller directory is one page).
+              weeks: WeekCache | None = None, zone: str | None = None) -> Directory:
+    """Every meeting of the org's public groups, in the org's zone (or `zone`), by day:
+    from today on (see listing.by_day), or from Sunday for print; with `page`, only that
+    page of them (listing.PAGE_SIZE listings; a smaller directory is one page).
 
     Dates that have ended at `now` are past: ended series and past one-date meetings are
-    left out. A meeting kept in another zone is converted to the org's, and its weekday
-    may change with it. `weeks` keeps the computed week between calls.
+    left out. A meeting kept in another zone is converted to the shown one, and its
+    weekday may change with it. `weeks` keeps the computed week between calls.
     """
-    today = now.astimezone(ZoneInfo(org.timezone)).date()
-    week = (weeks or WeekCache()).week(session, org, now)
+    zone = zone or org.timezone
+    today = now.astimezone(ZoneInfo(zone)).date()
+    week = (weeks or WeekCache()).week(session, org, now, zone)
     chosen_listings = ([entry for entry in week.listings if filters.matches(entry)]
                        if filters.active else week.listings)
     if starting_today:
@@ -138,7 +145,7 @@ def directory(session: Session, org: Organization, filters: Filters, now: dateti
     if page is not None:
         shown_page = listing.page_of(days, page)
         days = shown_page.days
-    options = _options(week.listings, filters)
+    options = replace(_options(week.listings, filters), zones=print_zones(org.timezone))
     return Directory(
         days=days,
         shown=len(chosen_listings),
@@ -146,8 +153,72 @@ def directory(session: Session, org: Organization, filters: Filters, now: dateti
         filters=filters,
         chosen=_chosen(filters, options),
         options=options,
-        zone=listing.zone_label(org.timezone),
+        zone=listing.zone_label(zone),
         page=shown_page,
+        located=sum(1 for entry in chosen_listings if entry.position is not None),
+    )
+
+
+#: Most meetings the near-me list holds, the soonest of the day: two HTML elements each
+#: (three once the browser adds the distance), so a day of a 5,000-meeting directory
+#: stays within the 1,400 elements and 150 KB of the directory's budget (issue 20).
+NEAR_LIMIT = 400
+
+
+@dataclass(frozen=True)
+class Nearby:
+    """One day's meetings that have a map position, in order of time, for the visitor's
+    browser to sort by distance (static/near.js). The list is the same whoever asks: the
+    server is never told where the visitor is."""
+
+    #: The day's listings with the filters (its `filters` have the day).
+    directory: Directory
+    #: The day's block: today's meetings still to come, or the chosen weekday's. None
+    #: when the filters leave nothing that day.
+    day: Day | None
+    #: The day's meetings with a position: at most NEAR_LIMIT, the soonest first.
+    listings: tuple[Listing, ...]
+    #: How many of the day's meetings have a position, and how many have none (online
+    #: meetings, places without coordinates).
+    located: int
+    unlocated: int
+    #: The other filters in words.
+    chosen: list[str]
+    #: The week's days from today, (Meeting Guide number, name), for a link to each.
+    week: list[tuple[int, str]]
+
+    @property
+    def cut(self) -> int:
+        """How many meetings with a position the list leaves out (past NEAR_LIMIT)."""
+        return self.located - len(self.listings)
+
+    @property
+    def is_today(self) -> bool:
+        return self.directory.filters.day == self.week[0][0]
+
+    def args(self, day: int | None = None, *, others: bool = True) -> dict[str, str]:
+        """The query string of this list, or of another `day`'s, with the other filters
+        or (`others=False`) without them. Today is the default day."""
+        chosen = self.directory.filters.day if day is None else day
+        kept = self.directory.filters if others else Filters()
+        return replace(kept, day=None if chosen == self.week[0][0] else chosen).as_args()
+
+
+def nearby(session: Session, org: Organization, filters: Filters, now: datetime, *,
+           weeks: WeekCache | None = None) -> Nearby:
+    """The meetings of one day (`filters.day`, else today: those still to come) that have
+    a map position, with the other filters, for the near-me list."""
+    today = meeting_guide_day(now.astimezone(ZoneInfo(org.timezone)).date().weekday())
+    number = today if filters.day is None else filters.day
+    shown = directory(session, org, replace(filters, day=number), now, weeks=weeks)
+    day = shown.days[0] if shown.days else None
+    entries = day.listings if day is not None else ()
+    located = [entry for entry in entries if entry.position is not None]
+    return Nearby(
+        directory=shown, day=day, listings=tuple(located[:NEAR_LIMIT]),
+        located=len(located), unlocated=len(entries) - len(located),
+        chosen=_chosen(replace(filters, day=None), shown.options),
+        week=[((today + n) % 7, listing.WEEK[(today + n) % 7]) for n in range(7)],
     )
 
 
@@ -223,15 +294,18 @@ class WeekCache:
         #: How many times an org's meetings were read and computed in full.
         self.builds = 0
 
-    def week(self, session: Session, org: Organization, now: datetime) -> Week:
-        today = now.astimezone(ZoneInfo(org.timezone)).date()
-        key = (org.id, org.data_version, org.timezone, today)
+    def week(self, session: Session, org: Organization, now: datetime,
+             zone: str | None = None) -> Week:
+        """The org's week at `now`, its times in `zone` (the org's by default)."""
+        zone = zone or org.timezone
+        today = now.astimezone(ZoneInfo(zone)).date()
+        key = (org.id, org.data_version, zone, today)
         with self._lock:
             kept = self._weeks.get(key)
             if kept is not None and now >= kept.as_of:
                 self._weeks.move_to_end(key)
                 return kept.at(now)
-        week = _Week(_public_meetings(session, org, today), org.timezone, now)
+        week = _Week(_public_meetings(session, org, today), zone, now)
         if kept is not None:
             # A moment before the kept one's (a printed list of the whole day): computed
             # for this call alone.
@@ -324,6 +398,12 @@ def _options(listings: list[Listing], filters: Filters) -> FilterOptions:
         languages=sorted(((c, LANGUAGES[c]) for c in languages), key=lambda c: c[1]),
         regions=[(r, r) for r in listing.distinct_regions(regions)],
     )
+
+
+def print_zones(own: str) -> Choices:
+    """The zones offered for printing the online meetings: the common ones but the org's
+    own (any other known zone works in the address, ?zone=Asia/Manila)."""
+    return [(zone, listing.zone_label(zone)) for zone in COMMON_TIMEZONES if zone != own]
 
 
 def _chosen(filters: Filters, options: FilterOptions) -> list[str]:

@@ -113,6 +113,11 @@ def check(values: MeetingValues) -> None:
         value = getattr(values, name)
         if value is not None and not low <= value <= high:
             raise ServiceError(f"The {name} must be between {low} and {high}.", field=name)
+    if (values.latitude is None) != (values.longitude is None):
+        # One number is no position: a map or the directory's "near me" needs both.
+        missing = "longitude" if values.longitude is None else "latitude"
+        raise ServiceError(f"Give the {missing} too, or leave both empty: a map position "
+                           "needs the latitude and the longitude.", field=missing)
 
 
 def audit_summary(title: str, group_name: str) -> str:

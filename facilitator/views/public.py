@@ -81,6 +81,25 @@ def _week_cache() -> directory_service.WeekCache:
                                              directory_service.WeekCache())
 
 
+@bp.get("/o/<org_slug>/near")
+def near(org_slug: str) -> str | Response:
+    """One day's meetings that have a map position (today's still to come, or `?day=`),
+    with the directory's filters, for the browser to sort by the distance from where the
+    visitor is (static/near.js). Only the browser knows that: this page is the same for
+    everyone, and no address of the site takes a position."""
+    session = get_session()
+    org = public_org(session, org_slug)
+    filters = directory_service.parse_filters(session, org, request.args)
+    nearby = directory_service.nearby(session, org, filters, clock.now(),
+                                      weeks=_week_cache())
+    canonical: dict[str, Any] = nearby.args()
+    if request.args.to_dict(flat=False) != {name: [v] for name, v in canonical.items()}:
+        return redirect(url_for("public.near", org_slug=org.slug, **canonical))
+    return _shared_page(make_response(render_template(
+        "public/near.html", org=org, nearby=nearby, today=clock.today_in(org.timezone),
+    )))
+
+
 @bp.get("/g/<group_slug>/")
 def group(group_slug: str) -> Response:
     """A group's page. A private group's is shown only to leaders who may read it; to
