@@ -13,8 +13,8 @@ from itertools import count
 from zoneinfo import ZoneInfo
 
 from facilitator.domain.meeting import Attendance
-from facilitator.domain.meeting import SeriesException
 from facilitator.domain.meeting import MeetingSeries
+from facilitator.domain.meeting import SeriesException
 from facilitator.domain.recurrence import Recurrence
 from facilitator.domain.soon import Window
 from facilitator.domain.soon import starting_soon

@@ -87,8 +87,9 @@ def test_lists_what_one_can_still_get_to_in_order(client, changed):
     assert titles == ["Late Tuesday", "Pacific Online", "Moved to tonight",
                       "Midnight Wednesday"]
     late, pacific, moved, midnight = found
-    assert late.startswith("10:45 pm to 12:15 am") and "In progress" in late
-    assert pacific.startswith("11:30 pm to 1:00 am") and "9:30 pm Pacific Time" in pacific
+    assert late.startswith("10:45 pm to 12:15 am the next day Late Tuesday In progress")
+    assert pacific.startswith("11:30 pm to 1:00 am the next day Pacific Online")
+    assert "9:30 pm Pacific Time" in pacific
     assert "the link is on the group page" in pacific
     assert moved.startswith("11:45 pm") and (
         "Changed Tue 3 Feb (today): meets on this day instead of Fri 30 Jan. "
@@ -141,17 +142,16 @@ def soon_block(page: str) -> str:
 
 def test_the_directory_leads_with_a_few_and_links_the_rest(client, make_meeting, changed):
     page = client.get("/o/riverside/").get_data(as_text=True)
-    assert soon_block(page).endswith("Midnight Wednesday · In person "
-                                     "Starting soon, with places and changes")
+    assert soon_block(page).endswith("Midnight Wednesday · In person See them in full")
     make_meeting(changed["meetings"]["Late Tuesday"].group, title="Ten to midnight",
                  recurrence=Recurrence.weekly(TUE), start_time=time(23, 50))
     page = client.get("/o/riverside/").get_data(as_text=True)
     block = soon_block(page)
-    assert block.startswith("Starting soon 10:45 pm to 12:15 am Late Tuesday · In person "
-                            "In progress")
+    assert block.startswith("Starting soon 10:45 pm to 12:15 am the next day Late Tuesday · "
+                            "In person In progress")
     assert "Moved to tonight · In person · Changed" in block
     assert "Midnight Wednesday" not in block  # the fifth: on the page of its own
-    assert block.endswith("All 5 meetings starting soon")
+    assert block.endswith("See all 5 meetings starting soon")
     assert '<a href="/o/riverside/soon">' in page
     # A filtered list, or its second page, is a search of the week: no block there.
     assert "Starting soon" not in client.get("/o/riverside/?day=3").get_data(as_text=True)
@@ -160,7 +160,8 @@ def test_the_directory_leads_with_a_few_and_links_the_rest(client, make_meeting,
 def test_the_directory_says_when_nothing_is_soon(client, monkeypatch, riverside):
     monkeypatch.setattr(clock, "now", lambda: NOW + timedelta(hours=4))
     page = read(client.get("/o/riverside/").get_data(as_text=True))
-    assert "Starting soon No meeting starts in the next 90 minutes." in page
+    assert ("Starting soon No meeting starts in the next 90 minutes. "
+            "Starting soon, on a page of its own") in page
 
 
 def test_the_meetings_are_read_once_for_the_directory_and_the_page(app, client, riverside):
@@ -169,3 +170,22 @@ def test_the_meetings_are_read_once_for_the_directory_and_the_page(app, client, 
         client.get("/o/riverside/soon")
     # The organization only: the meetings are the directory's kept ones.
     assert len(statements) == 1, statements
+
+
+def test_a_busy_evening_comes_a_page_at_a_time_the_soonest_first(client, make_org,
+                                                                  make_group, make_meeting):
+    org = make_org(slug="metro", name="Metro")
+    group = make_group(org, slug="metro-aa")
+    for n in range(65):
+        make_meeting(group, title=f"Meeting {n:02}", recurrence=Recurrence.weekly(TUE),
+                     start_time=time(23, 5 + n // 2))
+    first = client.get("/o/metro/soon").get_data(as_text=True)
+    assert len(items(first)) == 60
+    assert "Meetings 1–60 of 65, the soonest first." in read(first)
+    assert items(first)[0].startswith("11:05 pm")
+    assert '<a href="/o/metro/soon?page=2" rel="next">' in first
+    second = client.get("/o/metro/soon?page=2").get_data(as_text=True)
+    assert [i.split(" ")[0] for i in items(second)] == ["11:35", "11:35", "11:36", "11:36",
+                                                        "11:37"]
+    assert '<a href="/o/metro/soon" rel="prev">' in second
+    assert items(client.get("/o/metro/soon?page=99").get_data(as_text=True)) == items(second)

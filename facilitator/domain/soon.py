@@ -104,6 +104,6 @@ def starting_soon(meetings: Iterable[MeetingSeries], now: datetime, zone: str,
                 own_starts_at=occurrence.starts_at if series.timezone != zone else None,
                 in_progress=occurrence.starts_at.astimezone(UTC) <= now.astimezone(UTC),
             ))
-    found.sort(key=lambda s: (s.dated.starts_at.astimezone(UTC), s.dated.ends_at.astimezone(UTC), s.series.title.casefold(),
-                              s.series.id))
+    found.sort(key=lambda s: (s.dated.starts_at.astimezone(UTC), s.dated.ends_at.astimezone(UTC),
+                              s.series.title.casefold(), s.series.id))
     return found

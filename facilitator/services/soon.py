@@ -37,12 +37,31 @@ class SoonListing:
 
 
 @dataclass(frozen=True)
+class SoonPage:
+    """Listings `first` to `first + len(listings) - 1` (from 1) of a long list."""
+
+    number: int
+    count: int
+    first: int
+    listings: list[SoonListing]
+
+
+@dataclass(frozen=True)
 class StartingSoon:
     listings: list[SoonListing]
     #: The moment they were found, in the org's zone.
     as_of: datetime
     #: The org's zone in words: "Central Time (America/Chicago)".
     zone: str
+
+    def page(self, number: int, size: int = listing.PAGE_SIZE) -> SoonPage:
+        """Page `number` (from 1; out of range is the nearest page): an intergroup of
+        thousands of meetings has hundreds starting on a weekday evening, and a phone
+        shows a page of them at once, the soonest first."""
+        count = listing.page_count(len(self.listings), size)
+        number = min(max(number, 1), count)
+        start = (number - 1) * size
+        return SoonPage(number, count, start + 1, self.listings[start:start + size])
 
 
 def starting_soon(session: Session, org: Organization, now: datetime, *,

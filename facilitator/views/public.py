@@ -34,8 +34,8 @@ from facilitator.security import may_read_group
 from facilitator.security import public_org
 from facilitator.services import directory as directory_service
 from facilitator.services import documents
-from facilitator.services import soon as soon_service
 from facilitator.services import feeds
+from facilitator.services import soon as soon_service
 from facilitator.services import training_feed
 from facilitator.services.feeds import FeedVersion
 from facilitator.services.meeting_guide_feed import meeting_guide_feed
@@ -62,10 +62,8 @@ def directory(org_slug: str) -> str | Response:
     session = get_session()
     org = public_org(session, org_slug)
     filters = directory_service.parse_filters(session, org, request.args)
-    asked = request.args.get("page", "")
-    number = int(asked) if asked.isdigit() and len(asked) <= 6 else 1
     now = clock.now()
-    listing = directory_service.directory(session, org, filters, now, page=number,
+    listing = directory_service.directory(session, org, filters, now, page=_page_number(),
                                           weeks=_week_cache())
     assert listing.page is not None
     # The first block, on the first page of the whole list: what one can still get to.
@@ -93,8 +91,15 @@ def starting_soon(org_slug: str) -> Response:
     org = public_org(session, org_slug)
     soon = soon_service.starting_soon(session, org, clock.now(), weeks=_week_cache())
     return _shared_page(make_response(render_template(
-        "public/soon.html", org=org, soon=soon, today=soon.as_of.date(),
+        "public/soon.html", org=org, soon=soon, page=soon.page(_page_number()),
+        today=soon.as_of.date(),
     )), max_age=SOON_MAX_AGE)
+
+
+def _page_number() -> int:
+    """The page asked for in the query string; 1 for anything but a page number."""
+    asked = request.args.get("page", "")
+    return int(asked) if asked.isdigit() and len(asked) <= 6 else 1
 
 
 def _week_cache() -> directory_service.WeekCache:
