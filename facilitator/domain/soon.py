@@ -61,10 +61,12 @@ WINDOW = Window()
 
 
 def held_in(schedule: Schedule, exceptions: Iterable[DateException], now: datetime,
-            window: Window = WINDOW) -> list[Occurrence]:
+            window: Window = WINDOW, days: list[date] | None = None) -> list[Occurrence]:
     """The series' occurrences in the window at `now`, in order: held (not cancelled),
-    at their changed time or moved day where they have one."""
-    days = window.days(now, schedule.zone)
+    at their changed time or moved day where they have one. `days` are the window's in
+    the series' zone, when the caller has them (window.days)."""
+    if days is None:
+        days = window.days(now, schedule.zone)
     series_dates = {day for day in days if schedule.falls_on(day)}
     applied: dict[date, DateException] = {}
     for exception in exceptions:
@@ -95,9 +97,14 @@ def starting_soon(meetings: Iterable[MeetingSeries], now: datetime, zone: str,
     """The meetings with a date in the window at `now`, shown in `zone`, in order of
     start (a meeting's two dates in the window, across midnight, are both listed)."""
     shown_zone = ZoneInfo(zone)
+    # A directory has thousands of meetings in a handful of zones.
+    days_in: dict[str, list[date]] = {}
     found = []
     for series in meetings:
-        for occurrence in held_in(series.schedule, series.exceptions, now, window):
+        days = days_in.get(series.timezone)
+        if days is None:
+            days = days_in[series.timezone] = window.days(now, ZoneInfo(series.timezone))
+        for occurrence in held_in(series.schedule, series.exceptions, now, window, days):
             found.append(Soon(
                 series=series,
                 dated=shown(series.schedule, occurrence, shown_zone),
