@@ -16,6 +16,7 @@ Pure: no Flask, no database.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC
@@ -60,14 +61,17 @@ class Window:
 WINDOW = Window()
 
 
-def held_in(schedule: Schedule, exceptions: Iterable[DateException], now: datetime,
+def held_in(schedule: Schedule, exceptions: Collection[DateException], now: datetime,
             window: Window = WINDOW, days: list[date] | None = None) -> list[Occurrence]:
     """The series' occurrences in the window at `now`, in order: held (not cancelled),
     at their changed time or moved day where they have one. `days` are the window's in
     the series' zone, when the caller has them (window.days)."""
     if days is None:
         days = window.days(now, schedule.zone)
-    series_dates = {day for day in days if schedule.falls_on(day)}
+    on_days = [day for day in days if schedule.falls_on(day)]
+    if not on_days and not exceptions:
+        return []  # most meetings of a directory, at any moment
+    series_dates = set(on_days)
     applied: dict[date, DateException] = {}
     for exception in exceptions:
         moved_here = not exception.cancelled and exception.moved_to in days
