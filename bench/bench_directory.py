@@ -13,7 +13,10 @@ this measures, beside the small org's figure:
   computed (it is computed once per change to the org's meetings and once a day);
 - the same over a spread of filter combinations (the worst one is reported);
 - the first request after a change to one meeting, which computes the week again;
-- the statements and time of a group's page /g/<group>/.
+- the statements and time of a group's page /g/<group>/;
+- the starting-soon page /o/<org>/soon at 6:45 pm in the org's zone, the busiest
+  window of the generated week (every meeting's dates around now computed per
+  request), and the directory at that moment, with its first block of them.
 """
 
 from __future__ import annotations
@@ -21,12 +24,18 @@ from __future__ import annotations
 import gzip
 import json
 import math
+import re
 import tempfile
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
+from datetime import time as clock_time
+from datetime import timedelta
 from html.parser import HTMLParser
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from flask import Flask
 from sqlalchemy import select
@@ -38,6 +47,7 @@ from bench.generate import generate
 from bench.report import Figure
 from bench.report import at_most
 from bench.report import standalone
+from facilitator import clock
 from facilitator.models import Group
 from facilitator.models import Organization
 
@@ -130,6 +140,57 @@ def a_group(app: Flask, org: str) -> str:
         ).one()
 
 
+@contextmanager
+def busy_evening(app: Flask, org: str) -> Iterator[datetime]:
+    """The app's clock stopped at 6:45 pm tomorrow in the org's zone: most generated
+    meetings start at 6:30 to 8:00 pm."""
+    with app.app_context():
+        from facilitator.db import get_session
+
+        zone = get_session().scalars(
+            select(Organization.timezone).where(Organization.slug == org)).one()
+    tomorrow = clock.today_in(zone) + timedelta(days=1)
+    moment = datetime.combine(tomorrow, clock_time(18, 45), ZoneInfo(zone))
+    now = clock.now
+    setattr(clock, "now", lambda: moment)  # noqa: B010 (the one way to stop the clock)
+    try:
+        yield moment
+    finally:
+        setattr(clock, "now", now)  # noqa: B010
+
+
+def soon_figures(app: Flask, runs: int) -> Iterator[Figure]:
+    pages = {}
+    for org in ("small", "large"):
+        with busy_evening(app, org):
+            pages[org] = (page(app, f"/o/{org}/soon", runs), page(app, f"/o/{org}/", runs),
+                          listed(app, f"/o/{org}/soon?page=999"))
+    (small, small_directory, small_count), (large, large_directory, large_count) = (
+        pages["small"], pages["large"])
+    yield Figure("starting soon: server time, p95", large.p95 * 1000, "ms",
+                 small.p95 * 1000, "50 meetings", at_most(200, of="value"),
+                 note=f"{runs} requests at 6:45 pm, {large_count} meetings starting soon "
+                      f"({small_count} in the small org)")
+    yield Figure("starting soon: SQL statements per request", large.statements, "statements",
+                 small.statements, "50 meetings", at_most(1))
+    yield Figure("starting soon: HTML elements", large.elements, "elements", small.elements,
+                 "50 meetings", at_most(1400, of="value"),
+                 note="the first page of them")
+    yield Figure("directory with its starting-soon block: server time, p95",
+                 large_directory.p95 * 1000, "ms", small_directory.p95 * 1000, "50 meetings",
+                 at_most(200, of="value"), note=f"{runs} requests at 6:45 pm")
+    yield Figure("directory with its starting-soon block: HTML elements",
+                 large_directory.elements, "elements", small_directory.elements,
+                 "50 meetings", at_most(1400, of="value"))
+
+
+def listed(app: Flask, url: str) -> int:
+    """How many meetings the starting-soon page counts (its last page says)."""
+    body = app.test_client().get(url).get_data(as_text=True)
+    found = re.search(r"of (\d+), the soonest first", body)
+    return int(found[1]) if found else body.count('<li class="meeting">')
+
+
 def figures(meetings: int = 5000, groups: int = 1000, runs: int = 30) -> Iterator[Figure]:
     with tempfile.TemporaryDirectory() as folder:
         app = app_for(f"sqlite:///{folder}/bench.sqlite3")
@@ -167,6 +228,7 @@ def figures(meetings: int = 5000, groups: int = 1000, runs: int = 30) -> Iterato
                      "statements", small_group.statements, "in the 50-meeting org", at_most(1))
         yield Figure("group page: server time, p95", large_group.p95 * 1000, "ms",
                      small_group.p95 * 1000, "in the 50-meeting org")
+        yield from soon_figures(app, runs)
         app.extensions["facilitator.db"].engine.dispose()
 
 

@@ -227,6 +227,25 @@ def test_occurrence_properties(recurrence, zone, first, length, start_time, wind
         assert all(d.weekday() in recurrence.weekdays for d in dates)
 
 
+@settings(max_examples=150, deadline=None)
+@given(
+    recurrence=st.one_of(recurrences, st.builds(
+        lambda days: Recurrence.weekly(*days, interval=3), st.sets(st.integers(0, 6),
+                                                                   min_size=1))),
+    first=st.dates(date(2019, 1, 1), date(2028, 12, 31)),
+    length=st.one_of(st.none(), st.integers(0, 800)),
+    window_start=st.dates(date(2018, 6, 1), date(2029, 6, 1)),
+)
+def test_falls_on_says_what_the_rule_walks_to(recurrence, first, length, window_start):
+    """falls_on tells a date from the calendar, in constant time (starting soon asks it of
+    every meeting at each request): the same answer as walking dateutil's rule."""
+    last = None if length is None else first + timedelta(days=length)
+    schedule = Schedule(recurrence, first, time(19), timedelta(hours=1), "UTC", last)
+    window = [window_start + timedelta(days=n) for n in range(120)]
+    walked = set(schedule.dates(window[0], window[-1]))
+    assert {day for day in window if schedule.falls_on(day)} == walked
+
+
 WED_9_DEC = date(2026, 12, 9)
 
 

@@ -83,12 +83,17 @@ ZONE_NAMES = {
 }
 
 
+def zone_name(zone: str) -> str:
+    """ "Central Time", or "local time in Paris": what follows a time ("4:00 pm Pacific
+    Time")."""
+    name = ZONE_NAMES.get(zone)
+    return name if name is not None else "local time in " + zone.rsplit("/", 1)[-1].replace(
+        "_", " ")
+
+
 def zone_label(zone: str) -> str:
     """ "Central Time (America/Chicago)", or "local time in Paris (Europe/Paris)"."""
-    name = ZONE_NAMES.get(zone)
-    if name is None:
-        name = "local time in " + zone.rsplit("/", 1)[-1].replace("_", " ")
-    return f"{name} ({zone})"
+    return f"{zone_name(zone)} ({zone})"
 
 
 def region_text(region: str) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from collections.abc import Mapping
 from dataclasses import dataclass
 from dataclasses import field
@@ -18,6 +19,7 @@ from datetime import date
 from datetime import datetime
 from datetime import time
 from datetime import timedelta
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -36,6 +38,7 @@ from facilitator.domain.listing import Listing
 from facilitator.domain.meeting import MeetingSeries
 from facilitator.domain.meeting import region_levels
 from facilitator.domain.meeting_types import TYPES
+from facilitator.domain.recurrence import MAX_MOVE
 from facilitator.domain.recurrence import InvalidRecurrence
 from facilitator.domain.recurrence import meeting_guide_day
 from facilitator.domain.timezones import COMMON_TIMEZONES
@@ -48,6 +51,8 @@ from facilitator.models import Program
 from facilitator.models import Visibility
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 #: How many coming dates a group's page lists for each meeting.
 GROUP_PAGE_DATES = 8
@@ -229,8 +234,9 @@ def _filtered(days: list[Day], filters: Filters) -> list[Day]:
 
 
 @dataclass(frozen=True)
-class _Listed:
-    """A public meeting with what its listings show of its group."""
+class PublicMeeting:
+    """A public meeting with what its listings show of its group (what WeekCache keeps
+    of it)."""
 
     series: MeetingSeries
     group_slug: str
@@ -255,10 +261,11 @@ class _Week:
     so a busy directory pays for the whole week once a day or per change, not per request.
     """
 
-    def __init__(self, meetings: list[_Listed], zone: str, now: datetime) -> None:
+    def __init__(self, meetings: list[PublicMeeting], zone: str, now: datetime) -> None:
         self.zone = zone
         self.today = now.astimezone(ZoneInfo(zone)).date()
         self.as_of = now
+        self.meetings = meetings
         self._by_meeting = {m.series.id: (m, _listings(m, zone, now)) for m in meetings}
         self._arrange()
 
@@ -297,19 +304,30 @@ class WeekCache:
     def week(self, session: Session, org: Organization, now: datetime,
              zone: str | None = None) -> Week:
         """The org's week at `now`, its times in `zone` (the org's by default)."""
-        zone = zone or org.timezone
+        return self._read(session, org, now, zone or org.timezone, lambda kept: kept.at(now))
+
+    def meetings(self, session: Session, org: Organization,
+                 now: datetime) -> list[PublicMeeting]:
+        """The org's public meetings the week is computed from, read once per change
+        and day like it: for the other lists of them (starting soon)."""
+        return self._read(session, org, now, org.timezone, lambda kept: kept.meetings)
+
+    def _read(self, session: Session, org: Organization, now: datetime, zone: str,
+              read: Callable[[_Week], T]) -> T:
+        """What `read` takes from the org's kept week in `zone`, the week computed if
+        need be."""
         today = now.astimezone(ZoneInfo(zone)).date()
         key = (org.id, org.data_version, zone, today)
         with self._lock:
             kept = self._weeks.get(key)
             if kept is not None and now >= kept.as_of:
                 self._weeks.move_to_end(key)
-                return kept.at(now)
+                return read(kept)
         week = _Week(_public_meetings(session, org, today), zone, now)
         if kept is not None:
             # A moment before the kept one's (a printed list of the whole day): computed
             # for this call alone.
-            return week.now
+            return read(week)
         with self._lock:
             self.builds += 1
             for old in [k for k in self._weeks if k[0] == org.id]:
@@ -318,12 +336,13 @@ class WeekCache:
             while (len(self._weeks) > 1
                    and sum(w.size for w in self._weeks.values()) > self._capacity):
                 self._weeks.popitem(last=False)
-            return week.at(now)
+            return read(week)
 
 
-def _public_meetings(session: Session, org: Organization, today: date) -> list[_Listed]:
-    # Dates a day or two back can still be today in a zone behind the meeting's.
-    since = today - timedelta(days=2)
+def _public_meetings(session: Session, org: Organization, today: date) -> list[PublicMeeting]:
+    # Dates a day or two back can still be today in a zone behind the meeting's, and
+    # a date up to a week back can be moved to today (starting soon holds it there).
+    since = today - MAX_MOVE - timedelta(days=2)
     query = (
         select(Meeting)
         .join(Meeting.group)
@@ -345,12 +364,12 @@ def _public_meetings(session: Session, org: Organization, today: date) -> list[_
             log.warning("Meeting %s has a schedule that cannot be listed", meeting.id)
             continue
         group = meeting.group
-        listed.append(_Listed(series, group.slug, group.name, group.program,
+        listed.append(PublicMeeting(series, group.slug, group.name, group.program,
                               tuple(group.languages)))
     return listed
 
 
-def _listings(meeting: _Listed, zone: str, now: datetime) -> list[Listing]:
+def _listings(meeting: PublicMeeting, zone: str, now: datetime) -> list[Listing]:
     series = meeting.series
     try:
         slots = listing.slots(series.schedule, series.exceptions_by_date, now, zone)

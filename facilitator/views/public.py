@@ -35,6 +35,7 @@ from facilitator.security import public_org
 from facilitator.services import directory as directory_service
 from facilitator.services import documents
 from facilitator.services import feeds
+from facilitator.services import soon as soon_service
 from facilitator.services import training_feed
 from facilitator.services.feeds import FeedVersion
 from facilitator.services.meeting_guide_feed import meeting_guide_feed
@@ -42,6 +43,9 @@ from facilitator.services.organizations import find_group
 from facilitator.urls import absolute_url
 
 bp = Blueprint("public", __name__)
+
+#: Seconds a proxy may keep the starting-soon page: it changes as meetings start.
+SOON_MAX_AGE = 60
 
 
 @bp.get("/")
@@ -58,11 +62,13 @@ def directory(org_slug: str) -> str | Response:
     session = get_session()
     org = public_org(session, org_slug)
     filters = directory_service.parse_filters(session, org, request.args)
-    asked = request.args.get("page", "")
-    number = int(asked) if asked.isdigit() and len(asked) <= 6 else 1
-    listing = directory_service.directory(session, org, filters, clock.now(), page=number,
+    now = clock.now()
+    listing = directory_service.directory(session, org, filters, now, page=_page_number(),
                                           weeks=_week_cache())
     assert listing.page is not None
+    # The first block, on the first page of the whole list: what one can still get to.
+    first = listing.page.number == 1 and not filters.active
+    soon = soon_service.starting_soon(session, org, now, weeks=_week_cache()) if first else None
     canonical: dict[str, Any] = filters.as_args()
     if listing.page.number > 1:
         canonical["page"] = str(listing.page.number)
@@ -72,8 +78,28 @@ def directory(org_slug: str) -> str | Response:
         return redirect(url_for("public.directory", org_slug=org.slug, **canonical))
     return _shared_page(make_response(render_template(
         "public/directory.html", org=org, directory=listing,
-        today=clock.today_in(org.timezone),
+        today=clock.today_in(org.timezone), soon=soon, soon_shown=soon_service.IN_DIRECTORY,
     )))
+
+
+@bp.get("/o/<org_slug>/soon")
+def starting_soon(org_slug: str) -> Response:
+    """The org's public meetings starting in the next 90 minutes or started in the last
+    30, in the org's zone. A browser script adds the reader's own time to online ones;
+    nothing about the reader's zone reaches the server."""
+    session = get_session()
+    org = public_org(session, org_slug)
+    soon = soon_service.starting_soon(session, org, clock.now(), weeks=_week_cache())
+    return _shared_page(make_response(render_template(
+        "public/soon.html", org=org, soon=soon, page=soon.page(_page_number()),
+        today=soon.as_of.date(),
+    )), max_age=SOON_MAX_AGE)
+
+
+def _page_number() -> int:
+    """The page asked for in the query string; 1 for anything but a page number."""
+    asked = request.args.get("page", "")
+    return int(asked) if asked.isdigit() and len(asked) <= 6 else 1
 
 
 def _week_cache() -> directory_service.WeekCache:
@@ -161,13 +187,14 @@ def private_subscribe(token: str) -> Response:
     )))
 
 
-def _shared_page(response: Response) -> Response:
-    """A page every visitor sees alike: a proxy may keep it for PAGE_MAX_AGE and answer
-    304 to a browser that has it. A signed-in leader's copy names them: never kept
-    (headers.add_security_headers marks it so)."""
+def _shared_page(response: Response, max_age: int | None = None) -> Response:
+    """A page every visitor sees alike: a proxy may keep it for PAGE_MAX_AGE (or
+    `max_age`, if shorter) and answer 304 to a browser that has it. A signed-in leader's
+    copy names them: never kept (headers.add_security_headers marks it so)."""
     if g.user is not None:
         return response
-    response.headers["Cache-Control"] = f"public, max-age={current_app.config['PAGE_MAX_AGE']}"
+    kept = min(current_app.config["PAGE_MAX_AGE"], max_age or current_app.config["PAGE_MAX_AGE"])
+    response.headers["Cache-Control"] = f"public, max-age={kept}"
     response.vary.add("Cookie")
     response.add_etag()
     return response.make_conditional(request)
