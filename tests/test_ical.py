@@ -112,7 +112,8 @@ def with_values(event: FeedEvent, **overrides) -> FeedEvent:
     values = dict(uid=series.uid, sequence=series.sequence, summary=event.summary,
                   schedule=event.schedule, last_modified=series.updated_at,
                   location=series.location_name, geo=geo, url=event.url,
-                  join_url=event.join_url, online_url=series.online_url, online_phone=series.online_phone,
+                  join_url=event.join_url, online_url=series.online_url,
+                  online_phone=series.online_phone,
                   types=series.types, notes=series.notes, exceptions=series.exceptions)
     return event_of(**values | overrides)
 

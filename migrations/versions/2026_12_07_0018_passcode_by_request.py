@@ -12,7 +12,6 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-
 revision = '0018_passcode_by_request'
 down_revision = '0017_meeting_guide_round_trip'
 branch_labels = None
