@@ -74,10 +74,11 @@ def _register_blueprints(app: Flask) -> None:
     from facilitator.views import auth
     from facilitator.views import checkin
     from facilitator.views import handouts
+    from facilitator.views import join
     from facilitator.views import manage
     from facilitator.views import public
 
-    for module in (public, handouts, auth, checkin, manage, admin, audit):
+    for module in (public, handouts, join, auth, checkin, manage, admin, audit):
         app.register_blueprint(module.bp)
 
 

@@ -92,8 +92,11 @@ CHURCH = {"location_name": "St. Mark's Church Hall", "address": "412 River Road,
           "wheelchair_accessible": True, "latitude": 41.8350, "longitude": -87.8229}
 CENTRE = {"location_name": "Riverside Community Centre", "address": "90 Main Street, "
           "Riverside, IL", "region": "Downtown", "wheelchair_accessible": True}
-ZOOM = {"online_url": "https://zoom.example/j/5550100", "online_phone": "+15555550111,,5550100#",
-        "online_notes": "Passcode: serenity"}
+#: As Zoom gives them: the link with its passcode (pwd=), the dial string with it after
+#: the meeting ID. Only the join page shows them whole, and only around each meeting.
+ZOOM = {"online_url": "https://zoom.example/j/85550100123?pwd=dGlkZXdhdGVyMjAyNg",
+        "online_phone": "+15555550111,,85550100123#,,,,727272#",
+        "online_notes": "Passcode: tidewater"}
 
 MeetingRow = tuple[str, Recurrence, time, int, Attendance, dict[str, Any], list[str]]
 

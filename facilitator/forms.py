@@ -431,8 +431,20 @@ class MeetingForm(_Times, FlaskForm):
                                filters=[_strip],
                                description="e.g. +15555550111,,123456#: a “,” waits, "
                                            "“#” or “*” is a key press, as the phone dials it.")
-    online_notes = TextAreaField("Online notes", [Length(max=LIMITS["online_notes"])],
-                                 filters=[_strip], description="e.g. the passcode.")
+    online_notes = TextAreaField(
+        "Online notes", [Length(max=LIMITS["online_notes"])], filters=[_strip],
+        description="e.g. the passcode. The link, the full dial-in number and these notes "
+                    "are shown only on the meeting's join page, from 15 minutes before "
+                    "each meeting until it ends; other pages, the calendars and handouts "
+                    "lead there.")
+    passcode_by_request = BooleanField(
+        "Passcode by request",
+        description="The join page then gives the link without its passcode, and says whom "
+                    "to ask for it.")
+    passcode_contact = StringField(
+        "Whom to ask for the passcode", [Length(max=LIMITS["passcode_contact"])],
+        filters=[_strip], description="An email address, a phone number or a name; shown "
+                                      "publicly.")
     types = CheckboxesField("Meeting types", choices=options(TYPES.items()))
     notes = TextAreaField("Notes for members", [Length(max=LIMITS["notes"])], filters=[_strip])
     room_capacity = IntegerField(

@@ -151,14 +151,14 @@ ONE_PAGER_DRAFTS = (
 )
 
 
-def group_handout_drafts(group: Group, paper: pdf.Paper, codes: Iterable[Code], *,
-                         show_online: bool) -> list[str]:
+def group_handout_drafts(group: Group, paper: pdf.Paper, codes: Iterable[Code]) -> list[str]:
     """The group's one-pager as HTML, once per draft of ONE_PAGER_DRAFTS (the same HTML
-    once only)."""
+    once only). An online meeting's link is never printed: a public group's page prints
+    its join page, a private one's says the calendar has it."""
     session = get_session()
     codes = list(codes)
     values = {
-        "group": group, "paper": paper, "show_online": show_online,
+        "group": group, "paper": paper,
         "meetings": directory.group_meetings(
             session, group, clock.start_of_today_in(group.organization.timezone)),
         "printed": clock.today_in(group.organization.timezone),

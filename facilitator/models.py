@@ -344,7 +344,13 @@ class Meeting(Base):
     longitude: Mapped[float | None] = mapped_column(Float)
     online_url: Mapped[str] = mapped_column(String(LIMITS["online_url"]), default="")
     online_phone: Mapped[str] = mapped_column(String(LIMITS["online_phone"]), default="")
+    #: Shown only on the join page (views/join.py): it may hold the passcode.
     online_notes: Mapped[str] = mapped_column(Text, default="")
+    #: The passcode is given on request (to `passcode_contact`), never on the join page.
+    passcode_by_request: Mapped[bool] = mapped_column(Boolean, default=False,
+                                                      server_default=false())
+    passcode_contact: Mapped[str] = mapped_column(String(LIMITS["passcode_contact"]),
+                                                  default="", server_default="")
     #: Meeting Guide type codes (facilitator.domain.meeting_types.TYPES).
     types: Mapped[list[str]] = mapped_column(JSON, default=list)
     notes: Mapped[str] = mapped_column(Text, default="")

@@ -1,5 +1,5 @@
 """Where the app counts failures (services/throttle.py): sign-ins, and capability links
-that lead nowhere.
+that lead nowhere; and where it counts join pages that give a meeting's passcode.
 
 Token routes are found by their <token> argument, so a route added later with one is
 throttled without a change here: each 404 from it counts against the address, and once
@@ -42,6 +42,11 @@ LOGIN_SLOWED = (
 LINKS_THROTTLED = (
     "Too many links that do not work were opened from this network. Wait 15 minutes and "
     "try again, with the link exactly as you were given it."
+)
+JOINS_THROTTLED = (
+    "Too many meeting links were opened from this network in a short time. Wait 15 "
+    "minutes, then open this page again. If you need the link now, ask the group or "
+    "the organization's contact."
 )
 #: Seconds to suggest in Retry-After: the longest a refusing window can still have to run
 #: (the account's own hour never refuses, so it is not one of them).
@@ -94,6 +99,15 @@ class SignIn:
         signing in does not end."""
         with write_transaction(get_session()) as session:
             throttle.forget(session, self.pair_key)
+
+
+def join_allowed() -> bool:
+    """Count one join page that gives a meeting's link from this address, and commit the
+    count; False (counting nothing) once the address has had JOIN_ADDRESS's share. Only
+    the address's keyed hash is kept, for the window's length."""
+    key = throttle.JOIN_ADDRESS.key(_secret(), _address())
+    with write_transaction(get_session()) as session:
+        return throttle.take(session, throttle.JOIN_ADDRESS, key, now=clock.now())
 
 
 def _token_key() -> str | None:

@@ -166,7 +166,7 @@ def test_two_changes_within_one_second_both_reach_a_client_that_sends_only_the_d
 def test_a_repeated_request_is_built_once(client, org_with_feeds, monkeypatch):
     built = []
     real = feeds.org_feed
-    monkeypatch.setattr(feeds, "org_feed", lambda *a: built.append(1) or real(*a))
+    monkeypatch.setattr(feeds, "org_feed", lambda *a, **k: built.append(1) or real(*a, **k))
     bodies = {client.get("/o/riverside/meetings.ics").data for _ in range(3)}
     assert len(bodies) == 1 and built == [1]
     client.get("/o/riverside/meetings.ics", headers={

@@ -45,6 +45,7 @@ MON, TUE, WED, THU, FRI, SAT, SUN = range(7)
 NEW_YORK, LONDON, SYDNEY = "America/New_York", "Europe/London", "Australia/Sydney"
 CHANGED_AT = datetime(2026, 1, 15, 9, 30, tzinfo=UTC)
 GROUP_PAGE = "https://meetings.example.org/g/tuesday-womens-aa/"
+JOIN_PAGE = "https://meetings.example.org/j/1"
 CALENDAR = FeedCalendar(name="Tuesday Women's AA", url=GROUP_PAGE,
                         description="Meetings of the Tuesday Women's AA group", zone=NEW_YORK)
 
@@ -93,14 +94,15 @@ def make_event(sched: Schedule, *exceptions: SeriesException, **overrides) -> Fe
 
 
 def event_of(*, summary: str, url: str, schedule: Schedule, last_modified: datetime,
-             location: str, geo: tuple[float, float] | None, **values) -> FeedEvent:
+             location: str, geo: tuple[float, float] | None, join_url: str = JOIN_PAGE,
+             **values) -> FeedEvent:
     """A hybrid meeting's event: its place as one text, its coordinates as a pair."""
     latitude, longitude = geo if geo is not None else (None, None)
     series = MeetingSeries(
         id=1, title="Step Study", attendance=Attendance.HYBRID, **schedule_fields(schedule),
         updated_at=last_modified, location_name=location, latitude=latitude,
         longitude=longitude, **values)
-    return FeedEvent(series, summary, url)
+    return FeedEvent(series, summary, url, join_url)
 
 
 def with_values(event: FeedEvent, **overrides) -> FeedEvent:
@@ -110,7 +112,8 @@ def with_values(event: FeedEvent, **overrides) -> FeedEvent:
     values = dict(uid=series.uid, sequence=series.sequence, summary=event.summary,
                   schedule=event.schedule, last_modified=series.updated_at,
                   location=series.location_name, geo=geo, url=event.url,
-                  online_url=series.online_url, online_phone=series.online_phone,
+                  join_url=event.join_url, online_url=series.online_url,
+                  online_phone=series.online_phone,
                   types=series.types, notes=series.notes, exceptions=series.exceptions)
     return event_of(**values | overrides)
 
@@ -687,7 +690,8 @@ def test_event_properties():
     assert vevent["URL"] == GROUP_PAGE
     assert vevent["DESCRIPTION"] == (
         "Open, Step Study, Women\n"
-        "Join online: https://zoom.us/j/5551234567\n"
+        f"Join online: {JOIN_PAGE} (the link and passcode, from 15 minutes before each "
+        "meeting until it ends)\n"
         "Phone: +15555550111,,123#\n\n"
         "Side door.\n\n"
         f"Group page: {GROUP_PAGE}")
@@ -696,25 +700,35 @@ def test_event_properties():
     assert str(vevent["RRULE"].to_ical().decode()) == "FREQ=WEEKLY;BYDAY=TU"
 
 
-def test_conference_for_an_online_link_only():
-    online = make_event(schedule(Recurrence.weekly(TUE), date(2026, 2, 3)))
+def test_conference_is_the_join_page_never_the_link_or_passcode():
+    online = make_event(schedule(Recurrence.weekly(TUE), date(2026, 2, 3)),
+                        online_url="https://zoom.us/j/5551234567?pwd=Zm9vYmFy",
+                        online_phone="+13017158592,,5551234567#,,,,005088#",
+                        online_notes="Passcode: calm")
+    data = feed(online).decode()
     text = unfolded(feed(online))
-    assert ("CONFERENCE;FEATURE=VIDEO;LABEL=Join online;VALUE=URI:"
-            "https://zoom.us/j/5551234567") in text
+    assert f"CONFERENCE;FEATURE=VIDEO;LABEL=Join online;VALUE=URI:{JOIN_PAGE}" in text
     (vevent,) = Calendar.from_ical(feed(online)).events
-    assert [c.uri for c in vevent.conferences] == ["https://zoom.us/j/5551234567"]
-    in_person = with_values(online, online_url="", online_phone="")
+    assert [c.uri for c in vevent.conferences] == [JOIN_PAGE]
+    assert "Phone: +13017158592,,5551234567#\n" in vevent["DESCRIPTION"] + "\n"
+    for secret in ("Zm9vYmFy", "pwd", "005088", "calm", "zoom.us"):
+        assert secret not in data
+    by_request = with_values(online, passcode_by_request=True,
+                             passcode_contact="Ask Sam: 555 0101")
+    (vevent,) = Calendar.from_ical(feed(by_request)).events
+    assert "Passcode on request: Ask Sam: 555 0101" in vevent["DESCRIPTION"]
+    in_person = make_event(schedule(Recurrence.weekly(TUE), date(2026, 2, 3)),
+                           online_url="", online_phone="", join_url="")
     assert "CONFERENCE" not in feed(in_person).decode()
-    # a link that is not a plain web address is shown as text, never as a property
-    odd = with_values(online, online_url="javascript:alert(1)", url="https://x.org/a b")
+    # a group page that is not a plain web address is never a property
+    odd = with_values(online, url="https://x.org/a b", join_url="javascript:alert(1)")
     (vevent,) = Calendar.from_ical(feed(odd)).events
     assert "CONFERENCE" not in vevent and "URL" not in vevent
-    assert "Join online: javascript:alert(1)" in vevent["DESCRIPTION"]
 
 
 def test_links_with_other_than_ascii_are_percent_encoded_once():
     online = make_event(schedule(Recurrence.weekly(TUE), date(2026, 2, 3)),
-                        online_url="https://meet.example/réunion/été?nom=café&x=%20ok&y=100%",
+                        join_url="https://meet.example/réunion/été?nom=café&x=%20ok&y=100%",
                         url="https://bücher.example/g/groupe-du-mardi")
     text = unfolded(feed(online))
     encoded = "https://meet.example/r%C3%A9union/%C3%A9t%C3%A9?nom=caf%C3%A9&x=%20ok&y=100%25"
@@ -727,7 +741,7 @@ def test_links_with_other_than_ascii_are_percent_encoded_once():
     assert urlsplit(str(vevent["URL"])).hostname.encode().decode("idna") == "bücher.example"
     (by_vobject,) = read_with_vobject(feed(online)).contents["vevent"]
     assert by_vobject.url.value == str(vevent["URL"])
-    # the description keeps the link as the facilitator typed it
+    # the description keeps the link as it reads
     assert "Join online: https://meet.example/réunion/été?nom=café" in vevent["DESCRIPTION"]
 
 
@@ -736,8 +750,11 @@ def test_changed_online_link_and_place_on_one_date():
                        date_exception(date(2026, 2, 10), online_url="https://meet.example/x",
                                      location="Park pavilion"))
     series, override = Calendar.from_ical(feed(event)).events
-    assert [c.uri for c in override.conferences] == ["https://meet.example/x"]
-    assert "Join online: https://meet.example/x" in override["DESCRIPTION"]
+    # the date's own link, too, is given only on the join page
+    assert [c.uri for c in override.conferences] == [JOIN_PAGE]
+    assert "meet.example" not in feed(event).decode()
+    assert ("A different online link on this date: the join page gives it."
+            in override["DESCRIPTION"])
     assert override["LOCATION"] == "Park pavilion"
     assert "GEO" not in override  # the coordinates are those of the usual place
     assert "GEO" in series

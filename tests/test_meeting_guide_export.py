@@ -25,6 +25,7 @@ from facilitator.domain import meeting_guide_read
 from facilitator.domain.links import DIAL_STRING
 from facilitator.domain.links import dial_string
 from facilitator.domain.links import phone_href
+from facilitator.domain.links import public_dial_string
 from facilitator.domain.meeting import MeetingSeries
 from facilitator.domain.meeting_guide_read import DAY_SUFFIXES
 from facilitator.domain.meeting_guide_write import PublishedMeeting
@@ -69,6 +70,10 @@ def published(**overrides: Any) -> PublishedMeeting:
     return published_meeting(**(values | overrides))
 
 
+def join_url(meeting_id: int) -> str:
+    return f"https://meetings.example.org/j/{meeting_id}"
+
+
 def published_meeting(*, meeting_id: int, name: str, schedule: Schedule, attendance: str,
                       group_slug: str, group_name: str, group_url: str, group_notes: str = "",
                       entity: str = "", **values: Any) -> PublishedMeeting:
@@ -77,7 +82,13 @@ def published_meeting(*, meeting_id: int, name: str, schedule: Schedule, attenda
                            attendance=Attendance(attendance), **schedule_fields(schedule),
                            **values)
     return PublishedMeeting(series, group_slug=group_slug, group_name=group_name,
-                            group_url=group_url, group_notes=group_notes, entity=entity)
+                            group_url=group_url, group_notes=group_notes, entity=entity,
+                            join_url=join_url(meeting_id))
+
+
+#: Where an item's notes say the passcode is: the meeting's join page.
+ON_THE_JOIN_PAGE = (f"Link and passcode: {join_url(7)} (from 15 minutes before each meeting "
+                    "until it ends)")
 
 
 def item(**overrides: Any) -> dict[str, Any]:
@@ -133,8 +144,8 @@ def test_a_hybrid_meeting_becomes_one_item():
     entry = item(
         attendance="hybrid", source_slug="tuesday-night", types=("O", "D"),
         wheelchair_accessible=True, location_notes="Side door.", latitude=39.78,
-        longitude=-89.65, online_url="https://zoom.us/j/85012345678",
-        online_phone="+1 312 555 0111,,85012345678#", online_notes="Passcode: serenity",
+        longitude=-89.65, online_url="https://zoom.us/j/85012345678?pwd=c2VyZW5pdHk",
+        online_phone="+1 312 555 0111,,85012345678#,,,,4242#", online_notes="Passcode: serenity",
         notes="Coffee from 6:30.", group_notes="Since 1987.", entity="Springfield Intergroup",
         region="Downtown",
     )
@@ -153,8 +164,10 @@ def test_a_hybrid_meeting_becomes_one_item():
         "location_notes": "Side door.",
         "latitude": 39.78,
         "longitude": -89.65,
+        # no passcode: the link without it, the phone up to the meeting ID, and the
+        # notes say where the rest is
         "conference_url": "https://zoom.us/j/85012345678",
-        "conference_url_notes": "Passcode: serenity",
+        "conference_url_notes": ON_THE_JOIN_PAGE,
         "conference_phone": "+13125550111,,85012345678#",
         "notes": "Coffee from 6:30.",
         "group": "Riverside Group",
@@ -327,19 +340,20 @@ def test_only_http_links_are_conference_urls(url):
                  online_notes="Meeting ID 1")
     assert "conference_url" not in entry
     assert entry["conference_phone"] == "+15555550111"
-    assert entry["conference_phone_notes"] == "Meeting ID 1"  # with the phone, then
+    assert entry["conference_phone_notes"] == ON_THE_JOIN_PAGE  # with the phone, then
 
 
-def test_a_phone_no_dialer_takes_goes_to_the_phone_notes():
+def test_a_phone_no_dialer_takes_is_only_on_the_join_page():
+    # free text may hold anything, the passcode too: the join page shows it
     words = "ID: 372 734 770  Password: serenity"
     entry = item(attendance="online", online_url="https://zoom.us/j/372734770",
                  online_phone=words, online_notes="Passcode: 1234")
-    assert "conference_phone" not in entry
-    assert entry["conference_phone_notes"] == words
-    assert entry["conference_url_notes"] == "Passcode: 1234"
+    assert "conference_phone" not in entry and "conference_phone_notes" not in entry
+    assert entry["conference_url_notes"] == ON_THE_JOIN_PAGE
+    assert "serenity" not in json.dumps(entry) and "1234" not in json.dumps(entry)
     phone_only = item(attendance="online", online_phone="1-800-FLOWERS",
                       online_notes="Ask for Bill")
-    assert phone_only["conference_phone_notes"] == "Ask for Bill\n1-800-FLOWERS"
+    assert phone_only["conference_phone_notes"] == ON_THE_JOIN_PAGE
     assert_follows_schema(entry)
     assert_follows_schema(phone_only)
 
@@ -411,12 +425,23 @@ def test_a_dial_string_stays_one_tap_in_a_tel_link():
     assert phone_href("+1 (555) 555-0111,,12#") == "tel:+15555550111,,12%23"
 
 
-def test_a_zoom_phone_is_exported_with_its_passcode_keys():
+def test_a_zoom_phone_is_exported_up_to_its_meeting_id():
     zoom = "+13017158592,,85779615129#,,,,005088#"
-    entry = item(attendance="online", online_url="https://zoom.us/j/85779615129",
+    entry = item(attendance="online", online_url="https://zoom.us/j/85779615129?pwd=abc",
                  online_phone=zoom)
-    assert entry["conference_phone"] == zoom
+    assert entry["conference_phone"] == "+13017158592,,85779615129#"
+    assert entry["conference_url"] == "https://zoom.us/j/85779615129"
+    assert entry["conference_url_notes"] == ON_THE_JOIN_PAGE
     assert_follows_schema(entry)
+
+
+def test_a_passcode_by_request_says_whom_to_ask():
+    entry = item(attendance="online", online_url="https://zoom.us/j/85779615129?pwd=abc",
+                 online_notes="Passcode: calm", passcode_by_request=True,
+                 passcode_contact="intergroup@example.org")
+    assert entry["conference_url"] == "https://zoom.us/j/85779615129"
+    assert entry["conference_url_notes"] == "Passcode on request: intergroup@example.org"
+    assert "calm" not in json.dumps(entry)
 
 
 # -- recurrences other than weekly ---------------------------------------------------------
@@ -684,8 +709,8 @@ def test_an_exported_feed_imports_back_to_the_same_meetings(runner, session, tmp
     assert by_slug["tuesday-night-womens"]["attendance_option"] == "hybrid"
     assert by_slug["lunch-bunch"]["attendance_option"] == "hybrid"  # it said "HYB"
     assert by_slug["zoom-step-study"]["types"] == ["ST"]  # "ONL" is not sent on
-    assert by_slug["zoom-step-study"]["conference_phone"] == \
-        "+16465558888,,87654321#,,,,*123456#"
+    # up to the meeting ID: the passcode after it is on the join page only
+    assert by_slug["zoom-step-study"]["conference_phone"] == "+16465558888,,87654321#"
     assert by_slug["night-owls"]["end_time"] == "00:30"
     assert by_slug["monday-meditation"]["timezone"] == "America/New_York"
     assert by_slug["grupo-esperanza"]["notes"] == "Reunión en español.\n\nOther types: XYZ, MED2"
@@ -746,17 +771,22 @@ def test_json_of_the_same_data_is_the_same_bytes(session, make_org, make_group, 
 def test_the_meeting_model_fields_reach_the_item(session, make_org, make_group, make_meeting):
     org = make_org()
     group = make_group(org, slug="hybrid-group")
-    make_meeting(group, attendance=Attendance.HYBRID, online_url="https://zoom.us/j/1",
-                 online_phone="+1 555 555 0111,,1#", online_notes="Passcode 7",
-                 location_notes="Room 2", latitude=41.5, longitude=-87.5,
-                 wheelchair_accessible=True, types=["C"])
-    [entry] = meeting_guide_feed(session, org, group_url, TODAY)
+    meeting = make_meeting(group, attendance=Attendance.HYBRID,
+                           online_url="https://zoom.us/j/1?pwd=c2VjcmV0",
+                           online_phone="+1 555 555 0111,,1#,,,,77#", online_notes="Passcode 7",
+                           location_notes="Room 2", latitude=41.5, longitude=-87.5,
+                           wheelchair_accessible=True, types=["C"])
+    [entry] = meeting_guide_feed(session, org, group_url, TODAY, join_url)
     assert {k: entry[k] for k in ("location", "formatted_address", "location_notes",
                                   "latitude", "longitude", "conference_url",
                                   "conference_url_notes", "conference_phone", "types")} == {
         "location": "Community Centre", "formatted_address": "90 Main Street",
         "location_notes": "Room 2", "latitude": 41.5, "longitude": -87.5,
-        "conference_url": "https://zoom.us/j/1", "conference_url_notes": "Passcode 7",
+        # never the passcode: the link without it, the phone up to the meeting ID, and
+        # the notes lead to the join page
+        "conference_url": "https://zoom.us/j/1",
+        "conference_url_notes": f"Link and passcode: {join_url(meeting.id)} (from 15 minutes "
+                                "before each meeting until it ends)",
         "conference_phone": "+15555550111,,1#", "types": ["C", "X"]}
 
 
@@ -794,10 +824,16 @@ def test_a_feed_with_every_case_comes_back_the_same(runner, session, tmp_path, m
     assert set(written) == set(source)  # each slug as given: long, percent-encoded, multi-day
     for slug, item in source.items():
         for key in ("name", "day", "timezone", "location", "formatted_address", "region",
-                    "regions", "sub_region", "conference_url", "conference_phone",
-                    "conference_url_notes", "group", "notes", "attendance_option"):
+                    "regions", "sub_region", "conference_url", "group", "notes",
+                    "attendance_option"):
             if key in item:
                 assert written[slug][key] == item[key], (slug, key)
+        # The phone up to the meeting ID; the passcode after it, and the notes that
+        # may say it, only on the join page.
+        if "conference_phone" in item:
+            assert written[slug]["conference_phone"] == public_dial_string(
+                item["conference_phone"]), slug
+        assert "005088" not in json.dumps(written[slug])
         assert written[slug]["types"] == [t for t in item["types"] if t in TYPES], slug
     assert written["evening-serenity"]["time"] == "19:30"
     assert written["morning-pages"]["end_time"] == "12:00"
@@ -881,8 +917,9 @@ def test_a_real_feed_round_trip_counts(runner, session, tmp_path, monkeypatch, c
         # types are [""], which is no code at all.
         "types": 75,
         # A passcode with letters ("…#,,#,,M1F3TTRl…#", "…#,,#,,Bill&Bob1#") is no number
-        # to dial: the string goes to conference_phone_notes, whole.
-        "conference_phone": 14,
+        # to dial: the string goes to conference_phone_notes, whole; a dial string with a
+        # passcode after the meeting ID ends at the ID (the rest is on the join page).
+        "conference_phone": 31,
         # Names, groups, locations and regions are one line: runs of spaces collapsed
         # ("84th Street  1201"), ends trimmed ("Camrose "), a tab made a space.
         "name": 27,
@@ -893,4 +930,6 @@ def test_a_real_feed_round_trip_counts(runner, session, tmp_path, monkeypatch, c
         # 4 as above; 6 online-only meetings are written without a place ("Online
         # Meeting", "Zoom St. Albert"): only in-person and hybrid meetings have one.
         "location": 10,
+        # A link's passcode (pwd=…) is left out: the meeting's join page gives it.
+        "conference_url": 42,
     }

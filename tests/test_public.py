@@ -153,8 +153,8 @@ def test_a_row_says_when_what_who_and_where_but_not_the_online_link(client, week
     words = text(tuesday)
     assert ("7:00 pm to 8:30 pm Tuesday Women Riverside AA · Alcoholics Anonymous (AA) "
             "In person · Community Centre, 90 Main Street (opens a map) Closed · Women") in words
-    assert ("Early Tuesday Riverside NA · Narcotics Anonymous (NA) Online · the link is on "
-            "the group page") in words
+    assert ("Early Tuesday Riverside NA · Narcotics Anonymous (NA) Online · how to join"
+            ) in words
     assert "Hybrid (in person and online) · Community Centre, 90 Main Street" in words
     for secret in ("zoom.example", "5550111", "Passcode"):
         assert secret not in page
@@ -319,7 +319,9 @@ def test_changed_place_and_link_show_on_the_group_page_only(client, session, wee
             "the group page.") in text(directory)
     assert "meet.example" not in directory
     group_page = get(client, "/g/smart/")
-    assert '<a class="wrap-anywhere" href="https://meet.example/other"' in group_page
+    # The date's own link, like the series', is given only on the join page.
+    assert "meet.example" not in group_page
+    assert "A different online link on this date: the join page gives it." in text(group_page)
 
 
 def test_group_page_shows_everything_a_member_needs(client, make_org, make_group,
@@ -341,14 +343,18 @@ def test_group_page_shows_everything_a_member_needs(client, make_org, make_group
         "Attendance Hybrid (in person and online)",
         "Place St. Mark's Hall 412 River Road (opens a map) Side door; basement room 3. "
         "Wheelchair accessible",
-        "Online https://zoom.example/j/123 By phone: +15555550111,,123# Passcode: calm",
+        "Online The link and passcode to join are on the meeting's join page from 15 minutes "
+        "before each meeting until it ends. By phone: +15555550111,,123# (the passcode is "
+        "on the join page)",
         "Type Closed, Women, Step Study", "Notes Bring the Big Book.",
         "Next dates Tue 3 Feb Tue 10 Feb Tue 17 Feb Tue 24 Feb Tue 3 Mar Tue 10 Mar Tue 17 Mar "
         "Tue 24 Mar",
     ):
         assert expected in words, expected
     assert page.count('<li class="date-scheduled">') == 8
-    assert 'href="https://zoom.example/j/123"' in page
+    # The link and the online notes (the passcode) are on the join page only.
+    assert "zoom.example" not in page and "calm" not in page
+    assert f'href="/j/{group.meetings[0].id}"' in page
     assert 'href="tel:+15555550111,,123%23"' in page
     assert '<a href="/o/riverside/">' in page
     assert "Private group" not in words

@@ -105,38 +105,52 @@ def taps_exceed(counts: Counts | None, taps: Counts) -> bool:
 # -- When an occurrence may be counted -------------------------------------------------
 
 
-def window(occurrence: Occurrence) -> tuple[datetime, datetime]:
-    """When members may check in to the occurrence (aware datetimes)."""
-    return occurrence.starts_at - OPENS_BEFORE, occurrence.ends_at + CLOSES_AFTER
+@dataclass(frozen=True)
+class Window:
+    """How long before an occurrence starts something opens, and after it ends it closes:
+    members' check-ins, or (joining.JOIN_WINDOW) an online meeting's link and passcode."""
+
+    opens_before: timedelta
+    closes_after: timedelta
 
 
-def is_open(occurrence: Occurrence, now: datetime) -> bool:
-    """Whether members may check in to the occurrence now. A cancelled date has no
-    window; a changed one opens around its changed time."""
-    opens, closes = window(occurrence)
+#: When members may check in.
+CHECK_IN_WINDOW = Window(OPENS_BEFORE, CLOSES_AFTER)
+
+
+def window(occurrence: Occurrence,
+           rule: Window = CHECK_IN_WINDOW) -> tuple[datetime, datetime]:
+    """When the occurrence's window opens and closes (aware datetimes)."""
+    return occurrence.starts_at - rule.opens_before, occurrence.ends_at + rule.closes_after
+
+
+def is_open(occurrence: Occurrence, now: datetime, rule: Window = CHECK_IN_WINDOW) -> bool:
+    """Whether the occurrence's window holds `now`. A cancelled date has no window; a
+    changed one opens around its changed time. It closes when its end is reached."""
+    opens, closes = window(occurrence, rule)
     return not occurrence.cancelled and opens <= now <= closes
 
 
 def open_occurrence(schedule: Schedule, exceptions: Mapping[date, DateException],
-                    now: datetime) -> Occurrence | None:
-    """The occurrence whose check-in window holds `now`, if any."""
+                    now: datetime, rule: Window = CHECK_IN_WINDOW) -> Occurrence | None:
+    """The occurrence whose window (check-in, by default) holds `now`, if any."""
     local_day = now.astimezone(schedule.zone).date()
     # A meeting lasts at most a day, so a window open now began at most two days ago;
     # a date moved to today may be a series date up to MAX_MOVE away.
     for occurrence in occurrences(schedule, exceptions,
                                   local_day - timedelta(days=2) - MAX_MOVE,
                                   local_day + timedelta(days=1) + MAX_MOVE):
-        if is_open(occurrence, now):
+        if is_open(occurrence, now, rule):
             return occurrence
     return None
 
 
 def next_occurrence(schedule: Schedule, exceptions: Mapping[date, DateException],
-                    now: datetime) -> Occurrence | None:
+                    now: datetime, rule: Window = CHECK_IN_WINDOW) -> Occurrence | None:
     """The next occurrence that is not cancelled and whose window has not opened yet."""
     today = now.astimezone(schedule.zone).date()
     for occurrence in next_occurrences(schedule, exceptions, today, 60):
-        if not occurrence.cancelled and window(occurrence)[0] > now:
+        if not occurrence.cancelled and window(occurrence, rule)[0] > now:
             return occurrence
     return None
 

@@ -15,8 +15,11 @@ module decides how each event is written:
 - Same event, same bytes: a feed can keep the text of its unchanged events and write
   only the changed ones (a FeedEvent is its own key).
 - From the meeting series as stored: what applies to how it is attended (the place,
-  its coordinates and directions in person; the link, phone and online notes online)
-  is decided here, as the Meeting Guide writer decides it for its items.
+  its coordinates and directions in person; online, the join page and the phone up to
+  the meeting ID) is decided here, as the Meeting Guide writer decides it for its items.
+- Never a passcode: the link as typed (with its `pwd=`), the dial string after the
+  meeting ID and the online notes are only on the join page (domain/joining.py), which
+  CONFERENCE and the description lead to, a private group's behind its feed's token.
 """
 
 from __future__ import annotations
@@ -36,6 +39,9 @@ from urllib.parse import quote
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
+from facilitator.domain.joining import OPENING_HOURS
+from facilitator.domain.joining import public_phone
+from facilitator.domain.joining import request_note
 from facilitator.domain.links import web_link
 from facilitator.domain.meeting import MeetingSeries
 from facilitator.domain.meeting import SeriesException
@@ -45,6 +51,8 @@ from facilitator.domain.recurrence import occurrence_on
 
 #: The label of the online link in CONFERENCE.
 CONFERENCE_LABEL = "Join online"
+#: A changed date's note when it has a link of its own, which only the join page gives.
+DIFFERENT_LINK = "A different online link on this date: the join page gives it."
 #: Longest content line, in octets, before it is folded (RFC 5545 3.1 says 75 with
 #: the line break excluded; icalendar keeps one octet below that, and so do we).
 FOLD_AT = 74
@@ -75,6 +83,9 @@ class FeedEvent:
     summary: str
     #: The group's public page.
     url: str = ""
+    #: The meeting's join page (public, or a private group's behind its token), where
+    #: the link and passcode are; "" for none.
+    join_url: str = ""
 
     @property
     def schedule(self) -> Schedule:
@@ -219,11 +230,11 @@ def _vevent(event: FeedEvent, day: date, exception: SeriesException | None,
     changed = change is not None
     note = change.note if change else ""
     location, geo = _place(series), series.position
-    online_url = series.online_url if series.attendance.online else ""
+    online = series.attendance.online
     if change and feed_text(change.place).strip():
         location, geo = change.place, None
-    if change and feed_text(change.online_url).strip():
-        online_url = change.online_url
+    if change and online and feed_text(change.online_url).strip():
+        note = "\n".join(n for n in (note, DIFFERENT_LINK) if n.strip())
     zone = schedule.timezone
     if recurrence:
         times = [f"DTSTART{_timed(_nominal_start(schedule, day), zone)}",
@@ -234,9 +245,9 @@ def _vevent(event: FeedEvent, day: date, exception: SeriesException | None,
                  f"DTEND{_exact(occurrence.ends_at, zone)}"]
     stamp = _utc_value(series.last_modified)
     summary = text_value(event.summary)
-    description = text_value(_description(event, online_url, note))
+    description = text_value(_description(event, note))
     place = text_value(location)
-    conference = uri_value(online_url)
+    conference = uri_value(event.join_url) if online else None
     url = uri_value(event.url)
     lines = [
         "BEGIN:VEVENT",
@@ -366,20 +377,23 @@ def _place(series: MeetingSeries) -> str:
     return series.place if series.attendance.in_person else ""
 
 
-def _description(event: FeedEvent, online_url: str, note: str) -> str:
-    """The note for this date, the meeting's types, link and phone, its notes (with those
-    on the place and the online meeting, as it is attended), and the group page (which
-    apps that ignore URL, such as Google Calendar, do not show)."""
+def _description(event: FeedEvent, note: str) -> str:
+    """The note for this date, the meeting's types, its join page and phone (up to the
+    meeting ID) and where the passcode is, its notes (with those on the place when it
+    meets in person), and the group page (which apps that ignore URL, such as Google
+    Calendar, do not show). Never the online notes: they may hold the passcode."""
     series = event.series
     in_person, online = series.attendance.in_person, series.attendance.online
     types = ", ".join(name for name in map(_clean, series.type_names) if name)
-    online_url = _clean(online_url)
-    phone = _clean(series.online_phone) if online else ""
+    join_url = _clean(event.join_url) if online else ""
+    phone = _clean(public_phone(series))
     details = [types,
-               f"Join online: {online_url}" if online_url else "",
-               f"Phone: {phone}" if phone else ""]
-    notes = "\n\n".join(n for n in (series.notes, series.location_notes if in_person else "",
-                                    series.online_notes if online else "") if n)
+               f"Join online: {join_url} (the link and passcode, {OPENING_HOURS})"
+               if join_url else "",
+               f"Phone: {phone}" if phone else "",
+               _clean(request_note(series)) if online else ""]
+    notes = "\n\n".join(n for n in (series.notes, series.location_notes if in_person else "")
+                        if n)
     url = _clean(event.url)
     blocks = [_clean(note), "\n".join(line for line in details if line), _clean(notes),
               f"Group page: {url}" if url else ""]

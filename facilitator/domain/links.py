@@ -1,12 +1,17 @@
 """Which links may be published, the one rule for meetings' online links, feeds' URLs
-and the Meeting Guide JSON; and the links a page makes of a place, a phone number or an
-email address, so a member taps instead of copying."""
+and the Meeting Guide JSON; what of an online meeting's link and dial string may be
+public (never its passcode: `public_link`, `public_dial_string`); and the links a page
+makes of a place, a phone number or an email address, so a member taps instead of
+copying."""
 
 from __future__ import annotations
 
 import re
+from urllib.parse import parse_qsl
 from urllib.parse import quote
+from urllib.parse import urlencode
 from urllib.parse import urlsplit
+from urllib.parse import urlunsplit
 
 
 def web_link(url: str) -> str | None:
@@ -53,6 +58,55 @@ def dial_string(phone: str) -> str | None:
     not a number to dial (letters, "ext", two numbers)."""
     compact = _PHONE_FORMATTING.sub("", phone)
     return compact if DIAL_STRING.fullmatch(compact) else None
+
+
+#: The number and the meeting's own code: the digits after the first pauses, up to and
+#: with the "#" that ends them ("+13017158592,,85779615129#"). What a dialer is given
+#: after that is a passcode (Zoom: ",,,,005088#"; Webex and Teams alike).
+_MEETING_ID_PART = re.compile(r"\+?[0-9]{1,15}(?:[,*]*[0-9]*#*)?", re.ASCII)
+
+
+def public_dial_string(phone: str) -> str | None:
+    """The part of a dial string that may be public: the number and the meeting ID, the
+    passcode after them left out ("+13017158592,,85779615129#,,,,005088#" gives
+    "+13017158592,,85779615129#"). None when the phone is not a number a dialer takes:
+    free text may hold anything, a passcode too, so it is shown only on the join page."""
+    dialed = dial_string(phone)
+    if dialed is None:
+        return None
+    match = _MEETING_ID_PART.match(dialed)
+    assert match is not None  # DIAL_STRING starts with what it matches
+    return match.group()
+
+
+#: Query parameters that carry a meeting's passcode (or a key standing for it) in a join
+#: link, compared without case: Zoom's `pwd`, Teams' `p` (teams.microsoft.com/meet/…?p=),
+#: Zoom's registrant `tk`, and the names other services and hand-made links use.
+PASSCODE_PARAMETERS = frozenset({
+    "pwd", "p", "pw", "pass", "passcode", "password", "passwd", "tk", "token", "key",
+    "secret", "code", "pin", "meetingpassword", "meeting_password",
+})
+
+
+def public_link(url: str) -> str | None:
+    """The online link as public outputs may give it: without the passcode. Query
+    parameters that carry one (PASSCODE_PARAMETERS), a user name and password before
+    the host, and the fragment (Element Call and others keep a password there) are left
+    out; the rest (the service, its meeting ID) stays, so an app still knows the meeting.
+    None when the link may not be published at all (web_link)."""
+    link = web_link(url)
+    if link is None:
+        return None
+    try:
+        parts = urlsplit(link)
+        host = parts.netloc.rpartition("@")[2]
+        query = [(name, value) for name, value in parse_qsl(parts.query, keep_blank_values=True)
+                 if name.strip().casefold() not in PASSCODE_PARAMETERS]
+    except ValueError:
+        return None
+    kept = urlencode(query, safe=":/@!$'()*+,;") if query != parse_qsl(
+        parts.query, keep_blank_values=True) else parts.query
+    return urlunsplit((parts.scheme, host, parts.path, kept, ""))
 
 
 def phone_href(phone: str) -> str:

@@ -40,7 +40,7 @@ DEFAULT_ROOM_CAPACITY = 150
 LIMITS: dict[str, int] = {
     "title": 200, "timezone": 64, "location_name": 200, "address": 300, "region": 100,
     "sub_region": 300,
-    "online_url": 500, "online_phone": 100,
+    "online_url": 500, "online_phone": 100, "passcode_contact": 300,
     "location_notes": 2000, "online_notes": 2000, "notes": 5000,
 }
 
@@ -94,9 +94,17 @@ class MeetingValues:
     wheelchair_accessible: bool = False
     latitude: float | None = None
     longitude: float | None = None
+    #: The link as typed, passcode and all: public outputs give public_link(online_url)
+    #: or the join page, which shows it whole only around each date.
     online_url: str = ""
+    #: The dial string as typed; public outputs give public_dial_string(online_phone).
     online_phone: str = ""
+    #: Shown only on the join page, with the link: it may hold the passcode.
     online_notes: str = ""
+    #: The passcode is not on the join page: members ask `passcode_contact` for it.
+    passcode_by_request: bool = False
+    #: Whom to ask for the passcode (an email, a phone, a name), shown publicly.
+    passcode_contact: str = ""
     #: Meeting Guide type codes (meeting_types.TYPES).
     types: tuple[str, ...] = ()
     notes: str = ""

@@ -5,10 +5,14 @@ Writing a feed is strict: every item keeps to code4recovery's schema (day, time,
 and updated patterns), whatever was typed into the app, with two exceptions that keep
 what apps key on and dial: an imported slug is written as the feed gave it (longer than
 64 characters or percent-encoded), and a phone keeps its pauses and key presses as given
-(links.DIAL_STRING). A meeting becomes one item on the weekday(s) it meets, and the
-series of one imported meeting listed on several days become that one item again; what a
-weekday and a time cannot say (every other week, the n-th weekday of the month, one date
-only, a first or last date) opens its notes in words. Only what applies to how it is
+(links.DIAL_STRING) up to the meeting ID. No passcode is written: the link without it
+(links.public_link), the phone up to the meeting ID, and `conference_url_notes` (or the
+phone's) says where the rest is: the meeting's join page, or whom to ask.
+
+A meeting becomes one item on the weekday(s) it meets, and the series of one imported
+meeting listed on several days become that one item again; what a weekday and a time
+cannot say (every other week, the n-th weekday of the month, one date only, a first or
+last date) opens its notes in words. Only what applies to how it is
 attended is written: no place for an online meeting (but the approximate place the Meeting
 Guide app needs to list it nearby), no link for an in-person one, as in the iCalendar
 feeds.
@@ -28,8 +32,10 @@ from datetime import date
 from datetime import datetime
 from typing import Any
 
-from facilitator.domain.links import dial_string
-from facilitator.domain.links import web_link
+from facilitator.domain.joining import passcode_note
+from facilitator.domain.joining import public_phone
+from facilitator.domain.joining import request_note
+from facilitator.domain.links import public_link
 from facilitator.domain.meeting import MeetingSeries
 from facilitator.domain.meeting_guide_read import FEED_SLUG_MAX_LENGTH
 from facilitator.domain.meeting_guide_read import WHEELCHAIR_CODE
@@ -71,6 +77,8 @@ class PublishedMeeting:
     #: Where the org's online meetings are from ("Chicago, IL, USA"), the approximate
     #: address of an online meeting that has none.
     online_location: str = ""
+    #: The meeting's join page, where its link and passcode are.
+    join_url: str = ""
 
 
 def feed_items(meetings: Iterable[PublishedMeeting], today: date) -> list[dict[str, Any]]:
@@ -157,20 +165,23 @@ def feed_item(meeting: PublishedMeeting, today: date) -> dict[str, Any]:
     if in_person and series.wheelchair_accessible and WHEELCHAIR_CODE not in types:
         types.append(WHEELCHAIR_CODE)
 
-    url = (web_link(series.online_url) or "") if online else ""
-    phone = dial_string(series.online_phone) if online and series.online_phone else None
+    # Never a passcode: the link without it, the phone up to the meeting ID, and the
+    # notes say where the rest is (the join page, or whom to ask). The online notes,
+    # which may hold it, are only on the join page.
+    url = (public_link(series.online_url) or "") if online else ""
+    phone = public_phone(series) if online else ""
     # The Meeting Guide app lists meetings near people, online ones too: one without a
     # place of its own is from where the org says its online meetings are.
     approximate = "" if in_person else (series.address or meeting.online_location)
     url_notes = phone_notes = ""
     if online:
-        # The notes go with the link when there is one, else with the phone.
+        # Where the passcode is goes with the link when there is one, else the phone.
+        where = passcode_note(series, meeting.join_url) if meeting.join_url \
+            else request_note(series)
         if url:
-            url_notes = series.online_notes
+            url_notes = where
         else:
-            phone_notes = series.online_notes
-        if series.online_phone and phone is None:
-            phone_notes = join_lines(phone_notes, series.online_phone)
+            phone_notes = where
     position = series.position
 
     item: dict[str, Any] = {
@@ -195,7 +206,7 @@ def feed_item(meeting: PublishedMeeting, today: date) -> dict[str, Any]:
         "longitude": position[1] if position else None,
         "conference_url": url,
         "conference_url_notes": url_notes,
-        "conference_phone": phone or "",
+        "conference_phone": phone,
         "conference_phone_notes": phone_notes,
         "notes": join_lines(schedule_notes(schedule, today), series.notes, blank=True),
         "group": meeting.group_name,

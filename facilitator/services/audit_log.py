@@ -140,6 +140,7 @@ LABELS = {
     "start_time": "Starts at", "duration_minutes": "Length", "timezone": "Time zone",
     "location_name": "Place", "location_notes": "Directions",
     "online_url": "Online link", "online_phone": "Phone", "online_notes": "Online notes",
+    "passcode_by_request": "Passcode by request", "passcode_contact": "Passcode from",
     "types": "Meeting types", "room_capacity": "Room holds",
     "wheelchair_accessible": "Wheelchair accessible",
     "slug": "Web address", "small_count_threshold": "Small-count threshold",

@@ -29,8 +29,7 @@ from sqlalchemy.orm import joinedload
 from sqlalchemy.orm import selectinload
 
 from facilitator.domain import listing
-from facilitator.domain.links import phone_href
-from facilitator.domain.links import web_link
+from facilitator.domain.joining import public_phone
 from facilitator.domain.listing import Dated
 from facilitator.domain.listing import Day
 from facilitator.domain.listing import Filters
@@ -453,9 +452,9 @@ class GroupMeeting:
     ends_next_day: bool
     zone: str
     dates: list[Dated]
-    #: The online link if it is a web link (anything else is not made a link).
-    online_url: str
-    phone_href: str
+    #: The dial-in number as public outputs give it: up to the meeting ID, never the
+    #: passcode (joining.public_phone). The link itself is on the join page.
+    phone: str
     #: The day it started on, when that is after today.
     starts_on: date | None
     today: date
@@ -504,8 +503,7 @@ def group_meetings(session: Session, group: Group, now: datetime) -> list[GroupM
             ends_next_day=end.date() > start.date() and end.time() >= start.time(),
             zone=listing.zone_label(series.timezone),
             dates=dates,
-            online_url=web_link(series.online_url) or "",
-            phone_href=phone_href(series.online_phone) if series.online_phone else "",
+            phone=public_phone(series),
             starts_on=series.first_date if series.first_date > today else None,
             today=today,
         ))

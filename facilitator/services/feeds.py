@@ -35,7 +35,7 @@ from facilitator.models import Visibility
 from facilitator.services import audit_log
 
 #: Part of every ETag: bump it when the feed's format changes, so caches let go.
-FORMAT = "ics-1"
+FORMAT = "ics-2"
 
 
 @dataclass(frozen=True)
@@ -102,16 +102,27 @@ def public_group_version(connection: Connection, slug: str) -> tuple[int, FeedVe
 
 def token_group_version(connection: Connection,
                         token: str) -> tuple[int, FeedVersion] | None:
-    """The group whose private feed token this is; None for any other text."""
+    """The group whose private feed token this is; None for any other text. The token's
+    hash is part of the version: the feed holds join links made from it, so a copy built
+    for a replaced token is never served for the new one."""
     if not crypto.looks_like_token(token):
         return None
-    return _group_version(connection, _TOKEN_GROUP_VERSION, token_hash=crypto.token_hash(token))
+    token_hash = crypto.token_hash(token)
+    found = _group_version(connection, _TOKEN_GROUP_VERSION, token_hash=token_hash)
+    if found is None:
+        return None
+    group_id, version = found
+    return group_id, FeedVersion((*version.key, token_hash), version.last_modified)
 
 
-def feed_event(meeting: Meeting, group_url: str) -> FeedEvent:
+#: A meeting's join page, for a feed: public by id, or a private group's behind a token.
+JoinUrl = Callable[[Meeting], str]
+
+
+def feed_event(meeting: Meeting, group_url: str, join_url: str = "") -> FeedEvent:
     """A meeting series as its feed shows it."""
     return FeedEvent(meeting.series(), event_summary(meeting.title, meeting.group.name),
-                     group_url)
+                     group_url, join_url if meeting.attendance.online else "")
 
 
 def _meetings(session: Session, *where: ColumnElement[bool]) -> list[Meeting]:
@@ -126,28 +137,32 @@ def _meetings(session: Session, *where: ColumnElement[bool]) -> list[Meeting]:
 
 
 def org_feed(session: Session, org: Organization, org_url: str,
-             group_url: Callable[[str], str], texts: EventTexts | None = None) -> bytes:
-    """Every meeting of the org's public groups. `texts` keeps events already written."""
+             group_url: Callable[[str], str], texts: EventTexts | None = None, *,
+             join_url: JoinUrl = lambda _: "") -> bytes:
+    """Every meeting of the org's public groups. `texts` keeps events already written;
+    `join_url` gives an online meeting's join page (without one, no link is written)."""
     meetings = _meetings(session, Group.organization_id == org.id,
                          Group.visibility == Visibility.PUBLIC)
     calendar = FeedCalendar(name=org.name, url=org_url, zone=org.timezone,
                             description=f"Meetings of {org.name}")
-    return build_feed(calendar, _events(meetings, group_url), texts)
+    return build_feed(calendar, _events(meetings, group_url, join_url), texts)
 
 
 def group_feed(session: Session, group: Group, group_url: Callable[[str], str],
-               texts: EventTexts | None = None) -> bytes:
+               texts: EventTexts | None = None, *, join_url: JoinUrl = lambda _: "") -> bytes:
     """Every meeting of one group (public, or private through its token)."""
     meetings = _meetings(session, Meeting.group_id == group.id)
     calendar = FeedCalendar(name=group.name, url=group_url(group.slug),
                             zone=group.organization.timezone,
                             description=f"Meetings of {group.name}, {group.organization.name}")
-    return build_feed(calendar, _events(meetings, group_url), texts)
+    return build_feed(calendar, _events(meetings, group_url, join_url), texts)
 
 
-def _events(meetings: Iterable[Meeting], group_url: Callable[[str], str]) -> list[FeedEvent]:
+def _events(meetings: Iterable[Meeting], group_url: Callable[[str], str],
+            join_url: JoinUrl) -> list[FeedEvent]:
     urls: dict[str, str] = {}
-    return [feed_event(m, urls.setdefault(m.group.slug, group_url(m.group.slug)))
+    return [feed_event(m, urls.setdefault(m.group.slug, group_url(m.group.slug)),
+                       join_url(m) if m.attendance.online else "")
             for m in meetings]
 
 

@@ -31,10 +31,12 @@ log = logging.getLogger(__name__)
 
 
 def meeting_guide_feed(session: Session, org: Organization, group_url: Callable[[str], str],
-                       today: date) -> list[dict[str, Any]]:
+                       today: date, join_url: Callable[[int], str] = lambda _: ""
+                       ) -> list[dict[str, Any]]:
     """Every meeting of the org's public groups that still meets from `today` (the date in
     the org's zone) on, as Meeting Guide feed items in week order. Private groups never
-    appear. `group_url(slug)` is a group's public page, each item's `url`.
+    appear. `group_url(slug)` is a group's public page, each item's `url`;
+    `join_url(meeting id)` a meeting's join page, which its notes name.
 
     The items depend on `today` as well as on the data (ended meetings drop out, notes
     say "Next on …"): a cache of the bytes must be keyed on both.
@@ -56,14 +58,16 @@ def meeting_guide_feed(session: Session, org: Organization, group_url: Callable[
         if group.slug not in urls:
             urls[group.slug] = group_url(group.slug)
         try:
-            published.append(_published(meeting, org, urls[group.slug]))
+            published.append(_published(meeting, org, urls[group.slug],
+                                        join_url(meeting.id)))
         except InvalidRecurrence:
             # One unreadable row must not take the feed down for everyone.
             log.warning("Meeting %s has a schedule that cannot be listed", meeting.id)
     return meeting_guide_write.feed_items(published, today)
 
 
-def _published(meeting: Meeting, org: Organization, group_url: str) -> PublishedMeeting:
+def _published(meeting: Meeting, org: Organization, group_url: str,
+               join_url: str) -> PublishedMeeting:
     group = meeting.group
     # The item's `updated` is the series' own time: the group's moves with every change
     # to any of its meetings, which would make every listing of the group look just
@@ -71,4 +75,4 @@ def _published(meeting: Meeting, org: Organization, group_url: str) -> Published
     return PublishedMeeting(meeting.series(with_exceptions=False), group_slug=group.slug,
                             group_name=group.name, group_url=group_url,
                             group_notes=group.description, entity=org.name,
-                            online_location=org.online_location)
+                            online_location=org.online_location, join_url=join_url)

@@ -107,6 +107,10 @@ def check(values: MeetingValues) -> None:
     if values.online_url.strip() and web_link(values.online_url) is None:
         raise ServiceError("The online link must start with https:// (or http://).",
                            field="online_url")
+    if values.attendance.online and values.passcode_by_request \
+            and not values.passcode_contact.strip():
+        raise ServiceError("Say whom members ask for the passcode: an email address, a "
+                           "phone number or a name.", field="passcode_contact")
     if unknown := [t for t in values.types if t not in TYPES]:
         raise ServiceError(f"Unknown meeting type: {', '.join(unknown)}", field="types")
     for name, low, high in (("latitude", -90, 90), ("longitude", -180, 180)):

@@ -68,10 +68,14 @@ ADDRESS = Limit("address", 20)
 ACCOUNT = Limit("account", 100, timedelta(hours=1))
 #: Wrong capability links (check-in, feeds, invitations) from one address.
 TOKEN_ADDRESS = Limit("token-address", 30)
+#: Join pages that give a meeting's link and passcode, opened from one address: a
+#: member opens a few, a shared network (a treatment centre's) some dozens; someone
+#: collecting links for a whole directory is held to this many per window.
+JOIN_ADDRESS = Limit("join-address", 40)
 #: Once ACCOUNT is reached, each address may fail this often per window for the account.
 SLOWED_PAIR_FAILURES = 1
 #: How long a row can be of use: ended windows of every kind are gone after this.
-KEPT = max(limit.window for limit in (PAIR, ADDRESS, ACCOUNT, TOKEN_ADDRESS))
+KEPT = max(limit.window for limit in (PAIR, ADDRESS, ACCOUNT, TOKEN_ADDRESS, JOIN_ADDRESS))
 
 
 class SignInHold(enum.Enum):

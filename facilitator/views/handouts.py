@@ -32,7 +32,7 @@ def group_handout(group_slug: str) -> Response:
     if group is None or group.visibility is not Visibility.PUBLIC:
         abort(404)
     paper = pdf.Paper.from_args(request.args, group.organization.timezone)
-    drafts = group_handout_drafts(group, paper, public_group_codes(group), show_online=True)
+    drafts = group_handout_drafts(group, paper, public_group_codes(group))
     return one_page_response(drafts, f"{group.slug}.pdf", private=False)
 
 

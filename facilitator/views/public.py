@@ -27,6 +27,7 @@ from facilitator.db import database
 from facilitator.db import get_session
 from facilitator.headers import holds_secret
 from facilitator.models import Group
+from facilitator.models import Meeting
 from facilitator.models import Organization
 from facilitator.models import User
 from facilitator.models import Visibility
@@ -35,6 +36,7 @@ from facilitator.security import public_org
 from facilitator.services import directory as directory_service
 from facilitator.services import documents
 from facilitator.services import feeds
+from facilitator.services import joining
 from facilitator.services import soon as soon_service
 from facilitator.services import training_feed
 from facilitator.services.feeds import FeedVersion
@@ -280,7 +282,8 @@ def org_feed(org_slug: str) -> FlaskResponse:
         session = get_session()
         org = session.get_one(Organization, org_id)
         org_url = absolute_url("public.directory", org_slug=org.slug)
-        return feeds.org_feed(session, org, org_url, _group_url, _feed_cache().events)
+        return feeds.org_feed(session, org, org_url, _group_url, _feed_cache().events,
+                              join_url=_join_url)
 
     return feed_response(version, build, f"{org_slug}.ics", private=False)
 
@@ -295,17 +298,27 @@ def org_meeting_guide(org_slug: str) -> FlaskResponse:
     _, version = _versioned(feeds.org_version, org_slug, "meeting-guide", today.isoformat())
 
     def build() -> bytes:
-        items = meeting_guide_feed(session, org, _group_url, today)
+        items = meeting_guide_feed(session, org, _group_url, today,
+                                   lambda meeting_id: absolute_url("join.meeting",
+                                                                   meeting_id=meeting_id))
         return json.dumps(items, ensure_ascii=False, indent=1).encode()
 
     return feed_response(version, build, f"{org.slug}.json", private=False,
                          mimetype="application/json")
 
 
+def _join_url(meeting: Meeting) -> str:
+    """A public meeting's join page; a private group's, behind its feed's token."""
+    if meeting.group.visibility is Visibility.PUBLIC:
+        return absolute_url("join.meeting", meeting_id=meeting.id)
+    token = joining.private_join_token(current_app.config["SECRET_KEY"], meeting)
+    return absolute_url("join.private_meeting", token=token) if token else ""
+
+
 def _group_feed(group_id: int) -> bytes:
     session = get_session()
     return feeds.group_feed(session, session.get_one(Group, group_id), _group_url,
-                            _feed_cache().events)
+                            _feed_cache().events, join_url=_join_url)
 
 
 @bp.get("/g/<group_slug>/meetings.ics")

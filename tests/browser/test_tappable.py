@@ -47,8 +47,8 @@ def test_the_group_pages_address_opens_a_map_and_its_phone_dials(
     context.route("https://www.google.com/maps/**",
                   lambda route: route.fulfill(body="<title>map</title>", content_type="text/html"))
     page.goto(f"{live_server}/g/clean-and-serene-na/")
-    phone = page.get_by_role("link", name="+15555550111,,5550100#")
-    expect(phone).to_have_attribute("href", "tel:+15555550111,,5550100%23")
+    phone = page.get_by_role("link", name="+15555550111,,85550100123#")
+    expect(phone).to_have_attribute("href", "tel:+15555550111,,85550100123%23")
     place = page.get_by_role("link", name=re.compile("^90 Main Street")).first
     place.click()
     page.wait_for_url(re.compile(r"^https://www\.google\.com/maps/search/"))

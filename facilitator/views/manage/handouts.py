@@ -60,7 +60,7 @@ def group_handout(group_slug: str) -> Response:
         codes = private_group_codes(token)
     else:
         codes = []
-    drafts = group_handout_drafts(group, paper, codes, show_online=True)
+    drafts = group_handout_drafts(group, paper, codes)
     return one_page_response(drafts, f"{group.slug}.pdf", private=True)
 
 
