@@ -289,8 +289,11 @@ class Schedule:
 
     def starts_at(self, day: date, start_time: time | None = None) -> datetime:
         """The start as an aware local time. A wall time that does not exist (skipped by a
-        spring-forward change) moves forward by the gap, as clocks do."""
-        local = datetime.combine(day, start_time or self.start_time, tzinfo=self.zone)
+        spring-forward change) moves forward by the gap, as clocks do; one that happens
+        twice (autumn's change) is the first. A time's `fold` is ignored: none typed or
+        stored has one."""
+        wall = (start_time or self.start_time).replace(fold=0)
+        local = datetime.combine(day, wall, tzinfo=self.zone)
         return local.astimezone(UTC).astimezone(self.zone)
 
 
