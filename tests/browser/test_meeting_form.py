@@ -80,7 +80,8 @@ def test_a_plain_weekly_meeting_takes_title_day_time_and_place(page: Page, live_
     add_meeting(page, live_server, width)
     # The less usual questions wait behind their summaries...
     expect(page.get_by_role("radio", name="Every other week")).to_be_hidden()
-    expect(page.get_by_label("Region")).to_be_hidden()
+    expect(page.get_by_label("Region", exact=True)).to_be_hidden()
+    expect(page.get_by_label("Area within the region")).to_be_hidden()
     expect(page.get_by_role("checkbox", name="Open", exact=True)).to_be_hidden()
     # ...and the online ones show only for meetings held online.
     expect(page.get_by_label("Online link")).to_be_hidden()
