@@ -48,6 +48,8 @@ from facilitator import clock
 from facilitator.domain.counts import not_counted_until
 from facilitator.domain.counts import reported
 from facilitator.domain.counts import taps_exceed
+from facilitator.domain.meeting import SeriesException
+from facilitator.domain.recurrence import Schedule
 from facilitator.domain.suppression import HIDDEN
 from facilitator.domain.suppression import SO_FAR
 from facilitator.domain.suppression import Key
@@ -459,30 +461,57 @@ def _marked(session: Session, marked: Mapping[int, list[date]]) -> list[Line]:
             for day, _, _, title, name in lines]
 
 
-def _missing(session: Session, months: Sequence[str], today: date, now: datetime,
-             counted: Mapping[int, set[date]], *, org: Organization | None = None,
-             group: Group | None = None) -> tuple[list[_Missing], datetime | None]:
-    """The occurrences of the report's months that went ahead and that nobody counted,
-    newest first, and when they change next by time alone (not_counted_until). Reads
-    the schedules' columns and the exceptions of those months only: an org has
+@dataclass(frozen=True)
+class _Series:
+    """A meeting of a report as its "not counted yet" dates are worked out from: its
+    schedule, its exceptions of the window (as values) and its dates in the window."""
+
+    meeting_id: int
+    slug: str
+    name: str
+    title: str
+    schedule: Schedule
+    exceptions: dict[date, SeriesException]
+    dates: tuple[date, ...]
+
+
+def _series(session: Session, months: Sequence[str], today: date, *,
+            org: Organization | None = None, group: Group | None = None) -> list[_Series]:
+    """The meetings of the org (or the group) with their dates in the report's window.
+    Reads the schedules' columns and the exceptions of those months only: an org has
     thousands of meetings."""
     start = date.fromisoformat(f"{months[0]}-01")
     where = [Meeting.group_id == group.id] if group is not None else [
         Group.organization_id == org.id] if org is not None else []
-    exceptions: dict[int, dict[date, MeetingException]] = defaultdict(dict)
+    exceptions: dict[int, dict[date, SeriesException]] = defaultdict(dict)
     for exception in session.scalars(
             select(MeetingException).join(Meeting).join(Group)
             .where(*where, MeetingException.date >= start, MeetingException.date <= today)):
-        exceptions[exception.meeting_id][exception.date] = exception
+        exceptions[exception.meeting_id][exception.date] = exception.value()
+    found = []
+    for meeting_id, slug, name, title, *columns in session.connection().execute(
+            select(Meeting.id, Group.slug, Group.name, Meeting.title, *SCHEDULE_COLUMNS)
+            .join(Group).where(*where).order_by(Meeting.start_time, Meeting.id)):
+        schedule = schedule_of(*columns)
+        found.append(_Series(meeting_id, slug, name, title, schedule,
+                             exceptions.get(meeting_id, {}),
+                             tuple(schedule.dates(start, today))))
+    return found
+
+
+def _missing(series: Sequence[_Series], months: Sequence[str], today: date, now: datetime,
+             counted: Mapping[int, set[date]]) -> tuple[list[_Missing], datetime | None]:
+    """The occurrences of the report's months that went ahead and that nobody counted,
+    newest first, and when they change next by time alone (not_counted_until)."""
+    start = date.fromisoformat(f"{months[0]}-01")
     found = []
     changes: list[datetime] = []
     none: set[date] = set()
-    for meeting_id, slug, name, title, *schedule in session.connection().execute(
-            select(Meeting.id, Group.slug, Group.name, Meeting.title, *SCHEDULE_COLUMNS)
-            .join(Group).where(*where).order_by(Meeting.start_time, Meeting.id)):
-        days, later = not_counted_until(schedule_of(*schedule), exceptions[meeting_id],
-                                        counted.get(meeting_id, none), start, today, now)
-        found += [_Missing(slug, name, title, day) for day in days]
+    for meeting in series:
+        days, later = not_counted_until(meeting.schedule, meeting.exceptions,
+                                        counted.get(meeting.meeting_id, none), start, today,
+                                        now, dates=meeting.dates)
+        found += [_Missing(meeting.slug, meeting.name, meeting.title, day) for day in days]
         if later is not None:
             changes.append(later)
     return sorted(found, key=lambda m: m.day, reverse=True), min(changes, default=None)
@@ -505,7 +534,8 @@ def group_report(session: Session, group: Group, today: date,
     counted: dict[int, set[date]] = defaultdict(set)
     for row in rows:
         counted[row.meeting_id].add(row.day)
-    missing, _ = _missing(session, months, today, now or clock.now(), counted, group=group)
+    missing, _ = _missing(_series(session, months, today, group=group), months, today,
+                          now or clock.now(), counted)
     group_months = ((kept or ReportCache()).org_counts(session, group.organization, today)
                     .group_months if threshold else _months_of(rows))
     table = _Table(months, group_months, rows, missing)
@@ -539,10 +569,11 @@ def org_report(session: Session, org: Organization, today: date, threshold: int,
 
 
 def _org_report(session: Session, org: Organization, today: date, threshold: int,
-                now: datetime, counts: _OrgCounts) -> tuple[Report, datetime | None]:
+                now: datetime, counts: _OrgCounts,
+                series: Sequence[_Series]) -> tuple[Report, datetime | None]:
     """The org's report made from its counts, and when it changes next by time alone."""
     months = last_months(today, MONTHS)
-    missing, changes_at = _missing(session, months, today, now, counts.counted, org=org)
+    missing, changes_at = _missing(series, months, today, now, counts.counted)
     table = _Table(months, counts.group_months, (), missing)
     shown_ = table.shown(threshold)
     names = ({cell.slug: cell.name for cell in counts.group_months}
@@ -583,6 +614,7 @@ class ReportCache:
 
     def __init__(self, capacity: int = 16) -> None:
         self._kept: OrderedDict[tuple[object, ...], _Kept] = OrderedDict()
+        self._series: OrderedDict[tuple[object, ...], list[_Series]] = OrderedDict()
         self._capacity = capacity
         self._lock = threading.Lock()
         #: How many times an org's counts were read from the database.
@@ -605,6 +637,24 @@ class ReportCache:
                 self._kept.popitem(last=False)
         return kept
 
+    def _series_of(self, session: Session, org: Organization, today: date) -> list[_Series]:
+        """The org's meetings and their dates in the window, kept per version of its data
+        and day: a count changes them not."""
+        key = (org.id, org.data_version, today)
+        with self._lock:
+            found = self._series.get(key)
+            if found is not None:
+                self._series.move_to_end(key)
+                return found
+        found = _series(session, last_months(today, MONTHS), today, org=org)
+        with self._lock:
+            for old in [k for k in self._series if k[0] == org.id]:
+                del self._series[old]
+            self._series[key] = found
+            while len(self._series) > self._capacity:
+                self._series.popitem(last=False)
+        return found
+
     def org_counts(self, session: Session, org: Organization, today: date) -> _OrgCounts:
         return self._entry(session, org, today).counts
 
@@ -616,7 +666,8 @@ class ReportCache:
             report, made_at, changes_at = found
             if made_at <= now and (changes_at is None or now < changes_at):
                 return report
-        report, changes_at = _org_report(session, org, today, threshold, now, kept.counts)
+        report, changes_at = _org_report(session, org, today, threshold, now, kept.counts,
+                                         self._series_of(session, org, today))
         if found is None or found[1] <= now:
             kept.reports[threshold] = report, now, changes_at
         return report
