@@ -21,6 +21,7 @@ import io
 import threading
 from collections import OrderedDict
 from collections import defaultdict
+from collections.abc import Callable
 from collections.abc import Iterable
 from collections.abc import Mapping
 from collections.abc import Sequence
@@ -374,23 +375,6 @@ def _months_of(rows: Sequence[_Row]) -> list[_GroupMonth]:
             for (slug, month), numbers in sums.items()]
 
 
-@dataclass(frozen=True)
-class _OrgCounts:
-    """What the org's counted occurrences of the report's months add up to, read in one
-    query: every group's months, and the dates each meeting was counted on (and those
-    with more check-ins than the facilitator counted)."""
-
-    group_months: list[_GroupMonth]
-    counted: dict[int, set[date]]
-    marked: dict[int, list[date]]
-
-
-def _org_counts(session: Session, months: Sequence[str], today: date,
-                org: Organization) -> _OrgCounts:
-    counted, marked = _counted_days(session, months, today, org)
-    return _OrgCounts(_org_months(session, months, today, org), counted, marked)
-
-
 def _org_months(session: Session, months: Sequence[str], today: date,
                 org: Organization) -> list[_GroupMonth]:
     """Every group's months, summed by the database, groups in the order their newest
@@ -536,8 +520,8 @@ def group_report(session: Session, group: Group, today: date,
         counted[row.meeting_id].add(row.day)
     missing, _ = _missing(_series(session, months, today, group=group), months, today,
                           now or clock.now(), counted)
-    group_months = ((kept or ReportCache()).org_counts(session, group.organization, today)
-                    .group_months if threshold else _months_of(rows))
+    group_months = ((kept or ReportCache()).org_months(session, group.organization, today)
+                    if threshold else _months_of(rows))
     table = _Table(months, group_months, rows, missing)
     shown_ = table.shown(threshold)
     lines = [_occurrence(table, shown_, row) for row in rows] + [
@@ -569,14 +553,15 @@ def org_report(session: Session, org: Organization, today: date, threshold: int,
 
 
 def _org_report(session: Session, org: Organization, today: date, threshold: int,
-                now: datetime, counts: _OrgCounts,
-                series: Sequence[_Series]) -> tuple[Report, datetime | None]:
+                now: datetime, group_months: Sequence[_GroupMonth],
+                days: _Days, series: Sequence[_Series]) -> tuple[Report, datetime | None]:
     """The org's report made from its counts, and when it changes next by time alone."""
     months = last_months(today, MONTHS)
-    missing, changes_at = _missing(series, months, today, now, counts.counted)
-    table = _Table(months, counts.group_months, (), missing)
+    counted, marked = days
+    missing, changes_at = _missing(series, months, today, now, counted)
+    table = _Table(months, group_months, (), missing)
     shown_ = table.shown(threshold)
-    names = ({cell.slug: cell.name for cell in counts.group_months}
+    names = ({cell.slug: cell.name for cell in group_months}
              | {m.slug: m.name for m in missing})
     slugs = sorted(names, key=lambda s: (names[s].casefold(), s))
     return Report(
@@ -588,17 +573,24 @@ def _org_report(session: Session, org: Organization, today: date, threshold: int
         cells={(slug, m): table.numbers(shown_, ("gm", slug, m)) for slug in slugs
                for m in months if table.meetings.get(("gm", slug, m))
                or table.not_counted.get(("gm", slug, m))},
-        more_checkins=_marked(session, counts.marked),
+        more_checkins=_marked(session, marked),
     ), changes_at
+
+
+#: The dates each meeting was counted on, and those with more check-ins than counted.
+_Days = tuple[dict[int, set[date]], dict[int, list[date]]]
+_Value = TypeVar("_Value")
 
 
 @dataclass
 class _Kept:
-    """An org's counts as of one version of its data and headcounts and one day, and
-    the reports made from them, by threshold, each with the moment it was made at and
-    when it changes by time alone."""
+    """An org's counts as of one version of its data and headcounts and one day, each
+    part read when first asked for (a group's report needs only the groups' months),
+    and the reports made from them, by threshold, each with the moment it was made at
+    and when it changes by time alone."""
 
-    counts: _OrgCounts
+    group_months: list[_GroupMonth] | None = None
+    days: _Days | None = None
     reports: dict[int, tuple[Report, datetime, datetime | None]] = field(default_factory=dict)
 
 
@@ -609,65 +601,63 @@ class ReportCache:
     the page and its chart (and a group's report, which suppresses with the whole org's
     months) read the org's counts once, and a change to any of them shows at once. A
     report also holds only until the next uncounted date starts, which makes it "not
-    counted yet". At most `capacity` orgs are kept, the least recently used let go
-    first. Safe to share between threads."""
+    counted yet". The meetings' dates in the window are kept per data version and day
+    alone. At most `capacity` entries are kept, the least recently used let go first.
+    Safe to share between threads."""
 
-    def __init__(self, capacity: int = 16) -> None:
-        self._kept: OrderedDict[tuple[object, ...], _Kept] = OrderedDict()
-        self._series: OrderedDict[tuple[object, ...], list[_Series]] = OrderedDict()
+    def __init__(self, capacity: int = 32) -> None:
+        self._kept: OrderedDict[tuple[object, ...], Any] = OrderedDict()
         self._capacity = capacity
         self._lock = threading.Lock()
-        #: How many times an org's counts were read from the database.
+        #: How many times an org's groups' months were read from the database.
         self.builds = 0
 
-    def _entry(self, session: Session, org: Organization, today: date) -> _Kept:
-        key = (org.id, org.data_version, org.headcount_version, today)
+    def _keep(self, key: tuple[object, ...], build: Callable[[], _Value]) -> _Value:
+        """What is kept under `key` (its kind and org id first), built if need be; an
+        entry of the same kind and org under an older key is let go."""
         with self._lock:
-            kept = self._kept.get(key)
-            if kept is not None:
+            found = self._kept.get(key)
+            if found is not None:
                 self._kept.move_to_end(key)
-                return kept
-        kept = _Kept(_org_counts(session, last_months(today, MONTHS), today, org))
+                return found
+        made = build()
         with self._lock:
-            self.builds += 1
-            for old in [k for k in self._kept if k[0] == org.id]:
+            for old in [k for k in self._kept if k[:2] == key[:2]]:
                 del self._kept[old]
-            self._kept[key] = kept
+            self._kept[key] = made
             while len(self._kept) > self._capacity:
                 self._kept.popitem(last=False)
-        return kept
+        return made
 
-    def _series_of(self, session: Session, org: Organization, today: date) -> list[_Series]:
-        """The org's meetings and their dates in the window, kept per version of its data
-        and day: a count changes them not."""
-        key = (org.id, org.data_version, today)
-        with self._lock:
-            found = self._series.get(key)
-            if found is not None:
-                self._series.move_to_end(key)
-                return found
-        found = _series(session, last_months(today, MONTHS), today, org=org)
-        with self._lock:
-            for old in [k for k in self._series if k[0] == org.id]:
-                del self._series[old]
-            self._series[key] = found
-            while len(self._series) > self._capacity:
-                self._series.popitem(last=False)
-        return found
+    def _entry(self, org: Organization, today: date) -> _Kept:
+        return self._keep(("counts", org.id, org.data_version, org.headcount_version, today),
+                          _Kept)
 
-    def org_counts(self, session: Session, org: Organization, today: date) -> _OrgCounts:
-        return self._entry(session, org, today).counts
+    def org_months(self, session: Session, org: Organization,
+                   today: date) -> list[_GroupMonth]:
+        kept = self._entry(org, today)
+        if kept.group_months is None:
+            kept.group_months = _org_months(session, last_months(today, MONTHS), today, org)
+            with self._lock:
+                self.builds += 1
+        return kept.group_months
 
     def org_report(self, session: Session, org: Organization, today: date, threshold: int,
                    now: datetime) -> Report:
-        kept = self._entry(session, org, today)
+        kept = self._entry(org, today)
         found = kept.reports.get(threshold)
         if found is not None:
             report, made_at, changes_at = found
             if made_at <= now and (changes_at is None or now < changes_at):
                 return report
-        report, changes_at = _org_report(session, org, today, threshold, now, kept.counts,
-                                         self._series_of(session, org, today))
+        months = last_months(today, MONTHS)
+        if kept.days is None:
+            kept.days = _counted_days(session, months, today, org)
+        series = self._keep(("series", org.id, org.data_version, today),
+                            lambda: _series(session, months, today, org=org))
+        report, changes_at = _org_report(session, org, today, threshold, now,
+                                         self.org_months(session, org, today), kept.days,
+                                         series)
         if found is None or found[1] <= now:
             kept.reports[threshold] = report, now, changes_at
         return report
