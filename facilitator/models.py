@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import JSON
 from sqlalchemy import Boolean
 from sqlalchemy import CheckConstraint
+from sqlalchemy import Connection
 from sqlalchemy import Date
 from sqlalchemy import Enum
 from sqlalchemy import Float
@@ -24,9 +25,13 @@ from sqlalchemy import String
 from sqlalchemy import Text
 from sqlalchemy import Time
 from sqlalchemy import UniqueConstraint
+from sqlalchemy import Update
+from sqlalchemy import event
 from sqlalchemy import false
+from sqlalchemy import select
 from sqlalchemy import text
 from sqlalchemy import true
+from sqlalchemy import update
 from sqlalchemy.orm import Mapped
 from sqlalchemy.orm import mapped_column
 from sqlalchemy.orm import relationship
@@ -142,6 +147,9 @@ class Organization(Base):
     #: data_changed_at it makes ETag and Last-Modified without reading the meetings.
     data_version: Mapped[int] = mapped_column(default=0)
     data_changed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: Grows with every change to one of the org's headcounts (services/headcounts.py):
+    #: with data_version, what the attendance reports kept in a worker were made from.
+    headcount_version: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     groups: Mapped[list[Group]] = relationship(
@@ -501,6 +509,24 @@ class Headcount(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utc_this_hour, onupdate=utc_this_hour)
 
     meeting: Mapped[Meeting] = relationship()
+
+
+def headcount_changed(meeting_id: int) -> Update:
+    """The UPDATE that records a change to a headcount of the meeting: its org's
+    headcount_version grows by one (in SQL, so two workers never lose a bump)."""
+    org_id = (select(Group.organization_id).join(Meeting, Meeting.group_id == Group.id)
+              .where(Meeting.id == meeting_id).scalar_subquery())
+    return (update(Organization).where(Organization.id == org_id)
+            .values(headcount_version=Organization.headcount_version + 1))
+
+
+@event.listens_for(Headcount, "after_insert")
+@event.listens_for(Headcount, "after_update")
+@event.listens_for(Headcount, "after_delete")
+def _headcount_flushed(_mapper: Any, connection: Connection, row: Headcount) -> None:
+    """A headcount added or changed through the session (the demo loader, tests) counts
+    as a change too; services/headcounts.py changes them in SQL and says so itself."""
+    connection.execute(headcount_changed(row.meeting_id))
 
 
 class TrainingType(Base):

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from facilitator import clock
+from facilitator.domain.counts import Counts
 from facilitator.domain.counts import not_counted
 from facilitator.domain.meeting import SeriesException
 from facilitator.domain.recurrence import Recurrence
@@ -27,6 +28,7 @@ from facilitator.domain.suppression import suppress
 from facilitator.models import Headcount
 from facilitator.models import Role
 from facilitator.services import attendance
+from facilitator.services import headcounts
 from tests.conftest import counted_selects
 from tests.conftest import page_text
 
@@ -253,3 +255,39 @@ def test_reports_of_a_bigger_org_take_no_more_queries(app, client, auth, session
         counts.append(len(selects))
         auth.logout()
     assert counts[1] == counts[0]
+
+
+def _org_csv_month(client, org, month: str) -> dict[str, str]:
+    rows = rows_of(client.get(f"/audit/{org.slug}/attendance.csv"))
+    lines = [dict(zip(rows[0], row, strict=True)) for row in rows[1:-1]]
+    return next(line for line in lines if line["Group"] == "All groups" and line["Month"] == month)
+
+
+def test_a_new_count_shows_at_once_and_the_chart_shares_the_pages_reading(
+        app, client, auth, session, world):
+    """The org's report is kept between requests (its chart comes from the page's
+    reading of the counts), yet a count entered since shows on the next request."""
+    auth.login(world["auditor"])
+    org = world["org"]
+    assert client.get(f"/audit/{org.slug}/attendance").status_code == 200
+    assert client.get(f"/audit/{org.slug}/attendance.svg").status_code == 200
+    assert app.extensions["facilitator.report_cache"].builds == 1
+    before = _org_csv_month(client, org, "2026-11")
+    assert (before["Meetings counted"], before["Meetings not counted yet"]) == ("2", "1")
+    meeting = world["group"].meetings[0]
+    headcounts.set_counts(session, world["lead"], meeting, date(2026, 11, 17),
+                          Counts(people=9, newcomers=1))
+    session.commit()
+    after = _org_csv_month(client, org, "2026-11")
+    assert (after["Meetings counted"], after["Meetings not counted yet"]) == ("3", "0")
+    assert after["People"] == "17"
+
+
+def test_a_date_that_starts_after_the_report_was_kept_becomes_not_counted_yet(
+        client, auth, world, monkeypatch):
+    auth.login(world["auditor"])
+    org = world["org"]
+    monkeypatch.setattr(clock, "now", lambda: DURING.replace(hour=12))
+    assert _org_csv_month(client, org, "2026-11")["Meetings not counted yet"] == "0"
+    monkeypatch.setattr(clock, "now", lambda: DURING)
+    assert _org_csv_month(client, org, "2026-11")["Meetings not counted yet"] == "1"

@@ -185,7 +185,10 @@ def standing(requirement: Requirement, completions: Iterable[Completion], today:
     Completions dated after today are ignored (the service refuses them anyway)."""
     done = [c for c in completions if c.completed_on <= today]
     every = _standing(requirement, done, today, expiring_days)
-    verified = _standing(requirement, [c for c in done if c.verified], today, expiring_days)
+    checked = [c for c in done if c.verified]
+    # Most leaders' records are all verified or none: one standing serves both then.
+    verified = every if len(checked) == len(done) else _standing(
+        requirement, checked, today, expiring_days)
     chosen = every if unverified_count else verified
     # Hours alone change nothing a leader may do, and a lapsed training is not met
     # either way: only a current or expiring standing the verified records lack is news.

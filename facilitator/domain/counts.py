@@ -7,6 +7,7 @@ Nothing here knows a person: a headcount is a handful of integers per occurrence
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterable
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -193,11 +194,27 @@ def not_counted(schedule: Schedule, exceptions: Mapping[date, DateException],
     """The dates from start to end (both included) on which the meeting went ahead (not
     cancelled, started by `now`) and nobody counted: reports say "not counted yet" for
     them, never 0, which would say that nobody came."""
+    return not_counted_until(schedule, exceptions, counted, start, end, now)[0]
+
+
+def not_counted_until(schedule: Schedule, exceptions: Mapping[date, DateException],
+                      counted: set[date], start: date, end: date, now: datetime, *,
+                      dates: Iterable[date] | None = None
+                      ) -> tuple[list[date], datetime | None]:
+    """not_counted's dates, and when they change next by time alone: the start of the
+    first uncounted date from start to end that has not started by `now` (None if
+    none), which joins them then. A report made from them holds until that moment.
+    `dates` are the schedule's dates from start to end, when the caller has them."""
     found = []
-    for day in schedule.dates(start, end):
+    later: datetime | None = None
+    for day in schedule.dates(start, end) if dates is None else dates:
         if day in counted:
             continue  # most dates: no need to work out when it started
         occurrence = occurrence_on(schedule, day, exceptions.get(day))
-        if not occurrence.cancelled and occurrence.starts_at <= now:
+        if occurrence.cancelled:
+            continue
+        if occurrence.starts_at <= now:
             found.append(day)
-    return found
+        elif later is None or occurrence.starts_at < later:
+            later = occurrence.starts_at
+    return found, later

@@ -51,14 +51,25 @@ def suppress(values: Mapping[Key, int], sums: Iterable[Sum], threshold: int, *,
     pending = list(sums)
     while pending:
         s = pending.pop()
-        members = (s.total, *s.parts)
-        if sum(key in hidden for key in members) != 1:
+        if not _one_hidden(s, hidden):
             continue
         shown_parts = [p for p in s.parts if p not in hidden]
         extra = min(shown_parts, key=lambda p: values[p]) if shown_parts else s.total
         hidden.add(extra)
         pending.extend(by_key[extra])
     return {key: None if key in hidden else value for key, value in values.items()}
+
+
+def _one_hidden(s: Sum, hidden: set[Key]) -> bool:
+    """Whether exactly one member of the sum is hidden; stops at the second (a month of
+    an org of a thousand groups has many)."""
+    found = s.total in hidden
+    for key in s.parts:
+        if key in hidden:
+            if found:
+                return False
+            found = True
+    return found
 
 
 def hybrid_cells(key: Key, people: int, in_person: int,

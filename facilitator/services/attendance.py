@@ -19,7 +19,9 @@ from __future__ import annotations
 
 import io
 import threading
+from collections import OrderedDict
 from collections import defaultdict
+from collections.abc import Callable
 from collections.abc import Iterable
 from collections.abc import Mapping
 from collections.abc import Sequence
@@ -44,9 +46,11 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.functions import FunctionElement
 
 from facilitator import clock
-from facilitator.domain.counts import not_counted
+from facilitator.domain.counts import not_counted_until
 from facilitator.domain.counts import reported
 from facilitator.domain.counts import taps_exceed
+from facilitator.domain.meeting import SeriesException
+from facilitator.domain.recurrence import Schedule
 from facilitator.domain.suppression import HIDDEN
 from facilitator.domain.suppression import SO_FAR
 from facilitator.domain.suppression import Key
@@ -377,7 +381,7 @@ def _org_months(session: Session, months: Sequence[str], today: date,
     counted occurrence comes (newest date, earliest time, lowest meeting id first): the
     order a table of every occurrence, newest first, would give them."""
     month = _month(Headcount.occurrence_date)
-    found = session.execute(_in_window(
+    found = session.connection().execute(_in_window(
         select(Group.id, Group.slug, Group.name, month, func.count(), func.sum(_PEOPLE),
                func.sum(_NEWCOMERS), func.sum(_MORE_CHECKINS),
                func.max(Headcount.occurrence_date))
@@ -392,6 +396,9 @@ def _org_months(session: Session, months: Sequence[str], today: date,
             select(Meeting.group_id, Headcount.occurrence_date, Meeting.start_time, Meeting.id)
             .join(Meeting, Headcount.meeting_id == Meeting.id).join(Group)
             .where(Group.organization_id == org.id, _COUNTED_AT_ALL,
+                   # A range first, which each meeting's (meeting, date) index answers.
+                   Headcount.occurrence_date >= min(newest.values(), default=today),
+                   Headcount.occurrence_date <= today,
                    Headcount.occurrence_date.in_(set(newest.values())))):
         if day == newest[group_id]:
             first[group_id] = min((start, meeting_id), first.get(group_id, (start, meeting_id)))
@@ -415,7 +422,7 @@ def _counted_days(session: Session, months: Sequence[str], today: date, org: Org
         .where(_COUNTED_AT_ALL).group_by(Headcount.meeting_id),
         months, today, org=org)
     counted, marked = {}, {}
-    for meeting_id, days, more in session.execute(query):
+    for meeting_id, days, more in session.connection().execute(query):
         counted[meeting_id] = set(map(date.fromisoformat, days.split(",")))
         if more:
             marked[meeting_id] = list(map(date.fromisoformat, more.split(",")))
@@ -438,28 +445,60 @@ def _marked(session: Session, marked: Mapping[int, list[date]]) -> list[Line]:
             for day, _, _, title, name in lines]
 
 
-def _missing(session: Session, months: Sequence[str], today: date, now: datetime,
-             counted: Mapping[int, set[date]], *, org: Organization | None = None,
-             group: Group | None = None) -> list[_Missing]:
-    """The occurrences of the report's months that went ahead and that nobody counted,
-    newest first. Reads the schedules' columns and the exceptions of those months only:
-    an org has thousands of meetings."""
+@dataclass(frozen=True)
+class _Series:
+    """A meeting of a report as its "not counted yet" dates are worked out from: its
+    schedule, its exceptions of the window (as values) and its dates in the window."""
+
+    meeting_id: int
+    slug: str
+    name: str
+    title: str
+    schedule: Schedule
+    exceptions: dict[date, SeriesException]
+    dates: tuple[date, ...]
+
+
+def _series(session: Session, months: Sequence[str], today: date, *,
+            org: Organization | None = None, group: Group | None = None) -> list[_Series]:
+    """The meetings of the org (or the group) with their dates in the report's window.
+    Reads the schedules' columns and the exceptions of those months only: an org has
+    thousands of meetings."""
     start = date.fromisoformat(f"{months[0]}-01")
     where = [Meeting.group_id == group.id] if group is not None else [
         Group.organization_id == org.id] if org is not None else []
-    exceptions: dict[int, dict[date, MeetingException]] = defaultdict(dict)
+    exceptions: dict[int, dict[date, SeriesException]] = defaultdict(dict)
     for exception in session.scalars(
             select(MeetingException).join(Meeting).join(Group)
             .where(*where, MeetingException.date >= start, MeetingException.date <= today)):
-        exceptions[exception.meeting_id][exception.date] = exception
+        exceptions[exception.meeting_id][exception.date] = exception.value()
     found = []
-    for meeting_id, slug, name, title, *schedule in session.execute(
+    for meeting_id, slug, name, title, *columns in session.connection().execute(
             select(Meeting.id, Group.slug, Group.name, Meeting.title, *SCHEDULE_COLUMNS)
             .join(Group).where(*where).order_by(Meeting.start_time, Meeting.id)):
-        days = not_counted(schedule_of(*schedule), exceptions[meeting_id],
-                           counted.get(meeting_id, set()), start, today, now)
-        found += [_Missing(slug, name, title, day) for day in days]
-    return sorted(found, key=lambda m: m.day, reverse=True)
+        schedule = schedule_of(*columns)
+        found.append(_Series(meeting_id, slug, name, title, schedule,
+                             exceptions.get(meeting_id, {}),
+                             tuple(schedule.dates(start, today))))
+    return found
+
+
+def _missing(series: Sequence[_Series], months: Sequence[str], today: date, now: datetime,
+             counted: Mapping[int, set[date]]) -> tuple[list[_Missing], datetime | None]:
+    """The occurrences of the report's months that went ahead and that nobody counted,
+    newest first, and when they change next by time alone (not_counted_until)."""
+    start = date.fromisoformat(f"{months[0]}-01")
+    found = []
+    changes: list[datetime] = []
+    none: set[date] = set()
+    for meeting in series:
+        days, later = not_counted_until(meeting.schedule, meeting.exceptions,
+                                        counted.get(meeting.meeting_id, none), start, today,
+                                        now, dates=meeting.dates)
+        found += [_Missing(meeting.slug, meeting.name, meeting.title, day) for day in days]
+        if later is not None:
+            changes.append(later)
+    return sorted(found, key=lambda m: m.day, reverse=True), min(changes, default=None)
 
 
 def _month_lines(table: _Table, shown_: dict[Key, int | None], today: date,
@@ -469,18 +508,20 @@ def _month_lines(table: _Table, shown_: dict[Key, int | None], today: date,
 
 
 def group_report(session: Session, group: Group, today: date,
-                 threshold: int | None, *, now: datetime | None = None) -> Report:
+                 threshold: int | None, *, now: datetime | None = None,
+                 kept: ReportCache | None = None) -> Report:
     """The group's occurrences and months. With a threshold, as it may leave the group:
     suppressed together with the whole org's months, so that no other report shows a
-    number this one hides."""
+    number this one hides. The org's months come from `kept` when it has them."""
     months = last_months(today, MONTHS)
     rows = _rows(session, months, today, group)
     counted: dict[int, set[date]] = defaultdict(set)
     for row in rows:
         counted[row.meeting_id].add(row.day)
-    missing = _missing(session, months, today, now or clock.now(), counted, group=group)
-    group_months = (_org_months(session, months, today, group.organization) if threshold
-                    else _months_of(rows))
+    missing, _ = _missing(_series(session, months, today, group=group), months, today,
+                          now or clock.now(), counted)
+    group_months = ((kept or ReportCache()).org_months(session, group.organization, today)
+                    if threshold else _months_of(rows))
     table = _Table(months, group_months, rows, missing)
     shown_ = table.shown(threshold)
     lines = [_occurrence(table, shown_, row) for row in rows] + [
@@ -502,16 +543,26 @@ def _occurrence(table: _Table, shown_: dict[Key, int | None], row: _Row) -> Line
 
 
 def org_report(session: Session, org: Organization, today: date, threshold: int, *,
-               now: datetime | None = None) -> Report:
+               now: datetime | None = None, kept: ReportCache | None = None) -> Report:
     """Every group's counts by month, with the org's totals, as they may leave a group.
-    A few queries, each summing or listing by group or meeting, whatever the org's size."""
+    A few queries, each summing or listing by group or meeting, whatever the org's size;
+    none when `kept` has the report made since the last change (the page and its chart
+    share one)."""
+    return (kept or ReportCache()).org_report(session, org, today, threshold,
+                                              now or clock.now())
+
+
+def _org_report(session: Session, org: Organization, today: date, threshold: int,
+                now: datetime, group_months: Sequence[_GroupMonth],
+                days: _Days, series: Sequence[_Series]) -> tuple[Report, datetime | None]:
+    """The org's report made from its counts, and when it changes next by time alone."""
     months = last_months(today, MONTHS)
-    group_months = _org_months(session, months, today, org)
-    counted, marked = _counted_days(session, months, today, org)
-    missing = _missing(session, months, today, now or clock.now(), counted, org=org)
+    counted, marked = days
+    missing, changes_at = _missing(series, months, today, now, counted)
     table = _Table(months, group_months, (), missing)
     shown_ = table.shown(threshold)
-    names = {cell.slug: cell.name for cell in group_months} | {m.slug: m.name for m in missing}
+    names = ({cell.slug: cell.name for cell in group_months}
+             | {m.slug: m.name for m in missing})
     slugs = sorted(names, key=lambda s: (names[s].casefold(), s))
     return Report(
         title=org.name, threshold=threshold,
@@ -523,7 +574,93 @@ def org_report(session: Session, org: Organization, today: date, threshold: int,
                for m in months if table.meetings.get(("gm", slug, m))
                or table.not_counted.get(("gm", slug, m))},
         more_checkins=_marked(session, marked),
-    )
+    ), changes_at
+
+
+#: The dates each meeting was counted on, and those with more check-ins than counted.
+_Days = tuple[dict[int, set[date]], dict[int, list[date]]]
+_Value = TypeVar("_Value")
+
+
+@dataclass
+class _Kept:
+    """An org's counts as of one version of its data and headcounts and one day, each
+    part read when first asked for (a group's report needs only the groups' months),
+    and the reports made from them, by threshold, each with the moment it was made at
+    and when it changes by time alone."""
+
+    group_months: list[_GroupMonth] | None = None
+    days: _Days | None = None
+    reports: dict[int, tuple[Report, datetime, datetime | None]] = field(default_factory=dict)
+
+
+class ReportCache:
+    """The orgs' attendance counts and reports, kept in the worker per version of the
+    org's data (Organization.data_version: groups, meetings, cancelled dates) and of its
+    headcounts (Organization.headcount_version: every count and check-in) and per day:
+    the page and its chart (and a group's report, which suppresses with the whole org's
+    months) read the org's counts once, and a change to any of them shows at once. A
+    report also holds only until the next uncounted date starts, which makes it "not
+    counted yet". The meetings' dates in the window are kept per data version and day
+    alone. At most `capacity` entries are kept, the least recently used let go first.
+    Safe to share between threads."""
+
+    def __init__(self, capacity: int = 32) -> None:
+        self._kept: OrderedDict[tuple[object, ...], Any] = OrderedDict()
+        self._capacity = capacity
+        self._lock = threading.Lock()
+        #: How many times an org's groups' months were read from the database.
+        self.builds = 0
+
+    def _keep(self, key: tuple[object, ...], build: Callable[[], _Value]) -> _Value:
+        """What is kept under `key` (its kind and org id first), built if need be; an
+        entry of the same kind and org under an older key is let go."""
+        with self._lock:
+            found = self._kept.get(key)
+            if found is not None:
+                self._kept.move_to_end(key)
+                return found
+        made = build()
+        with self._lock:
+            for old in [k for k in self._kept if k[:2] == key[:2]]:
+                del self._kept[old]
+            self._kept[key] = made
+            while len(self._kept) > self._capacity:
+                self._kept.popitem(last=False)
+        return made
+
+    def _entry(self, org: Organization, today: date) -> _Kept:
+        return self._keep(("counts", org.id, org.data_version, org.headcount_version, today),
+                          _Kept)
+
+    def org_months(self, session: Session, org: Organization,
+                   today: date) -> list[_GroupMonth]:
+        kept = self._entry(org, today)
+        if kept.group_months is None:
+            kept.group_months = _org_months(session, last_months(today, MONTHS), today, org)
+            with self._lock:
+                self.builds += 1
+        return kept.group_months
+
+    def org_report(self, session: Session, org: Organization, today: date, threshold: int,
+                   now: datetime) -> Report:
+        kept = self._entry(org, today)
+        found = kept.reports.get(threshold)
+        if found is not None:
+            report, made_at, changes_at = found
+            if made_at <= now and (changes_at is None or now < changes_at):
+                return report
+        months = last_months(today, MONTHS)
+        if kept.days is None:
+            kept.days = _counted_days(session, months, today, org)
+        series = self._keep(("series", org.id, org.data_version, today),
+                            lambda: _series(session, months, today, org=org))
+        report, changes_at = _org_report(session, org, today, threshold, now,
+                                         self.org_months(session, org, today), kept.days,
+                                         series)
+        if found is None or found[1] <= now:
+            kept.reports[threshold] = report, now, changes_at
+        return report
 
 
 # -- Exports and chart ------------------------------------------------------------------

@@ -13,6 +13,7 @@ from typing import TypeVar
 
 from flask import Blueprint
 from flask import Response
+from flask import current_app
 from flask import flash
 from flask import g
 from flask import redirect
@@ -78,6 +79,12 @@ def csv_response(filename: str, header: Sequence[str],
     return Response(csv_text(header, rows), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{filename}"',
                              "Cache-Control": "private, no-store"})
+
+
+def report_cache() -> attendance.ReportCache:
+    """The app's kept attendance counts and reports (services.attendance.ReportCache)."""
+    return current_app.extensions.setdefault("facilitator.report_cache",
+                                             attendance.ReportCache())
 
 
 def chart_response(report: attendance.Report) -> Response:

@@ -35,6 +35,7 @@ from facilitator.services import audit_log
 from facilitator.services import training
 from facilitator.views import chart_response
 from facilitator.views import csv_response
+from facilitator.views import report_cache
 from facilitator.views import save
 from facilitator.views import scope_to_org
 
@@ -96,7 +97,7 @@ def attendance_pdf() -> Response:
 
 def _org_report() -> attendance_reports.Report:
     return attendance_reports.org_report(get_session(), g.org, clock.today_in(g.org.timezone),
-                                         g.org.small_count_threshold)
+                                         g.org.small_count_threshold, kept=report_cache())
 
 
 @bp.get("/attendance/<group_slug>")
@@ -129,7 +130,7 @@ def _group(slug: str) -> Group:
 def _group_report(group: Group) -> attendance_reports.Report:
     return attendance_reports.group_report(get_session(), group,
                                            clock.today_in(g.org.timezone),
-                                           g.org.small_count_threshold)
+                                           g.org.small_count_threshold, kept=report_cache())
 
 
 @bp.get("/log")

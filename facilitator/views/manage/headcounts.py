@@ -41,6 +41,7 @@ from facilitator.services import headcounts
 from facilitator.urls import absolute_url
 from facilitator.views import chart_response
 from facilitator.views import csv_response
+from facilitator.views import report_cache
 from facilitator.views import save
 from facilitator.views.manage import bp
 from facilitator.views.manage.meetings import MEETING
@@ -243,6 +244,7 @@ def group_attendance_csv(group_slug: str) -> Response:
     group = get_group_for(get_session(), g.user, group_slug)
     report = attendance.group_report(get_session(), group,
                                      clock.today_in(group.organization.timezone),
-                                     group.organization.small_count_threshold)
+                                     group.organization.small_count_threshold,
+                                     kept=report_cache())
     return csv_response(f"{group.slug}-attendance.csv", attendance.GROUP_CSV_HEADER,
                         attendance.group_csv_rows(report))
