@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from argon2 import Type
+from argon2 import extract_parameters
 from sqlalchemy import func
 from sqlalchemy import select
 
@@ -12,6 +14,7 @@ from facilitator.models import AuditEntry
 from facilitator.models import Role
 from facilitator.services.accounts import find_user
 from facilitator.views.auth import LOGIN_FAILED
+from tests.conftest import APP_PASSWORD_HASHER
 from tests.conftest import HOST
 from tests.conftest import PASSWORD
 from tests.conftest import app_config
@@ -218,3 +221,13 @@ def test_lost_invitation_can_be_replaced(client, auth, make_org, make_user, sess
         select(AuditEntry).where(AuditEntry.organization_id == org.id))]
     assert "Account Lee L." in summaries
     assert summaries.count("Invitation link made for Lee L.") == 2
+
+
+def test_the_app_stores_passwords_as_argon2id_at_owasp_strength_or_more():
+    # The suite signs in with argon2's cheapest parameters (tests/conftest.py); the app's
+    # own hasher is the one kept aside there.
+    stored = APP_PASSWORD_HASHER.hash("a leader's password")
+    parameters = extract_parameters(stored)
+    assert parameters.type is Type.ID
+    assert parameters.memory_cost >= 19 * 1024 and parameters.time_cost >= 2
+    assert APP_PASSWORD_HASHER.verify(stored, "a leader's password")
