@@ -605,7 +605,6 @@ class _Importer:
             for m in self.by_source.values() if m.id not in self.claimed
         ]
 
-
     def _confirm(self) -> None:
         """Each group's listing is confirmed as of the latest `updated` the feed gives its
         meetings: a new group's (the import's own time when the feed gives none), and an
