@@ -6,9 +6,11 @@ import random
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
+from datetime import datetime
 from datetime import time
 from datetime import timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from dateutil.relativedelta import relativedelta
 from sqlalchemy import select
@@ -234,9 +236,22 @@ def load_demo(session: Session, today: date | None = None) -> Organization | Non
     # The demo's dates are relative to today where its meetings are, not on the server.
     today = today or clock.today_in(org.timezone)
     _demo_meetings(session, groups, today)
+    _demo_confirmations(groups, today)
     _demo_documents(session, org, groups, people)
     _demo_training(session, org, people, today)
     return org
+
+
+#: Groups whose listing was last confirmed this many days ago; the others today. One is
+#: due (its leaders see a reminder, admins the list), one past the second period (its
+#: public page says the details may be out of date).
+CONFIRMED_DAYS_AGO = {"clean-and-serene-na": 100, "rainbow-dharma": 200}
+
+
+def _demo_confirmations(groups: dict[str, Group], today: date) -> None:
+    for slug, days in CONFIRMED_DAYS_AGO.items():
+        day = today - timedelta(days=days)
+        groups[slug].confirmed_at = datetime.combine(day, time(18), ZoneInfo(TZ))
 
 
 #: name, description, validity in months (None: never expires), required of, hours

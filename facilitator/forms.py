@@ -34,6 +34,7 @@ from wtforms.validators import StopValidation
 
 from facilitator.domain import passwords
 from facilitator.domain import slugs
+from facilitator.domain.confirmation import MAX_DAYS
 from facilitator.domain.counts import MAX_COUNT
 from facilitator.domain.counts import Counter
 from facilitator.domain.counts import Counts
@@ -223,6 +224,20 @@ class OrganizationForm(FlaskForm):
         [Required("how many days before expiry to warn"), NumberRange(min=0, max=365)],
         description="Leaders' trainings that expire within this many days show as "
                     "expiring soon. Usually 60.",
+    )
+    listing_reminder_days = IntegerField(
+        "Ask to confirm a group's listing after (days)",
+        [Required("after how many days to ask"), NumberRange(min=1, max=MAX_DAYS)],
+        description="A group whose facilitators have not confirmed its meetings for this "
+                    "long is listed for you, and its facilitators see a reminder. "
+                    "Usually 90.",
+    )
+    listing_out_of_date_days = IntegerField(
+        "Then say “may be out of date” after (more days)",
+        [Required("after how many more days to say it"), NumberRange(min=1, max=MAX_DAYS)],
+        description="If it is still not confirmed this many days after the reminder, its "
+                    "public page, the directory and its handout say the details may be "
+                    "out of date. Usually 90.",
     )
     unverified_training_counts = BooleanField(
         "Training records nobody has verified yet count",

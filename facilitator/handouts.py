@@ -162,6 +162,7 @@ def group_handout_drafts(group: Group, paper: pdf.Paper, codes: Iterable[Code]) 
         "meetings": directory.group_meetings(
             session, group, clock.start_of_today_in(group.organization.timezone)),
         "printed": clock.today_in(group.organization.timezone),
+        "confirmation": group.confirmation(clock.today_in(group.organization.timezone)),
         "public": group.visibility is Visibility.PUBLIC,
     }
     excerpts = {draft.guidelines: documents.short_guidelines(session, group, draft.guidelines)

@@ -41,6 +41,11 @@ from facilitator.db import utc_this_hour
 from facilitator.db import utcnow
 from facilitator.domain import compliance
 from facilitator.domain.choices import Choice
+from facilitator.domain.confirmation import DEFAULT_OUT_OF_DATE_AFTER_DAYS
+from facilitator.domain.confirmation import DEFAULT_REMIND_AFTER_DAYS
+from facilitator.domain.confirmation import Confirmation
+from facilitator.domain.confirmation import Rule
+from facilitator.domain.confirmation import confirmation
 from facilitator.domain.meeting import EXCEPTION_FIELDS
 from facilitator.domain.meeting import LIMITS
 from facilitator.domain.meeting import VALUE_FIELDS
@@ -110,6 +115,10 @@ LANGUAGES: dict[str, str] = {
 }
 
 
+#: What a group's confirmed_at holds when a row was written without one (the epoch).
+NEVER_CONFIRMED = "1970-01-01 00:00:00"
+
+
 def _choice(enum_cls: type[Choice]) -> Enum:
     return Enum(
         enum_cls,
@@ -143,6 +152,13 @@ class Organization(Base):
     #: Guide app lists meetings near people, online ones too, so an online meeting without
     #: an address is exported with this as its approximate address.
     online_location: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    #: Days after a group's last confirmation that it is marked for admins and its
+    #: leaders are reminded (domain.confirmation.Rule).
+    listing_reminder_days: Mapped[int] = mapped_column(
+        default=DEFAULT_REMIND_AFTER_DAYS, server_default=str(DEFAULT_REMIND_AFTER_DAYS))
+    #: Days after that when its public pages say the details may be out of date.
+    listing_out_of_date_days: Mapped[int] = mapped_column(
+        default=DEFAULT_OUT_OF_DATE_AFTER_DAYS, server_default=str(DEFAULT_OUT_OF_DATE_AFTER_DAYS))
     #: Grows with every change to what the org's feeds and directory show; with
     #: data_changed_at it makes ETag and Last-Modified without reading the meetings.
     data_version: Mapped[int] = mapped_column(default=0)
@@ -156,6 +172,10 @@ class Organization(Base):
         back_populates="organization", order_by="Group.name"
     )
     memberships: Mapped[list[Membership]] = relationship(back_populates="organization")
+
+    @property
+    def confirmation_rule(self) -> Rule:
+        return Rule(self.listing_reminder_days, self.listing_out_of_date_days)
 
 
 class User(Base):
@@ -292,6 +312,11 @@ class Group(Base):
     #: As Organization.data_version, for this group's own feed and page.
     data_version: Mapped[int] = mapped_column(default=0)
     data_changed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: When the listing was last confirmed as current (services/listings.py): a leader's
+    #: "nothing changed", a save of its meetings, the `updated` of the feed it came from.
+    #: A row written without it reads as never confirmed.
+    confirmed_at: Mapped[datetime] = mapped_column(default=utcnow,
+                                                   server_default=NEVER_CONFIRMED)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
@@ -307,6 +332,11 @@ class Group(Base):
     @property
     def language_names(self) -> list[str]:
         return [LANGUAGES.get(code, code) for code in self.languages]
+
+    def confirmation(self, today: date) -> Confirmation:
+        """The listing's last confirmation, on `today` in the org's zone."""
+        org = self.organization
+        return confirmation(self.confirmed_at, org.timezone, today, org.confirmation_rule)
 
 
 def _new_uid() -> str:

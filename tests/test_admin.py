@@ -195,6 +195,7 @@ def test_settings_saved_and_audited(client, org_admin, session):
     client.post("/admin/riverside/settings", data={
         "name": "Riverside Recovery", "timezone": "America/Denver", "contact": "555-0100",
         "small_count_threshold": "7", "expiry_warning_days": "60",
+        "listing_reminder_days": "90", "listing_out_of_date_days": "90",
         "unverified_training_counts": "y"})  # ticked, as the form shows it
     session.expire_all()
     assert (org.name, org.timezone, org.small_count_threshold) == ("Riverside Recovery",

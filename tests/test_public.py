@@ -151,10 +151,12 @@ def test_a_row_says_when_what_who_and_where_but_not_the_online_link(client, week
     tuesday = days(page)["tuesday"]
     assert '<a href="/g/aa-group/">Riverside AA</a>' in tuesday
     words = text(tuesday)
-    assert ("7:00 pm to 8:30 pm Tuesday Women Riverside AA · Alcoholics Anonymous (AA) "
-            "In person · Community Centre, 90 Main Street (opens a map) Closed · Women") in words
-    assert ("Early Tuesday Riverside NA · Narcotics Anonymous (NA) Online · how to join"
-            ) in words
+    confirmed = "listing confirmed on Mon 2 Feb 2026"  # when the groups were made
+    assert ("7:00 pm to 8:30 pm Tuesday Women Riverside AA · Alcoholics Anonymous (AA) · "
+            f"{confirmed} In person · Community Centre, 90 Main Street (opens a map) Closed · "
+            "Women") in words
+    assert ("Early Tuesday Riverside NA · Narcotics Anonymous (NA) · "
+            f"{confirmed} Online · how to join") in words
     assert "Hybrid (in person and online) · Community Centre, 90 Main Street" in words
     for secret in ("zoom.example", "5550111", "Passcode"):
         assert secret not in page

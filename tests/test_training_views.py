@@ -306,7 +306,8 @@ def test_admin_defines_a_type_and_bad_values_are_refused(client, auth, world, se
 def test_expiry_warning_days_setting(client, auth, world, session):
     auth.login(world["admin"])
     form = {"name": "Org A", "timezone": "America/Chicago", "contact": "",
-            "small_count_threshold": "5", "expiry_warning_days": "400"}
+            "small_count_threshold": "5", "expiry_warning_days": "400",
+            "listing_reminder_days": "90", "listing_out_of_date_days": "90"}
     assert "between 0 and 365" in page_text(client.post("/admin/org-a/settings", data=form))
     form["expiry_warning_days"] = ""
     assert client.post("/admin/org-a/settings", data=form).status_code == 200
@@ -491,7 +492,8 @@ def test_the_admin_chooses_whether_unverified_records_count(client, auth, world,
     assert "checked" in box  # today's behaviour by default
     assert "Training records nobody has verified yet count" in said(page)
     form = {"name": "Org A", "timezone": "America/Chicago", "contact": "",
-            "small_count_threshold": "5", "expiry_warning_days": "60"}
+            "small_count_threshold": "5", "expiry_warning_days": "60",
+            "listing_reminder_days": "90", "listing_out_of_date_days": "90"}
     assert client.post("/admin/org-a/settings", data=form).status_code == 302  # unticked
     session.expire_all()
     assert world["org"].unverified_training_counts is False

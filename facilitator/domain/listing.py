@@ -24,6 +24,7 @@ from typing import Protocol
 from typing import cast
 from zoneinfo import ZoneInfo
 
+from facilitator.domain.confirmation import Confirmation
 from facilitator.domain.meeting import MeetingSeries
 from facilitator.domain.recurrence import DateException
 from facilitator.domain.recurrence import Frequency
@@ -335,6 +336,8 @@ class Listing:
     #: The series' own start time and zone when that zone is not the directory's, e.g.
     #: (01:00, "Europe/London"); None otherwise.
     own_time: tuple[time, str] | None
+    #: When its group last confirmed the listing; None where that is not shown.
+    confirmation: Confirmation | None = None
 
     @property
     def recurrence(self) -> str:

@@ -27,6 +27,7 @@ import unicodedata
 from collections.abc import Iterable
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC
 from datetime import date
 from datetime import datetime
 from datetime import time
@@ -68,6 +69,9 @@ _TIME = re.compile(r"([01]?[0-9]|2[0-3]):([0-5][0-9])(?::[0-5][0-9])?")
 #: a space or dots ("7:30pm", "7:30 p.m."), seconds accepted and dropped.
 _TIME_12H = re.compile(r"(0?[1-9]|1[0-2]):([0-5][0-9])(?::[0-5][0-9])?\s*([ap])\.?\s*m\.?",
                        re.IGNORECASE | re.ASCII)
+#: How feeds write `updated`: the spec's way, and the month-first 12-hour way some send.
+_UPDATED_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%m/%d/%Y %I:%M:%S %p",
+                    "%m/%d/%Y %I:%M %p")
 #: An imported meeting longer than this, or ending after midnight, is named in the import's
 #: summary and on the org's page: "12:15 to 01:15" is more often a slip than 13 hours.
 DOUBTFUL_MINUTES = 4 * 60
@@ -140,6 +144,9 @@ class FeedMeeting:
     program: str | None = None
     #: Every type code it listed, as given: a program map may name any of them.
     codes: tuple[str, ...] = ()
+    #: When the feed says the listing was last updated (UTC); None when it does not say,
+    #: or says it in no way parse_updated reads.
+    updated: datetime | None = None
 
     def source_slug(self, weekday: int) -> str:
         """The slug the series for this weekday is imported under: the feed's slug for a
@@ -147,6 +154,15 @@ class FeedMeeting:
         if len(self.weekdays) == 1:
             return fit_slug(self.slug)
         return fit_slug(self.slug, DAY_SEPARATOR + DAY_SUFFIXES[meeting_guide_day(weekday)])
+
+    @property
+    def unnamed_group(self) -> tuple[str, str, str] | None:
+        """For a meeting the feed names no group for, what one group's meetings share:
+        its name and its place (the place name and the address, either may be empty),
+        without case or extra spaces; None when it names a group or has no place."""
+        if self.group:
+            return None
+        return unnamed_group_key(self.name, self.location_name, self.address)
 
     def possible_source_slugs(self) -> list[str]:
         """Every slug a series of this feed meeting may have been imported under, whatever
@@ -358,6 +374,9 @@ def parse_meeting(raw: Any, index: int) -> FeedMeeting:
         entity=_text(raw, "entity", line=True),
         program=program_from_codes(codes),
         codes=tuple(codes),
+        # Only a hint: one that cannot be read is left out, never a reason to skip.
+        updated=parse_updated(updated) if isinstance(updated := raw.get("updated"), str)
+        else None,
     )
 
 
@@ -369,6 +388,21 @@ def parse_time(value: str) -> time | None:
     if match := _TIME_12H.fullmatch(value):
         hour = int(match[1]) % 12 + (12 if match[3].lower() == "p" else 0)
         return time(hour, int(match[2]))
+    return None
+
+
+def parse_updated(value: str) -> datetime | None:
+    """A feed's `updated` as a UTC instant: "2017-07-29 14:06:25" as the spec writes it
+    (seconds optional, a "T" or a "Z" accepted), or "8/25/2022 11:17:07 AM" as some sites
+    send it (month first, taken as UTC too); None for anything else, or a date before
+    2000, which no real listing has."""
+    text = " ".join(value.replace("T", " ").removesuffix("Z").split())
+    for pattern in _UPDATED_FORMATS:
+        try:
+            instant = datetime.strptime(text, pattern)
+        except ValueError:
+            continue
+        return instant.replace(tzinfo=UTC) if instant.year >= 2000 else None
     return None
 
 
@@ -557,6 +591,19 @@ def _text(raw: dict[str, Any], key: str, *, digits: bool = False, line: bool = F
     except UnicodeEncodeError:
         raise SkippedMeeting(f"“{key}” contains text that is not valid Unicode.") from None
     return " ".join(value.split()) if line else value.strip()
+
+
+def unnamed_group_key(name: str, location_name: str, address: str
+                      ) -> tuple[str, str, str] | None:
+    """What the meetings of one group without a name in the feed share: the meeting's
+    name and its place, without case or extra spaces; None without a place (online
+    meetings of one name may well be different groups)."""
+    if not (location_name.strip() or address.strip()):
+        return None
+    def folded(text: str) -> str:
+        return " ".join(text.split()).casefold()
+
+    return folded(name), folded(location_name), folded(address)
 
 
 def _regions(raw: dict[str, Any]) -> tuple[str, str]:

@@ -79,6 +79,16 @@ class PublishedMeeting:
     online_location: str = ""
     #: The meeting's join page, where its link and passcode are.
     join_url: str = ""
+    #: When its group last confirmed the listing (services/listings.py).
+    confirmed_at: datetime | None = None
+
+    @property
+    def updated(self) -> datetime:
+        """When the listing was last updated, as `updated` says it: the series' last
+        change or its group's last confirmation that nothing changed, the later."""
+        if self.confirmed_at is None:
+            return self.series.updated_at
+        return max(self.series.updated_at, self.confirmed_at)
 
 
 def feed_items(meetings: Iterable[PublishedMeeting], today: date) -> list[dict[str, Any]]:
@@ -213,7 +223,7 @@ def feed_item(meeting: PublishedMeeting, today: date) -> dict[str, Any]:
         "group_notes": meeting.group_notes,
         "entity": meeting.entity,
         "url": meeting.group_url,
-        "updated": utc_text(series.updated_at),
+        "updated": utc_text(meeting.updated),
     }
     return {key: value for key, value in item.items() if value not in ("", None, [])}
 

@@ -132,7 +132,8 @@ def entries_for(
 #: read as one correction: a facilitator tapping +/− several times fixes one number.
 FOLD_WITHIN = timedelta(minutes=10)
 
-ACTIONS = {"create": "Added", "update": "Changed", "delete": "Removed"}
+ACTIONS = {"create": "Added", "update": "Changed", "delete": "Removed",
+           "confirm": "Confirmed"}
 
 #: What a field is called on the log, where its name alone does not say it.
 LABELS = {
@@ -152,6 +153,9 @@ LABELS = {
     "display_name": "Name", "user": "Account", "typed_name": "Typed name",
     "verified_at": "Verified", "verified_by": "Verified by",
     "newcomers": "First meeting", "in_person": "In person",
+    "confirmed_at": "Listing confirmed",
+    "listing_reminder_days": "Confirmation reminder after (days)",
+    "listing_out_of_date_days": "Out-of-date notice after (days more)",
 }
 #: Stored choices, by the field that holds them, read as their labels.
 _CHOICES: dict[str, type[Choice]] = {
@@ -392,7 +396,7 @@ class _Names:
             return _date(date.fromisoformat(text))
         if name == "start_time":
             return clock(time.fromisoformat(text))
-        if name == "verified_at":
+        if name in ("verified_at", "confirmed_at"):
             moment = datetime.fromisoformat(text).astimezone(zone)
             return f"{_date(moment.date())}, {clock(moment)}"
         if name == "duration_minutes":

@@ -7,6 +7,7 @@ Read-only: it gathers what other services and the domain rules already tell.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from dataclasses import field
 from datetime import date
 from datetime import timedelta
 
@@ -16,17 +17,20 @@ from sqlalchemy.orm import Session
 from facilitator import clock
 from facilitator.domain.compliance import Standing
 from facilitator.domain.compliance import Status
+from facilitator.domain.confirmation import Confirmation
 from facilitator.domain.counts import is_open
 from facilitator.domain.counts import window
 from facilitator.domain.listing import Dated
 from facilitator.domain.listing import shown
 from facilitator.domain.recurrence import Occurrence
 from facilitator.domain.recurrence import occurrences
+from facilitator.models import Group
 from facilitator.models import Headcount
 from facilitator.models import Meeting
 from facilitator.models import Organization
 from facilitator.models import TrainingType
 from facilitator.models import User
+from facilitator.services import listings
 from facilitator.services import training
 from facilitator.services.documents import awaiting_signature
 
@@ -63,9 +67,11 @@ class Attention:
     agreements: list[Organization]
     #: Recent dates that went ahead without the leader's count.
     uncounted: list[tuple[Meeting, Occurrence]]
+    #: Groups of the leader's whose listing is due for confirmation.
+    listings: list[tuple[Group, Confirmation]] = field(default_factory=list)
 
     def __bool__(self) -> bool:
-        return bool(self.training or self.agreements or self.uncounted)
+        return bool(self.training or self.agreements or self.uncounted or self.listings)
 
 
 def _led_meetings(user: User) -> list[tuple[Meeting, date]]:
@@ -120,7 +126,8 @@ def attention(session: Session, user: User) -> Attention:
     due = [(kind, standing) for kind, standing, required
            in training.standings_of(session, user, today)
            if required and standing.status is not Status.CURRENT]
-    return Attention(due, today, awaiting_signature(session, user), _uncounted(session, user))
+    return Attention(due, today, awaiting_signature(session, user), _uncounted(session, user),
+                     listings.due_for(user))
 
 
 def leaders_behind(session: Session, org: Organization) -> dict[Status, int]:

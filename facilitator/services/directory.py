@@ -29,6 +29,7 @@ from sqlalchemy.orm import joinedload
 from sqlalchemy.orm import selectinload
 
 from facilitator.domain import listing
+from facilitator.domain.confirmation import Confirmation
 from facilitator.domain.joining import public_phone
 from facilitator.domain.listing import Dated
 from facilitator.domain.listing import Day
@@ -242,6 +243,8 @@ class PublicMeeting:
     group_name: str
     program: Program
     languages: tuple[str, ...]
+    #: The group's last confirmation, on the day the week is for.
+    confirmation: Confirmation
 
 
 @dataclass(frozen=True)
@@ -364,7 +367,7 @@ def _public_meetings(session: Session, org: Organization, today: date) -> list[P
             continue
         group = meeting.group
         listed.append(PublicMeeting(series, group.slug, group.name, group.program,
-                              tuple(group.languages)))
+                                    tuple(group.languages), group.confirmation(today)))
     return listed
 
 
@@ -388,6 +391,7 @@ def _listings(meeting: PublicMeeting, zone: str, now: datetime) -> list[Listing]
             languages=meeting.languages,
             starts_on=series.first_date if series.first_date > today else None,
             own_time=own_time,
+            confirmation=meeting.confirmation,
         )
         for slot in slots
     ]

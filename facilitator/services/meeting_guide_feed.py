@@ -69,10 +69,12 @@ def meeting_guide_feed(session: Session, org: Organization, group_url: Callable[
 def _published(meeting: Meeting, org: Organization, group_url: str,
                join_url: str) -> PublishedMeeting:
     group = meeting.group
-    # The item's `updated` is the series' own time: the group's moves with every change
-    # to any of its meetings, which would make every listing of the group look just
-    # checked. A feed item has no dates of its own, so no exceptions are read.
+    # The item's `updated` is the series' own time, or the group's confirmation when that
+    # is later: not the group's data_changed_at, which moves with every change to any of
+    # its meetings and would make every listing of the group look just checked. A feed
+    # item has no dates of its own, so no exceptions are read.
     return PublishedMeeting(meeting.series(with_exceptions=False), group_slug=group.slug,
                             group_name=group.name, group_url=group_url,
                             group_notes=group.description, entity=org.name,
-                            online_location=org.online_location, join_url=join_url)
+                            online_location=org.online_location, join_url=join_url,
+                            confirmed_at=group.confirmed_at)

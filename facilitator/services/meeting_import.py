@@ -1,8 +1,10 @@
 """Import a Meeting Guide feed into an organization, so groups can move over from the
 12 Step Meeting List plugin and similar sites.
 
-One public group per group the feed names (or per meeting, where it names none), one
-weekly meeting series per day a feed meeting is listed on. Each series keeps the slug it
+One public group per group the feed names (where it names none, one per meeting name
+and place: meeting_guide_read.unnamed_group_key), one weekly meeting series per day a
+feed meeting is listed on. Each group's listing is confirmed as of the latest `updated`
+the feed gives its meetings (services/listings.py). Each series keeps the slug it
 came from (Meeting.source_slug), so importing the feed again updates it in place, through
 services.meetings like any other change: audit entry and SEQUENCE included, nothing at all
 when nothing changed.
@@ -39,6 +41,7 @@ from sqlalchemy import Integer
 from sqlalchemy import MetaData
 from sqlalchemy import String
 from sqlalchemy import Table
+from sqlalchemy import bindparam
 from sqlalchemy import func
 from sqlalchemy import insert
 from sqlalchemy import literal
@@ -203,6 +206,9 @@ class StagedImport:
     #: How many rows are staged: a meeting given a new source slug and nothing else
     #: changes, and readers see nothing new.
     rows: int
+    #: Groups already there whose listing the feed's `updated` confirms later than they
+    #: were: the new time, by group id.
+    confirmations: dict[int, datetime] = field(default_factory=dict)
 
 
 def import_feed(
@@ -279,6 +285,7 @@ def stage(
         importer.changed_group_ids,
         changes=bool(importer.new_groups or importer.new_meetings or importer.entries),
         rows=len(importer.new_meetings) + len(importer.changed_meetings),
+        confirmations=importer.confirmations,
     )
 
 
@@ -291,8 +298,8 @@ def write(session: Session, actor: User | None, staged: StagedImport) -> ImportS
     if staged.changes:
         organizations.mark_changed(org)
         session.flush()
-    if staged.rows:
-        _copy_staged(connection, org.id, staged.changed_group_ids)
+    if staged.rows or staged.confirmations:
+        _copy_staged(connection, org.id, staged.changed_group_ids, staged.confirmations)
     _drop_staging(connection)
     # The rows changed under the session's objects: what it reads next comes afresh.
     session.expire_all()
@@ -371,6 +378,15 @@ class _Importer:
         self.changed_meetings: dict[int, dict[str, Any]] = {}
         self.entries: list[dict[str, Any]] = []
         self.stamp = utcnow()
+        #: Unnamed groups (meeting_guide_read.unnamed_group_key), found by name and place.
+        self.groups_by_place: dict[tuple[str, str, str], _GroupRef] = {}
+        #: The latest `updated` the feed gives a meeting of each group it touches, by
+        #: group id (one already there) or slug (one it creates).
+        self.feed_confirmed: dict[int | str, datetime] = {}
+        #: Each group already there, by id: its name and when it was last confirmed.
+        self.existing: dict[int, tuple[str, datetime]] = {}
+        #: Groups already there whose confirmation the feed moves on: the new time.
+        self.confirmations: dict[int, datetime] = {}
         if org is not None:
             self._load(org)
 
@@ -383,6 +399,7 @@ class _Importer:
             .execution_options(populate_existing=True))
         for group in groups:
             self.groups_by_name.setdefault(_name_key(group.name), _GroupRef(group.name, group.id))
+            self.existing[group.id] = (group.name, group.confirmed_at)
         imported = self.session.scalars(
             select(Meeting).join(Meeting.group)
             .where(Group.organization_id == org.id, Meeting.source_slug.is_not(None))
@@ -391,6 +408,12 @@ class _Importer:
         for meeting in imported:
             if meeting.source_slug is not None:
                 self.by_source.setdefault(meeting.source_slug, meeting)
+            # A group an earlier import made of meetings that named none: its name is theirs.
+            key = meeting_guide_read.unnamed_group_key(meeting.title, meeting.location_name,
+                                                       meeting.address)
+            if key is not None and _name_key(meeting.group.name) == key[0]:
+                self.groups_by_place.setdefault(key, _GroupRef(meeting.group.name,
+                                                               meeting.group_id))
 
     def add(self, item: FeedMeeting) -> None:
         """Create, update or leave alone the series of one feed meeting."""
@@ -403,6 +426,15 @@ class _Importer:
                 self._update(item, weekday, existing)
             elif created := self._create(item, weekday, group):
                 group = created
+        if group is not None and item.updated is not None:
+            key = group.id if group.id is not None else group.slug
+            at = self._updated(item)
+            self.feed_confirmed[key] = max(at, self.feed_confirmed.get(key, at))
+
+    def _updated(self, item: FeedMeeting) -> datetime:
+        """When the item was last updated: as the feed says, but never after the import
+        (a clock ahead at the source), else the import's own time."""
+        return self.stamp if item.updated is None else min(item.updated, self.stamp)
 
     def _match(self, item: FeedMeeting) -> dict[int, Meeting | None]:
         """The series already imported for each weekday of the item: the one under its
@@ -481,6 +513,7 @@ class _Importer:
         row.update(columns)
         if after:
             row["sequence"] = meeting.sequence + 1
+            row["updated_at"] = self._updated(item)
             self.changed_group_ids.add(meeting.group_id)
             self._entry("update", Meeting, meeting.id,
                         meetings.audit_summary(row["title"], meeting.group.name),
@@ -500,7 +533,8 @@ class _Importer:
             return None
         group = group or self._group_for(item)
         row = _row(Meeting, position=len(self.new_meetings), **meetings.columns(values),
-                   group_id=group.id, group_slug=None if group.id else group.slug)
+                   group_id=group.id, group_slug=None if group.id else group.slug,
+                   updated_at=self._updated(item))
         self.new_meetings.append(row)
         if group.id is not None:
             self.changed_group_ids.add(group.id)
@@ -512,9 +546,12 @@ class _Importer:
 
     def _group_for(self, item: FeedMeeting) -> _GroupRef:
         """The group the feed names, found by name in the org or created; for a meeting
-        without one, a group of its own, named after it."""
+        without one, the group of the meetings of its name and place (one an earlier
+        import made, or one made now, named after it)."""
         name = (item.group or item.name)[:200]
-        if item.group and (group := self.groups_by_name.get(_name_key(name))):
+        place = item.unnamed_group
+        if (group := self.groups_by_name.get(_name_key(name)) if item.group else
+                self.groups_by_place.get(place) if place else None):
             if group.id is not None:
                 self.used_group_ids.add(group.id)
             return group
@@ -534,6 +571,8 @@ class _Importer:
                     group_slug=group.slug)
         if item.group:
             self.groups_by_name[_name_key(name)] = group
+        elif place:
+            self.groups_by_place[place] = group
         return group
 
     def _new_group_slug(self, name: str) -> str:
@@ -558,12 +597,30 @@ class _Importer:
         self.summary.skipped.append(Skip(item.index, label, reason))
 
     def finish(self) -> None:
+        self._confirm()
         self.summary.groups_created = len(self.new_groups)
         self.summary.groups_unchanged = len(self.used_group_ids)
         self.summary.not_in_feed = [
             NotInFeed(m.title, m.source_slug or "", m.group.name)
             for m in self.by_source.values() if m.id not in self.claimed
         ]
+
+    def _confirm(self) -> None:
+        """Each group's listing is confirmed as of the latest `updated` the feed gives its
+        meetings: a new group's (the import's own time when the feed gives none), and an
+        existing one's where that is later than it was, with an audit entry."""
+        for row in self.new_groups:
+            row["confirmed_at"] = self.feed_confirmed.get(row["slug"], self.stamp)
+        for group_id, (name, before) in self.existing.items():
+            at = self.feed_confirmed.get(group_id)
+            if at is None or at <= before:
+                continue
+            self.confirmations[group_id] = at
+            self.changed_group_ids.add(group_id)
+            self._entry("confirm", Group, group_id,
+                        f"Listing of {name} confirmed: the feed’s “updated”",
+                        before={"confirmed_at": before.isoformat()},
+                        after={"confirmed_at": at.isoformat()})
 
 
 # -- Staging: the rows of an import, on its connection only, until they are copied ------
@@ -624,7 +681,8 @@ def _stage_rows(connection: Connection, importer: _Importer, step: _Progress) ->
     step.begin("Saving…")
 
 
-def _copy_staged(connection: Connection, org_id: int, changed_group_ids: set[int]) -> None:
+def _copy_staged(connection: Connection, org_id: int, changed_group_ids: set[int],
+                 confirmations: dict[int, datetime]) -> None:
     """Copy the staged rows into place, the database doing the work: new groups, new
     meetings (in a new group: found by its slug), changed meetings, the audit entries
     (of a new row: found by its uid or slug); and grow the version of every group whose
@@ -644,6 +702,11 @@ def _copy_staged(connection: Connection, org_id: int, changed_group_ids: set[int
               .scalar_subquery(),
               select(_GROUPS.c.id).where(_GROUPS.c.slug == entries.group_slug)
               .scalar_subquery()))
+    if confirmations:
+        connection.execute(
+            update(_GROUPS).where(_GROUPS.c.id == bindparam("group_id"))
+            .values(confirmed_at=bindparam("at", type_=_GROUPS.c.confirmed_at.type)),
+            [{"group_id": group_id, "at": at} for group_id, at in confirmations.items()])
     connection.execute(
         update(_GROUPS)
         .where(_GROUPS.c.id.in_(changed_group_ids)

@@ -10,6 +10,7 @@ from sqlalchemy.orm import object_session
 
 from facilitator.db import transaction_memo
 from facilitator.db import utcnow
+from facilitator.domain.confirmation import MAX_DAYS
 from facilitator.domain.slugs import RULE as SLUG_RULE
 from facilitator.domain.slugs import is_valid_slug
 from facilitator.domain.slugs import with_secret_suffix
@@ -27,7 +28,8 @@ from facilitator.services import ServiceError
 from facilitator.services import audit_log
 
 ORGANIZATION_FIELDS = ("slug", "name", "timezone", "contact", "small_count_threshold",
-                       "expiry_warning_days", "unverified_training_counts", "online_location")
+                       "expiry_warning_days", "unverified_training_counts", "online_location",
+                       "listing_reminder_days", "listing_out_of_date_days")
 GROUP_FIELDS = ("slug", "name", "program", "audience", "languages", "visibility", "description")
 
 
@@ -92,8 +94,8 @@ def update_organization(
     session: Session, actor: User, org: Organization, **fields: Any
 ) -> None:
     """Change the organization's name, time zone, contact, approximate location of its
-    online meetings, small-count threshold, training expiry warning, or whether
-    unverified training records count."""
+    online meetings, small-count threshold, training expiry warning, whether
+    unverified training records count, or the periods of listing confirmation."""
     if "timezone" in fields:
         _check_timezone(fields["timezone"])
     threshold = fields.get("small_count_threshold", org.small_count_threshold)
@@ -102,6 +104,10 @@ def update_organization(
     warning = fields.get("expiry_warning_days", org.expiry_warning_days)
     if not 0 <= warning <= 365:
         raise ServiceError("The warning is between 0 and 365 days.", "expiry_warning_days")
+    for name in ("listing_reminder_days", "listing_out_of_date_days"):
+        days = fields.get(name, getattr(org, name))
+        if not 1 <= days <= MAX_DAYS:
+            raise ServiceError(f"Say a number of days from 1 to {MAX_DAYS}.", name)
     before = audit_log.snapshot(org, ORGANIZATION_FIELDS)
     for name, value in fields.items():
         if name == "slug" or name not in ORGANIZATION_FIELDS:

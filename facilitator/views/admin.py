@@ -36,6 +36,7 @@ from facilitator.security import get_person_in
 from facilitator.security import get_training_type_in
 from facilitator.services import accounts
 from facilitator.services import invitations
+from facilitator.services import listings
 from facilitator.services import meeting_import
 from facilitator.services import organizations
 from facilitator.services import password_resets
@@ -79,8 +80,19 @@ def _people_rows() -> list[PersonRow]:
 
 @bp.get("/")
 def overview() -> str:
+    session = get_session()
     return render_template("admin/overview.html", org=g.org, people=_people_rows(),
-                           doubtful_ends=meeting_import.doubtful_ends(get_session(), g.org))
+                           doubtful_ends=meeting_import.doubtful_ends(session, g.org),
+                           due=listings.needing_confirmation(session, g.org))
+
+
+@bp.get("/confirmations")
+def confirmations() -> str:
+    """The groups whose listing is due for confirmation, with their facilitators' names
+    and email addresses to copy: the app sends no email itself."""
+    due = listings.needing_confirmation(get_session(), g.org)
+    emails = dict.fromkeys(email for item in due for _name, email in item.facilitators)
+    return render_template("admin/confirmations.html", org=g.org, due=due, emails=list(emails))
 
 
 @bp.route("/groups/new", methods=["GET", "POST"])
@@ -349,6 +361,8 @@ def settings() -> str | Response:
             small_count_threshold=form.small_count_threshold.data,
             expiry_warning_days=form.expiry_warning_days.data,
             unverified_training_counts=form.unverified_training_counts.data,
+            listing_reminder_days=form.listing_reminder_days.data,
+            listing_out_of_date_days=form.listing_out_of_date_days.data,
     )):
         flash("Settings are saved.", "info")
         return redirect(url_for("admin.overview"))

@@ -143,6 +143,7 @@ def group(group_slug: str) -> Response:
     response = make_response(render_template(
         "public/group.html", group=group, meetings=meetings, private=private,
         texts=documents.public_texts(session, group),
+        confirmation=group.confirmation(clock.today_in(group.organization.timezone)),
     ))
     if private:
         response.headers["Cache-Control"] = "private, no-store"

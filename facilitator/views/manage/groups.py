@@ -7,6 +7,7 @@ from flask import g
 from flask import make_response
 from flask import redirect
 from flask import render_template
+from flask import request
 from flask import url_for
 from werkzeug import Response
 
@@ -19,6 +20,7 @@ from facilitator.headers import holds_secret
 from facilitator.models import Role
 from facilitator.security import get_group_for
 from facilitator.services import feeds
+from facilitator.services import listings
 from facilitator.services import organizations
 from facilitator.urls import absolute_url
 from facilitator.views import save
@@ -38,7 +40,24 @@ def group(group_slug: str) -> str:
                                 NEXT_DATES)
         schedules.append((meeting, upcoming, today))
     return render_template("manage/group.html", group=group, schedules=schedules,
-                           feed_form=ConfirmForm())
+                           feed_form=ConfirmForm(),
+                           confirmation=group.confirmation(
+                               clock.today_in(group.organization.timezone)))
+
+
+@bp.post("/g/<group_slug>/confirm")
+def confirm_listing(group_slug: str) -> Response:
+    """One tap: the group's meetings are listed as they are, nothing changed. Back to the
+    dashboard when it was tapped there, else to the group's page."""
+    session = get_session()
+    group = get_group_for(session, g.user, group_slug)
+    form = ConfirmForm()
+    if form.validate_on_submit() and save(form, lambda: listings.confirm_listing(
+            session, g.user, group, by=listings.BY_LEADER)):
+        flash(f"Thank you: the listing of {group.name} is confirmed as of today.", "info")
+    if request.form.get("back") == "dashboard":
+        return redirect(url_for("manage.dashboard"))
+    return redirect(url_for("manage.group", group_slug=group.slug))
 
 
 @bp.route("/g/<group_slug>/edit", methods=["GET", "POST"])

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
+from typing import TypeVar
 
 from flask import abort
 from flask import flash
@@ -38,11 +40,14 @@ from facilitator.security import get_group_for
 from facilitator.security import get_meeting_for
 from facilitator.services import ServiceError
 from facilitator.services import directory
+from facilitator.services import listings
 from facilitator.services import meetings
 from facilitator.services.meetings import OrphanedExceptions
 from facilitator.views import save
 from facilitator.views import show_error
 from facilitator.views.manage import bp
+
+T = TypeVar("T")
 
 MEETING = "/g/<group_slug>/meetings/<int(max=2147483647):meeting_id>"
 
@@ -64,6 +69,17 @@ def _show_service_error(form: FlaskForm | None, error: ServiceError) -> None:
     if error.field == "recurrence":
         error.field = "repeats"
     show_error(form, error)
+
+
+def _and_confirmed(group: Group, change: Callable[[], T]) -> Callable[[], T]:
+    """The change of a meeting series, which also confirms the group's listing: whoever
+    saved it had the listing before their eyes (services/listings.py)."""
+    def change_and_confirm() -> T:
+        value = change()
+        listings.confirm_listing(get_session(), g.user, group, by=listings.BY_MEETING_SAVED)
+        return value
+
+    return change_and_confirm
 
 
 def _previewing() -> bool:
@@ -98,8 +114,8 @@ def new_meeting(group_slug: str) -> str | Response:
         form.first_date.data = clock.today_in(group.organization.timezone)
     if not _previewing() and form.validate_on_submit() and \
             (values := _form_values(form)) is not None:
-        created = save(form, lambda: meetings.create_meeting(session, g.user, group, values),
-                       refused=_show_service_error)
+        created = save(form, _and_confirmed(group, lambda: meetings.create_meeting(
+            session, g.user, group, values)), refused=_show_service_error)
         if created is not None:
             meeting = created.value
             flash(f"{meeting.title} is scheduled: {meeting.recurrence.describe()}.", "info")
@@ -125,10 +141,10 @@ def edit_meeting(group_slug: str, meeting_id: int) -> str | Response:
 
     if not _previewing() and form.validate_on_submit() and \
             (values := _form_values(form)) is not None:
-        updated = save(form, lambda: meetings.update_meeting(
+        updated = save(form, _and_confirmed(meeting.group, lambda: meetings.update_meeting(
             session, g.user, meeting, values,
             drop_orphans=request.form.get("drop_orphans") == "yes",
-        ), refused=refused)
+        )), refused=refused)
         if updated is not None:
             dropped = updated.value
             removed = f" {len(dropped)} changed or cancelled date(s) removed." if dropped \
@@ -145,8 +161,9 @@ def end_meeting(group_slug: str, meeting_id: int) -> str | Response:
     form = EndMeetingForm()
     if request.method == "GET":
         form.last_date.data = meeting.last_date or clock.today_in(meeting.timezone)
-    if form.validate_on_submit() and save(form, lambda: meetings.end_meeting(
-            session, g.user, meeting, form.last_date.data)):
+    if form.validate_on_submit() and save(form, _and_confirmed(
+            meeting.group, lambda: meetings.end_meeting(session, g.user, meeting,
+                                                        form.last_date.data))):
         flash(f"{meeting.title} ends after {long_date(form.last_date.data)}.", "info")
         return _back_to_group(meeting)
     return render_template("manage/meeting_end.html", meeting=meeting, form=form)
@@ -158,8 +175,10 @@ def delete_meeting(group_slug: str, meeting_id: int) -> str | Response:
     meeting = get_meeting_for(session, g.user, group_slug, meeting_id)
     form = ConfirmForm()
     if form.validate_on_submit():
-        group_slug, title = meeting.group.slug, meeting.title
-        if save(form, lambda: meetings.delete_meeting(session, g.user, meeting)):
+        group, title = meeting.group, meeting.title
+        group_slug = group.slug
+        if save(form, _and_confirmed(group, lambda: meetings.delete_meeting(
+                session, g.user, meeting))):
             flash(f"{title} is deleted.", "info")
             return redirect(url_for("manage.group", group_slug=group_slug))
     return render_template("manage/meeting_delete.html", meeting=meeting, form=form)
