@@ -5,7 +5,7 @@ periods after which an unconfirmed group is marked for admins and its public pag
 the details may be out of date (90 days each). An existing group counts as confirmed
 when one of its meetings was last saved, else when it was created.
 
-Revision ID: 0022_listing_confirmed
+Revision ID: 0020_listing_confirmed
 Revises: 0019_headcount_version
 Create Date: 2026-12-09 10:00:00.000000
 """
@@ -14,7 +14,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0022_listing_confirmed'
+revision = '0020_listing_confirmed'
 down_revision = '0019_headcount_version'
 branch_labels = None
 depends_on = None
