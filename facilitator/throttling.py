@@ -137,12 +137,13 @@ def rep_link_allowed(token_hash: str) -> bool:
     with write_transaction(get_session()) as session:
         if throttle.take(session, throttle.REP_LINK, key, now=clock.now()):
             return True
-        throttle.record(session, [(throttle.REP_LINK_REFUSED, key)], now=clock.now())
+        refused = throttle.REP_LINK_REFUSED.key(_secret(), token_hash)
+        throttle.record(session, [(throttle.REP_LINK_REFUSED, refused)], now=clock.now())
     return False
 
 
 def rep_link_refusals(token_hash: str) -> int:
     """How many requests the link had refused in its current hour."""
-    key = throttle.REP_LINK.key(_secret(), token_hash)
+    key = throttle.REP_LINK_REFUSED.key(_secret(), token_hash)
     return throttle.failures(get_session(), [(throttle.REP_LINK_REFUSED, key)],
                              now=clock.now())[0]
