@@ -60,8 +60,10 @@ def to_text(value: Any) -> str:
 
 
 def values_text(values: MeetingValues) -> dict[str, str]:
-    """Every field of a meeting as text, by name."""
-    return {name: to_text(getattr(values, name)) for name in VALUE_FIELDS}
+    """Every field of a meeting as text, by name; the types in one order, whatever order
+    a form or the row gave them in."""
+    texts = {name: to_text(getattr(values, name)) for name in VALUE_FIELDS}
+    return texts | {"types": to_text(sorted(values.types))}
 
 
 def changed_fields(seen: Mapping[str, str], proposed: Mapping[str, str]) -> list[str]:
