@@ -74,7 +74,7 @@ TOKEN_ADDRESS = Limit("token-address", 30)
 JOIN_ADDRESS = Limit("join-address", 40)
 #: Change requests sent through one group's representative link: a secretary sends a
 #: few; more within the hour are refused, and only counted (REP_LINK_REFUSED).
-REP_LINK = Limit("rep-link", 10, timedelta(hours=1))
+REP_LINK = Limit("rep-link", 20, timedelta(hours=1))
 #: Requests refused from one representative link within its hour: a count, no content.
 REP_LINK_REFUSED = Limit("rep-link-refused", 1_000_000, timedelta(hours=1))
 #: Once ACCOUNT is reached, each address may fail this often per window for the account.

@@ -6,6 +6,7 @@ the same services; nothing changes until an admin approves it (views/review.py).
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import date
 
 from flask import Blueprint
@@ -89,7 +90,8 @@ def confirm(token: str) -> Response:
     return redirect(url_for("representative.home", token=token))
 
 
-def _sent(group: Group, form: FlaskForm, propose: object) -> Response | None:
+def _sent(group: Group, form: FlaskForm,
+          propose: Callable[[], tuple[ChangeRequest, str]]) -> Response | None:
     """Send the request once the link has room this hour; its status page, or None
     with the refusal on the form."""
     assert group.rep_token_hash is not None
@@ -98,7 +100,7 @@ def _sent(group: Group, form: FlaskForm, propose: object) -> Response | None:
             save(None, lambda: change_requests.refused_flood(
                 get_session(), group, throttle.REP_LINK.failures))
         raise TooManyRequests(FLOODED, retry_after=int(throttle.REP_LINK.window.total_seconds()))
-    sent = save(form, propose, refused=show_meeting_error)  # type: ignore[arg-type]
+    sent = save(form, propose, refused=show_meeting_error)
     if sent is None:
         return None
     _request, status_token = sent.value
