@@ -606,6 +606,14 @@ class DecisionForm(FlaskForm):
     reason = TextAreaField("Reason, for the sender", [Length(max=1000)], filters=[_strip])
 
 
+class ReviewMeetingForm(MeetingForm):
+    """The manage meeting form, opened by an admin with a representative's proposal in it:
+    saving it approves the proposal as edited."""
+
+    reason = TextAreaField("Note for the sender (optional)", [Length(max=1000)],
+                           filters=[_strip])
+
+
 def field_labels(form: type[FlaskForm]) -> dict[str, str]:
     """Each field's label by name, the recurrence's as the form asks it ("Repeats")."""
     labels = {name: unbound.args[0] for name in dir(form)

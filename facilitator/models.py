@@ -781,6 +781,10 @@ class ChangeRequest(Base):
     group_id: Mapped[int] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"),
                                           index=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    #: The representative link it was sent through (Group.rep_token_hash then): that
+    #: link's page lists its recent requests and their decisions; a new link shows none
+    #: of the old one's.
+    link_hash: Mapped[str] = mapped_column(String(64), index=True)
     #: How to reach the sender, if they gave it: shown to admins only, and emptied (None)
     #: when the request is closed.
     contact: Mapped[str | None] = mapped_column(String(300))

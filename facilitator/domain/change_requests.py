@@ -120,6 +120,14 @@ _EXAMPLES = {
 }
 
 
+def input_kind(name: str, *, of_date: bool = False) -> str:
+    """The HTML input type an admin edits a field's text in ("date", "time", "number"),
+    or "text" (a text area)."""
+    kind = ((_DATE_OPTIONAL.get(name) if of_date else None) or _KINDS.get(name, "text"))
+    kind = kind.removeprefix("optional ")
+    return kind if kind in ("date", "time", "number") else "text"
+
+
 def shown(name: str, text: str) -> str:
     """A field's text in words, for the review and status pages."""
     kind = _KINDS.get(name, "text")

@@ -43,6 +43,7 @@ from facilitator.models import ChangeRequestItem
 from facilitator.models import Decision
 from facilitator.models import Group
 from facilitator.models import Meeting
+from facilitator.models import MeetingException
 from facilitator.models import Organization
 from facilitator.models import User
 from facilitator.services import ServiceError
@@ -54,10 +55,11 @@ from facilitator.services.organizations import rotate_group_token
 REPRESENTATIVE = "representative link"
 #: What a date's fields read as while the date is cancelled.
 CANCELLED = "(cancelled)"
+#: How many of its requests a representative link's page lists.
+LINK_REQUESTS = 20
 NOTHING_CHANGED = "Nothing is different from the meeting as it is listed."
 CONFLICT = ("This changed since the sender opened the form, so approving it as sent could "
-            "undo someone else's change. Type the value to apply and choose “Apply this "
-            "value”, or reject it.")
+            "undo someone else's change. Edit it, then approve it, or reject it.")
 
 
 def rotate_rep_token(session: Session, actor: User | None, group: Group) -> str:
@@ -173,8 +175,10 @@ def _received(session: Session, group: Group, contact: str,
               items: list[ChangeRequestItem]) -> tuple[ChangeRequest, str]:
     if not items:
         raise ServiceError(NOTHING_CHANGED)
+    assert group.rep_token_hash is not None
     token = crypto.new_token()
     request = ChangeRequest(group=group, token_hash=crypto.token_hash(token),
+                            link_hash=group.rep_token_hash,
                             contact=contact.strip() or None, items=items)
     session.add(request)
     session.flush()
@@ -197,6 +201,18 @@ def _count_entry(session: Session, group: Group, entity_id: int, summary: str) -
         None, "create", ChangeRequest, entity_id, organization_id=group.organization_id,
         summary=summary) | {"actor_name": REPRESENTATIVE}))
     session.flush()
+
+
+def link_requests(session: Session, group: Group) -> list[ChangeRequest]:
+    """The requests sent through the group's current representative link, newest first:
+    the last LINK_REQUESTS of them."""
+    if group.rep_token_hash is None:
+        return []
+    return list(session.scalars(
+        select(ChangeRequest).where(ChangeRequest.link_hash == group.rep_token_hash)
+        .options(selectinload(ChangeRequest.items))
+        .order_by(ChangeRequest.created_at.desc(), ChangeRequest.id.desc())
+        .limit(LINK_REQUESTS)))
 
 
 def open_requests(session: Session, org: Organization) -> list[ChangeRequest]:
@@ -240,10 +256,7 @@ def decide(session: Session, actor: User, item: ChangeRequestItem, *, action: st
            value: str | None, reason: str, now: datetime) -> None:
     """Approve ("approve": as proposed), apply an admin's edit ("edit": `value`) or
     reject ("reject", with a reason for the sender) one proposed change."""
-    if item.decision is not Decision.PENDING:
-        raise ServiceError("This change was already decided.")
-    request = item.request
-    what = _what(item)
+    _check_pending(item)
     if action == "reject":
         if not reason.strip():
             raise ServiceError("Say why it is not applied: the sender reads it.",
@@ -257,6 +270,44 @@ def decide(session: Session, actor: User, item: ChangeRequestItem, *, action: st
         item.decision, item.applied = Decision.APPROVED, applied
     else:
         raise ServiceError("Choose approve, apply or reject.")
+    _decided(session, actor, item, reason, now)
+
+
+def approve_edited(session: Session, actor: User, item: ChangeRequestItem,
+                   values: MeetingValues, *, reason: str, now: datetime,
+                   drop_orphans: bool = False) -> list[MeetingException]:
+    """Approve a meeting's change (or a new meeting) as an admin edited it in the manage
+    meeting form: `values` are saved as that form saves them, and the item keeps its
+    field's value as applied. Returns the dates removed, as update_meeting does."""
+    _check_pending(item)
+    dropped: list[MeetingException] = []
+    if item.kind is ChangeKind.ADD:
+        item.meeting = meetings.create_meeting(session, actor, item.request.group, values)
+        item.applied = json.dumps(values_text(values))
+    elif item.kind is ChangeKind.FIELD:
+        if item.meeting is None:
+            raise ServiceError("This meeting no longer exists; reject the change.")
+        dropped = meetings.update_meeting(session, actor, item.meeting, values,
+                                          drop_orphans=drop_orphans)
+        item.applied = values_text(values)[item.field]
+    else:
+        raise ServiceError("A date's change is edited on the request's page.")
+    item.decision = Decision.APPROVED
+    _decided(session, actor, item, reason, now)
+    return dropped
+
+
+def _check_pending(item: ChangeRequestItem) -> None:
+    if item.decision is not Decision.PENDING:
+        raise ServiceError("This change was already decided.")
+
+
+def _decided(session: Session, actor: User, item: ChangeRequestItem, reason: str,
+             now: datetime) -> None:
+    """Note who decided the item and why, audit it, and close the request once every
+    item is decided (deleting the sender's contact)."""
+    request = item.request
+    what = _what(item)
     item.reason, item.decided_by_id, item.decided_at = reason.strip(), actor.id, now
     session.flush()
     audit_log.record(
@@ -288,12 +339,7 @@ def _apply(session: Session, actor: User, item: ChangeRequestItem, text: str) ->
     """Make the change through the meeting services, as the manage pages do."""
     group = item.request.group
     if item.kind is ChangeKind.ADD:
-        try:
-            fields = json.loads(text)
-            values = MeetingValues(**{name: _read(name, fields[name]) for name in VALUE_FIELDS})
-        except (ValueError, KeyError, TypeError):
-            raise ServiceError("The new meeting's values cannot be read.") from None
-        item.meeting = meetings.create_meeting(session, actor, group, values)
+        item.meeting = meetings.create_meeting(session, actor, group, _new_meeting(text))
         return
     meeting = item.meeting
     if meeting is None:
@@ -317,6 +363,30 @@ def _apply(session: Session, actor: User, item: ChangeRequestItem, text: str) ->
     change = replace(DateChange(**kept),
                      **{item.field: _read(item.field, text, of_date=True)})
     meetings.change_date(session, actor, meeting, item.day, change)
+
+
+def _new_meeting(text: str) -> MeetingValues:
+    """A proposed new meeting's values, from its fields as JSON text."""
+    try:
+        fields = json.loads(text)
+        return MeetingValues(**{name: _read(name, fields[name]) for name in VALUE_FIELDS})
+    except (ValueError, KeyError, TypeError, ServiceError):
+        raise ServiceError("The new meeting's values cannot be read.") from None
+
+
+def proposed_values(item: ChangeRequestItem) -> MeetingValues:
+    """The meeting as the item would make it, for an admin to edit in the meeting form:
+    a new meeting as proposed, or the meeting as it is now with the proposed field (as
+    it is now, if that cannot be read). Raises ServiceError when there is no meeting."""
+    if item.kind is ChangeKind.ADD:
+        return _new_meeting(item.proposed)
+    if item.kind is not ChangeKind.FIELD or item.meeting is None:
+        raise ServiceError("This meeting no longer exists; reject the change.")
+    now = current_values(item.meeting)
+    try:
+        return replace(now, **{item.field: from_text(item.field, item.proposed)})
+    except ValueError:
+        return now
 
 
 def proposed_fields(item: ChangeRequestItem) -> dict[str, str]:

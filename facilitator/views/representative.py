@@ -1,7 +1,8 @@
 """A group's representative link (/rep/<token>/): its secretary sends changes to the
-group's meetings without an account, and reads what admins decided at the request's own
-link (/rep/status/<token>). The forms are the manage pages' (forms.Sender*), checked by
-the same services; nothing changes until an admin approves it (views/review.py)."""
+group's meetings without an account, and reads what admins decided on the link's own page
+(its recent requests) or at a request's own link (/rep/status/<token>). The forms are
+the manage pages' (forms.Sender*), checked by the same services; nothing changes until an
+admin approves it (views/review.py)."""
 
 from __future__ import annotations
 
@@ -77,7 +78,9 @@ def home(token: str) -> Response:
     schedules = [(m, coming_dates(m.schedule, m.exceptions_by_date, clock.now(), NEXT_DATES),
                   clock.today_in(m.timezone)) for m in group.meetings]
     return _page("representative/home.html", group=group, token=token, schedules=schedules,
-                 confirm_form=ConfirmForm())
+                 confirm_form=ConfirmForm(),
+                 sent=change_requests.link_requests(get_session(), group), shown=shown,
+                 labels=field_labels(MeetingForm))
 
 
 @bp.post("/<token>/confirm")
@@ -104,8 +107,8 @@ def _sent(group: Group, form: FlaskForm,
     if sent is None:
         return None
     _request, status_token = sent.value
-    flash("Sent. The group's admins review each change; this page shows what they decide. "
-          "Keep its address to come back.", "info")
+    flash("Sent. The group's admins review each change; this page and the representative "
+          "link's page show what they decide.", "info")
     return redirect(url_for("representative.status", token=status_token))
 
 

@@ -2,7 +2,8 @@
 
 A group's representative sends changes to its meetings through a link, without an
 account; admins decide each change. `groups` gains the SHA-256 of the link's token;
-`change_requests` and `change_request_items` keep what was sent and what was decided.
+`change_requests` (with the hash of the link each came through, whose page lists them)
+and `change_request_items` keep what was sent and what was decided.
 Nothing is copied from existing rows.
 
 A plain ALTER and a unique index on `groups`, not batch mode: on SQLite a batch
@@ -35,6 +36,7 @@ def upgrade() -> None:
         sa.Column('id', sa.Integer(), nullable=False),
         sa.Column('group_id', sa.Integer(), nullable=False),
         sa.Column('token_hash', sa.String(length=64), nullable=False),
+        sa.Column('link_hash', sa.String(length=64), nullable=False),
         sa.Column('contact', sa.String(length=300), nullable=True),
         sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
         sa.Column('closed_at', sa.DateTime(timezone=True), nullable=True),
@@ -46,6 +48,7 @@ def upgrade() -> None:
     )
     op.create_index(op.f('ix_change_requests_group_id'), 'change_requests', ['group_id'])
     op.create_index(op.f('ix_change_requests_closed_at'), 'change_requests', ['closed_at'])
+    op.create_index(op.f('ix_change_requests_link_hash'), 'change_requests', ['link_hash'])
     op.create_table(
         'change_request_items',
         sa.Column('id', sa.Integer(), nullable=False),
