@@ -77,8 +77,11 @@ def _register_blueprints(app: Flask) -> None:
     from facilitator.views import join
     from facilitator.views import manage
     from facilitator.views import public
+    from facilitator.views import representative
+    from facilitator.views import review
 
-    for module in (public, handouts, join, auth, checkin, manage, admin, audit):
+    for module in (public, handouts, join, auth, checkin, manage, admin, audit,
+                   representative, review):
         app.register_blueprint(module.bp)
 
 

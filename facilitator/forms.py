@@ -13,6 +13,7 @@ from wtforms import DateField
 from wtforms import Field
 from wtforms import FileField
 from wtforms import FloatField
+from wtforms import HiddenField
 from wtforms import IntegerField
 from wtforms import PasswordField
 from wtforms import RadioField
@@ -588,6 +589,51 @@ class ChangeDateForm(_Times, FlaskForm):
             location_name=self.location_name.data, address=self.address.data,
             online_url=self.online_url.data, note=self.note.data,
         )
+
+
+class _Sender:
+    """What a representative's forms add to the manage forms they reuse: how to reach
+    the sender (optional, for admins only) and the values the form was opened with."""
+
+    contact = StringField(
+        "How to reach you (optional)", [Length(max=300)], filters=[_strip],
+        description="An email or phone, if the admins may ask you about it. Only the "
+                    "organization's admins see it, and it is deleted once they decide.")
+    seen = HiddenField()
+
+
+class SenderMeetingForm(_Sender, MeetingForm):
+    pass
+
+
+class SenderChangeDateForm(_Sender, ChangeDateForm):
+    pass
+
+
+class SenderCancelDateForm(_Sender, CancelDateForm):
+    pass
+
+
+class DecisionForm(FlaskForm):
+    """An admin's decision on one proposed change."""
+
+    value = TextAreaField("Value to apply", filters=[_strip])
+    reason = TextAreaField("Reason, for the sender", [Length(max=1000)], filters=[_strip])
+
+
+class ReviewMeetingForm(MeetingForm):
+    """The manage meeting form, opened by an admin with a representative's proposal in it:
+    saving it approves the proposal as edited."""
+
+    reason = TextAreaField("Note for the sender (optional)", [Length(max=1000)],
+                           filters=[_strip])
+
+
+def field_labels(form: type[FlaskForm]) -> dict[str, str]:
+    """Each field's label by name, the recurrence's as the form asks it ("Repeats")."""
+    labels = {name: unbound.args[0] for name in dir(form)
+              if hasattr(unbound := getattr(form, name), "field_class") and unbound.args}
+    return labels | {"recurrence": labels.get("repeats", "Repeats")}
 
 
 class DocumentForm(FlaskForm):

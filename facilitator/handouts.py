@@ -84,11 +84,13 @@ def pdf_response(html: str, filename: str, *, private: bool) -> Response:
     return _pdf_answer(pdf.etag(html), lambda: _rendered(html), filename, private=private)
 
 
-def one_page_response(drafts: Sequence[str], filename: str, *, private: bool) -> Response:
+def one_page_response(drafts: Sequence[str], filename: str, *, private: bool,
+                      sides: int = 1) -> Response:
     """The PDF of the first draft that takes one sheet (when none does, of the first
     that takes the fewest; when the fullest takes three pages or more, of that one), as
     `pdf_response` answers it. Each draft tried is rendered once, and the choice is kept
-    with them, so a one-pager asked for again costs a look-up."""
+    with them, so a one-pager asked for again costs a look-up. A draft with a back page
+    (`sides` 2) fits when it takes two pages."""
     def fitted() -> bytes:
         best: tuple[int, bytes] | None = None
         for draft in drafts:
@@ -96,7 +98,7 @@ def one_page_response(drafts: Sequence[str], filename: str, *, private: bool) ->
             pages = len(PdfReader(io.BytesIO(body)).pages)
             if best is None or pages < best[0]:
                 best = (pages, body)
-            if pages == 1 or (pages > 2 and draft == drafts[0]):
+            if pages == sides or (pages > sides + 1 and draft == drafts[0]):
                 # What the drafts leave out (dates, the guidelines' start, a code) is
                 # about a page at most: a group whose own text runs to three pages gets
                 # all of it, for the cost of one render.
@@ -151,10 +153,12 @@ ONE_PAGER_DRAFTS = (
 )
 
 
-def group_handout_drafts(group: Group, paper: pdf.Paper, codes: Iterable[Code]) -> list[str]:
+def group_handout_drafts(group: Group, paper: pdf.Paper, codes: Iterable[Code],
+                         rep_link: str | None = None) -> list[str]:
     """The group's one-pager as HTML, once per draft of ONE_PAGER_DRAFTS (the same HTML
     once only). An online meeting's link is never printed: a public group's page prints
-    its join page, a private one's says the calendar has it."""
+    its join page, a private one's says the calendar has it. With `rep_link`, its back
+    page is for the group's secretary: the representative link and its code."""
     session = get_session()
     codes = list(codes)
     values = {
@@ -164,6 +168,8 @@ def group_handout_drafts(group: Group, paper: pdf.Paper, codes: Iterable[Code]) 
         "printed": clock.today_in(group.organization.timezone),
         "confirmation": group.confirmation(clock.today_in(group.organization.timezone)),
         "public": group.visibility is Visibility.PUBLIC,
+        "rep_code": code(rep_link, "Scan to send the organization a change to our meetings")
+        if rep_link else None,
     }
     excerpts = {draft.guidelines: documents.short_guidelines(session, group, draft.guidelines)
                 for draft in ONE_PAGER_DRAFTS if draft.guidelines}

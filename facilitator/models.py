@@ -309,6 +309,10 @@ class Group(Base):
     #: SHA-256 of the private feed token; the token itself is only in the feed's URL.
     #: Rotating it replaces the hash, so every old copy of the URL stops working at once.
     feed_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    #: SHA-256 of the representative link's token (services/change_requests.py): the
+    #: group's secretary sends changes through it without an account. Rotated like the
+    #: feed token.
+    rep_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True, index=True)
     #: As Organization.data_version, for this group's own feed and page.
     data_version: Mapped[int] = mapped_column(default=0)
     data_changed_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -778,3 +782,84 @@ class ThrottleCounter(Base):
     failures: Mapped[int] = mapped_column(default=0)
     #: When the first failure of the current window happened.
     window_started_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class Decision(Choice):
+    PENDING = "pending", "Waiting for review"
+    APPROVED = "approved", "Applied"
+    REJECTED = "rejected", "Not applied"
+
+
+class ChangeKind(Choice):
+    #: One field of a meeting series (`field` names it as MeetingValues does).
+    FIELD = "field", "Change"
+    #: One field of one date (`field` names it as DateChange does).
+    DATE = "date", "Change of one date"
+    #: A date cancelled; `proposed` is the note for members.
+    CANCEL = "cancel", "Cancel a date"
+    #: A new meeting; `proposed` holds every field as JSON text.
+    ADD = "add", "New meeting"
+
+
+class ChangeRequest(Base):
+    """What a group's representative sent through its link: proposed changes, each
+    decided by an admin. Its own link (the token's SHA-256 here) shows the decisions."""
+
+    __tablename__ = "change_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    group_id: Mapped[int] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"),
+                                          index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    #: The representative link it was sent through (Group.rep_token_hash then): that
+    #: link's page lists its recent requests and their decisions; a new link shows none
+    #: of the old one's.
+    link_hash: Mapped[str] = mapped_column(String(64), index=True)
+    #: How to reach the sender, if they gave it: shown to admins only, and emptied (None)
+    #: when the request is closed.
+    contact: Mapped[str | None] = mapped_column(String(300))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: When the last change was decided; None while some wait.
+    closed_at: Mapped[datetime | None] = mapped_column(index=True)
+
+    group: Mapped[Group] = relationship()
+    items: Mapped[list[ChangeRequestItem]] = relationship(
+        back_populates="request", cascade="all, delete-orphan", passive_deletes=True,
+        order_by="ChangeRequestItem.id",
+    )
+
+
+class ChangeRequestItem(Base):
+    """One proposed change: a field of a meeting or of one date, a cancelled date or a
+    new meeting, with the value the sender saw when they opened the form."""
+
+    __tablename__ = "change_request_items"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(
+        ForeignKey("change_requests.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[ChangeKind] = mapped_column(_choice(ChangeKind))
+    #: None for a new meeting, or once the meeting was deleted.
+    meeting_id: Mapped[int | None] = mapped_column(
+        ForeignKey("meetings.id", ondelete="SET NULL"), index=True)
+    #: The meeting's title when the request was sent, for when it is gone.
+    meeting_title: Mapped[str] = mapped_column(String(LIMITS["title"]), default="")
+    #: The date of the series, for DATE and CANCEL.
+    day: Mapped[date | None] = mapped_column(Date)
+    field: Mapped[str] = mapped_column(String(40), default="")
+    #: Values as text (domain/change_requests.py): what the sender saw, what they ask.
+    seen: Mapped[str] = mapped_column(Text, default="")
+    proposed: Mapped[str] = mapped_column(Text, default="")
+    #: A cancellation's reason, if the sender gave one.
+    cancel_reason: Mapped[CancelReason | None] = mapped_column(_choice(CancelReason))
+    decision: Mapped[Decision] = mapped_column(_choice(Decision), default=Decision.PENDING)
+    #: What was applied (the proposal, or the admin's edit of it).
+    applied: Mapped[str | None] = mapped_column(Text)
+    #: Why, as the sender reads it on the status page.
+    reason: Mapped[str] = mapped_column(Text, default="")
+    decided_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"))
+    decided_at: Mapped[datetime | None] = mapped_column()
+
+    request: Mapped[ChangeRequest] = relationship(back_populates="items")
+    meeting: Mapped[Meeting | None] = relationship()

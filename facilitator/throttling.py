@@ -127,3 +127,23 @@ def _count_token_misses(response: Response) -> Response:
                     TooManyRequests(LINKS_THROTTLED, retry_after=RETRY_AFTER)))
             throttle.record(session, [(throttle.TOKEN_ADDRESS, key)], now=clock.now())
     return response
+
+
+def rep_link_allowed(token_hash: str) -> bool:
+    """Count one change request sent through a group's representative link and commit
+    the count; False (counting it as refused) once the link has had REP_LINK's share
+    this hour. Returns whether to take it."""
+    key = throttle.REP_LINK.key(_secret(), token_hash)
+    with write_transaction(get_session()) as session:
+        if throttle.take(session, throttle.REP_LINK, key, now=clock.now()):
+            return True
+        refused = throttle.REP_LINK_REFUSED.key(_secret(), token_hash)
+        throttle.record(session, [(throttle.REP_LINK_REFUSED, refused)], now=clock.now())
+    return False
+
+
+def rep_link_refusals(token_hash: str) -> int:
+    """How many requests the link had refused in its current hour."""
+    key = throttle.REP_LINK_REFUSED.key(_secret(), token_hash)
+    return throttle.failures(get_session(), [(throttle.REP_LINK_REFUSED, key)],
+                             now=clock.now())[0]

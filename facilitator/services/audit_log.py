@@ -43,6 +43,8 @@ from facilitator.models import Visibility
 
 #: The name written for changes made from the command line.
 COMMAND_LINE = "command line"
+#: The name written for what a group's representative link sends (it has no account).
+REPRESENTATIVE_LINK = "representative link"
 
 
 def snapshot(obj: object, fields: Iterable[str]) -> dict[str, Any]:
@@ -76,12 +78,15 @@ def record(
     summary: str,
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
+    actor_name: str | None = None,
 ) -> AuditEntry:
-    """Append one entry to the log. The entity must already have its id (flush first)."""
+    """Append one entry to the log. The entity must already have its id (flush first).
+    With no actor, `actor_name` names who made the change (REPRESENTATIVE_LINK), else it is the
+    command line."""
     entry = AuditEntry(**entry_columns(
         actor, action, type(entity), getattr(entity, "id", None),
         organization_id=organization.id if organization else None,
-        summary=summary, before=before, after=after,
+        summary=summary, before=before, after=after, actor_name=actor_name,
     ))
     session.add(entry)
     session.flush()
@@ -98,13 +103,14 @@ def entry_columns(
     summary: str,
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
+    actor_name: str | None = None,
 ) -> dict[str, Any]:
     """The columns of one entry, for `record` and for writers that insert many rows at
     once (the Meeting Guide import)."""
     return {
         "organization_id": organization_id,
         "actor_id": actor.id if actor else None,
-        "actor_name": actor.display_name if actor else COMMAND_LINE,
+        "actor_name": actor.display_name if actor else actor_name or COMMAND_LINE,
         "action": action,
         "entity_type": entity_type.__name__.lower(),
         "entity_id": entity_id,

@@ -32,7 +32,7 @@ from facilitator.models import Meeting
 from facilitator.models import Organization
 from facilitator.models import User
 from facilitator.models import Visibility
-from facilitator.services import audit_log
+from facilitator.services.organizations import rotate_group_token
 
 #: Part of every ETag: bump it when the feed's format changes, so caches let go.
 FORMAT = "ics-2"
@@ -169,16 +169,7 @@ def _events(meetings: Iterable[Meeting], group_url: Callable[[str], str],
 def rotate_feed_token(session: Session, actor: User, group: Group) -> str:
     """Give the group a new private feed token and return it. Only its hash is kept, so
     every copy of the old link stops working at once."""
-    token = crypto.new_token()
-    had_one = group.feed_token_hash is not None
-    group.feed_token_hash = crypto.token_hash(token)
-    session.flush()
-    audit_log.record(
-        session, actor, "update", group, organization=group.organization,
-        summary=f"Private feed link of {group.name} "
-                f"{'replaced: the old link no longer works' if had_one else 'made'}",
-    )
-    return token
+    return rotate_group_token(session, actor, group, "feed_token_hash", "Private feed link")
 
 
 class EventTexts(OrderedDict[FeedEvent, EventText]):

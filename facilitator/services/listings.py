@@ -37,15 +37,26 @@ BY_MEETING_SAVED = "a meeting saved"
 
 def confirm_listing(session: Session, actor: User | None, group: Group, *, by: str) -> None:
     """Record that the group's listing is current as of now; `by` says how ("nothing
-    changed", "a meeting saved", "the representative link"), in the audit entry.
+    changed", "a meeting saved"), in the audit entry.
     The public pages and feeds show the new date, so they change."""
+    _confirm(session, actor, None, group, by)
+
+
+def confirm_by_representative(session: Session, group: Group) -> None:
+    """The group's representative link says nothing changed: confirm the listing, with
+    the link named in the audit entry as who did."""
+    _confirm(session, None, audit_log.REPRESENTATIVE_LINK, group, BY_LEADER)
+
+
+def _confirm(session: Session, actor: User | None, actor_name: str | None, group: Group,
+             by: str) -> None:
     before = audit_log.snapshot(group, ("confirmed_at",))
     group.confirmed_at = utcnow()
     mark_changed(group.organization, group)
     session.flush()
     audit_log.record(session, actor, "confirm", group, organization=group.organization,
                      summary=f"Listing of {group.name} confirmed: {by}", before=before,
-                     after=audit_log.snapshot(group, ("confirmed_at",)))
+                     after=audit_log.snapshot(group, ("confirmed_at",)), actor_name=actor_name)
 
 
 @dataclass(frozen=True)

@@ -188,11 +188,16 @@ def _changed(session: Session, actor: User | None, meeting: Meeting, before: dic
         )
 
 
-def end_meeting(session: Session, actor: User | None, meeting: Meeting, last_date: date) -> None:
-    """End the series after last_date; later exceptions go with it."""
+def check_end(meeting: Meeting, last_date: date) -> None:
+    """Refuse a last date the series cannot end on."""
     _check_date(last_date, "last_date")
     if last_date < meeting.first_date:
         raise ServiceError("The last date cannot be before the first date.", field="last_date")
+
+
+def end_meeting(session: Session, actor: User | None, meeting: Meeting, last_date: date) -> None:
+    """End the series after last_date; later exceptions go with it."""
+    check_end(meeting, last_date)
     before = audit_log.snapshot(meeting, MEETING_FIELDS)
     meeting.last_date = last_date
     for exception in [e for e in meeting.exceptions if e.date > last_date]:
@@ -243,10 +248,11 @@ def cancel_date(
     return exception
 
 
-def change_date(
-    session: Session, actor: User | None, meeting: Meeting, day: date, change: DateChange
-) -> MeetingException:
-    """Change one date of the series: its day, time, length, place, link or a note."""
+def check_date_change(meeting: Meeting, day: date, change: DateChange) -> date | None:
+    """Refuse a change no date of this meeting can have; return the day it moves to
+    (None when it stays on its own)."""
+    if not meeting.schedule.falls_on(day):
+        raise ServiceError(f"{long_date(day)} is not a date of this meeting.", field="date")
     if change.duration_minutes is not None and not 1 <= change.duration_minutes <= 24 * 60:
         raise ServiceError("A meeting lasts between 1 minute and 24 hours.",
                            field="duration_minutes")
@@ -260,6 +266,14 @@ def change_date(
                 change.location_name.strip(), change.address.strip(),
                 change.online_url.strip(), change.note.strip()]):
         raise ServiceError("Say what is different on this date.")
+    return moved_to
+
+
+def change_date(
+    session: Session, actor: User | None, meeting: Meeting, day: date, change: DateChange
+) -> MeetingException:
+    """Change one date of the series: its day, time, length, place, link or a note."""
+    moved_to = check_date_change(meeting, day, change)
     exception = _exception_for(session, meeting, day)
     before = audit_log.snapshot(exception, EXCEPTION_FIELDS) if exception.id else None
     exception.cancelled = False

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm import object_session
 
+from facilitator import crypto
 from facilitator.db import transaction_memo
 from facilitator.db import utcnow
 from facilitator.domain.confirmation import MAX_DAYS
@@ -263,3 +264,19 @@ def groups_visible_to(session: Session, user: User) -> list[Group]:
 
 def has_any_organization(session: Session) -> bool:
     return session.scalar(select(Organization.id).limit(1)) is not None
+
+
+def rotate_group_token(session: Session, actor: User | None, group: Group, column: str,
+                       what: str) -> str:
+    """Give the group a new capability token in `column` (its SHA-256 is all that is
+    kept) and return it: every copy of the old link stops working at once."""
+    token = crypto.new_token()
+    had_one = getattr(group, column) is not None
+    setattr(group, column, crypto.token_hash(token))
+    session.flush()
+    audit_log.record(
+        session, actor, "update", group, organization=group.organization,
+        summary=f"{what} of {group.name} "
+                f"{'replaced: the old link no longer works' if had_one else 'made'}",
+    )
+    return token

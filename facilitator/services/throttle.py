@@ -72,10 +72,16 @@ TOKEN_ADDRESS = Limit("token-address", 30)
 #: member opens a few, a shared network (a treatment centre's) some dozens; someone
 #: collecting links for a whole directory is held to this many per window.
 JOIN_ADDRESS = Limit("join-address", 40)
+#: Change requests sent through one group's representative link: a secretary sends a
+#: few; more within the hour are refused, and only counted (REP_LINK_REFUSED).
+REP_LINK = Limit("rep-link", 20, timedelta(hours=1))
+#: Requests refused from one representative link within its hour: a count, no content.
+REP_LINK_REFUSED = Limit("rep-link-refused", 1_000_000, timedelta(hours=1))
 #: Once ACCOUNT is reached, each address may fail this often per window for the account.
 SLOWED_PAIR_FAILURES = 1
 #: How long a row can be of use: ended windows of every kind are gone after this.
-KEPT = max(limit.window for limit in (PAIR, ADDRESS, ACCOUNT, TOKEN_ADDRESS, JOIN_ADDRESS))
+KEPT = max(limit.window for limit in (PAIR, ADDRESS, ACCOUNT, TOKEN_ADDRESS, JOIN_ADDRESS,
+                                      REP_LINK, REP_LINK_REFUSED))
 
 
 class SignInHold(enum.Enum):

@@ -17,19 +17,29 @@ from flask import current_app
 from flask import flash
 from flask import g
 from flask import redirect
+from flask import render_template
 from flask import request
 from flask import url_for
 from flask_wtf import FlaskForm
 from sqlalchemy.exc import IntegrityError
 
+from facilitator import clock
 from facilitator.db import get_session
 from facilitator.db import write_transaction
+from facilitator.domain.meeting import MeetingValues
+from facilitator.domain.meeting_types import types_offered_first
+from facilitator.domain.recurrence import InvalidRecurrence
 from facilitator.domain.spreadsheet import Cell
 from facilitator.domain.spreadsheet import csv_text
+from facilitator.domain.timezones import is_valid_timezone
+from facilitator.forms import MeetingForm
+from facilitator.forms import offer_timezones
+from facilitator.models import Group
 from facilitator.models import Role
 from facilitator.security import get_org_for
 from facilitator.services import ServiceError
 from facilitator.services import attendance
+from facilitator.services import directory
 
 #: What a person is told when a unique value was taken between their reading and saving.
 LOST_RACE = ("Someone else just saved a conflicting change; nothing was saved. "
@@ -52,6 +62,38 @@ def show_error(form: FlaskForm | None, error: ServiceError) -> None:
         field.errors = [*field.errors, error.message]
     else:
         flash(error.message, "error")
+
+
+def meeting_form_values(form: MeetingForm) -> MeetingValues | None:
+    """A meeting form's values, or None with the recurrence problem shown on the form."""
+    try:
+        return form.values()
+    except InvalidRecurrence as error:
+        form.repeats.errors = [*form.repeats.errors, str(error)]
+        return None
+
+
+def meeting_page(template: str, form: MeetingForm, group: Group, **context: Any) -> str:
+    """A meeting form (manage/meeting_form.html, or a page that extends it), with the
+    next dates as it stands and its weeks named."""
+    today = clock.today_in(form.timezone.data if is_valid_timezone(form.timezone.data or "")
+                           else group.organization.timezone)
+    form.label_start_weeks()
+    offer_timezones(form.timezone, group.organization.timezone)
+    return render_template(template, group=group, form=form, today=today,
+                           coming=form.coming(today),
+                           types_first=types_offered_first(group.program.value,
+                                                           form.types.data or ()),
+                           regions=directory.public_regions(get_session(),
+                                                            group.organization),
+                           **{"meeting": None, "orphans": []} | context)
+
+
+def show_meeting_error(form: FlaskForm | None, error: ServiceError) -> None:
+    """show_error for a meeting form, which asks for the recurrence as "repeats"."""
+    if error.field == "recurrence":
+        error.field = "repeats"
+    show_error(form, error)
 
 
 def save(form: FlaskForm | None, change: Callable[[], T], *,

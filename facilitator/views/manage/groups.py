@@ -19,6 +19,7 @@ from facilitator.forms import GroupForm
 from facilitator.headers import holds_secret
 from facilitator.models import Role
 from facilitator.security import get_group_for
+from facilitator.services import change_requests
 from facilitator.services import feeds
 from facilitator.services import listings
 from facilitator.services import organizations
@@ -97,3 +98,19 @@ def new_feed_link(group_slug: str) -> str | Response:
         "manage/feed_link.html", group=group, link=link, replaced=replaced,
         subscribe_page=absolute_url("public.private_subscribe", token=token)))
     return holds_secret(response)
+
+
+@bp.post("/g/<group_slug>/rep-link")
+def new_rep_link(group_slug: str) -> str | Response:
+    """Make (or replace) the group's representative link; shown once, never stored."""
+    session = get_session()
+    group = get_group_for(session, g.user, group_slug)
+    form = ConfirmForm()
+    replaced = group.rep_token_hash is not None
+    rotated = save(form, lambda: change_requests.rotate_rep_token(session, g.user, group)) \
+        if form.validate_on_submit() else None
+    if rotated is None:
+        return redirect(url_for("manage.group", group_slug=group.slug))
+    link = absolute_url("representative.home", token=rotated.value)
+    return holds_secret(make_response(render_template(
+        "manage/rep_link.html", group=group, link=link, replaced=replaced)))

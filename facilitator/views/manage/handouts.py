@@ -46,12 +46,18 @@ def _private_feed_token(group: Group, link: str) -> str | None:
 @bp.route("/g/<group_slug>/handout.pdf", methods=["GET", "POST"])
 def group_handout(group_slug: str) -> Response:
     """GET: the one-pager. POST with `feed_link`: a private group's one-pager with the
-    code of its private calendar link, which we keep no copy of."""
+    code of its private calendar link, which we keep no copy of; with `rep_link`, the
+    representative link (kept no copy of either) on its back."""
     group = get_group_for(get_session(), g.user, group_slug)
     paper = pdf.Paper.from_args(request.values, group.organization.timezone)
+    rep_link = request.form.get("rep_link", "").strip() if request.method == "POST" else ""
+    if rep_link and not _is_rep_link(group, rep_link):
+        flash("That is not this group's current representative link. Paste it exactly as "
+              "it was shown, or make a new one.", "error")
+        return redirect(url_for("manage.group", group_slug=group.slug) + "#representative")
     if group.visibility is Visibility.PUBLIC:
         codes = public_group_codes(group)
-    elif request.method == "POST":
+    elif request.method == "POST" and not rep_link:
         token = _private_feed_token(group, request.form.get("feed_link", ""))
         if token is None:
             flash("That is not this group's current private calendar link. Paste the link "
@@ -60,8 +66,15 @@ def group_handout(group_slug: str) -> Response:
         codes = private_group_codes(token)
     else:
         codes = []
-    drafts = group_handout_drafts(group, paper, codes)
-    return one_page_response(drafts, f"{group.slug}.pdf", private=True)
+    drafts = group_handout_drafts(group, paper, codes, rep_link or None)
+    return one_page_response(drafts, f"{group.slug}.pdf", private=True,
+                             sides=2 if rep_link else 1)
+
+
+def _is_rep_link(group: Group, link: str) -> bool:
+    token = link.rstrip("/").rsplit("/", 1)[-1]
+    return group.rep_token_hash is not None and \
+        crypto.token_hash(token) == group.rep_token_hash
 
 
 @bp.get("/g/<group_slug>/guidelines.pdf")

@@ -13,7 +13,6 @@ from flask import redirect
 from flask import render_template
 from flask import request
 from flask import url_for
-from flask_wtf import FlaskForm
 from werkzeug import Response
 
 from facilitator import clock
@@ -22,29 +21,26 @@ from facilitator.domain.counts import countable
 from facilitator.domain.listing import Dated
 from facilitator.domain.listing import shown
 from facilitator.domain.meeting import SeriesException
-from facilitator.domain.meeting_types import types_offered_first
-from facilitator.domain.recurrence import InvalidRecurrence
 from facilitator.domain.recurrence import occurrence_on
-from facilitator.domain.timezones import is_valid_timezone
 from facilitator.formatting import long_date
 from facilitator.forms import CancelDateForm
 from facilitator.forms import ChangeDateForm
 from facilitator.forms import ConfirmForm
 from facilitator.forms import EndMeetingForm
 from facilitator.forms import MeetingForm
-from facilitator.forms import offer_timezones
 from facilitator.models import Group
 from facilitator.models import Meeting
 from facilitator.models import MeetingException
 from facilitator.security import get_group_for
 from facilitator.security import get_meeting_for
 from facilitator.services import ServiceError
-from facilitator.services import directory
 from facilitator.services import listings
 from facilitator.services import meetings
 from facilitator.services.meetings import OrphanedExceptions
+from facilitator.views import meeting_form_values
+from facilitator.views import meeting_page
 from facilitator.views import save
-from facilitator.views import show_error
+from facilitator.views import show_meeting_error
 from facilitator.views.manage import bp
 
 T = TypeVar("T")
@@ -54,21 +50,6 @@ MEETING = "/g/<group_slug>/meetings/<int(max=2147483647):meeting_id>"
 
 def _back_to_group(meeting: Meeting) -> Response:
     return redirect(url_for("manage.group", group_slug=meeting.group.slug))
-
-
-def _form_values(form: MeetingForm) -> meetings.MeetingValues | None:
-    """The form's values, or None with the recurrence problem shown on the form."""
-    try:
-        return form.values()
-    except InvalidRecurrence as error:
-        form.repeats.errors = [*form.repeats.errors, str(error)]
-        return None
-
-
-def _show_service_error(form: FlaskForm | None, error: ServiceError) -> None:
-    if error.field == "recurrence":
-        error.field = "repeats"
-    show_error(form, error)
 
 
 def _and_confirmed(group: Group, change: Callable[[], T]) -> Callable[[], T]:
@@ -90,18 +71,8 @@ def _previewing() -> bool:
 
 def _meeting_page(form: MeetingForm, group: Group, meeting: Meeting | None,
                   orphans: list[MeetingException] | None = None) -> str:
-    """The meeting form, with the next dates as it stands and its weeks named."""
-    today = clock.today_in(form.timezone.data if is_valid_timezone(form.timezone.data or "")
-                           else group.organization.timezone)
-    form.label_start_weeks()
-    offer_timezones(form.timezone, group.organization.timezone)
-    return render_template("manage/meeting_form.html", group=group, form=form,
-                           meeting=meeting, orphans=orphans or [], today=today,
-                           coming=form.coming(today),
-                           types_first=types_offered_first(group.program.value,
-                                                           form.types.data or ()),
-                           regions=directory.public_regions(get_session(),
-                                                            group.organization))
+    return meeting_page("manage/meeting_form.html", form, group, meeting=meeting,
+                        orphans=orphans or [])
 
 
 @bp.route("/g/<group_slug>/meetings/new", methods=["GET", "POST"])
@@ -113,9 +84,9 @@ def new_meeting(group_slug: str) -> str | Response:
         form.timezone.data = group.organization.timezone
         form.first_date.data = clock.today_in(group.organization.timezone)
     if not _previewing() and form.validate_on_submit() and \
-            (values := _form_values(form)) is not None:
+            (values := meeting_form_values(form)) is not None:
         created = save(form, _and_confirmed(group, lambda: meetings.create_meeting(
-            session, g.user, group, values)), refused=_show_service_error)
+            session, g.user, group, values)), refused=show_meeting_error)
         if created is not None:
             meeting = created.value
             flash(f"{meeting.title} is scheduled: {meeting.recurrence.describe()}.", "info")
@@ -137,10 +108,10 @@ def edit_meeting(group_slug: str, meeting_id: int) -> str | Response:
         if isinstance(error, OrphanedExceptions):
             orphans.extend(error.exceptions)  # ask first; nothing has changed
         else:
-            _show_service_error(form, error)
+            show_meeting_error(form, error)
 
     if not _previewing() and form.validate_on_submit() and \
-            (values := _form_values(form)) is not None:
+            (values := meeting_form_values(form)) is not None:
         updated = save(form, _and_confirmed(meeting.group, lambda: meetings.update_meeting(
             session, g.user, meeting, values,
             drop_orphans=request.form.get("drop_orphans") == "yes",
