@@ -68,8 +68,10 @@ def _compile_catalogs() -> None:
         if not mo.exists() or mo.stat().st_mtime < po.stat().st_mtime:
             with po.open("rb") as source:
                 catalog = read_po(source)
-            with mo.open("wb") as target:
+            partial = mo.with_suffix(f".{os.getpid()}.tmp")  # xdist workers: never half a file
+            with partial.open("wb") as target:
                 write_mo(target, catalog)
+            partial.replace(mo)
 
 
 _compile_catalogs()
