@@ -9,7 +9,7 @@ PORT ?= 5000
 # from the request's Host. `make run` serves its own address unless you say otherwise.
 FACILITATOR_BASE_URL ?= http://$(HOST):$(PORT)
 
-.PHONY: run serve bench test test-clock install lint system-packages lock clean
+.PHONY: run serve bench test test-clock install lint system-packages lock clean translations catalogs
 
 ## Install the project and its test tools into .venv (again only when pyproject or the lock change).
 install: $(VENV)/.installed
@@ -20,13 +20,31 @@ $(VENV)/.installed: pyproject.toml requirements.lock
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c requirements.lock -e '.[test]'
 	touch $@
 
+## The compiled catalogs (.mo) the app reads, from the translated ones (.po) in git: made
+## by run, serve and test, so a fresh clone needs nothing else (tests/conftest.py makes them
+## too, for a pytest run on its own).
+CATALOGS := $(patsubst %.po,%.mo,$(wildcard facilitator/translations/*/LC_MESSAGES/messages.po))
+catalogs: $(CATALOGS)
+facilitator/translations/%/LC_MESSAGES/messages.mo: facilitator/translations/%/LC_MESSAGES/messages.po $(VENV)/.installed
+	$(BIN)/pybabel compile --domain messages -d facilitator/translations -l $*
+
+## After marking strings: extract every marked one (templates and Python, babel.cfg) into
+## messages.pot, add the new ones to each language's messages.po (untranslated: fill in
+## msgstr), and compile. tests/test_translations.py fails until each has its translation.
+translations: install
+	PYTHONPATH=$(CURDIR) $(BIN)/pybabel extract -F babel.cfg -k lazy_gettext -k N_ --no-location --sort-output \
+	  --project=facilitator -o facilitator/translations/messages.pot .
+	$(BIN)/pybabel update --no-fuzzy-matching --ignore-obsolete \
+	  -i facilitator/translations/messages.pot -d facilitator/translations
+	$(BIN)/pybabel compile --statistics -d facilitator/translations
+
 ## A random secret key for this machine, kept out of git in instance/.
 instance/config.py:
 	mkdir -p instance
 	$(BIN)/python -c "import secrets; print(f'SECRET_KEY = {secrets.token_hex(32)!r}')" > $@
 
 ## Migrate the SQLite database in instance/, load the demo if it is empty, serve on :5000.
-run: install instance/config.py
+run: install catalogs instance/config.py
 	$(FLASK) db upgrade
 	$(FLASK) demo --if-empty
 	FACILITATOR_BASE_URL=$(FACILITATOR_BASE_URL) $(FLASK) run --host $(HOST) --port $(PORT)
@@ -34,7 +52,7 @@ run: install instance/config.py
 ## Production: gunicorn with FACILITATOR_WORKERS workers (default 4) on FACILITATOR_BIND
 ## (default 127.0.0.1:8000). Needs FACILITATOR_BASE_URL and FACILITATOR_SECRET_KEY, and
 ## PostgreSQL for several workers.
-serve: install
+serve: install catalogs
 	$(BIN)/python -m facilitator.serve
 
 ## Every benchmark on 5,000 generated meetings; writes bench/results.md and bench/results.json.
@@ -68,7 +86,7 @@ system-packages:
 ## SQLite and a throwaway PostgreSQL the suite starts itself, on every core (pytest-xdist: each
 ## worker starts its own PostgreSQL).
 ## No dependency audit: pip-audit cannot reach its databases from here (docs/security.md).
-test: install system-packages
+test: install catalogs system-packages
 	$(BIN)/ruff check .
 	$(BIN)/bandit --quiet --recursive facilitator --severity-level high
 	$(BIN)/mypy
@@ -88,7 +106,7 @@ CLOCK_1 := 2027-03-14 07:59:00|Pacific/Kiritimati
 CLOCK_2 := 2027-12-31 23:50:00|Pacific/Pago_Pago
 CLOCK_3 := 2028-02-29 05:30:00|America/Chicago
 
-test-clock: install system-packages
+test-clock: install catalogs system-packages
 	@set -e; \
 	lib=$$($(BIN)/python -c 'import libfaketime, os; _, env = libfaketime.get_reload_information(); print(os.path.join(env["LD_LIBRARY_PATH"], env["LD_PRELOAD"]))'); \
 	for n in $(CLOCK); do \

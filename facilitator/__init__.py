@@ -19,6 +19,7 @@ from facilitator import config
 from facilitator import db
 from facilitator import formatting
 from facilitator import headers
+from facilitator import i18n
 from facilitator import log_masking
 from facilitator import throttling
 from facilitator import uploads
@@ -43,6 +44,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     urls.install(app)
     app.jinja_env.add_extension("jinja2.ext.do")
     formatting.register(app)
+    i18n.install(app)
     db.init_app(app)
     uploads.install(app)  # before CSRF: it sets how much of the request may be read
     csrf.init_app(app)

@@ -40,6 +40,7 @@ from facilitator.domain.counts import MAX_COUNT
 from facilitator.domain.counts import Counter
 from facilitator.domain.counts import Counts
 from facilitator.domain.evidence import LIMIT_WORDS as EVIDENCE_LIMIT
+from facilitator.domain.languages import PAGE_LANGUAGES
 from facilitator.domain.links import dial_string
 from facilitator.domain.meeting import DEFAULT_ROOM_CAPACITY
 from facilitator.domain.meeting import LIMITS
@@ -214,6 +215,11 @@ class OrganizationForm(FlaskForm):
         description="The town or area your online meetings are from, e.g. “Chicago, IL, "
                     "USA”. The Meeting Guide app lists meetings near people, online ones "
                     "too: your meetings feed gives it to online meetings without an address.",
+    )
+    default_language = SelectField(
+        "Language of the pages", choices=options(PAGE_LANGUAGES.items()),
+        description="For visitors whose browser asks for none of the languages the app "
+                    "speaks and who have chosen none.",
     )
     small_count_threshold = IntegerField(
         "Hide counts below", [Required("the smallest count to show"),

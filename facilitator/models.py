@@ -159,6 +159,9 @@ class Organization(Base):
     #: Days after that when its public pages say the details may be out of date.
     listing_out_of_date_days: Mapped[int] = mapped_column(
         default=DEFAULT_OUT_OF_DATE_AFTER_DAYS, server_default=str(DEFAULT_OUT_OF_DATE_AFTER_DAYS))
+    #: The language of its pages for a visitor who has chosen none and whose browser asks
+    #: for none the app speaks (a code of facilitator.i18n.LANGUAGES).
+    default_language: Mapped[str] = mapped_column(String(8), default="en", server_default="en")
     #: Grows with every change to what the org's feeds and directory show; with
     #: data_changed_at it makes ETag and Last-Modified without reading the meetings.
     data_version: Mapped[int] = mapped_column(default=0)
@@ -202,6 +205,9 @@ class User(Base):
     reset_expires_at: Mapped[datetime | None] = mapped_column()
     #: SHA-256 of the token of the person's private training-reminder feed.
     training_feed_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    #: The language the person reads the app in (facilitator.i18n.LANGUAGES); None until
+    #: they choose one with the language switcher.
+    language: Mapped[str | None] = mapped_column(String(8))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     memberships: Mapped[list[Membership]] = relationship(

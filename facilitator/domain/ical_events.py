@@ -45,6 +45,7 @@ from facilitator.domain.joining import request_note
 from facilitator.domain.links import web_link
 from facilitator.domain.meeting import MeetingSeries
 from facilitator.domain.meeting import SeriesException
+from facilitator.domain.meeting_types import type_name
 from facilitator.domain.recurrence import Frequency
 from facilitator.domain.recurrence import Schedule
 from facilitator.domain.recurrence import occurrence_on
@@ -75,6 +76,27 @@ _URI = re.compile(r"(?:[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=]|%[0-9A-Fa-f]{2})*")
 
 
 @dataclass(frozen=True)
+class FeedWords:
+    """What a feed says in its own words, in one language (the meeting's own text is
+    never translated). The view makes them from the catalog for `?lang=`; English here.
+    Part of every FeedEvent, so an event written in one language is kept apart."""
+
+    #: The code of the language, for the meeting types' names (meeting_types.type_name).
+    lang: str = "en"
+    conference_label: str = CONFERENCE_LABEL
+    different_link: str = DIFFERENT_LINK
+    #: With {url} and {hours} (joining.OPENING_HOURS, in this language).
+    join_online: str = "Join online: {url} (the link and passcode, {hours})"
+    hours: str = OPENING_HOURS
+    phone: str = "Phone: {phone}"
+    passcode_on_request: str = "Passcode on request: {contact}"
+    group_page: str = "Group page: {url}"
+
+
+ENGLISH = FeedWords()
+
+
+@dataclass(frozen=True)
 class FeedEvent:
     """One meeting series, as the feed shows it: the series, and what the feed adds."""
 
@@ -86,6 +108,7 @@ class FeedEvent:
     #: The meeting's join page (public, or a private group's behind its token), where
     #: the link and passcode are; "" for none.
     join_url: str = ""
+    words: FeedWords = ENGLISH
 
     @property
     def schedule(self) -> Schedule:
@@ -234,7 +257,7 @@ def _vevent(event: FeedEvent, day: date, exception: SeriesException | None,
     if change and feed_text(change.place).strip():
         location, geo = change.place, None
     if change and online and feed_text(change.online_url).strip():
-        note = "\n".join(n for n in (note, DIFFERENT_LINK) if n.strip())
+        note = "\n".join(n for n in (note, event.words.different_link) if n.strip())
     zone = schedule.timezone
     if recurrence:
         times = [f"DTSTART{_timed(_nominal_start(schedule, day), zone)}",
@@ -259,7 +282,8 @@ def _vevent(event: FeedEvent, day: date, exception: SeriesException | None,
         schedule.recurrence.frequency is not Frequency.ONCE else "",
         f"SEQUENCE:{series.sequence}",
         *recurrence,
-        f"CONFERENCE;FEATURE=VIDEO;LABEL={CONFERENCE_LABEL};VALUE=URI:{conference}"
+        f"CONFERENCE;FEATURE=VIDEO;LABEL={param_value(event.words.conference_label)}"
+        f";VALUE=URI:{conference}"
         if conference else "",
         f"DESCRIPTION:{description}" if description else "",
         f"GEO:{geo[0]:.6f};{geo[1]:.6f}" if geo is not None and _valid_geo(geo) else "",
@@ -382,22 +406,29 @@ def _description(event: FeedEvent, note: str) -> str:
     meeting ID) and where the passcode is, its notes (with those on the place when it
     meets in person), and the group page (which apps that ignore URL, such as Google
     Calendar, do not show). Never the online notes: they may hold the passcode."""
-    series = event.series
+    series, words = event.series, event.words
     in_person, online = series.attendance.in_person, series.attendance.online
-    types = ", ".join(name for name in map(_clean, series.type_names) if name)
+    names = (type_name(code, words.lang) for code in series.types)
+    types = ", ".join(name for name in map(_clean, names) if name)
     join_url = _clean(event.join_url) if online else ""
     phone = _clean(public_phone(series))
     details = [types,
-               f"Join online: {join_url} (the link and passcode, {OPENING_HOURS})"
-               if join_url else "",
-               f"Phone: {phone}" if phone else "",
-               _clean(request_note(series)) if online else ""]
+               words.join_online.format(url=join_url, hours=words.hours) if join_url else "",
+               words.phone.format(phone=phone) if phone else "",
+               _clean(request_note(series, words.passcode_on_request)) if online else ""]
     notes = "\n\n".join(n for n in (series.notes, series.location_notes if in_person else "")
                         if n)
     url = _clean(event.url)
     blocks = [_clean(note), "\n".join(line for line in details if line), _clean(notes),
-              f"Group page: {url}" if url else ""]
+              words.group_page.format(url=url) if url else ""]
     return "\n\n".join(block for block in blocks if block)
+
+
+def param_value(text: str) -> str:
+    """A parameter value (RFC 5545 3.1): no DQUOTE or control character, and quoted
+    when it holds ",", ";" or ":"."""
+    text = _CONTROLS.sub("", feed_text(text).replace("\n", " ")).replace('"', "")
+    return f'"{text}"' if any(c in text for c in ",;:") else text
 
 
 def _clean(text: str) -> str:

@@ -112,10 +112,12 @@ def public_phone(series: MeetingSeries) -> str:
 OPENING_HOURS = "from 15 minutes before each meeting until it ends"
 
 
-def request_note(series: MeetingSeries) -> str:
-    """Whom to ask for the passcode, for a meeting that gives it on request; else ""."""
+def request_note(series: MeetingSeries,
+                 words: str = "Passcode on request: {contact}") -> str:
+    """Whom to ask for the passcode, for a meeting that gives it on request; else "".
+    `words` says it in another language ({contact} is the meeting's own text)."""
     if series.passcode_by_request and series.passcode_contact.strip():
-        return f"Passcode on request: {' '.join(series.passcode_contact.split())}"
+        return words.format(contact=" ".join(series.passcode_contact.split()))
     return ""
 
 

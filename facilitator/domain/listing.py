@@ -25,6 +25,7 @@ from typing import cast
 from zoneinfo import ZoneInfo
 
 from facilitator.domain.confirmation import Confirmation
+from facilitator.domain.languages import N_
 from facilitator.domain.meeting import MeetingSeries
 from facilitator.domain.recurrence import DateException
 from facilitator.domain.recurrence import Frequency
@@ -313,7 +314,7 @@ def describe(schedule: Schedule) -> str:
     weekly meeting, "Every other Monday", "First Saturday of the month", "One date only"."""
     recurrence = schedule.recurrence
     if recurrence.frequency is Frequency.ONCE:
-        return "One date only"
+        return N_("One date only")
     if recurrence.frequency is Frequency.WEEKLY and recurrence.interval == 1:
         return ""
     return recurrence.describe()

@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
+from functools import cache
+from pathlib import Path
+
+#: The names of the types in other languages, as the Meeting Guide specification
+#: publishes them (code4recovery/spec, data/types.json, MIT licence): code -> language ->
+#: name. Kept as data, never retyped: a new language of the spec is a new key in it.
+TRANSLATIONS_FILE = Path(__file__).resolve().parent / "data" / "meeting-types.json"
 
 #: Every code the Meeting Guide schema allows, with the name people read.
 TYPES: dict[str, str] = {
@@ -92,6 +100,21 @@ ATTENDANCE_CODES = {"ONL", "HYB"}
 
 def type_names(codes: Iterable[str]) -> list[str]:
     return [TYPES.get(code, code) for code in codes]
+
+
+@cache
+def _translations() -> dict[str, dict[str, str]]:
+    loaded: dict[str, dict[str, str]] = json.loads(TRANSLATIONS_FILE.read_text("utf-8"))
+    return loaded
+
+
+def type_name(code: str, lang: str = "en") -> str:
+    """A type's name in the language `lang`: the spec's translation where it has one,
+    else the English name (the spec does not translate every code), else the code."""
+    english = TYPES.get(code, code)
+    if lang == "en":
+        return english
+    return _translations().get(code, {}).get(lang, english)
 
 
 def split_known(codes: Iterable[str]) -> tuple[list[str], list[str]]:

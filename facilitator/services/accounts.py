@@ -11,6 +11,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 from sqlalchemy.orm import Session
 
 from facilitator import crypto
+from facilitator.domain.languages import known
 from facilitator.domain.passwords import password_problem
 from facilitator.models import Group
 from facilitator.models import Membership
@@ -270,3 +271,12 @@ def people_of(session: Session, organization: Organization) -> list[User]:
             .order_by(User.display_name, User.id)
         )
     )
+
+
+def set_language(session: Session, user: User, code: str) -> None:
+    """The language `user` reads the app in, chosen with the language switcher."""
+    if known(code) is None:
+        raise ServiceError("That language is not available.", field="lang")
+    if user.language != code:
+        user.language = code
+        session.flush()

@@ -31,6 +31,7 @@ from sqlalchemy.orm import selectinload
 from facilitator.domain import listing
 from facilitator.domain.confirmation import Confirmation
 from facilitator.domain.joining import public_phone
+from facilitator.domain.languages import N_
 from facilitator.domain.listing import Dated
 from facilitator.domain.listing import Day
 from facilitator.domain.listing import Filters
@@ -59,9 +60,9 @@ GROUP_PAGE_DATES = 8
 
 #: What the attendance filter's choices say (see listing.ATTENDANCE_FILTERS).
 ATTENDANCE_CHOICES = (
-    ("in_person", "In person (and hybrid)"),
-    ("online", "Online (and hybrid)"),
-    ("hybrid", "Hybrid only"),
+    ("in_person", N_("In person (and hybrid)")),
+    ("online", N_("Online (and hybrid)")),
+    ("hybrid", N_("Hybrid only")),
 )
 
 Choices = list[tuple[str, str]]
@@ -501,7 +502,7 @@ def group_meetings(session: Session, group: Group, now: datetime) -> list[GroupM
         end = start + series.schedule.duration
         shown.append(GroupMeeting(
             meeting=series,
-            recurrence="One date only" if not recurrence.weekdays else recurrence.describe(),
+            recurrence=N_("One date only") if not recurrence.weekdays else recurrence.describe(),
             once=not recurrence.weekdays,
             end_time=end.time(),
             ends_next_day=end.date() > start.date() and end.time() >= start.time(),

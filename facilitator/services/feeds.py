@@ -24,8 +24,10 @@ from facilitator import crypto
 from facilitator.caching import BytesCache
 from facilitator.domain.ical import FeedCalendar
 from facilitator.domain.ical import build_feed
+from facilitator.domain.ical_events import ENGLISH
 from facilitator.domain.ical_events import EventText
 from facilitator.domain.ical_events import FeedEvent
+from facilitator.domain.ical_events import FeedWords
 from facilitator.domain.ical_events import event_summary
 from facilitator.models import Group
 from facilitator.models import Meeting
@@ -85,6 +87,16 @@ def org_version(connection: Connection, slug: str,
     return row.id, _version("org", row.id, (row.data_version,), [row.data_changed_at], extra)
 
 
+def in_language(found: tuple[int, FeedVersion] | None,
+                lang: str) -> tuple[int, FeedVersion] | None:
+    """A feed's validators for its copy in `lang` (English is the version as it was):
+    each language's copy has its own ETag and its own place in the cache."""
+    if found is None or lang == "en":
+        return found
+    row_id, version = found
+    return row_id, FeedVersion((*version.key, "lang", lang), version.last_modified)
+
+
 def _group_version(connection: Connection, statement: Select,
                    **params: object) -> tuple[int, FeedVersion] | None:
     """A group's id and feed validators. Its feed also shows the org's name and zone, so
@@ -119,10 +131,11 @@ def token_group_version(connection: Connection,
 JoinUrl = Callable[[Meeting], str]
 
 
-def feed_event(meeting: Meeting, group_url: str, join_url: str = "") -> FeedEvent:
-    """A meeting series as its feed shows it."""
+def feed_event(meeting: Meeting, group_url: str, join_url: str = "",
+               words: FeedWords = ENGLISH) -> FeedEvent:
+    """A meeting series as its feed shows it, its feed's own words in `words`."""
     return FeedEvent(meeting.series(), event_summary(meeting.title, meeting.group.name),
-                     group_url, join_url if meeting.attendance.online else "")
+                     group_url, join_url if meeting.attendance.online else "", words)
 
 
 def _meetings(session: Session, *where: ColumnElement[bool]) -> list[Meeting]:
@@ -138,31 +151,34 @@ def _meetings(session: Session, *where: ColumnElement[bool]) -> list[Meeting]:
 
 def org_feed(session: Session, org: Organization, org_url: str,
              group_url: Callable[[str], str], texts: EventTexts | None = None, *,
-             join_url: JoinUrl = lambda _: "") -> bytes:
+             join_url: JoinUrl = lambda _: "", words: FeedWords = ENGLISH,
+             meetings_of: str = "Meetings of {name}") -> bytes:
     """Every meeting of the org's public groups. `texts` keeps events already written;
     `join_url` gives an online meeting's join page (without one, no link is written)."""
     meetings = _meetings(session, Group.organization_id == org.id,
                          Group.visibility == Visibility.PUBLIC)
     calendar = FeedCalendar(name=org.name, url=org_url, zone=org.timezone,
-                            description=f"Meetings of {org.name}")
-    return build_feed(calendar, _events(meetings, group_url, join_url), texts)
+                            description=meetings_of.format(name=org.name))
+    return build_feed(calendar, _events(meetings, group_url, join_url, words), texts)
 
 
 def group_feed(session: Session, group: Group, group_url: Callable[[str], str],
-               texts: EventTexts | None = None, *, join_url: JoinUrl = lambda _: "") -> bytes:
+               texts: EventTexts | None = None, *, join_url: JoinUrl = lambda _: "",
+               words: FeedWords = ENGLISH, meetings_of: str = "Meetings of {name}") -> bytes:
     """Every meeting of one group (public, or private through its token)."""
     meetings = _meetings(session, Meeting.group_id == group.id)
     calendar = FeedCalendar(name=group.name, url=group_url(group.slug),
                             zone=group.organization.timezone,
-                            description=f"Meetings of {group.name}, {group.organization.name}")
-    return build_feed(calendar, _events(meetings, group_url, join_url), texts)
+                            description=meetings_of.format(
+                                name=f"{group.name}, {group.organization.name}"))
+    return build_feed(calendar, _events(meetings, group_url, join_url, words), texts)
 
 
 def _events(meetings: Iterable[Meeting], group_url: Callable[[str], str],
-            join_url: JoinUrl) -> list[FeedEvent]:
+            join_url: JoinUrl, words: FeedWords) -> list[FeedEvent]:
     urls: dict[str, str] = {}
     return [feed_event(m, urls.setdefault(m.group.slug, group_url(m.group.slug)),
-                       join_url(m) if m.attendance.online else "")
+                       join_url(m) if m.attendance.online else "", words)
             for m in meetings]
 
 

@@ -44,6 +44,7 @@ from facilitator.domain.counts import is_open
 from facilitator.domain.counts import open_occurrence
 from facilitator.domain.counts import steps
 from facilitator.domain.counts import window
+from facilitator.domain.languages import N_
 from facilitator.domain.recurrence import Occurrence
 from facilitator.domain.recurrence import occurrence_on
 from facilitator.domain.suppression import HIDDEN
@@ -191,7 +192,9 @@ def _audit(session: Session, actor: User, meeting: Meeting, day: date, before: C
     ).one()
     audit_log.record(
         session, actor, "update", headcount, organization=org,
-        summary=f"Headcount of {meeting.title} on {short_date(day, year=True)} corrected",
+        # The audit log keeps English, whatever language the leader reads.
+        summary=f"Headcount of {meeting.title} on {short_date(day, year=True, lang='en')} "
+                "corrected",
         before=shown_(before, old), after=shown_(after, new),
     )
 
@@ -243,7 +246,7 @@ CHECKINS_PER_MINUTE = throttle.Limit("checkin-occurrence", 30, timedelta(minutes
 
 
 #: What a member is told outside the check-in window.
-CHECK_IN_CLOSED = "Check-in is closed for now; nothing was counted."
+CHECK_IN_CLOSED = N_("Check-in is closed for now; nothing was counted.")
 
 
 def open_for_check_in(meeting: Meeting) -> Occurrence | None:
@@ -268,8 +271,8 @@ def check_in(session: Session, key: str, meeting: Meeting, day: date, *,
         counter = None
     minute = CHECKINS_PER_MINUTE.key(key, str(meeting.id), day.isoformat())
     if not throttle.take(session, CHECKINS_PER_MINUTE, minute, now=clock.now()):
-        raise ServiceError("Too many check-ins this minute; nothing was counted. Try again "
-                           "in a minute.")
+        raise ServiceError(N_("Too many check-ins this minute; nothing was counted. Try "
+                              "again in a minute."))
     if not _add(session, meeting.id, day, check_in_steps(first_meeting, counter),
                 checkin=meeting.room_capacity):
         # The caller rolls back, so the minute's count goes back too.

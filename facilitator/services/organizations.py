@@ -12,6 +12,7 @@ from facilitator import crypto
 from facilitator.db import transaction_memo
 from facilitator.db import utcnow
 from facilitator.domain.confirmation import MAX_DAYS
+from facilitator.domain.languages import known
 from facilitator.domain.slugs import RULE as SLUG_RULE
 from facilitator.domain.slugs import is_valid_slug
 from facilitator.domain.slugs import with_secret_suffix
@@ -30,7 +31,8 @@ from facilitator.services import audit_log
 
 ORGANIZATION_FIELDS = ("slug", "name", "timezone", "contact", "small_count_threshold",
                        "expiry_warning_days", "unverified_training_counts", "online_location",
-                       "listing_reminder_days", "listing_out_of_date_days")
+                       "listing_reminder_days", "listing_out_of_date_days",
+                       "default_language")
 GROUP_FIELDS = ("slug", "name", "program", "audience", "languages", "visibility", "description")
 
 
@@ -96,9 +98,12 @@ def update_organization(
 ) -> None:
     """Change the organization's name, time zone, contact, approximate location of its
     online meetings, small-count threshold, training expiry warning, whether
-    unverified training records count, or the periods of listing confirmation."""
+    unverified training records count, the periods of listing confirmation, or the default
+    language of its pages."""
     if "timezone" in fields:
         _check_timezone(fields["timezone"])
+    if "default_language" in fields and known(fields["default_language"]) is None:
+        raise ServiceError("That language is not available.", "default_language")
     threshold = fields.get("small_count_threshold", org.small_count_threshold)
     if not 1 <= threshold <= 100:
         raise ServiceError("The threshold must be between 1 and 100.", "small_count_threshold")

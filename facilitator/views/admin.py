@@ -358,6 +358,7 @@ def settings() -> str | Response:
             session, g.user, g.org,
             name=form.name.data, timezone=form.timezone.data, contact=form.contact.data,
             online_location=form.online_location.data,
+            default_language=form.default_language.data,
             small_count_threshold=form.small_count_threshold.data,
             expiry_warning_days=form.expiry_warning_days.data,
             unverified_training_counts=form.unverified_training_counts.data,

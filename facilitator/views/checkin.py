@@ -29,9 +29,11 @@ from sqlalchemy.orm import Session
 from werkzeug import Response
 
 from facilitator import clock
+from facilitator import i18n
 from facilitator.db import get_session
 from facilitator.domain.counts import Counter
 from facilitator.domain.counts import next_occurrence
+from facilitator.domain.languages import N_
 from facilitator.domain.recurrence import Occurrence
 from facilitator.extensions import csrf
 from facilitator.headers import holds_secret
@@ -98,6 +100,7 @@ def check_in(token: str) -> Response:
 
 
 def _page(meeting: Meeting, token: str, message: str = "", status: int = 200) -> Response:
+    i18n.use_org_language(meeting.group.organization.default_language)
     going_on = headcounts.open_for_check_in(meeting)
     coming = None if going_on else next_occurrence(meeting.schedule,
                                                    meeting.exceptions_by_date, clock.now())
@@ -168,4 +171,4 @@ def acknowledge(token: str) -> Response:
     def count(session: Session, meeting: Meeting, going_on: Occurrence) -> None:
         documents.acknowledge_statement(session, meeting, going_on.date)
 
-    return _tap(token, STATEMENT, "The meeting is not on now; nothing was recorded.", count)
+    return _tap(token, STATEMENT, N_("The meeting is not on now; nothing was recorded."), count)

@@ -20,6 +20,7 @@ from werkzeug import Response
 from werkzeug.exceptions import TooManyRequests
 
 from facilitator import clock
+from facilitator import i18n
 from facilitator import throttling
 from facilitator.db import get_session
 from facilitator.domain.joining import joining
@@ -52,6 +53,7 @@ def private_meeting(token: str) -> Response:
 
 
 def _page(meeting: Meeting, *, private: bool) -> Response:
+    i18n.use_org_language(meeting.group.organization.default_language)
     state = joining(meeting.series(), clock.now())
     if state.going_on is not None and not throttling.join_allowed():
         raise TooManyRequests(throttling.JOINS_THROTTLED,

@@ -19,12 +19,16 @@ from flask import redirect
 from flask import render_template
 from flask import request
 from flask import url_for
+from flask_babel import force_locale
+from flask_babel import gettext
 from sqlalchemy import select
 from werkzeug import Response
 
 from facilitator import clock
+from facilitator import i18n
 from facilitator.db import database
 from facilitator.db import get_session
+from facilitator.domain.ical_events import FeedWords
 from facilitator.headers import holds_secret
 from facilitator.models import Group
 from facilitator.models import Meeting
@@ -33,6 +37,7 @@ from facilitator.models import User
 from facilitator.models import Visibility
 from facilitator.security import may_read_group
 from facilitator.security import public_org
+from facilitator.services import accounts
 from facilitator.services import directory as directory_service
 from facilitator.services import documents
 from facilitator.services import feeds
@@ -43,6 +48,7 @@ from facilitator.services.feeds import FeedVersion
 from facilitator.services.meeting_guide_feed import meeting_guide_feed
 from facilitator.services.organizations import find_group
 from facilitator.urls import absolute_url
+from facilitator.views import save
 
 bp = Blueprint("public", __name__)
 
@@ -63,6 +69,7 @@ def directory(org_slug: str) -> str | Response:
     understood in it is dropped."""
     session = get_session()
     org = public_org(session, org_slug)
+    i18n.use_org_language(org.default_language)
     filters = directory_service.parse_filters(session, org, request.args)
     now = clock.now()
     listing = directory_service.directory(session, org, filters, now, page=_page_number(),
@@ -91,6 +98,7 @@ def starting_soon(org_slug: str) -> Response:
     nothing about the reader's zone reaches the server."""
     session = get_session()
     org = public_org(session, org_slug)
+    i18n.use_org_language(org.default_language)
     soon = soon_service.starting_soon(session, org, clock.now(), weeks=_week_cache())
     return _shared_page(make_response(render_template(
         "public/soon.html", org=org, soon=soon, page=soon.page(_page_number()),
@@ -117,6 +125,7 @@ def near(org_slug: str) -> str | Response:
     everyone, and no address of the site takes a position."""
     session = get_session()
     org = public_org(session, org_slug)
+    i18n.use_org_language(org.default_language)
     filters = directory_service.parse_filters(session, org, request.args)
     nearby = directory_service.nearby(session, org, filters, clock.now(),
                                       weeks=_week_cache())
@@ -136,6 +145,7 @@ def group(group_slug: str) -> Response:
     group = find_group(session, group_slug)
     if group is None:
         abort(404)
+    i18n.use_org_language(group.organization.default_language)
     private = group.visibility is not Visibility.PUBLIC
     if private and (g.user is None or not may_read_group(g.user, group)):
         abort(404)
@@ -160,6 +170,7 @@ def group_subscribe(group_slug: str) -> Response:
     group = find_group(session, group_slug)
     if group is None or group.visibility is not Visibility.PUBLIC:
         abort(404)
+    i18n.use_org_language(group.organization.default_language)
     return _shared_page(make_response(render_template(
         "public/subscribe.html", name=group.name, org=group.organization,
         feed=absolute_url("public.group_feed", group_slug=group.slug),
@@ -171,6 +182,7 @@ def group_subscribe(group_slug: str) -> Response:
 def org_subscribe(org_slug: str) -> Response:
     """Where the directory handout's QR code leads: every public meeting of the org."""
     org = public_org(get_session(), org_slug)
+    i18n.use_org_language(org.default_language)
     return _shared_page(make_response(render_template(
         "public/subscribe.html", name=org.name, org=org, every_meeting=True,
         feed=absolute_url("public.org_feed", org_slug=org.slug),
@@ -184,6 +196,7 @@ def private_subscribe(token: str) -> Response:
     through the same token as the feed. Shows no place, link or page of the group."""
     group_id, _ = _versioned(feeds.token_group_version, token)
     group = get_session().get_one(Group, group_id)
+    i18n.use_org_language(group.organization.default_language)
     return holds_secret(make_response(render_template(
         "public/subscribe.html", name=group.name, org=group.organization,
         feed=absolute_url("public.private_feed", token=token), page=None,
@@ -201,6 +214,24 @@ def _shared_page(response: Response, max_age: int | None = None) -> Response:
     response.vary.add("Cookie")
     response.add_etag()
     return response.make_conditional(request)
+
+
+@bp.route("/language", methods=["GET", "POST"])
+def choose_language() -> Response:
+    """The language switcher: remember the language chosen in a cookie that holds only
+    its code, and go back to the page it was chosen on. A signed-in person's choice
+    (a form posted with its CSRF token) is kept in their account too."""
+    code = i18n.known(request.values.get("lang"))
+    back = redirect(i18n.safe_next(request.values.get("next")))
+    if code is None:
+        return back
+    if request.method == "POST" and g.user is not None:
+        user = g.user
+        save(None, lambda: accounts.set_language(get_session(), user, code))
+    back.set_cookie(i18n.COOKIE, code, max_age=i18n.COOKIE_MAX_AGE, samesite="Lax",
+                    secure=request.is_secure, httponly=True)
+    back.headers["Cache-Control"] = "no-store"
+    return back
 
 
 @bp.get("/healthz")
@@ -266,12 +297,38 @@ def feed_response(version: FeedVersion, build: Callable[[], bytes], filename: st
 
 def _versioned(lookup: Callable[..., tuple[int, FeedVersion] | None],
                *args: object) -> tuple[int, FeedVersion]:
-    """Run a feed's validator lookup on a plain connection; 404 when nothing matches."""
+    """Run a feed's validator lookup on a plain connection; 404 when nothing matches.
+    The version is the one of the feed's language (`?lang=`)."""
     with database().connect() as connection:
-        found = lookup(connection, *args)
+        found = feeds.in_language(lookup(connection, *args), _feed_language())
     if found is None:
         abort(404)
     return found
+
+
+def _feed_language() -> str:
+    """A feed's language: `?lang=` alone (a calendar app sends no cookie and its own
+    Accept-Language), English without it."""
+    return i18n.known(request.args.get("lang")) or i18n.DEFAULT
+
+
+def _feed_words() -> dict[str, Any]:
+    """What a calendar feed says in its own words, in the feed's language."""
+    with force_locale(_feed_language()):
+        return {
+            "meetings_of": gettext("Meetings of {name}"),
+            "words": FeedWords(
+                lang=_feed_language(),
+                conference_label=gettext("Join online"),
+                different_link=gettext(
+                    "A different online link on this date: the join page gives it."),
+                join_online=gettext("Join online: {url} (the link and passcode, {hours})"),
+                hours=gettext("from 15 minutes before each meeting until it ends"),
+                phone=gettext("Phone: {phone}"),
+                passcode_on_request=gettext("Passcode on request: {contact}"),
+                group_page=gettext("Group page: {url}"),
+            ),
+        }
 
 
 @bp.get("/o/<org_slug>/meetings.ics")
@@ -284,7 +341,7 @@ def org_feed(org_slug: str) -> FlaskResponse:
         org = session.get_one(Organization, org_id)
         org_url = absolute_url("public.directory", org_slug=org.slug)
         return feeds.org_feed(session, org, org_url, _group_url, _feed_cache().events,
-                              join_url=_join_url)
+                              join_url=_join_url, **_feed_words())
 
     return feed_response(version, build, f"{org_slug}.ics", private=False)
 
@@ -294,6 +351,7 @@ def org_meeting_guide(org_slug: str) -> FlaskResponse:
     """The org's public meetings in the Meeting Guide JSON format (code4recovery)."""
     session = get_session()
     org = public_org(session, org_slug)
+    i18n.use_org_language(org.default_language)
     today = clock.today_in(org.timezone)
     # Ended meetings drop out as days pass: today is part of the version.
     _, version = _versioned(feeds.org_version, org_slug, "meeting-guide", today.isoformat())
@@ -319,7 +377,7 @@ def _join_url(meeting: Meeting) -> str:
 def _group_feed(group_id: int) -> bytes:
     session = get_session()
     return feeds.group_feed(session, session.get_one(Group, group_id), _group_url,
-                            _feed_cache().events, join_url=_join_url)
+                            _feed_cache().events, join_url=_join_url, **_feed_words())
 
 
 @bp.get("/g/<group_slug>/meetings.ics")

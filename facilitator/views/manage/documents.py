@@ -20,6 +20,7 @@ from flask import redirect
 from flask import render_template
 from flask import request
 from flask import url_for
+from flask_babel import gettext
 from werkzeug import Response
 
 from facilitator import clock
@@ -267,8 +268,8 @@ def statement(group_slug: str, meeting_id: int, day: str) -> str | Response:
     read = request.form.get("read") != "no"
     if form.validate_on_submit() and save(None, lambda: documents.record_statement_read(
             session, g.user, meeting, when, read=read)):
-        flash("Recorded: the statement was read." if read
-              else "Recorded: the statement was not read.", "info")
+        flash(gettext("Recorded: the statement was read.") if read
+              else gettext("Recorded: the statement was not read."), "info")
         return redirect(request.path)
     statement_doc = documents.find_document(session, meeting.group.organization,
                                             DocumentKind.STATEMENT, meeting.group)
