@@ -207,7 +207,9 @@ def _register(app: Flask, huey: Huey, job: Job) -> Any:
     if job.schedule is not None:
         return huey.periodic_task(crontab(**job.schedule), name=job.name,
                                   context=True)(run)
-    return huey.task(retries=job.retries, retry_delay=job.retry_delay, name=job.name,
+    # JOBS_RETRY_DELAY (seconds) overrides every job's, for tests that run retries.
+    delay = app.config.get("JOBS_RETRY_DELAY", job.retry_delay)
+    return huey.task(retries=job.retries, retry_delay=delay, name=job.name,
                      context=True)(run)
 
 

@@ -39,10 +39,12 @@ import time
 from collections.abc import Iterable
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import parse_qsl
 from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
 from flask import Response
 from flask import current_app
@@ -447,9 +449,34 @@ def _nothing_changed(session: Session) -> None:
     session.info.pop(CHANGED_ORGS, None)
 
 
-def failures(session: Session, org: Organization) -> list[RenderedFile]:
+@dataclass(frozen=True)
+class Failure:
+    """A PDF whose last render failed after its retries, for the org's admins."""
+
+    what: str
+    error: str
+    failed_at: datetime | None
+
+
+_KIND_NAMES = {"directory": "Meeting directory", "group": "one-pager",
+               "guidelines": "guidelines"}
+
+
+def failures(session: Session, org: Organization) -> list[Failure]:
     """The org's PDFs whose last render failed after its retries, newest first."""
-    return list(session.scalars(
+    rows = list(session.scalars(
         select(RenderedFile).where(RenderedFile.organization_id == org.id,
                                    RenderedFile.error.is_not(None))
         .order_by(RenderedFile.failed_at.desc()).limit(20)))
+    names = {group_id: name for group_id, name in session.execute(
+        select(Group.id, Group.name).where(
+            Group.id.in_({row.group_id for row in rows if row.group_id is not None})))}
+    listed = []
+    for row in rows:
+        handout = Handout.parse(row.key)
+        what = _KIND_NAMES[handout.kind]
+        if row.group_id is not None:
+            what = f"{names.get(row.group_id, 'A group')}: {what}"
+        failed_at = row.failed_at.astimezone(ZoneInfo(org.timezone)) if row.failed_at else None
+        listed.append(Failure(f"{what} ({urlencode(handout.args)})", row.error or "", failed_at))
+    return listed

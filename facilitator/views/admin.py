@@ -15,6 +15,7 @@ from werkzeug import Response
 from wtforms.fields.choices import SelectChoice
 
 from facilitator import clock
+from facilitator import rendered
 from facilitator.db import get_session
 from facilitator.formatting import full_stop
 from facilitator.forms import ConfirmForm
@@ -80,7 +81,8 @@ def _people_rows() -> list[PersonRow]:
 @bp.get("/")
 def overview() -> str:
     return render_template("admin/overview.html", org=g.org, people=_people_rows(),
-                           doubtful_ends=meeting_import.doubtful_ends(get_session(), g.org))
+                           doubtful_ends=meeting_import.doubtful_ends(get_session(), g.org),
+                           pdf_failures=rendered.failures(get_session(), g.org))
 
 
 @bp.route("/groups/new", methods=["GET", "POST"])
