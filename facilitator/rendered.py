@@ -219,6 +219,12 @@ def store() -> Store:
     return Store(Path(current_app.config["RENDERED_DIR"]))
 
 
+def _body(row: RenderedFile | None) -> bytes | None:
+    """The stored file of the row (None before its first render, or when the files were
+    lost: restored from a backup elsewhere, which does not hold them)."""
+    return store().read(row.content_hash) if row is not None and row.content_hash else None
+
+
 def _find(session: Session, handout: Handout) -> RenderedFile | None:
     return session.scalars(select(RenderedFile)
                            .where(RenderedFile.key_hash == handout.key_hash)).first()
@@ -239,10 +245,11 @@ def answer(handout: Handout, stamp: str, filename: str) -> Response:
     `stamp`), or a 503 that says when to come back."""
     session = get_session()
     row = _find(session, handout)
-    if row is None or (row.stamp != stamp and row.failed_stamp != stamp):
+    body = _body(row)
+    if row is None or (row.stamp != stamp and row.failed_stamp != stamp) or body is None:
         render.enqueue(handout.key)
         row = _find(session, handout)  # made already when jobs run at once (tests)
-    body = store().read(row.content_hash) if row is not None and row.content_hash else None
+        body = _body(row)
     if row is None or body is None:
         if row is not None and row.failed_stamp == stamp:
             raise ServiceUnavailable(
@@ -382,7 +389,7 @@ def _forget(session: Session, handout: Handout) -> None:
 
 def stale_handouts(session: Session, org: Organization) -> list[Handout]:
     """The org's handouts rendered ahead whose stored file is missing or shows older data
-    than now (and did not already fail on this data), the directory first."""
+    than now (and did not already fail on this data) or is lost, the directory first."""
     groups = list(session.scalars(select(Group).where(
         Group.organization_id == org.id, Group.visibility == Visibility.PUBLIC)))
     documents_versions = _documents_versions(session, [group.id for group in groups])
@@ -390,11 +397,12 @@ def stale_handouts(session: Session, org: Organization) -> list[Handout]:
               for group in groups}
     stored = {row.key_hash: row for row in session.scalars(
         select(RenderedFile).where(RenderedFile.organization_id == org.id))}
-    stale = []
+    stale, files = [], store()
     for handout in ahead_handouts(org, groups):
         stamp = org_stamp(org) if handout.kind == "directory" else stamps[handout.owner_id]
         row = stored.get(handout.key_hash)
-        if row is None or (row.stamp != stamp and row.failed_stamp != stamp):
+        if row is None or (row.stamp != stamp and row.failed_stamp != stamp) \
+                or row.content_hash is None or not files.has(row.content_hash):
             stale.append(handout)
     return stale
 

@@ -44,7 +44,6 @@ from tests.conftest import app_config
 from tests.conftest import own_group
 from tests.conftest import tuesday_meeting
 
-
 seen: list[tuple[str, bool, str]] = []
 
 
