@@ -246,7 +246,12 @@ def answer(handout: Handout, stamp: str, filename: str) -> Response:
     session = get_session()
     row = _find(session, handout)
     body = _body(row)
-    if row is None or (row.stamp != stamp and row.failed_stamp != stamp) or body is None:
+    failed = row is not None and row.failed_stamp == stamp  # tried again after a change
+    stale = row is not None and row.stamp != stamp
+    # A stale file rendered ahead is already being made again: the change enqueued it
+    # (`refresh`), or `reconcile` will. The request then writes nothing.
+    ahead = handout.ahead and current_app.config["RENDER_AHEAD"]
+    if not failed and (body is None or (stale and not ahead)):
         render.enqueue(handout.key)
         row = _find(session, handout)  # made already when jobs run at once (tests)
         body = _body(row)
