@@ -213,6 +213,11 @@ def _register(app: Flask, huey: Huey, job: Job) -> Any:
                      context=True)(run)
 
 
+def pending(app: Flask) -> int:
+    """How many jobs wait on the queue (not those being run, nor retries waiting)."""
+    return int(queue(app).pending_count())
+
+
 def run_pending(app: Flask, limit: int = 1000) -> int:
     """Run what is on the queue in this thread, jobs enqueued meanwhile included, until
     it is empty; retries waiting for their delay are not run. How many ran."""

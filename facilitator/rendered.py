@@ -425,14 +425,18 @@ def refresh(org_id: int) -> None:
 
 @jobs.periodic(minute="*")
 def reconcile() -> None:
-    """Every minute: refresh every org (a new day, a change whose job was lost), forget
+    """Every minute: refresh every org when nothing else waits (a new day, a change whose
+    job was lost), forget
     filtered directories nobody asked for lately and handouts no longer public, and
     delete files no row names."""
     session = get_session()
-    with read_transaction(session):
-        org_ids = list(session.scalars(select(Organization.id)))
-    for org_id in org_ids:
-        refresh(org_id)
+    # Only once the queue has run dry: a day's renders of many groups take longer than a
+    # minute, and each would be enqueued again every minute until done.
+    if not jobs.pending(current_app._get_current_object()):  # type: ignore[attr-defined]
+        with read_transaction(session):
+            org_ids = list(session.scalars(select(Organization.id)))
+        for org_id in org_ids:
+            refresh(org_id)
     with write_transaction(session):
         gone = select(RenderedFile).where(
             (~RenderedFile.ahead & (RenderedFile.rendered_at < clock.now() - ASKED_FOR_KEPT))
