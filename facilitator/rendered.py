@@ -81,6 +81,8 @@ RETRIES = 2
 RETRY_DELAY_SECONDS = 10
 #: What a request told to come back waits at least (and when no render time is known).
 FIRST_WAIT_SECONDS = {"directory": 30, "group": 10, "guidelines": 10}
+#: How long a proxy may keep a PDF sent while a newer one is being made (seconds).
+STALE_MAX_AGE = 60
 #: A filtered directory not asked for in this long is forgotten (its file deleted).
 ASKED_FOR_KEPT = timedelta(days=7)
 #: A file no row names is deleted once this old (a render may be about to name it).
@@ -271,7 +273,9 @@ def answer(handout: Handout, stamp: str, filename: str) -> Response:
     response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
     response.set_etag(f"pdf-{content_hash[:40]}")
     response.last_modified = row.rendered_at
-    response.headers["Cache-Control"] = f"public, max-age={handouts.PUBLIC_MAX_AGE}"
+    # A file older than the data is kept by proxies only until the new one is likely there.
+    max_age = STALE_MAX_AGE if stale else handouts.PUBLIC_MAX_AGE
+    response.headers["Cache-Control"] = f"public, max-age={max_age}"
     response.make_conditional(request)
     return response
 
