@@ -417,13 +417,24 @@ def stale_handouts(session: Session, org: Organization) -> list[Handout]:
 
 
 @jobs.task(retries=RETRIES, retry_delay=RETRY_DELAY_SECONDS)
-def refresh(org_id: int) -> None:
-    """Enqueue a render of each of the org's handouts rendered ahead that is stale."""
+def refresh(org_id: int, groups: bool = False) -> None:
+    """Enqueue a render of each of the org's handouts rendered ahead that is stale: the
+    directory's first, then (in a job queued after them, so that a worker starts on the
+    directory at once rather than after enqueuing a thousand groups' handouts) the
+    groups'."""
     session = get_session()
     with read_transaction(session):
         org = session.get(Organization, org_id)
         stale = [] if org is None else stale_handouts(session, org)
-    for handout in stale:
+    directories = [handout for handout in stale if handout.kind == "directory"]
+    others = [handout for handout in stale if handout.kind != "directory"]
+    if not groups:
+        for handout in directories:
+            render.enqueue(handout.key)
+        if others:
+            refresh.enqueue(org_id, True)
+        return
+    for handout in others:
         render.enqueue(handout.key)
 
 
