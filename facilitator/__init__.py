@@ -20,6 +20,7 @@ from facilitator import db
 from facilitator import formatting
 from facilitator import headers
 from facilitator import i18n
+from facilitator import jobs
 from facilitator import log_masking
 from facilitator import throttling
 from facilitator import uploads
@@ -46,6 +47,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     formatting.register(app)
     i18n.install(app)
     db.init_app(app)
+    jobs.init_app(app)
     uploads.install(app)  # before CSRF: it sets how much of the request may be read
     csrf.init_app(app)
     app.before_request(_refuse_nul_characters)

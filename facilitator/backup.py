@@ -30,8 +30,14 @@ from sqlalchemy.engine import URL
 
 #: Where Debian and Ubuntu keep each PostgreSQL version's client tools.
 POSTGRES_LIBS = Path("/usr/lib/postgresql")
-#: Tables that say nothing about whether a database holds anyone's data.
-BOOKKEEPING = {"alembic_version"}
+#: Tables that say nothing about whether a database holds anyone's data: migrations, the
+#: job queue's (facilitator/jobs.py) and which PDFs were rendered (made again by the
+#: workers; the files themselves are never backed up).
+BOOKKEEPING = {"alembic_version", "rendered_files", "job_task", "job_schedule", "job_kv",
+               "job_counter"}
+#: Tables whose rows a PostgreSQL backup leaves out (their schema is kept): what the
+#: workers rebuild, and jobs that belong to the running site.
+NOT_BACKED_UP = ("rendered_files", "job_*")
 
 
 class BackupError(Exception):
@@ -56,6 +62,7 @@ def backup(engine: Engine, path: Path) -> None:
             _sqlite_backup(_sqlite_file(engine.url), partial)
         else:
             _run(_pg_tool(engine, "pg_dump"), "--format=custom", f"--file={partial}",
+                 *(f"--exclude-table-data={name}" for name in NOT_BACKED_UP),
                  *_pg_connection(engine.url), what="pg_dump", password=engine.url.password)
         partial.rename(path)
     finally:

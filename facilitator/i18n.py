@@ -59,7 +59,11 @@ def install(app: Flask) -> None:
 
 
 def select_language() -> str:
-    """The language of this request (see the module's docstring for the order)."""
+    """The language of this request (see the module's docstring for the order); English
+    for what is made outside a request (a job's render, a command), unless it chooses
+    otherwise with flask_babel.force_locale."""
+    if not has_request_context():
+        return DEFAULT
     chosen = known(request.cookies.get(COOKIE))
     if chosen:
         return chosen

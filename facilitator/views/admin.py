@@ -15,6 +15,7 @@ from werkzeug import Response
 from wtforms.fields.choices import SelectChoice
 
 from facilitator import clock
+from facilitator import rendered
 from facilitator.db import get_session
 from facilitator.formatting import full_stop
 from facilitator.forms import ConfirmForm
@@ -83,7 +84,8 @@ def overview() -> str:
     session = get_session()
     return render_template("admin/overview.html", org=g.org, people=_people_rows(),
                            doubtful_ends=meeting_import.doubtful_ends(session, g.org),
-                           due=listings.needing_confirmation(session, g.org))
+                           due=listings.needing_confirmation(session, g.org),
+                           pdf_failures=rendered.failures(session, g.org))
 
 
 @bp.get("/confirmations")

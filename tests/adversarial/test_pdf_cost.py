@@ -1,6 +1,7 @@
 """What an anonymous request can make the server render: the group one-pager with the
 largest text every form accepts, in the most expensive shape found, prints quickly; and
-no number of requests makes it render more than the server allows.
+no number of requests makes a leader's own PDFs (rendered as asked) render more than the
+server allows.
 
 The shapes were measured with WeasyPrint: its time grows with the square of a run of
 inline elements with no space between them (8 KB of `*a*` in one line took 11 s, 16 KB
@@ -97,21 +98,30 @@ def test_the_worst_one_pager_prints_within_the_bound(client, worst_group, make_g
     assert 0 < text.count("a") < documents.SHORT_GUIDELINES_CHARACTERS + 5000 * 3
 
 
-def test_renders_past_the_servers_limit_are_refused_at_once(app, client, worst_group):
+@pytest.fixture
+def leader_url(auth, worst_group) -> str:
+    """The worst one-pager as its leader prints it: rendered in the request that asks
+    (the public one is rendered ahead by the job workers, tests/test_rendered.py), within
+    the server's render slots and failure memory."""
+    auth.login(worst_group.facilitators[0])
+    return f"/manage/g/{worst_group.slug}/handout.pdf"
+
+
+def test_renders_past_the_servers_limit_are_refused_at_once(app, client, leader_url):
     # Two other workers of this server are rendering (the default allows two at once).
     assert app.config["PDF_RENDERS_AT_ONCE"] == 2
     limits = pdf.RenderLimits(Path(app.config["PDF_STATE_DIR"]), 2)
     with limits.slot(), limits.slot():
         started = time.monotonic()
-        response = client.get(f"/g/{worst_group.slug}/handout.pdf")
+        response = client.get(leader_url)
         assert time.monotonic() - started < 1
     assert response.status_code == 503
     assert response.headers["Retry-After"] == str(pdf.BUSY_RETRY_SECONDS)
     assert "making other PDFs" in page_text(response)
-    assert client.get(f"/g/{worst_group.slug}/handout.pdf").status_code == 200
+    assert client.get(leader_url).status_code == 200
 
 
-def test_slots_held_by_another_process_count_and_free_when_it_dies(app, client, worst_group):
+def test_slots_held_by_another_process_count_and_free_when_it_dies(app, client, leader_url):
     folder = Path(app.config["PDF_STATE_DIR"]) / "slots"
     folder.mkdir(parents=True)
     with subprocess.Popen(  # noqa: S603 (our own interpreter and script)
@@ -119,12 +129,12 @@ def test_slots_held_by_another_process_count_and_free_when_it_dies(app, client, 
             stdout=subprocess.PIPE) as holder:
         try:
             assert holder.stdout.readline() == b"holding\n"
-            response = client.get(f"/g/{worst_group.slug}/handout.pdf")
+            response = client.get(leader_url)
             assert response.status_code == 503 and "Retry-After" in response.headers
         finally:
             holder.kill()
     # The kernel let go of the dead worker's locks: nobody has to clean up.
-    assert client.get(f"/g/{worst_group.slug}/handout.pdf").status_code == 200
+    assert client.get(leader_url).status_code == 200
 
 
 #: Another worker process rendering in both slots, until it is killed.
@@ -139,7 +149,7 @@ time.sleep(60)
 
 
 def test_a_failed_render_is_remembered_for_ten_minutes_for_that_content(
-        monkeypatch, client, session, worst_group):
+        monkeypatch, client, session, leader_url):
     renders = []
 
     def failing_render(html: str, time_limit: float) -> bytes:
@@ -147,7 +157,7 @@ def test_a_failed_render_is_remembered_for_ten_minutes_for_that_content(
         raise pdf.RenderError("Making this PDF took longer than 90 seconds, so it was stopped.")
 
     monkeypatch.setattr(pdf, "render", failing_render)
-    url = f"/g/{worst_group.slug}/handout.pdf"
+    url = leader_url
     first = client.get(url)
     assert first.status_code == 503 and first.headers["Retry-After"] == "600"
     assert "took longer than 90 seconds" in page_text(first)
