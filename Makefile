@@ -9,7 +9,7 @@ PORT ?= 5000
 # from the request's Host. `make run` serves its own address unless you say otherwise.
 FACILITATOR_BASE_URL ?= http://$(HOST):$(PORT)
 
-.PHONY: run serve bench test test-clock install lint system-packages lock clean
+.PHONY: run serve worker bench test test-clock install lint system-packages lock clean
 
 ## Install the project and its test tools into .venv (again only when pyproject or the lock change).
 install: $(VENV)/.installed
@@ -25,17 +25,25 @@ instance/config.py:
 	mkdir -p instance
 	$(BIN)/python -c "import secrets; print(f'SECRET_KEY = {secrets.token_hex(32)!r}')" > $@
 
-## Migrate the SQLite database in instance/, load the demo if it is empty, serve on :5000.
+## Migrate the SQLite database in instance/, load the demo if it is empty, serve on :5000
+## with a job worker beside it (PDFs rendered ahead; the queue is a file in instance/).
 run: install instance/config.py
 	$(FLASK) db upgrade
 	$(FLASK) demo --if-empty
-	FACILITATOR_BASE_URL=$(FACILITATOR_BASE_URL) $(FLASK) run --host $(HOST) --port $(PORT)
+	export FACILITATOR_BASE_URL=$(FACILITATOR_BASE_URL); \
+	$(FLASK) worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	$(FLASK) run --host $(HOST) --port $(PORT)
 
 ## Production: gunicorn with FACILITATOR_WORKERS workers (default 4) on FACILITATOR_BIND
 ## (default 127.0.0.1:8000). Needs FACILITATOR_BASE_URL and FACILITATOR_SECRET_KEY, and
 ## PostgreSQL for several workers.
 serve: install
 	$(BIN)/python -m facilitator.serve
+
+## Background jobs (PDF renders) for `make serve`, with the same FACILITATOR_* settings;
+## run one or more, on any machine that reaches the database (docs/deploy.md).
+worker: install
+	$(FLASK) worker --threads $${FACILITATOR_WORKER_THREADS:-1}
 
 ## Every benchmark on 5,000 generated meetings; writes bench/results.md and bench/results.json.
 bench: install system-packages

@@ -19,6 +19,7 @@ from facilitator import config
 from facilitator import db
 from facilitator import formatting
 from facilitator import headers
+from facilitator import jobs
 from facilitator import log_masking
 from facilitator import throttling
 from facilitator import uploads
@@ -44,6 +45,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.jinja_env.add_extension("jinja2.ext.do")
     formatting.register(app)
     db.init_app(app)
+    jobs.init_app(app)
     uploads.install(app)  # before CSRF: it sets how much of the request may be read
     csrf.init_app(app)
     app.before_request(_refuse_nul_characters)

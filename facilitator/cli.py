@@ -8,6 +8,7 @@ from typing import NoReturn
 
 import click
 from flask import Flask
+from flask import current_app
 from flask.cli import AppGroup
 from flask.cli import with_appcontext
 from sqlalchemy import inspect
@@ -15,6 +16,7 @@ from sqlalchemy import inspect
 from facilitator import backup as backups
 from facilitator import clock
 from facilitator import demo
+from facilitator import jobs
 from facilitator import migrate
 from facilitator.db import database
 from facilitator.db import get_session
@@ -251,7 +253,18 @@ def restore(path: Path, force: bool) -> None:
                "run `flask --app facilitator db upgrade` now.")
 
 
+@click.command("worker")
+@click.option("--threads", default=1, show_default=True, type=click.IntRange(1, 16),
+              help="Jobs run at once by this process (each render takes a core).")
+@with_appcontext
+def worker(threads: int) -> None:
+    """Run background jobs (PDF renders) until stopped: `make worker`, or under systemd.
+    Any number may run, on any machines that reach the database."""
+    click.echo(f"Worker started with {threads} thread(s); Ctrl-C stops it.", err=True)
+    jobs.make_consumer(current_app._get_current_object(), threads).run()  # type: ignore[attr-defined]
+
+
 def register(app: Flask) -> None:
     for command in (db_cli, create_org, create_user, reset_password, load_demo,
-                    import_meeting_guide, backup, restore):
+                    import_meeting_guide, backup, restore, worker):
         app.cli.add_command(command)

@@ -190,6 +190,8 @@ def app_config(database_url: str, **overrides: Any) -> dict[str, Any]:
         "BASE_URL": BASE_URL,
         "PDF_STATE_DIR": str(_PDF_STATE / str(next(_pdf_folders))),
         "WTF_CSRF_ENABLED": False,
+        # Jobs queue in memory; the tests of jobs run them (facilitator/jobs.py).
+        "JOBS_STORAGE": "memory",
         **overrides,
     }
 
