@@ -5,11 +5,15 @@ nothing, and the page shows how far it got and then the summary the command line
 from __future__ import annotations
 
 import io
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func
 from sqlalchemy import select
 
+from facilitator import clock
+from facilitator import import_jobs
+from facilitator import jobs
 from facilitator.models import Group
 from facilitator.models import ImportRun
 from facilitator.models import Meeting
@@ -39,14 +43,8 @@ def upload(client, org, data: bytes, name: str = "feed.json", **fields):
 
 
 def work(app) -> None:
-    """Run the import jobs waiting, as a worker would."""
-    with app.app_context():
-        database = app.extensions["facilitator.db"]
-        with database.sessionmaker() as session:
-            waiting = session.scalars(select(ImportRun.id).where(
-                ImportRun.status.in_(["checking", "importing"]))).all()
-        for run_id in waiting:
-            import_runs.perform(database, run_id)
+    """Run the import jobs waiting, as a worker would (facilitator/jobs.py)."""
+    jobs.run_pending(app)
 
 
 def org_rows(session, org) -> tuple[int, int]:
@@ -132,6 +130,8 @@ def test_an_import_that_fails_saves_nothing_and_says_why(app, client, session, a
             raise RuntimeError("disk full")
 
     monkeypatch.setattr(meeting_import, "_copy", fail_after_the_groups)
+    # Its last attempt, which the queue makes after the retries' delays: the error stays.
+    monkeypatch.setattr(jobs, "last_attempt", lambda: True)
     work(app)
     text = page_text(client.get(uploaded.location))
     assert "Failed: nothing was saved" in text
@@ -158,3 +158,21 @@ def test_only_the_orgs_admins_reach_its_imports(app, client, auth, tenancy):
     assert client.get(run_path.replace("/org-a/", "/org-b/")).status_code == 404
     auth.logout()
     assert client.get("/admin/org-a/imports/").status_code == 302
+
+
+def test_a_run_whose_worker_was_lost_is_queued_again_and_imported_once(
+        app, client, session, admin):
+    uploaded = upload(client, admin, FEED.read_bytes())
+    work(app)
+    client.post(uploaded.location + "/import")
+    jobs.queue(app).flush()  # the worker took the job and was killed mid-way
+    run = session.scalars(select(ImportRun)).one()
+    run.progress = "Checked 3 of 17 meetings…"
+    run.updated_at = clock.now() - import_runs.LOST_AFTER - timedelta(seconds=1)
+    session.commit()
+    with app.app_context():
+        import_jobs.requeue_lost()
+        import_jobs.requeue_lost()  # queued twice: the second finds nothing to do
+    work(app)
+    assert "Status: Imported" in page_text(client.get(uploaded.location))
+    assert org_rows(session, admin) == (8, 17)

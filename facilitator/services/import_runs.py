@@ -39,6 +39,9 @@ log = logging.getLogger(__name__)
 FEED_KEPT = timedelta(days=1)
 #: Runs an organization keeps, newest first; older ones go with their summaries.
 RUNS_KEPT = 20
+#: A run due for a job that nobody moved for this long lost its job: a worker says how
+#: far it got every second or so (meeting_import.PROGRESS_EVERY).
+LOST_AFTER = timedelta(minutes=5)
 #: The largest feed taken from the web: a 5,000-meeting feed is under 3 MB. (The command
 #: line takes up to meeting_guide_read.MAX_FEED_BYTES.)
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
@@ -152,16 +155,17 @@ def forget(session: Session, org: Organization, now: datetime) -> None:
 # -- The job ---------------------------------------------------------------------------
 
 
-def perform(database: Database, run_id: int) -> None:
+def perform(database: Database, run_id: int, *, final: bool = True) -> None:
     """The import job of one run: check the feed (a dry run) or import it, whichever the
     run waits for, saying how far it got on the run, and put the summary or the error
-    on it. All or nothing: a failure saves nothing of the import and is not retried
-    (the same feed would fail again); the admin reads why. Doing nothing for a run that
-    waits for no job, it may run again after a lost worker. Commits, in transactions
-    of its own."""
+    on it. All or nothing: a failure saves nothing of the import. A refusal (the feed,
+    or the org changing all the time) is final; anything else is raised for the queue
+    to try again, unless this is the `final` attempt, which puts it on the run. It does
+    nothing for a run no job is due for, or one another worker is on, so a job run
+    twice changes nothing. Commits, in transactions of its own."""
     with database.sessionmaker() as state:
         with write_transaction(state):
-            run = _waiting(state, run_id)
+            run = _claim(state, run_id, clock.now())
             if run is None:
                 return
             org_slug = run.organization.slug
@@ -185,6 +189,11 @@ def perform(database: Database, run_id: int) -> None:
             outcome: list[str] | str = f"{error.message} Nothing was imported."
         except Exception as error:
             log.exception("Import run %s failed", run_id)
+            if not final:
+                with write_transaction(state):
+                    state.refresh(run)
+                    run.progress = ""  # free for the next attempt to claim
+                raise
             outcome = meeting_import.failure_message(error)
         else:
             outcome = summary.lines()
@@ -204,6 +213,14 @@ def perform(database: Database, run_id: int) -> None:
                 _finish(run, ImportStatus.DONE)
 
 
+def lost(session: Session, now: datetime) -> list[int]:
+    """Runs a job is due for that no worker has moved for LOST_AFTER: their job was
+    lost (a worker killed), or never queued."""
+    return list(session.scalars(select(ImportRun.id).where(
+        ImportRun.status.in_([ImportStatus.CHECKING, ImportStatus.IMPORTING]),
+        ImportRun.updated_at < now - LOST_AFTER)))
+
+
 class _Options:
     """What the job needs of its run, read before the run's session moves on."""
 
@@ -215,12 +232,16 @@ class _Options:
         self.dry_run = run.status is ImportStatus.CHECKING
 
 
-def _waiting(session: Session, run_id: int) -> ImportRun | None:
-    """The run, when it waits for its job: being checked or imported, its feed kept."""
-    run = session.get(ImportRun, run_id)
+def _claim(session: Session, run_id: int, now: datetime) -> ImportRun | None:
+    """The run, marked as this job's, when a job is due for it (being checked or
+    imported, its feed kept) and no other worker is on it (one that moved within
+    LOST_AFTER)."""
+    run = session.get(ImportRun, run_id, with_for_update=True)
     if run is None or run.feed is None or run.status not in (ImportStatus.CHECKING,
                                                              ImportStatus.IMPORTING):
         return None
+    if run.progress and run.updated_at > now - LOST_AFTER:
+        return None
     run.progress = "Reading the file…"
-    run.updated_at = clock.now()
+    run.updated_at = now
     return run

@@ -16,6 +16,7 @@ from werkzeug import Response
 from wtforms.fields.choices import SelectChoice
 
 from facilitator import clock
+from facilitator import import_jobs
 from facilitator.db import get_session
 from facilitator.formatting import full_stop
 from facilitator.forms import ConfirmForm
@@ -448,5 +449,6 @@ def discard_import(run_id: int) -> Response:
 
 
 def _start_import_job(run: ImportRun) -> None:
-    """Queue the job of a run that waits for one (once its row is committed)."""
-    # TODO: the job queue (h-queue)
+    """Queue the job of a run that waits for one, once its row is committed (a job
+    that lost the race to it would find nothing to do)."""
+    import_jobs.check_or_import.enqueue(run.id)
