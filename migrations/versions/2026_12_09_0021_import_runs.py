@@ -42,12 +42,17 @@ def upgrade() -> None:
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('finished_at', sa.DateTime(timezone=True), nullable=True),
-    sa.ForeignKeyConstraint(['organization_id'], ['organizations.id'], name=op.f('fk_import_runs_organization_id_organizations'), ondelete='CASCADE'),
-    sa.ForeignKeyConstraint(['requested_by_id'], ['users.id'], name=op.f('fk_import_runs_requested_by_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['organization_id'], ['organizations.id'],
+                            name=op.f('fk_import_runs_organization_id_organizations'),
+                            ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['requested_by_id'], ['users.id'],
+                            name=op.f('fk_import_runs_requested_by_id_users'),
+                            ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_import_runs'))
     )
     with op.batch_alter_table('import_runs', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_import_runs_organization_id'), ['organization_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_import_runs_organization_id'),
+                              ['organization_id'], unique=False)
 
 
 def downgrade() -> None:
