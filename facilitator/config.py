@@ -44,6 +44,16 @@ def defaults(instance_path: str) -> dict[str, Any]:
         #: Where render slots (lock files) and recent render failures are kept: a folder
         #: on this server's own disk (flock is unreliable over NFS), shared by its workers.
         "PDF_STATE_DIR": str(Path(instance_path) / "pdf"),
+        #: Public PDFs rendered ahead by the job workers, one file per content hash
+        #: (facilitator/rendered.py): outside the web root, never backed up (rebuilt).
+        #: Shared by every web and job worker: on several machines, a shared folder.
+        "RENDERED_DIR": str(Path(instance_path) / "rendered"),
+        #: Whether a change enqueues the renders it makes stale at once (else the
+        #: workers' minutely reconcile finds them).
+        "RENDER_AHEAD": True,
+        #: Where the job queue lives: None for beside the database (a SQLite file, or
+        #: PostgreSQL's own tables), "memory" for this process only (facilitator/jobs.py).
+        "JOBS_STORAGE": None,
     }
 
 
@@ -58,6 +68,8 @@ def from_environment() -> dict[str, Any]:
         settings["BASE_URL"] = base
     if folder := os.environ.get("FACILITATOR_EVIDENCE_DIR"):
         settings["EVIDENCE_DIR"] = folder
+    if folder := os.environ.get("FACILITATOR_RENDERED_DIR"):
+        settings["RENDERED_DIR"] = folder
     if os.environ.get("FACILITATOR_SECURE_COOKIES") == "1":
         settings["SESSION_COOKIE_SECURE"] = True
     for name in ("FEED_MAX_AGE", "PAGE_MAX_AGE"):

@@ -89,24 +89,27 @@ def one_page_response(drafts: Sequence[str], filename: str, *, private: bool) ->
     that takes the fewest; when the fullest takes three pages or more, of that one), as
     `pdf_response` answers it. Each draft tried is rendered once, and the choice is kept
     with them, so a one-pager asked for again costs a look-up."""
-    def fitted() -> bytes:
-        best: tuple[int, bytes] | None = None
-        for draft in drafts:
-            body = _rendered(draft)
-            pages = len(PdfReader(io.BytesIO(body)).pages)
-            if best is None or pages < best[0]:
-                best = (pages, body)
-            if pages == 1 or (pages > 2 and draft == drafts[0]):
-                # What the drafts leave out (dates, the guidelines' start, a code) is
-                # about a page at most: a group whose own text runs to three pages gets
-                # all of it, for the cost of one render.
-                break
-        assert best is not None, "a one-pager has at least one draft"
-        return best[1]
-
     key = pdf.etag("\n".join(drafts))
-    return _pdf_answer(key, lambda: pdf_cache().get_or_build(f"fit-{key}", fitted), filename,
-                       private=private)
+    return _pdf_answer(key, lambda: pdf_cache().get_or_build(
+        f"fit-{key}", lambda: fit_one_page(drafts, _rendered)), filename, private=private)
+
+
+def fit_one_page(drafts: Sequence[str], render: Callable[[str], bytes]) -> bytes:
+    """The PDF of the first draft that takes one sheet (see `one_page_response`), each
+    draft tried made by `render`."""
+    best: tuple[int, bytes] | None = None
+    for draft in drafts:
+        body = render(draft)
+        pages = len(PdfReader(io.BytesIO(body)).pages)
+        if best is None or pages < best[0]:
+            best = (pages, body)
+        if pages == 1 or (pages > 2 and draft == drafts[0]):
+            # What the drafts leave out (dates, the guidelines' start, a code) is
+            # about a page at most: a group whose own text runs to three pages gets
+            # all of it, for the cost of one render.
+            break
+    assert best is not None, "a one-pager has at least one draft"
+    return best[1]
 
 
 def _rendered(html: str) -> bytes:

@@ -804,3 +804,36 @@ class ImportRun(Base):
 
     organization: Mapped[Organization] = relationship()
     requested_by: Mapped[User | None] = relationship()
+
+
+class RenderedFile(Base):
+    """A public PDF rendered ahead (facilitator/rendered.py): which handout (`key`, its
+    address inside the app), what data it was made from (`stamp`) and the file that holds
+    it, named by `content_hash` in RENDERED_DIR. Nothing here is needed to rebuild it."""
+
+    __tablename__ = "rendered_files"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: SHA-256 of `key`, hex: what requests look the row up by.
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    #: "directory/<org id>?paper=a4", "group/<group id>?…", "guidelines/<group id>?…".
+    key: Mapped[str] = mapped_column(Text)
+    organization_id: Mapped[int] = mapped_column(
+        ForeignKey("organizations.id", ondelete="CASCADE"), index=True)
+    group_id: Mapped[int | None] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"),
+                                                 index=True)
+    #: Kept fresh by the workers whoever asks (every paper of the unfiltered directory, of
+    #: each public group's handouts); the rest are rendered when asked for.
+    ahead: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: The versions and date the stored file shows; None before the first render.
+    stamp: Mapped[str | None] = mapped_column(String(100))
+    #: SHA-256 of the HTML the file was rendered from, hex: its file name and ETag.
+    content_hash: Mapped[str | None] = mapped_column(String(64))
+    rendered_at: Mapped[datetime | None] = mapped_column()
+    #: How long the last render took, for telling people when to come back.
+    render_seconds: Mapped[float | None] = mapped_column(Float)
+    #: The last render's failure, after its retries, for admins; None once one succeeds.
+    error: Mapped[str | None] = mapped_column(Text)
+    #: The stamp whose render failed: not tried again until the data or the day changes.
+    failed_stamp: Mapped[str | None] = mapped_column(String(100))
+    failed_at: Mapped[datetime | None] = mapped_column()

@@ -190,8 +190,13 @@ def app_config(database_url: str, **overrides: Any) -> dict[str, Any]:
         "BASE_URL": BASE_URL,
         "PDF_STATE_DIR": str(_PDF_STATE / str(next(_pdf_folders))),
         "WTF_CSRF_ENABLED": False,
-        # Jobs queue in memory; the tests of jobs run them (facilitator/jobs.py).
+        # Jobs run at once where enqueued, in memory, and changes enqueue no renders: a
+        # public PDF is rendered by the request that asks for it (tests/test_rendered.py
+        # runs a real queue and worker).
         "JOBS_STORAGE": "memory",
+        "JOBS_IMMEDIATE": True,
+        "RENDER_AHEAD": False,
+        "RENDERED_DIR": str(_PDF_STATE / f"rendered-{next(_pdf_folders)}"),
         **overrides,
     }
 

@@ -24,7 +24,8 @@ def note(value: str) -> None:
 
 def test_jobs_run_retried_and_picked_up_by_a_worker(
         fresh_database_url: Callable[[], str]) -> None:
-    app = create_app(app_config(fresh_database_url(), JOBS_STORAGE=None))
+    app = create_app(app_config(fresh_database_url(), JOBS_STORAGE=None,
+                                JOBS_IMMEDIATE=False))
     try:
         with app.app_context():
             note.enqueue("a")

@@ -29,7 +29,9 @@ SKIPPED = ("Skipped item 9 “Westside Closed Discussion” (slug westside-close
 
 
 @pytest.fixture
-def admin(make_org, make_user, auth):
+def admin(app, make_org, make_user, auth):
+    # Jobs wait on the queue until `work` runs them, as they wait for a worker.
+    app.config["JOBS_IMMEDIATE"] = False
     org = make_org(slug="springfield", name="Springfield Intergroup")
     user = make_user(org, Role.ADMIN)
     auth.login(user)

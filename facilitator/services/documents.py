@@ -44,6 +44,7 @@ from facilitator.models import StatementReading
 from facilitator.models import User
 from facilitator.services import ServiceError
 from facilitator.services import audit_log
+from facilitator.services import organizations
 
 NOTE_LIMIT = 300
 
@@ -165,6 +166,8 @@ def save_version(
     document.versions.insert(0, version)
     session.flush()
     session.refresh(document, ["current_version"])
+    if group is not None:  # its guidelines PDF and one-pager print it
+        organizations.note_printed_change(session, org)
     audit_log.record(
         session, actor, "create", version, organization=org,
         summary=f"{_title(kind, org, group)}: version {number}"[:300],

@@ -31,6 +31,17 @@ ORGANIZATION_FIELDS = ("slug", "name", "timezone", "contact", "small_count_thres
 GROUP_FIELDS = ("slug", "name", "program", "audience", "languages", "visibility", "description")
 
 
+#: In `session.info`: the ids of the orgs whose printed handouts may show something new
+#: once the transaction commits (facilitator/rendered.py renders them again then).
+CHANGED_ORGS = "changed_organizations"
+
+
+def note_printed_change(session: Session, org: Organization) -> None:
+    """Say that the org's public PDFs may need rendering again after this commit."""
+    if org.id is not None:
+        session.info.setdefault(CHANGED_ORGS, set()).add(org.id)
+
+
 def mark_changed(org: Organization, group: Group | None = None) -> None:
     """Record that what the org's (and the group's) feeds and pages show has changed.
 
@@ -39,6 +50,8 @@ def mark_changed(org: Organization, group: Group | None = None) -> None:
     transaction is enough: a 5,000-meeting import bumps each row once, not 5,000 times.
     """
     session = object_session(org)
+    if session is not None:
+        note_printed_change(session, org)
     done = transaction_memo(session) if session is not None else set()
     now = utcnow()
     for row in (org, group):

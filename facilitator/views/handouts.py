@@ -1,7 +1,8 @@
-"""Printed handouts, as PDFs: a public group's one-pager and the org's meeting
-directory here; leaders' handouts (private groups, check-in cards) and auditors'
-reports in views/manage/handouts.py and views/audit.py. All of them are built in
-facilitator/handouts.py and answered by its `pdf_response`."""
+"""Printed handouts, as PDFs: a public group's one-pager and guidelines and the org's
+meeting directory here, answered from the files rendered ahead (facilitator/rendered.py);
+leaders' handouts (private groups, check-in cards) and auditors' reports in
+views/manage/handouts.py and views/audit.py, rendered when asked by `pdf_response`. All
+of them are built in facilitator/handouts.py."""
 
 from __future__ import annotations
 
@@ -10,14 +11,9 @@ from flask import Response
 from flask import abort
 from flask import request
 
-from facilitator import pdf
+from facilitator import rendered
 from facilitator.db import get_session
-from facilitator.handouts import directory_html
-from facilitator.handouts import documents_html
-from facilitator.handouts import group_handout_drafts
-from facilitator.handouts import one_page_response
-from facilitator.handouts import pdf_response
-from facilitator.handouts import public_group_codes
+from facilitator.models import Group
 from facilitator.models import Visibility
 from facilitator.security import public_org
 from facilitator.services.organizations import find_group
@@ -31,9 +27,7 @@ def group_handout(group_slug: str) -> Response:
     group = find_group(get_session(), group_slug)
     if group is None or group.visibility is not Visibility.PUBLIC:
         abort(404)
-    paper = pdf.Paper.from_args(request.args, group.organization.timezone)
-    drafts = group_handout_drafts(group, paper, public_group_codes(group))
-    return one_page_response(drafts, f"{group.slug}.pdf", private=False)
+    return _answer("group", group, f"{group.slug}.pdf")
 
 
 @bp.get("/g/<group_slug>/guidelines.pdf")
@@ -43,14 +37,19 @@ def group_documents(group_slug: str) -> Response:
     group = find_group(get_session(), group_slug)
     if group is None or group.visibility is not Visibility.PUBLIC:
         abort(404)
-    html = documents_html(group, pdf.Paper.from_args(request.args,
-                                                     group.organization.timezone))
-    return pdf_response(html, f"{group.slug}-guidelines.pdf", private=False)
+    return _answer("guidelines", group, f"{group.slug}-guidelines.pdf")
 
 
 @bp.get("/o/<org_slug>/directory.pdf")
 def directory(org_slug: str) -> Response:
     """The org's public meetings by day, with the directory page's filters."""
-    org = public_org(get_session(), org_slug)
-    return pdf_response(directory_html(org, request.args), f"{org.slug}-meetings.pdf",
-                        private=False)
+    session = get_session()
+    org = public_org(session, org_slug)
+    handout = rendered.directory_handout(session, org, request.args)
+    return rendered.answer(handout, rendered.org_stamp(org), f"{org.slug}-meetings.pdf")
+
+
+def _answer(kind: str, group: Group, filename: str) -> Response:
+    handout = rendered.group_handout(kind, group, request.args)
+    stamp = rendered.stamp_of(get_session(), handout, group.organization, group)
+    return rendered.answer(handout, stamp, filename)

@@ -5,7 +5,7 @@ uploaded text until the run is finished, the options, how far the job got, and t
 summary the command line prints.
 
 Revision ID: 0021_import_runs
-Revises: 0019_headcount_version
+Revises: 0020_rendered_files
 Create Date: 2026-12-09 10:00:00.000000
 """
 from __future__ import annotations
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0021_import_runs'
-down_revision = '0019_headcount_version'
+down_revision = '0020_rendered_files'
 branch_labels = None
 depends_on = None
 
