@@ -12,7 +12,6 @@ from flask import current_app
 from flask.cli import AppGroup
 from flask.cli import with_appcontext
 from sqlalchemy import inspect
-from sqlalchemy.orm import Session
 
 from facilitator import backup as backups
 from facilitator import clock
@@ -21,8 +20,6 @@ from facilitator import jobs
 from facilitator import migrate
 from facilitator.db import database
 from facilitator.db import get_session
-from facilitator.db import read_transaction
-from facilitator.db import write_transaction
 from facilitator.domain import meeting_guide_read
 from facilitator.models import Program
 from facilitator.models import Role
@@ -176,8 +173,10 @@ def load_demo(if_empty: bool) -> None:
               type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="For a feed of several programs: lines “type code or group name = "
                    "program”, e.g. “RD = dharma”.")
+@click.option("--dry-run", is_flag=True,
+              help="Say what the import would create, update and skip; save nothing.")
 def import_meeting_guide(path: Path, org_slug: str, timezone: str | None,
-                         program: str, program_map_path: Path | None) -> None:
+                         program: str, program_map_path: Path | None, dry_run: bool) -> None:
     """Import a Meeting Guide JSON feed (12 Step Meeting List and similar sites).
 
     Importing the same feed again updates the meetings in place. Everything is saved
@@ -205,41 +204,16 @@ def import_meeting_guide(path: Path, org_slug: str, timezone: str | None,
             _fail(f"{program_map_path.name}: {error} Nothing was imported.")
     with database().one_connection_session() as session:
         try:
-            summary = _import(session, items, org_slug, timezone, program, program_map)
+            summary = meeting_import.run(session, None, items, org_slug=org_slug,
+                                         timezone=timezone, program=program,
+                                         program_map=program_map, progress=_progress,
+                                         dry_run=dry_run)
         except ServiceError as error:
             _fail(f"{error.message} Nothing was imported.")
         except Exception as error:
-            # Whatever it was, the database is as before: say so, without a traceback.
-            detail = (str(error).strip().splitlines() or [""])[0][:300]
-            _fail(f"The import failed and nothing was saved ({type(error).__name__}: "
-                  f"{detail}).")
+            _fail(meeting_import.failure_message(error))
     for line in summary.lines():
         click.echo(line)
-
-
-#: Times an import is staged before it gives up, when someone keeps changing the org.
-IMPORT_TRIES = 3
-
-
-def _import(session: Session, items: list[object], org_slug: str, timezone: str | None,
-            program: str, program_map: dict[str, str]) -> meeting_import.ImportSummary:
-    """Stage the import without holding the database (SQLite has one writer at a time,
-    and check-ins must not wait), then save it in one short write transaction; stage it
-    again if the organization changed in between. Progress goes to stderr."""
-    for attempt in range(1, IMPORT_TRIES + 1):
-        with read_transaction(session):
-            staged = meeting_import.stage(session, None, items, org_slug=org_slug,
-                                          now=clock.now(), timezone=timezone,
-                                          program=program, program_map=program_map,
-                                          progress=_progress)
-        try:
-            with write_transaction(session):
-                return meeting_import.write(session, None, staged)
-        except meeting_import.Stale:
-            if attempt == IMPORT_TRIES:
-                raise
-            _progress("The organization changed meanwhile; reading it again…")
-    raise AssertionError("unreachable")
 
 
 def _progress(line: str) -> None:

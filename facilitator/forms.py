@@ -685,6 +685,23 @@ class TrainingTypeForm(FlaskForm):
         return {name: self[name].data for name in names}
 
 
+class MeetingGuideImportForm(FlaskForm):
+    """A Meeting Guide feed to import into the org, with the options of `flask
+    import-meeting-guide` that make sense on the web (the org is the admin's own)."""
+
+    feed = FileField("Meeting Guide JSON file", [Required("a Meeting Guide JSON file")],
+                     description="The feed of a 12 Step Meeting List site (its address ends "
+                                 "in meeting-guide.php or meetings.json), saved as a file.")
+    timezone = _timezone_field("The zone of meetings the file gives none for.")
+    program = SelectField("Program of new groups", choices=options(Program.choices()),
+                          description="For groups whose meetings' type codes name no "
+                                      "program, and that the program map does not name.")
+    program_map = TextAreaField(
+        "Program map (optional)", [Length(max=10_000)], filters=[_strip],
+        description="For a feed of several programs: one line each of “type code or "
+                    "group name = program”, e.g. “RD = dharma”.")
+
+
 class TrainingRecordForm(FlaskForm):
     training_type_id = SelectField("Training", coerce=int,
                                    invalid_choice_message="Choose a training from the list.")

@@ -871,6 +871,62 @@ class ChangeRequestItem(Base):
     meeting: Mapped[Meeting | None] = relationship()
 
 
+class ImportStatus(Choice):
+    """Where a web import of a Meeting Guide feed is: checked first (a dry run), then
+    imported when the admin says so."""
+
+    CHECKING = "checking", "Checking the file"
+    CHECKED = "checked", "Checked: nothing saved yet"
+    IMPORTING = "importing", "Importing"
+    DONE = "done", "Imported"
+    FAILED = "failed", "Failed: nothing was saved"
+    DISCARDED = "discarded", "Not imported"
+
+    @property
+    def finished(self) -> bool:
+        """Whether the run is over: its feed is no longer kept."""
+        return self in (ImportStatus.DONE, ImportStatus.FAILED, ImportStatus.DISCARDED)
+
+
+class ImportRun(Base):
+    """A Meeting Guide feed an admin uploaded, with what its jobs found and did
+    (services/import_runs.py). The feed is kept only until the run is finished; the
+    summary names meetings, groups and slugs as the feed has them, nothing of members."""
+
+    __tablename__ = "import_runs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(
+        ForeignKey("organizations.id", ondelete="CASCADE"), index=True
+    )
+    #: The admin who uploaded the file, or said to import it: the import's audit entries
+    #: name them.
+    requested_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
+    file_name: Mapped[str] = mapped_column(String(200))
+    #: The uploaded feed as text; None once the run is finished (ImportStatus.finished).
+    feed: Mapped[str | None] = mapped_column(Text)
+    #: The options the command line offers: the zone of meetings the feed gives none for
+    #: (None: the org's), the program of new groups, and the program map.
+    timezone: Mapped[str | None] = mapped_column(String(64))
+    program: Mapped[Program] = mapped_column(_choice(Program))
+    program_map: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    status: Mapped[ImportStatus] = mapped_column(_choice(ImportStatus))
+    #: The last line the running job said how far it got.
+    progress: Mapped[str] = mapped_column(String(200), default="")
+    #: The summary of the last step, a line each: the dry run's, then the import's.
+    summary: Mapped[list[str]] = mapped_column(JSON, default=list)
+    #: Why the run failed, for the admin; nothing was saved.
+    error: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column()
+
+    organization: Mapped[Organization] = relationship()
+    requested_by: Mapped[User | None] = relationship()
+
+
 class RenderedFile(Base):
     """A public PDF rendered ahead (facilitator/rendered.py): which handout (`key`, its
     address inside the app), what data it was made from (`stamp`) and the file that holds

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from werkzeug.exceptions import NotFound
 
 from facilitator.models import Group
+from facilitator.models import ImportRun
 from facilitator.models import Meeting
 from facilitator.models import Organization
 from facilitator.models import PendingInvitation
@@ -19,6 +20,7 @@ from facilitator.models import Role
 from facilitator.models import TrainingRecord
 from facilitator.models import TrainingType
 from facilitator.models import User
+from facilitator.services import import_runs
 from facilitator.services import invitations
 from facilitator.services.organizations import find_group
 from facilitator.services.organizations import find_organization
@@ -90,6 +92,14 @@ def get_invitation_in(session: Session, org: Organization,
     if invitation is None:
         raise NotFound()
     return invitation
+
+
+def get_import_run_in(session: Session, org: Organization, run_id: int) -> ImportRun:
+    """Return the org's Meeting Guide import (for its admins); 404 otherwise."""
+    run = import_runs.find_in(session, org, run_id)
+    if run is None:
+        raise NotFound()
+    return run
 
 
 def get_training_type_in(session: Session, org: Organization, type_id: int) -> TrainingType:

@@ -544,3 +544,13 @@ def test_a_program_map_that_cannot_be_read_imports_nothing(runner, session, tmp_
     assert result.exit_code != 0
     assert f"programs.txt: {message}" in result.output and "Nothing was imported." in result.output
     assert counts(session) == before
+
+
+def test_a_dry_run_says_what_the_import_would_do_and_saves_nothing(runner, session):
+    before = counts(session)
+    result = run(runner, FEED, "--org", "springfield", "--dry-run")
+    assert result.exit_code == 0, result.output
+    assert meeting_import.DRY_RUN_HEADING in result.output
+    assert ("Meetings (one per weekday): 17 created, 0 updated, 0 unchanged, 1 skipped."
+            in result.output)
+    assert counts(session) == before

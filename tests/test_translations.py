@@ -42,6 +42,7 @@ TRANSLATED = {
 }
 #: Facilitator, admin and auditor pages, handouts and documents: marked in later work.
 NOT_YET_TRANSLATED = {
+    "admin/import_run.html", "admin/imports.html",
     "admin/confirmations.html", "manage/_confirm.html", "manage/rep_link.html",
     "representative/_decisions.html", "representative/date.html",
     "representative/home.html", "representative/meeting_form.html",

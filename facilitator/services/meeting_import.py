@@ -52,7 +52,9 @@ from sqlalchemy.orm import contains_eager
 from sqlalchemy.orm import selectinload
 
 from facilitator import clock
+from facilitator.db import read_transaction
 from facilitator.db import utcnow
+from facilitator.db import write_transaction
 from facilitator.domain import meeting_guide_read
 from facilitator.domain.meeting import MeetingValues
 from facilitator.domain.meeting_guide_read import FeedMeeting
@@ -89,6 +91,10 @@ FALLBACK_TIMEZONE = "UTC"
 #: Seconds between two progress lines, at least: often enough that a long import is
 #: seen to move, and none at all for a feed read in a second.
 PROGRESS_EVERY = 1.0
+#: Times an import is staged before it gives up, when someone keeps changing the org.
+IMPORT_TRIES = 3
+#: The first line of a dry run's summary.
+DRY_RUN_HEADING = "Dry run: nothing was saved. Importing this feed would do this:"
 #: Rows written to the staging tables at once, between two looks at the progress.
 STAGING_BATCH = 500
 
@@ -127,13 +133,16 @@ class ImportSummary:
     default_program: str = ""
     groups_without_program: int = 0
     groups_with_program: int = 0
+    #: Whether this is what the import would do (a dry run): nothing was saved.
+    dry_run: bool = False
 
     def lines(self) -> list[str]:
         """The summary for the person who ran the import."""
         org = (f"Organization {self.organization}: created, time zone {self.timezone}."
                if self.organization_created else
                f"Organization {self.organization}: already there.")
-        lines = [
+        lines = [DRY_RUN_HEADING] if self.dry_run else []
+        lines += [
             org,
             f"Groups: {self.groups_created} created, {self.groups_unchanged} unchanged.",
             f"Meetings (one per weekday): {self.created} created, {self.updated} updated, "
@@ -230,6 +239,52 @@ def import_feed(
     staged = stage(session, actor, items, org_slug=org_slug, now=now, timezone=timezone,
                    program=program, program_map=program_map, progress=progress)
     return write(session, actor, staged)
+
+
+def run(
+    session: Session,
+    actor: User | None,
+    items: Sequence[Any],
+    *,
+    org_slug: str,
+    timezone: str | None = None,
+    program: str = DEFAULT_PROGRAM,
+    program_map: dict[str, str] | None = None,
+    progress: Report | None = None,
+    dry_run: bool = False,
+) -> ImportSummary:
+    """Import the feed as the command line and the web's import job do: `stage` it without
+    holding the database (SQLite has one writer at a time, and check-ins must not wait),
+    then `write` it in one short write transaction, staging it again if the organization
+    changed in between (IMPORT_TRIES times at most, then Stale). Commits: `session` is
+    the import's own (db.Database.one_connection_session). A dry run only stages, and
+    answers what the import would do, having saved nothing."""
+    step = _Progress(progress)
+    for attempt in range(1, IMPORT_TRIES + 1):
+        with read_transaction(session):
+            staged = stage(session, actor, items, org_slug=org_slug, now=clock.now(),
+                           timezone=timezone, program=program, program_map=program_map,
+                           progress=progress)
+            if dry_run:
+                _drop_staging(session.connection())
+                staged.summary.dry_run = True
+                return staged.summary
+        try:
+            with write_transaction(session):
+                return write(session, actor, staged)
+        except Stale:
+            if attempt == IMPORT_TRIES:
+                raise
+            step.begin("The organization changed meanwhile; reading it again…")
+    raise AssertionError("unreachable")
+
+
+def failure_message(error: Exception) -> str:
+    """What to tell the person whose import failed on something unforeseen: the
+    database is as before, and the error's first line, without a traceback."""
+    detail = (str(error).strip().splitlines() or [""])[0][:300]
+    return (f"The import failed and nothing was saved ({type(error).__name__}: "
+            f"{detail}).")
 
 
 def stage(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 from flask import Blueprint
 from flask import flash
@@ -15,11 +16,13 @@ from werkzeug import Response
 from wtforms.fields.choices import SelectChoice
 
 from facilitator import clock
+from facilitator import import_jobs
 from facilitator import rendered
 from facilitator.db import get_session
 from facilitator.formatting import full_stop
 from facilitator.forms import ConfirmForm
 from facilitator.forms import GroupForm
+from facilitator.forms import MeetingGuideImportForm
 from facilitator.forms import OrganizationForm
 from facilitator.forms import PersonForm
 from facilitator.forms import PersonRolesForm
@@ -27,15 +30,18 @@ from facilitator.forms import TrainingTypeForm
 from facilitator.forms import offer_timezones
 from facilitator.forms import options
 from facilitator.models import Group
+from facilitator.models import ImportRun
 from facilitator.models import PendingInvitation
 from facilitator.models import Role
 from facilitator.models import TrainingType
 from facilitator.models import User
 from facilitator.security import get_group_in
+from facilitator.security import get_import_run_in
 from facilitator.security import get_invitation_in
 from facilitator.security import get_person_in
 from facilitator.security import get_training_type_in
 from facilitator.services import accounts
+from facilitator.services import import_runs
 from facilitator.services import invitations
 from facilitator.services import listings
 from facilitator.services import meeting_import
@@ -410,3 +416,56 @@ def delete_training_type(type_id: int) -> Response:
             get_session(), g.user, kind)):
         flash(f"{kind.name} is retired; its records stay for the audit.", "info")
     return redirect(url_for("admin.training_types"))
+
+
+@bp.route("/imports/", methods=["GET", "POST"])
+def imports() -> str | Response:
+    """Upload a Meeting Guide feed: a job checks it (a dry run) and its page shows what
+    importing it would do, before anything is saved."""
+    session = get_session()
+    form = MeetingGuideImportForm(timezone=g.org.timezone)
+    if form.validate_on_submit():
+        file = form.feed.data
+        data = file.stream.read(import_runs.MAX_UPLOAD_BYTES + 1)
+        uploaded = save(form, lambda: import_runs.upload(
+            session, g.user, g.org, file_name=file.filename or "", data=data,
+            timezone=form.timezone.data, program=form.program.data,
+            program_map=form.program_map.data))
+        if uploaded is not None:
+            _start_import_job(uploaded.value)
+            return redirect(url_for("admin.import_run", run_id=uploaded.value.id), code=303)
+    offer_timezones(form.timezone, g.org.timezone)
+    return render_template("admin/imports.html", org=g.org, form=form,
+                           runs=import_runs.recent(session, g.org),
+                           zone=ZoneInfo(g.org.timezone))
+
+
+@bp.get("/imports/<int(max=2147483647):run_id>")
+def import_run(run_id: int) -> str:
+    run = get_import_run_in(get_session(), g.org, run_id)
+    return render_template("admin/import_run.html", org=g.org, run=run, form=ConfirmForm())
+
+
+@bp.post("/imports/<int(max=2147483647):run_id>/import")
+def confirm_import(run_id: int) -> Response:
+    run = get_import_run_in(get_session(), g.org, run_id)
+    form = ConfirmForm()
+    if form.validate_on_submit() and save(form, lambda: import_runs.confirm(
+            get_session(), g.user, run)):
+        _start_import_job(run)
+    return redirect(url_for("admin.import_run", run_id=run.id), code=303)
+
+
+@bp.post("/imports/<int(max=2147483647):run_id>/discard")
+def discard_import(run_id: int) -> Response:
+    run = get_import_run_in(get_session(), g.org, run_id)
+    form = ConfirmForm()
+    if form.validate_on_submit() and save(form, lambda: import_runs.discard(get_session(), run)):
+        flash(f"{run.file_name} was not imported, and is no longer kept.", "info")
+    return redirect(url_for("admin.import_run", run_id=run.id), code=303)
+
+
+def _start_import_job(run: ImportRun) -> None:
+    """Queue the job of a run that waits for one, once its row is committed (a job
+    that lost the race to it would find nothing to do)."""
+    import_jobs.check_or_import.enqueue(run.id)
