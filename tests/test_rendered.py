@@ -241,3 +241,30 @@ def test_jobs_run_in_an_app_context_are_retried_and_picked_up_by_a_worker(queued
         note.enqueue("b")
     with jobs.running_worker(app):
         _wait_for(lambda: seen[-1][0] == "b", seconds=10)
+
+
+
+def test_an_org_setting_its_groups_print_renders_their_handouts_again(queued_app):
+    # The org's name is on every group's one-pager: renaming the org makes each group's
+    # stored handouts out of date, so the workers render them again; a setting no
+    # group's page shows leaves them be.
+    app = queued_app
+    org_id, _meeting_id = _org_with_a_meeting(app, "renamed")
+    with app.app_context():
+        session = get_session()
+        org = session.get(Organization, org_id)
+        group = org.groups[0]
+        one_pager = next(handout for handout in rendered.ahead_handouts(org, [group])
+                         if handout.kind == "group")
+
+        def stamp() -> str:
+            return rendered.stamp_of(session, one_pager, org, group)
+
+        first = stamp()
+        organizations.update_organization(session, None, org, small_count_threshold=7)
+        session.commit()
+        assert stamp() == first
+        organizations.update_organization(session, None, org, name="Renamed Intergroup")
+        session.commit()
+        session.refresh(group)
+        assert stamp() != first

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm import object_session
 
@@ -33,6 +34,9 @@ ORGANIZATION_FIELDS = ("slug", "name", "timezone", "contact", "small_count_thres
                        "expiry_warning_days", "unverified_training_counts", "online_location",
                        "listing_reminder_days", "listing_out_of_date_days",
                        "default_language")
+#: What a group's own pages, feeds and one-pagers show of its organization.
+SHOWN_FOR_GROUPS = ("name", "timezone", "contact", "online_location",
+                    "listing_reminder_days", "listing_out_of_date_days", "default_language")
 GROUP_FIELDS = ("slug", "name", "program", "audience", "languages", "visibility", "description")
 
 
@@ -133,6 +137,10 @@ def update_organization(
             raise ServiceError(f"{name} cannot be changed here.")
         setattr(org, name, value.strip() if isinstance(value, str) else value)
     mark_changed(org)
+    if any(before[name] != getattr(org, name) for name in SHOWN_FOR_GROUPS):
+        # Every group's pages, feeds and PDFs show these: they change too (once, in SQL).
+        session.execute(update(Group).where(Group.organization_id == org.id).values(
+            data_version=Group.data_version + 1, data_changed_at=utcnow()))
     _record_update(
         session, actor, org, org, f"Organization {org.name}", before, ORGANIZATION_FIELDS
     )
