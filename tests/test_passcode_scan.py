@@ -169,6 +169,7 @@ class Scan:
                     self.get(f"/j/{meeting.id}")
 
 
+@pytest.mark.one_database  # what the outputs say: the same on every database
 def test_no_passcode_in_any_public_output_of_an_org_with_hostile_meetings(
         client, auth, session, hostile):
     scan = Scan(client)
@@ -195,6 +196,7 @@ def test_no_passcode_in_any_public_output_of_an_org_with_hostile_meetings(
     assert scan.counts["html"] >= 15
 
 
+@pytest.mark.one_database  # what the outputs say: the same on every database
 def test_no_passcode_in_any_public_output_of_the_demo(runner, client, session):
     assert runner.invoke(args=["demo"]).exit_code == 0
     session.expire_all()
