@@ -30,20 +30,19 @@ from dataclasses import field
 from datetime import date
 from datetime import datetime
 from datetime import time
+from datetime import timedelta
 from typing import Any
 from typing import TypeVar
 
+from sqlalchemy import Row
 from sqlalchemy import Select
-from sqlalchemy import String
 from sqlalchemy import and_
 from sqlalchemy import case
-from sqlalchemy import cast
 from sqlalchemy import func
+from sqlalchemy import literal
 from sqlalchemy import or_
 from sqlalchemy import select
-from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
-from sqlalchemy.sql.functions import FunctionElement
 
 from facilitator import clock
 from facilitator.domain.counts import not_counted_until
@@ -69,6 +68,7 @@ from facilitator.models import SCHEDULE_COLUMNS
 from facilitator.models import Attendance
 from facilitator.models import Group
 from facilitator.models import Headcount
+from facilitator.models import HeadcountMonth
 from facilitator.models import Meeting
 from facilitator.models import MeetingException
 from facilitator.models import Organization
@@ -315,23 +315,6 @@ _COUNTED_AT_ALL = or_(_counted, Headcount.checkins > 0)
 _Query = TypeVar("_Query", bound=Select[*tuple[Any, ...]])
 
 
-class _month(FunctionElement[str]):  # noqa: N801 (an SQL function, named as one)
-    """The "YYYY-MM" of a date column, in SQL."""
-
-    type = String()
-    inherit_cache = True
-
-
-@compiles(_month, "sqlite")
-def _month_sqlite(element: _month, compiler: Any, **kw: Any) -> str:
-    return f"substr({compiler.process(element.clauses, **kw)}, 1, 7)"
-
-
-@compiles(_month, "postgresql")
-def _month_postgresql(element: _month, compiler: Any, **kw: Any) -> str:
-    return f"to_char({compiler.process(element.clauses, **kw)}, 'YYYY-MM')"
-
-
 def _in_window(query: _Query, months: Sequence[str], today: date, *,
                org: Organization | None = None, group: Group | None = None) -> _Query:
     query = query.where(Headcount.occurrence_date >= date.fromisoformat(f"{months[0]}-01"),
@@ -377,20 +360,43 @@ def _months_of(rows: Sequence[_Row]) -> list[_GroupMonth]:
 
 def _org_months(session: Session, months: Sequence[str], today: date,
                 org: Organization) -> list[_GroupMonth]:
-    """Every group's months, summed by the database, groups in the order their newest
-    counted occurrence comes (newest date, earliest time, lowest meeting id first): the
-    order a table of every occurrence, newest first, would give them."""
-    month = _month(Headcount.occurrence_date)
-    found = session.connection().execute(_in_window(
-        select(Group.id, Group.slug, Group.name, month, func.count(), func.sum(_PEOPLE),
-               func.sum(_NEWCOMERS), func.sum(_MORE_CHECKINS),
-               func.max(Headcount.occurrence_date))
-        .join(Meeting, Headcount.meeting_id == Meeting.id).join(Group)
-        .where(_COUNTED_AT_ALL).group_by(Group.id, Group.slug, Group.name, month),
-        months, today, org=org)).all()
+    """Every group's months, summed by the database from the meetings' monthly totals
+    (HeadcountMonth), groups in the order their newest counted occurrence comes (newest
+    date, earliest time, lowest meeting id first): the order a table of every
+    occurrence, newest first, would give them. A row per meeting and month is read, not
+    one per occurrence; the few counts dated after today (a meeting in a zone ahead of
+    the org's) are taken back out, so the months end today as the window does."""
+    this_month = today.replace(day=1)
+    # The counted dates up to today, as bits; the largest has the newest date's bit.
+    days = case((HeadcountMonth.month == this_month,
+                 HeadcountMonth.counted_days.op("&")(_BITS_TO[today.day])),
+                else_=HeadcountMonth.counted_days)
+    found = session.connection().execute(_in_months(
+        select(Group.id, Group.slug, Group.name, HeadcountMonth.month,
+               func.sum(HeadcountMonth.meetings), func.sum(HeadcountMonth.people),
+               func.sum(HeadcountMonth.newcomers), func.sum(HeadcountMonth.more_checkins),
+               func.max(days))
+        .where(HeadcountMonth.meetings > 0)
+        .group_by(Group.id, Group.slug, Group.name, HeadcountMonth.month),
+        months, today, org)).all()
+    later: dict[int, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+    for group_id, *numbers in _after_today(session, today, org):
+        found_ = later[group_id]
+        for n, value in enumerate(numbers):
+            found_[n] += value
+    cells: list[tuple[int, _GroupMonth]] = []
     newest: dict[int, date] = {}
-    for group_id, *_, last in found:
+    for group_id, slug, name, month, meetings, people, newcomers, more, bits in found:
+        if month == this_month and group_id in later:
+            taken = later[group_id]
+            meetings, people, newcomers, more = (meetings - taken[0], people - taken[1],
+                                                 newcomers - taken[2], more - taken[3])
+            if not meetings:
+                continue
+        last = month.replace(day=bits.bit_length())
         newest[group_id] = max(last, newest.get(group_id, last))
+        cells.append((group_id, _GroupMonth(slug, name, month_of(month), meetings, people,
+                                            newcomers, more)))
     first: dict[int, tuple[time, int]] = {}
     for group_id, day, start, meeting_id in session.execute(
             select(Meeting.group_id, Headcount.occurrence_date, Meeting.start_time, Meeting.id)
@@ -404,29 +410,70 @@ def _org_months(session: Session, months: Sequence[str], today: date,
             first[group_id] = min((start, meeting_id), first.get(group_id, (start, meeting_id)))
     order = sorted(newest, key=lambda id_: (-newest[id_].toordinal(), *first[id_]))
     place = {group_id: n for n, group_id in enumerate(order)}
-    return [_GroupMonth(slug, name, month_, meetings, people, newcomers, more)
-            for _, slug, name, month_, meetings, people, newcomers, more, _ in
-            sorted(found, key=lambda row: place[row[0]])]
+    return [cell for _, cell in sorted(cells, key=lambda cell: place[cell[0]])]
+
+
+#: The bits of the days of a month up to day d (bit d - 1 is day d), by d.
+_BITS_TO = [(1 << day) - 1 for day in range(32)]
+
+
+def _in_months(query: _Query, months: Sequence[str], today: date,
+               org: Organization) -> _Query:
+    """The org's meetings' monthly totals of the report's months."""
+    return (query.select_from(HeadcountMonth)
+            .join(Meeting, HeadcountMonth.meeting_id == Meeting.id).join(Group)
+            .where(Group.organization_id == org.id,
+                   HeadcountMonth.month >= date.fromisoformat(f"{months[0]}-01"),
+                   HeadcountMonth.month <= today.replace(day=1)))
+
+
+def _after_today(session: Session, today: date, org: Organization) -> list[Row[Any]]:
+    """What the org's counts dated after today in today's month add to their months,
+    by group: (group id, 1, people, newcomers, more check-ins) a count. Seldom any."""
+    next_month = (today.replace(day=28) + timedelta(days=4)).replace(day=1)
+    return list(session.connection().execute(
+        select(Meeting.group_id, literal(1), _PEOPLE, _NEWCOMERS, _MORE_CHECKINS)
+        .select_from(Headcount).join(Meeting, Headcount.meeting_id == Meeting.id).join(Group)
+        .where(Group.organization_id == org.id, _COUNTED_AT_ALL,
+               Headcount.occurrence_date > today, Headcount.occurrence_date < next_month)))
 
 
 def _counted_days(session: Session, months: Sequence[str], today: date, org: Organization
-                  ) -> tuple[dict[int, set[date]], dict[int, list[date]]]:
-    """The dates each meeting of the org was counted on in the report's months, and those
-    with more check-ins than the facilitator counted: a line per meeting, rather than a
-    row per occurrence."""
-    day = cast(Headcount.occurrence_date, String)
-    query = _in_window(
-        select(Headcount.meeting_id, func.aggregate_strings(day, ","),
-               func.aggregate_strings(case((_MORE_CHECKINS == 1, day)), ","))
-        .join(Meeting, Headcount.meeting_id == Meeting.id).join(Group)
-        .where(_COUNTED_AT_ALL).group_by(Headcount.meeting_id),
-        months, today, org=org)
-    counted, marked = {}, {}
-    for meeting_id, days, more in session.connection().execute(query):
-        counted[meeting_id] = set(map(date.fromisoformat, days.split(",")))
+                  ) -> _Days:
+    """The dates each meeting of the org was counted on in the report's months, as bits
+    by month (_Bits), and those with more check-ins than the facilitator counted: a row
+    per meeting and month, rather than one per occurrence."""
+    this_month = today.replace(day=1)
+    counted: dict[int, dict[date, int]] = defaultdict(dict)
+    marked: dict[int, list[date]] = defaultdict(list)
+    for meeting_id, month, days, more in session.connection().execute(_in_months(
+            select(HeadcountMonth.meeting_id, HeadcountMonth.month,
+                   HeadcountMonth.counted_days, HeadcountMonth.marked_days)
+            .where(HeadcountMonth.counted_days != 0), months, today, org)):
+        counted[meeting_id][month] = days
         if more:
-            marked[meeting_id] = list(map(date.fromisoformat, more.split(",")))
-    return counted, marked
+            if month == this_month:
+                more &= _BITS_TO[today.day]
+            marked[meeting_id] += _dates(month, more)
+    return counted, {meeting_id: days for meeting_id, days in marked.items() if days}
+
+
+def _dates(month: date, bits: int) -> list[date]:
+    """The days of the month whose bits are set (bit d - 1 is day d), earliest first."""
+    found = []
+    while bits:
+        low = bits & -bits
+        found.append(month.replace(day=low.bit_length()))
+        bits ^= low
+    return found
+
+
+def _bits(days: Iterable[date]) -> dict[date, int]:
+    """Dates as bits by month: the month's first day, and bit d - 1 set for day d."""
+    found: dict[date, int] = defaultdict(int)
+    for day in days:
+        found[day.replace(day=1)] |= 1 << (day.day - 1)
+    return found
 
 
 def _marked(session: Session, marked: Mapping[int, list[date]]) -> list[Line]:
@@ -456,7 +503,8 @@ class _Series:
     title: str
     schedule: Schedule
     exceptions: dict[date, SeriesException]
-    dates: tuple[date, ...]
+    #: Its dates in the window, as bits by month (_bits).
+    dates: dict[date, int]
 
 
 def _series(session: Session, months: Sequence[str], today: date, *,
@@ -479,22 +527,29 @@ def _series(session: Session, months: Sequence[str], today: date, *,
         schedule = schedule_of(*columns)
         found.append(_Series(meeting_id, slug, name, title, schedule,
                              exceptions.get(meeting_id, {}),
-                             tuple(schedule.dates(start, today))))
+                             _bits(schedule.dates(start, today))))
     return found
 
 
 def _missing(series: Sequence[_Series], months: Sequence[str], today: date, now: datetime,
-             counted: Mapping[int, set[date]]) -> tuple[list[_Missing], datetime | None]:
+             counted: Mapping[int, Mapping[date, int]]
+             ) -> tuple[list[_Missing], datetime | None]:
     """The occurrences of the report's months that went ahead and that nobody counted,
-    newest first, and when they change next by time alone (not_counted_until)."""
+    newest first, and when they change next by time alone (not_counted_until). `counted`
+    has each meeting's counted dates as bits by month (_bits): most of a meeting's
+    dates are counted, and the bits leave only the others to look at."""
     start = date.fromisoformat(f"{months[0]}-01")
     found = []
     changes: list[datetime] = []
-    none: set[date] = set()
+    none: dict[date, int] = {}
     for meeting in series:
-        days, later = not_counted_until(meeting.schedule, meeting.exceptions,
-                                        counted.get(meeting.meeting_id, none), start, today,
-                                        now, dates=meeting.dates)
+        done = counted.get(meeting.meeting_id, none)
+        uncounted = [day for month, bits in meeting.dates.items()
+                     for day in _dates(month, bits & ~done.get(month, 0))]
+        if not uncounted:
+            continue
+        days, later = not_counted_until(meeting.schedule, meeting.exceptions, set(), start,
+                                        today, now, dates=uncounted)
         found += [_Missing(meeting.slug, meeting.name, meeting.title, day) for day in days]
         if later is not None:
             changes.append(later)
@@ -515,9 +570,10 @@ def group_report(session: Session, group: Group, today: date,
     number this one hides. The org's months come from `kept` when it has them."""
     months = last_months(today, MONTHS)
     rows = _rows(session, months, today, group)
-    counted: dict[int, set[date]] = defaultdict(set)
+    days: dict[int, list[date]] = defaultdict(list)
     for row in rows:
-        counted[row.meeting_id].add(row.day)
+        days[row.meeting_id].append(row.day)
+    counted = {meeting_id: _bits(found) for meeting_id, found in days.items()}
     missing, _ = _missing(_series(session, months, today, group=group), months, today,
                           now or clock.now(), counted)
     group_months = ((kept or ReportCache()).org_months(session, group.organization, today)
@@ -578,7 +634,7 @@ def _org_report(session: Session, org: Organization, today: date, threshold: int
 
 
 #: The dates each meeting was counted on, and those with more check-ins than counted.
-_Days = tuple[dict[int, set[date]], dict[int, list[date]]]
+_Days = tuple[dict[int, dict[date, int]], dict[int, list[date]]]
 _Value = TypeVar("_Value")
 
 

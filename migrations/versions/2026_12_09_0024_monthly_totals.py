@@ -1,0 +1,132 @@
+"""monthly totals
+
+`headcount_months`: each meeting's headcounts of a calendar month, summed as reports
+count them (the facilitator's count when they counted, else the check-ins), with the
+counted dates and those with more check-ins than counted as bits. An org's attendance
+report adds up a row per meeting and month instead of every occurrence of the year.
+
+Triggers on `headcounts` keep it, in the same transaction as each change, whatever
+makes the change; they also grow the org's headcount_version, which the services and
+the session's flush listener did before. Filled from the counts already stored.
+
+Revision ID: 0024_monthly_totals
+Revises: 0019_headcount_version
+Create Date: 2026-12-09 10:00:00.000000
+"""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = '0024_monthly_totals'
+down_revision = '0019_headcount_version'
+branch_labels = None
+depends_on = None
+
+#: What one headcount row `r` adds to its month, as domain.counts.reported counts it: a
+#: row with neither a count nor a check-in adds nothing (its check-in numbers are 0).
+_COUNTED = "(CASE WHEN {r}.counted_by_facilitator OR {r}.checkins > 0 THEN 1 ELSE 0 END)"
+_PEOPLE = "(CASE WHEN {r}.counted_by_facilitator THEN {r}.people ELSE {r}.checkins END)"
+_NEWCOMERS = ("(CASE WHEN {r}.counted_by_facilitator THEN {r}.newcomers "
+              "ELSE {r}.checkin_newcomers END)")
+_MORE = ("(CASE WHEN {r}.counted_by_facilitator AND {r}.checkins > {r}.people "
+         "THEN 1 ELSE 0 END)")
+_MONTH = {"sqlite": "date({r}.occurrence_date, 'start of month')",
+          "postgresql": "CAST(date_trunc('month', {r}.occurrence_date) AS date)"}
+_BIT = {"sqlite": "(1 << (CAST(strftime('%d', {r}.occurrence_date) AS INTEGER) - 1))",
+        "postgresql": "(1 << (CAST(extract(day FROM {r}.occurrence_date) AS integer) - 1))"}
+
+
+def _sql(dialect: str, r: str) -> dict[str, str]:
+    return {name: form.format(r=r) for name, form in (
+        ("counted", _COUNTED), ("people", _PEOPLE), ("newcomers", _NEWCOMERS),
+        ("more", _MORE), ("month", _MONTH[dialect]), ("bit", _BIT[dialect]))}
+
+
+def _add(dialect: str) -> str:
+    """The statement that adds the row NEW to its month."""
+    n = _sql(dialect, "NEW")
+    return (
+        # The module's own SQL fragments; nothing comes from input.
+        "INSERT INTO headcount_months (meeting_id, month, meetings, people, newcomers, "  # noqa: S608
+        "more_checkins, counted_days, marked_days) VALUES (NEW.meeting_id, "
+        f"{n['month']}, {n['counted']}, {n['people']}, {n['newcomers']}, {n['more']}, "
+        f"{n['counted']} * {n['bit']}, {n['more']} * {n['bit']}) "
+        "ON CONFLICT (meeting_id, month) DO UPDATE SET "
+        "meetings = headcount_months.meetings + excluded.meetings, "
+        "people = headcount_months.people + excluded.people, "
+        "newcomers = headcount_months.newcomers + excluded.newcomers, "
+        "more_checkins = headcount_months.more_checkins + excluded.more_checkins, "
+        "counted_days = headcount_months.counted_days | excluded.counted_days, "
+        "marked_days = headcount_months.marked_days | excluded.marked_days;")
+
+
+def _remove(dialect: str) -> str:
+    """The statement that takes the row OLD out of its month."""
+    o = _sql(dialect, "OLD")
+    return (
+        f"UPDATE headcount_months SET meetings = meetings - {o['counted']}, "  # noqa: S608
+        f"people = people - {o['people']}, newcomers = newcomers - {o['newcomers']}, "
+        f"more_checkins = more_checkins - {o['more']}, "
+        f"counted_days = counted_days & ~{o['bit']}, marked_days = marked_days & ~{o['bit']} "
+        f"WHERE meeting_id = OLD.meeting_id AND month = {o['month']};")
+
+
+#: The org's headcount_version grows with every change to one of its headcounts: the
+#: attendance reports kept in a worker are kept per version.
+_BUMP = ("UPDATE organizations SET headcount_version = headcount_version + 1 "
+         "WHERE id = (SELECT groups.organization_id FROM groups JOIN meetings "
+         "ON meetings.group_id = groups.id WHERE meetings.id = {r}.meeting_id);")
+
+
+def upgrade() -> None:
+    op.create_table(
+        'headcount_months',
+        sa.Column('meeting_id', sa.Integer(), nullable=False),
+        sa.Column('month', sa.Date(), nullable=False),
+        sa.Column('meetings', sa.Integer(), nullable=False),
+        sa.Column('people', sa.Integer(), nullable=False),
+        sa.Column('newcomers', sa.Integer(), nullable=False),
+        sa.Column('more_checkins', sa.Integer(), nullable=False),
+        sa.Column('counted_days', sa.Integer(), nullable=False),
+        sa.Column('marked_days', sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(['meeting_id'], ['meetings.id'], ondelete='CASCADE',
+                                name=op.f('fk_headcount_months_meeting_id_meetings')),
+        sa.PrimaryKeyConstraint('meeting_id', 'month', name=op.f('pk_headcount_months')),
+    )
+    dialect = op.get_bind().dialect.name
+    h = _sql(dialect, "headcounts")
+    op.execute(
+        "INSERT INTO headcount_months (meeting_id, month, meetings, people, newcomers, "  # noqa: S608
+        "more_checkins, counted_days, marked_days) "
+        f"SELECT meeting_id, {h['month']}, sum({h['counted']}), sum({h['people']}), "
+        f"sum({h['newcomers']}), sum({h['more']}), sum({h['counted']} * {h['bit']}), "
+        f"sum({h['more']} * {h['bit']}) FROM headcounts GROUP BY meeting_id, {h['month']}")
+    if dialect == "sqlite":
+        for event, body in (
+                ("insert", _add(dialect) + _BUMP.format(r="NEW")),
+                ("update", _remove(dialect) + _add(dialect) + _BUMP.format(r="NEW")),
+                ("delete", _remove(dialect) + _BUMP.format(r="OLD"))):
+            op.execute(f"CREATE TRIGGER headcount_months_{event} AFTER {event.upper()} "
+                       f"ON headcounts FOR EACH ROW BEGIN {body} END")
+    else:
+        op.execute(
+            "CREATE FUNCTION headcount_months_keep() RETURNS trigger LANGUAGE plpgsql AS $$ "
+            "BEGIN "
+            f"IF TG_OP <> 'INSERT' THEN {_remove(dialect)} END IF; "
+            f"IF TG_OP <> 'DELETE' THEN {_add(dialect)} {_BUMP.format(r='NEW')} "
+            f"ELSE {_BUMP.format(r='OLD')} END IF; "
+            "RETURN NULL; END $$")
+        op.execute(
+            "CREATE TRIGGER headcount_months_keep AFTER INSERT OR UPDATE OR DELETE "
+            "ON headcounts FOR EACH ROW EXECUTE FUNCTION headcount_months_keep()")
+
+
+def downgrade() -> None:
+    if op.get_bind().dialect.name == "sqlite":
+        for event in ("insert", "update", "delete"):
+            op.execute(f"DROP TRIGGER IF EXISTS headcount_months_{event}")
+    else:
+        op.execute("DROP TRIGGER IF EXISTS headcount_months_keep ON headcounts")
+        op.execute("DROP FUNCTION IF EXISTS headcount_months_keep()")
+    op.drop_table('headcount_months')
