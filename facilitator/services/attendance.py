@@ -197,13 +197,17 @@ class _Table:
                           ("m", month_of(gone.day)), ("total",)):
                 self.not_counted[level] += 1
         slugs: list[str] = []
-        for cell in group_months:
-            if not self.meetings.get(("g", cell.slug)):
+        values, meetings, more = self.values, self.meetings, self.more_checkins
+        for cell in group_months:  # thousands in a big org: _add written out
+            if not meetings.get(("g", cell.slug)):
                 slugs.append(cell.slug)
             for key in (("gm", cell.slug, cell.month), ("g", cell.slug), ("m", cell.month),
                         ("total",)):
-                self._add(key, cell.people, cell.newcomers, cell.meetings)
-                self.more_checkins[key] += cell.more_checkins
+                people, newcomers = (key, "people"), (key, "newcomers")
+                values[people] = values.get(people, 0) + cell.people
+                values[newcomers] = values.get(newcomers, 0) + cell.newcomers
+                meetings[key] += cell.meetings
+                more[key] += cell.more_checkins
         #: The occurrences' cells, and the sums within a group's month.
         self.cells: dict[Key, int] = {}
         self.parts: list[Sum] = []
@@ -394,7 +398,8 @@ def _org_months(session: Session, months: Sequence[str], today: date,
             if not meetings:
                 continue
         last = month.replace(day=bits.bit_length())
-        newest[group_id] = max(last, newest.get(group_id, last))
+        if last > newest.get(group_id, date.min):
+            newest[group_id] = last
         cells.append((group_id, _GroupMonth(slug, name, month_of(month), meetings, people,
                                             newcomers, more)))
     first: dict[int, tuple[time, int]] = {}
@@ -449,7 +454,7 @@ def _counted_days(session: Session, months: Sequence[str], today: date, org: Org
     for meeting_id, month, days, more in session.connection().execute(_in_months(
             select(HeadcountMonth.meeting_id, HeadcountMonth.month,
                    HeadcountMonth.counted_days, HeadcountMonth.marked_days)
-            .where(HeadcountMonth.counted_days != 0), months, today, org)):
+            .where(HeadcountMonth.counted_days != 0), months, today, org)).all():
         counted[meeting_id][month] = days
         if more:
             if month == this_month:
@@ -545,6 +550,7 @@ def _missing(series: Sequence[_Series], months: Sequence[str], today: date, now:
     for meeting in series:
         done = counted.get(meeting.meeting_id, none)
         uncounted = [day for month, bits in meeting.dates.items()
+                     if bits & ~done.get(month, 0)
                      for day in _dates(month, bits & ~done.get(month, 0))]
         if not uncounted:
             continue
