@@ -142,10 +142,6 @@ class Organization(Base):
     #: data_changed_at it makes ETag and Last-Modified without reading the meetings.
     data_version: Mapped[int] = mapped_column(default=0)
     data_changed_at: Mapped[datetime] = mapped_column(default=utcnow)
-    #: Grows with every change to one of the org's headcounts, whatever makes it (a
-    #: trigger on headcounts, migration 0024): with data_version, what the attendance
-    #: reports kept in a worker were made from.
-    headcount_version: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     groups: Mapped[list[Group]] = relationship(
@@ -533,6 +529,26 @@ class HeadcountMonth(Base):
     counted_days: Mapped[int] = mapped_column(default=0)
     #: The dates with more check-ins than counted, as bits the same way.
     marked_days: Mapped[int] = mapped_column(default=0)
+
+
+class HeadcountVersion(Base):
+    """One of an org's counters of changes to its headcounts: their sum grows with every
+    change (services.attendance.headcount_version), and with the org's data_version it
+    says what the attendance reports kept in a worker were made from.
+
+    Grown by the triggers that keep HeadcountMonth, on one of SHARDS rows chosen by the
+    meeting, so check-ins at different meetings of a busy org do not all wait for one
+    row (as they did for a counter on the org's own row, which every page reads)."""
+
+    __tablename__ = "headcount_versions"
+
+    SHARDS = 16
+
+    organization_id: Mapped[int] = mapped_column(
+        ForeignKey("organizations.id", ondelete="CASCADE"), primary_key=True)
+    #: The meeting's id modulo SHARDS.
+    shard: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    version: Mapped[int] = mapped_column(default=0)
 
 
 class TrainingType(Base):

@@ -69,6 +69,7 @@ from facilitator.models import Attendance
 from facilitator.models import Group
 from facilitator.models import Headcount
 from facilitator.models import HeadcountMonth
+from facilitator.models import HeadcountVersion
 from facilitator.models import Meeting
 from facilitator.models import MeetingException
 from facilitator.models import Organization
@@ -639,6 +640,13 @@ def _org_report(session: Session, org: Organization, today: date, threshold: int
     ), changes_at
 
 
+def headcount_version(session: Session, org: Organization) -> int:
+    """A number that grows with every change to one of the org's headcounts: the sum of
+    its HeadcountVersion counters, which triggers on headcounts grow."""
+    return session.scalar(select(func.coalesce(func.sum(HeadcountVersion.version), 0))
+                          .where(HeadcountVersion.organization_id == org.id)) or 0
+
+
 #: The dates each meeting was counted on, and those with more check-ins than counted.
 _Days = tuple[dict[int, dict[date, int]], dict[int, list[date]]]
 _Value = TypeVar("_Value")
@@ -659,7 +667,7 @@ class _Kept:
 class ReportCache:
     """The orgs' attendance counts and reports, kept in the worker per version of the
     org's data (Organization.data_version: groups, meetings, cancelled dates) and of its
-    headcounts (Organization.headcount_version: every count and check-in) and per day:
+    headcounts (headcount_version: every count and check-in) and per day:
     the page and its chart (and a group's report, which suppresses with the whole org's
     months) read the org's counts once, and a change to any of them shows at once. A
     report also holds only until the next uncounted date starts, which makes it "not
@@ -691,13 +699,13 @@ class ReportCache:
                 self._kept.popitem(last=False)
         return made
 
-    def _entry(self, org: Organization, today: date) -> _Kept:
-        return self._keep(("counts", org.id, org.data_version, org.headcount_version, today),
-                          _Kept)
+    def _entry(self, session: Session, org: Organization, today: date) -> _Kept:
+        return self._keep(("counts", org.id, org.data_version,
+                           headcount_version(session, org), today), _Kept)
 
-    def org_months(self, session: Session, org: Organization,
-                   today: date) -> list[_GroupMonth]:
-        kept = self._entry(org, today)
+    def org_months(self, session: Session, org: Organization, today: date, *,
+                   kept: _Kept | None = None) -> list[_GroupMonth]:
+        kept = kept or self._entry(session, org, today)
         if kept.group_months is None:
             kept.group_months = _org_months(session, last_months(today, MONTHS), today, org)
             with self._lock:
@@ -706,7 +714,7 @@ class ReportCache:
 
     def org_report(self, session: Session, org: Organization, today: date, threshold: int,
                    now: datetime) -> Report:
-        kept = self._entry(org, today)
+        kept = self._entry(session, org, today)
         found = kept.reports.get(threshold)
         if found is not None:
             report, made_at, changes_at = found
@@ -718,7 +726,8 @@ class ReportCache:
         series = self._keep(("series", org.id, org.data_version, today),
                             lambda: _series(session, months, today, org=org))
         report, changes_at = _org_report(session, org, today, threshold, now,
-                                         self.org_months(session, org, today), kept.days,
+                                         self.org_months(session, org, today, kept=kept),
+                                         kept.days,
                                          series)
         if found is None or found[1] <= now:
             kept.reports[threshold] = report, now, changes_at

@@ -6,8 +6,13 @@ counted dates and those with more check-ins than counted as bits. An org's atten
 report adds up a row per meeting and month instead of every occurrence of the year.
 
 Triggers on `headcounts` keep it, in the same transaction as each change, whatever
-makes the change; they also grow the org's headcount_version, which the services and
-the session's flush listener did before. Filled from the counts already stored.
+makes the change. Filled from the counts already stored.
+
+`headcount_versions`: the org's counters of changes to its headcounts, 16 of them,
+grown by the same triggers on the row of the meeting's id modulo 16. Their sum replaces
+`organizations.headcount_version`, which every check-in updated (each from the app, as a
+statement of its own), so that check-ins at different meetings of an org no longer wait
+for one row, and the org's row, which every page reads, no longer changes with each.
 
 Revision ID: 0024_monthly_totals
 Revises: 0019_headcount_version
@@ -72,11 +77,15 @@ def _remove(dialect: str) -> str:
         f"WHERE meeting_id = OLD.meeting_id AND month = {o['month']};")
 
 
-#: The org's headcount_version grows with every change to one of its headcounts: the
-#: attendance reports kept in a worker are kept per version.
-_BUMP = ("UPDATE organizations SET headcount_version = headcount_version + 1 "
-         "WHERE id = (SELECT groups.organization_id FROM groups JOIN meetings "
-         "ON meetings.group_id = groups.id WHERE meetings.id = {r}.meeting_id);")
+#: One of the org's counters grows with every change to one of its headcounts (the
+#: attendance reports kept in a worker are kept per their sum): the one of the meeting's
+#: id modulo 16 (models.HeadcountVersion.SHARDS), so check-ins at different meetings do
+#: not wait for one row. A meeting being deleted finds no group: nothing to count.
+_BUMP = ("INSERT INTO headcount_versions (organization_id, shard, version) "
+         "SELECT groups.organization_id, {r}.meeting_id % 16, 1 FROM meetings JOIN groups "
+         "ON meetings.group_id = groups.id WHERE meetings.id = {r}.meeting_id "
+         "ON CONFLICT (organization_id, shard) "
+         "DO UPDATE SET version = headcount_versions.version + 1;")
 
 
 def upgrade() -> None:
@@ -94,6 +103,19 @@ def upgrade() -> None:
                                 name=op.f('fk_headcount_months_meeting_id_meetings')),
         sa.PrimaryKeyConstraint('meeting_id', 'month', name=op.f('pk_headcount_months')),
     )
+    op.create_table(
+        'headcount_versions',
+        sa.Column('organization_id', sa.Integer(), nullable=False),
+        sa.Column('shard', sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column('version', sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(['organization_id'], ['organizations.id'], ondelete='CASCADE',
+                                name=op.f('fk_headcount_versions_organization_id_organizations')),
+        sa.PrimaryKeyConstraint('organization_id', 'shard', name=op.f('pk_headcount_versions')),
+    )
+    # The org's own counter, which every check-in updated, goes. Not in batch mode: on
+    # SQLite that would copy the table and drop the old one, and dropping organizations
+    # deletes everything of theirs with it.
+    op.drop_column('organizations', 'headcount_version')
     dialect = op.get_bind().dialect.name
     h = _sql(dialect, "headcounts")
     op.execute(
@@ -130,3 +152,6 @@ def downgrade() -> None:
         op.execute("DROP TRIGGER IF EXISTS headcount_months_keep ON headcounts")
         op.execute("DROP FUNCTION IF EXISTS headcount_months_keep()")
     op.drop_table('headcount_months')
+    op.drop_table('headcount_versions')
+    op.add_column('organizations', sa.Column('headcount_version', sa.Integer(),
+                                             server_default='0', nullable=False))
