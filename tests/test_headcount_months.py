@@ -38,6 +38,8 @@ CHICAGO = ZoneInfo("America/Chicago")
 #: Tuesday 17 November 2026, 19:15 in Chicago.
 NOW = datetime(2026, 11, 17, 19, 15, tzinfo=CHICAGO)
 TODAY = NOW.date()
+#: The first day of the report's months.
+START = date(2025, 12, 1)
 
 
 def _expected(session, org) -> dict[tuple[int, date], tuple[int, ...]]:
@@ -84,7 +86,7 @@ def _raw(session, org) -> tuple[list, dict, dict]:
         if row.more_checkins:
             marked[row.meeting_id].append(row.day)
     return (attendance._months_of(rows),
-            {meeting_id: dict(attendance._bits(found)) for meeting_id, found in days.items()},
+            {meeting_id: attendance._bits(found, START) for meeting_id, found in days.items()},
             {meeting_id: sorted(found) for meeting_id, found in marked.items()})
 
 
@@ -175,11 +177,9 @@ def test_monthly_totals_are_the_counts_summed_whatever_changes_them(
     assert list(dict.fromkeys(c.slug for c in found)) == list(
         dict.fromkeys(c.slug for c in group_months))
     counted, found_marked = attendance._counted_days(session, months, TODAY, org)
-    up_to_today = {m: {month: bits & ((1 << TODAY.day) - 1) if month == TODAY.replace(day=1)
-                       else bits for month, bits in by_month.items()}
-                   for m, by_month in counted.items()}
-    assert {m: {month: bits for month, bits in by_month.items() if bits}
-            for m, by_month in up_to_today.items() if any(by_month.values())} == days
+    # Counted dates as bits from the window's first day, those after today left out.
+    up_to_today = (1 << ((TODAY - START).days + 1)) - 1
+    assert {m: bits & up_to_today for m, bits in counted.items() if bits & up_to_today} == days
     assert {m: sorted(found) for m, found in found_marked.items()} == marked
 
 

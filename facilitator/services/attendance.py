@@ -447,38 +447,40 @@ def _after_today(session: Session, today: date, org: Organization) -> list[Row[A
 def _counted_days(session: Session, months: Sequence[str], today: date, org: Organization
                   ) -> _Days:
     """The dates each meeting of the org was counted on in the report's months, as bits
-    by month (_Bits), and those with more check-ins than the facilitator counted: a row
-    per meeting and month, rather than one per occurrence."""
+    (_bits), and those with more check-ins than the facilitator counted: a row per
+    meeting and month, rather than one per occurrence."""
+    start = date.fromisoformat(f"{months[0]}-01")
     this_month = today.replace(day=1)
-    counted: dict[int, dict[date, int]] = defaultdict(dict)
+    counted: dict[int, int] = defaultdict(int)
     marked: dict[int, list[date]] = defaultdict(list)
     for meeting_id, month, days, more in session.connection().execute(_in_months(
             select(HeadcountMonth.meeting_id, HeadcountMonth.month,
                    HeadcountMonth.counted_days, HeadcountMonth.marked_days)
             .where(HeadcountMonth.counted_days != 0), months, today, org)).all():
-        counted[meeting_id][month] = days
+        # A month's bit d - 1 is its day d: shifted by the days before the month.
+        counted[meeting_id] |= days << (month - start).days
         if more:
             if month == this_month:
                 more &= _BITS_TO[today.day]
-            marked[meeting_id] += _dates(month, more)
+            marked[meeting_id] += _dates(more, month)
     return counted, {meeting_id: days for meeting_id, days in marked.items() if days}
 
 
-def _dates(month: date, bits: int) -> list[date]:
-    """The days of the month whose bits are set (bit d - 1 is day d), earliest first."""
-    found = []
-    while bits:
-        low = bits & -bits
-        found.append(month.replace(day=low.bit_length()))
-        bits ^= low
+def _bits(days: Iterable[date], start: date) -> int:
+    """Dates from `start` on as the bits of one number: bit n is the date n days after."""
+    found = 0
+    for day in days:
+        found |= 1 << (day - start).days
     return found
 
 
-def _bits(days: Iterable[date]) -> dict[date, int]:
-    """Dates as bits by month: the month's first day, and bit d - 1 set for day d."""
-    found: dict[date, int] = defaultdict(int)
-    for day in days:
-        found[day.replace(day=1)] |= 1 << (day.day - 1)
+def _dates(bits: int, start: date) -> list[date]:
+    """The dates whose bits are set (_bits), earliest first."""
+    found = []
+    while bits:
+        low = bits & -bits
+        found.append(start + timedelta(days=low.bit_length() - 1))
+        bits ^= low
     return found
 
 
@@ -509,8 +511,8 @@ class _Series:
     title: str
     schedule: Schedule
     exceptions: dict[date, SeriesException]
-    #: Its dates in the window, as bits by month (_bits).
-    dates: dict[date, int]
+    #: Its dates in the window, as bits from the window's first day (_bits).
+    dates: int
 
 
 def _series(session: Session, months: Sequence[str], today: date, *,
@@ -533,30 +535,25 @@ def _series(session: Session, months: Sequence[str], today: date, *,
         schedule = schedule_of(*columns)
         found.append(_Series(meeting_id, slug, name, title, schedule,
                              exceptions.get(meeting_id, {}),
-                             _bits(schedule.dates(start, today))))
+                             _bits(schedule.dates(start, today), start)))
     return found
 
 
 def _missing(series: Sequence[_Series], months: Sequence[str], today: date, now: datetime,
-             counted: Mapping[int, Mapping[date, int]]
-             ) -> tuple[list[_Missing], datetime | None]:
+             counted: Mapping[int, int]) -> tuple[list[_Missing], datetime | None]:
     """The occurrences of the report's months that went ahead and that nobody counted,
     newest first, and when they change next by time alone (not_counted_until). `counted`
-    has each meeting's counted dates as bits by month (_bits): most of a meeting's
-    dates are counted, and the bits leave only the others to look at."""
+    has each meeting's counted dates as bits from the window's first day (_bits): most
+    of a meeting's dates are counted, and the bits leave only the others to look at."""
     start = date.fromisoformat(f"{months[0]}-01")
     found = []
     changes: list[datetime] = []
-    none: dict[date, int] = {}
     for meeting in series:
-        done = counted.get(meeting.meeting_id, none)
-        uncounted = [day for month, bits in meeting.dates.items()
-                     if bits & ~done.get(month, 0)
-                     for day in _dates(month, bits & ~done.get(month, 0))]
+        uncounted = meeting.dates & ~counted.get(meeting.meeting_id, 0)
         if not uncounted:
             continue
         days, later = not_counted_until(meeting.schedule, meeting.exceptions, set(), start,
-                                        today, now, dates=uncounted)
+                                        today, now, dates=_dates(uncounted, start))
         found += [_Missing(meeting.slug, meeting.name, meeting.title, day) for day in days]
         if later is not None:
             changes.append(later)
@@ -577,10 +574,10 @@ def group_report(session: Session, group: Group, today: date,
     number this one hides. The org's months come from `kept` when it has them."""
     months = last_months(today, MONTHS)
     rows = _rows(session, months, today, group)
-    days: dict[int, list[date]] = defaultdict(list)
+    start = date.fromisoformat(f"{months[0]}-01")
+    counted: dict[int, int] = defaultdict(int)
     for row in rows:
-        days[row.meeting_id].append(row.day)
-    counted = {meeting_id: _bits(found) for meeting_id, found in days.items()}
+        counted[row.meeting_id] |= 1 << (row.day - start).days
     missing, _ = _missing(_series(session, months, today, group=group), months, today,
                           now or clock.now(), counted)
     group_months = ((kept or ReportCache()).org_months(session, group.organization, today)
@@ -648,7 +645,7 @@ def headcount_version(session: Session, org: Organization) -> int:
 
 
 #: The dates each meeting was counted on, and those with more check-ins than counted.
-_Days = tuple[dict[int, dict[date, int]], dict[int, list[date]]]
+_Days = tuple[dict[int, int], dict[int, list[date]]]
 _Value = TypeVar("_Value")
 
 
