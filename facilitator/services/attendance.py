@@ -32,6 +32,7 @@ from datetime import datetime
 from datetime import time
 from datetime import timedelta
 from typing import Any
+from typing import NamedTuple
 from typing import TypeVar
 
 from sqlalchemy import Row
@@ -90,9 +91,9 @@ MORE_CHECKINS_MEANS = (f"“{MORE_CHECKINS}” marks a meeting where more member
                        "facilitator's count; it may be worth asking the group why.")
 
 
-@dataclass(frozen=True)
-class Numbers:
-    """What a line of a report shows; None where a count is hidden."""
+class Numbers(NamedTuple):
+    """What a line of a report shows; None where a count is hidden. (A tuple: an org's
+    report has one per group and month, thousands, made whenever a count changes.)"""
 
     meetings: int
     people: int | None
@@ -198,6 +199,10 @@ class _Table:
                           ("m", month_of(gone.day)), ("total",)):
                 self.not_counted[level] += 1
         slugs: list[str] = []
+        #: Each group's months, and each month's groups: the parts of their sums, which
+        #: list them in order (_sum leaves out those without meetings).
+        by_group: dict[str, list[str]] = defaultdict(list)
+        by_month: dict[str, list[str]] = defaultdict(list)
         values, meetings, more = self.values, self.meetings, self.more_checkins
         for cell in group_months:  # thousands in a big org: _add written out
             if not meetings.get(("g", cell.slug)):
@@ -209,6 +214,9 @@ class _Table:
                 values[newcomers] = values.get(newcomers, 0) + cell.newcomers
                 meetings[key] += cell.meetings
                 more[key] += cell.more_checkins
+            if cell.month not in by_group[cell.slug]:
+                by_group[cell.slug].append(cell.month)
+                by_month[cell.month].append(cell.slug)
         #: The occurrences' cells, and the sums within a group's month.
         self.cells: dict[Key, int] = {}
         self.parts: list[Sum] = []
@@ -227,10 +235,17 @@ class _Table:
                 self.cells[(group_month, counter)] = self.values.get((group_month, counter), 0)
             self._sum(group_month, occurrences, self.parts)
         self.totals: list[Sum] = []
+        order = {month: n for n, month in enumerate(months)}
+        place = {slug: n for n, slug in enumerate(slugs)}
         for slug in slugs:
-            self._sum(("g", slug), [("gm", slug, m) for m in months], self.totals)
+            self._sum(("g", slug), [("gm", slug, m) for m in
+                                    sorted((m for m in by_group[slug] if m in order),
+                                           key=order.__getitem__)],
+                      self.totals)
         for month in months:
-            self._sum(("m", month), [("gm", slug, month) for slug in slugs], self.totals)
+            self._sum(("m", month), [("gm", slug, month) for slug in
+                                     sorted(by_month[month], key=place.__getitem__)],
+                      self.totals)
         self._sum(("total",), [("g", slug) for slug in slugs], self.totals)
         self._sum(("total",), [("m", m) for m in months], self.totals)
 
@@ -285,9 +300,9 @@ class _Row:
     more_checkins: int
 
 
-@dataclass(frozen=True)
-class _GroupMonth:
-    """A group's counted occurrences of one month, summed."""
+class _GroupMonth(NamedTuple):
+    """A group's counted occurrences of one month, summed (a tuple: an org has thousands
+    of them, made afresh whenever a count changes)."""
 
     slug: str
     name: str
