@@ -549,6 +549,10 @@ class HeadcountVersion(Base):
     #: The meeting's id modulo SHARDS.
     shard: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     version: Mapped[int] = mapped_column(default=0)
+    #: Of those changes, the ones to which dates are counted or marked "More check-ins"
+    #: (most are not: a tap at a meeting already counted): what the dates a report
+    #: keeps, and its "not counted yet", are kept by.
+    dated_version: Mapped[int] = mapped_column(default=0)
 
 
 class TrainingType(Base):

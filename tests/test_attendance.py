@@ -22,9 +22,9 @@ from facilitator.domain.counts import not_counted
 from facilitator.domain.meeting import SeriesException
 from facilitator.domain.recurrence import Recurrence
 from facilitator.domain.recurrence import Schedule
+from facilitator.domain.suppression import Sum
 from facilitator.domain.suppression import last_months
 from facilitator.domain.suppression import month_label
-from facilitator.domain.suppression import Sum
 from facilitator.domain.suppression import suppress
 from facilitator.models import Headcount
 from facilitator.models import Role

@@ -70,6 +70,10 @@ def _stored(session, org) -> dict[tuple[int, date], tuple[int, ...]]:
             if row.meetings or row.counted_days}
 
 
+def _days(session, org) -> dict[tuple[int, date], tuple[int, ...]]:
+    return {key: numbers[4:] for key, numbers in _stored(session, org).items()}
+
+
 def _raw(session, org) -> tuple[list, dict, dict]:
     """The group months, counted days and marked days the report read before the monthly
     totals: from every occurrence of the window (the leader's path, _rows)."""
@@ -132,7 +136,8 @@ def test_monthly_totals_are_the_counts_summed_whatever_changes_them(
         meeting = rng.choice(meetings)
         day = rng.choice(dates[meeting.id])
         what = rng.random()
-        version = attendance.headcount_version(session, org)
+        version, dated = attendance.headcount_version(session, org)
+        days = _days(session, org)
         try:
             if what < 0.3:
                 headcounts.set_counts(session, lead, meeting, day, Counts(
@@ -161,7 +166,11 @@ def test_monthly_totals_are_the_counts_summed_whatever_changes_them(
             continue  # a tap below zero: nothing changed
         session.flush()
         # Every change shows to reports kept in a worker, whatever made it.
-        assert attendance.headcount_version(session, org) > version
+        after, dated_after = attendance.headcount_version(session, org)
+        assert after > version
+        # Which dates are counted and marked is kept by the second version: unchanged,
+        # they are the same.
+        assert dated_after > dated or _days(session, org) == days
     session.commit()
     session.expire_all()
     org = session.get_one(Organization, org.id)

@@ -627,13 +627,12 @@ def org_report(session: Session, org: Organization, today: date, threshold: int,
                                               now or clock.now())
 
 
-def _org_report(session: Session, org: Organization, today: date, threshold: int,
-                now: datetime, group_months: Sequence[_GroupMonth],
-                days: _Days, series: Sequence[_Series]) -> tuple[Report, datetime | None]:
-    """The org's report made from its counts, and when it changes next by time alone."""
+def _org_report(org: Organization, today: date, threshold: int,
+                group_months: Sequence[_GroupMonth], missing: Sequence[_Missing],
+                more_checkins: list[Line]) -> Report:
+    """The org's report made from its groups' months, the dates not counted yet and the
+    lines of the dates marked "More check-ins"."""
     months = last_months(today, MONTHS)
-    counted, marked = days
-    missing, changes_at = _missing(series, months, today, now, counted)
     table = _Table(months, group_months, (), missing)
     shown_ = table.shown(threshold)
     names = ({cell.slug: cell.name for cell in group_months}
@@ -648,15 +647,8 @@ def _org_report(session: Session, org: Organization, today: date, threshold: int
         cells={(slug, m): table.numbers(shown_, ("gm", slug, m)) for slug in slugs
                for m in months if table.meetings.get(("gm", slug, m))
                or table.not_counted.get(("gm", slug, m))},
-        more_checkins=_marked(session, marked),
-    ), changes_at
-
-
-def headcount_version(session: Session, org: Organization) -> int:
-    """A number that grows with every change to one of the org's headcounts: the sum of
-    its HeadcountVersion counters, which triggers on headcounts grow."""
-    return session.scalar(select(func.coalesce(func.sum(HeadcountVersion.version), 0))
-                          .where(HeadcountVersion.organization_id == org.id)) or 0
+        more_checkins=more_checkins,
+    )
 
 
 #: The dates each meeting was counted on, and those with more check-ins than counted.
@@ -664,16 +656,37 @@ _Days = tuple[dict[int, int], dict[int, list[date]]]
 _Value = TypeVar("_Value")
 
 
+def headcount_version(session: Session, org: Organization) -> tuple[int, int]:
+    """Two numbers that grow with changes to the org's headcounts: the first with every
+    change, the second with those to which dates are counted or marked (the sums of its
+    HeadcountVersion counters, which triggers on headcounts grow)."""
+    found = session.execute(
+        select(func.coalesce(func.sum(HeadcountVersion.version), 0),
+               func.coalesce(func.sum(HeadcountVersion.dated_version), 0))
+        .where(HeadcountVersion.organization_id == org.id)).one()
+    return found[0], found[1]
+
+
 @dataclass
 class _Kept:
-    """An org's counts as of one version of its data and headcounts and one day, each
-    part read when first asked for (a group's report needs only the groups' months),
-    and the reports made from them, by threshold, each with the moment it was made at
-    and when it changes by time alone."""
+    """An org's counts as of one version of its data and headcounts and one day: the
+    groups' months, read when first asked for, and the reports made from them, by
+    threshold, each with the moment it was made at and when it changes by time alone."""
 
     group_months: list[_GroupMonth] | None = None
-    days: _Days | None = None
     reports: dict[int, tuple[Report, datetime, datetime | None]] = field(default_factory=dict)
+
+
+@dataclass
+class _Dated:
+    """Which dates of an org's meetings were counted and marked, as of one version of its
+    data and of those dates (most changes to a count leave them as they are) and one
+    day; the dates not counted yet worked out from them, with the moment they were at
+    and when they change by time alone; the marked dates' lines."""
+
+    days: _Days | None = None
+    missing: tuple[list[_Missing], datetime, datetime | None] | None = None
+    marked: list[Line] | None = None
 
 
 class ReportCache:
@@ -711,13 +724,12 @@ class ReportCache:
                 self._kept.popitem(last=False)
         return made
 
-    def _entry(self, session: Session, org: Organization, today: date) -> _Kept:
-        return self._keep(("counts", org.id, org.data_version,
-                           headcount_version(session, org), today), _Kept)
+    def _entry(self, org: Organization, today: date, version: int) -> _Kept:
+        return self._keep(("counts", org.id, org.data_version, version, today), _Kept)
 
     def org_months(self, session: Session, org: Organization, today: date, *,
                    kept: _Kept | None = None) -> list[_GroupMonth]:
-        kept = kept or self._entry(session, org, today)
+        kept = kept or self._entry(org, today, headcount_version(session, org)[0])
         if kept.group_months is None:
             kept.group_months = _org_months(session, last_months(today, MONTHS), today, org)
             with self._lock:
@@ -726,21 +738,30 @@ class ReportCache:
 
     def org_report(self, session: Session, org: Organization, today: date, threshold: int,
                    now: datetime) -> Report:
-        kept = self._entry(session, org, today)
+        version, dated_version = headcount_version(session, org)
+        kept = self._entry(org, today, version)
         found = kept.reports.get(threshold)
         if found is not None:
             report, made_at, changes_at = found
             if made_at <= now and (changes_at is None or now < changes_at):
                 return report
         months = last_months(today, MONTHS)
-        if kept.days is None:
-            kept.days = _counted_days(session, months, today, org)
-        series = self._keep(("series", org.id, org.data_version, today),
-                            lambda: _series(session, months, today, org=org))
-        report, changes_at = _org_report(session, org, today, threshold, now,
-                                         self.org_months(session, org, today, kept=kept),
-                                         kept.days,
-                                         series)
+        dated = self._keep(("dated", org.id, org.data_version, dated_version, today), _Dated)
+        if dated.days is None:
+            dated.days = _counted_days(session, months, today, org)
+        counted, marked = dated.days
+        if (dated.missing is None or not dated.missing[1] <= now
+                or (dated.missing[2] is not None and now >= dated.missing[2])):
+            series = self._keep(("series", org.id, org.data_version, today),
+                                lambda: _series(session, months, today, org=org))
+            missing, changes_at = _missing(series, months, today, now, counted)
+            dated.missing = missing, now, changes_at
+        if dated.marked is None:
+            dated.marked = _marked(session, marked)
+        missing, _, changes_at = dated.missing
+        report = _org_report(org, today, threshold,
+                             self.org_months(session, org, today, kept=kept), missing,
+                             dated.marked)
         if found is None or found[1] <= now:
             kept.reports[threshold] = report, now, changes_at
         return report

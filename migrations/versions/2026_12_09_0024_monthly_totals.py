@@ -9,7 +9,9 @@ Triggers on `headcounts` keep it, in the same transaction as each change, whatev
 makes the change. Filled from the counts already stored.
 
 `headcount_versions`: the org's counters of changes to its headcounts, 16 of them,
-grown by the same triggers on the row of the meeting's id modulo 16. Their sum replaces
+grown by the same triggers on the row of the meeting's id modulo 16, and beside each the
+count of changes to which dates are counted (most changes are not: a tap at a meeting
+already counted), which the dates reports keep are kept by. Their sum replaces
 `organizations.headcount_version`, which every check-in updated (each from the app, as a
 statement of its own), so that check-ins at different meetings of an org no longer wait
 for one row, and the org's row, which every page reads, no longer changes with each.
@@ -81,11 +83,27 @@ def _remove(dialect: str) -> str:
 #: attendance reports kept in a worker are kept per their sum): the one of the meeting's
 #: id modulo 16 (models.HeadcountVersion.SHARDS), so check-ins at different meetings do
 #: not wait for one row. A meeting being deleted finds no group: nothing to count.
-_BUMP = ("INSERT INTO headcount_versions (organization_id, shard, version) "
-         "SELECT groups.organization_id, {r}.meeting_id % 16, 1 FROM meetings JOIN groups "
-         "ON meetings.group_id = groups.id WHERE meetings.id = {r}.meeting_id "
+#: `dated_version` grows only when the change is to which dates are counted or marked
+#: ({dated}: 1 or 0), which most changes (a tap at a counted meeting) are not.
+_BUMP = ("INSERT INTO headcount_versions (organization_id, shard, version, dated_version) "
+         "SELECT groups.organization_id, {r}.meeting_id % 16, 1, {dated} FROM meetings "
+         "JOIN groups ON meetings.group_id = groups.id WHERE meetings.id = {r}.meeting_id "
          "ON CONFLICT (organization_id, shard) "
-         "DO UPDATE SET version = headcount_versions.version + 1;")
+         "DO UPDATE SET version = headcount_versions.version + 1, "
+         "dated_version = headcount_versions.dated_version + excluded.dated_version;")
+
+
+def _bump(dialect: str, event: str) -> str:
+    """The statement that counts a change of this kind to the org's headcounts."""
+    n, o = _sql(dialect, "NEW"), _sql(dialect, "OLD")
+    if event == "insert":
+        return _BUMP.format(r="NEW", dated=n["counted"])
+    if event == "delete":
+        return _BUMP.format(r="OLD", dated=o["counted"])
+    return _BUMP.format(r="NEW", dated=(
+        f"(CASE WHEN {o['counted']} <> {n['counted']} OR {o['more']} <> {n['more']} "
+        "OR OLD.meeting_id <> NEW.meeting_id OR OLD.occurrence_date <> NEW.occurrence_date "
+        "THEN 1 ELSE 0 END)"))
 
 
 def upgrade() -> None:
@@ -108,6 +126,7 @@ def upgrade() -> None:
         sa.Column('organization_id', sa.Integer(), nullable=False),
         sa.Column('shard', sa.Integer(), autoincrement=False, nullable=False),
         sa.Column('version', sa.Integer(), nullable=False),
+        sa.Column('dated_version', sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(['organization_id'], ['organizations.id'], ondelete='CASCADE',
                                 name=op.f('fk_headcount_versions_organization_id_organizations')),
         sa.PrimaryKeyConstraint('organization_id', 'shard', name=op.f('pk_headcount_versions')),
@@ -126,9 +145,9 @@ def upgrade() -> None:
         f"sum({h['more']} * {h['bit']}) FROM headcounts GROUP BY meeting_id, {h['month']}")
     if dialect == "sqlite":
         for event, body in (
-                ("insert", _add(dialect) + _BUMP.format(r="NEW")),
-                ("update", _remove(dialect) + _add(dialect) + _BUMP.format(r="NEW")),
-                ("delete", _remove(dialect) + _BUMP.format(r="OLD"))):
+                ("insert", _add(dialect) + _bump(dialect, "insert")),
+                ("update", _remove(dialect) + _add(dialect) + _bump(dialect, "update")),
+                ("delete", _remove(dialect) + _bump(dialect, "delete"))):
             op.execute(f"CREATE TRIGGER headcount_months_{event} AFTER {event.upper()} "
                        f"ON headcounts FOR EACH ROW BEGIN {body} END")
     else:
@@ -136,8 +155,9 @@ def upgrade() -> None:
             "CREATE FUNCTION headcount_months_keep() RETURNS trigger LANGUAGE plpgsql AS $$ "
             "BEGIN "
             f"IF TG_OP <> 'INSERT' THEN {_remove(dialect)} END IF; "
-            f"IF TG_OP <> 'DELETE' THEN {_add(dialect)} {_BUMP.format(r='NEW')} "
-            f"ELSE {_BUMP.format(r='OLD')} END IF; "
+            f"IF TG_OP = 'INSERT' THEN {_add(dialect)} {_bump(dialect, 'insert')} "
+            f"ELSIF TG_OP = 'UPDATE' THEN {_add(dialect)} {_bump(dialect, 'update')} "
+            f"ELSE {_bump(dialect, 'delete')} END IF; "
             "RETURN NULL; END $$")
         op.execute(
             "CREATE TRIGGER headcount_months_keep AFTER INSERT OR UPDATE OR DELETE "
