@@ -35,7 +35,6 @@ from typing import Any
 from typing import NamedTuple
 from typing import TypeVar
 
-from sqlalchemy import Row
 from sqlalchemy import Select
 from sqlalchemy import and_
 from sqlalchemy import case
@@ -400,9 +399,9 @@ def _org_months(session: Session, months: Sequence[str], today: date,
         .group_by(Group.id, Group.slug, Group.name, HeadcountMonth.month),
         months, today, org)).all()
     later: dict[int, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
-    for group_id, *numbers in _after_today(session, today, org):
+    for group_id, meetings_, people_, newcomers_, more_ in _after_today(session, today, org):
         found_ = later[group_id]
-        for n, value in enumerate(numbers):
+        for n, value in enumerate((meetings_, people_, newcomers_, more_)):
             found_[n] += value
     cells: list[tuple[int, _GroupMonth]] = []
     newest: dict[int, date] = {}
@@ -448,15 +447,18 @@ def _in_months(query: _Query, months: Sequence[str], today: date,
                    HeadcountMonth.month <= today.replace(day=1)))
 
 
-def _after_today(session: Session, today: date, org: Organization) -> list[Row[Any]]:
+def _after_today(session: Session, today: date, org: Organization
+                 ) -> list[tuple[int, int, int, int, int]]:
     """What the org's counts dated after today in today's month add to their months,
     by group: (group id, 1, people, newcomers, more check-ins) a count. Seldom any."""
     next_month = (today.replace(day=28) + timedelta(days=4)).replace(day=1)
-    return list(session.connection().execute(
+    found = session.connection().execute(
         select(Meeting.group_id, literal(1), _PEOPLE, _NEWCOMERS, _MORE_CHECKINS)
         .select_from(Headcount).join(Meeting, Headcount.meeting_id == Meeting.id).join(Group)
         .where(Group.organization_id == org.id, _COUNTED_AT_ALL,
-               Headcount.occurrence_date > today, Headcount.occurrence_date < next_month)))
+               Headcount.occurrence_date > today, Headcount.occurrence_date < next_month))
+    return [(group_id, one, people, newcomers, more)
+            for group_id, one, people, newcomers, more in found]
 
 
 def _counted_days(session: Session, months: Sequence[str], today: date, org: Organization
