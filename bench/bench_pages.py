@@ -64,7 +64,6 @@ from facilitator.models import Signature
 from facilitator.models import TrainingRecord
 from facilitator.models import TrainingType
 from facilitator.models import User
-from facilitator.models import headcount_changed
 from facilitator.serve import freeze_startup
 from facilitator.services import documents
 
@@ -259,9 +258,9 @@ class Page:
 
 
 def count_changed(app: Flask, slug: str) -> None:
-    """Add one to a headcount of the org, as a facilitator's tap does (the same UPDATE
-    and the same bump of the org's headcount version, services/headcounts.py), and
-    commit."""
+    """Add one to a headcount of the org, as a facilitator's tap does (an UPDATE of the
+    row; the database's triggers add it to its month and bump the org's headcount
+    version, as for every change), and commit."""
     session: Session = app.extensions["facilitator.db"].sessionmaker()
     try:
         found = session.execute(
@@ -270,7 +269,6 @@ def count_changed(app: Flask, slug: str) -> None:
             .order_by(Headcount.occurrence_date.desc()).limit(1)).one()
         session.execute(update(Headcount).where(Headcount.id == found.id)
                         .values(people=Headcount.people + 1))
-        session.execute(headcount_changed(found.meeting_id))
         session.commit()
     finally:
         session.close()

@@ -15,7 +15,6 @@ from typing import Any
 from sqlalchemy import JSON
 from sqlalchemy import Boolean
 from sqlalchemy import CheckConstraint
-from sqlalchemy import Connection
 from sqlalchemy import Date
 from sqlalchemy import Enum
 from sqlalchemy import Float
@@ -25,13 +24,9 @@ from sqlalchemy import String
 from sqlalchemy import Text
 from sqlalchemy import Time
 from sqlalchemy import UniqueConstraint
-from sqlalchemy import Update
-from sqlalchemy import event
 from sqlalchemy import false
-from sqlalchemy import select
 from sqlalchemy import text
 from sqlalchemy import true
-from sqlalchemy import update
 from sqlalchemy.orm import Mapped
 from sqlalchemy.orm import mapped_column
 from sqlalchemy.orm import relationship
@@ -166,9 +161,6 @@ class Organization(Base):
     #: data_changed_at it makes ETag and Last-Modified without reading the meetings.
     data_version: Mapped[int] = mapped_column(default=0)
     data_changed_at: Mapped[datetime] = mapped_column(default=utcnow)
-    #: Grows with every change to one of the org's headcounts (services/headcounts.py):
-    #: with data_version, what the attendance reports kept in a worker were made from.
-    headcount_version: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     groups: Mapped[list[Group]] = relationship(
@@ -551,22 +543,56 @@ class Headcount(Base):
     meeting: Mapped[Meeting] = relationship()
 
 
-def headcount_changed(meeting_id: int) -> Update:
-    """The UPDATE that records a change to a headcount of the meeting: its org's
-    headcount_version grows by one (in SQL, so two workers never lose a bump)."""
-    org_id = (select(Group.organization_id).join(Meeting, Meeting.group_id == Group.id)
-              .where(Meeting.id == meeting_id).scalar_subquery())
-    return (update(Organization).where(Organization.id == org_id)
-            .values(headcount_version=Organization.headcount_version + 1))
+class HeadcountMonth(Base):
+    """One meeting's headcounts of one calendar month, summed as every report counts them
+    (domain.counts.reported): what the org's attendance report adds up, a row per meeting
+    and month rather than one per occurrence.
+
+    Kept by the database itself: triggers on `headcounts` (migration 0024) add each
+    row's change to its month in the same transaction, whatever made the change (a
+    service's UPDATE, a flush, a bulk insert), so it never disagrees with the counts.
+    """
+
+    __tablename__ = "headcount_months"
+
+    meeting_id: Mapped[int] = mapped_column(
+        ForeignKey("meetings.id", ondelete="CASCADE"), primary_key=True)
+    #: The month's first day.
+    month: Mapped[date] = mapped_column(Date, primary_key=True)
+    #: Occurrences counted at all (by the facilitator, or by a check-in).
+    meetings: Mapped[int] = mapped_column(default=0)
+    people: Mapped[int] = mapped_column(default=0)
+    newcomers: Mapped[int] = mapped_column(default=0)
+    #: Occurrences with more check-ins than the facilitator counted (taps_exceed).
+    more_checkins: Mapped[int] = mapped_column(default=0)
+    #: The counted dates as bits: day d of the month is bit d - 1.
+    counted_days: Mapped[int] = mapped_column(default=0)
+    #: The dates with more check-ins than counted, as bits the same way.
+    marked_days: Mapped[int] = mapped_column(default=0)
 
 
-@event.listens_for(Headcount, "after_insert")
-@event.listens_for(Headcount, "after_update")
-@event.listens_for(Headcount, "after_delete")
-def _headcount_flushed(_mapper: Any, connection: Connection, row: Headcount) -> None:
-    """A headcount added or changed through the session (the demo loader, tests) counts
-    as a change too; services/headcounts.py changes them in SQL and says so itself."""
-    connection.execute(headcount_changed(row.meeting_id))
+class HeadcountVersion(Base):
+    """One of an org's counters of changes to its headcounts: their sum grows with every
+    change (services.attendance.headcount_version), and with the org's data_version it
+    says what the attendance reports kept in a worker were made from.
+
+    Grown by the triggers that keep HeadcountMonth, on one of SHARDS rows chosen by the
+    meeting, so check-ins at different meetings of a busy org do not all wait for one
+    row (as they did for a counter on the org's own row, which every page reads)."""
+
+    __tablename__ = "headcount_versions"
+
+    SHARDS = 16
+
+    organization_id: Mapped[int] = mapped_column(
+        ForeignKey("organizations.id", ondelete="CASCADE"), primary_key=True)
+    #: The meeting's id modulo SHARDS.
+    shard: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    version: Mapped[int] = mapped_column(default=0)
+    #: Of those changes, the ones to which dates are counted or marked "More check-ins"
+    #: (most are not: a tap at a meeting already counted): what the dates a report
+    #: keeps, and its "not counted yet", are kept by.
+    dated_version: Mapped[int] = mapped_column(default=0)
 
 
 class TrainingType(Base):

@@ -22,6 +22,7 @@ from facilitator.domain.counts import not_counted
 from facilitator.domain.meeting import SeriesException
 from facilitator.domain.recurrence import Recurrence
 from facilitator.domain.recurrence import Schedule
+from facilitator.domain.suppression import Sum
 from facilitator.domain.suppression import last_months
 from facilitator.domain.suppression import month_label
 from facilitator.domain.suppression import suppress
@@ -210,9 +211,25 @@ def test_suppressing_totals_first_hides_what_one_pass_over_every_cell_hides(seed
     rows = _occurrence_rows(rng, rng.randint(1, 4))
     months = last_months(date(2026, 11, 17))
     table = attendance._Table(months, attendance._months_of(rows), rows)
+    assert table.totals == _totals(table, months)
     threshold = rng.choice((3, 5, 10))
     assert table.shown(threshold) == suppress(table.values | table.cells,
                                               table.parts + table.totals, threshold)
+
+
+def _totals(table, months: list[str]) -> list[Sum]:
+    """The sums between a report's levels, each listing every part with meetings: each
+    group's months in order, each month's groups in the order they first come, and the
+    org's total of both."""
+    slugs = list(dict.fromkeys(key[1] for key, _ in table.values if key[0] == "gm"))
+    sums = [(("g", slug), [("gm", slug, m) for m in months]) for slug in slugs]
+    sums += [(("m", m), [("gm", slug, m) for slug in slugs]) for m in months]
+    sums += [(("total",), [("g", slug) for slug in slugs]),
+             (("total",), [("m", m) for m in months])]
+    return [Sum((total, counter), tuple((p, counter) for p in parts
+                                        if table.meetings.get(p)))
+            for total, parts in sums if table.meetings.get(total)
+            for counter in ("people", "newcomers")]
 
 
 def _big_org(session, make_org, make_group, make_meeting, groups: int) -> dict:

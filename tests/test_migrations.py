@@ -140,6 +140,15 @@ def test_the_check_in_tally_keeps_past_reports_as_they_were(fresh_database_url):
             # facilitator counted fewer than checked in is marked.
             assert [(line.meeting, line.key) for line in report.occurrences
                     if line.numbers.more_checkins] == [("Plain", "2026-10-13")]
+            # The org's report reads the same from the monthly totals the upgrade filled
+            # (0024_monthly_totals): three counted Tuesdays of the plain meeting, the
+            # 13th marked, and the hybrid meeting's one.
+            org_report = attendance.org_report(session, group.organization,
+                                               date(2026, 11, 20), 1)
+            october = next(line.numbers for line in org_report.months if line.key == "2026-10")
+            assert (october.meetings, october.people, october.newcomers,
+                    october.more_checkins) == (4, 27, 6, 1)
+            assert [line.key for line in org_report.more_checkins] == ["2026-10-13"]
             # The check-ins keep their number; nothing said which were newcomers or online.
             rows = session.execute(select(Headcount.checkins, Headcount.checkin_newcomers,
                                           Headcount.checkin_in_person,

@@ -43,7 +43,8 @@ def suppress(values: Mapping[Key, int], sums: Iterable[Sum], threshold: int, *,
     same answer as one).
     """
     hidden = {key for key, value in values.items() if value < threshold} | set(hidden)
-    sums = [s for s in sums if s.total in values and all(p in values for p in s.parts)]
+    known = values.__contains__
+    sums = [s for s in sums if known(s.total) and all(map(known, s.parts))]
     by_key: dict[Key, list[Sum]] = defaultdict(list)
     for s in sums:
         for key in (s.total, *s.parts):

@@ -30,20 +30,19 @@ from dataclasses import field
 from datetime import date
 from datetime import datetime
 from datetime import time
+from datetime import timedelta
 from typing import Any
+from typing import NamedTuple
 from typing import TypeVar
 
 from sqlalchemy import Select
-from sqlalchemy import String
 from sqlalchemy import and_
 from sqlalchemy import case
-from sqlalchemy import cast
 from sqlalchemy import func
+from sqlalchemy import literal
 from sqlalchemy import or_
 from sqlalchemy import select
-from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
-from sqlalchemy.sql.functions import FunctionElement
 
 from facilitator import clock
 from facilitator.domain.counts import not_counted_until
@@ -69,6 +68,8 @@ from facilitator.models import SCHEDULE_COLUMNS
 from facilitator.models import Attendance
 from facilitator.models import Group
 from facilitator.models import Headcount
+from facilitator.models import HeadcountMonth
+from facilitator.models import HeadcountVersion
 from facilitator.models import Meeting
 from facilitator.models import MeetingException
 from facilitator.models import Organization
@@ -89,9 +90,9 @@ MORE_CHECKINS_MEANS = (f"“{MORE_CHECKINS}” marks a meeting where more member
                        "facilitator's count; it may be worth asking the group why.")
 
 
-@dataclass(frozen=True)
-class Numbers:
-    """What a line of a report shows; None where a count is hidden."""
+class Numbers(NamedTuple):
+    """What a line of a report shows; None where a count is hidden. (A tuple: an org's
+    report has one per group and month, thousands, made whenever a count changes.)"""
 
     meetings: int
     people: int | None
@@ -197,13 +198,24 @@ class _Table:
                           ("m", month_of(gone.day)), ("total",)):
                 self.not_counted[level] += 1
         slugs: list[str] = []
-        for cell in group_months:
-            if not self.meetings.get(("g", cell.slug)):
+        #: Each group's months, and each month's groups: the parts of their sums, which
+        #: list them in order (_sum leaves out those without meetings).
+        by_group: dict[str, list[str]] = defaultdict(list)
+        by_month: dict[str, list[str]] = defaultdict(list)
+        values, meetings, more = self.values, self.meetings, self.more_checkins
+        for cell in group_months:  # thousands in a big org: _add written out
+            if not meetings.get(("g", cell.slug)):
                 slugs.append(cell.slug)
             for key in (("gm", cell.slug, cell.month), ("g", cell.slug), ("m", cell.month),
                         ("total",)):
-                self._add(key, cell.people, cell.newcomers, cell.meetings)
-                self.more_checkins[key] += cell.more_checkins
+                people, newcomers = (key, "people"), (key, "newcomers")
+                values[people] = values.get(people, 0) + cell.people
+                values[newcomers] = values.get(newcomers, 0) + cell.newcomers
+                meetings[key] += cell.meetings
+                more[key] += cell.more_checkins
+            if cell.month not in by_group[cell.slug]:
+                by_group[cell.slug].append(cell.month)
+                by_month[cell.month].append(cell.slug)
         #: The occurrences' cells, and the sums within a group's month.
         self.cells: dict[Key, int] = {}
         self.parts: list[Sum] = []
@@ -222,10 +234,17 @@ class _Table:
                 self.cells[(group_month, counter)] = self.values.get((group_month, counter), 0)
             self._sum(group_month, occurrences, self.parts)
         self.totals: list[Sum] = []
+        order = {month: n for n, month in enumerate(months)}
+        place = {slug: n for n, slug in enumerate(slugs)}
         for slug in slugs:
-            self._sum(("g", slug), [("gm", slug, m) for m in months], self.totals)
+            self._sum(("g", slug), [("gm", slug, m) for m in
+                                    sorted((m for m in by_group[slug] if m in order),
+                                           key=order.__getitem__)],
+                      self.totals)
         for month in months:
-            self._sum(("m", month), [("gm", slug, month) for slug in slugs], self.totals)
+            self._sum(("m", month), [("gm", slug, month) for slug in
+                                     sorted(by_month[month], key=place.__getitem__)],
+                      self.totals)
         self._sum(("total",), [("g", slug) for slug in slugs], self.totals)
         self._sum(("total",), [("m", m) for m in months], self.totals)
 
@@ -280,9 +299,9 @@ class _Row:
     more_checkins: int
 
 
-@dataclass(frozen=True)
-class _GroupMonth:
-    """A group's counted occurrences of one month, summed."""
+class _GroupMonth(NamedTuple):
+    """A group's counted occurrences of one month, summed (a tuple: an org has thousands
+    of them, made afresh whenever a count changes)."""
 
     slug: str
     name: str
@@ -313,23 +332,6 @@ _COUNTED_AT_ALL = or_(_counted, Headcount.checkins > 0)
 
 
 _Query = TypeVar("_Query", bound=Select[*tuple[Any, ...]])
-
-
-class _month(FunctionElement[str]):  # noqa: N801 (an SQL function, named as one)
-    """The "YYYY-MM" of a date column, in SQL."""
-
-    type = String()
-    inherit_cache = True
-
-
-@compiles(_month, "sqlite")
-def _month_sqlite(element: _month, compiler: Any, **kw: Any) -> str:
-    return f"substr({compiler.process(element.clauses, **kw)}, 1, 7)"
-
-
-@compiles(_month, "postgresql")
-def _month_postgresql(element: _month, compiler: Any, **kw: Any) -> str:
-    return f"to_char({compiler.process(element.clauses, **kw)}, 'YYYY-MM')"
 
 
 def _in_window(query: _Query, months: Sequence[str], today: date, *,
@@ -377,20 +379,44 @@ def _months_of(rows: Sequence[_Row]) -> list[_GroupMonth]:
 
 def _org_months(session: Session, months: Sequence[str], today: date,
                 org: Organization) -> list[_GroupMonth]:
-    """Every group's months, summed by the database, groups in the order their newest
-    counted occurrence comes (newest date, earliest time, lowest meeting id first): the
-    order a table of every occurrence, newest first, would give them."""
-    month = _month(Headcount.occurrence_date)
-    found = session.connection().execute(_in_window(
-        select(Group.id, Group.slug, Group.name, month, func.count(), func.sum(_PEOPLE),
-               func.sum(_NEWCOMERS), func.sum(_MORE_CHECKINS),
-               func.max(Headcount.occurrence_date))
-        .join(Meeting, Headcount.meeting_id == Meeting.id).join(Group)
-        .where(_COUNTED_AT_ALL).group_by(Group.id, Group.slug, Group.name, month),
-        months, today, org=org)).all()
+    """Every group's months, summed by the database from the meetings' monthly totals
+    (HeadcountMonth), groups in the order their newest counted occurrence comes (newest
+    date, earliest time, lowest meeting id first): the order a table of every
+    occurrence, newest first, would give them. A row per meeting and month is read, not
+    one per occurrence; the few counts dated after today (a meeting in a zone ahead of
+    the org's) are taken back out, so the months end today as the window does."""
+    this_month = today.replace(day=1)
+    # The counted dates up to today, as bits; the largest has the newest date's bit.
+    days = case((HeadcountMonth.month == this_month,
+                 HeadcountMonth.counted_days.op("&")(_BITS_TO[today.day])),
+                else_=HeadcountMonth.counted_days)
+    found = session.connection().execute(_in_months(
+        select(Group.id, Group.slug, Group.name, HeadcountMonth.month,
+               func.sum(HeadcountMonth.meetings), func.sum(HeadcountMonth.people),
+               func.sum(HeadcountMonth.newcomers), func.sum(HeadcountMonth.more_checkins),
+               func.max(days))
+        .where(HeadcountMonth.meetings > 0)
+        .group_by(Group.id, Group.slug, Group.name, HeadcountMonth.month),
+        months, today, org)).all()
+    later: dict[int, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+    for group_id, meetings_, people_, newcomers_, more_ in _after_today(session, today, org):
+        found_ = later[group_id]
+        for n, value in enumerate((meetings_, people_, newcomers_, more_)):
+            found_[n] += value
+    cells: list[tuple[int, _GroupMonth]] = []
     newest: dict[int, date] = {}
-    for group_id, *_, last in found:
-        newest[group_id] = max(last, newest.get(group_id, last))
+    for group_id, slug, name, month, meetings, people, newcomers, more, bits in found:
+        if month == this_month and group_id in later:
+            taken = later[group_id]
+            meetings, people, newcomers, more = (meetings - taken[0], people - taken[1],
+                                                 newcomers - taken[2], more - taken[3])
+            if not meetings:
+                continue
+        last = month.replace(day=bits.bit_length())
+        if last > newest.get(group_id, date.min):
+            newest[group_id] = last
+        cells.append((group_id, _GroupMonth(slug, name, month_of(month), meetings, people,
+                                            newcomers, more)))
     first: dict[int, tuple[time, int]] = {}
     for group_id, day, start, meeting_id in session.execute(
             select(Meeting.group_id, Headcount.occurrence_date, Meeting.start_time, Meeting.id)
@@ -404,29 +430,75 @@ def _org_months(session: Session, months: Sequence[str], today: date,
             first[group_id] = min((start, meeting_id), first.get(group_id, (start, meeting_id)))
     order = sorted(newest, key=lambda id_: (-newest[id_].toordinal(), *first[id_]))
     place = {group_id: n for n, group_id in enumerate(order)}
-    return [_GroupMonth(slug, name, month_, meetings, people, newcomers, more)
-            for _, slug, name, month_, meetings, people, newcomers, more, _ in
-            sorted(found, key=lambda row: place[row[0]])]
+    return [cell for _, cell in sorted(cells, key=lambda cell: place[cell[0]])]
+
+
+#: The bits of the days of a month up to day d (bit d - 1 is day d), by d.
+_BITS_TO = [(1 << day) - 1 for day in range(32)]
+
+
+def _in_months(query: _Query, months: Sequence[str], today: date,
+               org: Organization) -> _Query:
+    """The org's meetings' monthly totals of the report's months."""
+    return (query.select_from(HeadcountMonth)
+            .join(Meeting, HeadcountMonth.meeting_id == Meeting.id).join(Group)
+            .where(Group.organization_id == org.id,
+                   HeadcountMonth.month >= date.fromisoformat(f"{months[0]}-01"),
+                   HeadcountMonth.month <= today.replace(day=1)))
+
+
+def _after_today(session: Session, today: date, org: Organization
+                 ) -> list[tuple[int, int, int, int, int]]:
+    """What the org's counts dated after today in today's month add to their months,
+    by group: (group id, 1, people, newcomers, more check-ins) a count. Seldom any."""
+    next_month = (today.replace(day=28) + timedelta(days=4)).replace(day=1)
+    found = session.connection().execute(
+        select(Meeting.group_id, literal(1), _PEOPLE, _NEWCOMERS, _MORE_CHECKINS)
+        .select_from(Headcount).join(Meeting, Headcount.meeting_id == Meeting.id).join(Group)
+        .where(Group.organization_id == org.id, _COUNTED_AT_ALL,
+               Headcount.occurrence_date > today, Headcount.occurrence_date < next_month))
+    return [(group_id, one, people, newcomers, more)
+            for group_id, one, people, newcomers, more in found]
 
 
 def _counted_days(session: Session, months: Sequence[str], today: date, org: Organization
-                  ) -> tuple[dict[int, set[date]], dict[int, list[date]]]:
-    """The dates each meeting of the org was counted on in the report's months, and those
-    with more check-ins than the facilitator counted: a line per meeting, rather than a
-    row per occurrence."""
-    day = cast(Headcount.occurrence_date, String)
-    query = _in_window(
-        select(Headcount.meeting_id, func.aggregate_strings(day, ","),
-               func.aggregate_strings(case((_MORE_CHECKINS == 1, day)), ","))
-        .join(Meeting, Headcount.meeting_id == Meeting.id).join(Group)
-        .where(_COUNTED_AT_ALL).group_by(Headcount.meeting_id),
-        months, today, org=org)
-    counted, marked = {}, {}
-    for meeting_id, days, more in session.connection().execute(query):
-        counted[meeting_id] = set(map(date.fromisoformat, days.split(",")))
+                  ) -> _Days:
+    """The dates each meeting of the org was counted on in the report's months, as bits
+    (_bits), and those with more check-ins than the facilitator counted: a row per
+    meeting and month, rather than one per occurrence."""
+    start = date.fromisoformat(f"{months[0]}-01")
+    this_month = today.replace(day=1)
+    counted: dict[int, int] = defaultdict(int)
+    marked: dict[int, list[date]] = defaultdict(list)
+    for meeting_id, month, days, more in session.connection().execute(_in_months(
+            select(HeadcountMonth.meeting_id, HeadcountMonth.month,
+                   HeadcountMonth.counted_days, HeadcountMonth.marked_days)
+            .where(HeadcountMonth.counted_days != 0), months, today, org)).all():
+        # A month's bit d - 1 is its day d: shifted by the days before the month.
+        counted[meeting_id] |= days << (month - start).days
         if more:
-            marked[meeting_id] = list(map(date.fromisoformat, more.split(",")))
-    return counted, marked
+            if month == this_month:
+                more &= _BITS_TO[today.day]
+            marked[meeting_id] += _dates(more, month)
+    return counted, {meeting_id: days for meeting_id, days in marked.items() if days}
+
+
+def _bits(days: Iterable[date], start: date) -> int:
+    """Dates from `start` on as the bits of one number: bit n is the date n days after."""
+    found = 0
+    for day in days:
+        found |= 1 << (day - start).days
+    return found
+
+
+def _dates(bits: int, start: date) -> list[date]:
+    """The dates whose bits are set (_bits), earliest first."""
+    found = []
+    while bits:
+        low = bits & -bits
+        found.append(start + timedelta(days=low.bit_length() - 1))
+        bits ^= low
+    return found
 
 
 def _marked(session: Session, marked: Mapping[int, list[date]]) -> list[Line]:
@@ -456,7 +528,8 @@ class _Series:
     title: str
     schedule: Schedule
     exceptions: dict[date, SeriesException]
-    dates: tuple[date, ...]
+    #: Its dates in the window, as bits from the window's first day (_bits).
+    dates: int
 
 
 def _series(session: Session, months: Sequence[str], today: date, *,
@@ -479,22 +552,25 @@ def _series(session: Session, months: Sequence[str], today: date, *,
         schedule = schedule_of(*columns)
         found.append(_Series(meeting_id, slug, name, title, schedule,
                              exceptions.get(meeting_id, {}),
-                             tuple(schedule.dates(start, today))))
+                             _bits(schedule.dates(start, today), start)))
     return found
 
 
 def _missing(series: Sequence[_Series], months: Sequence[str], today: date, now: datetime,
-             counted: Mapping[int, set[date]]) -> tuple[list[_Missing], datetime | None]:
+             counted: Mapping[int, int]) -> tuple[list[_Missing], datetime | None]:
     """The occurrences of the report's months that went ahead and that nobody counted,
-    newest first, and when they change next by time alone (not_counted_until)."""
+    newest first, and when they change next by time alone (not_counted_until). `counted`
+    has each meeting's counted dates as bits from the window's first day (_bits): most
+    of a meeting's dates are counted, and the bits leave only the others to look at."""
     start = date.fromisoformat(f"{months[0]}-01")
     found = []
     changes: list[datetime] = []
-    none: set[date] = set()
     for meeting in series:
-        days, later = not_counted_until(meeting.schedule, meeting.exceptions,
-                                        counted.get(meeting.meeting_id, none), start, today,
-                                        now, dates=meeting.dates)
+        uncounted = meeting.dates & ~counted.get(meeting.meeting_id, 0)
+        if not uncounted:
+            continue
+        days, later = not_counted_until(meeting.schedule, meeting.exceptions, set(), start,
+                                        today, now, dates=_dates(uncounted, start))
         found += [_Missing(meeting.slug, meeting.name, meeting.title, day) for day in days]
         if later is not None:
             changes.append(later)
@@ -515,9 +591,10 @@ def group_report(session: Session, group: Group, today: date,
     number this one hides. The org's months come from `kept` when it has them."""
     months = last_months(today, MONTHS)
     rows = _rows(session, months, today, group)
-    counted: dict[int, set[date]] = defaultdict(set)
+    start = date.fromisoformat(f"{months[0]}-01")
+    counted: dict[int, int] = defaultdict(int)
     for row in rows:
-        counted[row.meeting_id].add(row.day)
+        counted[row.meeting_id] |= 1 << (row.day - start).days
     missing, _ = _missing(_series(session, months, today, group=group), months, today,
                           now or clock.now(), counted)
     group_months = ((kept or ReportCache()).org_months(session, group.organization, today)
@@ -552,13 +629,12 @@ def org_report(session: Session, org: Organization, today: date, threshold: int,
                                               now or clock.now())
 
 
-def _org_report(session: Session, org: Organization, today: date, threshold: int,
-                now: datetime, group_months: Sequence[_GroupMonth],
-                days: _Days, series: Sequence[_Series]) -> tuple[Report, datetime | None]:
-    """The org's report made from its counts, and when it changes next by time alone."""
+def _org_report(org: Organization, today: date, threshold: int,
+                group_months: Sequence[_GroupMonth], missing: Sequence[_Missing],
+                more_checkins: list[Line]) -> Report:
+    """The org's report made from its groups' months, the dates not counted yet and the
+    lines of the dates marked "More check-ins"."""
     months = last_months(today, MONTHS)
-    counted, marked = days
-    missing, changes_at = _missing(series, months, today, now, counted)
     table = _Table(months, group_months, (), missing)
     shown_ = table.shown(threshold)
     names = ({cell.slug: cell.name for cell in group_months}
@@ -573,31 +649,52 @@ def _org_report(session: Session, org: Organization, today: date, threshold: int
         cells={(slug, m): table.numbers(shown_, ("gm", slug, m)) for slug in slugs
                for m in months if table.meetings.get(("gm", slug, m))
                or table.not_counted.get(("gm", slug, m))},
-        more_checkins=_marked(session, marked),
-    ), changes_at
+        more_checkins=more_checkins,
+    )
 
 
 #: The dates each meeting was counted on, and those with more check-ins than counted.
-_Days = tuple[dict[int, set[date]], dict[int, list[date]]]
+_Days = tuple[dict[int, int], dict[int, list[date]]]
 _Value = TypeVar("_Value")
+
+
+def headcount_version(session: Session, org: Organization) -> tuple[int, int]:
+    """Two numbers that grow with changes to the org's headcounts: the first with every
+    change, the second with those to which dates are counted or marked (the sums of its
+    HeadcountVersion counters, which triggers on headcounts grow)."""
+    found = session.execute(
+        select(func.coalesce(func.sum(HeadcountVersion.version), 0),
+               func.coalesce(func.sum(HeadcountVersion.dated_version), 0))
+        .where(HeadcountVersion.organization_id == org.id)).one()
+    return found[0], found[1]
 
 
 @dataclass
 class _Kept:
-    """An org's counts as of one version of its data and headcounts and one day, each
-    part read when first asked for (a group's report needs only the groups' months),
-    and the reports made from them, by threshold, each with the moment it was made at
-    and when it changes by time alone."""
+    """An org's counts as of one version of its data and headcounts and one day: the
+    groups' months, read when first asked for, and the reports made from them, by
+    threshold, each with the moment it was made at and when it changes by time alone."""
 
     group_months: list[_GroupMonth] | None = None
-    days: _Days | None = None
     reports: dict[int, tuple[Report, datetime, datetime | None]] = field(default_factory=dict)
+
+
+@dataclass
+class _Dated:
+    """Which dates of an org's meetings were counted and marked, as of one version of its
+    data and of those dates (most changes to a count leave them as they are) and one
+    day; the dates not counted yet worked out from them, with the moment they were at
+    and when they change by time alone; the marked dates' lines."""
+
+    days: _Days | None = None
+    missing: tuple[list[_Missing], datetime, datetime | None] | None = None
+    marked: list[Line] | None = None
 
 
 class ReportCache:
     """The orgs' attendance counts and reports, kept in the worker per version of the
     org's data (Organization.data_version: groups, meetings, cancelled dates) and of its
-    headcounts (Organization.headcount_version: every count and check-in) and per day:
+    headcounts (headcount_version: every count and check-in) and per day:
     the page and its chart (and a group's report, which suppresses with the whole org's
     months) read the org's counts once, and a change to any of them shows at once. A
     report also holds only until the next uncounted date starts, which makes it "not
@@ -629,13 +726,12 @@ class ReportCache:
                 self._kept.popitem(last=False)
         return made
 
-    def _entry(self, org: Organization, today: date) -> _Kept:
-        return self._keep(("counts", org.id, org.data_version, org.headcount_version, today),
-                          _Kept)
+    def _entry(self, org: Organization, today: date, version: int) -> _Kept:
+        return self._keep(("counts", org.id, org.data_version, version, today), _Kept)
 
-    def org_months(self, session: Session, org: Organization,
-                   today: date) -> list[_GroupMonth]:
-        kept = self._entry(org, today)
+    def org_months(self, session: Session, org: Organization, today: date, *,
+                   kept: _Kept | None = None) -> list[_GroupMonth]:
+        kept = kept or self._entry(org, today, headcount_version(session, org)[0])
         if kept.group_months is None:
             kept.group_months = _org_months(session, last_months(today, MONTHS), today, org)
             with self._lock:
@@ -644,20 +740,30 @@ class ReportCache:
 
     def org_report(self, session: Session, org: Organization, today: date, threshold: int,
                    now: datetime) -> Report:
-        kept = self._entry(org, today)
+        version, dated_version = headcount_version(session, org)
+        kept = self._entry(org, today, version)
         found = kept.reports.get(threshold)
         if found is not None:
             report, made_at, changes_at = found
             if made_at <= now and (changes_at is None or now < changes_at):
                 return report
         months = last_months(today, MONTHS)
-        if kept.days is None:
-            kept.days = _counted_days(session, months, today, org)
-        series = self._keep(("series", org.id, org.data_version, today),
-                            lambda: _series(session, months, today, org=org))
-        report, changes_at = _org_report(session, org, today, threshold, now,
-                                         self.org_months(session, org, today), kept.days,
-                                         series)
+        dated = self._keep(("dated", org.id, org.data_version, dated_version, today), _Dated)
+        if dated.days is None:
+            dated.days = _counted_days(session, months, today, org)
+        counted, marked = dated.days
+        if (dated.missing is None or not dated.missing[1] <= now
+                or (dated.missing[2] is not None and now >= dated.missing[2])):
+            series = self._keep(("series", org.id, org.data_version, today),
+                                lambda: _series(session, months, today, org=org))
+            missing, changes_at = _missing(series, months, today, now, counted)
+            dated.missing = missing, now, changes_at
+        if dated.marked is None:
+            dated.marked = _marked(session, marked)
+        missing, _, changes_at = dated.missing
+        report = _org_report(org, today, threshold,
+                             self.org_months(session, org, today, kept=kept), missing,
+                             dated.marked)
         if found is None or found[1] <= now:
             kept.reports[threshold] = report, now, changes_at
         return report

@@ -54,7 +54,6 @@ from facilitator.models import Attendance
 from facilitator.models import Headcount
 from facilitator.models import Meeting
 from facilitator.models import User
-from facilitator.models import headcount_changed
 from facilitator.services import ServiceError
 from facilitator.services import audit_log
 from facilitator.services import throttle
@@ -154,7 +153,6 @@ def set_counts(session: Session, actor: User, meeting: Meeting, day: date,
         .values(**{c: getattr(values, c) for c in COUNTERS}, counted_by_facilitator=True,
                 updated_at=clock.this_hour())
     )
-    session.execute(headcount_changed(meeting.id))
     _audit(session, actor, meeting, day, before, values)
     return values
 
@@ -304,10 +302,7 @@ def _update(session: Session, meeting_id: int, day: date, changes: Mapping[Count
     statement = _update_statement(frozenset(changes), checkin is not None)
     result = session.execute(statement, {"meeting": meeting_id, "day": day,
                                          "now": clock.this_hour(), **params})
-    if cast(CursorResult[Any], result).rowcount != 1:
-        return False
-    session.execute(headcount_changed(meeting_id))
-    return True
+    return cast(CursorResult[Any], result).rowcount == 1
 
 
 @functools.cache
