@@ -141,7 +141,7 @@ def test_the_check_in_tally_keeps_past_reports_as_they_were(fresh_database_url):
             assert [(line.meeting, line.key) for line in report.occurrences
                     if line.numbers.more_checkins] == [("Plain", "2026-10-13")]
             # The org's report reads the same from the monthly totals the upgrade filled
-            # (0024_monthly_totals): three counted Tuesdays of the plain meeting, the
+            # (0025_monthly_totals): three counted Tuesdays of the plain meeting, the
             # 13th marked, and the hybrid meeting's one.
             org_report = attendance.org_report(session, group.organization,
                                                date(2026, 11, 20), 1)

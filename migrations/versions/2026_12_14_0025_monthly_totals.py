@@ -16,8 +16,8 @@ already counted), which the dates reports keep are kept by. Their sum replaces
 statement of its own), so that check-ins at different meetings of an org no longer wait
 for one row, and the org's row, which every page reads, no longer changes with each.
 
-Revision ID: 0024_monthly_totals
-Revises: 0019_headcount_version
+Revision ID: 0025_monthly_totals
+Revises: 0024_import_runs
 Create Date: 2026-12-09 10:00:00.000000
 """
 from __future__ import annotations
@@ -25,8 +25,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0024_monthly_totals'
-down_revision = '0019_headcount_version'
+revision = '0025_monthly_totals'
+down_revision = '0024_import_runs'
 branch_labels = None
 depends_on = None
 
