@@ -106,6 +106,13 @@ def live_server(fresh_database_url: Callable[[], str],
         "TESTING": True,
         "WTF_CSRF_ENABLED": True,  # the default, said out loud: browsers send real tokens
         "EVIDENCE_DIR": str(tmp_path_factory.mktemp("evidence")),
+        # As in tests/conftest.py's app_config: a public PDF is rendered by the job its
+        # first request enqueues, run at once (the queue and its workers have tests of
+        # their own), and changes enqueue no renders.
+        "JOBS_STORAGE": "memory",
+        "JOBS_IMMEDIATE": True,
+        "RENDER_AHEAD": False,
+        "RENDERED_DIR": str(tmp_path_factory.mktemp("rendered")),
     })
     with app.app_context():
         session = get_session()
