@@ -467,7 +467,8 @@ def discard_import(run_id: int) -> Response:
     run = get_import_run_in(get_session(), g.org, run_id)
     form = ConfirmForm()
     if form.validate_on_submit() and save(form, lambda: import_runs.discard(get_session(), run)):
-        flash(f"{run.file_name} was not imported, and is no longer kept.", "info")
+        flash(gettext("%(name)s was not imported, and is no longer kept.", name=run.file_name),
+              "info")
     return redirect(url_for("admin.import_run", run_id=run.id), code=303)
 
 
