@@ -7,6 +7,7 @@ from datetime import date
 from datetime import time
 from typing import Any
 
+from flask_babel import lazy_gettext
 from flask_wtf import FlaskForm
 from wtforms import BooleanField
 from wtforms import DateField
@@ -203,68 +204,78 @@ class SetPasswordForm(FlaskForm):
 
 
 class OrganizationForm(FlaskForm):
-    name = StringField("Name", [Required("the organization's name"), Length(max=200)],
+    name = StringField(lazy_gettext("Name"), [Required("the organization's name"), Length(max=200)],
                        filters=[_strip])
-    timezone = _timezone_field("New meetings start in this zone, e.g. America/New York.")
+    timezone = _timezone_field(
+        lazy_gettext("New meetings start in this zone, e.g. America/New York."))
     contact = StringField(
-        "Contact", [Length(max=300)], filters=[_strip],
-        description="Printed on the meeting directory: a phone number, email or office.",
+        lazy_gettext("Contact"), [Length(max=300)], filters=[_strip],
+        description=lazy_gettext(
+            "Printed on the meeting directory: a phone number, email or office."),
     )
     online_location = StringField(
-        "Approximate location of online meetings", [Length(max=200)], filters=[_strip],
-        description="The town or area your online meetings are from, e.g. “Chicago, IL, "
-                    "USA”. The Meeting Guide app lists meetings near people, online ones "
-                    "too: your meetings feed gives it to online meetings without an address.",
+        lazy_gettext("Approximate location of online meetings"), [Length(max=200)],
+        filters=[_strip],
+        description=lazy_gettext(
+            "The town or area your online meetings are from, e.g. “Chicago, IL, USA”. The "
+            "Meeting Guide app lists meetings near people, online ones too: your meetings "
+            "feed gives it to online meetings without an address."),
     )
     default_language = SelectField(
-        "Language of the pages", choices=options(PAGE_LANGUAGES.items()),
-        description="For visitors whose browser asks for none of the languages the app "
-                    "speaks and who have chosen none.",
+        lazy_gettext("Language of the pages"), choices=options(PAGE_LANGUAGES.items()),
+        description=lazy_gettext("For visitors whose browser asks for none of the languages "
+                                 "the app speaks and who have chosen none."),
     )
     small_count_threshold = IntegerField(
-        "Hide counts below", [Required("the smallest count to show"),
-                              NumberRange(min=1, max=100)],
-        description="Reports that leave a group show smaller counts as “<N”.",
+        lazy_gettext("Hide counts below"), [Required("the smallest count to show"),
+                                            NumberRange(min=1, max=100)],
+        description=lazy_gettext("Reports that leave a group show smaller counts as “<N”."),
     )
     expiry_warning_days = IntegerField(
-        "Training is “expiring soon” within (days)",
+        lazy_gettext("Training is “expiring soon” within (days)"),
         [Required("how many days before expiry to warn"), NumberRange(min=0, max=365)],
-        description="Leaders' trainings that expire within this many days show as "
-                    "expiring soon. Usually 60.",
+        description=lazy_gettext("Leaders' trainings that expire within this many days "
+                                 "show as expiring soon. Usually 60."),
     )
     listing_reminder_days = IntegerField(
-        "Ask to confirm a group's listing after (days)",
+        lazy_gettext("Ask to confirm a group's listing after (days)"),
         [Required("after how many days to ask"), NumberRange(min=1, max=MAX_DAYS)],
-        description="A group whose facilitators have not confirmed its meetings for this "
-                    "long is listed for you, and its facilitators see a reminder. "
-                    "Usually 90.",
+        description=lazy_gettext(
+            "A group whose facilitators have not confirmed its meetings for this long is "
+            "listed for you, and its facilitators see a reminder. Usually 90."),
     )
     listing_out_of_date_days = IntegerField(
-        "Then say “may be out of date” after (more days)",
+        lazy_gettext("Then say “may be out of date” after (more days)"),
         [Required("after how many more days to say it"), NumberRange(min=1, max=MAX_DAYS)],
-        description="If it is still not confirmed this many days after the reminder, its "
-                    "public page, the directory and its handout say the details may be "
-                    "out of date. Usually 90.",
+        description=lazy_gettext(
+            "If it is still not confirmed this many days after the reminder, its public "
+            "page, the directory and its handout say the details may be out of date. "
+            "Usually 90."),
     )
     unverified_training_counts = BooleanField(
-        "Training records nobody has verified yet count",
-        description="When ticked, a leader is current on a record before an admin or "
-                    "auditor has verified it, and the matrix says “not verified”. When "
-                    "not, only verified records count.",
+        lazy_gettext("Training records nobody has verified yet count"),
+        description=lazy_gettext(
+            "When ticked, a leader is current on a record before an admin or auditor has "
+            "verified it, and the matrix says “not verified”. When not, only verified "
+            "records count."),
     )
 
 
 class GroupForm(FlaskForm):
-    name = StringField("Group name", [Required(), Length(max=200)], filters=[_strip])
+    name = StringField(lazy_gettext("Group name"), [Required(), Length(max=200)],
+                       filters=[_strip])
     slug = StringField(
-        "Short name for links", [Required(), Length(max=slugs.MAX_LENGTH), valid_slug],
-        filters=[_strip], description="Appears in the group's web address: /g/short-name/.",
+        lazy_gettext("Short name for links"),
+        [Required(), Length(max=slugs.MAX_LENGTH), valid_slug], filters=[_strip],
+        description=lazy_gettext("Appears in the group's web address: /g/short-name/."),
     )
-    program = SelectField("Program", choices=options(Program.choices()))
-    audience = SelectField("Who it is for", choices=options(Audience.choices()))
-    languages = CheckboxesField("Languages", choices=options(LANGUAGES.items()))
-    visibility = RadioField("Visibility", choices=options(Visibility.choices()), default="public")
-    description = TextAreaField("Description", [Length(max=5000)], filters=[_strip])
+    program = SelectField(lazy_gettext("Program"), choices=options(Program.choices()))
+    audience = SelectField(lazy_gettext("Who it is for"), choices=options(Audience.choices()))
+    languages = CheckboxesField(lazy_gettext("Languages"), choices=options(LANGUAGES.items()))
+    visibility = RadioField(lazy_gettext("Visibility"), choices=options(Visibility.choices()),
+                            default="public")
+    description = TextAreaField(lazy_gettext("Description"), [Length(max=5000)],
+                                filters=[_strip])
 
     def values(self) -> dict[str, Any]:
         """The group's fields for services.organizations (the slug only if the form has it)."""
@@ -273,20 +284,21 @@ class GroupForm(FlaskForm):
 
 
 class PersonForm(FlaskForm):
-    email = StringField("Email", [Required("their email"), Email(), Length(max=254)],
-                        filters=[_strip])
+    email = StringField(lazy_gettext("Email"), [Required("their email"), Email(),
+                                                Length(max=254)], filters=[_strip])
     display_name = StringField(
-        "Name", [Required("their name"), Length(max=120)], filters=[_strip],
-        description="As your organization names leaders, e.g. first name and last initial.",
+        lazy_gettext("Name"), [Required("their name"), Length(max=120)], filters=[_strip],
+        description=lazy_gettext(
+            "As your organization names leaders, e.g. first name and last initial."),
     )
-    roles = CheckboxesField("Roles", [Required("at least one role")],
+    roles = CheckboxesField(lazy_gettext("Roles"), [Required("at least one role")],
                             choices=options(Role.choices()))
-    groups = CheckboxesField("Groups they facilitate", coerce=int)
+    groups = CheckboxesField(lazy_gettext("Groups they facilitate"), coerce=int)
 
 
 class PersonRolesForm(FlaskForm):
-    roles = CheckboxesField("Roles", choices=options(Role.choices()))
-    groups = CheckboxesField("Groups they facilitate", coerce=int)
+    roles = CheckboxesField(lazy_gettext("Roles"), choices=options(Role.choices()))
+    groups = CheckboxesField(lazy_gettext("Groups they facilitate"), coerce=int)
 
 
 class InvitationAnswerForm(FlaskForm):
@@ -602,9 +614,10 @@ class _Sender:
     the sender (optional, for admins only) and the values the form was opened with."""
 
     contact = StringField(
-        "How to reach you (optional)", [Length(max=300)], filters=[_strip],
-        description="An email or phone, if the admins may ask you about it. Only the "
-                    "organization's admins see it, and it is deleted once they decide.")
+        lazy_gettext("How to reach you (optional)"), [Length(max=300)], filters=[_strip],
+        description=lazy_gettext(
+            "An email or phone, if the admins may ask you about it. Only the organization's "
+            "admins see it, and it is deleted once they decide."))
     seen = HiddenField()
 
 
@@ -623,15 +636,16 @@ class SenderCancelDateForm(_Sender, CancelDateForm):
 class DecisionForm(FlaskForm):
     """An admin's decision on one proposed change."""
 
-    value = TextAreaField("Value to apply", filters=[_strip])
-    reason = TextAreaField("Reason, for the sender", [Length(max=1000)], filters=[_strip])
+    value = TextAreaField(lazy_gettext("Value to apply"), filters=[_strip])
+    reason = TextAreaField(lazy_gettext("Reason, for the sender"), [Length(max=1000)],
+                           filters=[_strip])
 
 
 class ReviewMeetingForm(MeetingForm):
     """The manage meeting form, opened by an admin with a representative's proposal in it:
     saving it approves the proposal as edited."""
 
-    reason = TextAreaField("Note for the sender (optional)", [Length(max=1000)],
+    reason = TextAreaField(lazy_gettext("Note for the sender (optional)"), [Length(max=1000)],
                            filters=[_strip])
 
 
@@ -665,20 +679,24 @@ class SignatureForm(FlaskForm):
 
 
 class TrainingTypeForm(FlaskForm):
-    name = StringField("Name", [Required("the training's name"), Length(max=200)],
-                       filters=[_strip], description="e.g. “CPR and first aid”.")
-    description = TextAreaField("Description", [Length(max=5000)], filters=[_strip])
+    name = StringField(lazy_gettext("Name"), [Required("the training's name"),
+                                              Length(max=200)],
+                       filters=[_strip], description=lazy_gettext("e.g. “CPR and first aid”."))
+    description = TextAreaField(lazy_gettext("Description"), [Length(max=5000)],
+                                filters=[_strip])
     validity_months = IntegerField(
-        "Valid for (months)", [Optional(), NumberRange(min=1, max=240)],
-        description="e.g. 24 for two years. Leave empty if it never expires.")
+        lazy_gettext("Valid for (months)"), [Optional(), NumberRange(min=1, max=240)],
+        description=lazy_gettext("e.g. 24 for two years. Leave empty if it never expires."))
     required_roles = CheckboxesField(
-        "Required of", choices=options([(Role.FACILITATOR.value, "Facilitators and "
-                                         "co-facilitators"), (Role.ADMIN.value, "Admins")]),
-        description="Leave both unchecked for a training leaders may record but need not hold.")
+        lazy_gettext("Required of"), choices=options([
+            (Role.FACILITATOR.value, lazy_gettext("Facilitators and co-facilitators")),
+            (Role.ADMIN.value, lazy_gettext("Admins"))]),
+        description=lazy_gettext(
+            "Leave both unchecked for a training leaders may record but need not hold."))
     required_hours = IntegerField(
-        "Continuing-education hours", [Optional(), NumberRange(min=1, max=1000)],
-        description="Only for a requirement counted in hours, e.g. 20 hours within the "
-                    "validity above.")
+        lazy_gettext("Continuing-education hours"), [Optional(), NumberRange(min=1, max=1000)],
+        description=lazy_gettext("Only for a requirement counted in hours, e.g. 20 hours "
+                                 "within the validity above."))
 
     def values(self) -> dict[str, Any]:
         names = ("name", "description", "validity_months", "required_roles", "required_hours")
@@ -689,17 +707,21 @@ class MeetingGuideImportForm(FlaskForm):
     """A Meeting Guide feed to import into the org, with the options of `flask
     import-meeting-guide` that make sense on the web (the org is the admin's own)."""
 
-    feed = FileField("Meeting Guide JSON file", [Required("a Meeting Guide JSON file")],
-                     description="The feed of a 12 Step Meeting List site (its address ends "
-                                 "in meeting-guide.php or meetings.json), saved as a file.")
-    timezone = _timezone_field("The zone of meetings the file gives none for.")
-    program = SelectField("Program of new groups", choices=options(Program.choices()),
-                          description="For groups whose meetings' type codes name no "
-                                      "program, and that the program map does not name.")
+    feed = FileField(lazy_gettext("Meeting Guide JSON file"),
+                     [Required("a Meeting Guide JSON file")],
+                     description=lazy_gettext(
+                         "The feed of a 12 Step Meeting List site (its address ends in "
+                         "meeting-guide.php or meetings.json), saved as a file."))
+    timezone = _timezone_field(lazy_gettext("The zone of meetings the file gives none for."))
+    program = SelectField(lazy_gettext("Program of new groups"),
+                          choices=options(Program.choices()),
+                          description=lazy_gettext(
+                              "For groups whose meetings' type codes name no program, and "
+                              "that the program map does not name."))
     program_map = TextAreaField(
-        "Program map (optional)", [Length(max=10_000)], filters=[_strip],
-        description="For a feed of several programs: one line each of “type code or "
-                    "group name = program”, e.g. “RD = dharma”.")
+        lazy_gettext("Program map (optional)"), [Length(max=10_000)], filters=[_strip],
+        description=lazy_gettext("For a feed of several programs: one line each of “type "
+                                 "code or group name = program”, e.g. “RD = dharma”."))
 
 
 class TrainingRecordForm(FlaskForm):

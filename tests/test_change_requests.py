@@ -219,6 +219,13 @@ def test_an_admin_approves_one_change_rejects_another_and_the_sender_reads_why(
         assert "Notes for members → Bring a friend Not applied" in text
         assert "Why: Notes are for the facilitator." in text
         assert "sec@example.org" not in text
+    # A Spanish-speaking group's secretary reads the same in Spanish.
+    spanish = page_text(client.get(status, headers={"Accept-Language": "es"}))
+    assert "Su solicitud de cambio para Hope Group" in spanish
+    assert "Aplicado" in spanish and "No aplicado" in spanish
+    assert "Motivo: Notes are for the facilitator." in spanish
+    assert "Hope Group: enviar un cambio" in page_text(
+        client.get(world["link"], headers={"Accept-Language": "es"}))
 
 
 def test_an_admin_edits_a_change_in_the_form_it_is_made_in_then_approves_it(

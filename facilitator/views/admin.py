@@ -12,6 +12,8 @@ from flask import g
 from flask import redirect
 from flask import render_template
 from flask import url_for
+from flask_babel import gettext
+from flask_babel import lazy_gettext
 from werkzeug import Response
 from wtforms.fields.choices import SelectChoice
 
@@ -110,7 +112,8 @@ def new_group() -> str | Response:
     if form.validate_on_submit() and (created := save(form, lambda: organizations.create_group(
             session, g.user, g.org, **form.values()))):
         group = created.value
-        flash(f"{group.name} is created. Now choose its facilitators.", "info")
+        flash(gettext("%(name)s is created. Now choose its facilitators.", name=group.name),
+              "info")
         return redirect(url_for("admin.group_facilitators", group_slug=group.slug))
     return render_template("admin/group_new.html", org=g.org, form=form)
 
@@ -128,11 +131,11 @@ def group_facilitators(group_slug: str) -> str | Response:
     ]
     form = PersonRolesForm(groups=[u.id for u in group.facilitators])
     # The same checkbox list, here listing people rather than groups.
-    form.groups.label.text = "Facilitators"
+    form.groups.label.text = lazy_gettext("Facilitators")
     form.groups.choices = options((p.id, p.display_name) for p in candidates)
     if form.validate_on_submit() and save(form, lambda: organizations.set_facilitators(
             session, g.user, group, [p for p in candidates if p.id in form.groups.data])):
-        flash(f"Facilitators of {group.name} are saved.", "info")
+        flash(gettext("Facilitators of %(name)s are saved.", name=group.name), "info")
         return redirect(url_for("admin.overview"))
     return render_template(
         "admin/group_facilitators.html", org=g.org, group=group, form=form, candidates=candidates
@@ -146,7 +149,7 @@ def delete_group(group_slug: str) -> str | Response:
     name = group.name
     if form.validate_on_submit() and save(form, lambda: organizations.delete_group(
             get_session(), g.user, group)):
-        flash(f"{name} is deleted.", "info")
+        flash(gettext("%(name)s is deleted.", name=name), "info")
         return redirect(url_for("admin.overview"))
     return render_template("admin/group_delete.html", org=g.org, group=group, form=form)
 
@@ -217,9 +220,10 @@ def _person_page(name: str, email: str, invited: bool, form: PersonRolesForm,
     if form.validate_on_submit() and save(form, lambda: change(form.roles.data,
                                                                form.groups.data)):
         if form.roles.data:
-            flash(f"{name}'s roles are saved.", "info")
+            flash(gettext("%(name)s's roles are saved.", name=name), "info")
         else:
-            flash(full_stop(f"{name} no longer has a role in {g.org.name}"), "info")
+            flash(full_stop(gettext("%(name)s no longer has a role in %(org)s",
+                                     name=name, org=g.org.name)), "info")
         return redirect(url_for("admin.overview"))
     return render_template("admin/person.html", org=g.org, name=name, email=email,
                            invited=invited, form=form, confirm=ConfirmForm(),
@@ -255,7 +259,8 @@ def reinvite(user_id: int) -> str | Response:
     person = _org_person(user_id)
     form = ConfirmForm()
     if not form.validate_on_submit() or person.password_hash is not None:
-        flash(f"{person.display_name} has already set a password; they can sign in.", "info")
+        flash(gettext("%(name)s has already set a password; they can sign in.",
+                      name=person.display_name), "info")
         return redirect(url_for("admin.person", user_id=person.id))
     invited = save(form, lambda: accounts.invite(session, g.user, person, now=clock.now(),
                                                  organization=g.org))
@@ -303,7 +308,7 @@ def withdraw(user_id: int) -> Response:
 
 
 def _withdrawn(name: str) -> Response:
-    flash(f"The invitation of {name} is withdrawn.", "info")
+    flash(gettext("The invitation of %(name)s is withdrawn.", name=name), "info")
     return redirect(url_for("admin.overview"))
 
 
@@ -373,7 +378,7 @@ def settings() -> str | Response:
             listing_reminder_days=form.listing_reminder_days.data,
             listing_out_of_date_days=form.listing_out_of_date_days.data,
     )):
-        flash("Settings are saved.", "info")
+        flash(gettext("Settings are saved."), "info")
         return redirect(url_for("admin.overview"))
     offer_timezones(form.timezone, g.org.timezone)
     return render_template("admin/settings.html", org=g.org, form=form)
@@ -402,7 +407,7 @@ def training_type(type_id: int | None = None) -> str | Response:
         return kind
 
     if form.validate_on_submit() and (saved := save(form, create_or_update)):
-        flash(f"{saved.value.name} is saved.", "info")
+        flash(gettext("%(name)s is saved.", name=saved.value.name), "info")
         return redirect(url_for("admin.training_types"))
     return render_template("admin/training_type.html", org=g.org, form=form, kind=kind,
                            confirm=ConfirmForm())
@@ -414,7 +419,8 @@ def delete_training_type(type_id: int) -> Response:
     form = ConfirmForm()
     if form.validate_on_submit() and save(form, lambda: training.delete_type(
             get_session(), g.user, kind)):
-        flash(f"{kind.name} is retired; its records stay for the audit.", "info")
+        flash(gettext("%(name)s is retired; its records stay for the audit.", name=kind.name),
+              "info")
     return redirect(url_for("admin.training_types"))
 
 
@@ -461,7 +467,8 @@ def discard_import(run_id: int) -> Response:
     run = get_import_run_in(get_session(), g.org, run_id)
     form = ConfirmForm()
     if form.validate_on_submit() and save(form, lambda: import_runs.discard(get_session(), run)):
-        flash(f"{run.file_name} was not imported, and is no longer kept.", "info")
+        flash(gettext("%(name)s was not imported, and is no longer kept.", name=run.file_name),
+              "info")
     return redirect(url_for("admin.import_run", run_id=run.id), code=303)
 
 

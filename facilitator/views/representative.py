@@ -18,6 +18,7 @@ from flask import redirect
 from flask import render_template
 from flask import request
 from flask import url_for
+from flask_babel import gettext
 from flask_wtf import FlaskForm
 from werkzeug import Response
 from werkzeug.exceptions import TooManyRequests
@@ -27,6 +28,7 @@ from facilitator import throttling
 from facilitator.db import get_session
 from facilitator.domain.change_requests import shown
 from facilitator.domain.change_requests import values_text
+from facilitator.domain.languages import N_
 from facilitator.domain.listing import coming_dates
 from facilitator.domain.recurrence import InvalidRecurrence
 from facilitator.forms import ConfirmForm
@@ -51,7 +53,7 @@ bp = Blueprint("representative", __name__, url_prefix="/rep")
 
 #: Dates of each meeting the representative can cancel or change from the list.
 NEXT_DATES = 8
-FLOODED = ("This link has sent many change requests within the last hour, so it takes no "
+FLOODED = N_("This link has sent many change requests within the last hour, so it takes no "
            "more for now. Wait an hour and send it again; what you sent before is kept.")
 
 
@@ -92,7 +94,8 @@ def confirm(token: str) -> Response:
     if form.validate_on_submit():
         _room_on_link(group)
         if save(form, lambda: listings.confirm_by_representative(get_session(), group)):
-            flash(f"Thank you: {group.name}'s listing is confirmed as of today.", "info")
+            flash(gettext("Thank you: %(name)s's listing is confirmed as of today.",
+                          name=group.name), "info")
     return redirect(url_for("representative.home", token=token))
 
 
@@ -116,8 +119,8 @@ def _sent(group: Group, form: FlaskForm,
     if sent is None:
         return None
     _request, status_token = sent.value
-    flash("Sent. The group's admins review each change; this page and the representative "
-          "link's page show what they decide.", "info")
+    flash(gettext("Sent. The group's admins review each change; this page and the "
+                  "representative link's page show what they decide."), "info")
     return redirect(url_for("representative.status", token=status_token))
 
 

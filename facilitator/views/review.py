@@ -14,6 +14,7 @@ from flask import redirect
 from flask import render_template
 from flask import request
 from flask import url_for
+from flask_babel import gettext
 from werkzeug import Response
 
 from facilitator import clock
@@ -85,7 +86,8 @@ def decide(request_id: int, item_id: int) -> Response:
     if form.validate_on_submit() and save(None, lambda: change_requests.decide(
             get_session(), g.user, item, action=action, value=form.value.data,
             reason=form.reason.data or "", now=clock.now())):
-        flash("Applied." if action != "reject" else "Rejected; the sender sees why.", "info")
+        flash(gettext("Applied.") if action != "reject" else
+              gettext("Rejected; the sender sees why."), "info")
     for name, errors in form.errors.items():
         flash(f"{name}: {' '.join(errors)}", "error")
     return _back(request_id, item_id)
@@ -128,7 +130,7 @@ def edit_item(request_id: int, item_id: int) -> str | Response:
             session, g.user, item, edited, reason=form.reason.data or "", now=clock.now(),
             drop_orphans=request.form.get("drop_orphans") == "yes"), refused=refused)
         if saved is not None:
-            flash("Saved and approved; the sender sees it.", "info")
+            flash(gettext("Saved and approved; the sender sees it."), "info")
             return _back(request_id, item_id)
     return meeting_page("review/meeting_form.html", form, found.group, meeting=item.meeting,
                         orphans=orphans, request_=found, item=item,
