@@ -118,14 +118,18 @@ class Required(InputRequired):
     `what` is what to give ("a title"), read after the verb; without it, the field's
     label ("the group name"). The verb is "Choose" for a field one picks in (a date, a
     time, a list) and "Enter" for one typed into, unless `verb` says otherwise. Text
-    counts as missing when it is only spaces; a number may be 0.
+    counts as missing when it is only spaces; a number may be 0. On a translated page,
+    `message` is the whole sentence, marked ("Enter your email."), and is said instead.
     """
 
-    def __init__(self, what: str | None = None, *, verb: str | None = None) -> None:
-        super().__init__()
+    def __init__(self, what: str | None = None, *, verb: str | None = None,
+                 message: str | None = None) -> None:
+        super().__init__(message)
         self.what, self.verb = what, verb
 
     def message_for(self, field: Field) -> str:
+        if self.message:
+            return str(self.message)
         verb = self.verb or ("Choose" if isinstance(field, _PICKED) else "Enter")
         label = field.label.text
         return f"{verb} {self.what or 'the ' + label[:1].lower() + label[1:]}."
@@ -140,7 +144,8 @@ class Required(InputRequired):
 
 
 #: For a hidden field the page itself fills in: only a stale or tampered page lacks it.
-HIDDEN_REQUIRED = InputRequired("The page was out of date: reload it and try again.")
+HIDDEN_REQUIRED = Required(
+    message=lazy_gettext("The page was out of date: reload it and try again."))
 
 
 def valid_slug(_form: FlaskForm, field: Field) -> None:
@@ -175,27 +180,31 @@ def acceptable_password(_form: FlaskForm, field: Field) -> None:
 def _new_password_fields() -> tuple[PasswordField, PasswordField]:
     return (
         PasswordField(
-            "New password",
-            [Required("a new password"), acceptable_password],
-            description=f"At least {passwords.MIN_LENGTH} characters.",
+            lazy_gettext("New password"),
+            [Required(message=lazy_gettext("Enter a new password.")), acceptable_password],
+            description=lazy_gettext("At least %(num)d characters.", num=passwords.MIN_LENGTH),
         ),
         PasswordField(
-            "New password again",
-            [Required("the new password again"),
-             EqualTo("password", message="The two passwords differ.")],
+            lazy_gettext("New password again"),
+            [Required(message=lazy_gettext("Enter the new password again.")),
+             EqualTo("password", message=lazy_gettext("The two passwords differ."))],
         ),
     )
 
 
 class LoginForm(FlaskForm):
-    email = StringField("Email", [Required("your email"), Length(max=254)], filters=[_strip])
-    password = PasswordField("Password", [Required("your password"),
-                                          Length(max=passwords.MAX_LENGTH)])
+    email = StringField(lazy_gettext("Email"),
+                        [Required(message=lazy_gettext("Enter your email.")), Length(max=254)],
+                        filters=[_strip])
+    password = PasswordField(lazy_gettext("Password"),
+                             [Required(message=lazy_gettext("Enter your password.")),
+                              Length(max=passwords.MAX_LENGTH)])
 
 
 class ChangePasswordForm(FlaskForm):
-    current_password = PasswordField("Current password", [Required("your current password"),
-                                                        Length(max=1000)])
+    current_password = PasswordField(
+        lazy_gettext("Current password"),
+        [Required(message=lazy_gettext("Enter your current password.")), Length(max=1000)])
     password, confirm = _new_password_fields()
 
 
@@ -304,7 +313,8 @@ class PersonRolesForm(FlaskForm):
 class InvitationAnswerForm(FlaskForm):
     """Accept or decline an invitation into an organization: each button sends its answer."""
 
-    answer = SelectField("Answer", [Required("Accept or Decline")],
+    answer = SelectField(lazy_gettext("Answer"),
+                         [Required(message=lazy_gettext("Choose Accept or Decline."))],
                          choices=options([("accept", "Accept"), ("decline", "Decline")]))
 
 
@@ -660,21 +670,24 @@ class DocumentForm(FlaskForm):
     """A new version of guidelines, a statement or an agreement."""
 
     body = TextAreaField(
-        "Text", filters=[lambda value: value or ""],
-        description="Markdown: a blank line between paragraphs, **bold**, *italic*, "
-                    "“- ” at the start of a line for a list, “# ” for a heading.",
+        lazy_gettext("Text"), filters=[lambda value: value or ""],
+        description=lazy_gettext("Markdown: a blank line between paragraphs, **bold**, "
+                                 "*italic*, “- ” at the start of a line for a list, “# ” "
+                                 "for a heading."),
     )
-    note = StringField("What changed, and why", [Length(max=300)], filters=[_strip],
-                       description="Optional; shown in the list of versions.")
+    note = StringField(lazy_gettext("What changed, and why"), [Length(max=300)],
+                       filters=[_strip],
+                       description=lazy_gettext("Optional; shown in the list of versions."))
     #: The version the text was based on: a save is refused if it is no longer current.
     based_on = IntegerField(widget=widgets.HiddenInput(),
                             validators=[HIDDEN_REQUIRED, NumberRange(min=0)])
 
 
 class SignatureForm(FlaskForm):
-    typed_name = StringField("Type your name to sign", [Required("your name", verb="Type"),
-                                                        Length(max=120)], filters=[_strip])
-    confirm = BooleanField("I have read this agreement and I agree to keep to it")
+    typed_name = StringField(lazy_gettext("Type your name to sign"),
+                             [Required(message=lazy_gettext("Type your name.")),
+                              Length(max=120)], filters=[_strip])
+    confirm = BooleanField(lazy_gettext("I have read this agreement and I agree to keep to it"))
     version = IntegerField(widget=widgets.HiddenInput(), validators=[HIDDEN_REQUIRED])
 
 

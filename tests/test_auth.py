@@ -53,6 +53,10 @@ def test_missing_fields_are_named(client):
     page = client.post("/login", data={}).get_data(as_text=True)
     assert "Enter your email." in page and "Enter your password." in page
     assert "This field is required." not in page
+    # The same page in Spanish, as a browser that asks for it gets it.
+    spanish = client.post("/login", data={}, headers={"Accept-Language": "es"}).text
+    assert "Iniciar sesión" in spanish and "Correo electrónico" in spanish
+    assert "Escriba su correo electrónico." in spanish and "Enter your email." not in spanish
 
 
 def test_pages_for_leaders_ask_for_login_and_come_back(client, auth, leader):

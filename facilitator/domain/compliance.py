@@ -43,6 +43,8 @@ from dataclasses import replace
 from datetime import date
 from datetime import timedelta
 
+from facilitator.domain.languages import N_
+
 DEFAULT_EXPIRING_DAYS = 60
 #: Limits a person could mean; beyond them the input is a typo.
 MAX_VALIDITY_MONTHS = 240
@@ -65,10 +67,10 @@ class Status(enum.StrEnum):
         return member
 
     # Rank: the worse, the lower; a leader's overall standing is their worst.
-    MISSING = "missing", "Missing", 0
-    EXPIRED = "expired", "Expired", 1
-    EXPIRING = "expiring", "Expiring soon", 2
-    CURRENT = "current", "Current", 3
+    MISSING = "missing", N_("Missing"), 0
+    EXPIRED = "expired", N_("Expired"), 1
+    EXPIRING = "expiring", N_("Expiring soon"), 2
+    CURRENT = "current", N_("Current"), 3
 
 
 @dataclass(frozen=True)
@@ -127,9 +129,9 @@ class Standing:
     def verification(self) -> str:
         """What verification leaves open, in words; empty when nothing."""
         if self.unverified is Unverified.COUNTED:
-            return "not verified"
+            return N_("not verified")
         if self.unverified is Unverified.WAITING:
-            return "a record awaits verification"
+            return N_("a record awaits verification")
         return ""
 
     @property

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from facilitator.domain.languages import N_
+
 
 @dataclass(frozen=True)
 class StartingText:
@@ -145,16 +147,17 @@ As a leader of a peer support group hosted by this organization, I agree that:
 """
 
 GUIDELINES = (
-    StartingText("twelve-step", "12-step style", TWELVE_STEP_GUIDELINES),
-    StartingText("smart", "SMART Recovery style", SMART_GUIDELINES),
-    StartingText("celebrate", "Celebrate Recovery style small-group rules", CELEBRATE_GUIDELINES),
-    StartingText("secular", "Secular / general", SECULAR_GUIDELINES),
+    StartingText("twelve-step", N_("12-step style"), TWELVE_STEP_GUIDELINES),
+    StartingText("smart", N_("SMART Recovery style"), SMART_GUIDELINES),
+    StartingText("celebrate", N_("Celebrate Recovery style small-group rules"),
+                 CELEBRATE_GUIDELINES),
+    StartingText("secular", N_("Secular / general"), SECULAR_GUIDELINES),
 )
 STATEMENTS = (
-    StartingText("twelve-step", "12-step style anonymity statement", TWELVE_STEP_STATEMENT),
-    StartingText("general", "General confidentiality statement", GENERAL_STATEMENT),
+    StartingText("twelve-step", N_("12-step style anonymity statement"), TWELVE_STEP_STATEMENT),
+    StartingText("general", N_("General confidentiality statement"), GENERAL_STATEMENT),
 )
-AGREEMENTS = (StartingText("leader", "Leader confidentiality agreement", LEADER_AGREEMENT),)
+AGREEMENTS = (StartingText("leader", N_("Leader confidentiality agreement"), LEADER_AGREEMENT),)
 
 #: Programs whose groups start from the 12-step texts, SMART's or Celebrate Recovery's.
 _TWELVE_STEP = {"aa", "na", "ca", "al-anon"}

@@ -14,12 +14,14 @@ from flask import redirect
 from flask import render_template
 from flask import request
 from flask import url_for
+from flask_babel import gettext
 from werkzeug import Response
 
 from facilitator import clock
 from facilitator import pdf
 from facilitator.db import get_session
 from facilitator.domain.compliance import Status
+from facilitator.domain.languages import N_
 from facilitator.forms import ConfirmForm
 from facilitator.handouts import inline_svg
 from facilitator.handouts import pdf_response
@@ -43,19 +45,19 @@ bp = Blueprint("audit", __name__, url_prefix="/audit/<org_slug>")
 
 PAGE_SIZE = 50
 ENTITY_TYPES = {
-    "organization": "Organization",
-    "group": "Groups",
-    "meeting": "Meetings",
-    "meetingexception": "Cancelled and changed dates",
-    "documentversion": "Guidelines, statements and agreements",
-    "signature": "Agreement signatures",
-    "statementreading": "Statement read at meetings",
-    "headcount": "Headcount corrections",
-    "membership": "Roles",
-    "user": "Accounts",
-    "pendinginvitation": "Invitations",
-    "trainingtype": "Training types",
-    "trainingrecord": "Training records",
+    "organization": N_("Organization"),
+    "group": N_("Groups"),
+    "meeting": N_("Meetings"),
+    "meetingexception": N_("Cancelled and changed dates"),
+    "documentversion": N_("Guidelines, statements and agreements"),
+    "signature": N_("Agreement signatures"),
+    "statementreading": N_("Statement read at meetings"),
+    "headcount": N_("Headcount corrections"),
+    "membership": N_("Roles"),
+    "user": N_("Accounts"),
+    "pendinginvitation": N_("Invitations"),
+    "trainingtype": N_("Training types"),
+    "trainingrecord": N_("Training records"),
 }
 
 #: Admins and auditors only; anyone else gets 404.
@@ -201,9 +203,9 @@ def training_matrix() -> str:
     )
 
 
-SIGNATURE_LABELS = {True: "Signed", False: "Not signed", None: "No agreement",
-                    "signed": "Signed", "outdated": "Signed an older version",
-                    "not signed": "Not signed"}
+SIGNATURE_LABELS = {True: N_("Signed"), False: N_("Not signed"), None: N_("No agreement"),
+                    "signed": N_("Signed"), "outdated": N_("Signed an older version"),
+                    "not signed": N_("Not signed")}
 
 
 def signature_label(status: object) -> str:
@@ -279,6 +281,7 @@ def verify_training(record_id: int) -> Response:
     form = ConfirmForm()
     if form.validate_on_submit() and save(None, lambda: training.verify_record(
             session, g.user, record)):
-        flash(f"{record.training_type.name} of {record.user.display_name} is verified.",
+        flash(gettext("%(training)s of %(name)s is verified.",
+                      training=record.training_type.name, name=record.user.display_name),
               "info")
     return redirect(url_for("audit.training_person", user_id=record.user_id))

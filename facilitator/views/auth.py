@@ -13,10 +13,12 @@ from flask import render_template
 from flask import request
 from flask import session as cookie
 from flask import url_for
+from flask_babel import gettext
 from werkzeug import Response
 
 from facilitator import clock
 from facilitator.db import get_session
+from facilitator.domain.languages import N_
 from facilitator.formatting import full_stop
 from facilitator.forms import ChangePasswordForm
 from facilitator.forms import InvitationAnswerForm
@@ -35,7 +37,7 @@ from facilitator.views import save
 bp = Blueprint("auth", __name__)
 
 #: One message for unknown email and wrong password: which one it was is nobody's business.
-LOGIN_FAILED = "That email and password do not match an account."
+LOGIN_FAILED = N_("That email and password do not match an account.")
 
 
 @bp.context_processor
@@ -110,7 +112,7 @@ def login() -> str | Response | tuple[str, int, dict[str, str]]:
             _log_in(user)
             return redirect(_safe_next(request.args.get("next"), user))
         attempt.failed()
-        flash(LOGIN_FAILED, "error")
+        flash(gettext(LOGIN_FAILED), "error")
     return render_template("auth/login.html", form=form)
 
 
@@ -121,7 +123,7 @@ def logout() -> Response:
         user = g.user
         save(None, lambda: accounts.end_sessions(get_session(), user))
     cookie.clear()
-    flash("You are signed out.", "info")
+    flash(gettext("You are signed out."), "info")
     return redirect(url_for("auth.login"))
 
 
@@ -132,7 +134,7 @@ def change_password() -> str | Response:
     if form.validate_on_submit() and save(form, lambda: accounts.change_password(
             get_session(), g.user, form.current_password.data, form.password.data)):
         _log_in(g.user)
-        flash("Your password is changed. Other devices have been signed out.", "info")
+        flash(gettext("Your password is changed. Other devices have been signed out."), "info")
         return redirect(url_for("manage.dashboard"))
     return render_template("auth/password.html", form=form)
 
@@ -152,8 +154,8 @@ def reset_password(token: str) -> str | Response | tuple[str, int]:
     if form.validate_on_submit() and save(form, lambda: password_resets.reset(
             session, user, form.password.data)):
         _log_in(user)
-        flash("Your new password is set and you are signed in. Every other device is "
-              "signed out.", "info")
+        flash(gettext("Your new password is set and you are signed in. Every other device "
+                      "is signed out."), "info")
         return redirect(url_for("manage.dashboard"))
     return render_template("auth/reset.html", form=form, person=user)
 
@@ -168,7 +170,9 @@ def accept_invitation(token: str) -> str | Response:
     if form.validate_on_submit() and save(form, lambda: accounts.accept_invitation(
             session, user, form.password.data)):
         _log_in(user)
-        flash(f"Welcome, {full_stop(user.display_name)} Your account is ready.", "info")
+        # The name ends with its full stop ("Welcome, Jordan P. Your account is ready.").
+        flash(gettext("Welcome, %(name)s Your account is ready.",
+                      name=full_stop(user.display_name)), "info")
         return redirect(home(user))
     return render_template("auth/invitation.html", form=form, invited=user)
 
@@ -182,8 +186,8 @@ def _answer_invitation(token: str) -> str | Response:
     if invitation is None:
         abort(404)
     if g.user is None:
-        flash("This invitation is for an account that already exists. Sign in to it, and "
-              "you will come back to the invitation.", "info")
+        flash(gettext("This invitation is for an account that already exists. Sign in to "
+                      "it, and you will come back to the invitation."), "info")
         return redirect(url_for("auth.login", next=url_for("auth.accept_invitation",
                                                            token=token)))
     if g.user.id != invitation.user_id:
@@ -194,7 +198,8 @@ def _answer_invitation(token: str) -> str | Response:
         accepted = form.answer.data == "accept"
         answer = invitations.accept if accepted else invitations.decline
         if save(form, lambda: answer(session, invitation)):
-            flash(full_stop(f"You have joined {org_name}" if accepted
-                            else f"You have declined the invitation to {org_name}"), "info")
+            flash(full_stop(gettext("You have joined %(org)s", org=org_name) if accepted
+                            else gettext("You have declined the invitation to %(org)s",
+                                         org=org_name)), "info")
             return redirect(home(g.user))
     return render_template("auth/pending_invitation.html", form=form, invitation=invitation)

@@ -26,6 +26,7 @@ from werkzeug import Response
 from facilitator import clock
 from facilitator.db import get_session
 from facilitator.domain import text
+from facilitator.domain.languages import N_
 from facilitator.domain.starting_texts import starting_points
 from facilitator.forms import ConfirmForm
 from facilitator.forms import DocumentForm
@@ -164,11 +165,11 @@ def edit_document(kind: str, group_slug: str | None = None,
             based_on=form.based_on.data, note=form.note.data, group=place.group),
             refused=refused)
         if saved is not None:
-            flash(f"Version {saved.value.number} is saved.", "info")
+            flash(gettext("Version %(number)d is saved.", number=saved.value.number), "info")
             return redirect(url_for("manage.document", **place.url_args))
     elif form.based_on.errors:
-        flash("This page is out of date: reload it and edit again. Your text is below.",
-              "error")
+        flash(gettext("This page is out of date: reload it and edit again. Your text is "
+                      "below."), "error")
     return render_template(
         "documents/edit.html", place=place, form=form, latest=latest, conflict=conflict,
         starts=starts if latest is None else (), chosen=chosen,
@@ -197,7 +198,7 @@ def compare(kind: str, group_slug: str | None = None, org_slug: str | None = Non
     place = _place(kind, group_slug, org_slug)
     latest = place.current
     if latest is None:
-        abort(404, "This document has no versions yet.")
+        abort(404, N_("This document has no versions yet."))
     newer = place.version(request.args.get("to", latest.number, type=int))
     older = place.version(request.args.get("from", max(1, newer.number - 1), type=int))
     return render_template("documents/compare.html", place=place, older=older, newer=newer,
@@ -214,8 +215,9 @@ def sign(org_slug: str) -> str | Response:
             confirmed=form.confirm.data))):
         signature, new = signed.value
         number = signature.version.number
-        flash(f"You signed version {number}. Thank you." if new
-              else f"You had already signed version {number}.", "info")
+        flash(gettext("You signed version %(number)d. Thank you.", number=number) if new
+              else gettext("You had already signed version %(number)d.", number=number),
+              "info")
         return redirect(url_for("manage.document", **place.url_args))
     if place.current is not None:
         # The page shows the current text: the next click signs that one.
@@ -252,8 +254,8 @@ def latest_statement(group_slug: str, meeting_id: int) -> Response:
     days = [day for day in meeting.schedule.dates(today - LOOK_BACK, today)
             if day not in cancelled]
     if not days:
-        flash(f"{meeting.title} has not met recently: there is no meeting to record the "
-              "statement for.", "error")
+        flash(gettext("%(title)s has not met recently: there is no meeting to record the "
+                      "statement for.", title=meeting.title), "error")
         return redirect(url_for("manage.group", group_slug=meeting.group.slug))
     return redirect(url_for("manage.statement", group_slug=meeting.group.slug,
                             meeting_id=meeting.id, day=days[-1].isoformat()))
