@@ -7,9 +7,9 @@ from datetime import date
 from datetime import time
 from typing import Any
 
+from flask_babel import LazyString
 from flask_babel import gettext
 from flask_babel import lazy_gettext
-from flask_babel.speaklater import LazyString
 from flask_wtf import FlaskForm
 from wtforms import BooleanField
 from wtforms import DateField
