@@ -94,5 +94,6 @@ def checkin_card(group_slug: str, meeting_id: int) -> Response:
     token = headcounts.checkin_token(current_app.config["SECRET_KEY"], meeting)
     link = absolute_url("checkin.check_in", token=token)
     html = render_template("handouts/checkin_card.html", meeting=meeting, paper=paper,
-                           code=code(link, f"Check-in code for {meeting.title}").svg)
+                           code=code(link, gettext("Check-in code for %(title)s",
+                                                    title=meeting.title)).svg)
     return pdf_response(html, f"check-in-{meeting.id}.pdf", private=True)

@@ -185,7 +185,8 @@ def _checkin_page(template: str, group_slug: str, meeting_id: int) -> Response:
     response = make_response(render_template(
         template, meeting=meeting, link=link,
         form=ConfirmForm(),
-        qr=Markup(qr_svg(link, f"Check-in code for {meeting.title}")),  # noqa: S704 (segno escapes)
+        qr=Markup(qr_svg(link, gettext(  # noqa: S704 (segno escapes)
+            "Check-in code for %(title)s", title=meeting.title))),
     ))
     return holds_secret(response)
 
