@@ -7,6 +7,8 @@ from datetime import date
 from datetime import time
 from typing import Any
 
+from flask_babel import LazyString
+from flask_babel import gettext
 from flask_babel import lazy_gettext
 from flask_wtf import FlaskForm
 from wtforms import BooleanField
@@ -52,7 +54,6 @@ from facilitator.domain.meeting_types import TYPES
 from facilitator.domain.recurrence import DAY_NAMES
 from facilitator.domain.recurrence import EARLIEST_DATE
 from facilitator.domain.recurrence import LATEST_DATE
-from facilitator.domain.recurrence import ORDINAL_NAMES
 from facilitator.domain.recurrence import InvalidRecurrence
 from facilitator.domain.recurrence import LengthDoubt
 from facilitator.domain.recurrence import Recurrence
@@ -63,8 +64,11 @@ from facilitator.domain.recurrence import preview
 from facilitator.domain.timezones import is_valid_timezone
 from facilitator.domain.timezones import timezone_groups
 from facilitator.formatting import clock
+from facilitator.formatting import day_name
+from facilitator.formatting import language_name
 from facilitator.formatting import long_date
 from facilitator.formatting import minutes
+from facilitator.formatting import type_name
 from facilitator.models import LANGUAGES
 from facilitator.models import Attendance
 from facilitator.models import Audience
@@ -77,6 +81,23 @@ from facilitator.models import Visibility
 def options(pairs: Iterable[tuple[Any, str]]) -> list[SelectChoice]:
     """Choices for a select, radio or checkbox field from (value, label) pairs."""
     return [SelectChoice(value, label) for value, label in pairs]
+
+
+def translated_options(pairs: Iterable[tuple[Any, str]]) -> list[SelectChoice]:
+    """Choices whose English labels are in the catalog (a `Choice`'s labels, extracted by
+    i18n.extract_choice_labels), each shown in the language of the page it is on."""
+    return options((value, LazyString(gettext, label)) for value, label in pairs)
+
+
+class _PlainErrors:
+    """Errors as text: a message given to a field in its own language (`lazy_gettext`,
+    which WTForms keeps as given) is made text in the page's language once validated."""
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        valid: bool = super().validate(extra_validators)  # type: ignore[misc]
+        for field in self:  # type: ignore[attr-defined]
+            field.errors = [str(error) for error in field.errors]
+        return valid
 
 
 def _strip(value: Any) -> Any:
@@ -155,14 +176,16 @@ def valid_slug(_form: FlaskForm, field: Field) -> None:
 
 def valid_timezone(_form: FlaskForm, field: Field) -> None:
     if field.data and not is_valid_timezone(field.data):
-        raise ValidationError("Choose a time zone from the list, like America/Chicago.")
+        raise ValidationError(
+            gettext("Choose a time zone from the list, like America/Chicago."))
 
 
 def _timezone_field(description: str = "") -> SelectField:
     """A time zone picked from a list (`offer_timezones` fills it in per page). The
     check is the domain's list of zones, not the choices, so a tampered or stale value
     gets the same clear message either way."""
-    return SelectField("Time zone", [Required("a time zone"), Length(max=64), valid_timezone],
+    return SelectField(lazy_gettext("Time zone"),
+                       [Required("a time zone"), Length(max=64), valid_timezone],
                        choices=[], validate_choice=False, description=description)
 
 
@@ -278,11 +301,13 @@ class GroupForm(FlaskForm):
         [Required(), Length(max=slugs.MAX_LENGTH), valid_slug], filters=[_strip],
         description=lazy_gettext("Appears in the group's web address: /g/short-name/."),
     )
-    program = SelectField(lazy_gettext("Program"), choices=options(Program.choices()))
-    audience = SelectField(lazy_gettext("Who it is for"), choices=options(Audience.choices()))
-    languages = CheckboxesField(lazy_gettext("Languages"), choices=options(LANGUAGES.items()))
-    visibility = RadioField(lazy_gettext("Visibility"), choices=options(Visibility.choices()),
-                            default="public")
+    program = SelectField(lazy_gettext("Program"), choices=translated_options(Program.choices()))
+    audience = SelectField(lazy_gettext("Who it is for"),
+                           choices=translated_options(Audience.choices()))
+    languages = CheckboxesField(lazy_gettext("Languages"), choices=options(
+        (code, LazyString(language_name, code, english)) for code, english in LANGUAGES.items()))
+    visibility = RadioField(lazy_gettext("Visibility"),
+                            choices=translated_options(Visibility.choices()), default="public")
     description = TextAreaField(lazy_gettext("Description"), [Length(max=5000)],
                                 filters=[_strip])
 
@@ -322,9 +347,10 @@ class ConfirmForm(FlaskForm):
     """A button that changes something: the form carries only the CSRF token."""
 
 
-def _count_field(label: str, description: str = "") -> IntegerField:
+def _count_field(label: Any, description: Any = "") -> IntegerField:
     return IntegerField(label, [Required("a number, 0 if nobody"),
-                                NumberRange(0, MAX_COUNT, "Enter a number from 0 to %(max)s.")],
+                                NumberRange(0, MAX_COUNT, lazy_gettext(
+                                    "Enter a number from 0 to %(max)s."))],
                         description=description)
 
 
@@ -332,10 +358,10 @@ class HeadcountForm(FlaskForm):
     """The counts of one occurrence, typed in after the meeting. A hybrid meeting's
     view removes `people` (the sum of the two), any other's the split."""
 
-    people = _count_field("People", "Everyone who came.")
-    in_person = _count_field("In person")
-    online = _count_field("Online")
-    newcomers = _count_field("Of them, at their first meeting")
+    people = _count_field(lazy_gettext("People"), lazy_gettext("Everyone who came."))
+    in_person = _count_field(lazy_gettext("In person"))
+    online = _count_field(lazy_gettext("Online"))
+    newcomers = _count_field(lazy_gettext("Of them, at their first meeting"))
 
     def counts(self) -> Counts:
         return Counts(**{name: self[name].data for name in
@@ -355,13 +381,19 @@ class TapForm(FlaskForm):
 
 
 #: Weekdays as Meeting Guide lists them, Sunday first; values are Python's (Monday = 0).
-WEEKDAY_OPTIONS = [(d, DAY_NAMES[d]) for d in (6, 0, 1, 2, 3, 4, 5)]
+#: Each named in the page's language when shown ("martes" -> "Martes").
+WEEKDAY_OPTIONS = [(d, LazyString(lambda d: day_name(DAY_NAMES[d]).capitalize(), d))
+                   for d in (6, 0, 1, 2, 3, 4, 5)]
 REPEATS = [
-    ("weekly", "Every week"),
-    ("biweekly", "Every other week"),
-    ("monthly", "Monthly, on a day of the week"),
-    ("once", "Once, on the first date only"),
+    ("weekly", lazy_gettext("Every week")),
+    ("biweekly", lazy_gettext("Every other week")),
+    ("monthly", lazy_gettext("Monthly, on a day of the week")),
+    ("once", lazy_gettext("Once, on the first date only")),
 ]
+#: The weeks of a month, as the monthly checkboxes name them.
+WEEK_OPTIONS = [(1, lazy_gettext("First")), (2, lazy_gettext("Second")),
+                (3, lazy_gettext("Third")), (4, lazy_gettext("Fourth")),
+                (5, lazy_gettext("Fifth")), (-1, lazy_gettext("Last"))]
 
 
 class _Times:
@@ -371,9 +403,9 @@ class _Times:
 
     start_time: TimeField
     duration_minutes: IntegerField
-    end_time = TimeField("Or: ends at", [Optional()],
-                         description="If given, the length is worked out from it.")
-    times_confirmed = BooleanField("Yes, these times are right")
+    end_time = TimeField(lazy_gettext("Or: ends at"), [Optional()],
+                         description=lazy_gettext("If given, the length is worked out from it."))
+    times_confirmed = BooleanField(lazy_gettext("Yes, these times are right"))
     #: The start when the form leaves it empty: a changed date keeps its series' time.
     usual_start: time | None = None
 
@@ -391,7 +423,7 @@ class _Times:
         start = self.start()
         if field.data is not None and start is not None and \
                 minutes_between(start, field.data) is None:
-            raise ValidationError("The end time is the same as the start time.")
+            raise ValidationError(gettext("The end time is the same as the start time."))
 
     def validate_times_confirmed(self, field: BooleanField) -> None:
         start, length = self.start(), self.length()
@@ -399,14 +431,16 @@ class _Times:
             return
         doubt = length_doubt(start, length, self.end_time.data)
         if doubt is LengthDoubt.NEXT_DAY:
-            field.label.text = "Yes, it ends the next day"
-            raise ValidationError(
-                f"Ends the next day? {clock(start)} to {clock(self.end_time.data)} the next "
-                f"day is {minutes(length)}. If it ends the same day, correct the times.")
+            field.label.text = gettext("Yes, it ends the next day")
+            raise ValidationError(gettext(
+                "Ends the next day? %(start)s to %(end)s the next day is %(length)s. If it "
+                "ends the same day, correct the times.", start=clock(start),
+                end=clock(self.end_time.data), length=minutes(length)))
         if doubt is LengthDoubt.LONG:
-            field.label.text = f"Yes, it lasts {minutes(length)}"
-            raise ValidationError(f"{minutes(length)} long? That is more than 12 hours. "
-                                  "If it is shorter, correct the times.")
+            field.label.text = gettext("Yes, it lasts %(length)s", length=minutes(length))
+            raise ValidationError(gettext(
+                "%(length)s long? That is more than 12 hours. If it is shorter, correct the "
+                "times.", length=minutes(length)))
 
 
 #: The meeting form's fields that decide its dates.
@@ -414,88 +448,100 @@ _SCHEDULE_FIELDS = ("repeats", "weekdays", "month_weeks", "month_weekday", "firs
                     "last_date", "start_week")
 
 
-class MeetingForm(_Times, FlaskForm):
-    title = StringField("Title", [Required("the meeting a title", verb="Give"),
-                                  Length(max=LIMITS["title"])], filters=[_strip],
-                        description="What members call it, e.g. “Tuesday Step Study”.")
-    repeats = RadioField("Repeats", choices=options(REPEATS), default="weekly")
-    weekdays = CheckboxesField("On these days", coerce=int, choices=options(WEEKDAY_OPTIONS),
-                               description="For weekly and every-other-week meetings.")
+class MeetingForm(_PlainErrors, _Times, FlaskForm):
+    title = StringField(
+        lazy_gettext("Title"), [Required("the meeting a title", verb="Give"),
+                                Length(max=LIMITS["title"])], filters=[_strip],
+        description=lazy_gettext("What members call it, e.g. “Tuesday Step Study”."))
+    repeats = RadioField(lazy_gettext("Repeats"), choices=options(REPEATS), default="weekly")
+    weekdays = CheckboxesField(
+        lazy_gettext("On these days"), coerce=int, choices=options(WEEKDAY_OPTIONS),
+        description=lazy_gettext("For weekly and every-other-week meetings."))
     month_weeks = CheckboxesField(
-        "In these weeks of the month", coerce=int,
-        choices=options((o, ORDINAL_NAMES[o].capitalize()) for o in (1, 2, 3, 4, 5, -1)),
-        description="For monthly meetings, e.g. First and Third.",
+        lazy_gettext("In these weeks of the month"), coerce=int,
+        choices=options(WEEK_OPTIONS),
+        description=lazy_gettext("For monthly meetings, e.g. First and Third."),
     )
-    month_weekday = SelectField("On this day (monthly)", coerce=int,
+    month_weekday = SelectField(lazy_gettext("On this day (monthly)"), coerce=int,
                                 choices=options(WEEKDAY_OPTIONS), default=6)
-    first_date = DateField("First date", [Required("the first date")])
-    last_date = DateField("Last date", [Optional()],
-                          description="Leave empty while the meeting goes on.")
+    first_date = DateField(lazy_gettext("First date"), [Required("the first date")])
+    last_date = DateField(lazy_gettext("Last date"), [Optional()],
+                          description=lazy_gettext("Leave empty while the meeting goes on."))
     start_week = RadioField(
-        "Which week it starts", coerce=int, default=0,
-        choices=options([(0, "The first of its days on or after the first date"),
-                         (1, "The week after")]),
-        description="For every-other-week meetings: which of the first two weeks is a "
-                    "meeting week.")
-    start_time = TimeField("Starts at", [Required("a start time")])
+        lazy_gettext("Which week it starts"), coerce=int, default=0,
+        choices=options([(0, lazy_gettext("The first of its days on or after the first date")),
+                         (1, lazy_gettext("The week after"))]),
+        description=lazy_gettext("For every-other-week meetings: which of the first two weeks "
+                                 "is a meeting week."))
+    start_time = TimeField(lazy_gettext("Starts at"), [Required("a start time")])
     duration_minutes = IntegerField(
-        "Length in minutes", [Optional(), NumberRange(min=1, max=1440)], default=60)
+        lazy_gettext("Length in minutes"), [Optional(), NumberRange(min=1, max=1440)],
+        default=60)
     timezone = _timezone_field()
-    attendance = RadioField("How people attend", choices=options(Attendance.choices()),
+    attendance = RadioField(lazy_gettext("How people attend"),
+                            choices=translated_options(Attendance.choices()),
                             default=Attendance.IN_PERSON.value)
-    location_name = StringField("Place", [Length(max=LIMITS["location_name"])], filters=[_strip],
-                                description="In person and hybrid: e.g. “St. Mark's Hall”.")
-    address = StringField("Address", [Length(max=LIMITS["address"])], filters=[_strip])
+    location_name = StringField(
+        lazy_gettext("Place"), [Length(max=LIMITS["location_name"])], filters=[_strip],
+        description=lazy_gettext("In person and hybrid: e.g. “St. Mark's Hall”."))
+    address = StringField(lazy_gettext("Address"), [Length(max=LIMITS["address"])],
+                          filters=[_strip])
     region = StringField(
-        "Region", [Length(max=LIMITS["region"])], filters=[_strip],
-        description="The part of town, or the town, that members look for in the "
-                    "directory: e.g. “Downtown”. Online meetings can say “Online”.")
+        lazy_gettext("Region"), [Length(max=LIMITS["region"])], filters=[_strip],
+        description=lazy_gettext("The part of town, or the town, that members look for in the "
+                                 "directory: e.g. “Downtown”. Online meetings can say "
+                                 "“Online”."))
     sub_region = StringField(
-        "Area within the region", [Length(max=LIMITS["sub_region"])], filters=[_strip],
-        description="Optional, e.g. “Wicker Park”; finer areas after a “>”: “East "
-                    "Germantown > Chestnut Hill”. The directory finds it by either.")
-    location_notes = TextAreaField("Directions", [Length(max=LIMITS["location_notes"])],
-                                   filters=[_strip],
-                                   description="e.g. “Side door, basement room 3”.")
-    wheelchair_accessible = BooleanField("Wheelchair accessible")
+        lazy_gettext("Area within the region"), [Length(max=LIMITS["sub_region"])],
+        filters=[_strip],
+        description=lazy_gettext("Optional, e.g. “Wicker Park”; finer areas after a “>”: "
+                                 "“East Germantown > Chestnut Hill”. The directory finds it "
+                                 "by either."))
+    location_notes = TextAreaField(
+        lazy_gettext("Directions"), [Length(max=LIMITS["location_notes"])], filters=[_strip],
+        description=lazy_gettext("e.g. “Side door, basement room 3”."))
+    wheelchair_accessible = BooleanField(lazy_gettext("Wheelchair accessible"))
     # Kept through an edit: an imported meeting has them, and map apps read them.
     # The directory's "near me" list sorts by them, in the visitor's browser only.
-    latitude = FloatField("Latitude", [Optional(), NumberRange(
-        min=-90, max=90, message="A latitude is between -90 and 90.")],
-        invalid_value_message="Write the latitude as a number, e.g. 41.8781.",
-        description="e.g. 41.8781 (north is positive). Give both or neither; leave them "
-                    "empty if you do not know them.")
-    longitude = FloatField("Longitude", [Optional(), NumberRange(
-        min=-180, max=180, message="A longitude is between -180 and 180.")],
-        invalid_value_message="Write the longitude as a number, e.g. -87.6298.",
-        description="e.g. -87.6298 (west of Greenwich is negative).")
-    online_url = StringField("Online link", [Length(max=LIMITS["online_url"])], filters=[_strip],
-                             description="Online and hybrid: the https:// link to join.")
-    online_phone = StringField("Dial-in phone", [Length(max=LIMITS["online_phone"])],
-                               filters=[_strip],
-                               description="e.g. +15555550111,,123456#: a “,” waits, "
-                                           "“#” or “*” is a key press, as the phone dials it.")
+    latitude = FloatField(lazy_gettext("Latitude"), [Optional(), NumberRange(
+        min=-90, max=90, message=lazy_gettext("A latitude is between -90 and 90."))],
+        invalid_value_message=lazy_gettext("Write the latitude as a number, e.g. 41.8781."),
+        description=lazy_gettext("e.g. 41.8781 (north is positive). Give both or neither; "
+                                 "leave them empty if you do not know them."))
+    longitude = FloatField(lazy_gettext("Longitude"), [Optional(), NumberRange(
+        min=-180, max=180, message=lazy_gettext("A longitude is between -180 and 180."))],
+        invalid_value_message=lazy_gettext("Write the longitude as a number, e.g. -87.6298."),
+        description=lazy_gettext("e.g. -87.6298 (west of Greenwich is negative)."))
+    online_url = StringField(
+        lazy_gettext("Online link"), [Length(max=LIMITS["online_url"])], filters=[_strip],
+        description=lazy_gettext("Online and hybrid: the https:// link to join."))
+    online_phone = StringField(
+        lazy_gettext("Dial-in phone"), [Length(max=LIMITS["online_phone"])], filters=[_strip],
+        description=lazy_gettext("e.g. +15555550111,,123456#: a “,” waits, “#” or “*” is a "
+                                 "key press, as the phone dials it."))
     online_notes = TextAreaField(
-        "Online notes", [Length(max=LIMITS["online_notes"])], filters=[_strip],
-        description="e.g. the passcode. The link, the full dial-in number and these notes "
-                    "are shown only on the meeting's join page, from 15 minutes before "
-                    "each meeting until it ends; other pages, the calendars and handouts "
-                    "lead there.")
+        lazy_gettext("Online notes"), [Length(max=LIMITS["online_notes"])], filters=[_strip],
+        description=lazy_gettext(
+            "e.g. the passcode. The link, the full dial-in number and these notes are shown "
+            "only on the meeting's join page, from 15 minutes before each meeting until it "
+            "ends; other pages, the calendars and handouts lead there."))
     passcode_by_request = BooleanField(
-        "Passcode by request",
-        description="The join page then gives the link without its passcode, and says whom "
-                    "to ask for it.")
+        lazy_gettext("Passcode by request"),
+        description=lazy_gettext("The join page then gives the link without its passcode, and "
+                                 "says whom to ask for it."))
     passcode_contact = StringField(
-        "Whom to ask for the passcode", [Length(max=LIMITS["passcode_contact"])],
-        filters=[_strip], description="An email address, a phone number or a name; shown "
-                                      "publicly.")
-    types = CheckboxesField("Meeting types", choices=options(TYPES.items()))
-    notes = TextAreaField("Notes for members", [Length(max=LIMITS["notes"])], filters=[_strip])
+        lazy_gettext("Whom to ask for the passcode"), [Length(max=LIMITS["passcode_contact"])],
+        filters=[_strip],
+        description=lazy_gettext("An email address, a phone number or a name; shown publicly."))
+    types = CheckboxesField(lazy_gettext("Meeting types"), choices=options(
+        (code, LazyString(type_name, code)) for code in TYPES))
+    notes = TextAreaField(lazy_gettext("Notes for members"), [Length(max=LIMITS["notes"])],
+                          filters=[_strip])
     room_capacity = IntegerField(
-        "Room capacity", [Optional(), NumberRange(min=1, max=MAX_COUNT)],
+        lazy_gettext("Room capacity"), [Optional(), NumberRange(min=1, max=MAX_COUNT)],
         default=DEFAULT_ROOM_CAPACITY,
-        description="How many people the room (or the online meeting) holds. Members' "
-                    "check-ins to one meeting stop there.")
+        description=lazy_gettext("How many people the room (or the online meeting) holds. "
+                                 "Members' check-ins to one meeting stop there."))
 
     def recurrence(self) -> Recurrence:
         """The recurrence chosen (raises InvalidRecurrence with a message for the form)."""
@@ -543,15 +589,15 @@ class MeetingForm(_Times, FlaskForm):
             return
         if len(starts) == 2:
             self.start_week.choices = options(
-                [(0, f"Starting {long_date(starts[0])}"),
-                 (1, f"Starting {long_date(starts[1])}, the week after")])
+                [(0, gettext("Starting %(date)s", date=long_date(starts[0]))),
+                 (1, gettext("Starting %(date)s, the week after", date=long_date(starts[1])))])
 
     def validate_online_phone(self, field: Field) -> None:
         if field.data and dial_string(field.data) is None:
-            raise ValidationError(
+            raise ValidationError(gettext(
                 "Give a number a phone can dial: digits (a + first if needed), with “,” "
                 "for a pause and “#” or “*” for a key press, e.g. +1 555 555 0111,,123456#. "
-                "Words like the passcode go in the online notes.")
+                "Words like the passcode go in the online notes."))
 
     def values(self) -> MeetingValues:
         """The meeting's values: each field named like one of MeetingValues', and those
@@ -582,16 +628,18 @@ class MeetingForm(_Times, FlaskForm):
 
 
 class EndMeetingForm(FlaskForm):
-    last_date = DateField("Last meeting date", [Required("the last date")])
+    last_date = DateField(lazy_gettext("Last meeting date"), [Required("the last date")])
 
 
 class CancelDateForm(FlaskForm):
     """Why a date is cancelled. Nothing is chosen at first: members read the reason, so
     it is said only when the facilitator says it."""
 
-    reason = RadioField("Why (optional)", [Optional()], choices=options(CancelReason.choices()))
-    note = TextAreaField("Note for members (optional)", [Length(max=1000)], filters=[_strip],
-                         description="e.g. “Closed for Thanksgiving; see you next week.”")
+    reason = RadioField(lazy_gettext("Why (optional)"), [Optional()],
+                        choices=translated_options(CancelReason.choices()))
+    note = TextAreaField(
+        lazy_gettext("Note for members (optional)"), [Length(max=1000)], filters=[_strip],
+        description=lazy_gettext("e.g. “Closed for Thanksgiving; see you next week.”"))
 
     def cancel_reason(self) -> CancelReason | None:
         return CancelReason(self.reason.data) if self.reason.data else None
@@ -600,15 +648,17 @@ class CancelDateForm(FlaskForm):
 class ChangeDateForm(_Times, FlaskForm):
     """What is different on one date. The view sets `usual_start`, the series' time."""
 
-    moved_to = DateField("Held on", [Optional()],
-                         description="Another day this time only, at most a week away.")
-    start_time = TimeField("Starts at", [Optional()])
-    duration_minutes = IntegerField("Length in minutes", [Optional(), NumberRange(1, 1440)])
-    location_name = StringField("Place", [Length(max=200)], filters=[_strip])
-    address = StringField("Address", [Length(max=300)], filters=[_strip])
-    online_url = StringField("Online link", [Length(max=500)], filters=[_strip])
-    note = TextAreaField("Note for members", [Length(max=1000)], filters=[_strip],
-                         description="What is different, in a sentence.")
+    moved_to = DateField(
+        lazy_gettext("Held on"), [Optional()],
+        description=lazy_gettext("Another day this time only, at most a week away."))
+    start_time = TimeField(lazy_gettext("Starts at"), [Optional()])
+    duration_minutes = IntegerField(lazy_gettext("Length in minutes"),
+                                    [Optional(), NumberRange(1, 1440)])
+    location_name = StringField(lazy_gettext("Place"), [Length(max=200)], filters=[_strip])
+    address = StringField(lazy_gettext("Address"), [Length(max=300)], filters=[_strip])
+    online_url = StringField(lazy_gettext("Online link"), [Length(max=500)], filters=[_strip])
+    note = TextAreaField(lazy_gettext("Note for members"), [Length(max=1000)], filters=[_strip],
+                         description=lazy_gettext("What is different, in a sentence."))
 
     def change(self) -> DateChange:
         return DateChange(
@@ -737,23 +787,26 @@ class MeetingGuideImportForm(FlaskForm):
                                  "code or group name = program”, e.g. “RD = dharma”."))
 
 
-class TrainingRecordForm(FlaskForm):
-    training_type_id = SelectField("Training", coerce=int,
-                                   invalid_choice_message="Choose a training from the list.")
-    provider = StringField("Provider", [Length(max=200)], filters=[_strip],
-                           description="Who gave the training, e.g. “American Red Cross”.")
-    completed_on = DateField("Completed on", [Required("the date you completed it")])
+class TrainingRecordForm(_PlainErrors, FlaskForm):
+    training_type_id = SelectField(
+        lazy_gettext("Training"), coerce=int,
+        invalid_choice_message=lazy_gettext("Choose a training from the list."))
+    provider = StringField(
+        lazy_gettext("Provider"), [Length(max=200)], filters=[_strip],
+        description=lazy_gettext("Who gave the training, e.g. “American Red Cross”."))
+    completed_on = DateField(lazy_gettext("Completed on"), [Required("the date you completed it")])
     expires_on_override = DateField(
-        "Expires on", [Optional()],
-        description="Leave empty to work it out from the training's validity; give the date "
-                    "on the certificate if it differs.")
-    certificate_number = StringField("Certificate number", [Length(max=100)], filters=[_strip])
-    hours = FloatField("Hours", [Optional(), NumberRange(
-        min=0, max=500, message="Hours are between 0 and 500.")],
-        description="For continuing education.")
-    notes = TextAreaField("Notes", [Length(max=2000)], filters=[_strip])
-    evidence = FileField("Certificate or other evidence (optional)",
-                         description="A PDF, PNG or JPEG, or a photo from an iPhone (HEIC, "
-                                     f"kept as a JPEG), of at most {EVIDENCE_LIMIT}. "
-                                     "Only you, your organization's admins and its auditors "
-                                     "can open it.")
+        lazy_gettext("Expires on"), [Optional()],
+        description=lazy_gettext("Leave empty to work it out from the training's validity; give "
+                                 "the date on the certificate if it differs."))
+    certificate_number = StringField(lazy_gettext("Certificate number"), [Length(max=100)],
+                                     filters=[_strip])
+    hours = FloatField(lazy_gettext("Hours"), [Optional(), NumberRange(
+        min=0, max=500, message=lazy_gettext("Hours are between 0 and 500."))],
+        description=lazy_gettext("For continuing education."))
+    notes = TextAreaField(lazy_gettext("Notes"), [Length(max=2000)], filters=[_strip])
+    evidence = FileField(lazy_gettext("Certificate or other evidence (optional)"),
+                         description=lazy_gettext(
+                             "A PDF, PNG or JPEG, or a photo from an iPhone (HEIC, kept as a "
+                             "JPEG), of at most %(limit)s. Only you, your organization's admins "
+                             "and its auditors can open it.", limit=EVIDENCE_LIMIT))

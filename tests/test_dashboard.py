@@ -76,6 +76,15 @@ def test_todays_and_tomorrows_meetings_come_first_with_their_headcount_links(
         in html
     assert "Headcount Tuesday Night, today" in text
     assert "Check-in QR Tuesday Night" in text
+    # A leader whose browser asks for Spanish reads the same page in Spanish.
+    spanish = page_text(client.get("/manage/", headers={"Accept-Language": "es"}))
+    assert spanish.index("Hoy y mañana") < spanish.index("Hoy, 19:00") < spanish.index(
+        "Grupos que usted facilita")
+    assert "Conteo Tuesday Night, hoy" in spanish and "QR de registro" in spanish
+    form = page_text(client.get(f"/manage/g/{world['group'].slug}/meetings/new",
+                                headers={"Accept-Language": "es"}))
+    assert "Agregar una reunión a Riverside Women" in form
+    assert "Martes" in form and "Cómo se asiste" in form and "En persona" in form
 
 
 def test_today_is_told_where_the_organization_is(client, auth, world, now):

@@ -14,6 +14,7 @@ from datetime import date
 from datetime import datetime
 from datetime import timedelta
 
+from facilitator.domain.languages import N_
 from facilitator.domain.recurrence import MAX_MOVE
 from facilitator.domain.recurrence import DateException
 from facilitator.domain.recurrence import Occurrence
@@ -183,9 +184,9 @@ def countable(occurrence: Occurrence, now: datetime) -> str | None:
     """Why a facilitator may not record a count for this occurrence; None if they may.
     Counting opens with the check-in window and stays open afterwards, for corrections."""
     if occurrence.cancelled:
-        return "This date is cancelled, so there is nobody to count."
+        return N_("This date is cancelled, so there is nobody to count.")
     if window(occurrence)[0] > now:
-        return "This meeting has not started yet. Counts open 30 minutes before it starts."
+        return N_("This meeting has not started yet. Counts open 30 minutes before it starts.")
     return None
 
 

@@ -9,6 +9,7 @@ from flask import redirect
 from flask import render_template
 from flask import request
 from flask import url_for
+from flask_babel import gettext
 from werkzeug import Response
 
 from facilitator import clock
@@ -55,7 +56,8 @@ def confirm_listing(group_slug: str) -> Response:
     form = ConfirmForm()
     if form.validate_on_submit() and save(form, lambda: listings.confirm_listing(
             session, g.user, group, by=listings.BY_LEADER)):
-        flash(f"Thank you: the listing of {group.name} is confirmed as of today.", "info")
+        flash(gettext("Thank you: the listing of %(group)s is confirmed as of today.",
+                      group=group.name), "info")
     if request.form.get("back") == "dashboard":
         return redirect(url_for("manage.dashboard"))
     return redirect(url_for("manage.group", group_slug=group.slug))
@@ -75,7 +77,7 @@ def edit_group(group_slug: str) -> str | Response:
                                  "subscriptions already shared.")
     if form.validate_on_submit() and save(form, lambda: organizations.update_group(
             session, g.user, group, **form.values())):
-        flash("The group is saved.", "info")
+        flash(gettext("The group is saved."), "info")
         return redirect(url_for("manage.group", group_slug=group.slug))
     return render_template("manage/group_edit.html", group=group, form=form)
 

@@ -10,6 +10,7 @@ from flask import redirect
 from flask import render_template
 from flask import request
 from flask import url_for
+from flask_babel import gettext
 from werkzeug import Response
 
 from facilitator import crypto
@@ -52,16 +53,16 @@ def group_handout(group_slug: str) -> Response:
     paper = pdf.Paper.from_args(request.values, group.organization.timezone)
     rep_link = request.form.get("rep_link", "").strip() if request.method == "POST" else ""
     if rep_link and not _is_rep_link(group, rep_link):
-        flash("That is not this group's current representative link. Paste it exactly as "
-              "it was shown, or make a new one.", "error")
+        flash(gettext("That is not this group's current representative link. Paste it exactly "
+                      "as it was shown, or make a new one."), "error")
         return redirect(url_for("manage.group", group_slug=group.slug) + "#representative")
     if group.visibility is Visibility.PUBLIC:
         codes = public_group_codes(group)
     elif request.method == "POST" and not rep_link:
         token = _private_feed_token(group, request.form.get("feed_link", ""))
         if token is None:
-            flash("That is not this group's current private calendar link. Paste the link "
-                  "exactly as you handed it out, or make a new one.", "error")
+            flash(gettext("That is not this group's current private calendar link. Paste the "
+                          "link exactly as you handed it out, or make a new one."), "error")
             return redirect(url_for("manage.group", group_slug=group.slug) + "#handouts")
         codes = private_group_codes(token)
     else:
@@ -93,5 +94,6 @@ def checkin_card(group_slug: str, meeting_id: int) -> Response:
     token = headcounts.checkin_token(current_app.config["SECRET_KEY"], meeting)
     link = absolute_url("checkin.check_in", token=token)
     html = render_template("handouts/checkin_card.html", meeting=meeting, paper=paper,
-                           code=code(link, f"Check-in code for {meeting.title}").svg)
+                           code=code(link, gettext("Check-in code for %(title)s",
+                                                    title=meeting.title)).svg)
     return pdf_response(html, f"check-in-{meeting.id}.pdf", private=True)

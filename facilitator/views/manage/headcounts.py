@@ -16,6 +16,7 @@ from flask import redirect
 from flask import render_template
 from flask import request
 from flask import url_for
+from flask_babel import gettext
 from markupsafe import Markup
 from werkzeug import Response
 
@@ -27,6 +28,7 @@ from facilitator.domain.counts import neighbours
 from facilitator.domain.counts import occurrence_to_count
 from facilitator.domain.counts import taps_exceed
 from facilitator.domain.counts import window
+from facilitator.domain.languages import N_
 from facilitator.domain.qr import qr_svg
 from facilitator.forms import ConfirmForm
 from facilitator.forms import HeadcountForm
@@ -48,7 +50,7 @@ from facilitator.views.manage.meetings import MEETING
 from facilitator.views.manage.meetings import meeting_and_date
 
 COUNT = f"{MEETING}/dates/<day>/count"
-TAP_FAILED = "That button did not work; reload the page and try again."
+TAP_FAILED = N_("That button did not work; reload the page and try again.")
 
 
 @bp.get(f"{MEETING}/count")
@@ -57,7 +59,7 @@ def count_now(group_slug: str, meeting_id: int) -> Response:
     meeting = get_meeting_for(get_session(), g.user, group_slug, meeting_id)
     dated = occurrence_to_count(meeting.schedule, meeting.exceptions_by_date, clock.now())
     if dated is None:
-        flash(f"{meeting.title} has no date to count.", "info")
+        flash(gettext("%(title)s has no date to count.", title=meeting.title), "info")
         return redirect(url_for("manage.group", group_slug=group_slug))
     return redirect(_count_url(meeting, dated.date.isoformat()))
 
@@ -144,7 +146,7 @@ def tap(group_slug: str, meeting_id: int, day: str) -> Response | tuple[Response
     form = TapForm()
     step = form.step() if form.validate_on_submit() else None
     if step is None:
-        flash(TAP_FAILED, "error")
+        flash(gettext(TAP_FAILED), "error")
         saved = None
     else:
         saved = save(None, lambda: headcounts.adjust(session, g.user, meeting, when, *step))
@@ -162,8 +164,8 @@ def set_headcount(group_slug: str, meeting_id: int, day: str) -> str | Response:
     form = _headcount_form(meeting)
     if form.validate_on_submit() and (saved := save(form, lambda: headcounts.set_counts(
             session, g.user, meeting, when, form.counts()))):
-        flash(f"Saved: {saved.value.people} people, {saved.value.newcomers} at their first "
-              "meeting.", "info")
+        flash(gettext("Saved: %(people)d people, %(newcomers)d at their first meeting.",
+                      people=saved.value.people, newcomers=saved.value.newcomers), "info")
         return redirect(_count_url(meeting, day), 303)
     return _count_page(meeting, when, form)
 
@@ -183,7 +185,8 @@ def _checkin_page(template: str, group_slug: str, meeting_id: int) -> Response:
     response = make_response(render_template(
         template, meeting=meeting, link=link,
         form=ConfirmForm(),
-        qr=Markup(qr_svg(link, f"Check-in code for {meeting.title}")),  # noqa: S704 (segno escapes)
+        qr=Markup(qr_svg(link, gettext(  # noqa: S704 (segno escapes)
+            "Check-in code for %(title)s", title=meeting.title))),
     ))
     return holds_secret(response)
 
@@ -207,8 +210,8 @@ def new_checkin_link(group_slug: str, meeting_id: int) -> Response:
     form = ConfirmForm()
     if form.validate_on_submit() and save(form, lambda: headcounts.new_checkin_link(
             session, g.user, meeting)):
-        flash("This is a new check-in link. The old one, and every printed copy of it, "
-                  "no longer works.", "info")
+        flash(gettext("This is a new check-in link. The old one, and every printed copy of it, "
+                      "no longer works."), "info")
     return redirect(url_for("manage.checkin", group_slug=group_slug, meeting_id=meeting_id),
                     303)
 

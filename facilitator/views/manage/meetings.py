@@ -13,6 +13,8 @@ from flask import redirect
 from flask import render_template
 from flask import request
 from flask import url_for
+from flask_babel import gettext
+from flask_babel import ngettext
 from werkzeug import Response
 
 from facilitator import clock
@@ -23,6 +25,7 @@ from facilitator.domain.listing import shown
 from facilitator.domain.meeting import SeriesException
 from facilitator.domain.recurrence import occurrence_on
 from facilitator.formatting import long_date
+from facilitator.formatting import recurrence_words
 from facilitator.forms import CancelDateForm
 from facilitator.forms import ChangeDateForm
 from facilitator.forms import ConfirmForm
@@ -89,7 +92,8 @@ def new_meeting(group_slug: str) -> str | Response:
             session, g.user, group, values)), refused=show_meeting_error)
         if created is not None:
             meeting = created.value
-            flash(f"{meeting.title} is scheduled: {meeting.recurrence.describe()}.", "info")
+            flash(gettext("%(title)s is scheduled: %(schedule)s.", title=meeting.title,
+                          schedule=recurrence_words(meeting.recurrence)), "info")
             return _back_to_group(meeting)
     return _meeting_page(form, group, None)
 
@@ -118,9 +122,10 @@ def edit_meeting(group_slug: str, meeting_id: int) -> str | Response:
         )), refused=refused)
         if updated is not None:
             dropped = updated.value
-            removed = f" {len(dropped)} changed or cancelled date(s) removed." if dropped \
-                else ""
-            flash(f"{meeting.title} is saved.{removed}", "info")
+            flash(ngettext("%(title)s is saved. %(num)d changed or cancelled date(s) removed.",
+                           "%(title)s is saved. %(num)d changed or cancelled date(s) removed.",
+                           len(dropped), title=meeting.title) if dropped
+                  else gettext("%(title)s is saved.", title=meeting.title), "info")
             return _back_to_group(meeting)
     return _meeting_page(form, meeting.group, meeting, orphans)
 
@@ -135,7 +140,8 @@ def end_meeting(group_slug: str, meeting_id: int) -> str | Response:
     if form.validate_on_submit() and save(form, _and_confirmed(
             meeting.group, lambda: meetings.end_meeting(session, g.user, meeting,
                                                         form.last_date.data))):
-        flash(f"{meeting.title} ends after {long_date(form.last_date.data)}.", "info")
+        flash(gettext("%(title)s ends after %(date)s.", title=meeting.title,
+                      date=long_date(form.last_date.data)), "info")
         return _back_to_group(meeting)
     return render_template("manage/meeting_end.html", meeting=meeting, form=form)
 
@@ -150,7 +156,7 @@ def delete_meeting(group_slug: str, meeting_id: int) -> str | Response:
         group_slug = group.slug
         if save(form, _and_confirmed(group, lambda: meetings.delete_meeting(
                 session, g.user, meeting))):
-            flash(f"{title} is deleted.", "info")
+            flash(gettext("%(title)s is deleted.", title=title), "info")
             return redirect(url_for("manage.group", group_slug=group_slug))
     return render_template("manage/meeting_delete.html", meeting=meeting, form=form)
 
@@ -204,7 +210,8 @@ def cancel_date(group_slug: str, meeting_id: int, day: str) -> str | Response:
     reason = form.cancel_reason()
     if "publish" in request.form and save(form, lambda: meetings.cancel_date(
             get_session(), g.user, meeting, when, reason, form.note.data)):
-        flash(f"{meeting.title} on {long_date(when, year=False)} is cancelled.", "info")
+        flash(gettext("%(title)s on %(date)s is cancelled.", title=meeting.title,
+                      date=long_date(when, year=False)), "info")
         return _back_to_group(meeting)
     preview = None
     if "edit" not in request.form and not form.errors:
@@ -223,7 +230,8 @@ def change_date(group_slug: str, meeting_id: int, day: str) -> str | Response:
     form.usual_start = meeting.start_time
     if form.validate_on_submit() and save(form, lambda: meetings.change_date(
             session, g.user, meeting, when, form.change())):
-        flash(f"{meeting.title} on {long_date(when, year=False)} is changed.", "info")
+        flash(gettext("%(title)s on %(date)s is changed.", title=meeting.title,
+                      date=long_date(when, year=False)), "info")
         return _back_to_group(meeting)
     return _date_page(meeting, when, CancelDateForm(formdata=None), form)
 
@@ -235,5 +243,6 @@ def restore_date(group_slug: str, meeting_id: int, day: str) -> Response:
     form = ConfirmForm()
     if form.validate_on_submit() and save(None, lambda: meetings.restore_date(
             session, g.user, meeting, when)):
-        flash(f"{meeting.title} on {long_date(when, year=False)} is back to normal.", "info")
+        flash(gettext("%(title)s on %(date)s is back to normal.", title=meeting.title,
+                      date=long_date(when, year=False)), "info")
     return _back_to_group(meeting)

@@ -14,6 +14,7 @@ from flask import make_response
 from flask import redirect
 from flask import render_template
 from flask import url_for
+from flask_babel import gettext
 from werkzeug import Response
 from werkzeug.datastructures import FileStorage
 
@@ -114,7 +115,8 @@ def new_training_record() -> str | Response:
             form, lambda: training.add_record(session, g.user, _values(form),
                                               upload=_upload(form), evidence_dir=evidence_dir()),
             lambda record: record.evidence_file)):
-        flash(f"{added.value.training_type.name} is recorded.", "info")
+        flash(gettext("%(training)s is recorded.", training=added.value.training_type.name),
+              "info")
         return redirect(url_for("manage.training_home"))
     return render_template("manage/training_record.html", form=form, record=None)
 
@@ -132,7 +134,7 @@ def edit_training_record(record_id: int) -> str | Response:
             lambda _replaced: record.evidence_file if upload is not None else None)
         if updated is not None:
             training.discard_evidence(evidence_dir(), updated.value)
-            flash(f"{record.training_type.name} is saved.", "info")
+            flash(gettext("%(training)s is saved.", training=record.training_type.name), "info")
             return redirect(url_for("manage.training_home"))
     return render_template("manage/training_record.html", form=form, record=record,
                            confirm=ConfirmForm())
@@ -145,8 +147,9 @@ def delete_training_record(record_id: int) -> Response:
     form = ConfirmForm()
     if form.validate_on_submit() and save(form, lambda: training.delete_record(
             session, g.user, record)):
-        flash(f"{record.training_type.name} of {record.completed_on.isoformat()} is "
-                  "deleted. The audit keeps it.", "info")
+        flash(gettext("%(training)s of %(date)s is deleted. The audit keeps it.",
+                      training=record.training_type.name,
+                      date=record.completed_on.isoformat()), "info")
     return redirect(url_for("manage.training_home"))
 
 
