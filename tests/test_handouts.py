@@ -16,6 +16,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from flask import render_template_string
 import zxingcpp
 from PIL import Image
 from pypdf import PdfReader
@@ -325,6 +326,18 @@ def test_a_one_pager_prints_in_the_page_language_or_the_one_asked_for(app, clien
         assert asked.key.endswith("?paper=letter") and asked.ahead
         asked = rendered.group_handout("group", group, {"lang": "xx", "print": "large"})
         assert asked.key.endswith("?paper=letter&print=large&lang=es") and not asked.ahead
+
+
+@pytest.mark.one_database
+def test_the_print_options_offer_each_other_language_and_both(app):
+    source = ('{% from "handouts/_print_options.html" import other_languages with context %}'
+              '{{ other_languages("/o/x/directory.pdf?paper=a4", bilingual=true) }}')
+    with app.test_request_context(headers={"Accept-Language": "es"}):
+        html = render_template_string(source)
+    assert '<a href="/o/x/directory.pdf?paper=a4&amp;lang=en" hreflang="en" lang="en">' \
+        'English</a>' in html
+    assert '<a href="/o/x/directory.pdf?paper=a4&amp;lang=en,es">Inglés y español</a>' in html
+    assert "lang=es\"" not in html
 
 
 @pytest.mark.one_database

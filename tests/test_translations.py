@@ -41,7 +41,7 @@ TRANSLATED = {
     "public/soon.html", "public/subscribe.html",
     "handouts/_page.html", "handouts/attendance.html", "handouts/checkin_card.html",
     "handouts/directory.html", "handouts/documents.html", "handouts/group.html",
-    "handouts/training.html",
+    "handouts/training.html", "handouts/_print_options.html",
 }
 #: Facilitator, admin and auditor pages, handouts and documents: marked in later work.
 NOT_YET_TRANSLATED = {
