@@ -16,8 +16,8 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from flask import render_template_string
 import zxingcpp
+from flask import render_template_string
 from PIL import Image
 from pypdf import PdfReader
 from sqlalchemy import select
