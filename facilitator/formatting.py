@@ -49,11 +49,12 @@ LONG_DATES = {"es": ("EEEE d 'de' MMMM", "EEEE d 'de' MMMM 'de' y")}
 
 
 def language() -> str:
-    """The language of the request being answered; English outside one (CLI, tests).
-    Flask-Babel is imported only here, so importing this module imports no Flask."""
-    from flask import has_request_context
+    """The language of the request being answered, or the one a job forced
+    (flask_babel.force_locale, a handout rendered ahead); English outside an app (CLI,
+    tests). Flask-Babel is imported only here, so importing this module imports no Flask."""
+    from flask import has_app_context
 
-    if not has_request_context():
+    if not has_app_context():
         return DEFAULT
     from flask_babel import get_locale
 

@@ -2,8 +2,9 @@
 a group's one-pager (in drafts, the first that fits one sheet sent by
 `one_page_response`) and documents, the directory, QR codes (each an https page of the
 site), charts inlined, and `pdf_response`, so each PDF carries an ETag and is rendered
-once per content (facilitator/pdf.py renders it). Takes the request only for its ETag
-and the app only for its settings and cache."""
+once per content (facilitator/pdf.py renders it). Each is printed in English or Spanish
+(`print_language`, ?lang=, rendered `in_language`); the directory also in both. Takes the
+request only for its ETag and its language, and the app only for its settings and cache."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from collections.abc import Callable
 from collections.abc import Iterable
 from collections.abc import Mapping
 from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
@@ -20,17 +22,20 @@ from flask import Response
 from flask import current_app
 from flask import render_template
 from flask import request
+from flask_babel import force_locale
+from flask_babel import gettext
 from markupsafe import Markup
 from pypdf import PdfReader
 from werkzeug.exceptions import ServiceUnavailable
 
 from facilitator import clock
+from facilitator import i18n
 from facilitator import pdf
 from facilitator.db import get_session
-from facilitator.domain.listing import zone_label
-from facilitator.domain.meeting_types import TYPES
+from facilitator.domain.languages import PAGE_LANGUAGES
 from facilitator.domain.qr import qr_svg
 from facilitator.domain.timezones import other_zone
+from facilitator.formatting import type_name
 from facilitator.models import Group
 from facilitator.models import Organization
 from facilitator.models import Visibility
@@ -47,6 +52,24 @@ PUBLIC_MAX_AGE = 3600
 #: the leaders' names, by print size (large or not): with one more, a heading such as
 #: "Naloxone administration" no longer fits its column on Letter or A4.
 MATRIX_COLUMNS = {False: 4, True: 2}
+#: ?lang= of a directory printed in both languages: English, with its headings and type
+#: names in Spanish too.
+BILINGUAL = "en,es"
+
+
+def print_language(args: Mapping[str, str], *, bilingual: bool = False) -> str:
+    """The language a handout is printed in: ?lang=en or es (a directory also
+    ?lang=en,es, both: `BILINGUAL`); without it, or with another, the page's language."""
+    lang = (args.get("lang") or "").replace(" ", ",")  # ?lang=en+es arrives as "en es"
+    if lang in PAGE_LANGUAGES or (bilingual and lang == BILINGUAL):
+        return lang
+    return i18n.page_language()
+
+
+def in_language(lang: str) -> AbstractContextManager[None]:
+    """Where a handout's HTML is made in `lang` (a bilingual one's first), in a request
+    or in a job, which has none."""
+    return force_locale(lang.split(",")[0])
 
 
 @dataclass(frozen=True)
@@ -173,7 +196,8 @@ def group_handout_drafts(group: Group, paper: pdf.Paper, codes: Iterable[Code],
         "printed": clock.today_in(group.organization.timezone),
         "confirmation": group.confirmation(clock.today_in(group.organization.timezone)),
         "public": group.visibility is Visibility.PUBLIC,
-        "rep_code": code(rep_link, "Scan to send the organization a change to our meetings")
+        "rep_code": code(rep_link, gettext(
+            "Scan to send the organization a change to our meetings"))
         if rep_link else None,
     }
     excerpts = {draft.guidelines: documents.short_guidelines(session, group, draft.guidelines)
@@ -205,20 +229,23 @@ def group_url(group: Group) -> str:
 
 def public_group_codes(group: Group) -> list[Code]:
     subscribe = absolute_url("public.group_subscribe", group_slug=group.slug)
-    return [code(subscribe, "Scan to add every meeting to your phone's calendar"),
-            code(group_url(group), "Scan for the group's page: times, places, changes")]
+    return [code(subscribe, gettext("Scan to add every meeting to your phone's calendar")),
+            code(group_url(group),
+                 gettext("Scan for the group's page: times, places, changes"))]
 
 
 def private_group_codes(token: str) -> list[Code]:
     """The code of a private group's subscribe page, behind the token of its feed."""
     subscribe = absolute_url("public.private_subscribe", token=token)
-    return [code(subscribe, "Scan to add the meetings to your phone's calendar")]
+    return [code(subscribe, gettext("Scan to add the meetings to your phone's calendar"))]
 
 
 def directory_html(org: Organization, args: Mapping[str, str]) -> str:
     """The directory handout's HTML, for the filters and paper in `args`. With another
     time zone (?zone=America/Los_Angeles), it lists the meetings one can join online, at
-    their times in that zone, for members who join by phone or video from there."""
+    their times in that zone, for members who join by phone or video from there. Printed
+    in the language made current (`in_language`); with ?lang=en,es, its headings and the
+    type codes' names in Spanish too."""
     session = get_session()
     filters = directory.parse_filters(session, org, args)
     zone = other_zone(args.get("zone"), org.timezone)
@@ -231,16 +258,31 @@ def directory_html(org: Organization, args: Mapping[str, str]) -> str:
     url = absolute_url("public.directory", org_slug=org.slug, **filters.as_args())
     used = sorted({code_ for day in listing.days for m in day.listings
                    for code_ in m.meeting.types})
+    bilingual = print_language(args, bilingual=True) == BILINGUAL
+    words = _directory_words(org)
+    with force_locale("es"):
+        also = _directory_words(org) if bilingual else None
     return render_template(
         "handouts/directory.html", org=org, directory=listing, today=today,
-        own_zone=zone_label(org.timezone) if zone is not None else None,
+        zone=zone or org.timezone, own_zone=org.timezone if zone is not None else None,
         paper=pdf.Paper.from_args(args, org.timezone), printed=today,
-        legend=[(c, TYPES.get(c, c)) for c in used], url=url,
-        codes=[code(url, "Scan for this list online, always up to date"),
+        words=words, also=also,
+        legend=[(c, type_name(c), type_name(c, "es") if bilingual else None) for c in used],
+        url=url,
+        codes=[code(url, gettext("Scan for this list online, always up to date")),
                code(absolute_url("public.org_subscribe", org_slug=org.slug),
-                    f"Scan to add all of {org.name}'s meetings to your phone's calendar"
-                    if filters.active else "Scan to add these meetings to your phone's calendar")],
+                    gettext("Scan to add all of %(name)s's meetings to your phone's calendar",
+                            name=org.name)
+                    if filters.active
+                    else gettext("Scan to add these meetings to your phone's calendar"))],
     )
+
+
+def _directory_words(org: Organization) -> dict[str, str]:
+    """The directory's headings in the current language, twice on a bilingual one."""
+    return {"title": gettext("%(name)s: meetings", name=org.name),
+            "type_codes": gettext("Type codes"),
+            "lang": i18n.page_language()}
 
 
 def training_html(org: Organization, matrix: Matrix, paper: pdf.Paper,

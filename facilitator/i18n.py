@@ -19,6 +19,7 @@ from typing import Any
 
 from flask import Flask
 from flask import g
+from flask import has_app_context
 from flask import has_request_context
 from flask import request
 from flask_babel import Babel
@@ -84,8 +85,9 @@ def use_org_language(code: str) -> None:
 
 
 def page_language() -> str:
-    """The code of the language of this request: "en" outside one (the CLI)."""
-    if not has_request_context():
+    """The code of the language of this request (or of a job's force_locale): "en"
+    outside an app."""
+    if not has_app_context():
         return DEFAULT
     locale = get_locale()
     return DEFAULT if locale is None else str(locale)

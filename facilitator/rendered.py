@@ -1,15 +1,18 @@
 """Public PDFs rendered ahead by background jobs (facilitator/jobs.py), kept as files.
 
 - **Which.** Every public PDF: the org's directory (any filters), each public group's
-  one-pager and guidelines, each in every paper (`PAPERS`). A `Handout` names one by a
-  key, its address in the app with its query made canonical ("directory/3?paper=a4").
-  The unfiltered directory and the group handouts in every paper are rendered *ahead*:
+  one-pager and guidelines, each in every paper (`PAPERS`) and language (?lang=es; the
+  directory also en,es, both). A `Handout` names one by a key, its address in the app
+  with its query made canonical ("directory/3?paper=a4"; "&lang=es" unless English).
+  The unfiltered directory and the group handouts in English in every paper are
+  rendered *ahead*:
   after every commit that changes what an org prints (`organizations.mark_changed`, a
   document saved) a `refresh` job enqueues a `render` of each one whose data moved, and
   `reconcile` (every minute, on every worker) does the same for every org, which also
   renders everything again once the day changes in the org's zone (the dates listed),
-  and runs again any render lost with a killed worker. A filtered directory is rendered
-  the first time it is asked for, and again when asked after a change.
+  and runs again any render lost with a killed worker. A filtered directory, and any
+  handout in another language, is rendered the first time it is asked for, and again
+  when asked after a change. A request without ?lang= asks for the page's language.
 - **Stamps.** What a stored file shows is its `stamp`: the org's `data_version` for the
   directory, the group's and its documents' versions for a group's handouts, each with
   the date in the org's zone. A request compares the stored stamp with the current one
@@ -64,6 +67,7 @@ from facilitator import pdf
 from facilitator.db import get_session
 from facilitator.db import read_transaction
 from facilitator.db import write_transaction
+from facilitator.domain.languages import DEFAULT
 from facilitator.domain.timezones import other_zone
 from facilitator.models import Document
 from facilitator.models import Group
@@ -109,8 +113,13 @@ class Handout:
 
     @property
     def ahead(self) -> bool:
-        """Rendered ahead: a group's, or the directory with no filter (only the paper)."""
-        return self.kind != "directory" or {name for name, _ in self.args} <= {"paper", "print"}
+        """Rendered ahead: in English, a group's or the directory with no filter (only
+        the paper)."""
+        return {name for name, _ in self.args} <= {"paper", "print"}
+
+    @property
+    def language(self) -> str:
+        return dict(self.args).get("lang", DEFAULT)
 
     @classmethod
     def parse(cls, key: str) -> Handout:
@@ -130,16 +139,24 @@ def directory_handout(session: Session, org: Organization, args: Mapping[str, st
     filters = directory.parse_filters(session, org, args)
     zone = other_zone(args.get("zone"), org.timezone)
     paper = pdf.Paper.from_args(args, org.timezone)
-    canonical = [*filters.as_args().items(), *paper.args().items()]
+    canonical = [*filters.as_args().items(), *paper.args().items(),
+                 *_language_args(handouts.print_language(args, bilingual=True))]
     if zone is not None:
         canonical.insert(len(filters.as_args()), ("zone", zone))
     return Handout("directory", org.id, tuple(canonical))
 
 
 def group_handout(kind: str, group: Group, args: Mapping[str, str]) -> Handout:
-    """A public group's one-pager ("group") or guidelines in the paper `args` asks for."""
+    """A public group's one-pager ("group") or guidelines in the paper and language
+    `args` asks for."""
     paper = pdf.Paper.from_args(args, group.organization.timezone)
-    return Handout(kind, group.id, tuple(paper.args().items()))
+    return Handout(kind, group.id, (*paper.args().items(),
+                                    *_language_args(handouts.print_language(args))))
+
+
+def _language_args(lang: str) -> list[tuple[str, str]]:
+    """English is a key's default: the keys rendered ahead name no language."""
+    return [] if lang == DEFAULT else [("lang", lang)]
 
 
 def ahead_handouts(org: Organization, groups: Iterable[Group]) -> list[Handout]:
@@ -306,6 +323,11 @@ def _source(session: Session, handout: Handout) -> _Source | None:
 
 
 def _html(handout: Handout, source: _Source) -> list[str]:
+    with handouts.in_language(handout.language):
+        return _html_in_language(handout, source)
+
+
+def _html_in_language(handout: Handout, source: _Source) -> list[str]:
     args = handout.paper_args()
     if source.group is None:
         return [handouts.directory_html(source.org, args)]

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import zxingcpp
+from flask import render_template_string
 from PIL import Image
 from pypdf import PdfReader
 from sqlalchemy import select
@@ -24,6 +25,7 @@ from sqlalchemy import select
 from facilitator import clock
 from facilitator import demo
 from facilitator import pdf
+from facilitator import rendered
 from facilitator.domain.meeting import DateChange
 from facilitator.domain.recurrence import Recurrence
 from facilitator.models import Attendance
@@ -304,6 +306,49 @@ def test_the_org_directory_lists_each_day_with_a_legend_and_follows_the_filters(
         [f"/o/{org}/?program=na", f"/o/{org}/subscribe"]
     assert f"Scan to add all of {group.organization.name}'s meetings" in only_na
     assert client.get("/o/no-such-org/directory.pdf").status_code == 404
+
+
+@pytest.mark.one_database
+def test_a_one_pager_prints_in_the_page_language_or_the_one_asked_for(app, client, group):
+    spanish = client.get(f"/g/{group.slug}/handout.pdf", headers={"Accept-Language": "es"})
+    assert spanish.status_code == 200 and "Accept-Language" in spanish.headers["Vary"]
+    text = text_of(spanish.data)
+    for expected in ("Reuniones", "Próximas fechas:", "Cada martes", "Cerrada · Mujer",
+                     "Impreso el lunes 23 de noviembre de 2026", "Escanee para añadir",
+                     "Página 1"):
+        assert expected in text, expected
+    assert "Next dates" not in text and "Printed" not in text
+    # ?lang=es asks for the same file (no second render); English is rendered ahead,
+    # another language when first asked for.
+    assert client.get(f"/g/{group.slug}/handout.pdf?lang=es").data == spanish.data
+    with app.test_request_context(headers={"Accept-Language": "es"}):
+        asked = rendered.group_handout("group", group, {"lang": "en"})
+        assert asked.key.endswith("?paper=letter") and asked.ahead
+        asked = rendered.group_handout("group", group, {"lang": "xx", "print": "large"})
+        assert asked.key.endswith("?paper=letter&print=large&lang=es") and not asked.ahead
+
+
+@pytest.mark.one_database
+def test_the_print_options_offer_each_other_language_and_both(app):
+    source = ('{% from "handouts/_print_options.html" import other_languages with context %}'
+              '{{ other_languages("/o/x/directory.pdf?paper=a4", bilingual=true) }}')
+    with app.test_request_context(headers={"Accept-Language": "es"}):
+        html = render_template_string(source)
+    assert '<a href="/o/x/directory.pdf?paper=a4&amp;lang=en" hreflang="en" lang="en">' \
+        'English</a>' in html
+    assert '<a href="/o/x/directory.pdf?paper=a4&amp;lang=en,es">Inglés y español</a>' in html
+    assert "lang=es\"" not in html
+
+
+@pytest.mark.one_database
+def test_the_directory_prints_its_headings_and_type_names_in_both_languages(client, group):
+    text = text_of(client.get(
+        f"/o/{group.organization.slug}/directory.pdf?lang=en,es").data)
+    for expected in (f"{group.organization.name}: meetings / "
+                     f"{group.organization.name}: reuniones",
+                     "Tuesday / martes", "Type codes / Códigos de tipo", "W Women / Mujer",
+                     "Printed Monday 23 November 2026"):
+        assert expected in text, expected
 
 
 def test_the_directory_prints_one_region_and_says_so(client, group, make_meeting):

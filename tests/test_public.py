@@ -220,6 +220,9 @@ def test_the_region_filter_offers_the_public_meetings_regions_and_shows_theirs(
     assert '<option value="Downtown" selected>Downtown</option>' in page
     assert "In person · Downtown · Community Centre, 90 Main Street" in text(page)
     assert 'href="/o/riverside/directory.pdf?region=Downtown"' in page
+    # The same list printed in the other language, or in both.
+    assert 'href="/o/riverside/directory.pdf?region=Downtown&amp;lang=es"' in page
+    assert 'href="/o/riverside/directory.pdf?region=Downtown&amp;lang=en,es"' in page
     # With the other filters; a private group's region is not one the directory knows.
     assert set(titles(get(client, "/o/riverside/?region=Downtown&program=na"))) == {
         "Downtown Evening"}

@@ -1,5 +1,6 @@
 """Printed handouts, as PDFs: a public group's one-pager and guidelines and the org's
-meeting directory here, answered from the files rendered ahead (facilitator/rendered.py);
+meeting directory here, answered from the files rendered ahead (facilitator/rendered.py),
+in the language ?lang= names, else the page's;
 leaders' handouts (private groups, check-in cards) and auditors' reports in
 views/manage/handouts.py and views/audit.py, rendered when asked by `pdf_response`. All
 of them are built in facilitator/handouts.py."""
@@ -11,6 +12,7 @@ from flask import Response
 from flask import abort
 from flask import request
 
+from facilitator import i18n
 from facilitator import rendered
 from facilitator.db import get_session
 from facilitator.models import Group
@@ -45,11 +47,13 @@ def directory(org_slug: str) -> Response:
     """The org's public meetings by day, with the directory page's filters."""
     session = get_session()
     org = public_org(session, org_slug)
+    i18n.use_org_language(org.default_language)
     handout = rendered.directory_handout(session, org, request.args)
     return rendered.answer(handout, rendered.org_stamp(org), f"{org.slug}-meetings.pdf")
 
 
 def _answer(kind: str, group: Group, filename: str) -> Response:
+    i18n.use_org_language(group.organization.default_language)
     handout = rendered.group_handout(kind, group, request.args)
     stamp = rendered.stamp_of(get_session(), handout, group.organization, group)
     return rendered.answer(handout, stamp, filename)

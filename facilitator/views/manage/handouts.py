@@ -1,5 +1,6 @@
 """Leaders' handouts: any of their groups' one-pager (a private group's only here, its
-calendar code only when they give the private link) and a meeting's check-in card."""
+calendar code only when they give the private link) and a meeting's check-in card, each
+in the language ?lang= names (else the page's: handouts.print_language)."""
 
 from __future__ import annotations
 
@@ -19,8 +20,10 @@ from facilitator.db import get_session
 from facilitator.handouts import code
 from facilitator.handouts import documents_html
 from facilitator.handouts import group_handout_drafts
+from facilitator.handouts import in_language
 from facilitator.handouts import one_page_response
 from facilitator.handouts import pdf_response
+from facilitator.handouts import print_language
 from facilitator.handouts import private_group_codes
 from facilitator.handouts import public_group_codes
 from facilitator.models import Group
@@ -56,18 +59,20 @@ def group_handout(group_slug: str) -> Response:
         flash(gettext("That is not this group's current representative link. Paste it exactly "
                       "as it was shown, or make a new one."), "error")
         return redirect(url_for("manage.group", group_slug=group.slug) + "#representative")
-    if group.visibility is Visibility.PUBLIC:
-        codes = public_group_codes(group)
-    elif request.method == "POST" and not rep_link:
+    token = None
+    if group.visibility is not Visibility.PUBLIC and request.method == "POST" \
+            and not rep_link:
         token = _private_feed_token(group, request.form.get("feed_link", ""))
         if token is None:
             flash(gettext("That is not this group's current private calendar link. Paste the "
                           "link exactly as you handed it out, or make a new one."), "error")
             return redirect(url_for("manage.group", group_slug=group.slug) + "#handouts")
-        codes = private_group_codes(token)
-    else:
-        codes = []
-    drafts = group_handout_drafts(group, paper, codes, rep_link or None)
+    with in_language(print_language(request.values)):
+        if group.visibility is Visibility.PUBLIC:
+            codes = public_group_codes(group)
+        else:
+            codes = private_group_codes(token) if token is not None else []
+        drafts = group_handout_drafts(group, paper, codes, rep_link or None)
     return one_page_response(drafts, f"{group.slug}.pdf", private=True,
                              sides=2 if rep_link else 1)
 
@@ -81,8 +86,9 @@ def _is_rep_link(group: Group, link: str) -> bool:
 @bp.get("/g/<group_slug>/guidelines.pdf")
 def group_documents(group_slug: str) -> Response:
     group = get_group_for(get_session(), g.user, group_slug)
-    html = documents_html(group, pdf.Paper.from_args(request.args,
-                                                     group.organization.timezone))
+    with in_language(print_language(request.args)):
+        html = documents_html(group, pdf.Paper.from_args(request.args,
+                                                         group.organization.timezone))
     return pdf_response(html, f"{group.slug}-guidelines.pdf", private=True)
 
 
@@ -93,7 +99,8 @@ def checkin_card(group_slug: str, meeting_id: int) -> Response:
     paper = pdf.Paper.from_args(request.args, meeting.group.organization.timezone)
     token = headcounts.checkin_token(current_app.config["SECRET_KEY"], meeting)
     link = absolute_url("checkin.check_in", token=token)
-    html = render_template("handouts/checkin_card.html", meeting=meeting, paper=paper,
-                           code=code(link, gettext("Check-in code for %(title)s",
-                                                    title=meeting.title)).svg)
+    with in_language(print_language(request.args)):
+        html = render_template(
+            "handouts/checkin_card.html", meeting=meeting, paper=paper,
+            code=code(link, gettext("Check-in code for %(title)s", title=meeting.title)).svg)
     return pdf_response(html, f"check-in-{meeting.id}.pdf", private=True)
