@@ -128,32 +128,14 @@ class CheckboxesField(SelectMultipleField):
             self.data: list[Any] = []
 
 
-#: Fields a person picks a value in, rather than types one: "Choose a start time."
-_PICKED = (DateField, TimeField, SelectField, RadioField, SelectMultipleField, BooleanField)
-
-
 class Required(InputRequired):
-    """A field that must be filled in, whose message names it: "Enter a title.",
-    "Choose a start time." rather than WTForms' "This field is required.".
+    """A field that must be filled in, whose message names it as a whole sentence,
+    marked for translation: "Give the meeting a title.", "Choose a start time." rather
+    than WTForms' "This field is required.". Text counts as missing when it is only
+    spaces; a number may be 0."""
 
-    `what` is what to give ("a title"), read after the verb; without it, the field's
-    label ("the group name"). The verb is "Choose" for a field one picks in (a date, a
-    time, a list) and "Enter" for one typed into, unless `verb` says otherwise. Text
-    counts as missing when it is only spaces; a number may be 0. On a translated page,
-    `message` is the whole sentence, marked ("Enter your email."), and is said instead.
-    """
-
-    def __init__(self, what: str | None = None, *, verb: str | None = None,
-                 message: str | None = None) -> None:
+    def __init__(self, message: str) -> None:
         super().__init__(message)
-        self.what, self.verb = what, verb
-
-    def message_for(self, field: Field) -> str:
-        if self.message:
-            return str(self.message)
-        verb = self.verb or ("Choose" if isinstance(field, _PICKED) else "Enter")
-        label = field.label.text
-        return f"{verb} {self.what or 'the ' + label[:1].lower() + label[1:]}."
 
     def __call__(self, form: FlaskForm, field: Field) -> None:
         given = field.data.strip() if isinstance(field.data, str) else (
@@ -161,12 +143,12 @@ class Required(InputRequired):
             else field.raw_data and field.raw_data[0] not in ("", None))
         if not given:
             field.errors[:] = []
-            raise StopValidation(self.message_for(field))
+            raise StopValidation(str(self.message))
 
 
 #: For a hidden field the page itself fills in: only a stale or tampered page lacks it.
 HIDDEN_REQUIRED = Required(
-    message=lazy_gettext("The page was out of date: reload it and try again."))
+    lazy_gettext("The page was out of date: reload it and try again."))
 
 
 def valid_slug(_form: FlaskForm, field: Field) -> None:
@@ -185,7 +167,8 @@ def _timezone_field(description: str = "") -> SelectField:
     check is the domain's list of zones, not the choices, so a tampered or stale value
     gets the same clear message either way."""
     return SelectField(lazy_gettext("Time zone"),
-                       [Required("a time zone"), Length(max=64), valid_timezone],
+                       [Required(lazy_gettext("Choose a time zone.")),
+                        Length(max=64), valid_timezone],
                        choices=[], validate_choice=False, description=description)
 
 
@@ -204,12 +187,12 @@ def _new_password_fields() -> tuple[PasswordField, PasswordField]:
     return (
         PasswordField(
             lazy_gettext("New password"),
-            [Required(message=lazy_gettext("Enter a new password.")), acceptable_password],
+            [Required(lazy_gettext("Enter a new password.")), acceptable_password],
             description=lazy_gettext("At least %(num)d characters.", num=passwords.MIN_LENGTH),
         ),
         PasswordField(
             lazy_gettext("New password again"),
-            [Required(message=lazy_gettext("Enter the new password again.")),
+            [Required(lazy_gettext("Enter the new password again.")),
              EqualTo("password", message=lazy_gettext("The two passwords differ."))],
         ),
     )
@@ -217,17 +200,17 @@ def _new_password_fields() -> tuple[PasswordField, PasswordField]:
 
 class LoginForm(FlaskForm):
     email = StringField(lazy_gettext("Email"),
-                        [Required(message=lazy_gettext("Enter your email.")), Length(max=254)],
+                        [Required(lazy_gettext("Enter your email.")), Length(max=254)],
                         filters=[_strip])
     password = PasswordField(lazy_gettext("Password"),
-                             [Required(message=lazy_gettext("Enter your password.")),
+                             [Required(lazy_gettext("Enter your password.")),
                               Length(max=passwords.MAX_LENGTH)])
 
 
 class ChangePasswordForm(FlaskForm):
     current_password = PasswordField(
         lazy_gettext("Current password"),
-        [Required(message=lazy_gettext("Enter your current password.")), Length(max=1000)])
+        [Required(lazy_gettext("Enter your current password.")), Length(max=1000)])
     password, confirm = _new_password_fields()
 
 
@@ -236,7 +219,8 @@ class SetPasswordForm(FlaskForm):
 
 
 class OrganizationForm(FlaskForm):
-    name = StringField(lazy_gettext("Name"), [Required("the organization's name"), Length(max=200)],
+    name = StringField(lazy_gettext("Name"),
+        [Required(lazy_gettext("Enter the organization's name.")), Length(max=200)],
                        filters=[_strip])
     timezone = _timezone_field(
         lazy_gettext("New meetings start in this zone, e.g. America/New York."))
@@ -259,26 +243,29 @@ class OrganizationForm(FlaskForm):
                                  "the app speaks and who have chosen none."),
     )
     small_count_threshold = IntegerField(
-        lazy_gettext("Hide counts below"), [Required("the smallest count to show"),
-                                            NumberRange(min=1, max=100)],
+        lazy_gettext("Hide counts below"),
+        [Required(lazy_gettext("Enter the smallest count to show.")), NumberRange(min=1, max=100)],
         description=lazy_gettext("Reports that leave a group show smaller counts as “<N”."),
     )
     expiry_warning_days = IntegerField(
         lazy_gettext("Training is “expiring soon” within (days)"),
-        [Required("how many days before expiry to warn"), NumberRange(min=0, max=365)],
+        [Required(lazy_gettext("Enter how many days before expiry to warn.")),
+         NumberRange(min=0, max=365)],
         description=lazy_gettext("Leaders' trainings that expire within this many days "
                                  "show as expiring soon. Usually 60."),
     )
     listing_reminder_days = IntegerField(
         lazy_gettext("Ask to confirm a group's listing after (days)"),
-        [Required("after how many days to ask"), NumberRange(min=1, max=MAX_DAYS)],
+        [Required(lazy_gettext("Enter after how many days to ask.")),
+         NumberRange(min=1, max=MAX_DAYS)],
         description=lazy_gettext(
             "A group whose facilitators have not confirmed its meetings for this long is "
             "listed for you, and its facilitators see a reminder. Usually 90."),
     )
     listing_out_of_date_days = IntegerField(
         lazy_gettext("Then say “may be out of date” after (more days)"),
-        [Required("after how many more days to say it"), NumberRange(min=1, max=MAX_DAYS)],
+        [Required(lazy_gettext("Enter after how many more days to say it.")),
+         NumberRange(min=1, max=MAX_DAYS)],
         description=lazy_gettext(
             "If it is still not confirmed this many days after the reminder, its public "
             "page, the directory and its handout say the details may be out of date. "
@@ -294,11 +281,13 @@ class OrganizationForm(FlaskForm):
 
 
 class GroupForm(FlaskForm):
-    name = StringField(lazy_gettext("Group name"), [Required(), Length(max=200)],
+    name = StringField(lazy_gettext("Group name"),
+        [Required(lazy_gettext("Enter the group name.")), Length(max=200)],
                        filters=[_strip])
     slug = StringField(
         lazy_gettext("Short name for links"),
-        [Required(), Length(max=slugs.MAX_LENGTH), valid_slug], filters=[_strip],
+        [Required(lazy_gettext("Enter the short name for links.")),
+         Length(max=slugs.MAX_LENGTH), valid_slug], filters=[_strip],
         description=lazy_gettext("Appears in the group's web address: /g/short-name/."),
     )
     program = SelectField(lazy_gettext("Program"), choices=translated_options(Program.choices()))
@@ -318,14 +307,17 @@ class GroupForm(FlaskForm):
 
 
 class PersonForm(FlaskForm):
-    email = StringField(lazy_gettext("Email"), [Required("their email"), Email(),
+    email = StringField(lazy_gettext("Email"),
+        [Required(lazy_gettext("Enter their email.")), Email(),
                                                 Length(max=254)], filters=[_strip])
     display_name = StringField(
-        lazy_gettext("Name"), [Required("their name"), Length(max=120)], filters=[_strip],
+        lazy_gettext("Name"), [Required(lazy_gettext("Enter their name.")),
+                               Length(max=120)], filters=[_strip],
         description=lazy_gettext(
             "As your organization names leaders, e.g. first name and last initial."),
     )
-    roles = CheckboxesField(lazy_gettext("Roles"), [Required("at least one role")],
+    roles = CheckboxesField(lazy_gettext("Roles"),
+        [Required(lazy_gettext("Choose at least one role."))],
                             choices=options(Role.choices()))
     groups = CheckboxesField(lazy_gettext("Groups they facilitate"), coerce=int)
 
@@ -339,7 +331,7 @@ class InvitationAnswerForm(FlaskForm):
     """Accept or decline an invitation into an organization: each button sends its answer."""
 
     answer = SelectField(lazy_gettext("Answer"),
-                         [Required(message=lazy_gettext("Choose Accept or Decline."))],
+                         [Required(lazy_gettext("Choose Accept or Decline."))],
                          choices=options([("accept", "Accept"), ("decline", "Decline")]))
 
 
@@ -348,7 +340,7 @@ class ConfirmForm(FlaskForm):
 
 
 def _count_field(label: Any, description: Any = "") -> IntegerField:
-    return IntegerField(label, [Required("a number, 0 if nobody"),
+    return IntegerField(label, [Required(lazy_gettext("Enter a number, 0 if nobody.")),
                                 NumberRange(0, MAX_COUNT, lazy_gettext(
                                     "Enter a number from 0 to %(max)s."))],
                         description=description)
@@ -450,7 +442,7 @@ _SCHEDULE_FIELDS = ("repeats", "weekdays", "month_weeks", "month_weekday", "firs
 
 class MeetingForm(_PlainErrors, _Times, FlaskForm):
     title = StringField(
-        lazy_gettext("Title"), [Required("the meeting a title", verb="Give"),
+        lazy_gettext("Title"), [Required(lazy_gettext("Give the meeting a title.")),
                                 Length(max=LIMITS["title"])], filters=[_strip],
         description=lazy_gettext("What members call it, e.g. “Tuesday Step Study”."))
     repeats = RadioField(lazy_gettext("Repeats"), choices=options(REPEATS), default="weekly")
@@ -464,7 +456,8 @@ class MeetingForm(_PlainErrors, _Times, FlaskForm):
     )
     month_weekday = SelectField(lazy_gettext("On this day (monthly)"), coerce=int,
                                 choices=options(WEEKDAY_OPTIONS), default=6)
-    first_date = DateField(lazy_gettext("First date"), [Required("the first date")])
+    first_date = DateField(lazy_gettext("First date"),
+        [Required(lazy_gettext("Choose the first date."))])
     last_date = DateField(lazy_gettext("Last date"), [Optional()],
                           description=lazy_gettext("Leave empty while the meeting goes on."))
     start_week = RadioField(
@@ -473,7 +466,8 @@ class MeetingForm(_PlainErrors, _Times, FlaskForm):
                          (1, lazy_gettext("The week after"))]),
         description=lazy_gettext("For every-other-week meetings: which of the first two weeks "
                                  "is a meeting week."))
-    start_time = TimeField(lazy_gettext("Starts at"), [Required("a start time")])
+    start_time = TimeField(lazy_gettext("Starts at"),
+        [Required(lazy_gettext("Choose a start time."))])
     duration_minutes = IntegerField(
         lazy_gettext("Length in minutes"), [Optional(), NumberRange(min=1, max=1440)],
         default=60)
@@ -628,7 +622,8 @@ class MeetingForm(_PlainErrors, _Times, FlaskForm):
 
 
 class EndMeetingForm(FlaskForm):
-    last_date = DateField(lazy_gettext("Last meeting date"), [Required("the last date")])
+    last_date = DateField(lazy_gettext("Last meeting date"),
+        [Required(lazy_gettext("Choose the last date."))])
 
 
 class CancelDateForm(FlaskForm):
@@ -735,14 +730,14 @@ class DocumentForm(FlaskForm):
 
 class SignatureForm(FlaskForm):
     typed_name = StringField(lazy_gettext("Type your name to sign"),
-                             [Required(message=lazy_gettext("Type your name.")),
+                             [Required(lazy_gettext("Type your name.")),
                               Length(max=120)], filters=[_strip])
     confirm = BooleanField(lazy_gettext("I have read this agreement and I agree to keep to it"))
     version = IntegerField(widget=widgets.HiddenInput(), validators=[HIDDEN_REQUIRED])
 
 
 class TrainingTypeForm(FlaskForm):
-    name = StringField(lazy_gettext("Name"), [Required("the training's name"),
+    name = StringField(lazy_gettext("Name"), [Required(lazy_gettext("Enter the training's name.")),
                                               Length(max=200)],
                        filters=[_strip], description=lazy_gettext("e.g. “CPR and first aid”."))
     description = TextAreaField(lazy_gettext("Description"), [Length(max=5000)],
@@ -771,7 +766,7 @@ class MeetingGuideImportForm(FlaskForm):
     import-meeting-guide` that make sense on the web (the org is the admin's own)."""
 
     feed = FileField(lazy_gettext("Meeting Guide JSON file"),
-                     [Required("a Meeting Guide JSON file")],
+                     [Required(lazy_gettext("Choose a Meeting Guide JSON file."))],
                      description=lazy_gettext(
                          "The feed of a 12 Step Meeting List site (its address ends in "
                          "meeting-guide.php or meetings.json), saved as a file."))
@@ -794,7 +789,8 @@ class TrainingRecordForm(_PlainErrors, FlaskForm):
     provider = StringField(
         lazy_gettext("Provider"), [Length(max=200)], filters=[_strip],
         description=lazy_gettext("Who gave the training, e.g. “American Red Cross”."))
-    completed_on = DateField(lazy_gettext("Completed on"), [Required("the date you completed it")])
+    completed_on = DateField(lazy_gettext("Completed on"),
+        [Required(lazy_gettext("Choose the date you completed it."))])
     expires_on_override = DateField(
         lazy_gettext("Expires on"), [Optional()],
         description=lazy_gettext("Leave empty to work it out from the training's validity; give "

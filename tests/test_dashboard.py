@@ -85,6 +85,11 @@ def test_todays_and_tomorrows_meetings_come_first_with_their_headcount_links(
                                 headers={"Accept-Language": "es"}))
     assert "Agregar una reunión a Riverside Women" in form
     assert "Martes" in form and "Cómo se asiste" in form and "En persona" in form
+    # …and what is missing is said in Spanish too.
+    refused = page_text(client.post(f"/manage/g/{world['group'].slug}/meetings/new",
+                                    data={"title": " "}, headers={"Accept-Language": "es"}))
+    assert "Póngale un título a la reunión." in refused
+    assert "Elija la primera fecha." in refused and "Elija una hora de inicio." in refused
 
 
 def test_today_is_told_where_the_organization_is(client, auth, world, now):

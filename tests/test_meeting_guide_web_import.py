@@ -109,7 +109,7 @@ def test_a_file_that_is_no_feed_is_refused_with_the_reason(client, session, admi
         assert message in page_text(answer)
     answer = client.post(f"/admin/{admin.slug}/imports/", data={
         "timezone": admin.timezone, "program": "aa"}, content_type="multipart/form-data")
-    assert "Enter a Meeting Guide JSON file." in page_text(answer)
+    assert "Choose a Meeting Guide JSON file." in page_text(answer)
     answer = upload(client, admin, FEED.read_bytes(), program_map="RD dharma")
     assert "Line 1 should read" in page_text(answer)
     monkeypatch.setattr(import_runs, "MAX_UPLOAD_BYTES", 100)
