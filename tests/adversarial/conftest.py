@@ -28,8 +28,9 @@ from facilitator.services import meetings
 from facilitator.services import training
 from facilitator.services.training import RecordValues
 
-#: Bookkeeping that a refused request may rightly change (a wrong link is counted).
-NOT_SNAPSHOT = {"throttle_counters"}
+#: Bookkeeping that a refused request may rightly change (a wrong link is counted), and
+#: the public PDFs rendered for anyone who asks (a cache of what the data shows).
+NOT_SNAPSHOT = {"throttle_counters", "rendered_files"}
 #: A Tuesday on which every test meeting (weekly, Tuesdays from 2026-01-06) happens.
 A_TUESDAY = date(2026, 1, 13)
 
