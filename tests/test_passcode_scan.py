@@ -149,11 +149,14 @@ class Scan:
             for link in re.findall(r'href="(/(?:g|o|j)/[^"#]*)"', body):
                 self.get(link.replace("&amp;", "&"))
 
-    def org(self, org: Organization, session) -> None:
+    def org(self, org: Organization, session, *, large_print: bool = True) -> None:
+        """Every public output of the org; `large_print` reads the large-print PDFs too
+        (the same text, set bigger)."""
         slug = org.slug
+        large = ("?print=large",) if large_print else ()
         for path in ("/", f"/o/{slug}/", f"/o/{slug}/?attendance=online", f"/o/{slug}/subscribe",
                      f"/o/{slug}/meetings.ics", f"/o/{slug}/meetings.json",
-                     f"/o/{slug}/directory.pdf", f"/o/{slug}/directory.pdf?print=large",
+                     f"/o/{slug}/directory.pdf", *(f"/o/{slug}/directory.pdf{q}" for q in large),
                      f"/o/{slug}/directory.pdf?attendance=online"):
             self.get(path)
         groups = session.scalars(select(Group).where(Group.organization_id == org.id)).all()
@@ -162,7 +165,7 @@ class Scan:
                 continue
             for path in (f"/g/{group.slug}/", f"/g/{group.slug}/subscribe",
                          f"/g/{group.slug}/meetings.ics", f"/g/{group.slug}/handout.pdf",
-                         f"/g/{group.slug}/handout.pdf?print=large"):
+                         *(f"/g/{group.slug}/handout.pdf{q}" for q in large)):
                 self.get(path)
             for meeting in group.meetings:
                 if meeting.attendance.online:
@@ -202,7 +205,8 @@ def test_no_passcode_in_any_public_output_of_the_demo(runner, client, session):
     session.expire_all()
     org = session.scalar(select(Organization).where(Organization.slug == demo.SLUG))
     scan = Scan(client)
-    scan.org(org, session)
+    # The hostile org's scan reads the large print too: here once is enough.
+    scan.org(org, session, large_print=False)
     assert scan.counts["pdf"] >= 5 and scan.counts["qr"] >= 5
 
 
