@@ -87,6 +87,10 @@ RETRY_DELAY_SECONDS = 10
 FIRST_WAIT_SECONDS = {"directory": 30, "group": 10, "guidelines": 10}
 #: How long a proxy may keep a PDF sent while a newer one is being made (seconds).
 STALE_MAX_AGE = 60
+#: Jobs waiting on the queue beyond which a request enqueues no render: each filter,
+#: paper and language of a PDF is a render a stranger can ask for, and the queue must not
+#: grow with how often they ask. The request is told to come back, as for any first render.
+MAX_PENDING_FOR_REQUESTS = 200
 #: A filtered directory not asked for in this long is forgotten (its file deleted).
 ASKED_FOR_KEPT = timedelta(days=7)
 #: A file no row names is deleted once this old (a render may be about to name it).
@@ -270,7 +274,8 @@ def answer(handout: Handout, stamp: str, filename: str) -> Response:
     # A stale file rendered ahead is already being made again: the change enqueued it
     # (`refresh`), or `reconcile` will. The request then writes nothing.
     ahead = handout.ahead and current_app.config["RENDER_AHEAD"]
-    if not failed and (body is None or (stale and not ahead)):
+    if not failed and (body is None or (stale and not ahead)) \
+            and jobs.pending(current_app) < MAX_PENDING_FOR_REQUESTS:
         render.enqueue(handout.key)
         # Made already when jobs run at once (tests, browser tests): end this request's
         # read, whose snapshot (SQLite) predates the job's commit, to see it.

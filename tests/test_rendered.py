@@ -139,7 +139,8 @@ def test_a_cancelled_date_reaches_the_directory_pdf_with_no_request_asking(queue
         "If-None-Match": response.headers["ETag"]}).status_code == 304
 
 
-def test_before_the_first_render_the_client_is_told_when_to_come_back(queued_app):
+def test_before_the_first_render_the_client_is_told_when_to_come_back(queued_app,
+                                                                     monkeypatch):
     app = queued_app
     with app.app_context():
         org = organizations.create_organization(get_session(), None, slug="waiting",
@@ -151,6 +152,16 @@ def test_before_the_first_render_the_client_is_told_when_to_come_back(queued_app
     assert response.status_code == 503
     assert int(response.headers["Retry-After"]) >= 5
     assert "being prepared" in response.get_data(as_text=True)
+    # A stranger asking again and again, for other filters too, never grows the queue
+    # past its bound: the requests beyond it are told to come back, and enqueue nothing.
+    monkeypatch.setattr(rendered, "MAX_PENDING_FOR_REQUESTS", 3)
+    for day in (3, 4, 5, 6, 0):
+        assert app.test_client().get(
+            f"/o/waiting/directory.pdf?region=Nowhere&day={day}").status_code == 503
+    assert jobs.pending(app) == 3
+    jobs.queue(app).flush()
+    assert app.test_client().get(
+        "/o/waiting/directory.pdf?region=Nowhere&day=2").status_code == 503
     assert jobs.run_pending(app) == 1  # the request enqueued its render
     response = app.test_client().get("/o/waiting/directory.pdf?region=Nowhere&day=2")
     assert response.status_code == 200
