@@ -56,9 +56,10 @@ KNOWN_PAGES = {
     ],
 }
 
-#: Members' pages reached by a token only: a meeting's check-in page and an invitation.
-#: The walk signed out gets their addresses from the pages leaders copy them from.
-TOKEN_PAGES = ("/c/", "/invite/")
+#: Pages reached by a token only: a meeting's check-in page, an invitation and a group's
+#: representative link. The walk signed out gets their addresses from the pages leaders
+#: copy them from.
+TOKEN_PAGES = ("/c/", "/invite/", "/rep/")
 _invited = count(1)
 
 ROLES = list(KNOWN_PAGES)
@@ -111,7 +112,7 @@ def shape(path: str) -> str:
     date of a meeting, another record, person or version shows the same page with other
     values. Each group and each meeting is visited: an online, hybrid or private one
     shows other things. A token's pages are one each."""
-    path = re.sub(r"^/(c|invite)/[^/]+", r"/\1/<token>", urlsplit(path).path)
+    path = re.sub(r"^/(c|invite|rep)/[^/]+", r"/\1/<token>", urlsplit(path).path)
     path = re.sub(r"\d{4}-\d{2}-\d{2}", "<date>", path)
     return re.sub(r"/(records|people|versions|invitations|training-types)/\d+", r"/\1/<n>",
                   path)
@@ -208,10 +209,20 @@ def invitation_link(page: Page, base: str) -> str:
     return page.locator("#invite-link").input_value()
 
 
+def representative_link(page: Page, base: str) -> str:
+    """A group's representative link, as the demo's admin makes it to hand over."""
+    sign_in(page, base, "admin@demo.example", demo.PASSWORD)
+    page.wait_for_url(lambda url: "/login" not in url)
+    page.goto(f"{base}/manage/g/tuesday-night-womens-aa/")
+    page.get_by_role("button", name="Make the representative link").click()
+    return page.locator("#rep-link").inner_text()
+
+
 def token_pages(page: Page, base: str) -> list[str]:
-    """The paths of a check-in page and an invitation page, then signed out again."""
+    """The paths of a check-in page, an invitation page and a representative's page,
+    then signed out again."""
     paths = []
-    for link in (checkin_link, invitation_link):
+    for link in (checkin_link, invitation_link, representative_link):
         paths.append(urlsplit(link(page, base)).path)
         page.context.clear_cookies()
     assert [p[:p.index("/", 1) + 1] for p in paths] == list(TOKEN_PAGES)
