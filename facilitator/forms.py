@@ -67,6 +67,7 @@ from facilitator.formatting import clock
 from facilitator.formatting import day_name
 from facilitator.formatting import language_name
 from facilitator.formatting import long_date
+from facilitator.formatting import message_words
 from facilitator.formatting import minutes
 from facilitator.formatting import type_name
 from facilitator.models import LANGUAGES
@@ -180,7 +181,7 @@ def offer_timezones(field: SelectField, first: str) -> None:
 
 def acceptable_password(_form: FlaskForm, field: Field) -> None:
     if problem := passwords.password_problem(field.data or ""):
-        raise ValidationError(problem)
+        raise ValidationError(message_words(problem))
 
 
 def _new_password_fields() -> tuple[PasswordField, PasswordField]:
