@@ -154,7 +154,9 @@ HIDDEN_REQUIRED = Required(
 
 def valid_slug(_form: FlaskForm, field: Field) -> None:
     if field.data and not slugs.is_valid_slug(field.data):
-        raise ValidationError(f"Use only {slugs.RULE}, like “tuesday-womens-group”.")
+        raise ValidationError(gettext("Use only lowercase letters a–z, digits and single "
+                                      "hyphens, at most 64 characters, like "
+                                      "“tuesday-womens-group”."))
 
 
 def valid_timezone(_form: FlaskForm, field: Field) -> None:
