@@ -8,6 +8,7 @@ locale's habits ("martes 8 de diciembre, 19:00")."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from datetime import date
 from datetime import datetime
@@ -159,6 +160,8 @@ def worded(text: str, values: Mapping[str, object] | None = None,
     said = _translated(text, lang)
     if not values:
         return said
+    # A number may come back as words ("10,000"): every placeholder takes text.
+    said = re.sub(r"%\((\w+)\)d", r"%(\1)s", said)
     return said % {name: _value(value, lang) for name, value in values.items()}
 
 

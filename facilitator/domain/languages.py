@@ -26,7 +26,7 @@ def N_(text: str) -> str:
 @dataclass(frozen=True)
 class Message:
     """A sentence for a reader, made where no language is known (a domain rule): English
-    marked with N_, with named placeholders (`%(count)d`) and their values. A page words it
+    marked with N_, with named placeholders (`%(count)s`) and their values. A page words it
     in its reader's language when it shows it (formatting.worded); `str()` is the English,
     for the command line and logs."""
 
