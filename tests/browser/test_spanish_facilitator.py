@@ -111,6 +111,10 @@ def test_a_spanish_speaking_facilitator_does_every_task_in_spanish(
         page.locator("button.plus").first.click()
         expect(page.locator("form.counters output").first).to_have_text("1")
         read(page)
+        # Its check-in link: the script's Copy button speaks the page's language too.
+        page.goto(f"{base}/meetings/{step_study}/checkin")
+        expect(page.locator("button.copy-button")).to_have_text(re.compile(r"^Copiar"))
+        read(page)
 
         # The guidelines, written from the starting text.
         page.goto(f"{base}/documents/guidelines/edit")
