@@ -77,6 +77,8 @@ def test_a_spanish_speaking_facilitator_does_every_task_in_spanish(
         page.goto(f"{base}/meetings/new")
         read(page)
         page.locator("input[name=weekdays][value='3']").check()
+        # The next dates, worked out by the form's script, in Spanish ("jue, 10 dic").
+        expect(page.locator("#preview-dates li").first).to_contain_text("jue")
         page.fill("#start_time", "18:30")
         page.fill("#duration_minutes", "60")
         page.locator("main form button[type=submit]").last.click()
