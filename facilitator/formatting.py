@@ -8,6 +8,8 @@ locale's habits ("martes 8 de diciembre, 19:00")."""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
 from datetime import date
 from datetime import datetime
 from datetime import time
@@ -20,12 +22,15 @@ from babel.dates import format_skeleton
 from babel.dates import format_time
 from babel.dates import get_day_names
 from babel.dates import get_timezone_name
+from babel.numbers import format_decimal
 from babel.support import NullTranslations
 from babel.support import Translations
 
 from facilitator.domain import listing
 from facilitator.domain.languages import DEFAULT
 from facilitator.domain.languages import N_
+from facilitator.domain.languages import Label
+from facilitator.domain.languages import Message
 from facilitator.domain.links import contact_parts
 from facilitator.domain.links import map_search
 from facilitator.domain.links import phone_href
@@ -146,6 +151,39 @@ def _translated(text: str, lang: str) -> str:
     return text if lang == DEFAULT else _catalog(lang).gettext(text)
 
 
+def worded(text: str, values: Mapping[str, object] | None = None,
+           lang: str | None = None) -> str:
+    """A sentence marked with N_ (a service's refusal, a domain rule's message) in `lang`
+    (by default the page's), its placeholders filled after translation: a date as a long
+    date and a number as that language writes them ("1,000"; "1000" or "10.000")."""
+    lang = lang or language()
+    said = _translated(text, lang)
+    if not values:
+        return said
+    # A number may come back as words ("10,000"): every placeholder takes text.
+    said = re.sub(r"%\((\w+)\)d", r"%(\1)s", said)
+    return said % {name: _value(value, lang) for name, value in values.items()}
+
+
+def _value(value: object, lang: str) -> object:
+    if isinstance(value, Message):
+        return worded(value.text, value.values, lang)
+    if isinstance(value, Label):
+        return _translated(value, lang)
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return long_date(value, lang=lang)
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 1000:
+        return f"{value:,}" if lang == DEFAULT else format_decimal(value, locale=lang)
+    return value
+
+
+def message_words(message: Message | str, lang: str | None = None) -> str:
+    """A domain Message (or plain marked text) in `lang`, by default the page's."""
+    if isinstance(message, Message):
+        return worded(message.text, message.values, lang)
+    return worded(message, None, lang)
+
+
 #: Words of recurrence_words, marked for the catalog (see domain/recurrence.py).
 _ORDINALS = {1: N_("first"), 2: N_("second"), 3: N_("third"), 4: N_("fourth"),
              5: N_("fifth"), -1: N_("last")}
@@ -200,6 +238,21 @@ def minutes(value: int) -> str:
     return f"{hours} h {rest} min" if rest else f"{hours} h"
 
 
+def month_words(month: str, lang: str | None = None) -> str:
+    """A report's month key, "2026-11", as "Nov 2026"; "nov 2026" in Spanish."""
+    year, number = month.split("-")
+    first = date(int(year), int(number), 1)
+    lang = lang or language()
+    if lang == DEFAULT:
+        return f"{first:%b %Y}"
+    return format_skeleton("yMMM", first, locale=lang)
+
+
+def day_words(day: str, lang: str | None = None) -> str:
+    """A report's date key, "2026-11-03", as short_date writes it with the year."""
+    return short_date(date.fromisoformat(day), year=True, lang=lang)
+
+
 def webcal(url: str) -> str:
     """The feed's URL with the webcal scheme, which calendar apps open as a subscription."""
     for scheme in ("https://", "http://"):
@@ -211,7 +264,7 @@ def webcal(url: str) -> str:
 def register(app: Flask) -> None:
     for function in (clock, short_date, long_date, date_time, day_name, zone_name,
                      zone_label, type_name, language_name, recurrence_words, full_stop,
-                     minutes, webcal):
+                     minutes, webcal, month_words, day_words):
         app.add_template_filter(function)
     # The links a page makes of a place, a phone number and an org's contact text.
     for link in (map_search, phone_href, contact_parts):

@@ -67,6 +67,7 @@ from facilitator.formatting import clock
 from facilitator.formatting import day_name
 from facilitator.formatting import language_name
 from facilitator.formatting import long_date
+from facilitator.formatting import message_words
 from facilitator.formatting import minutes
 from facilitator.formatting import type_name
 from facilitator.models import LANGUAGES
@@ -153,7 +154,9 @@ HIDDEN_REQUIRED = Required(
 
 def valid_slug(_form: FlaskForm, field: Field) -> None:
     if field.data and not slugs.is_valid_slug(field.data):
-        raise ValidationError(f"Use only {slugs.RULE}, like “tuesday-womens-group”.")
+        raise ValidationError(gettext("Use only lowercase letters a–z, digits and single "
+                                      "hyphens, at most 64 characters, like "
+                                      "“tuesday-womens-group”."))
 
 
 def valid_timezone(_form: FlaskForm, field: Field) -> None:
@@ -180,7 +183,7 @@ def offer_timezones(field: SelectField, first: str) -> None:
 
 def acceptable_password(_form: FlaskForm, field: Field) -> None:
     if problem := passwords.password_problem(field.data or ""):
-        raise ValidationError(problem)
+        raise ValidationError(message_words(problem))
 
 
 def _new_password_fields() -> tuple[PasswordField, PasswordField]:

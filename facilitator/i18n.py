@@ -30,6 +30,7 @@ from werkzeug import Response
 
 from facilitator import formatting
 from facilitator.domain.languages import DEFAULT
+from facilitator.domain.languages import N_
 from facilitator.domain.languages import PAGE_LANGUAGES as LANGUAGES
 from facilitator.domain.languages import known
 from facilitator.urls import absolute_url
@@ -51,12 +52,53 @@ def install(app: Flask) -> None:
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS))
     babel.init_app(app, locale_selector=select_language)
     app.context_processor(lambda: {"page_language": page_language, "LANGUAGES": LANGUAGES,
-                                   "switch_language_next": _here})
+                                   "switch_language_next": _here,
+                                   "script_words": script_words})
     app.add_template_filter(label)
     app.add_template_filter(translated)
     app.add_template_filter(with_language)
     app.add_template_global(feed_url)
     app.after_request(_vary)
+
+
+#: What the app's scripts (facilitator/static/*.js) write, in English as they write it:
+#: a page in another language gives them these in its language (base.html's
+#: #page-words, read by static/words.js). tests/test_translations.py checks each
+#: `pageWords("…")` of the scripts is listed.
+SCRIPT_WORDS = (
+    N_("Copied."),
+    N_("Copy %(what)s"),
+    N_("The %(what)s is selected: copy it with your device's Copy."),
+    N_("This browser cannot tell where it is, so the list stays in order of time."),
+    N_("under 0.1 miles"),
+    N_("under 100 m"),
+    N_("%(distance)s mile"),
+    N_("%(distance)s miles"),
+    N_("Nearest first, from where your device says you are."),
+    N_("Sort again from where I am now"),
+    N_("Your browser did not share your position, so the list stays in order of time. To "
+       "sort it, allow this site to know your location in the browser's settings, then try "
+       "again."),
+    N_("Your device could not tell where it is just now; the list stays in order of time. "
+       "Try again in a moment."),
+    N_("Finding your position took too long; the list stays in order of time. Try again."),
+    N_("Finding where you are…"),
+    N_("That button did not work; reload the page and try again."),
+    N_("No zone matches."),
+    N_("1 zone matches: %(zone)s is chosen."),
+    N_("%(count)s zones match; %(zone)s is chosen."),
+    N_("(today)"),
+    N_("The dates show here once the days and the first date are chosen."),
+    N_("Starting %(date)s"),
+    N_("Starting %(date)s, the week after"),
+    N_("%(time)s your time"),
+    N_("“Your time” is for your device's time zone, %(zone)s. It stays on your device."),
+)
+
+
+def script_words() -> dict[str, str]:
+    """The scripts' English sentences and their words in the page's language."""
+    return {english: str(gettext(english)) for english in SCRIPT_WORDS}
 
 
 def select_language() -> str:

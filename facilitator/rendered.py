@@ -68,7 +68,9 @@ from facilitator.db import get_session
 from facilitator.db import read_transaction
 from facilitator.db import write_transaction
 from facilitator.domain.languages import DEFAULT
+from facilitator.domain.languages import N_
 from facilitator.domain.timezones import other_zone
+from facilitator.formatting import worded
 from facilitator.models import Document
 from facilitator.models import Group
 from facilitator.models import Organization
@@ -284,14 +286,14 @@ def answer(handout: Handout, stamp: str, filename: str) -> Response:
         body = _body(row)
     if row is None or body is None:
         if row is not None and row.failed_stamp == stamp:
-            raise ServiceUnavailable(
+            raise ServiceUnavailable(worded(N_(
                 "This PDF could not be made; the organization's admins can see why. Try "
-                "again tomorrow, or after the next change.", retry_after=3600)
+                "again tomorrow, or after the next change.")), retry_after=3600)
         wait = max(FIRST_WAIT_SECONDS[handout.kind],
                    round(2 * (row.render_seconds or 0) if row is not None else 0))
-        raise ServiceUnavailable(
-            f"This PDF is being prepared. Come back in about {wait} seconds (reload this "
-            "page): it will be ready then.", retry_after=wait)
+        raise ServiceUnavailable(worded(N_(
+            "This PDF is being prepared. Come back in about %(seconds)s seconds (reload this "
+            "page): it will be ready then."), {"seconds": wait}), retry_after=wait)
     content_hash = row.content_hash
     assert content_hash is not None  # the file was read by it
     response = Response(body, mimetype="application/pdf")

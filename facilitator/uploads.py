@@ -15,9 +15,11 @@ from flask import current_app
 from flask import flash
 from flask import redirect
 from flask import request
+from flask_babel import gettext
 from werkzeug import Response
 
 from facilitator.domain.evidence import TOO_LARGE
+from facilitator.formatting import message_words
 from facilitator.services.import_runs import TOO_LARGE as FEED_TOO_LARGE
 
 #: The endpoints whose form has a file field, and what a file too large for it is told.
@@ -38,8 +40,8 @@ def _file_limit() -> Response | None:
     limit = current_app.config["EVIDENCE_MAX_CONTENT_LENGTH"]
     if (request.content_length or 0) > limit:
         # Nothing is read, so nothing changes: no CSRF check is needed to say so.
-        flash(f"{too_large} Nothing was saved: fill in the form again with a smaller file.",
-              "error")
+        flash(gettext("%(problem)s Nothing was saved: fill in the form again with a smaller "
+                      "file.", problem=message_words(too_large)), "error")
         return redirect(request.url, code=303)
     request.max_content_length = limit
     return None

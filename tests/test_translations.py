@@ -4,6 +4,7 @@ browser asks for, or their organization speaks, in that order."""
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import date
 from datetime import datetime
@@ -19,13 +20,20 @@ from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
 
 from facilitator import formatting
+from facilitator.domain.languages import N_
 from facilitator.domain.languages import PAGE_LANGUAGES
+from facilitator.domain.languages import Label
+from facilitator.domain.languages import Message
 from facilitator.domain.meeting_types import TYPES
 from facilitator.domain.meeting_types import type_name
+from facilitator.domain.passwords import password_problem
 from facilitator.domain.recurrence import Frequency
 from facilitator.domain.recurrence import Recurrence
 from facilitator.i18n import COOKIE
+from facilitator.i18n import SCRIPT_WORDS
 from facilitator.models import Role
+from facilitator.services import ServiceError
+from facilitator.services.meetings import NOT_A_DATE
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES = ROOT / "templates"
@@ -62,12 +70,10 @@ TRANSLATED = {
     "representative/_decisions.html", "representative/date.html",
     "representative/home.html", "representative/meeting_form.html",
     "representative/status.html", "review/meeting_form.html", "review/queue.html",
-    "review/request.html",
+    "reports/attendance.html", "review/request.html",
 }
 #: Facilitator, admin and auditor pages, handouts and documents: marked in later work.
-NOT_YET_TRANSLATED = {
-    "reports/attendance.html",
-}
+NOT_YET_TRANSLATED: set[str] = set()
 #: Words a page shows the same in every language: names of products and programs, units.
 UNTRANSLATED_WORDS = {
     "facilitator", "PDF", "JSON", "Apple", "Calendar", "iPhone", "iPad", "Mac", "Google",
@@ -159,6 +165,66 @@ def test_meeting_types_in_spanish_come_from_the_spec():
     assert type_name("O", "es") == "Abierta"
     # Every code of ours is named in Spanish: the spec's name, or the English one.
     assert all(type_name(code, "es") for code in TYPES)
+
+
+def test_a_services_refusal_is_worded_in_the_readers_language():
+    refusal = ServiceError(NOT_A_DATE, field="date", day=date(2026, 12, 8))
+    assert refusal.message == "Tuesday 8 December 2026 is not a date of this meeting."
+    assert refusal.words("es") == \
+        "El martes 8 de diciembre de 2026 no es una fecha de esta reunión."
+    crowded = ServiceError(N_("A room holds from 1 to %(most)s people."), most=10_000)
+    assert crowded.message == "A room holds from 1 to 10,000 people."
+    assert crowded.words("es") == "En una sala caben de 1 a 10.000 personas."
+    # A domain rule's message, with its number, and a choice's label inside a sentence.
+    short = ServiceError(password_problem("short") or "")
+    assert short.words("es").startswith("Use al menos 12 caracteres")
+    waiting = Message(N_("This file is no longer waiting to be imported (%(status)s)."),
+                      {"status": Label("Imported")})
+    assert formatting.message_words(waiting, "es") == \
+        "Este archivo ya no está esperando a ser importado (Importado)."
+
+
+def _script_sentences(source: str) -> set[str]:
+    """The string literals inside each `said(…)` or `pageWords(…)` call of a script that
+    read as words (a letter, and a space or a placeholder)."""
+    found = set()
+    for call in re.finditer(r"\b(?:said|pageWords)\(", source):
+        depth, at, literals = 1, call.end(), []
+        while depth and at < len(source):
+            if source[at] == '"':
+                literal = re.match(r'"((?:[^"\\]|\\.)*)"', source[at:])
+                assert literal is not None
+                literals.append(literal.group(1))
+                at += literal.end()
+                continue
+            depth += {"(": 1, ")": -1}.get(source[at], 0)
+            at += 1
+        found |= {text for text in literals
+                  if re.search(r"[A-Za-z]", text) and (" " in text or "%(" in text)}
+    return found
+
+
+def test_every_sentence_of_the_scripts_is_given_to_them():
+    """A script's English sentence reaches a page in another language only through
+    i18n.SCRIPT_WORDS (base.html's #page-words): each one must be listed there, and each
+    listed one must still be a script's."""
+    static = Path(formatting.__file__).parent / "static"
+    found: set[str] = set()
+    for script in static.glob("*.js"):
+        found |= _script_sentences(script.read_text(encoding="utf-8"))
+    assert "Sort again from where I am now" in found
+    assert "Starting %(date)s, the week after" in found
+    assert found == set(SCRIPT_WORDS) - {"(today)", "Copied."}
+
+
+def test_a_spanish_page_gives_its_scripts_their_words(client, spanish_org):
+    page = client.get("/o/esperanza/", headers={"Accept-Language": "es"}).text
+    words = re.search(r'<script type="application/json" id="page-words">(.*?)</script>', page)
+    assert words is not None
+    assert json.loads(words.group(1))["Finding where you are…"] == "Buscando dónde está…"
+    english = client.get("/o/esperanza/", headers={"Accept-Language": "en"}).text
+    assert '<html lang="en">' in english
+    assert 'id="page-words"' not in english  # English needs none
 
 
 # Which language a page is in.

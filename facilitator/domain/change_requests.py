@@ -17,6 +17,7 @@ from datetime import date
 from datetime import time
 from typing import Any
 
+from facilitator.domain.languages import N_
 from facilitator.domain.meeting import VALUE_FIELDS
 from facilitator.domain.meeting import Attendance
 from facilitator.domain.meeting import MeetingValues
@@ -109,14 +110,14 @@ def from_text(name: str, text: str, *, of_date: bool = False) -> Any:
 
 
 _EXAMPLES = {
-    "date": "Write the date as year-month-day, e.g. 2026-03-04.",
-    "time": "Write the time as hours:minutes, 24-hour, e.g. 19:30.",
-    "number": "Write a whole number, e.g. 90.",
-    "decimal": "Write a number, e.g. 41.8781, or leave it empty.",
-    "recurrence": "Write the schedule as an RRULE, e.g. FREQ=WEEKLY;BYDAY=TU, or leave "
-                  "it empty for one date.",
-    "attendance": "Write in_person, online or hybrid.",
-    "yes/no": "Write yes or no.",
+    "date": N_("Write the date as year-month-day, e.g. 2026-03-04."),
+    "time": N_("Write the time as hours:minutes, 24-hour, e.g. 19:30."),
+    "number": N_("Write a whole number, e.g. 90."),
+    "decimal": N_("Write a number, e.g. 41.8781, or leave it empty."),
+    "recurrence": N_("Write the schedule as an RRULE, e.g. FREQ=WEEKLY;BYDAY=TU, or leave "
+                     "it empty for one date."),
+    "attendance": N_("Write in_person, online or hybrid."),
+    "yes/no": N_("Write yes or no."),
 }
 
 

@@ -25,6 +25,8 @@ from datetime import datetime
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
+from facilitator.domain.languages import N_
+
 DEFAULT_REMIND_AFTER_DAYS = 90
 DEFAULT_OUT_OF_DATE_AFTER_DAYS = 90
 #: The longest period an org may choose: beyond two years a listing says nothing.
@@ -42,9 +44,9 @@ class State(enum.StrEnum):
         member.label = label
         return member
 
-    CONFIRMED = "confirmed", "Confirmed"
-    DUE = "due", "Confirmation due"
-    OUT_OF_DATE = "out-of-date", "May be out of date"
+    CONFIRMED = "confirmed", N_("Confirmed")
+    DUE = "due", N_("Confirmation due")
+    OUT_OF_DATE = "out-of-date", N_("May be out of date")
 
 
 @dataclass(frozen=True)

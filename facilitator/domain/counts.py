@@ -15,6 +15,7 @@ from datetime import datetime
 from datetime import timedelta
 
 from facilitator.domain.languages import N_
+from facilitator.domain.languages import Message
 from facilitator.domain.recurrence import MAX_MOVE
 from facilitator.domain.recurrence import DateException
 from facilitator.domain.recurrence import Occurrence
@@ -49,18 +50,20 @@ class Counts:
     in_person: int = 0
     online: int = 0
 
-    def problem(self) -> tuple[Counter, str] | None:
+    def problem(self) -> tuple[Counter, Message] | None:
         """What is wrong with these counts, and where; None when they can be stored."""
         for counter in Counter:
             value = getattr(self, counter.value)
             if value < 0:
-                return counter, "A count cannot be below zero."
+                return counter, Message(N_("A count cannot be below zero."))
             if value > MAX_COUNT:
-                return counter, f"A count above {MAX_COUNT:,} cannot be right for one meeting."
+                return counter, Message(N_("A count above %(most)s cannot be right for one "
+                                           "meeting."), {"most": MAX_COUNT})
         if self.newcomers > self.people:
-            return Counter.NEWCOMERS, "There cannot be more newcomers than people."
+            return Counter.NEWCOMERS, Message(N_("There cannot be more newcomers than people."))
         if self.in_person + self.online > self.people:
-            return Counter.PEOPLE, "In person and online together cannot be more than everyone."
+            return Counter.PEOPLE, Message(N_("In person and online together cannot be more "
+                                              "than everyone."))
         return None
 
 

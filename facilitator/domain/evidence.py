@@ -17,6 +17,10 @@ from PIL import Image
 from pypdf import PdfReader
 from pypdf.errors import PyPdfError
 
+from facilitator.domain.languages import N_
+from facilitator.domain.languages import Message
+from facilitator.domain.languages import Refusal
+
 MAX_BYTES = 5 * 1024 * 1024
 #: What a person reads beside the field and when a file is too large.
 LIMIT_WORDS = "5 MB"
@@ -32,11 +36,11 @@ _HEIF_BRANDS = (b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"mif1", b
 #: A photo kept as JPEG is at most this many pixels on its long side: a certificate
 #: reads well at it, and the JPEG stays well under the limit.
 LONG_SIDE = 3000
-TOO_LARGE = (f"The file is larger than {LIMIT_WORDS}. Scan at a lower resolution, or save "
-             "it as a smaller PDF or JPEG.")
+TOO_LARGE = Message(N_("The file is larger than %(limit)s. Scan at a lower resolution, or "
+                       "save it as a smaller PDF or JPEG."), {"limit": LIMIT_WORDS})
 
 
-class EvidenceProblem(ValueError):
+class EvidenceProblem(Refusal):
     """The file is not acceptable; the message says why, for the person uploading."""
 
 
@@ -44,7 +48,7 @@ def check_file_name(name: str) -> None:
     """Refuse a name that carries a folder path: a browser never sends one, so it is a
     crafted request (we never use the name to store the file, but say no clearly)."""
     if "/" in name or "\\" in name or ".." in name or "\x00" in name:
-        raise EvidenceProblem("The file name must be a plain name, without a folder path.")
+        raise EvidenceProblem(N_("The file name must be a plain name, without a folder path."))
 
 
 def accept(data: bytes) -> tuple[bytes, str]:
@@ -60,7 +64,7 @@ def accept(data: bytes) -> tuple[bytes, str]:
 
 def _check_size(data: bytes) -> None:
     if not data:
-        raise EvidenceProblem("The file is empty.")
+        raise EvidenceProblem(N_("The file is empty."))
     if len(data) > MAX_BYTES:
         raise EvidenceProblem(TOO_LARGE)
 
@@ -70,13 +74,14 @@ def media_type(data: bytes) -> str:
     _check_size(data)
     kind = next((kind for magic, kind in _SIGNATURES if data.startswith(magic)), None)
     if kind is None:
-        raise EvidenceProblem("Only PDF, PNG or JPEG files, or photos from an iPhone "
-                              "(HEIC), can be uploaded. Save or export the file as a PDF "
-                              "or a JPEG, then upload that.")
+        raise EvidenceProblem(N_("Only PDF, PNG or JPEG files, or photos from an iPhone "
+                                 "(HEIC), can be uploaded. Save or export the file as a PDF "
+                                 "or a JPEG, then upload that."))
     if not (_parses_as_pdf(data) if kind == PDF else _parses_as_image(data, kind)):
         name = {PDF: "PDF", PNG: "PNG", JPEG: "JPEG"}[kind]
-        raise EvidenceProblem(f"The file says it is a {name} but cannot be read as one. "
-                              "Save it again from the original and upload that.")
+        raise EvidenceProblem(Message(N_("The file says it is a %(kind)s but cannot be read as "
+                                         "one. Save it again from the original and upload "
+                                         "that."), {"kind": name}))
     return kind
 
 
@@ -118,8 +123,8 @@ def heif_as_jpeg(data: bytes) -> bytes:
         heif = pillow_heif.open_heif(io.BytesIO(data))
         width, height = heif.size
         if width * height > MAX_PIXELS:
-            raise EvidenceProblem("The photo has too many pixels to read. Take it again "
-                                  "at a lower resolution, or send it as a PDF.")
+            raise EvidenceProblem(N_("The photo has too many pixels to read. Take it again "
+                                     "at a lower resolution, or send it as a PDF."))
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             image = heif.to_pillow().convert("RGB")
@@ -130,8 +135,8 @@ def heif_as_jpeg(data: bytes) -> bytes:
         raise
     except (OSError, ValueError, RuntimeError, SyntaxError, Image.DecompressionBombError,
             Image.DecompressionBombWarning):
-        raise EvidenceProblem(
+        raise EvidenceProblem(N_(
             "The file says it is an iPhone photo (HEIC) but cannot be read as one. On the "
             "iPhone, share the photo as a JPEG (Settings › Camera › Formats › Most "
-            "Compatible takes photos as JPEG), or send the certificate as a PDF.") from None
+            "Compatible takes photos as JPEG), or send the certificate as a PDF.")) from None
     return out.getvalue()

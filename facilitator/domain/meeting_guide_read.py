@@ -35,6 +35,9 @@ from datetime import timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from facilitator.domain.languages import N_
+from facilitator.domain.languages import Message
+from facilitator.domain.languages import Refusal
 from facilitator.domain.meeting import Attendance
 from facilitator.domain.meeting import MeetingValues
 from facilitator.domain.meeting import sub_region_text
@@ -100,7 +103,7 @@ PROGRAM_CODES = {
     "SOS": "sos",
 }
 
-class InvalidFeed(ValueError):
+class InvalidFeed(Refusal):
     """The file cannot be read as a feed at all; the message says why."""
 
 
@@ -253,26 +256,31 @@ def load_feed(data: bytes) -> list[Any]:
     """The listed meetings of a feed file: a JSON list, or an object with a "meetings"
     list. Raises InvalidFeed when the file is not such a feed."""
     if len(data) > MAX_FEED_BYTES:
-        raise InvalidFeed(f"The file is larger than {MAX_FEED_BYTES // (1024 * 1024)} MB; "
-                          "no meeting feed is that large.")
+        raise InvalidFeed(Message(N_("The file is larger than %(size)s MB; no meeting "
+                                     "feed is that large."),
+                                  {"size": MAX_FEED_BYTES // (1024 * 1024)}))
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        raise InvalidFeed(f"The file is not UTF-8 text (byte {error.start}).") from None
+        raise InvalidFeed(Message(N_("The file is not UTF-8 text (byte %(byte)s)."),
+                                  {"byte": error.start})) from None
     try:
         feed = json.loads(text, parse_constant=_refuse_constant)
     except json.JSONDecodeError as error:
-        raise InvalidFeed(f"The file is not valid JSON: {error.msg} at line {error.lineno}, "
-                          f"column {error.colno}.") from None
+        raise InvalidFeed(Message(N_("The file is not valid JSON: %(error)s at line "
+                                     "%(line)s, column %(column)s."),
+                                  {"error": error.msg, "line": error.lineno,
+                                   "column": error.colno})) from None
     except (ValueError, RecursionError) as error:
-        raise InvalidFeed(f"The file is not valid JSON: {error}") from None
+        raise InvalidFeed(Message(N_("The file is not valid JSON: %(error)s"),
+                                  {"error": str(error)})) from None
     if isinstance(feed, dict) and isinstance(feed.get("meetings"), list):
         feed = feed["meetings"]
     if not isinstance(feed, list):
-        raise InvalidFeed("The file is JSON but not a Meeting Guide feed: expected a list "
-                          "of meetings (or an object with a \"meetings\" list).")
+        raise InvalidFeed(N_("The file is JSON but not a Meeting Guide feed: expected a "
+                             "list of meetings (or an object with a \"meetings\" list)."))
     if not feed:
-        raise InvalidFeed("The feed lists no meetings.")
+        raise InvalidFeed(N_("The feed lists no meetings."))
     return feed
 
 
@@ -427,7 +435,7 @@ def program_from_codes(codes: Iterable[str]) -> str | None:
     return named.pop() if len(named) == 1 else None
 
 
-class InvalidProgramMap(ValueError):
+class InvalidProgramMap(Refusal):
     """The program map cannot be read; the message says where."""
 
 
@@ -442,11 +450,15 @@ def parse_program_map(text: str, programs: Iterable[str]) -> dict[str, str]:
             continue
         what, equals, program = line.rpartition("=")
         if not equals or not what.strip():
-            raise InvalidProgramMap(f"Line {number} should read “type code or group name = "
-                                    "program”, like “RD = dharma”.")
+            raise InvalidProgramMap(Message(N_("Line %(line)s should read “type code or group "
+                                               "name = program”, like “RD = dharma”."),
+                                            {"line": number}))
         if program.strip().casefold() not in known:
-            raise InvalidProgramMap(f"Line {number}: “{printable(program.strip(), 40)}” is "
-                                    f"not a program; use one of {', '.join(known.values())}.")
+            raise InvalidProgramMap(Message(N_("Line %(line)s: “%(program)s” is not a program; "
+                                               "use one of %(programs)s."),
+                                            {"line": number,
+                                             "program": printable(program.strip(), 40),
+                                             "programs": ", ".join(known.values())}))
         mapping[" ".join(what.split()).casefold()] = known[program.strip().casefold()]
     return mapping
 

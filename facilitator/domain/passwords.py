@@ -6,6 +6,9 @@ import gzip
 from functools import cache
 from pathlib import Path
 
+from facilitator.domain.languages import N_
+from facilitator.domain.languages import Message
+
 MIN_LENGTH = 12
 #: Long enough for any passphrase; argon2 takes it whole, without truncation.
 MAX_LENGTH = 128
@@ -25,13 +28,14 @@ def is_common(password: str) -> bool:
     return password.strip().lower() in common_passwords()
 
 
-def password_problem(password: str) -> str | None:
+def password_problem(password: str) -> Message | None:
     """Return why a new password is refused, or None when it is acceptable."""
     if len(password) < MIN_LENGTH:
-        return f"Use at least {MIN_LENGTH} characters; a few words in a row make a good one."
+        return Message(N_("Use at least %(count)s characters; a few words in a row make a "
+                          "good one."), {"count": MIN_LENGTH})
     if len(password) > MAX_LENGTH:
-        return f"Use at most {MAX_LENGTH} characters."
+        return Message(N_("Use at most %(count)s characters."), {"count": MAX_LENGTH})
     if is_common(password):
-        return ("This password is on a list of common passwords that attackers try first; "
-                "choose another.")
+        return Message(N_("This password is on a list of common passwords that attackers "
+                          "try first; choose another."))
     return None

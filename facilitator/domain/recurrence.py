@@ -34,6 +34,10 @@ from dateutil.rrule import WE
 from dateutil.rrule import WEEKLY
 from dateutil.rrule import rrule
 
+from facilitator.domain.languages import N_
+from facilitator.domain.languages import Message
+from facilitator.domain.languages import Refusal
+
 #: RFC 5545 day codes by Python weekday number (Monday = 0).
 DAY_CODES = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 DATEUTIL_DAYS = (MO, TU, WE, TH, FR, SA, SU)
@@ -59,7 +63,7 @@ class Frequency(enum.StrEnum):
     ONCE = "once"
 
 
-class InvalidRecurrence(ValueError):
+class InvalidRecurrence(Refusal):
     """A recurrence that cannot be; the message says why, for a person."""
 
 
@@ -79,18 +83,18 @@ class Recurrence:
 
     def __post_init__(self) -> None:
         if any(d not in range(7) for d in self.weekdays):
-            raise InvalidRecurrence("Weekdays are numbered 0 (Monday) to 6 (Sunday).")
+            raise InvalidRecurrence(N_("Weekdays are numbered 0 (Monday) to 6 (Sunday)."))
         if self.frequency is Frequency.WEEKLY:
             if not self.weekdays:
-                raise InvalidRecurrence("Choose at least one day of the week.")
+                raise InvalidRecurrence(N_("Choose at least one day of the week."))
             if self.interval not in (1, 2, 3, 4):
-                raise InvalidRecurrence("A weekly meeting repeats every 1 to 4 weeks.")
+                raise InvalidRecurrence(N_("A weekly meeting repeats every 1 to 4 weeks."))
         elif self.frequency is Frequency.MONTHLY:
             if len(self.weekdays) != 1:
-                raise InvalidRecurrence("A monthly meeting is on one day of the week.")
+                raise InvalidRecurrence(N_("A monthly meeting is on one day of the week."))
             if not self.ordinals or any(o not in ORDINAL_NAMES for o in self.ordinals):
-                raise InvalidRecurrence("Choose which week of the month: first to fifth, "
-                                        "or last.")
+                raise InvalidRecurrence(N_("Choose which week of the month: first to "
+                                           "fifth, or last."))
 
     @classmethod
     def weekly(cls, *weekdays: int, interval: int = 1) -> Recurrence:
@@ -133,7 +137,7 @@ class Recurrence:
                     return cls.monthly(entries[0][1], *(o for o, _ in entries))
         except ValueError:
             pass
-        raise InvalidRecurrence(f"Unsupported recurrence: {text}")
+        raise InvalidRecurrence(Message(N_("Unsupported recurrence: %(rule)s"), {"rule": text}))
 
     def describe(self) -> str:
         """The recurrence in words: "Every Tuesday and Thursday", "Last Friday of the month"."""
@@ -205,9 +209,9 @@ class Schedule:
 
     def __post_init__(self) -> None:
         if self.last_date is not None and self.last_date < self.first_date:
-            raise InvalidRecurrence("The last date is before the first date.")
+            raise InvalidRecurrence(N_("The last date is before the first date."))
         if not timedelta(minutes=1) <= self.duration <= timedelta(hours=24):
-            raise InvalidRecurrence("A meeting lasts between 1 minute and 24 hours.")
+            raise InvalidRecurrence(N_("A meeting lasts between 1 minute and 24 hours."))
 
     @property
     def zone(self) -> ZoneInfo:
@@ -256,11 +260,11 @@ class Schedule:
         if to == day:
             return None
         if abs(to - day) > MAX_MOVE or not EARLIEST_DATE <= to <= LATEST_DATE:
-            return "A date can move at most a week either way."
+            return N_("A date can move at most a week either way.")
         before, after = self.neighbours(day)
         if before is not None and to <= before or after is not None and to >= after:
-            return ("Move it to a day between the meetings before and after it; to meet "
-                    "on another of its dates, change that date instead.")
+            return N_("Move it to a day between the meetings before and after it; to meet "
+                      "on another of its dates, change that date instead.")
         return None
 
     def falls_on(self, day: date) -> bool:

@@ -10,7 +10,6 @@ from collections.abc import Container
 
 MAX_LENGTH = 64
 _SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
-RULE = "lowercase letters a–z, digits and single hyphens, at most 64 characters"
 
 
 def is_valid_slug(value: str) -> bool:

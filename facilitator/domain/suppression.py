@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from facilitator.domain.counts import Counts
+from facilitator.domain.languages import N_
 
 #: A cell of a report: any hashable key, such as ("month", "2026-11", "people").
 Key = Hashable
@@ -99,7 +100,7 @@ def suppress_counts(counts: Counts, hybrid: bool, threshold: int) -> dict[str, i
 
 #: How a report leaving the group writes a count it hides. Not "<5": a count hidden to
 #: protect another (complementary suppression) may be 12, and "<5" would be a lie.
-HIDDEN = "hidden"
+HIDDEN = N_("hidden")
 
 
 def shown(value: int | None) -> str:
@@ -141,7 +142,7 @@ def month_of(day: date) -> str:
 
 
 #: How a report marks the month it is made in, which is not over yet.
-SO_FAR = "so far"
+SO_FAR = N_("so far")
 
 
 def month_label(month: str, today: date | None = None) -> str:

@@ -11,6 +11,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 from sqlalchemy.orm import Session
 
 from facilitator import crypto
+from facilitator.domain.languages import N_
 from facilitator.domain.languages import known
 from facilitator.domain.passwords import password_problem
 from facilitator.models import Group
@@ -61,7 +62,7 @@ def create_user(
     """
     email = normalize_email(email)
     if find_user(session, email) is not None:
-        raise ServiceError("An account with this email already exists.", field="email")
+        raise ServiceError(N_("An account with this email already exists."), field="email")
     if password is not None:
         _check_new_password(password)
     user = User(
@@ -113,7 +114,7 @@ def rename_invited(
     """Name an account nobody has taken up as its new inviter typed. The entry keeps only
     the new name: the old one may have been another organization's choice."""
     if user.password_hash is not None:
-        raise ServiceError("Only an account nobody has taken up can be renamed here.")
+        raise ServiceError(N_("Only an account nobody has taken up can be renamed here."))
     display_name = display_name.strip()
     if display_name == user.display_name:
         return
@@ -184,7 +185,7 @@ def accept_invitation(session: Session, user: User, password: str) -> None:
 def change_password(session: Session, user: User, current: str, new: str) -> None:
     """Change the password and end every other session of the account."""
     if not crypto.verify_password(user.password_hash, current):
-        raise ServiceError("That is not your current password.", field="current_password")
+        raise ServiceError(N_("That is not your current password."), field="current_password")
     set_new_password(session, user, new)
     audit_log.record(
         session, user, "update", user, organization=None,
@@ -202,7 +203,7 @@ def end_sessions(session: Session, user: User) -> None:
 def check_roles_and_groups(roles: Collection[Role], groups: Collection[Group]) -> None:
     """Refuse groups to lead for someone who will not be a facilitator."""
     if groups and Role.FACILITATOR not in roles:
-        raise ServiceError("Only facilitators can be given groups to lead.", field="groups")
+        raise ServiceError(N_("Only facilitators can be given groups to lead."), field="groups")
 
 
 def grant_role(
@@ -233,9 +234,9 @@ def revoke_role(
     if membership is None:
         return
     if role is Role.ADMIN and actor is user:
-        raise ServiceError("You cannot remove your own admin role; ask another admin.")
+        raise ServiceError(N_("You cannot remove your own admin role; ask another admin."))
     if role is Role.ADMIN and _admin_count(session, organization) <= 1:
-        raise ServiceError("An organization needs at least one admin.")
+        raise ServiceError(N_("An organization needs at least one admin."))
     user.memberships.remove(membership)
     session.delete(membership)
     ended = []
@@ -276,7 +277,7 @@ def people_of(session: Session, organization: Organization) -> list[User]:
 def set_language(session: Session, user: User, code: str) -> None:
     """The language `user` reads the app in, chosen with the language switcher."""
     if known(code) is None:
-        raise ServiceError("That language is not available.", field="lang")
+        raise ServiceError(N_("That language is not available."), field="lang")
     if user.language != code:
         user.language = code
         session.flush()

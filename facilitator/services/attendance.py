@@ -48,6 +48,7 @@ from facilitator import clock
 from facilitator.domain.counts import not_counted_until
 from facilitator.domain.counts import reported
 from facilitator.domain.counts import taps_exceed
+from facilitator.domain.languages import N_
 from facilitator.domain.meeting import SeriesException
 from facilitator.domain.recurrence import Schedule
 from facilitator.domain.suppression import HIDDEN
@@ -79,15 +80,15 @@ from facilitator.services.headcounts import tally
 
 MONTHS = 12
 #: What a report says of a meeting that went ahead and that nobody counted…
-NOT_COUNTED = "not counted yet"
+NOT_COUNTED = N_("not counted yet")
 #: …and of a month (or group) without any meeting.
-NO_MEETINGS = "no meetings"
+NO_MEETINGS = N_("no meetings")
 #: How a report marks an occurrence with more check-ins than the facilitator counted…
-MORE_CHECKINS = "More check-ins"
+MORE_CHECKINS = N_("More check-ins")
 #: …and what the mark means, said once where it shows.
-MORE_CHECKINS_MEANS = (f"“{MORE_CHECKINS}” marks a meeting where more members checked in "
-                       "from its link than the facilitator counted. The report uses the "
-                       "facilitator's count; it may be worth asking the group why.")
+MORE_CHECKINS_MEANS = N_("“More check-ins” marks a meeting where more members checked in "
+                         "from its link than the facilitator counted. The report uses the "
+                         "facilitator's count; it may be worth asking the group why.")
 
 
 class Numbers(NamedTuple):

@@ -32,6 +32,7 @@ from facilitator.domain.change_requests import changed_fields
 from facilitator.domain.change_requests import from_text
 from facilitator.domain.change_requests import to_text
 from facilitator.domain.change_requests import values_text
+from facilitator.domain.languages import N_
 from facilitator.domain.meeting import VALUE_FIELDS
 from facilitator.domain.meeting import DateChange
 from facilitator.domain.meeting import MeetingValues
@@ -55,9 +56,10 @@ from facilitator.services.organizations import rotate_group_token
 CANCELLED = "(cancelled)"
 #: How many of its requests a representative link's page lists.
 LINK_REQUESTS = 20
-NOTHING_CHANGED = "Nothing is different from the meeting as it is listed."
-CONFLICT = ("This changed since the sender opened the form, so approving it as sent could "
-            "undo someone else's change. Edit it, then approve it, or reject it.")
+NOTHING_CHANGED = N_("Nothing is different from the meeting as it is listed.")
+CONFLICT = N_("This changed since the sender opened the form, so approving it as sent could "
+              "undo someone else's change. Edit it, then approve it, or reject it.")
+MEETING_GONE = N_("This meeting no longer exists; reject the change.")
 
 
 def rotate_rep_token(session: Session, actor: User | None, group: Group) -> str:
@@ -159,10 +161,10 @@ def propose_cancellation(session: Session, group: Group, meeting: Meeting, day: 
                          seen_state: str | None, reason: CancelReason | None, note: str,
                          contact: str) -> tuple[ChangeRequest, str]:
     if not meeting.schedule.falls_on(day):
-        raise ServiceError("That is not a date of this meeting.")
+        raise ServiceError(N_("That is not a date of this meeting."))
     state = date_state(meeting, day) if seen_state is None else seen_state
     if state == "cancelled":
-        raise ServiceError("This date is already cancelled.")
+        raise ServiceError(N_("This date is already cancelled."))
     item = ChangeRequestItem(kind=ChangeKind.CANCEL, meeting_id=meeting.id,
                              meeting_title=meeting.title, day=day, field="cancelled",
                              seen=state, proposed=note.strip(), cancel_reason=reason)
@@ -257,7 +259,7 @@ def decide(session: Session, actor: User, item: ChangeRequestItem, *, action: st
     _check_pending(item)
     if action == "reject":
         if not reason.strip():
-            raise ServiceError("Say why it is not applied: the sender reads it.",
+            raise ServiceError(N_("Say why it is not applied: the sender reads it."),
                                field="reason")
         item.decision = Decision.REJECTED
     elif action in ("approve", "edit"):
@@ -267,7 +269,7 @@ def decide(session: Session, actor: User, item: ChangeRequestItem, *, action: st
         _apply(session, actor, item, applied)
         item.decision, item.applied = Decision.APPROVED, applied
     else:
-        raise ServiceError("Choose approve, apply or reject.")
+        raise ServiceError(N_("Choose approve, apply or reject."))
     _decided(session, actor, item, reason, now)
 
 
@@ -284,12 +286,12 @@ def approve_edited(session: Session, actor: User, item: ChangeRequestItem,
         item.applied = json.dumps(values_text(values))
     elif item.kind is ChangeKind.FIELD:
         if item.meeting is None:
-            raise ServiceError("This meeting no longer exists; reject the change.")
+            raise ServiceError(MEETING_GONE)
         dropped = meetings.update_meeting(session, actor, item.meeting, values,
                                           drop_orphans=drop_orphans)
         item.applied = values_text(values)[item.field]
     else:
-        raise ServiceError("A date's change is edited on the request's page.")
+        raise ServiceError(N_("A date's change is edited on the request's page."))
     item.decision = Decision.APPROVED
     _decided(session, actor, item, reason, now)
     return dropped
@@ -297,7 +299,7 @@ def approve_edited(session: Session, actor: User, item: ChangeRequestItem,
 
 def _check_pending(item: ChangeRequestItem) -> None:
     if item.decision is not Decision.PENDING:
-        raise ServiceError("This change was already decided.")
+        raise ServiceError(N_("This change was already decided."))
 
 
 def _decided(session: Session, actor: User, item: ChangeRequestItem, reason: str,
@@ -341,7 +343,7 @@ def _apply(session: Session, actor: User, item: ChangeRequestItem, text: str) ->
         return
     meeting = item.meeting
     if meeting is None:
-        raise ServiceError("This meeting no longer exists; reject the change.")
+        raise ServiceError(MEETING_GONE)
     if item.kind is ChangeKind.FIELD:
         value = _read(item.field, text)
         if item.field == "last_date" and value is not None:
@@ -369,7 +371,7 @@ def _new_meeting(text: str) -> MeetingValues:
         fields = json.loads(text)
         return MeetingValues(**{name: _read(name, fields[name]) for name in VALUE_FIELDS})
     except (ValueError, KeyError, TypeError, ServiceError):
-        raise ServiceError("The new meeting's values cannot be read.") from None
+        raise ServiceError(N_("The new meeting's values cannot be read.")) from None
 
 
 def proposed_values(item: ChangeRequestItem) -> MeetingValues:
@@ -379,7 +381,7 @@ def proposed_values(item: ChangeRequestItem) -> MeetingValues:
     if item.kind is ChangeKind.ADD:
         return _new_meeting(item.proposed)
     if item.kind is not ChangeKind.FIELD or item.meeting is None:
-        raise ServiceError("This meeting no longer exists; reject the change.")
+        raise ServiceError(MEETING_GONE)
     now = current_values(item.meeting)
     try:
         return replace(now, **{item.field: from_text(item.field, item.proposed)})

@@ -116,14 +116,14 @@ def adjust(session: Session, actor: User, meeting: Meeting, day: date, counter: 
     return the counts after it. A tap once the check-in window has closed is a
     correction, and is audited."""
     if delta not in (1, -1) or counter not in counters_of(meeting):
-        raise ServiceError("That is not a count this meeting keeps.", "counter")
+        raise ServiceError(N_("That is not a count this meeting keeps."), "counter")
     dated = _countable(meeting, day)
     changes = steps(counter, delta)
     before = counts(session, meeting, day)
     if not _add(session, meeting.id, day, changes):
         after = _after(counts(session, meeting, day), changes)
         problem = after.problem()
-        raise ServiceError(problem[1] if problem else "Nothing was changed; please try again.",
+        raise ServiceError(problem[1] if problem else N_("Nothing was changed; please try again."),
                            counter.value)
     now = counts(session, meeting, day)
     if clock.now() > window(dated)[1]:
@@ -274,9 +274,9 @@ def check_in(session: Session, key: str, meeting: Meeting, day: date, *,
     if not _add(session, meeting.id, day, check_in_steps(first_meeting, counter),
                 checkin=meeting.room_capacity):
         # The caller rolls back, so the minute's count goes back too.
-        raise ServiceError(f"This meeting's check-ins have reached the room's capacity "
-                           f"({meeting.room_capacity}); nothing was counted. Tell the "
-                           "facilitator.")
+        raise ServiceError(N_("This meeting's check-ins have reached the room's capacity "
+                              "(%(capacity)s); nothing was counted. Tell the facilitator."),
+                           capacity=meeting.room_capacity)
 
 
 # -- The one way numbers change -------------------------------------------------------

@@ -24,6 +24,9 @@ from facilitator import clock
 from facilitator.db import Database
 from facilitator.db import write_transaction
 from facilitator.domain import meeting_guide_read
+from facilitator.domain.languages import N_
+from facilitator.domain.languages import Label
+from facilitator.domain.languages import Message
 from facilitator.domain.timezones import is_valid_timezone
 from facilitator.models import ImportRun
 from facilitator.models import ImportStatus
@@ -45,8 +48,8 @@ LOST_AFTER = timedelta(minutes=5)
 #: The largest feed taken from the web: a 5,000-meeting feed is under 3 MB. (The command
 #: line takes up to meeting_guide_read.MAX_FEED_BYTES.)
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
-TOO_LARGE = (f"The file is larger than {MAX_UPLOAD_BYTES // 2**20} MB; no meeting feed is "
-             "that large.")
+TOO_LARGE = Message(N_("The file is larger than %(size)s MB; no meeting feed is that large."),
+                    {"size": MAX_UPLOAD_BYTES // 2**20})
 #: The longest file name kept (it is only shown back to the admin).
 FILE_NAME_LENGTH = 200
 
@@ -67,15 +70,18 @@ def read_feed(data: bytes) -> list[Any]:
     """The listed meetings of an uploaded file; ServiceError (on the file's field) when it
     is no Meeting Guide feed, saying why."""
     if len(data) > MAX_UPLOAD_BYTES:
-        raise ServiceError(f"{TOO_LARGE} Nothing was imported.", field="feed")
+        raise ServiceError(N_("The file is larger than %(size)s MB; no meeting feed is that "
+                              "large. Nothing was imported."), field="feed",
+                           size=MAX_UPLOAD_BYTES // 2**20)
     try:
         items = meeting_guide_read.load_feed(data)
     except meeting_guide_read.InvalidFeed as error:
-        raise ServiceError(f"{error} Nothing was imported.", field="feed") from None
+        raise ServiceError(N_("%(problem)s Nothing was imported."), field="feed",
+                           problem=error.said) from None
     if not any(isinstance(item, dict) for item in items):
-        raise ServiceError("The file is JSON but lists no meetings: a Meeting Guide feed is "
-                           "a list of objects, each with a name, a slug, a day and a time. "
-                           "Nothing was imported.", field="feed")
+        raise ServiceError(N_("The file is JSON but lists no meetings: a Meeting Guide feed "
+                              "is a list of objects, each with a name, a slug, a day and a "
+                              "time. Nothing was imported."), field="feed")
     return items
 
 
@@ -86,15 +92,16 @@ def upload(session: Session, actor: User, org: Organization, *, file_name: str, 
     program and a program map it cannot read, keeping nothing."""
     read_feed(data)
     if timezone is not None and not is_valid_timezone(timezone):
-        raise ServiceError(f"“{timezone}” is not a time zone we know.", field="timezone")
+        raise ServiceError(N_("“%(zone)s” is not a time zone we know."), field="timezone",
+                           zone=timezone)
     try:
         chosen = Program(program)
     except ValueError:
-        raise ServiceError("Choose a program from the list.", field="program") from None
+        raise ServiceError(N_("Choose a program from the list."), field="program") from None
     try:
         mapping = meeting_guide_read.parse_program_map(program_map, [p.value for p in Program])
     except meeting_guide_read.InvalidProgramMap as error:
-        raise ServiceError(str(error), field="program_map") from None
+        raise ServiceError(error.said, field="program_map") from None
     forget(session, org, clock.now())
     run = ImportRun(organization_id=org.id, requested_by_id=actor.id,
                     file_name=(file_name.strip() or "feed.json")[:FILE_NAME_LENGTH],
@@ -125,10 +132,11 @@ def discard(session: Session, run: ImportRun) -> None:
     session.flush()
 
 
-def _not_waiting(run: ImportRun) -> str:
+def _not_waiting(run: ImportRun) -> Message:
     if run.status is ImportStatus.CHECKING:
-        return "The file is still being checked; wait for its summary."
-    return f"This file is no longer waiting to be imported ({run.status.label})."
+        return Message(N_("The file is still being checked; wait for its summary."))
+    return Message(N_("This file is no longer waiting to be imported (%(status)s)."),
+                   {"status": Label(run.status.label)})
 
 
 def _finish(run: ImportRun, status: ImportStatus) -> None:

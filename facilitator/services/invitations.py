@@ -19,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from facilitator import crypto
+from facilitator.domain.languages import N_
 from facilitator.formatting import full_stop
 from facilitator.models import Group
 from facilitator.models import Organization
@@ -34,10 +35,10 @@ from facilitator.services import organizations
 def _check(organization: Organization, roles: Collection[Role],
            groups: Collection[Group]) -> None:
     if not roles:
-        raise ServiceError("Choose at least one role.", field="roles")
+        raise ServiceError(N_("Choose at least one role."), field="roles")
     if any(group.organization_id != organization.id for group in groups):
-        raise ServiceError(full_stop(f"Choose only groups of {organization.name}"),
-                           field="groups")
+        raise ServiceError(N_("Choose only groups of %(org)s"), field="groups",
+                           org=full_stop(organization.name))
     accounts.check_roles_and_groups(roles, groups)
 
 

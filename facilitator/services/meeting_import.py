@@ -56,6 +56,7 @@ from facilitator.db import read_transaction
 from facilitator.db import utcnow
 from facilitator.db import write_transaction
 from facilitator.domain import meeting_guide_read
+from facilitator.domain.languages import N_
 from facilitator.domain.meeting import MeetingValues
 from facilitator.domain.meeting_guide_read import FeedMeeting
 from facilitator.domain.meeting_guide_read import FeedValues
@@ -170,8 +171,8 @@ class Stale(ServiceError):
     no longer hold, so it is staged again."""
 
     def __init__(self) -> None:
-        super().__init__("The organization changed while the feed was being read (someone "
-                         "was editing it); try again in a moment.")
+        super().__init__(N_("The organization changed while the feed was being read "
+                            "(someone was editing it); try again in a moment."))
 
 
 #: Where the import says how far it got: one line for the person who runs it.

@@ -8,6 +8,7 @@ from datetime import date
 from sqlalchemy.orm import Session
 
 from facilitator.domain.counts import MAX_COUNT
+from facilitator.domain.languages import N_
 from facilitator.domain.links import web_link
 from facilitator.domain.listing import region_text
 from facilitator.domain.meeting import LIMITS
@@ -20,7 +21,6 @@ from facilitator.domain.recurrence import LATEST_DATE
 from facilitator.domain.recurrence import InvalidRecurrence
 from facilitator.domain.recurrence import orphaned
 from facilitator.domain.timezones import is_valid_timezone
-from facilitator.formatting import long_date
 from facilitator.models import CancelReason
 from facilitator.models import Group
 from facilitator.models import Meeting
@@ -59,69 +59,79 @@ def columns(values: MeetingValues) -> dict[str, object]:
     return columns
 
 
+WEB_LINK = N_("The online link must start with https:// (or http://).")
+NOT_A_DATE = N_("%(day)s is not a date of this meeting.")
+BETWEEN = {"latitude": N_("The latitude must be between %(low)s and %(high)s."),
+           "longitude": N_("The longitude must be between %(low)s and %(high)s.")}
+GIVE_BOTH = {"latitude": N_("Give the latitude too, or leave both empty: a map position "
+                             "needs the latitude and the longitude."),
+             "longitude": N_("Give the longitude too, or leave both empty: a map position "
+                              "needs the latitude and the longitude.")}
+
+
 class OrphanedExceptions(ServiceError):
     """Saving would drop exceptions whose dates are no longer in the series."""
 
     def __init__(self, exceptions: list[MeetingException]) -> None:
-        super().__init__("Some changed or cancelled dates are no longer meeting dates.")
+        super().__init__(N_("Some changed or cancelled dates are no longer meeting dates."))
         self.exceptions = exceptions
 
 
 def _check_date(day: date | None, field_name: str) -> None:
     if day is not None and not EARLIEST_DATE <= day <= LATEST_DATE:
-        raise ServiceError(f"Use a date between {EARLIEST_DATE.year} and {LATEST_DATE.year}.",
-                           field=field_name)
+        raise ServiceError(N_("Use a date between %(first)s and %(last)s."), field=field_name,
+                           first=str(EARLIEST_DATE.year), last=str(LATEST_DATE.year))
 
 
 def check(values: MeetingValues) -> None:
     """Refuse values no meeting can have, with a message for the facilitator."""
     if not values.title.strip():
-        raise ServiceError("A meeting needs a title.", field="title")
+        raise ServiceError(N_("A meeting needs a title."), field="title")
     if not 1 <= values.room_capacity <= MAX_COUNT:
-        raise ServiceError(f"A room holds from 1 to {MAX_COUNT:,} people.",
-                           field="room_capacity")
+        raise ServiceError(N_("A room holds from 1 to %(most)s people."),
+                           field="room_capacity", most=MAX_COUNT)
     _check_date(values.first_date, "first_date")
     _check_date(values.last_date, "last_date")
     for name in VALUE_FIELDS:
         value = getattr(values, name)
         if name in _CHECKED_LENGTHS and len(value.strip()) > LIMITS[name]:
-            raise ServiceError(f"The {name.replace('_', ' ')} is longer than "
-                               f"{LIMITS[name]} characters.", field=name)
+            raise ServiceError(N_("This is longer than %(limit)s characters."), field=name,
+                               limit=LIMITS[name])
     if len(region_text(values.region)) > LIMITS["region"]:
-        raise ServiceError(f"The region is longer than {LIMITS['region']} characters.",
-                           field="region")
+        raise ServiceError(N_("The region is longer than %(limit)s characters."),
+                           field="region", limit=LIMITS["region"])
     if not is_valid_timezone(values.timezone):
-        raise ServiceError(f"“{values.timezone}” is not a time zone we know.", field="timezone")
+        raise ServiceError(N_("“%(zone)s” is not a time zone we know."), field="timezone",
+                           zone=values.timezone)
     try:
         values.schedule  # noqa: B018 (building it checks it)
     except InvalidRecurrence as error:
-        raise ServiceError(str(error), field="recurrence") from None
+        raise ServiceError(error.said, field="recurrence") from None
     if values.attendance.in_person and not (values.location_name.strip()
                                             or values.address.strip()):
-        raise ServiceError("Say where people meet: a place name or an address.",
+        raise ServiceError(N_("Say where people meet: a place name or an address."),
                            field="address")
     if values.attendance.online and not (values.online_url.strip()
                                          or values.online_phone.strip()):
-        raise ServiceError("Give the online link or a phone number to dial in.",
+        raise ServiceError(N_("Give the online link or a phone number to dial in."),
                            field="online_url")
     if values.online_url.strip() and web_link(values.online_url) is None:
-        raise ServiceError("The online link must start with https:// (or http://).",
-                           field="online_url")
+        raise ServiceError(WEB_LINK, field="online_url")
     if values.attendance.online and values.passcode_by_request \
             and not values.passcode_contact.strip():
-        raise ServiceError("Say whom members ask for the passcode: an email address, a "
-                           "phone number or a name.", field="passcode_contact")
+        raise ServiceError(N_("Say whom members ask for the passcode: an email address, a "
+                              "phone number or a name."), field="passcode_contact")
     if unknown := [t for t in values.types if t not in TYPES]:
-        raise ServiceError(f"Unknown meeting type: {', '.join(unknown)}", field="types")
+        raise ServiceError(N_("Unknown meeting type: %(codes)s"), field="types",
+                           codes=", ".join(unknown))
     for name, low, high in (("latitude", -90, 90), ("longitude", -180, 180)):
         value = getattr(values, name)
         if value is not None and not low <= value <= high:
-            raise ServiceError(f"The {name} must be between {low} and {high}.", field=name)
+            raise ServiceError(BETWEEN[name], field=name, low=low, high=high)
     if (values.latitude is None) != (values.longitude is None):
         # One number is no position: a map or the directory's "near me" needs both.
         missing = "longitude" if values.longitude is None else "latitude"
-        raise ServiceError(f"Give the {missing} too, or leave both empty: a map position "
-                           "needs the latitude and the longitude.", field=missing)
+        raise ServiceError(GIVE_BOTH[missing], field=missing)
 
 
 def audit_summary(title: str, group_name: str) -> str:
@@ -192,7 +202,8 @@ def check_end(meeting: Meeting, last_date: date) -> None:
     """Refuse a last date the series cannot end on."""
     _check_date(last_date, "last_date")
     if last_date < meeting.first_date:
-        raise ServiceError("The last date cannot be before the first date.", field="last_date")
+        raise ServiceError(N_("The last date cannot be before the first date."),
+                           field="last_date")
 
 
 def end_meeting(session: Session, actor: User | None, meeting: Meeting, last_date: date) -> None:
@@ -219,7 +230,7 @@ def delete_meeting(session: Session, actor: User | None, meeting: Meeting) -> No
 
 def _exception_for(session: Session, meeting: Meeting, day: date) -> MeetingException:
     if not meeting.schedule.falls_on(day):
-        raise ServiceError(f"{long_date(day)} is not a date of this meeting.", field="date")
+        raise ServiceError(NOT_A_DATE, field="date", day=day)
     exception = meeting.exceptions_by_date.get(day)
     if exception is None:
         exception = MeetingException(date=day)
@@ -252,20 +263,19 @@ def check_date_change(meeting: Meeting, day: date, change: DateChange) -> date |
     """Refuse a change no date of this meeting can have; return the day it moves to
     (None when it stays on its own)."""
     if not meeting.schedule.falls_on(day):
-        raise ServiceError(f"{long_date(day)} is not a date of this meeting.", field="date")
+        raise ServiceError(NOT_A_DATE, field="date", day=day)
     if change.duration_minutes is not None and not 1 <= change.duration_minutes <= 24 * 60:
-        raise ServiceError("A meeting lasts between 1 minute and 24 hours.",
+        raise ServiceError(N_("A meeting lasts between 1 minute and 24 hours."),
                            field="duration_minutes")
     if change.online_url.strip() and web_link(change.online_url) is None:
-        raise ServiceError("The online link must start with https:// (or http://).",
-                           field="online_url")
+        raise ServiceError(WEB_LINK, field="online_url")
     moved_to = change.moved_to if change.moved_to != day else None
     if moved_to is not None and (problem := meeting.schedule.move_problem(day, moved_to)):
         raise ServiceError(problem, field="moved_to")
     if not any([moved_to, change.start_time, change.duration_minutes,
                 change.location_name.strip(), change.address.strip(),
                 change.online_url.strip(), change.note.strip()]):
-        raise ServiceError("Say what is different on this date.")
+        raise ServiceError(N_("Say what is different on this date."))
     return moved_to
 
 
@@ -293,7 +303,7 @@ def restore_date(session: Session, actor: User | None, meeting: Meeting, day: da
     """Undo the exception for a date: it is a normal date of the series again."""
     exception = meeting.exceptions_by_date.get(day)
     if exception is None:
-        raise ServiceError("This date has no change to undo.")
+        raise ServiceError(N_("This date has no change to undo."))
     _delete_exception(session, actor, meeting, exception)
     meeting.sequence += 1
     mark_changed(meeting.group.organization, meeting.group)

@@ -13,8 +13,8 @@ from facilitator import crypto
 from facilitator.db import transaction_memo
 from facilitator.db import utcnow
 from facilitator.domain.confirmation import MAX_DAYS
+from facilitator.domain.languages import N_
 from facilitator.domain.languages import known
-from facilitator.domain.slugs import RULE as SLUG_RULE
 from facilitator.domain.slugs import is_valid_slug
 from facilitator.domain.slugs import with_secret_suffix
 from facilitator.domain.timezones import is_valid_timezone
@@ -44,6 +44,8 @@ GROUP_FIELDS = ("slug", "name", "program", "audience", "languages", "visibility"
 #: once the transaction commits (facilitator/rendered.py renders them again then).
 CHANGED_ORGS = "changed_organizations"
 
+GROUP_SLUG_TAKEN = N_("Another group already uses this short name.")
+
 
 def note_printed_change(session: Session, org: Organization) -> None:
     """Say that the org's public PDFs may need rendering again after this commit."""
@@ -72,14 +74,15 @@ def mark_changed(org: Organization, group: Group | None = None) -> None:
 
 def _check_slug(slug: str) -> None:
     if not is_valid_slug(slug):
-        raise ServiceError(f"The short name may only use {SLUG_RULE}.", field="slug")
+        raise ServiceError(N_("The short name may only use lowercase letters a–z, digits and "
+                              "single hyphens, at most 64 characters."), field="slug")
 
 
 def _check_timezone(name: str) -> None:
     if not is_valid_timezone(name):
         raise ServiceError(
-            f"“{name}” is not a time zone we know; choose one like America/Chicago.",
-            field="timezone",
+            N_("“%(zone)s” is not a time zone we know; choose one like America/Chicago."),
+            field="timezone", zone=name,
         )
 
 
@@ -99,7 +102,8 @@ def create_organization(
     _check_slug(slug)
     _check_timezone(timezone)
     if find_organization(session, slug) is not None:
-        raise ServiceError("Another organization already uses this short name.", field="slug")
+        raise ServiceError(N_("Another organization already uses this short name."),
+                           field="slug")
     org = Organization(slug=slug, name=name.strip(), timezone=timezone, contact=contact.strip())
     session.add(org)
     session.flush()
@@ -120,17 +124,18 @@ def update_organization(
     if "timezone" in fields:
         _check_timezone(fields["timezone"])
     if "default_language" in fields and known(fields["default_language"]) is None:
-        raise ServiceError("That language is not available.", "default_language")
+        raise ServiceError(N_("That language is not available."), "default_language")
     threshold = fields.get("small_count_threshold", org.small_count_threshold)
     if not 1 <= threshold <= 100:
-        raise ServiceError("The threshold must be between 1 and 100.", "small_count_threshold")
+        raise ServiceError(N_("The threshold must be between 1 and 100."),
+                           "small_count_threshold")
     warning = fields.get("expiry_warning_days", org.expiry_warning_days)
     if not 0 <= warning <= 365:
-        raise ServiceError("The warning is between 0 and 365 days.", "expiry_warning_days")
+        raise ServiceError(N_("The warning is between 0 and 365 days."), "expiry_warning_days")
     for name in ("listing_reminder_days", "listing_out_of_date_days"):
         days = fields.get(name, getattr(org, name))
         if not 1 <= days <= MAX_DAYS:
-            raise ServiceError(f"Say a number of days from 1 to {MAX_DAYS}.", name)
+            raise ServiceError(N_("Say a number of days from 1 to %(most)s."), name, most=MAX_DAYS)
     before = audit_log.snapshot(org, ORGANIZATION_FIELDS)
     for name, value in fields.items():
         if name == "slug" or name not in ORGANIZATION_FIELDS:
@@ -161,14 +166,15 @@ def _check_group_values(fields: dict[str, Any]) -> dict[str, Any]:
         if "visibility" in values:
             values["visibility"] = Visibility(values["visibility"])
     except ValueError as error:
-        raise ServiceError(f"Unknown choice: {error}") from None
+        raise ServiceError(N_("Unknown choice: %(error)s"), error=str(error)) from None
     unknown = [code for code in values.get("languages", []) if code not in LANGUAGES]
     if unknown:
-        raise ServiceError(f"Unknown language: {', '.join(unknown)}", field="languages")
+        raise ServiceError(N_("Unknown language: %(codes)s"), field="languages",
+                           codes=", ".join(unknown))
     if "name" in values:
         values["name"] = values["name"].strip()
         if not values["name"]:
-            raise ServiceError("A group needs a name.", field="name")
+            raise ServiceError(N_("A group needs a name."), field="name")
     return values
 
 
@@ -190,7 +196,7 @@ def create_group(
     if values.get("visibility", Visibility.PUBLIC) is not Visibility.PUBLIC:
         slug = _private_slug(session, slug)
     elif find_group(session, slug) is not None:
-        raise ServiceError("Another group already uses this short name.", field="slug")
+        raise ServiceError(GROUP_SLUG_TAKEN, field="slug")
     group = Group(organization=org, slug=slug, **values)
     session.add(group)
     mark_changed(org)
@@ -213,7 +219,7 @@ def update_group(session: Session, actor: User, group: Group, **fields: Any) -> 
     if private and (slug != group.slug or group.visibility is Visibility.PUBLIC):
         values["slug"] = _private_slug(session, slug)
     elif slug != group.slug and find_group(session, slug) is not None:
-        raise ServiceError("Another group already uses this short name.", field="slug")
+        raise ServiceError(GROUP_SLUG_TAKEN, field="slug")
     before = audit_log.snapshot(group, GROUP_FIELDS)
     for name, value in values.items():
         if name not in GROUP_FIELDS:
@@ -243,8 +249,8 @@ def set_facilitators(session: Session, actor: User | None, group: Group, users: 
     for user in users:
         if Role.FACILITATOR not in user.roles_in(org):
             raise ServiceError(
-                full_stop(f"{user.display_name} is not a facilitator of {org.name}"),
-                field="facilitators"
+                N_("%(name)s is not a facilitator of %(org)s"), field="facilitators",
+                name=user.display_name, org=full_stop(org.name)
             )
     before = sorted(u.email for u in group.facilitators)
     after = sorted(u.email for u in users)

@@ -36,6 +36,7 @@ from facilitator.domain.compliance import add_months
 from facilitator.domain.compliance import compliance_rows
 from facilitator.domain.compliance import filter_rows
 from facilitator.domain.compliance import standing
+from facilitator.domain.languages import N_
 from facilitator.models import AuditEntry
 from facilitator.models import DocumentKind
 from facilitator.models import Group
@@ -83,27 +84,27 @@ def _check_type_values(session: Session, org: Organization, values: dict[str, An
     values["name"] = (values.get("name") or "").strip()
     values["description"] = (values.get("description") or "").strip()
     if not values["name"]:
-        raise ServiceError("A training type needs a name.", field="name")
+        raise ServiceError(N_("A training type needs a name."), field="name")
     if len(values["name"]) > LIMITS["name"]:
-        raise ServiceError("The name is too long (200 characters at most).", field="name")
+        raise ServiceError(N_("The name is too long (200 characters at most)."), field="name")
     taken = [t for t in types_of(session, org)
              if t.name.casefold() == values["name"].casefold() and t is not current]
     if taken:
-        raise ServiceError("Another training type already has this name.", field="name")
+        raise ServiceError(N_("Another training type already has this name."), field="name")
     months = values.get("validity_months")
     if months is not None and not 1 <= months <= MAX_VALIDITY_MONTHS:
-        raise ServiceError(f"Validity is between 1 and {MAX_VALIDITY_MONTHS} months; "
-                           "leave it empty if the training never expires.",
-                           field="validity_months")
+        raise ServiceError(N_("Validity is between 1 and %(most)s months; leave it empty "
+                              "if the training never expires."),
+                           field="validity_months", most=MAX_VALIDITY_MONTHS)
     hours = values.get("required_hours")
     if hours is not None and not 1 <= hours <= MAX_REQUIRED_HOURS:
-        raise ServiceError(f"Hours are between 1 and {MAX_REQUIRED_HOURS}; leave them "
-                           "empty for a course rather than continuing education.",
-                           field="required_hours")
+        raise ServiceError(N_("Hours are between 1 and %(most)s; leave them empty for a "
+                              "course rather than continuing education."),
+                           field="required_hours", most=MAX_REQUIRED_HOURS)
     roles = list(values.get("required_roles") or [])
     allowed = {r.value for r in LEADER_ROLES}
     if any(r not in allowed for r in roles):
-        raise ServiceError("Requirements can apply to facilitators and admins only.",
+        raise ServiceError(N_("Requirements can apply to facilitators and admins only."),
                            field="required_roles")
     values["required_roles"] = sorted(set(roles))
     return values
@@ -193,33 +194,35 @@ def _check_record(session: Session, leader: User, values: RecordValues) -> Train
     kind = session.get(TrainingType, values.training_type_id or 0)
     if kind is None or kind.deleted_at is not None or not any(
             kind.organization_id == org.id for org in leader_orgs(leader)):
-        raise ServiceError("Choose a training from the list; that one is not offered by "
-                           "your organization.", field="training_type_id")
+        raise ServiceError(N_("Choose a training from the list; that one is not offered by "
+                              "your organization."), field="training_type_id")
     org = session.get_one(Organization, kind.organization_id)
     if values.completed_on is None:
-        raise ServiceError("Give the date you completed it.", field="completed_on")
+        raise ServiceError(N_("Give the date you completed it."), field="completed_on")
     if values.completed_on > clock.today_in(org.timezone):
-        raise ServiceError("The completion date is in the future. Record a training once "
-                           "you have completed it.", field="completed_on")
+        raise ServiceError(N_("The completion date is in the future. Record a training once "
+                              "you have completed it."), field="completed_on")
     if values.expires_on_override is not None and \
             values.expires_on_override < values.completed_on:
-        raise ServiceError("The expiry date is before the completion date.",
+        raise ServiceError(N_("The expiry date is before the completion date."),
                            field="expires_on_override")
     if values.expires_on_override is not None and values.expires_on_override > \
             add_months(values.completed_on, MAX_VALIDITY_MONTHS):
-        raise ServiceError(f"The expiry date is more than {MAX_VALIDITY_MONTHS // 12} "
-                           "years after the completion date; check the year.",
-                           field="expires_on_override")
+        raise ServiceError(N_("The expiry date is more than %(years)s years after the "
+                              "completion date; check the year."),
+                           field="expires_on_override", years=MAX_VALIDITY_MONTHS // 12)
     hours = values.hours
     if hours is not None and not 0 <= hours <= MAX_RECORD_HOURS:
-        raise ServiceError(f"Hours are between 0 and {MAX_RECORD_HOURS}.", field="hours")
+        raise ServiceError(N_("Hours are between 0 and %(most)s."), field="hours",
+                           most=MAX_RECORD_HOURS)
     if kind.required_hours and not hours:
-        raise ServiceError(f"{kind.name} counts hours: give the hours this training was "
-                           "worth.", field="hours")
+        raise ServiceError(N_("%(training)s counts hours: give the hours this training was "
+                              "worth."), field="hours", training=kind.name)
     for name, limit in LIMITS.items():
         text = getattr(values, name, None)
         if isinstance(text, str) and len(text.strip()) > limit:
-            raise ServiceError(f"This is too long ({limit} characters at most).", field=name)
+            raise ServiceError(N_("This is too long (%(limit)s characters at most)."),
+                               field=name, limit=limit)
     return kind
 
 
@@ -231,7 +234,7 @@ def _checked_upload(upload: Upload | None) -> tuple[bytes, str] | None:
         evidence.check_file_name(upload.filename)
         return evidence.accept(upload.data)
     except evidence.EvidenceProblem as problem:
-        raise ServiceError(str(problem), field="evidence") from None
+        raise ServiceError(problem.said, field="evidence") from None
 
 
 def _apply(record: TrainingRecord, values: RecordValues) -> None:
@@ -271,8 +274,8 @@ def update_record(session: Session, leader: User, record: TrainingRecord,
     _own(record, leader)
     kind = _check_record(session, leader, values)
     if kind.organization_id != record.organization_id:
-        raise ServiceError("A record stays with its organization; choose one of its "
-                           "trainings.", field="training_type_id")
+        raise ServiceError(N_("A record stays with its organization; choose one of its "
+                              "trainings."), field="training_type_id")
     kept = _checked_upload(upload)
     fields = (*RECORD_FIELDS, "evidence_type", "verified_at")
     before = audit_log.snapshot(record, fields)
@@ -307,11 +310,11 @@ def verify_record(session: Session, actor: User, record: TrainingRecord) -> None
     """An admin or auditor confirms they saw the evidence: who and when are kept."""
     if not record.organization or not actor.roles_in(record.organization) & {
             Role.ADMIN, Role.AUDITOR}:
-        raise ServiceError("Only the organization's admins and auditors verify records.")
+        raise ServiceError(N_("Only the organization's admins and auditors verify records."))
     if record.user_id == actor.id:
-        raise ServiceError("Someone else must verify your own training records.")
+        raise ServiceError(N_("Someone else must verify your own training records."))
     if record.deleted_at is not None:
-        raise ServiceError("This record was deleted; there is nothing to verify.")
+        raise ServiceError(N_("This record was deleted; there is nothing to verify."))
     if record.verified_at is not None:
         return
     record.verified_at, record.verified_by_id = clock.now(), actor.id
@@ -324,7 +327,7 @@ def verify_record(session: Session, actor: User, record: TrainingRecord) -> None
 
 def _own(record: TrainingRecord, leader: User) -> None:
     if record.user_id != leader.id or record.deleted_at is not None:
-        raise ServiceError("Only the leader whose record it is can change it.")
+        raise ServiceError(N_("Only the leader whose record it is can change it."))
 
 
 def records_of(session: Session, user: User, org: Organization | None = None, *,

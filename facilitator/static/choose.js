@@ -58,9 +58,10 @@
       });
       if (first !== null) select.value = first.value;
       var count = Object.keys(shown).length;
-      status.textContent = !query.length ? "" : count === 0 ? "No zone matches."
-        : count === 1 ? "1 zone matches: " + first.text + " is chosen."
-        : count + " zones match; " + first.text + " is chosen.";
+      var said = window.pageWords;
+      status.textContent = !query.length ? "" : count === 0 ? said("No zone matches.")
+        : count === 1 ? said("1 zone matches: %(zone)s is chosen.", {zone: first.text})
+        : said("%(count)s zones match; %(zone)s is chosen.", {count: count, zone: first.text});
     });
   });
 

@@ -10,12 +10,13 @@
 
   function addCopyButton(field) {
     var what = field.getAttribute("data-what") || "address";
-    var copiedNote = field.getAttribute("data-copied") || "Copied.";
+    var said = window.pageWords;
+    var copiedNote = field.getAttribute("data-copied") || said("Copied.");
     var status = document.getElementById(field.id + "-status");
     var button = document.createElement("button");
     button.type = "button";
     button.className = "copy-button";
-    button.textContent = "Copy " + what;
+    button.textContent = said("Copy %(what)s", {what: what});
     field.insertAdjacentElement("afterend", button);
     function say(note) { if (status) { status.textContent = note; } }
     function copied() { say(copiedNote); }
@@ -24,7 +25,8 @@
       field.select();
       var done = false;
       try { done = document.execCommand("copy"); } catch (error) { done = false; }
-      say(done ? copiedNote : "The " + what + " is selected: copy it with your device's Copy.");
+      say(done ? copiedNote : said("The %(what)s is selected: copy it with your device's Copy.",
+                                   {what: what}));
     }
     button.addEventListener("click", function () {
       if (navigator.clipboard && window.isSecureContext) {

@@ -8,7 +8,7 @@
   "use strict";
 
   var POLL_MS = 2500;
-  var FAILED = "That button did not work; reload the page and try again.";
+  var FAILED = window.pageWords("That button did not work; reload the page and try again.");
   var form = document.querySelector("form.counters[data-state]");
   if (!form || !window.fetch || !window.FormData) {
     return;

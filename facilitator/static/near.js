@@ -9,6 +9,7 @@
 (function () {
   "use strict";
 
+  var said = window.pageWords;
   var canLocate = "geolocation" in navigator;
 
   var links = document.querySelectorAll("[data-near-link]");
@@ -23,7 +24,7 @@
   if (!button || !status) { return; }
   if (needsScript) { needsScript.hidden = true; }
   if (!canLocate) {
-    status.textContent = "This browser cannot tell where it is, so the list stays in order of time.";
+    status.textContent = said("This browser cannot tell where it is, so the list stays in order of time.");
     return;
   }
   if (!list || !list.querySelector("li[data-lat]")) { return; }
@@ -56,11 +57,12 @@
 
   function distanceText(km, miles) {
     var value = miles ? km / KM_PER_MILE : km;
-    var unit = miles ? "miles" : "km";
-    if (value < 0.1) { return miles ? "under 0.1 miles" : "under 100 m"; }
+    if (value < 0.1) { return said(miles ? "under 0.1 miles" : "under 100 m"); }
     var shown = value < 10 ? value.toFixed(1) : String(Math.round(value));
-    if (miles && shown === "1.0") { unit = "mile"; }
-    return shown + " " + unit;
+    var one = shown === "1.0";
+    if (window.pageLanguage !== "en") { shown = shown.replace(".", ","); }
+    if (!miles) { return shown + " km"; }
+    return said(one ? "%(distance)s mile" : "%(distance)s miles", {distance: shown});
   }
 
   function sortFrom(latitude, longitude) {
@@ -84,25 +86,24 @@
       list.appendChild(entry.item);
     });
     list.classList.add("sorted");
-    status.textContent = "Nearest first, from where your device says you are.";
-    button.textContent = "Sort again from where I am now";
+    status.textContent = said("Nearest first, from where your device says you are.");
+    button.textContent = said("Sort again from where I am now");
     button.disabled = false;
   }
 
   function failed(error) {
     button.disabled = false;
     var why = {
-      1: "Your browser did not share your position, so the list stays in order of time. " +
-         "To sort it, allow this site to know your location in the browser's settings, then try again.",
-      2: "Your device could not tell where it is just now; the list stays in order of time. Try again in a moment.",
-      3: "Finding your position took too long; the list stays in order of time. Try again."
+      1: said("Your browser did not share your position, so the list stays in order of time. To sort it, allow this site to know your location in the browser's settings, then try again."),
+      2: said("Your device could not tell where it is just now; the list stays in order of time. Try again in a moment."),
+      3: said("Finding your position took too long; the list stays in order of time. Try again.")
     };
     status.textContent = why[error && error.code] || why[2];
   }
 
   function locate() {
     button.disabled = true;
-    status.textContent = "Finding where you are…";
+    status.textContent = said("Finding where you are…");
     navigator.geolocation.getCurrentPosition(function (position) {
       sortFrom(position.coords.latitude, position.coords.longitude);
     }, failed, { enableHighAccuracy: false, timeout: 20000, maximumAge: 300000 });

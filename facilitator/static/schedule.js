@@ -122,14 +122,31 @@
       form.querySelectorAll("input[name='" + name + "']:checked"),
       function (input) { return input.value; });
   }
+  // English as the server writes it ("Thu 3 Dec"); another page language from Intl, in
+  // the page's language ("jue, 3 dic"), as Babel words it on the server.
+  var said = window.pageWords;
+  var language = window.pageLanguage;
+  function inLanguage(when, options) {
+    options.timeZone = "UTC";
+    return new Intl.DateTimeFormat(language, options).format(new Date(when));
+  }
   function shortDate(when) {
     var d = new Date(when);
+    if (language !== "en" && window.Intl) {
+      var options = {weekday: "short", day: "numeric", month: "short"};
+      if (d.getUTCFullYear() !== new Date(today).getUTCFullYear()) options.year = "numeric";
+      var text = inLanguage(when, options);
+      return when === today ? text + " " + said("(today)") : text;
+    }
     var text = DAY_NAMES[weekday(when)].slice(0, 3) + " " + d.getUTCDate() + " " +
       MONTH_NAMES[d.getUTCMonth()].slice(0, 3);
     if (d.getUTCFullYear() !== new Date(today).getUTCFullYear()) text += " " + d.getUTCFullYear();
     return when === today ? text + " (today)" : text;
   }
   function longDate(when) {
+    if (language !== "en" && window.Intl) {
+      return inLanguage(when, {weekday: "long", day: "numeric", month: "long", year: "numeric"});
+    }
     var d = new Date(when);
     return DAY_NAMES[weekday(when)] + " " + d.getUTCDate() + " " +
       MONTH_NAMES[d.getUTCMonth()] + " " + d.getUTCFullYear();
@@ -139,7 +156,7 @@
     if (!dates.length) {
       var hint = document.createElement("p");
       hint.className = "hint";
-      hint.textContent = "The dates show here once the days and the first date are chosen.";
+      hint.textContent = said("The dates show here once the days and the first date are chosen.");
       list.appendChild(hint);
       return;
     }
@@ -174,8 +191,8 @@
         var label = form.querySelector("label[for='" + radio.id + "']");
         var when = starts[Number(radio.value)];
         if (label && when !== undefined) {
-          label.textContent = "Starting " + longDate(when) +
-            (radio.value === "1" ? ", the week after" : "");
+          label.textContent = said(radio.value === "1" ? "Starting %(date)s, the week after"
+                                   : "Starting %(date)s", {date: longDate(when)});
         }
       });
     }

@@ -10,16 +10,23 @@
 
   if (!window.Intl || !Intl.DateTimeFormat) { return; }
   var yourZone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+  var said = window.pageWords;
+  var english = window.pageLanguage === "en";
 
   function parts(instant, zone) {
     var found = {};
-    var options = { hour: "numeric", minute: "2-digit", hour12: true, weekday: "short" };
+    // English "7:00 pm", as the server writes times; another language in its own habit
+    // ("19:00", "mar"), from Intl in the page's language.
+    var options = english ? { hour: "numeric", minute: "2-digit", hour12: true, weekday: "short" }
+      : { hour: "numeric", minute: "2-digit", weekday: "short" };
     if (zone) { options.timeZone = zone; }
-    new Intl.DateTimeFormat("en-US", options).formatToParts(instant).forEach(function (p) {
+    var format = new Intl.DateTimeFormat(english ? "en-US" : window.pageLanguage, options);
+    format.formatToParts(instant).forEach(function (p) {
       found[p.type] = p.value;
     });
-    // "7:00 pm", as the server writes times.
-    found.clock = found.hour + ":" + found.minute + " " + (found.dayPeriod || "").toLowerCase();
+    found.clock = english
+      ? found.hour + ":" + found.minute + " " + (found.dayPeriod || "").toLowerCase()
+      : found.hour + ":" + found.minute;
     return found;
   }
 
@@ -29,7 +36,7 @@
     try { listed = parts(instant, listZone); } catch (error) { return ""; }
     if (yours.clock === listed.clock && yours.weekday === listed.weekday) { return ""; }
     var day = yours.weekday === listed.weekday ? "" : " " + yours.weekday;
-    return yours.clock + day + " your time";
+    return said("%(time)s your time", {time: yours.clock + day});
   }
 
   var shown = 0;
@@ -52,8 +59,8 @@
 
   var note = document.getElementById("your-zone");
   if (note && shown && yourZone) {
-    note.textContent = "“Your time” is for your device's time zone, " + yourZone +
-      ". It stays on your device.";
+    note.textContent = said("“Your time” is for your device's time zone, %(zone)s. It stays on your device.",
+                            {zone: yourZone});
     note.hidden = false;
   }
 })();

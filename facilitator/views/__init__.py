@@ -32,6 +32,7 @@ from facilitator.domain.recurrence import InvalidRecurrence
 from facilitator.domain.spreadsheet import Cell
 from facilitator.domain.spreadsheet import csv_text
 from facilitator.domain.timezones import is_valid_timezone
+from facilitator.formatting import message_words
 from facilitator.forms import MeetingForm
 from facilitator.forms import offer_timezones
 from facilitator.models import Group
@@ -59,9 +60,9 @@ def show_error(form: FlaskForm | None, error: ServiceError) -> None:
     """Put a service's refusal beside the field it concerns, or at the top of the page."""
     field = getattr(form, error.field, None) if form is not None and error.field else None
     if field is not None:
-        field.errors = [*field.errors, error.message]
+        field.errors = [*field.errors, error.words()]
     else:
-        flash(error.message, "error")
+        flash(error.words(), "error")
 
 
 def meeting_form_values(form: MeetingForm) -> MeetingValues | None:
@@ -69,7 +70,7 @@ def meeting_form_values(form: MeetingForm) -> MeetingValues | None:
     try:
         return form.values()
     except InvalidRecurrence as error:
-        form.repeats.errors = [*form.repeats.errors, str(error)]
+        form.repeats.errors = [*form.repeats.errors, message_words(error.said)]
         return None
 
 

@@ -109,7 +109,7 @@ def group_attendance(group_slug: str) -> str:
         "reports/attendance.html", report=_group_report(group), org=g.org,
         chart_url=url_for("audit.group_attendance_chart", group_slug=group.slug),
         csv_url=url_for("audit.group_attendance_csv", group_slug=group.slug),
-        back=(url_for("audit.attendance"), f"Attendance of {g.org.name}"),
+        back=(url_for("audit.attendance"), gettext("Attendance of %(name)s", name=g.org.name)),
     )
 
 

@@ -146,7 +146,7 @@ def _tap(token: str, what: str, closed: str,
         return redirect(url_for("checkin.check_in", token=token), 303)
     refusals: list[str] = []
     if save(None, lambda: count(session, meeting, going_on),
-            refused=lambda _form, error: refusals.append(error.message)) is None:
+            refused=lambda _form, error: refusals.append(error.words())) is None:
         return _page(meeting, token, " ".join(refusals), 409)
     return _remembered(token, [*keys, key])
 

@@ -109,7 +109,7 @@ def edit_item(request_id: int, item_id: int) -> str | Response:
         try:
             values = change_requests.proposed_values(item)
         except ServiceError as error:
-            flash(error.message, "error")
+            flash(error.words(), "error")
             return _back(request_id, item_id)
         form = ReviewMeetingForm(obj=values)
         form.fill_from(values)
