@@ -786,7 +786,8 @@ class Signature(Base):
 
 class StatementReading(Base):
     """The confidentiality statement at one occurrence of a meeting: whether the
-    facilitator read it, and how many members acknowledged it. Nothing about who."""
+    facilitator read it, and which text. Members' acknowledgements are counted in
+    StatementAcknowledgement."""
 
     __tablename__ = "statement_readings"
 

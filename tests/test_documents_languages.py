@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from facilitator import clock
 from facilitator.handouts import documents_html
+from facilitator.handouts import group_handout_drafts
 from facilitator.handouts import in_language
 from facilitator.models import Document
 from facilitator.models import DocumentKind
@@ -210,18 +211,26 @@ def test_a_leader_signs_the_version_in_the_language_they_read(client, world, aut
     assert "Version 2 (Spanish)" in who and "Version 2 (English)" in who
 
 
-def test_the_documents_handout_prints_the_language_asked_for(app, client, world, auth,
-                                                             session):
+def test_handouts_print_the_language_asked_for(app, client, world, auth, session):
     save(client, STATEMENT, ENGLISH_TEXT, 0)
     save(client, STATEMENT, SPANISH_TEXT, 0, lang="es")
+    save(client, "/manage/g/a-one/documents/guidelines", "Sea breve.", 0, lang="es")
     group = world["a"]["group1"]
     with app.test_request_context("/"):
         with in_language("es"):
             spanish = documents_html(group, Paper())
+            one_pager = group_handout_drafts(group, Paper(), [])[0]
         with in_language("en"):
             english = documents_html(group, Paper())
+            english_one_pager = group_handout_drafts(group, Paper(), [])[0]
     assert SPANISH_TEXT in spanish and ENGLISH_TEXT not in spanish
     assert ENGLISH_TEXT in english and SPANISH_TEXT not in english
+    # The guidelines are only in Spanish: an English sheet prints them, marked and noted.
+    assert re.search(r'Shown in Spanish[^<]*</p>\s*<div class="document" lang="es">', english)
+    assert re.search(r'<div class="guidelines" lang="es">\s*<p>Sea breve\.', one_pager)
+    assert "Se muestra" not in one_pager
+    assert re.search(r'Shown in Spanish[^<]*</p>\s*<div class="guidelines" lang="es">',
+                     english_one_pager)
 
 
 def test_a_document_in_another_language_is_its_own_row(world, session):

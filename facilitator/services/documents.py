@@ -389,11 +389,15 @@ def public_texts(session: Session, group: Group, language: str) -> list[PublicTe
     """The group's current guidelines, then its statement, for a page in `language` (see
     current_texts), as safe HTML (headings moved under the page's own h2)."""
     texts = current_texts(session, group, language)
-    zone = ZoneInfo(group.organization.timezone)
-    return [PublicText(kind, texts[kind], texts[kind].created_at.astimezone(zone).date(),
-                       text.safe_html(texts[kind].body, 2), texts[kind].document.language,
-                       language)
+    return [_public_text(group, texts[kind], text.safe_html(texts[kind].body, 2), language)
             for kind in (DocumentKind.GUIDELINES, DocumentKind.STATEMENT) if kind in texts]
+
+
+def _public_text(group: Group, version: DocumentVersion, html: Markup,
+                 language: str) -> PublicText:
+    saved_on = version.created_at.astimezone(ZoneInfo(group.organization.timezone)).date()
+    return PublicText(version.document.kind, version, saved_on, html,
+                      version.document.language, language)
 
 
 #: The most of the guidelines a one-pager prints, in characters of Markdown. It also
@@ -403,7 +407,7 @@ SHORT_GUIDELINES_CHARACTERS = 900
 
 
 def short_guidelines(session: Session, group: Group, language: str,
-                     characters: int = SHORT_GUIDELINES_CHARACTERS) -> Markup | None:
+                     characters: int = SHORT_GUIDELINES_CHARACTERS) -> PublicText | None:
     """The start of the group's current guidelines for a page in `language` (see
     current_texts), whole lines up to `characters` (at most SHORT_GUIDELINES_CHARACTERS;
     a first line longer than that cut at a space), as safe HTML for a one-pager; None
@@ -421,7 +425,7 @@ def short_guidelines(session: Session, group: Group, language: str,
             kept.append("\n…")
             break
         kept.append(line)
-    return text.safe_html("\n".join(kept), 2)
+    return _public_text(group, version, text.safe_html("\n".join(kept), 2), language)
 
 
 def _check_occurrence(meeting: Meeting, day: date, today: date | None) -> None:
