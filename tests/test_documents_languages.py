@@ -189,6 +189,10 @@ def test_a_leader_signs_the_version_in_the_language_they_read(client, world, aut
     assert "Sign version" not in behind
     refused = page_text(sign(client, 1, lead2.display_name, "es"))
     assert "The Spanish text is older than the English one" in refused
+    # The English text asks them to sign it, without comparing across languages.
+    english = page_text(client.get(f"{AGREEMENT}/?lang=en"))
+    assert "You signed version 1 of the Spanish text. The agreement has changed since" \
+        in english and "See what changed since" not in english
     assert documents.awaiting_signature(session, lead2) == [world["a"]["org"]]
     # Brought up to date: signing the Spanish text counts again; a better Spanish
     # translation does not ask the English signers to sign again.
