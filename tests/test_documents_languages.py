@@ -22,6 +22,7 @@ from facilitator.pdf import Paper
 from facilitator.services import ServiceError
 from facilitator.services import documents
 from facilitator.services import headcounts
+from tests.conftest import counted_selects
 from tests.conftest import page_text
 
 STATEMENT = "/manage/g/a-one/documents/statement"
@@ -77,12 +78,15 @@ def test_a_leader_adds_a_spanish_version_with_its_own_history(client, world, ses
 
 
 def test_the_group_page_shows_each_text_in_the_members_language_when_there_is_one(
-        client, world, auth):
+        app, client, world, auth):
     save(client, "/manage/g/a-one/documents/guidelines", "Be brief.", 0)
     save(client, STATEMENT, ENGLISH_TEXT, 0)
     save(client, STATEMENT, SPANISH_TEXT, 0, lang="es")
     auth.logout()
-    spanish = client.get("/g/a-one/", headers=SPANISH).get_data(as_text=True)
+    with counted_selects(app) as selects:
+        spanish = client.get("/g/a-one/", headers=SPANISH).get_data(as_text=True)
+    # Every language's texts, and which document each is, in one query.
+    assert sum("documents" in s for s in selects) == 1
     assert re.search(r'<div class="document" lang="es">\s*<p>' + SPANISH_TEXT, spanish)
     assert ENGLISH_TEXT not in spanish
     # The guidelines have no Spanish text: the English one, marked so, with a calm note.

@@ -27,6 +27,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm import contains_eager
 
 from facilitator import clock
 from facilitator.domain import text
@@ -311,6 +312,13 @@ def agreement_status(session: Session, org: Organization,
     This is what the training pages show beside training status.
     """
     texts = texts_of(session, org, DocumentKind.AGREEMENT)
+    if leader_ids is None:
+        leader_ids = list(session.scalars(_leaders(org).with_only_columns(User.id)))
+    return _statuses(session, org, texts, leader_ids)
+
+
+def _statuses(session: Session, org: Organization, texts: dict[str, Document],
+              leader_ids: list[int]) -> dict[int, SignatureStatus]:
     signed: dict[int, list[SignedVersion]] = {}
     if texts:
         rows = session.execute(
@@ -323,8 +331,6 @@ def agreement_status(session: Session, org: Organization,
         for user_id, language, number, signed_at in rows:
             signed.setdefault(user_id, []).append(SignedVersion(language, number, signed_at))
     main = main_text(texts, org)
-    if leader_ids is None:
-        leader_ids = list(session.scalars(_leaders(org).with_only_columns(User.id)))
     return signature_status(leader_ids, signed, _agreement_texts(texts),
                             main.language if main else None)
 
@@ -333,9 +339,9 @@ def awaiting_signature(session: Session, user: User) -> list[Organization]:
     """The orgs whose current leader agreement this leader has not signed yet."""
     waiting = []
     for org in (m.organization for m in user.memberships if m.role is Role.FACILITATOR):
-        status = agreement_status(session, org, [user.id])[user.id]
-        if not status.signed and current(find_document(session, org,
-                                                       DocumentKind.AGREEMENT)) is not None:
+        texts = texts_of(session, org, DocumentKind.AGREEMENT)
+        if _agreement_texts(texts) and not _statuses(session, org, texts, [user.id])[
+                user.id].signed:
             waiting.append(org)
     return waiting
 
@@ -352,15 +358,16 @@ def current_texts(session: Session, group: Group,
                   language: str) -> dict[DocumentKind, DocumentVersion]:
     """The group's current guidelines and statement for a page in `language`: in it when
     written, else the main text (domain.document_languages.shown_language); one query."""
-    rows = session.execute(
-        select(Document.kind, Document.language, DocumentVersion).join(DocumentVersion.document)
+    rows = session.scalars(
+        select(DocumentVersion).join(DocumentVersion.document)
+        .options(contains_eager(DocumentVersion.document))
         .where(Document.group_id == group.id,
                DocumentVersion.number == Document.current_version)
         .order_by(Document.id)
     )
     by_kind: dict[DocumentKind, dict[str, DocumentVersion]] = {}
-    for kind, written_in, version in rows:
-        by_kind.setdefault(kind, {})[written_in] = version
+    for version in rows:
+        by_kind.setdefault(version.document.kind, {})[version.document.language] = version
     default = group.organization.default_language
     return {kind: versions[shown_language(list(versions), language, default) or ""]
             for kind, versions in by_kind.items()}
