@@ -129,9 +129,10 @@ def test_members_acknowledge_in_their_language_and_leaders_see_each_count(
     for _ in range(2):  # the same browser twice: counted once
         english.post(f"{link}/statement", data={"language": "en"})
     app.test_client().post(f"{link}/statement", data={"language": "en"})
-    # A forged language counts nothing and says so.
-    forged = app.test_client().post(f"{link}/statement", data={"language": "xx"})
-    assert forged.status_code == 409 and "reload it" in page_text(forged)
+    # A forged language counts nothing and says so, in the member's language.
+    forged = app.test_client().post(f"{link}/statement", data={"language": "xx"},
+                                    headers=SPANISH)
+    assert forged.status_code == 409 and "vuelva a cargarla" in page_text(forged)
     day = DURING.date()
     assert documents.acknowledgements(session, meeting, day) == {"en": 2, "es": 1}
     leader = page_text(client.get(f"/manage/g/a-one/meetings/{meeting.id}/dates/{day}/"

@@ -36,6 +36,7 @@ from facilitator.domain.document_languages import SHOWN_IN
 from facilitator.domain.document_languages import main_language
 from facilitator.domain.document_languages import shown_language
 from facilitator.domain.document_languages import writable
+from facilitator.domain.languages import N_
 from facilitator.domain.signatures import AgreementText
 from facilitator.domain.signatures import SignatureStatus
 from facilitator.domain.signatures import SignedVersion
@@ -172,8 +173,8 @@ def save_version(
         main = find_document(session, org, kind, group)
         language = main.language if main else org.default_language
     if not writable(language):
-        raise ServiceError("A document can be written only in a language of the app's "
-                           "pages.")
+        raise ServiceError(N_("A document can be written only in a language of the app's "
+                              "pages."))
     document = _document(session, org, kind, group, language)
     latest = current(document)
     if based_on != document.current_version:
@@ -520,7 +521,7 @@ def acknowledge_statement(
     `acknowledgements()` to read the counts."""
     _check_occurrence(meeting, occurrence_date, today)
     if not writable(language):
-        raise ServiceError("This page is out of date: reload it and try again.")
+        raise ServiceError(N_("This page is out of date: reload it and try again."))
     count = StatementAcknowledgement.__table__.c.acknowledgements
     _upsert_reading(session, meeting, occurrence_date,
                     {"language": language, "acknowledgements": 1},
