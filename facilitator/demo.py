@@ -181,11 +181,23 @@ def _demo_headcounts(session: Session, series: Iterable[Meeting], today: date) -
     session.flush()
 
 
+#: Grupo Esperanza's statement, in Spanish: the group meets in Spanish.
+ESPERANZA_STATEMENT = """\
+**Anonimato.** Esta es una reunión anónima. A quién ve aquí y lo que escucha aquí se
+queda aquí cuando usted se va.
+
+Le pedimos que no nombre, fotografíe, grabe ni publique nada sobre nadie de esta
+reunión, y que no repita fuera de ella lo que aquí se comparte.
+"""
+
+
 def _demo_documents(session: Session, org: Organization, groups: dict[str, Group],
                     people: dict[str, User]) -> None:
-    """Guidelines and a statement for some groups, and a leader agreement in its second
-    version: María signed both, Jordan only the first, Sam neither."""
+    """Guidelines and a statement for some groups (Grupo Esperanza's in Spanish, then in
+    English), and a leader agreement in its second version: María signed both, Jordan
+    only the first, Sam neither."""
     smart, na = groups["smart-saturday-morning"], groups["clean-and-serene-na"]
+    esperanza = groups["grupo-esperanza"]
     maria, jordan = people["maria@demo.example"], people["jordan@demo.example"]
     documents.save_version(session, maria, org, DocumentKind.GUIDELINES,
                            starting_texts.SMART_GUIDELINES, based_on=0, group=smart,
@@ -194,6 +206,11 @@ def _demo_documents(session: Session, org: Organization, groups: dict[str, Group
                            starting_texts.TWELVE_STEP_STATEMENT, based_on=0, group=na)
     documents.save_version(session, jordan, org, DocumentKind.GUIDELINES,
                            starting_texts.TWELVE_STEP_GUIDELINES, based_on=0, group=na)
+    documents.save_version(session, maria, org, DocumentKind.STATEMENT, ESPERANZA_STATEMENT,
+                           based_on=0, group=esperanza, language="es")
+    documents.save_version(session, maria, org, DocumentKind.STATEMENT,
+                           starting_texts.TWELVE_STEP_STATEMENT, based_on=0, group=esperanza,
+                           language="en", note="For visitors who read English")
     first = starting_texts.LEADER_AGREEMENT
     documents.save_version(session, jordan, org, DocumentKind.AGREEMENT, first, based_on=0)
     for leader in (maria, jordan):

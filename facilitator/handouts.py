@@ -200,7 +200,9 @@ def group_handout_drafts(group: Group, paper: pdf.Paper, codes: Iterable[Code],
             "Scan to send the organization a change to our meetings"))
         if rep_link else None,
     }
-    excerpts = {draft.guidelines: documents.short_guidelines(session, group, draft.guidelines)
+    language = i18n.page_language()  # the handout's, made current by in_language
+    excerpts = {draft.guidelines: documents.short_guidelines(session, group, language,
+                                                             draft.guidelines)
                 for draft in ONE_PAGER_DRAFTS if draft.guidelines}
     has_guidelines = any(excerpts.values())
     drafts = [render_template("handouts/group.html", **values, dates=draft.dates,
@@ -213,9 +215,10 @@ def group_handout_drafts(group: Group, paper: pdf.Paper, codes: Iterable[Code],
 
 def documents_html(group: Group, paper: pdf.Paper) -> str:
     """The group's current guidelines and confidentiality statement, with their version
-    numbers and dates."""
+    numbers and dates, in the handout's language where written (see in_language)."""
     return render_template("handouts/documents.html", group=group, paper=paper,
-                           texts=documents.public_texts(get_session(), group))
+                           texts=documents.public_texts(get_session(), group,
+                                                        i18n.page_language()))
 
 
 def group_url(group: Group) -> str:

@@ -706,15 +706,18 @@ class DocumentKind(Choice):
 
 
 class Document(Base):
-    """A group's guidelines or statement, or an org's leader agreement: its versions
-    hold the text."""
+    """A group's guidelines or statement, or an org's leader agreement, in one language:
+    its versions hold the text. The same kind in another language is another Document,
+    with its own versions."""
 
     __tablename__ = "documents"
     __table_args__ = (
-        UniqueConstraint("organization_id", "group_id", "kind"),
-        # NULLs differ in a unique constraint: one agreement per org needs its own index.
-        Index("uq_documents_org_agreement", "organization_id", "kind", unique=True,
-              sqlite_where=text("group_id IS NULL"), postgresql_where=text("group_id IS NULL")),
+        UniqueConstraint("organization_id", "group_id", "kind", "language"),
+        # NULLs differ in a unique constraint: one agreement per org and language needs
+        # its own index.
+        Index("uq_documents_org_agreement", "organization_id", "kind", "language",
+              unique=True, sqlite_where=text("group_id IS NULL"),
+              postgresql_where=text("group_id IS NULL")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -725,6 +728,8 @@ class Document(Base):
     group_id: Mapped[int | None] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"),
                                                  index=True)
     kind: Mapped[DocumentKind] = mapped_column(_choice(DocumentKind))
+    #: The language the text is written in: a code of domain.languages.PAGE_LANGUAGES.
+    language: Mapped[str] = mapped_column(String(8))
     #: The newest version's number (0 before the first). A save names the version it was
     #: based on and only goes through if that is still this one.
     current_version: Mapped[int] = mapped_column(default=0)
@@ -781,7 +786,8 @@ class Signature(Base):
 
 class StatementReading(Base):
     """The confidentiality statement at one occurrence of a meeting: whether the
-    facilitator read it, and how many members acknowledged it. Nothing about who."""
+    facilitator read it, and which text. Members' acknowledgements are counted in
+    StatementAcknowledgement."""
 
     __tablename__ = "statement_readings"
 
@@ -794,8 +800,23 @@ class StatementReading(Base):
     read_at: Mapped[datetime | None] = mapped_column()
     #: The statement's version number that was read.
     read_version: Mapped[int | None] = mapped_column()
-    #: One-tap acknowledgements from the check-in page: a counter, changed only by
-    #: atomic SQL updates.
+    #: The language of the statement that was read (its version is that text's number).
+    read_language: Mapped[str | None] = mapped_column(String(8))
+
+
+class StatementAcknowledgement(Base):
+    """How many members acknowledged the confidentiality statement at one occurrence,
+    in one language (the language of the text they were shown): a counter, changed only
+    by atomic SQL updates. Nothing about who."""
+
+    __tablename__ = "statement_acknowledgements"
+
+    meeting_id: Mapped[int] = mapped_column(
+        ForeignKey("meetings.id", ondelete="CASCADE"), primary_key=True
+    )
+    #: The occurrence's date, local to the meeting's zone.
+    occurrence_date: Mapped[date] = mapped_column(Date, primary_key=True)
+    language: Mapped[str] = mapped_column(String(8), primary_key=True)
     acknowledgements: Mapped[int] = mapped_column(default=0)
 class ThrottleCounter(Base):
     """Failures counted against one account from one address, one address, or one

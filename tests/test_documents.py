@@ -16,7 +16,7 @@ from facilitator.models import AuditEntry
 from facilitator.models import DocumentKind
 from facilitator.models import DocumentVersion
 from facilitator.models import Signature
-from facilitator.models import StatementReading
+from facilitator.models import StatementAcknowledgement
 from facilitator.services import ServiceError
 from facilitator.services import documents
 from facilitator.services.documents import StaleVersion
@@ -59,7 +59,7 @@ def test_first_guidelines_start_from_a_text_that_fits_the_program(client, world)
 def test_versions_history_and_differences(client, world, session):
     assert page_text(client.get(f"{GUIDELINES}/")).count("Not written yet.") == 1
     response = save(client, GUIDELINES, "# Rules\n\n- Be kind\n- No crosstalk", 0, "First")
-    assert response.location == f"{GUIDELINES}/"
+    assert response.location == f"{GUIDELINES}/?lang=en"
     response = save(client, GUIDELINES, "# Rules\n\n- Be kind\n- Keep it brief", 1,
                     "Brevity instead of crosstalk")
     page = page_text(client.get(f"{GUIDELINES}/"))
@@ -79,8 +79,8 @@ def test_versions_history_and_differences(client, world, session):
     entries = session.scalars(select(AuditEntry).where(
         AuditEntry.entity_type == "documentversion").order_by(AuditEntry.id)).all()
     group = world["a"]["group1"].name
-    assert [e.summary for e in entries] == [f"Group guidelines of {group}: version 1",
-                                            f"Group guidelines of {group}: version 2"]
+    assert [e.summary for e in entries] == [f"Group guidelines of {group} (English): version 1",
+                                            f"Group guidelines of {group} (English): version 2"]
     assert entries[1].after["note"] == "Brevity instead of crosstalk"
 
 
@@ -95,7 +95,7 @@ def test_empty_or_huge_text_is_refused_and_kept_in_the_form(client, world, sessi
     assert response.status_code == 200
     assert message in page_text(response)
     assert count(session, DocumentVersion) == 0
-    assert count(session, StatementReading) == 0
+    assert count(session, StatementAcknowledgement) == 0
     if body.strip():
         assert body[:1000] in response.get_data(as_text=True)
 
@@ -115,7 +115,7 @@ def test_a_broken_or_forged_base_version_is_refused_without_saving(client, world
     assert response.status_code == 200
     assert "out of date" in page_text(response) and "Be kind" in page_text(response)
     assert count(session, DocumentVersion) == 0
-    assert count(session, StatementReading) == 0
+    assert count(session, StatementAcknowledgement) == 0
 
 
 def test_second_editor_is_told_sees_the_difference_and_loses_nothing(client, world, auth,
@@ -244,7 +244,7 @@ def test_agreement_life_cycle_sign_new_version_sign_again(client, world, auth, s
     page = page_text(client.get(f"{AGREEMENT}/"))
     assert "Sign version 1" in page and "I keep confidences." in page
     response = sign(client, 1, lead1.display_name.lower().replace(".", ""))
-    assert response.location == f"{AGREEMENT}/"
+    assert response.location == f"{AGREEMENT}/?lang=en"
     assert "You signed version 1. Thank you." in page_text(client.get(f"{AGREEMENT}/"))
     assert "asks you to sign" not in page_text(client.get("/manage/"))
     # Signing twice is a no-op.
@@ -346,8 +346,8 @@ def test_the_audit_log_page_lists_document_changes_by_kind(client, world, auth):
     auth.login(world["a"]["auditor"])
     group = world["a"]["group1"].name
     versions = page_text(client.get("/audit/org-a/log?type=documentversion"))
-    assert f"Group guidelines of {group}: version 1" in versions
-    assert "Leader confidentiality agreement of Org A: version 1" in versions
+    assert f"Group guidelines of {group} (English): version 1" in versions
+    assert "Leader confidentiality agreement of Org A (English): version 1" in versions
     signatures = page_text(client.get("/audit/org-a/log?type=signature"))
     assert f"{world['a']['lead1'].display_name} signed the leader agreement, version 1" in \
         signatures
@@ -358,7 +358,7 @@ def test_deleting_a_group_takes_its_documents_along(client, world, auth, session
                                                    make_meeting):
     save(client, GUIDELINES, "Be kind", 0)
     meeting = make_meeting(world["a"]["group1"])
-    documents.acknowledge_statement(session, meeting, meeting.first_date)
+    documents.acknowledge_statement(session, meeting, meeting.first_date, "en")
     session.commit()
     auth.logout()
     auth.login(world["a"]["admin"])
@@ -366,7 +366,7 @@ def test_deleting_a_group_takes_its_documents_along(client, world, auth, session
     assert response.status_code == 302
     session.expire_all()
     assert count(session, DocumentVersion) == 0
-    assert count(session, StatementReading) == 0
+    assert count(session, StatementAcknowledgement) == 0
 
 
 def test_a_leader_finds_the_agreement_from_the_dashboard(client, world):

@@ -24,7 +24,7 @@ from facilitator.models import DocumentVersion
 from facilitator.models import Group
 from facilitator.models import Meeting
 from facilitator.models import Organization
-from facilitator.models import StatementReading
+from facilitator.models import StatementAcknowledgement
 from facilitator.services import documents
 from facilitator.services import organizations
 from facilitator.services.documents import StaleVersion
@@ -69,7 +69,7 @@ def test_concurrent_acknowledgements_are_all_counted(sessions):
                 session.commit()
                 barrier.wait(timeout=30)
                 for _ in range(taps):
-                    documents.acknowledge_statement(session, mine, TODAY, today=TODAY)
+                    documents.acknowledge_statement(session, mine, TODAY, "en", today=TODAY)
                     session.commit()
         except BaseException as error:  # noqa: BLE001 (reported below)
             errors.append(error)
@@ -80,7 +80,7 @@ def test_concurrent_acknowledgements_are_all_counted(sessions):
     for worker in workers:
         worker.join(timeout=120)
     with sessions() as session:
-        count = session.scalar(select(StatementReading.acknowledgements))
+        count = session.scalar(select(StatementAcknowledgement.acknowledgements))
     assert errors == []
     assert count == threads * taps
 

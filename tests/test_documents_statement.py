@@ -14,6 +14,7 @@ from facilitator import clock
 from facilitator.models import AuditEntry
 from facilitator.models import DocumentKind
 from facilitator.models import Meeting
+from facilitator.models import StatementAcknowledgement
 from facilitator.models import StatementReading
 from facilitator.services import ServiceError
 from facilitator.services import documents
@@ -56,11 +57,11 @@ def test_facilitator_records_the_statement_read_and_takes_it_back(client, tenanc
     response = client.post(url(meeting, today), data={"read": "yes"})
     assert response.location == url(meeting, today)
     page = page_text(client.get(url(meeting, today)))
-    assert "Recorded as read (version 1)" in page
+    assert "Recorded as read (English, version 1)" in page
     assert "0 acknowledgements from members" in page
     # A later version: the record keeps the version that was read.
     write_statement(session, tenancy, STATEMENT + " Always.", based_on=1)
-    assert "Recorded as read (version 1)" in page_text(client.get(url(meeting, today)))
+    assert "Recorded as read (English, version 1)" in page_text(client.get(url(meeting, today)))
     client.post(url(meeting, today), data={"read": "no"})
     assert "Not recorded as read" in page_text(client.get(url(meeting, today)))
     entries = session.scalars(select(AuditEntry).where(
@@ -125,27 +126,27 @@ def test_another_groups_meeting_is_404(client, tenancy, meeting, make_meeting, t
 def test_acknowledgements_count_and_nothing_else(client, tenancy, session, meeting, today):
     write_statement(session, tenancy)
     for _ in range(3):
-        assert documents.acknowledge_statement(session, meeting, today) is None
+        assert documents.acknowledge_statement(session, meeting, today, "en") is None
     session.commit()
-    record = documents.reading(session, meeting, today)
-    assert (record.acknowledgements, record.read_at) == (3, None)
+    assert documents.acknowledgements(session, meeting, today) == {"en": 3}
+    assert documents.reading(session, meeting, today) is None
     # Recording the reading keeps the count; nothing was audited per tap.
     client.post(url(meeting, today), data={"read": "yes"})
     assert "3 acknowledgements from members" in page_text(client.get(url(meeting, today)))
-    assert documents.reading(session, meeting, today).acknowledgements == 3
+    assert documents.acknowledgements(session, meeting, today) == {"en": 3}
     assert session.scalar(select(func.count()).select_from(AuditEntry).where(
         AuditEntry.entity_type == "statementreading")) == 1
     # Another occurrence has its own count.
-    documents.acknowledge_statement(session, meeting, today - timedelta(days=7))
-    assert documents.reading(session, meeting, today - timedelta(days=7)).acknowledgements == 1
+    documents.acknowledge_statement(session, meeting, today - timedelta(days=7), "en")
+    assert documents.acknowledgements(session, meeting, today - timedelta(days=7)) == {"en": 1}
 
 
 def test_acknowledging_a_cancelled_or_future_date_is_refused(session, meeting, today):
     cancel_date(session, None, meeting, today, reason="holiday", note="")
     for day in (today, today + timedelta(days=7), today + timedelta(days=1)):
         with pytest.raises(ServiceError):
-            documents.acknowledge_statement(session, meeting, day)
-    assert session.scalar(select(func.count()).select_from(StatementReading)) == 0
+            documents.acknowledge_statement(session, meeting, day, "en")
+    assert session.scalar(select(func.count()).select_from(StatementAcknowledgement)) == 0
 
 
 def test_agreement_status_gives_each_leader_a_state(tenancy, session):

@@ -11,7 +11,9 @@ import pytest
 from facilitator.domain import signatures
 from facilitator.domain import starting_texts
 from facilitator.domain import text
+from facilitator.domain.signatures import AgreementText
 from facilitator.domain.signatures import SignatureStatus
+from facilitator.domain.signatures import SignedVersion
 
 #: Hostile input and exactly the HTML it must become.
 XSS = [
@@ -107,10 +109,40 @@ def test_diff_marks_removed_and_added_lines_with_context():
 
 def test_signature_status_asks_everyone_to_sign_a_new_version():
     at = datetime(2026, 11, 1, tzinfo=UTC)
-    statuses = signatures.signature_status([1, 2, 3], {1: (2, at), 2: (1, at)}, 2)
-    assert statuses == {1: SignatureStatus(True, 2, at), 2: SignatureStatus(False, 1, at),
-                        3: SignatureStatus(False)}
-    assert not any(s.signed for s in signatures.signature_status([1], {}, None).values())
+    texts = [AgreementText("en", 2, at)]
+    statuses = signatures.signature_status(
+        [1, 2, 3], {1: [SignedVersion("en", 1, at), SignedVersion("en", 2, at)],
+                    2: [SignedVersion("en", 1, at)]}, texts, "en")
+    assert statuses == {1: SignatureStatus(True, 2, at, "en"),
+                        2: SignatureStatus(False, 1, at, "en"), 3: SignatureStatus(False)}
+    assert not any(s.signed for s in signatures.signature_status([1], {}, [], None).values())
+
+
+def test_a_translation_keeps_its_signers_signed_until_the_main_text_changes():
+    """The one rule of domain.signatures.in_force: the main text is always in force; a
+    translation while it is no older than the main text's newest version."""
+    day = [datetime(2026, 11, d, tzinfo=UTC) for d in range(1, 6)]
+    ana, ben = SignedVersion("es", 1, day[1]), SignedVersion("en", 1, day[1])
+
+    def status(*texts: AgreementText) -> dict[int, bool]:
+        return {leader: s.signed for leader, s in signatures.signature_status(
+            [1, 2], {1: [ana], 2: [ben]}, texts, "en").items()}
+
+    # English v1, then its Spanish translation: both signers are signed.
+    assert status(AgreementText("en", 1, day[0]), AgreementText("es", 1, day[1])) == \
+        {1: True, 2: True}
+    # A new Spanish version (a better translation) asks only its own signers again.
+    assert status(AgreementText("en", 1, day[0]), AgreementText("es", 2, day[2])) == \
+        {1: False, 2: True}
+    # A new English version asks everyone, Spanish signers too: their text is behind…
+    behind = (AgreementText("en", 2, day[3]), AgreementText("es", 1, day[1]))
+    assert status(*behind) == {1: False, 2: False}
+    assert signatures.in_force(behind, "en") == {"en"}
+    # …until the translation is brought up to date; then signing it counts again.
+    assert signatures.in_force([AgreementText("en", 2, day[3]),
+                                AgreementText("es", 2, day[4])], "en") == {"en", "es"}
+    # With no main text (none written), nothing is in force.
+    assert signatures.in_force([AgreementText("es", 1, day[0])], "en") == set()
 
 
 @pytest.mark.parametrize(("typed", "name", "same"), [

@@ -916,11 +916,12 @@ def test_members_acknowledge_the_confidentiality_statement_once_each(
     text = page_text(member.get(link))
     assert "What is said here stays here" in text
     member.post(link)
-    assert member.post(f"{link}/statement").status_code == 303
+    assert member.post(f"{link}/statement", data={"language": "en"}).status_code == 303
     assert "Thank you for keeping what is shared here" in page_text(member.get(link))
-    member.post(f"{link}/statement")
-    app.test_client().post(f"{link}/statement")
-    assert documents.reading(session, world["meeting"], TUESDAY).acknowledgements == 2
+    member.post(f"{link}/statement", data={"language": "en"})
+    app.test_client().post(f"{link}/statement", data={"language": "en"})
+    assert documents.acknowledgements(session, world["meeting"], TUESDAY) == {"en": 2}
     now(datetime(2026, 11, 18, 12, tzinfo=CHICAGO))
-    assert app.test_client().post(f"{link}/statement").status_code == 409
-    assert documents.reading(session, world["meeting"], TUESDAY).acknowledgements == 2
+    assert app.test_client().post(f"{link}/statement",
+                                  data={"language": "en"}).status_code == 409
+    assert documents.acknowledgements(session, world["meeting"], TUESDAY) == {"en": 2}

@@ -7,11 +7,13 @@ from datetime import UTC
 from datetime import date
 from datetime import datetime
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect
 from sqlalchemy import select
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 
 from facilitator import create_app
 from facilitator import migrate
@@ -20,6 +22,7 @@ from facilitator.db import get_session
 from facilitator.db import make_engine
 from facilitator.models import Attendance
 from facilitator.models import Headcount
+from facilitator.models import User
 from facilitator.services import attendance
 from facilitator.services import organizations
 from tests.conftest import app_config
@@ -172,3 +175,95 @@ def test_the_check_in_tally_keeps_past_reports_as_they_were(fresh_database_url):
     finally:
         app.extensions["facilitator.db"].engine.dispose()
         engine.dispose()
+
+
+def test_documents_keep_their_versions_signatures_and_counts_across_languages(
+        fresh_database_url):
+    """0026_document_languages: every document is in its org's default language after
+    the upgrade, with its versions, signatures (still append-only) and acknowledgements;
+    the downgrade gives the same rows back, and refuses while a second language exists
+    rather than lose a signed text."""
+    url = fresh_database_url()
+    engine = make_engine(url)
+    app = create_app(app_config(url))
+    try:
+        migrate.upgrade(engine)
+        with app.app_context():
+            session = get_session()
+            group = own_group(session, "words")
+            group.organization.default_language = "es"
+            meeting = tuesday_meeting(session, group)
+            ana = User(email="ana@example.org", display_name="Ana P.")
+            session.add(ana)
+            session.commit()
+            ids = {"org": group.organization_id, "group": group.id, "meeting": meeting.id,
+                   "user": ana.id}
+        app.extensions["facilitator.db"].engine.dispose()
+        migrate.downgrade(engine, "0025_monthly_totals")
+        at = datetime(2026, 10, 21, tzinfo=UTC)
+        with engine.begin() as connection:
+            run = connection.execute
+            for doc_id, group_id, kind in ((1, ids["group"], "statement"), (2, None, "agreement")):
+                run(text("INSERT INTO documents (id, organization_id, group_id, kind, "
+                         "current_version, created_at, updated_at) VALUES (:id, :org, :group, "
+                         ":kind, 1, :at, :at)"),
+                    {"id": doc_id, "org": ids["org"], "group": group_id, "kind": kind, "at": at})
+                run(text("INSERT INTO document_versions (id, document_id, number, body, note, "
+                         "author_name, created_at) VALUES (:id, :id, 1, 'Lo que se dice aquí', "
+                         "'', 'Ana P.', :at)"), {"id": doc_id, "at": at})
+            run(text("INSERT INTO signatures (version_id, user_id, typed_name, signed_at) "
+                     "VALUES (2, :user, 'Ana P.', :at)"), {"user": ids["user"], "at": at})
+            run(text("INSERT INTO statement_readings (meeting_id, occurrence_date, read_at, "
+                     "read_version, acknowledgements) VALUES (:m, :d, :at, 1, 7)"),
+                {"m": ids["meeting"], "d": date(2026, 10, 20), "at": at})
+
+        def rows() -> dict[str, object]:
+            with engine.connect() as connection:
+                run = connection.execute
+                return {
+                    "versions": run(text("SELECT id, document_id, number FROM document_versions "
+                                         "ORDER BY id")).all(),
+                    "signatures": run(text("SELECT version_id, typed_name FROM signatures")).all(),
+                }
+
+        kept = rows()
+        migrate.upgrade(engine)
+        assert rows() == kept
+        with engine.connect() as connection:
+            run = connection.execute
+            assert run(text("SELECT id, language FROM documents ORDER BY id")).all() == [
+                (1, "es"), (2, "es")]
+            assert run(text("SELECT language, acknowledgements FROM "
+                            "statement_acknowledgements")).all() == [("es", 7)]
+            assert run(text("SELECT read_version, read_language FROM statement_readings")
+                       ).all() == [(1, "es")]
+        with engine.begin() as connection:  # still append-only
+            with pytest.raises(DBAPIError), connection.begin_nested():
+                connection.execute(text("DELETE FROM signatures"))
+            connection.execute(text(
+                "INSERT INTO statement_acknowledgements (meeting_id, occurrence_date, "
+                "language, acknowledgements) VALUES (:m, :d, 'en', 2)"),
+                {"m": ids["meeting"], "d": date(2026, 10, 20)})
+        migrate.downgrade(engine, "0025_monthly_totals")
+        assert rows() == kept
+        with engine.connect() as connection:
+            assert connection.execute(text("SELECT acknowledgements FROM statement_readings")
+                                      ).all() == [(9,)]
+        migrate.upgrade(engine)
+        with engine.begin() as connection:
+            connection.execute(text(
+                "INSERT INTO documents (id, organization_id, group_id, kind, language, "
+                "current_version, created_at, updated_at) VALUES (3, :org, NULL, 'agreement', "
+                "'en', 0, :at, :at)"), {"org": ids["org"], "at": at})
+        with pytest.raises(RuntimeError, match="second language"):
+            migrate.downgrade(engine, "0025_monthly_totals")
+        assert migrate_revision(engine) == "0026_document_languages"
+        assert rows() == kept
+    finally:
+        app.extensions["facilitator.db"].engine.dispose()
+        engine.dispose()
+
+
+def migrate_revision(engine) -> str | None:
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()

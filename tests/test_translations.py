@@ -42,7 +42,8 @@ TRANSLATIONS = ROOT / "facilitator" / "translations"
 #: Templates whose every text a person reads is marked (and so translated). A template
 #: leaves NOT_YET_TRANSLATED for this list once it is marked: that list shrinks to zero.
 TRANSLATED = {
-    "_copy.html", "_form.html", "_links.html", "_subscribe.html", "_training.html",
+    "_copy.html", "_document.html", "_form.html", "_links.html", "_subscribe.html",
+    "_training.html",
     "admin/confirmations.html", "admin/group_delete.html",
     "admin/group_facilitators.html", "admin/group_new.html", "admin/import_run.html",
     "admin/imports.html", "admin/invited.html", "admin/overview.html",

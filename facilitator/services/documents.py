@@ -1,6 +1,10 @@
 """Documents: a group's guidelines and confidentiality statement, the org's leader
 agreement, their numbered versions, leaders' signatures, and the statement at meetings.
 
+Each may have one text per page language, a `Document` each, with its own versions;
+which one a page shows is domain.document_languages' rule, and which signatures of the
+agreement are current is domain.signatures' rule.
+
 A save names the version it was based on and goes through only if that is still the
 current one (an atomic compare-and-set on documents.current_version), so of two leaders
 editing at once the second is told instead of silently overwriting the first.
@@ -10,7 +14,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from datetime import datetime
 from typing import Any
 from typing import cast
 from zoneinfo import ZoneInfo
@@ -24,10 +27,20 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm import contains_eager
 
 from facilitator import clock
 from facilitator.domain import text
+from facilitator.domain.document_languages import NAMES
+from facilitator.domain.document_languages import SHOWN_IN
+from facilitator.domain.document_languages import main_language
+from facilitator.domain.document_languages import shown_language
+from facilitator.domain.document_languages import writable
+from facilitator.domain.languages import N_
+from facilitator.domain.signatures import AgreementText
 from facilitator.domain.signatures import SignatureStatus
+from facilitator.domain.signatures import SignedVersion
+from facilitator.domain.signatures import in_force
 from facilitator.domain.signatures import same_name
 from facilitator.domain.signatures import signature_status
 from facilitator.formatting import long_date
@@ -40,6 +53,7 @@ from facilitator.models import Membership
 from facilitator.models import Organization
 from facilitator.models import Role
 from facilitator.models import Signature
+from facilitator.models import StatementAcknowledgement
 from facilitator.models import StatementReading
 from facilitator.models import User
 from facilitator.services import ServiceError
@@ -64,29 +78,45 @@ def _title(kind: DocumentKind, org: Organization, group: Group | None) -> str:
     return f"{kind.label} of {group.name if group else org.name}"
 
 
-def find_document(
-    session: Session, org: Organization, kind: DocumentKind, group: Group | None = None
-) -> Document | None:
-    """The org's agreement (group None) or the group's guidelines or statement."""
+def texts_of(session: Session, org: Organization, kind: DocumentKind,
+             group: Group | None = None) -> dict[str, Document]:
+    """The org's agreement (group None) or the group's guidelines or statement, by
+    language, in the order they were first written."""
     if kind.for_group != (group is not None):
         raise ValueError(f"{kind.value} belongs to {'a group' if kind.for_group else 'an org'}")
     query = select(Document).where(Document.organization_id == org.id, Document.kind == kind)
     query = query.where(Document.group_id == group.id if group else Document.group_id.is_(None))
-    return session.scalar(query)
+    return {d.language: d for d in session.scalars(query.order_by(Document.id))}
+
+
+def main_text(texts: dict[str, Document], org: Organization) -> Document | None:
+    """The main text among a document's languages (domain.document_languages)."""
+    language = main_language(list(texts), org.default_language)
+    return texts[language] if language else None
+
+
+def find_document(
+    session: Session, org: Organization, kind: DocumentKind, group: Group | None = None,
+    language: str | None = None,
+) -> Document | None:
+    """The org's agreement (group None) or the group's guidelines or statement, in
+    `language`; without one, the main text."""
+    texts = texts_of(session, org, kind, group)
+    return texts.get(language) if language else main_text(texts, org)
 
 
 def _document(session: Session, org: Organization, kind: DocumentKind,
-              group: Group | None) -> Document:
+              group: Group | None, language: str) -> Document:
     """Find the document or create it; a lost race to create it finds the winner's."""
-    document = find_document(session, org, kind, group)
+    document = find_document(session, org, kind, group, language)
     if document is not None:
         return document
     try:
         with session.begin_nested():
-            document = Document(organization=org, group=group, kind=kind)
+            document = Document(organization=org, group=group, kind=kind, language=language)
             session.add(document)
     except IntegrityError:
-        winner = find_document(session, org, kind, group)
+        winner = find_document(session, org, kind, group, language)
         assert winner is not None  # the insert lost to it
         return winner
     return document
@@ -128,15 +158,24 @@ def save_version(
     based_on: int,
     note: str = "",
     group: Group | None = None,
+    language: str | None = None,
 ) -> DocumentVersion:
-    """Save a new version of the document, based on version `based_on` (0 for the
-    first). Raises StaleVersion if another version was saved since, and ServiceError for
-    an empty, oversized or unchanged text."""
+    """Save a new version of the document's text in `language` (without one: the main
+    text's, or the org's default language for the first text), based on version
+    `based_on` of that text (0 for the first). Raises StaleVersion if another version
+    was saved since, and ServiceError for an empty, oversized or unchanged text or a
+    language the app does not speak."""
     body, note = clean_body(body), note.strip()
     check_body(body)
     if len(note) > NOTE_LIMIT:
         raise ServiceError(f"The note is longer than {NOTE_LIMIT} characters.", field="note")
-    document = _document(session, org, kind, group)
+    if language is None:
+        main = find_document(session, org, kind, group)
+        language = main.language if main else org.default_language
+    if not writable(language):
+        raise ServiceError(N_("A document can be written only in a language of the app's "
+                              "pages."))
+    document = _document(session, org, kind, group, language)
     latest = current(document)
     if based_on != document.current_version:
         if latest is None or based_on > latest.number:
@@ -170,8 +209,8 @@ def save_version(
         organizations.note_printed_change(session, org)
     audit_log.record(
         session, actor, "create", version, organization=org,
-        summary=f"{_title(kind, org, group)}: version {number}"[:300],
-        after={"document": kind.value, "version": number, "note": note,
+        summary=f"{_title(kind, org, group)} ({NAMES[language]}): version {number}"[:300],
+        after={"document": kind.value, "language": language, "version": number, "note": note,
                "characters": len(body)},
     )
     return version
@@ -193,16 +232,26 @@ def leaders_of(session: Session, org: Organization) -> list[User]:
 
 def sign_agreement(
     session: Session, actor: User, org: Organization, version_number: int, typed_name: str,
-    *, confirmed: bool,
+    *, confirmed: bool, language: str | None = None,
 ) -> tuple[Signature, bool]:
-    """Sign a version of the org's leader agreement. Returns the signature and whether
-    it is new: signing the same version twice changes nothing. Only the current
-    version may be signed."""
+    """Sign a version of the org's leader agreement in `language` (without one, its main
+    text), the one the leader read. Returns the signature and whether it is new: signing
+    the same version twice changes nothing. Only the newest version of a text in force
+    (domain.signatures.in_force) may be signed."""
     if Role.FACILITATOR not in actor.roles_in(org):
         raise ServiceError("Only the organization's leaders sign this agreement.")
-    latest = current(find_document(session, org, DocumentKind.AGREEMENT))
+    texts = texts_of(session, org, DocumentKind.AGREEMENT)
+    document = texts.get(language) if language else main_text(texts, org)
+    latest = current(document)
     if latest is None:
         raise ServiceError("There is no leader agreement to sign yet.")
+    main = main_text(texts, org)
+    assert document is not None and main is not None  # latest is document's
+    if document.language not in in_force(_agreement_texts(texts), main.language):
+        raise ServiceError(
+            f"The {NAMES[document.language]} text is older than the {NAMES[main.language]} "
+            f"one, which changed since. Please read and sign the {NAMES[main.language]} "
+            "text, or wait for the translation to be brought up to date.")
     if version_number != latest.number:
         raise ServiceError(
             f"Version {version_number} is no longer the current agreement. Please read "
@@ -227,8 +276,10 @@ def sign_agreement(
         return winner, False
     audit_log.record(
         session, actor, "create", signature, organization=org,
-        summary=f"{actor.display_name} signed the leader agreement, version {latest.number}",
-        after={"version": latest.number, "typed_name": signature.typed_name},
+        summary=f"{actor.display_name} signed the leader agreement, version {latest.number} "
+                f"({NAMES[document.language]})",
+        after={"version": latest.number, "language": document.language,
+               "typed_name": signature.typed_name},
     )
     return signature, True
 
@@ -238,37 +289,60 @@ def _signature(session: Session, version: DocumentVersion, user: User) -> Signat
                                                   Signature.user_id == user.id))
 
 
-def agreement_status(session: Session, org: Organization) -> dict[int, SignatureStatus]:
+def _agreement_texts(texts: dict[str, Document]) -> list[AgreementText]:
+    return [AgreementText(language, version.number, version.created_at)
+            for language, document in texts.items() if (version := current(document))]
+
+
+def agreement_in_force(session: Session, org: Organization) -> set[str]:
+    """The languages of the agreement a leader may sign now (domain.signatures.in_force)."""
+    texts = texts_of(session, org, DocumentKind.AGREEMENT)
+    main = main_text(texts, org)
+    return in_force(_agreement_texts(texts), main.language if main else None)
+
+
+def agreement_status(session: Session, org: Organization,
+                     leader_ids: list[int] | None = None) -> dict[int, SignatureStatus]:
     """Each leader's standing with the org's leader agreement, by user id.
 
-    Every facilitator of the org has an entry. `signed` is True only for the current
-    version; `version` and `signed_at` tell the newest version they did sign, if any. A
-    new version makes everyone "not signed" until they sign it. With no agreement
-    written yet, nobody is signed. This is what the training pages show beside training
-    status.
+    Every facilitator of the org (or each of `leader_ids`) has an entry. `signed` is True
+    for the newest version of a text in force (domain.signatures.in_force); `version`,
+    `language` and `signed_at` tell that signature, or else the newest one they made. A
+    new version of the main text makes everyone "not signed" until they sign it (or its
+    translation, brought up to date). With no agreement written yet, nobody is signed.
+    This is what the training pages show beside training status.
     """
-    document = find_document(session, org, DocumentKind.AGREEMENT)
-    newest: dict[int, tuple[int, datetime]] = {}
-    if document is not None:
+    texts = texts_of(session, org, DocumentKind.AGREEMENT)
+    if leader_ids is None:
+        leader_ids = list(session.scalars(_leaders(org).with_only_columns(User.id)))
+    return _statuses(session, org, texts, leader_ids)
+
+
+def _statuses(session: Session, org: Organization, texts: dict[str, Document],
+              leader_ids: list[int]) -> dict[int, SignatureStatus]:
+    signed: dict[int, list[SignedVersion]] = {}
+    if texts:
         rows = session.execute(
-            select(Signature.user_id, DocumentVersion.number, Signature.signed_at)
+            select(Signature.user_id, Document.language, DocumentVersion.number,
+                   Signature.signed_at)
             .join(DocumentVersion, Signature.version_id == DocumentVersion.id)
-            .where(DocumentVersion.document_id == document.id)
-            .order_by(DocumentVersion.number)
+            .join(Document, DocumentVersion.document_id == Document.id)
+            .where(Document.id.in_([d.id for d in texts.values()]))
         )
-        newest = {user_id: (number, signed_at) for user_id, number, signed_at in rows}
-    latest = current(document)
-    leader_ids = session.scalars(_leaders(org).with_only_columns(User.id))
-    return signature_status(list(leader_ids), newest,
-                                 latest.number if latest else None)
+        for user_id, language, number, signed_at in rows:
+            signed.setdefault(user_id, []).append(SignedVersion(language, number, signed_at))
+    main = main_text(texts, org)
+    return signature_status(leader_ids, signed, _agreement_texts(texts),
+                            main.language if main else None)
 
 
 def awaiting_signature(session: Session, user: User) -> list[Organization]:
     """The orgs whose current leader agreement this leader has not signed yet."""
     waiting = []
     for org in (m.organization for m in user.memberships if m.role is Role.FACILITATOR):
-        latest = current(find_document(session, org, DocumentKind.AGREEMENT))
-        if latest is not None and _signature(session, latest, user) is None:
+        texts = texts_of(session, org, DocumentKind.AGREEMENT)
+        if _agreement_texts(texts) and not _statuses(session, org, texts, [user.id])[
+                user.id].signed:
             waiting.append(org)
     return waiting
 
@@ -281,14 +355,23 @@ def signatures_of(session: Session, version: DocumentVersion) -> list[Signature]
 # The statement at meetings
 
 
-def current_texts(session: Session, group: Group) -> dict[DocumentKind, DocumentVersion]:
-    """The group's current guidelines and statement, in one query."""
-    rows = session.execute(
-        select(Document.kind, DocumentVersion).join(DocumentVersion.document)
+def current_texts(session: Session, group: Group,
+                  language: str) -> dict[DocumentKind, DocumentVersion]:
+    """The group's current guidelines and statement for a page in `language`: in it when
+    written, else the main text (domain.document_languages.shown_language); one query."""
+    rows = session.scalars(
+        select(DocumentVersion).join(DocumentVersion.document)
+        .options(contains_eager(DocumentVersion.document))
         .where(Document.group_id == group.id,
                DocumentVersion.number == Document.current_version)
+        .order_by(Document.id)
     )
-    return {kind: version for kind, version in rows}
+    by_kind: dict[DocumentKind, dict[str, DocumentVersion]] = {}
+    for version in rows:
+        by_kind.setdefault(version.document.kind, {})[version.document.language] = version
+    default = group.organization.default_language
+    return {kind: versions[shown_language(list(versions), language, default) or ""]
+            for kind, versions in by_kind.items()}
 
 
 @dataclass(frozen=True)
@@ -298,16 +381,31 @@ class PublicText:
     #: The day it was saved, in the org's zone.
     saved_on: date
     html: Markup
+    #: The language the text is written in (its element's `lang`).
+    language: str
+    #: The language of the page it is for.
+    asked: str
+
+    @property
+    def note(self) -> str | None:
+        """What the page says when the text is in another language than the page's (a
+        domain.document_languages.SHOWN_IN sentence, to translate), else None."""
+        return SHOWN_IN[self.language] if self.language != self.asked else None
 
 
-def public_texts(session: Session, group: Group) -> list[PublicText]:
-    """The group's current guidelines, then its statement, as safe HTML for its page
-    (headings moved under the page's own h2)."""
-    texts = current_texts(session, group)
-    zone = ZoneInfo(group.organization.timezone)
-    return [PublicText(kind, texts[kind], texts[kind].created_at.astimezone(zone).date(),
-                       text.safe_html(texts[kind].body, 2))
+def public_texts(session: Session, group: Group, language: str) -> list[PublicText]:
+    """The group's current guidelines, then its statement, for a page in `language` (see
+    current_texts), as safe HTML (headings moved under the page's own h2)."""
+    texts = current_texts(session, group, language)
+    return [_public_text(group, texts[kind], text.safe_html(texts[kind].body, 2), language)
             for kind in (DocumentKind.GUIDELINES, DocumentKind.STATEMENT) if kind in texts]
+
+
+def _public_text(group: Group, version: DocumentVersion, html: Markup,
+                 language: str) -> PublicText:
+    saved_on = version.created_at.astimezone(ZoneInfo(group.organization.timezone)).date()
+    return PublicText(version.document.kind, version, saved_on, html,
+                      version.document.language, language)
 
 
 #: The most of the guidelines a one-pager prints, in characters of Markdown. It also
@@ -316,12 +414,13 @@ def public_texts(session: Session, group: Group) -> list[PublicText]:
 SHORT_GUIDELINES_CHARACTERS = 900
 
 
-def short_guidelines(session: Session, group: Group,
-                     characters: int = SHORT_GUIDELINES_CHARACTERS) -> Markup | None:
-    """The start of the group's current guidelines, whole lines up to `characters` (at
-    most SHORT_GUIDELINES_CHARACTERS; a first line longer than that cut at a space), as
-    safe HTML for a one-pager; None without any."""
-    version = current_texts(session, group).get(DocumentKind.GUIDELINES)
+def short_guidelines(session: Session, group: Group, language: str,
+                     characters: int = SHORT_GUIDELINES_CHARACTERS) -> PublicText | None:
+    """The start of the group's current guidelines for a page in `language` (see
+    current_texts), whole lines up to `characters` (at most SHORT_GUIDELINES_CHARACTERS;
+    a first line longer than that cut at a space), as safe HTML for a one-pager; None
+    without any."""
+    version = current_texts(session, group, language).get(DocumentKind.GUIDELINES)
     if version is None:
         return None
     characters = min(characters, SHORT_GUIDELINES_CHARACTERS)
@@ -334,7 +433,7 @@ def short_guidelines(session: Session, group: Group,
             kept.append("\n…")
             break
         kept.append(line)
-    return text.safe_html("\n".join(kept), 2)
+    return _public_text(group, version, text.safe_html("\n".join(kept), 2), language)
 
 
 def _check_occurrence(meeting: Meeting, day: date, today: date | None) -> None:
@@ -351,16 +450,17 @@ def _check_occurrence(meeting: Meeting, day: date, today: date | None) -> None:
 
 
 def _upsert_reading(session: Session, meeting: Meeting, day: date, values: dict,
-                    on_conflict: dict) -> None:
-    """Insert the occurrence's row or change the existing one, in one statement that is
-    safe against a concurrent insert on SQLite and PostgreSQL alike."""
+                    on_conflict: dict, table: type[StatementReading | StatementAcknowledgement]
+                    = StatementReading) -> None:
+    """Insert the occurrence's row (of `table`) or change the existing one, in one
+    statement that is safe against a concurrent insert on SQLite and PostgreSQL alike."""
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    keys = ["meeting_id", "occurrence_date", *(["language"] if "language" in values else [])]
     statement = (
-        insert(StatementReading)
+        insert(table)
         .values(meeting_id=meeting.id, occurrence_date=day, **values)
-        .on_conflict_do_update(index_elements=["meeting_id", "occurrence_date"],
-                               set_=on_conflict)
+        .on_conflict_do_update(index_elements=keys, set_=on_conflict)
     )
     session.execute(statement)
 
@@ -370,44 +470,72 @@ def reading(session: Session, meeting: Meeting, day: date) -> StatementReading |
     return session.get(StatementReading, (meeting.id, day), populate_existing=True)
 
 
+def statement_for(session: Session, group: Group, language: str) -> DocumentVersion | None:
+    """The group's current statement for a page in `language` (see current_texts)."""
+    return current_texts(session, group, language).get(DocumentKind.STATEMENT)
+
+
 def record_statement_read(
     session: Session, actor: User | None, meeting: Meeting, day: date, *, read: bool = True,
-    today: date | None = None,
+    today: date | None = None, language: str | None = None,
 ) -> StatementReading:
     """Record (or, with read=False, take back) that the group's confidentiality statement
-    was read at the occurrence on `day`. Refused for a cancelled or future occurrence."""
+    was read at the occurrence on `day`: the text a page in `language` shows (without
+    one, the main text), whose version and language are kept. Refused for a cancelled or
+    future occurrence."""
     _check_occurrence(meeting, day, today)
-    statement = current(find_document(session, meeting.group.organization,
-                                      DocumentKind.STATEMENT, meeting.group))
+    statement = statement_for(session, meeting.group,
+                              language or meeting.group.organization.default_language)
     if read and statement is None:
         raise ServiceError("This group has no confidentiality statement yet: write it first.")
-    version = statement.number if read and statement is not None else None
-    values = {"read_at": clock.now() if read else None, "read_version": version}
-    _upsert_reading(session, meeting, day, {**values, "acknowledgements": 0}, values)
+    shown = statement if read else None
+    values = {"read_at": clock.now() if read else None,
+              "read_version": shown.number if shown else None,
+              "read_language": shown.document.language if shown else None}
+    _upsert_reading(session, meeting, day, values, values)
     record = session.get_one(StatementReading, (meeting.id, day), populate_existing=True)
-    what = f"read (version {version})" if read else "marked as not read"
+    what = f"read (version {values['read_version']}, {values['read_language']})" if read \
+        else "marked as not read"
     audit_log.record(
         session, actor, "update", record, organization=meeting.group.organization,
         summary=f"Meeting {meeting.title} of {meeting.group.name}: {day} statement {what}",
         after={"meeting": meeting.id, "date": day.isoformat(), "read": read,
-               "version": values["read_version"]},
+               "version": values["read_version"], "language": values["read_language"]},
     )
     return record
 
 
 def acknowledge_statement(
-    session: Session, meeting: Meeting, occurrence_date: date, *, today: date | None = None
+    session: Session, meeting: Meeting, occurrence_date: date, language: str, *,
+    today: date | None = None
 ) -> None:
-    """Add one member acknowledgement of the statement to an occurrence.
+    """Add one member acknowledgement of the statement to an occurrence, counted in the
+    language of the text they were shown.
 
     For the check-in page: one tap, one atomic `UPDATE … SET acknowledgements =
     acknowledgements + 1` (an INSERT … ON CONFLICT DO UPDATE, so the first taps of an
     occurrence cannot both insert), nothing about who, and so no audit entry: an entry
     per tap, with its time, would be a row per member. Refused with a ServiceError for a
-    cancelled or future occurrence or a date the meeting does not fall on; the caller
-    decides whether the check-in window is open. Use `reading()` to read the count."""
+    cancelled or future occurrence, a date the meeting does not fall on, or a language
+    the app does not speak; the caller decides whether the check-in window is open. Use
+    `acknowledgements()` to read the counts."""
     _check_occurrence(meeting, occurrence_date, today)
-    count = StatementReading.__table__.c.acknowledgements
-    _upsert_reading(session, meeting, occurrence_date, {"acknowledgements": 1},
-                           {"acknowledgements": count + 1})
+    if not writable(language):
+        raise ServiceError(N_("This page is out of date: reload it and try again."))
+    count = StatementAcknowledgement.__table__.c.acknowledgements
+    _upsert_reading(session, meeting, occurrence_date,
+                    {"language": language, "acknowledgements": 1},
+                    {"acknowledgements": count + 1}, StatementAcknowledgement)
+
+
+def acknowledgements(session: Session, meeting: Meeting, day: date) -> dict[str, int]:
+    """The members' acknowledgements of the statement at one occurrence, by language."""
+    rows = session.execute(
+        select(StatementAcknowledgement.language, StatementAcknowledgement.acknowledgements)
+        .where(StatementAcknowledgement.meeting_id == meeting.id,
+               StatementAcknowledgement.occurrence_date == day)
+        .order_by(StatementAcknowledgement.language)
+        .execution_options(populate_existing=True)
+    )
+    return {language: count for language, count in rows}
 

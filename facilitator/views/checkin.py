@@ -106,7 +106,8 @@ def _page(meeting: Meeting, token: str, message: str = "", status: int = 200) ->
                                                    meeting.exceptions_by_date, clock.now())
     keys = _checked_in()
     done = going_on is not None and _key(meeting, going_on) in keys
-    statement = next((t for t in documents.public_texts(get_session(), meeting.group)
+    statement = next((t for t in documents.public_texts(get_session(), meeting.group,
+                                                        i18n.page_language())
                       if t.kind is DocumentKind.STATEMENT), None) if going_on else None
     return holds_secret(make_response(render_template(
         "checkin/check_in.html", meeting=meeting, token=token, going_on=going_on,
@@ -169,6 +170,8 @@ def acknowledge(token: str) -> Response:
     """One tap: "I will keep what is shared here confidential". A count per occurrence,
     like the check-in, with nothing about who."""
     def count(session: Session, meeting: Meeting, going_on: Occurrence) -> None:
-        documents.acknowledge_statement(session, meeting, going_on.date)
+        # Counted in the language of the text the page showed (the form says which).
+        documents.acknowledge_statement(session, meeting, going_on.date,
+                                        request.form.get("language", ""))
 
     return _tap(token, STATEMENT, N_("The meeting is not on now; nothing was recorded."), count)

@@ -152,7 +152,7 @@ def group(group_slug: str) -> Response:
     meetings = directory_service.group_meetings(session, group, clock.now())
     response = make_response(render_template(
         "public/group.html", group=group, meetings=meetings, private=private,
-        texts=documents.public_texts(session, group),
+        texts=documents.public_texts(session, group, i18n.page_language()),
         confirmation=group.confirmation(clock.today_in(group.organization.timezone)),
     ))
     if private:

@@ -37,7 +37,7 @@ def test_facilitator_edits_guidelines_and_a_member_reads_them(page: Page, live_s
     page.get_by_label("What changed, and why").fill("Our own end time")
     page.get_by_role("button", name="Save as version 1").click()
 
-    expect(page).to_have_url(f"{live_server}/manage/g/{GROUP_SLUG}/documents/guidelines/")
+    expect(page).to_have_url(f"{live_server}/manage/g/{GROUP_SLUG}/documents/guidelines/?lang=en")
     expect(page.get_by_role("status")).to_contain_text("Version 1 is saved.")
     document = page.get_by_role("article")
     expect(document).to_contain_text("We end on time, at 8:30 pm.")

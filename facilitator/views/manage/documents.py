@@ -1,9 +1,11 @@
 """Documents pages: a group's guidelines and statement, the org's leader agreement, their
 versions and differences, signing, who has signed, and the statement at a meeting.
 
-A group's documents are edited by those who manage the group and read by its auditors
-too; the org's agreement is edited by admins, read by everyone with a role in the org,
-signed by its facilitators, and its signatures are listed for admins and auditors.
+Each has a text per language (?lang=, without it the page's language when written,
+else the main text), each with its own versions. A group's documents are edited by those
+who manage the group and read by its auditors too; the org's agreement is edited by
+admins, read by everyone with a role in the org, signed by its facilitators, and its
+signatures are listed for admins and auditors.
 """
 
 from __future__ import annotations
@@ -24,9 +26,16 @@ from flask_babel import gettext
 from werkzeug import Response
 
 from facilitator import clock
+from facilitator import i18n
 from facilitator.db import get_session
 from facilitator.domain import text
+from facilitator.domain.document_languages import ADD_VERSION
+from facilitator.domain.document_languages import NAMES
+from facilitator.domain.document_languages import main_language
+from facilitator.domain.document_languages import shown_language
+from facilitator.domain.document_languages import writable
 from facilitator.domain.languages import N_
+from facilitator.domain.languages import PAGE_LANGUAGES
 from facilitator.domain.starting_texts import starting_points
 from facilitator.forms import ConfirmForm
 from facilitator.forms import DocumentForm
@@ -57,19 +66,48 @@ EVERYONE = (Role.ADMIN, Role.FACILITATOR, Role.AUDITOR)
 
 @dataclass
 class Place:
-    """Where a document lives, and what the signed-in person may do with it."""
+    """Where a document lives, in which language, and what the signed-in person may do
+    with it."""
 
     org: Organization
     group: Group | None
     kind: DocumentKind
-    document: Document | None
+    #: The document's texts, by language, in the order they were first written.
+    texts: dict[str, Document]
+    #: The language of the text this page is about (written or not yet).
+    language: str
     may_edit: bool
+
+    @property
+    def document(self) -> Document | None:
+        return self.texts.get(self.language)
+
+    @property
+    def main(self) -> str | None:
+        """The language of the main text (domain.document_languages.main_language)."""
+        return main_language(list(self.texts), self.org.default_language)
+
+    @property
+    def languages(self) -> list[tuple[str, str, DocumentVersion | None]]:
+        """Each language a text may be written in: its code, its name (to translate)
+        and the current version of its text (None: not written)."""
+        return [(code, NAMES[code], documents.current(self.texts.get(code)))
+                for code in PAGE_LANGUAGES]
+
+    @property
+    def add_version(self) -> dict[str, str]:
+        return ADD_VERSION
+
+    @property
+    def names(self) -> dict[str, str]:
+        return NAMES
 
     @property
     def url_args(self) -> dict[str, Any]:
         if self.group is not None:
-            return {"group_slug": self.group.slug, "kind": self.kind.value}
-        return {"org_slug": self.org.slug}
+            return {"group_slug": self.group.slug, "kind": self.kind.value,
+                    "lang": self.language}
+        return {"org_slug": self.org.slug, "lang": self.language}
 
     @property
     def owner(self) -> str:
@@ -95,7 +133,13 @@ class Place:
 
 def _place(kind: str, group_slug: str | None, org_slug: str | None, *,
            edit: bool = False) -> Place:
+    """The document and its language: ?lang= (404 for one the app does not speak), else
+    the text in the page's language, else the main one; with no text yet, the page's
+    language (the one its writer reads the app in)."""
     session = get_session()
+    asked = request.args.get("lang")
+    if asked is not None and not writable(asked):
+        abort(404, N_("There is no such language of this document."))
     if group_slug is not None:
         group = get_group_for(session, g.user, group_slug, manage=edit)
         org = group.organization
@@ -105,8 +149,10 @@ def _place(kind: str, group_slug: str | None, org_slug: str | None, *,
         org = get_org_for(session, g.user, org_slug or "", [Role.ADMIN] if edit else EVERYONE)
         may_edit = Role.ADMIN in g.user.roles_in(org)
     kind_ = DocumentKind(kind)
-    return Place(org, group, kind_, documents.find_document(session, org, kind_, group),
-                 may_edit)
+    texts = documents.texts_of(session, org, kind_, group)
+    page = i18n.page_language()
+    language = asked or shown_language(list(texts), page, org.default_language) or page
+    return Place(org, group, kind_, texts, language, may_edit)
 
 
 @bp.get(f"{GROUP_DOCUMENT}/")
@@ -115,19 +161,23 @@ def document(kind: str, group_slug: str | None = None, org_slug: str | None = No
     place = _place(kind, group_slug, org_slug)
     sign_form = my_signature = None
     if place.kind is DocumentKind.AGREEMENT and place.current is not None:
-        status = documents.agreement_status(get_session(), place.org).get(g.user.id)
-        my_signature = status
-        if status is not None and not status.signed:
+        status = documents.agreement_status(get_session(), place.org, [g.user.id])
+        my_signature = status[g.user.id] if Role.FACILITATOR in g.user.roles_in(place.org) \
+            else None
+        if my_signature is not None and not my_signature.signed:
             sign_form = SignatureForm(formdata=None, version=place.current.number)
     return _document_page(place, sign_form, my_signature)
 
 
 def _document_page(place: Place, sign_form: SignatureForm | None, my_signature: object) -> str:
     roles = g.user.roles_in(place.org)
+    in_force = documents.agreement_in_force(get_session(), place.org) \
+        if place.kind is DocumentKind.AGREEMENT else set()
     return render_template(
         "documents/document.html", place=place, current=place.current,
         body=text.safe_html(place.current.body, 1) if place.current else None,
-        sign_form=sign_form, my_signature=my_signature,
+        sign_form=sign_form if place.language in in_force else None,
+        my_signature=my_signature, behind=bool(in_force) and place.language not in in_force,
         sees_signatures=bool(roles & {Role.ADMIN, Role.AUDITOR}),
     )
 
@@ -143,10 +193,15 @@ def edit_document(kind: str, group_slug: str | None = None,
     starts, suggested = starting_points(place.kind.value,
                                         place.group.program.value if place.group else None)
     chosen = request.args.get("start", suggested)
+    main = documents.current(place.texts.get(place.main or ""))
+    # A new translation starts from the main text, to translate; a first text from a
+    # starting text.
+    translating = main if latest is None and main is not None else None
     if request.method == "GET":
         form.based_on.data = latest.number if latest else 0
         start = next((s for s in starts if s.key == chosen), None)
-        form.body.data = latest.body if latest else (start.text if start else "")
+        form.body.data = latest.body if latest else (
+            translating.body if translating else (start.text if start else ""))
     conflict = None
 
     def refused(_form: object, error: ServiceError) -> None:
@@ -162,7 +217,8 @@ def edit_document(kind: str, group_slug: str | None = None,
     if form.validate_on_submit():
         saved = save(form, lambda: documents.save_version(
             session, g.user, place.org, place.kind, form.body.data,
-            based_on=form.based_on.data, note=form.note.data, group=place.group),
+            based_on=form.based_on.data, note=form.note.data, group=place.group,
+            language=place.language),
             refused=refused)
         if saved is not None:
             flash(gettext("Version %(number)d is saved.", number=saved.value.number), "info")
@@ -172,7 +228,8 @@ def edit_document(kind: str, group_slug: str | None = None,
                       "below."), "error")
     return render_template(
         "documents/edit.html", place=place, form=form, latest=latest, conflict=conflict,
-        starts=starts if latest is None else (), chosen=chosen,
+        starts=starts if latest is None and not place.texts else (), chosen=chosen,
+        translating=translating,
     )
 
 
@@ -212,7 +269,7 @@ def sign(org_slug: str) -> str | Response:
     form = SignatureForm()
     if form.validate_on_submit() and (signed := save(form, lambda: documents.sign_agreement(
             session, g.user, place.org, form.version.data, form.typed_name.data,
-            confirmed=form.confirm.data))):
+            confirmed=form.confirm.data, language=place.language))):
         signature, new = signed.value
         number = signature.version.number
         flash(gettext("You signed version %(number)d. Thank you.", number=number) if new
@@ -222,7 +279,7 @@ def sign(org_slug: str) -> str | Response:
     if place.current is not None:
         # The page shows the current text: the next click signs that one.
         form.version.data, form.version.raw_data = place.current.number, None
-    status = documents.agreement_status(session, place.org).get(g.user.id)
+    status = documents.agreement_status(session, place.org, [g.user.id])[g.user.id]
     return _document_page(place, form, status)
 
 
@@ -268,16 +325,17 @@ def statement(group_slug: str, meeting_id: int, day: str) -> str | Response:
     meeting, when = meeting_and_date(group_slug, meeting_id, day)
     form = ConfirmForm()
     read = request.form.get("read") != "no"
+    language = i18n.page_language()
     if form.validate_on_submit() and save(None, lambda: documents.record_statement_read(
-            session, g.user, meeting, when, read=read)):
+            session, g.user, meeting, when, read=read, language=language)):
         flash(gettext("Recorded: the statement was read.") if read
               else gettext("Recorded: the statement was not read."), "info")
         return redirect(request.path)
-    statement_doc = documents.find_document(session, meeting.group.organization,
-                                            DocumentKind.STATEMENT, meeting.group)
-    latest = documents.current(statement_doc)
+    latest = documents.statement_for(session, meeting.group, language)
+    acknowledged = documents.acknowledgements(session, meeting, when)
     return render_template(
         "documents/statement.html", meeting=meeting, when=when, form=form, latest=latest,
         body=text.safe_html(latest.body, 1) if latest else None,
         reading=documents.reading(session, meeting, when), zone=ZoneInfo(meeting.timezone),
+        acknowledged=acknowledged, names=NAMES,
     )
