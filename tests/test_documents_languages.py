@@ -193,7 +193,7 @@ def test_a_leader_signs_the_version_in_the_language_they_read(client, world, aut
     assert "This text is older than the English one" in behind
     assert "Sign version" not in behind
     refused = page_text(sign(client, 1, lead2.display_name, "es"))
-    assert "The Spanish text is older than the English one" in refused
+    assert "This translation is older than the main text" in refused
     # The English text asks them to sign it, without comparing across languages.
     english = page_text(client.get(f"{AGREEMENT}/?lang=en"))
     assert "You signed version 1 of the Spanish text. The agreement has changed since" \

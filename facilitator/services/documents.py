@@ -43,7 +43,6 @@ from facilitator.domain.signatures import SignedVersion
 from facilitator.domain.signatures import in_force
 from facilitator.domain.signatures import same_name
 from facilitator.domain.signatures import signature_status
-from facilitator.formatting import long_date
 from facilitator.models import Document
 from facilitator.models import DocumentKind
 from facilitator.models import DocumentVersion
@@ -68,9 +67,10 @@ class StaleVersion(ServiceError):
 
     def __init__(self, current: DocumentVersion) -> None:
         super().__init__(
-            f"Someone else saved version {current.number} ({current.author_name}) while you "
-            "were editing, so yours was not saved. Your text is still below; compare it "
-            "with theirs, then save again.", field="body")
+            N_("Someone else saved version %(number)s (%(author)s) while you were editing, "
+               "so yours was not saved. Your text is still below; compare it with theirs, "
+               "then save again."),
+            field="body", number=current.number, author=current.author_name)
         self.current = current
 
 
@@ -140,12 +140,13 @@ def clean_body(body: str) -> str:
 
 def check_body(body: str) -> None:
     if not body.strip():
-        raise ServiceError("Write the text first: it is empty.", field="body")
+        raise ServiceError(N_("Write the text first: it is empty."), field="body")
     if text.too_big(body):
         size = len(body.encode("utf-8")) // 1000
         raise ServiceError(
-            f"The text is {size} KB; a document can be at most {text.MAX_BYTES // 1000} KB. "
-            "Shorten it, or keep the long parts in a separate handout.", field="body")
+            N_("The text is %(size)s KB; a document can be at most %(most)s KB. Shorten "
+               "it, or keep the long parts in a separate handout."),
+            field="body", size=size, most=text.MAX_BYTES // 1000)
 
 
 def save_version(
@@ -168,7 +169,8 @@ def save_version(
     body, note = clean_body(body), note.strip()
     check_body(body)
     if len(note) > NOTE_LIMIT:
-        raise ServiceError(f"The note is longer than {NOTE_LIMIT} characters.", field="note")
+        raise ServiceError(N_("The note is longer than %(most)s characters."), field="note",
+                           most=NOTE_LIMIT)
     if language is None:
         main = find_document(session, org, kind, group)
         language = main.language if main else org.default_language
@@ -179,11 +181,11 @@ def save_version(
     latest = current(document)
     if based_on != document.current_version:
         if latest is None or based_on > latest.number:
-            raise ServiceError("This page is out of date: reload it and edit again.")
+            raise ServiceError(N_("This page is out of date: reload it and edit again."))
         raise StaleVersion(latest)
     if latest is not None and latest.body == body:
-        raise ServiceError(f"This is the same text as version {latest.number}: there is "
-                           "nothing new to save.", field="body")
+        raise ServiceError(N_("This is the same text as version %(number)s: there is "
+                              "nothing new to save."), field="body", number=latest.number)
     number = based_on + 1
     # Compare-and-set in one statement: of two saves based on the same version, the
     # database lets exactly one through.
@@ -239,29 +241,30 @@ def sign_agreement(
     the same version twice changes nothing. Only the newest version of a text in force
     (domain.signatures.in_force) may be signed."""
     if Role.FACILITATOR not in actor.roles_in(org):
-        raise ServiceError("Only the organization's leaders sign this agreement.")
+        raise ServiceError(N_("Only the organization's leaders sign this agreement."))
     texts = texts_of(session, org, DocumentKind.AGREEMENT)
     document = texts.get(language) if language else main_text(texts, org)
     latest = current(document)
     if latest is None:
-        raise ServiceError("There is no leader agreement to sign yet.")
+        raise ServiceError(N_("There is no leader agreement to sign yet."))
     main = main_text(texts, org)
     assert document is not None and main is not None  # latest is document's
     if document.language not in in_force(_agreement_texts(texts), main.language):
         raise ServiceError(
-            f"The {NAMES[document.language]} text is older than the {NAMES[main.language]} "
-            f"one, which changed since. Please read and sign the {NAMES[main.language]} "
-            "text, or wait for the translation to be brought up to date.")
+            N_("This translation is older than the main text, which changed since. Please "
+               "read and sign the main text, or wait for the translation to be brought up "
+               "to date."))
     if version_number != latest.number:
         raise ServiceError(
-            f"Version {version_number} is no longer the current agreement. Please read "
-            f"version {latest.number} below and sign that one.")
+            N_("Version %(signed)s is no longer the current agreement. Please read version "
+               "%(current)s below and sign that one."),
+            signed=version_number, current=latest.number)
     typed_name = " ".join(typed_name.split())
     if not same_name(typed_name, actor.display_name):
-        raise ServiceError(f"Type your name as your account has it: {actor.display_name}",
-                           field="typed_name")
+        raise ServiceError(N_("Type your name as your account has it: %(name)s"),
+                           field="typed_name", name=actor.display_name)
     if not confirmed:
-        raise ServiceError("Tick the box to confirm you have read and agree to it.",
+        raise ServiceError(N_("Tick the box to confirm you have read and agree to it."),
                            field="confirm")
     existing = _signature(session, latest, actor)
     if existing is not None:
@@ -439,14 +442,14 @@ def short_guidelines(session: Session, group: Group, language: str,
 def _check_occurrence(meeting: Meeting, day: date, today: date | None) -> None:
     today = today or clock.today_in(meeting.timezone)
     if not meeting.schedule.falls_on(day):
-        raise ServiceError(f"{long_date(day)} is not a date of this meeting.")
+        raise ServiceError(N_("%(day)s is not a date of this meeting."), day=day)
     exception = meeting.exceptions_by_date.get(day)
     if exception is not None and exception.cancelled:
-        raise ServiceError(f"The meeting on {long_date(day)} was cancelled: there is "
-                           "nothing to record for it.")
+        raise ServiceError(N_("The meeting on %(day)s was cancelled: there is nothing to "
+                              "record for it."), day=day)
     if day > today:
-        raise ServiceError(f"The meeting on {long_date(day)} has not happened yet. Record "
-                           "the statement on the day.")
+        raise ServiceError(N_("The meeting on %(day)s has not happened yet. Record the "
+                              "statement on the day."), day=day)
 
 
 def _upsert_reading(session: Session, meeting: Meeting, day: date, values: dict,
@@ -487,7 +490,8 @@ def record_statement_read(
     statement = statement_for(session, meeting.group,
                               language or meeting.group.organization.default_language)
     if read and statement is None:
-        raise ServiceError("This group has no confidentiality statement yet: write it first.")
+        raise ServiceError(N_("This group has no confidentiality statement yet: write it "
+                              "first."))
     shown = statement if read else None
     values = {"read_at": clock.now() if read else None,
               "read_version": shown.number if shown else None,
