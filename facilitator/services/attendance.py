@@ -525,7 +525,8 @@ def _read_shards(session: Session, months: Sequence[str], today: date, org: Orga
     days = case((HeadcountMonth.month == this_month,
                  HeadcountMonth.counted_days.op("&")(_BITS_TO[today.day])),
                 else_=HeadcountMonth.counted_days)
-    shard = HeadcountMonth.meeting_id % HeadcountVersion.SHARDS
+    # On the meeting's id, so that only its shard's meetings' months are looked up.
+    shard = Meeting.id % HeadcountVersion.SHARDS
     query = (select(shard, Group.id, Group.slug, Group.name, HeadcountMonth.month,
                     func.sum(HeadcountMonth.meetings), func.sum(HeadcountMonth.people),
                     func.sum(HeadcountMonth.newcomers),
@@ -551,29 +552,54 @@ def _org_months(session: Session, months: Sequence[str], today: date,
     table of every occurrence, newest first, would give them. The few counts dated after
     today (a meeting in a zone ahead of the org's) are taken back out, so the months end
     today as the window does."""
+    return _months_in_order(session, months, today, org, read)[0]
+
+
+def _months_in_order(session: Session, months: Sequence[str], today: date,
+                     org: Organization, read: _ShardMonths | None = None,
+                     places: Mapping[int, int] | None = None
+                     ) -> tuple[list[_GroupMonth], Mapping[int, int]]:
+    """_org_months, and the groups' places in its order; with `places`, in that order,
+    which only a change to the dates counted changes (HeadcountVersion.dated_version)."""
     this_month = today.replace(day=1)
     read = read or _ShardMonths.read(session, months, today, org, {})
-    found = [(group_id, *read.names[group_id], month, *sums)
-             for (group_id, month), sums in sorted(read.merged.items())]
     later: dict[int, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
     for group_id, meetings_, people_, newcomers_, more_ in _after_today(session, today, org):
         found_ = later[group_id]
         for n, value in enumerate((meetings_, people_, newcomers_, more_)):
             found_[n] += value
     cells: list[tuple[int, _GroupMonth]] = []
-    newest: dict[int, date] = {}
-    for group_id, slug, name, month, meetings, people, newcomers, more, bits in found:
+    #: Each group's newest month counted in, and its counted dates' bits.
+    newest_month: dict[int, tuple[date, int]] = {}
+    names = read.names
+    labels = {month: month_of(month) for _, month in read.merged}
+    for (group_id, month), (meetings, people, newcomers, more, bits) in read.merged.items():
         if month == this_month and group_id in later:
             taken = later[group_id]
             meetings, people, newcomers, more = (meetings - taken[0], people - taken[1],
                                                  newcomers - taken[2], more - taken[3])
             if not meetings:
                 continue
-        last = month.replace(day=bits.bit_length())
-        if last > newest.get(group_id, date.min):
-            newest[group_id] = last
-        cells.append((group_id, _GroupMonth(slug, name, month_of(month), meetings, people,
+        if month > newest_month.get(group_id, (date.min, 0))[0]:
+            newest_month[group_id] = (month, bits)
+        slug, name = names[group_id]
+        cells.append((group_id, _GroupMonth(slug, name, labels[month], meetings, people,
                                             newcomers, more)))
+    # Kept places hold while the dates counted are the same, and so the groups counted
+    # (a count read since they were kept may have counted one more).
+    if places is None or not newest_month.keys() <= places.keys():
+        places = _places(session, today, org, {
+            group_id: month.replace(day=bits.bit_length())
+            for group_id, (month, bits) in newest_month.items()})
+    # By place, then month: the order the database's GROUP BY gave them.
+    cells.sort(key=lambda cell: (places[cell[0]], cell[1].month))
+    return [cell for _, cell in cells], places
+
+
+def _places(session: Session, today: date, org: Organization,
+            newest: Mapping[int, date]) -> dict[int, int]:
+    """The groups' places by their newest counted date (newest first), then the earliest
+    time and lowest meeting id counted on it."""
     first: dict[int, tuple[time, int]] = {}
     for group_id, day, start, meeting_id in session.execute(
             select(Meeting.group_id, Headcount.occurrence_date, Meeting.start_time, Meeting.id)
@@ -586,8 +612,7 @@ def _org_months(session: Session, months: Sequence[str], today: date,
         if day == newest[group_id]:
             first[group_id] = min((start, meeting_id), first.get(group_id, (start, meeting_id)))
     order = sorted(newest, key=lambda id_: (-newest[id_].toordinal(), *first[id_]))
-    place = {group_id: n for n, group_id in enumerate(order)}
-    return [cell for _, cell in sorted(cells, key=lambda cell: place[cell[0]])]
+    return {group_id: n for n, group_id in enumerate(order)}
 
 
 #: The bits of the days of a month up to day d (bit d - 1 is day d), by d.
@@ -924,7 +949,12 @@ class ReportCache:
                                      {shard: found[0] for shard, found in versions.items()},
                                      before)
             self._put(key, read)
-            kept.group_months = _org_months(session, months, today, org, read)
+            order = ("order", org.id, org.data_version, _summed(versions)[1], today)
+            with self._lock:
+                places = self._kept.get(order)
+            kept.group_months, places = _months_in_order(session, months, today, org, read,
+                                                         places)
+            self._put(order, places)
             with self._lock:
                 self.builds += 1
         return kept.group_months
