@@ -898,8 +898,10 @@ class ReportCache:
     months) read the org's counts once, and a change to any of them shows at once. A
     report also holds only until the next uncounted date starts, which makes it "not
     counted yet". The meetings' dates in the window are kept per data version and day
-    alone. At most `capacity` entries are kept, the least recently used let go first.
-    Safe to share between threads."""
+    alone. The org's months are also kept by shard of its meetings (_ShardMonths), so
+    after a change only the changed shards are read again, and the groups' order per
+    version of the dates counted. At most `capacity` entries are kept, the least
+    recently used let go first. Safe to share between threads."""
 
     def __init__(self, capacity: int = 32) -> None:
         self._kept: OrderedDict[tuple[object, ...], Any] = OrderedDict()
