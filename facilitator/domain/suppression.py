@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from itertools import compress
 from typing import Generic
 from typing import TypeVar
 
@@ -145,21 +146,29 @@ def suppress_table(cells: Mapping[tuple[Row, Column], int], rows: Sequence[Row],
     parts: list[list[int]] = [[] for _ in range(len(rows) + len(columns) + 2)]
     in_sums: list[tuple[int, int]] = []
     column_sum = len(rows)
+    column_sums = [(column, column_sum + c) for c, column in enumerate(columns)]
+    row_values: list[int] = []
+    column_values = [0] * (len(rows) + len(columns))
     for r, row in enumerate(rows):
-        for c, column in enumerate(columns):
+        in_row = parts[r]
+        row_value = 0
+        for column, c in column_sums:
             found = cells.get((row, column))
             if found is not None:
-                parts[r].append(len(keys))
-                parts[column_sum + c].append(len(keys))
-                in_sums.append((r, column_sum + c))
+                member = len(keys)
+                in_row.append(member)
+                parts[c].append(member)
+                in_sums.append((r, c))
                 keys.append((row, column))
                 value.append(found)
+                row_value += found
+                column_values[c] += found
+        row_values.append(row_value)
     first_row = len(keys)
     first_column = first_row + len(rows)
     total = first_column + len(columns)
     rows_total = column_sum + len(columns)
-    value += [sum(value[p] for p in ps) for ps in parts[:rows_total]]
-    value.append(sum(value[first_row:first_column]))
+    value += [*row_values, *column_values[column_sum:], sum(row_values)]
     in_sums += [(r, rows_total) for r in range(len(rows))]
     in_sums += [(column_sum + c, rows_total + 1) for c in range(len(columns))]
     in_sums.append((rows_total, rows_total + 1))
@@ -168,10 +177,9 @@ def suppress_table(cells: Mapping[tuple[Row, Column], int], rows: Sequence[Row],
     parts[rows_total + 1] = list(range(first_column, total))
     hidden = [v < threshold for v in value]
     count = [0] * len(sum_total)
-    for member, gone in enumerate(hidden):
-        if gone:
-            for s in in_sums[member]:
-                count[s] += 1
+    for member in compress(range(len(hidden)), hidden):
+        for s in in_sums[member]:
+            count[s] += 1
     # sorted() keeps the parts' order among equal values, as min() does.
     smallest = [sorted(ps, key=value.__getitem__)[:2] for ps in parts]
     pending = list(range(len(sum_total)))
@@ -186,7 +194,7 @@ def suppress_table(cells: Mapping[tuple[Row, Column], int], rows: Sequence[Row],
             count[other] += 1
         pending.extend(in_sums[extra])
     return TableHidden(
-        frozenset(key for key, gone in zip(keys, hidden, strict=False) if gone),
+        frozenset(compress(keys, hidden)),
         frozenset(row for r, row in enumerate(rows) if hidden[first_row + r]),
         frozenset(column for c, column in enumerate(columns) if hidden[first_column + c]),
         hidden[total])
