@@ -461,8 +461,12 @@ class _ShardMonths:
                    or kept.versions.get(shard, 0) != versions.get(shard, 0)]
         if kept is not None and not changed:
             return kept
-        found, names = _read_shards(session, months, today, org,
-                                    None if kept is None else changed)
+        found = _read_shards(session, months, today, org, None if kept is None else changed)
+        # Names change with the org's data version, which a kept read is kept by; a
+        # group counted for the first time may be new to it.
+        names = kept.names if kept is not None else {}
+        if any(group_id not in names for part in found.values() for group_id, _ in part):
+            names = _group_names(session, org)
         shards = dict(kept.shards) if kept is not None else {}
         for shard in changed:
             shards[shard] = found.get(shard, {})
@@ -473,7 +477,7 @@ class _ShardMonths:
                     merged[key] = _plus(merged.get(key), sums)
             return cls({shard: versions.get(shard, 0) for shard in every}, shards, merged,
                        names)
-        merged, names = dict(kept.merged), kept.names | names
+        merged = dict(kept.merged)
         #: Months whose newest counted date may have been a changed shard's.
         again: set[tuple[int, date]] = set()
         for shard in changed:
@@ -514,12 +518,10 @@ def _minus(sums: _MonthSums, less: _MonthSums) -> _MonthSums:
 
 def _read_shards(session: Session, months: Sequence[str], today: date, org: Organization,
                  shards: Sequence[int] | None
-                 ) -> tuple[dict[int, dict[tuple[int, date], _MonthSums]],
-                            dict[int, tuple[str, str]]]:
+                 ) -> dict[int, dict[tuple[int, date], _MonthSums]]:
     """The groups' months of the org's meetings of `shards` (None: all of them), summed
     by the database by shard from the meetings' monthly totals (HeadcountMonth): a row
-    per meeting and month is read, not one per occurrence. And the groups' slugs and
-    names."""
+    per meeting and month is read, not one per occurrence."""
     this_month = today.replace(day=1)
     # The counted dates up to today, as bits; the largest has the newest date's bit.
     days = case((HeadcountMonth.month == this_month,
@@ -527,21 +529,25 @@ def _read_shards(session: Session, months: Sequence[str], today: date, org: Orga
                 else_=HeadcountMonth.counted_days)
     # On the meeting's id, so that only its shard's meetings' months are looked up.
     shard = Meeting.id % HeadcountVersion.SHARDS
-    query = (select(shard, Group.id, Group.slug, Group.name, HeadcountMonth.month,
+    query = (select(shard, Meeting.group_id, HeadcountMonth.month,
                     func.sum(HeadcountMonth.meetings), func.sum(HeadcountMonth.people),
                     func.sum(HeadcountMonth.newcomers),
                     func.sum(HeadcountMonth.more_checkins), func.max(days))
              .where(HeadcountMonth.meetings > 0)
-             .group_by(shard, Group.id, Group.slug, Group.name, HeadcountMonth.month))
+             .group_by(shard, Meeting.group_id, HeadcountMonth.month))
     if shards is not None:
         query = query.where(shard.in_(shards))
     found: dict[int, dict[tuple[int, date], _MonthSums]] = defaultdict(dict)
-    names: dict[int, tuple[str, str]] = {}
-    for shard_, group_id, slug, name, month, *sums in session.connection().execute(
+    for shard_, group_id, month, *sums in session.connection().execute(
             _in_months(query, months, today, org)):
         found[shard_][(group_id, month)] = tuple(sums)
-        names[group_id] = (slug, name)
-    return found, names
+    return found
+
+
+def _group_names(session: Session, org: Organization) -> dict[int, tuple[str, str]]:
+    """The org's groups' slugs and names, by id."""
+    return {id_: (slug, name) for id_, slug, name in session.connection().execute(
+        select(Group.id, Group.slug, Group.name).where(Group.organization_id == org.id))}
 
 
 def _org_months(session: Session, months: Sequence[str], today: date,
