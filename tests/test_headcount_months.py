@@ -14,6 +14,7 @@ from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from sqlalchemy import delete
 from sqlalchemy import select
 from sqlalchemy import update
 
@@ -130,6 +131,8 @@ def test_monthly_totals_are_the_counts_summed_whatever_changes_them(
     session.add(Headcount(meeting_id=meetings[1].id, occurrence_date=TODAY + timedelta(days=2),
                           people=9, newcomers=1, counted_by_facilitator=True, checkins=12))
     session.commit()
+    kept = attendance.ReportCache()
+    kept.org_months(session, org, TODAY)
     # Then changes of every kind: the facilitator's form and taps, members' check-ins
     # changed in SQL, deletions.
     for _ in range(40):
@@ -171,6 +174,16 @@ def test_monthly_totals_are_the_counts_summed_whatever_changes_them(
         # Which dates are counted and marked is kept by the second version: unchanged,
         # they are the same.
         assert dated_after > dated or _days(session, org) == days
+        # A worker's kept months, read again by changed shard only, are a fresh read's.
+        assert kept.org_months(session, org, TODAY) == attendance._org_months(
+            session, last_months(TODAY, attendance.MONTHS), TODAY, org)
+    # A group's month that loses its last count leaves the kept months too.
+    session.execute(delete(Headcount).where(
+        Headcount.meeting_id.in_([m.id for m in meetings[:2]]),
+        Headcount.occurrence_date >= date(2026, 11, 1)))
+    session.flush()
+    assert kept.org_months(session, org, TODAY) == attendance._org_months(
+        session, last_months(TODAY, attendance.MONTHS), TODAY, org)
     session.commit()
     session.expire_all()
     org = session.get_one(Organization, org.id)

@@ -34,6 +34,7 @@ from datetime import timedelta
 from typing import Any
 from typing import NamedTuple
 from typing import TypeVar
+from typing import cast
 
 from sqlalchemy import Select
 from sqlalchemy import and_
@@ -55,6 +56,7 @@ from facilitator.domain.suppression import HIDDEN
 from facilitator.domain.suppression import SO_FAR
 from facilitator.domain.suppression import Key
 from facilitator.domain.suppression import Sum
+from facilitator.domain.suppression import TableHidden
 from facilitator.domain.suppression import average
 from facilitator.domain.suppression import hidden_rule
 from facilitator.domain.suppression import hidden_rule_csv
@@ -64,6 +66,7 @@ from facilitator.domain.suppression import month_label
 from facilitator.domain.suppression import month_of
 from facilitator.domain.suppression import shown
 from facilitator.domain.suppression import suppress
+from facilitator.domain.suppression import suppress_table
 from facilitator.formatting import short_date
 from facilitator.models import SCHEDULE_COLUMNS
 from facilitator.models import Attendance
@@ -234,6 +237,8 @@ class _Table:
             for counter in ("people", "newcomers"):
                 self.cells[(group_month, counter)] = self.values.get((group_month, counter), 0)
             self._sum(group_month, occurrences, self.parts)
+        #: What the table was made of, for _org_hidden.
+        self.group_months, self.months = group_months, months
         self.totals: list[Sum] = []
         order = {month: n for n, month in enumerate(months)}
         place = {slug: n for n, slug in enumerate(slugs)}
@@ -264,12 +269,17 @@ class _Table:
         for counter in ("people", "newcomers"):
             sums.append(Sum((total, counter), tuple((p, counter) for p in parts)))
 
-    def shown(self, threshold: int | None) -> dict[Key, int | None]:
-        """Every value as the report may show it."""
+    def shown(self, threshold: int | None,
+              org: _OrgHidden | None = None) -> dict[Key, int | None]:
+        """Every value as the report may show it. The totals are suppressed as
+        suppress(self.values, self.totals) would (by suppress_table), or taken from
+        `org`, what the org's table hides, for a table of one group's months."""
         if not threshold:
             every: dict[Key, int | None] = {**self.values, **self.cells}
             return every
-        totals = suppress(self.values, self.totals, threshold)
+        org = org or _org_hidden(self.group_months, self.months, threshold)
+        totals = {key: None if org.hides(key, value, threshold) else value
+                  for key, value in self.values.items()}
         hidden = [key for key in self.cells if totals.get(key, 0) is None]
         return totals | suppress(self.cells, self.parts, threshold, hidden=hidden)
 
@@ -279,6 +289,49 @@ class _Table:
         return Numbers(self.meetings[key], shown[(key, "people")], shown[(key, "newcomers")],
                        shown.get((key, "in_person")), shown.get((key, "online")),
                        self.more_checkins[key], self.not_counted.get(key, 0))
+
+
+@dataclass(frozen=True)
+class _OrgHidden:
+    """What the small-count rule hides of the org's table of groups by months, with its
+    totals, by counter ("people", "newcomers"): one suppression each (suppress_table),
+    which a group's report takes its months' from."""
+
+    by_counter: dict[str, TableHidden[str, str]]
+
+    def hides(self, key: Key, value: int, threshold: int) -> bool:
+        """Whether the table hides `key`, ((level, ...), counter) as _Table names it; a
+        value outside the table only when it is below the threshold."""
+        level, counter = cast(tuple[Key, str], key)
+        found = self.by_counter[counter]
+        match level:
+            case ("gm", slug, month):
+                return (slug, month) in found.cells or value < threshold
+            case ("g", slug):
+                return slug in found.rows or value < threshold
+            case ("m", month):
+                return month in found.columns or value < threshold
+            case ("total",):
+                return found.total or value < threshold
+        return value < threshold
+
+
+def _org_hidden(group_months: Iterable[_GroupMonth], months: Sequence[str],
+                threshold: int) -> _OrgHidden:
+    """What suppress hides of the groups' months and the sums between them as _Table
+    has them (_Table.totals: each group's months, each month's groups, in the order
+    they first come, the org's total of both), done as one table per counter by
+    suppress_table (tests/test_attendance.py holds the two to one answer)."""
+    people: dict[tuple[str, str], int] = {}
+    newcomers: dict[tuple[str, str], int] = {}
+    slugs: dict[str, None] = {}
+    for cell in group_months:
+        slugs[cell.slug] = None
+        key = (cell.slug, cell.month)
+        people[key] = people.get(key, 0) + cell.people
+        newcomers[key] = newcomers.get(key, 0) + cell.newcomers
+    return _OrgHidden({counter: suppress_table(cells, list(slugs), months, threshold)
+                       for counter, cells in (("people", people), ("newcomers", newcomers))})
 
 
 @dataclass(frozen=True)
@@ -378,46 +431,182 @@ def _months_of(rows: Sequence[_Row]) -> list[_GroupMonth]:
             for (slug, month), numbers in sums.items()]
 
 
-def _org_months(session: Session, months: Sequence[str], today: date,
-                org: Organization) -> list[_GroupMonth]:
-    """Every group's months, summed by the database from the meetings' monthly totals
-    (HeadcountMonth), groups in the order their newest counted occurrence comes (newest
-    date, earliest time, lowest meeting id first): the order a table of every
-    occurrence, newest first, would give them. A row per meeting and month is read, not
-    one per occurrence; the few counts dated after today (a meeting in a zone ahead of
-    the org's) are taken back out, so the months end today as the window does."""
+#: A group's month (group id, the month's first day) as some of its meetings add to it:
+#: occurrences counted, people, first meetings, more check-ins, and the counted dates up
+#: to today as bits, of the meeting with the newest (the largest bits).
+_MonthSums = tuple[int, int, int, int, int]
+
+
+@dataclass(frozen=True)
+class _ShardMonths:
+    """An org's groups' months summed by the database apart for each shard of its
+    meetings (meeting id modulo HeadcountVersion.SHARDS), each shard with the version of
+    its counter it was read at, and their sums. A count changes its meeting's shard's
+    counter only, so after a check-in the org's months are one shard read again (a
+    sixteenth of the rows) and its sums put back in, not the whole org read."""
+
+    versions: dict[int, int]
+    shards: dict[int, dict[tuple[int, date], _MonthSums]]
+    #: The groups' months, every shard summed.
+    merged: dict[tuple[int, date], _MonthSums]
+    #: Each group's slug and name.
+    names: dict[int, tuple[str, str]]
+
+    @classmethod
+    def read(cls, session: Session, months: Sequence[str], today: date, org: Organization,
+             versions: Mapping[int, int], kept: _ShardMonths | None = None) -> _ShardMonths:
+        """The org's groups' months as of `versions` (by shard), reading again only the
+        shards whose version differs from `kept`'s."""
+        every = range(HeadcountVersion.SHARDS)
+        changed = [shard for shard in every if kept is None
+                   or kept.versions.get(shard, 0) != versions.get(shard, 0)]
+        if kept is not None and not changed:
+            return kept
+        found = _read_shards(session, months, today, org, None if kept is None else changed)
+        # Names change with the org's data version, which a kept read is kept by; a
+        # group counted for the first time may be new to it.
+        names = kept.names if kept is not None else {}
+        if any(group_id not in names for part in found.values() for group_id, _ in part):
+            names = _group_names(session, org)
+        shards = dict(kept.shards) if kept is not None else {}
+        for shard in changed:
+            shards[shard] = found.get(shard, {})
+        if kept is None:
+            merged: dict[tuple[int, date], _MonthSums] = {}
+            for part in shards.values():
+                for key, sums in part.items():
+                    merged[key] = _plus(merged.get(key), sums)
+            return cls({shard: versions.get(shard, 0) for shard in every}, shards, merged,
+                       names)
+        merged = dict(kept.merged)
+        #: Months whose newest counted date may have been a changed shard's.
+        again: set[tuple[int, date]] = set()
+        for shard in changed:
+            before, after = kept.shards.get(shard, {}), shards[shard]
+            for key in before.keys() | after.keys():
+                old, new = before.get(key), after.get(key)
+                if old == new:
+                    continue
+                total = merged.get(key)
+                if old is not None and total is not None:
+                    if old[4] == kept.merged[key][4]:
+                        again.add(key)
+                    total = _minus(total, old)
+                total = _plus(total, new) if new is not None else total
+                if total is None or total[0] <= 0:
+                    merged.pop(key, None)
+                else:
+                    merged[key] = total
+        for key in again & merged.keys():
+            merged[key] = (*merged[key][:4],
+                           max(part[key][4] for part in shards.values() if key in part))
+        return cls({shard: versions.get(shard, 0) for shard in every}, shards, merged, names)
+
+
+def _plus(sums: _MonthSums | None, more: _MonthSums) -> _MonthSums:
+    """Months summed: counts added, the newest counted date kept."""
+    if sums is None:
+        return more
+    return (sums[0] + more[0], sums[1] + more[1], sums[2] + more[2], sums[3] + more[3],
+            max(sums[4], more[4]))
+
+
+def _minus(sums: _MonthSums, less: _MonthSums) -> _MonthSums:
+    """A shard's months taken back out of a sum; the newest date stays (see read)."""
+    return (sums[0] - less[0], sums[1] - less[1], sums[2] - less[2], sums[3] - less[3],
+            sums[4])
+
+
+def _read_shards(session: Session, months: Sequence[str], today: date, org: Organization,
+                 shards: Sequence[int] | None
+                 ) -> dict[int, dict[tuple[int, date], _MonthSums]]:
+    """The groups' months of the org's meetings of `shards` (None: all of them), summed
+    by the database by shard from the meetings' monthly totals (HeadcountMonth): a row
+    per meeting and month is read, not one per occurrence."""
     this_month = today.replace(day=1)
     # The counted dates up to today, as bits; the largest has the newest date's bit.
     days = case((HeadcountMonth.month == this_month,
                  HeadcountMonth.counted_days.op("&")(_BITS_TO[today.day])),
                 else_=HeadcountMonth.counted_days)
-    found = session.connection().execute(_in_months(
-        select(Group.id, Group.slug, Group.name, HeadcountMonth.month,
-               func.sum(HeadcountMonth.meetings), func.sum(HeadcountMonth.people),
-               func.sum(HeadcountMonth.newcomers), func.sum(HeadcountMonth.more_checkins),
-               func.max(days))
-        .where(HeadcountMonth.meetings > 0)
-        .group_by(Group.id, Group.slug, Group.name, HeadcountMonth.month),
-        months, today, org)).all()
+    # On the meeting's id, so that only its shard's meetings' months are looked up.
+    shard = Meeting.id % HeadcountVersion.SHARDS
+    query = (select(shard, Meeting.group_id, HeadcountMonth.month,
+                    func.sum(HeadcountMonth.meetings), func.sum(HeadcountMonth.people),
+                    func.sum(HeadcountMonth.newcomers),
+                    func.sum(HeadcountMonth.more_checkins), func.max(days))
+             .where(HeadcountMonth.meetings > 0)
+             .group_by(shard, Meeting.group_id, HeadcountMonth.month))
+    if shards is not None:
+        query = query.where(shard.in_(shards))
+    found: dict[int, dict[tuple[int, date], _MonthSums]] = defaultdict(dict)
+    for shard_, group_id, month, *sums in session.connection().execute(
+            _in_months(query, months, today, org)):
+        found[shard_][(group_id, month)] = tuple(sums)
+    return found
+
+
+def _group_names(session: Session, org: Organization) -> dict[int, tuple[str, str]]:
+    """The org's groups' slugs and names, by id."""
+    return {id_: (slug, name) for id_, slug, name in session.connection().execute(
+        select(Group.id, Group.slug, Group.name).where(Group.organization_id == org.id))}
+
+
+def _org_months(session: Session, months: Sequence[str], today: date,
+                org: Organization, read: _ShardMonths | None = None) -> list[_GroupMonth]:
+    """Every group's months, summed by the database from the meetings' monthly totals
+    (HeadcountMonth), or as `read` has them, groups in the order their newest counted
+    occurrence comes (newest date, earliest time, lowest meeting id first): the order a
+    table of every occurrence, newest first, would give them. The few counts dated after
+    today (a meeting in a zone ahead of the org's) are taken back out, so the months end
+    today as the window does."""
+    return _months_in_order(session, months, today, org, read)[0]
+
+
+def _months_in_order(session: Session, months: Sequence[str], today: date,
+                     org: Organization, read: _ShardMonths | None = None,
+                     places: Mapping[int, int] | None = None
+                     ) -> tuple[list[_GroupMonth], Mapping[int, int]]:
+    """_org_months, and the groups' places in its order; with `places`, in that order,
+    which only a change to the dates counted changes (HeadcountVersion.dated_version)."""
+    this_month = today.replace(day=1)
+    read = read or _ShardMonths.read(session, months, today, org, {})
     later: dict[int, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
     for group_id, meetings_, people_, newcomers_, more_ in _after_today(session, today, org):
         found_ = later[group_id]
         for n, value in enumerate((meetings_, people_, newcomers_, more_)):
             found_[n] += value
     cells: list[tuple[int, _GroupMonth]] = []
-    newest: dict[int, date] = {}
-    for group_id, slug, name, month, meetings, people, newcomers, more, bits in found:
+    #: Each group's newest month counted in, and its counted dates' bits.
+    newest_month: dict[int, tuple[date, int]] = {}
+    names = read.names
+    labels = {month: month_of(month) for _, month in read.merged}
+    for (group_id, month), (meetings, people, newcomers, more, bits) in read.merged.items():
         if month == this_month and group_id in later:
             taken = later[group_id]
             meetings, people, newcomers, more = (meetings - taken[0], people - taken[1],
                                                  newcomers - taken[2], more - taken[3])
             if not meetings:
                 continue
-        last = month.replace(day=bits.bit_length())
-        if last > newest.get(group_id, date.min):
-            newest[group_id] = last
-        cells.append((group_id, _GroupMonth(slug, name, month_of(month), meetings, people,
+        if month > newest_month.get(group_id, (date.min, 0))[0]:
+            newest_month[group_id] = (month, bits)
+        slug, name = names[group_id]
+        cells.append((group_id, _GroupMonth(slug, name, labels[month], meetings, people,
                                             newcomers, more)))
+    # Kept places hold while the dates counted are the same, and so the groups counted
+    # (a count read since they were kept may have counted one more).
+    if places is None or not newest_month.keys() <= places.keys():
+        places = _places(session, today, org, {
+            group_id: month.replace(day=bits.bit_length())
+            for group_id, (month, bits) in newest_month.items()})
+    # By place, then month: the order the database's GROUP BY gave them.
+    cells.sort(key=lambda cell: (places[cell[0]], cell[1].month))
+    return [cell for _, cell in cells], places
+
+
+def _places(session: Session, today: date, org: Organization,
+            newest: Mapping[int, date]) -> dict[int, int]:
+    """The groups' places by their newest counted date (newest first), then the earliest
+    time and lowest meeting id counted on it."""
     first: dict[int, tuple[time, int]] = {}
     for group_id, day, start, meeting_id in session.execute(
             select(Meeting.group_id, Headcount.occurrence_date, Meeting.start_time, Meeting.id)
@@ -430,8 +619,7 @@ def _org_months(session: Session, months: Sequence[str], today: date,
         if day == newest[group_id]:
             first[group_id] = min((start, meeting_id), first.get(group_id, (start, meeting_id)))
     order = sorted(newest, key=lambda id_: (-newest[id_].toordinal(), *first[id_]))
-    place = {group_id: n for n, group_id in enumerate(order)}
-    return [cell for _, cell in sorted(cells, key=lambda cell: place[cell[0]])]
+    return {group_id: n for n, group_id in enumerate(order)}
 
 
 #: The bits of the days of a month up to day d (bit d - 1 is day d), by d.
@@ -598,10 +786,16 @@ def group_report(session: Session, group: Group, today: date,
         counted[row.meeting_id] |= 1 << (row.day - start).days
     missing, _ = _missing(_series(session, months, today, group=group), months, today,
                           now or clock.now(), counted)
-    group_months = ((kept or ReportCache()).org_months(session, group.organization, today)
-                    if threshold else _months_of(rows))
+    org: _OrgHidden | None = None
+    if threshold:
+        # The org's months decide what the rule hides; this group's are the table's.
+        group_months, org = (kept or ReportCache()).org_hidden(
+            session, group.organization, today, threshold)
+        group_months = [cell for cell in group_months if cell.slug == group.slug]
+    else:
+        group_months = _months_of(rows)
     table = _Table(months, group_months, rows, missing)
-    shown_ = table.shown(threshold)
+    shown_ = table.shown(threshold, org)
     lines = [_occurrence(table, shown_, row) for row in rows] + [
         Line(m.day.isoformat(), short_date(m.day, year=True), Numbers(0, None, None, not_counted=1),
              meeting=m.title, group=m.name) for m in missing]
@@ -663,11 +857,20 @@ def headcount_version(session: Session, org: Organization) -> tuple[int, int]:
     """Two numbers that grow with changes to the org's headcounts: the first with every
     change, the second with those to which dates are counted or marked (the sums of its
     HeadcountVersion counters, which triggers on headcounts grow)."""
-    found = session.execute(
-        select(func.coalesce(func.sum(HeadcountVersion.version), 0),
-               func.coalesce(func.sum(HeadcountVersion.dated_version), 0))
-        .where(HeadcountVersion.organization_id == org.id)).one()
-    return found[0], found[1]
+    return _summed(_shard_versions(session, org))
+
+
+def _shard_versions(session: Session, org: Organization) -> dict[int, tuple[int, int]]:
+    """The org's HeadcountVersion counters by shard: (version, dated_version)."""
+    return {shard: (version, dated) for shard, version, dated in session.execute(
+        select(HeadcountVersion.shard, HeadcountVersion.version,
+               HeadcountVersion.dated_version)
+        .where(HeadcountVersion.organization_id == org.id))}
+
+
+def _summed(versions: Mapping[int, tuple[int, int]]) -> tuple[int, int]:
+    return (sum(version for version, _ in versions.values()),
+            sum(dated for _, dated in versions.values()))
 
 
 @dataclass
@@ -677,6 +880,8 @@ class _Kept:
     threshold, each with the moment it was made at and when it changes by time alone."""
 
     group_months: list[_GroupMonth] | None = None
+    #: What the small-count rule hides of them, by threshold.
+    hidden: dict[int, _OrgHidden] = field(default_factory=dict)
     reports: dict[int, tuple[Report, datetime, datetime | None]] = field(default_factory=dict)
 
 
@@ -700,8 +905,10 @@ class ReportCache:
     months) read the org's counts once, and a change to any of them shows at once. A
     report also holds only until the next uncounted date starts, which makes it "not
     counted yet". The meetings' dates in the window are kept per data version and day
-    alone. At most `capacity` entries are kept, the least recently used let go first.
-    Safe to share between threads."""
+    alone. The org's months are also kept by shard of its meetings (_ShardMonths), so
+    after a change only the changed shards are read again, and the groups' order per
+    version of the dates counted. At most `capacity` entries are kept, the least
+    recently used let go first. Safe to share between threads."""
 
     def __init__(self, capacity: int = 32) -> None:
         self._kept: OrderedDict[tuple[object, ...], Any] = OrderedDict()
@@ -719,29 +926,64 @@ class ReportCache:
                 self._kept.move_to_end(key)
                 return found
         made = build()
+        self._put(key, made)
+        return made
+
+    def _put(self, key: tuple[object, ...], made: object) -> None:
         with self._lock:
-            for old in [k for k in self._kept if k[:2] == key[:2]]:
+            for old in [k for k in self._kept if k[:2] == key[:2] and k != key]:
                 del self._kept[old]
             self._kept[key] = made
+            self._kept.move_to_end(key)
             while len(self._kept) > self._capacity:
                 self._kept.popitem(last=False)
-        return made
 
     def _entry(self, org: Organization, today: date, version: int) -> _Kept:
         return self._keep(("counts", org.id, org.data_version, version, today), _Kept)
 
     def org_months(self, session: Session, org: Organization, today: date, *,
-                   kept: _Kept | None = None) -> list[_GroupMonth]:
-        kept = kept or self._entry(org, today, headcount_version(session, org)[0])
+                   kept: _Kept | None = None,
+                   versions: Mapping[int, tuple[int, int]] | None = None
+                   ) -> list[_GroupMonth]:
+        """The org's groups' months as of its headcount versions (`versions`, by
+        shard): after a change, only the changed shards' months are read again."""
+        versions = _shard_versions(session, org) if versions is None else versions
+        kept = kept or self._entry(org, today, _summed(versions)[0])
         if kept.group_months is None:
-            kept.group_months = _org_months(session, last_months(today, MONTHS), today, org)
+            months = last_months(today, MONTHS)
+            key = ("shards", org.id, org.data_version, today)
+            with self._lock:
+                before = self._kept.get(key)
+            read = _ShardMonths.read(session, months, today, org,
+                                     {shard: found[0] for shard, found in versions.items()},
+                                     before)
+            self._put(key, read)
+            order = ("order", org.id, org.data_version, _summed(versions)[1], today)
+            with self._lock:
+                places = self._kept.get(order)
+            kept.group_months, places = _months_in_order(session, months, today, org, read,
+                                                         places)
+            self._put(order, places)
             with self._lock:
                 self.builds += 1
         return kept.group_months
 
+    def org_hidden(self, session: Session, org: Organization, today: date, threshold: int
+                   ) -> tuple[list[_GroupMonth], _OrgHidden]:
+        """The org's groups' months, and what the small-count rule hides of them."""
+        versions = _shard_versions(session, org)
+        kept = self._entry(org, today, _summed(versions)[0])
+        group_months = self.org_months(session, org, today, kept=kept, versions=versions)
+        found = kept.hidden.get(threshold)
+        if found is None:
+            found = kept.hidden[threshold] = _org_hidden(group_months,
+                                                         last_months(today, MONTHS), threshold)
+        return group_months, found
+
     def org_report(self, session: Session, org: Organization, today: date, threshold: int,
                    now: datetime) -> Report:
-        version, dated_version = headcount_version(session, org)
+        versions = _shard_versions(session, org)
+        version, dated_version = _summed(versions)
         kept = self._entry(org, today, version)
         found = kept.reports.get(threshold)
         if found is not None:
@@ -763,7 +1005,8 @@ class ReportCache:
             dated.marked = _marked(session, marked)
         missing, _, changes_at = dated.missing
         report = _org_report(org, today, threshold,
-                             self.org_months(session, org, today, kept=kept), missing,
+                             self.org_months(session, org, today, kept=kept,
+                                             versions=versions), missing,
                              dated.marked)
         if found is None or found[1] <= now:
             kept.reports[threshold] = report, now, changes_at
