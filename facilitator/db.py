@@ -227,6 +227,20 @@ def write_transaction(session: Session) -> Iterator[Session]:
         raise
 
 
+def reads_in_autocommit(session: Session) -> Session:
+    """For a request that from here on only reads (a page a member's phone shows): on
+    PostgreSQL each statement runs in autocommit, its own transaction, seeing what it
+    would see in one of READ COMMITTED, without the BEGIN and ROLLBACK round trips
+    around them. Elsewhere, once the session's transaction has begun, or on a connection
+    of the caller's (tests), as it was. A write later in the request (save, a throttle
+    count) first ends this transaction and gets a transaction of its own as usual."""
+    bind = session.get_bind()
+    if not session.in_transaction() and not isinstance(bind, Connection) \
+            and bind.dialect.name == "postgresql":
+        session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+    return session
+
+
 class Database:
     """The app's engine and session factory, kept in ``app.extensions``."""
 
