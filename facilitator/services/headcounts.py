@@ -51,6 +51,7 @@ from facilitator.domain.suppression import HIDDEN
 from facilitator.domain.suppression import suppress_counts
 from facilitator.formatting import short_date
 from facilitator.models import Attendance
+from facilitator.models import Group
 from facilitator.models import Headcount
 from facilitator.models import Meeting
 from facilitator.models import User
@@ -207,14 +208,26 @@ def checkin_token(key: str, meeting: Meeting) -> str:
                                 str(meeting.checkin_version))
 
 
-def meeting_for_checkin(session: Session, key: str, token: str) -> Meeting | None:
+#: The meeting of a check-in link with its exceptions (the tap needs them at once), and
+#: with its group and org too for a page (two more round trips otherwise). Built once:
+#: members tap many times a second, and building the query with its options each time
+#: cost more than running it.
+_TAPPED_MEETING = (select(Meeting).where(Meeting.id == bindparam("meeting"))
+                   .options(joinedload(Meeting.exceptions)))
+_SHOWN_MEETING = _TAPPED_MEETING.options(
+    joinedload(Meeting.group).joinedload(Group.organization))
+
+
+def meeting_for_checkin(session: Session, key: str, token: str, *,
+                        with_group: bool = False) -> Meeting | None:
     """The meeting whose current check-in token this is; None for anything else,
-    including an old token of a meeting whose link was replaced."""
+    including an old token of a meeting whose link was replaced. `with_group` loads its
+    group and org in the same query (a page shows them; the tap itself needs neither)."""
     found: dict[int, Meeting] = {}
+    query = _SHOWN_MEETING if with_group else _TAPPED_MEETING
 
     def parts(number: int) -> tuple[str, ...] | None:
-        # With its exceptions in the same query: the check-in needs them at once.
-        meeting = session.get(Meeting, number, options=[joinedload(Meeting.exceptions)]) \
+        meeting = session.execute(query, {"meeting": number}).unique().scalar_one_or_none() \
             if number < 2**31 else None
         if meeting is None:
             return None

@@ -31,6 +31,7 @@ from werkzeug import Response
 from facilitator import clock
 from facilitator import i18n
 from facilitator.db import get_session
+from facilitator.db import reads_in_autocommit
 from facilitator.domain.counts import Counter
 from facilitator.domain.counts import next_occurrence
 from facilitator.domain.languages import N_
@@ -51,9 +52,11 @@ COOKIE = "checked_in"
 COOKIE_DAYS = 2
 
 
-def _meeting(token: str) -> Meeting:
+def _meeting(token: str, *, page: bool = False) -> Meeting:
+    """The meeting of the check-in link, with its group and org when a `page` shows it;
+    404 for a link that does not work."""
     meeting = headcounts.meeting_for_checkin(get_session(), current_app.config["SECRET_KEY"],
-                                             token)
+                                             token, with_group=page)
     if meeting is None:
         abort(404, "This check-in link does not work. It may have been replaced: ask the "
                    "facilitator for the new one.")
@@ -95,7 +98,8 @@ def _key_date(key: str) -> date:
 
 @bp.get("/<token>")
 def check_in(token: str) -> Response:
-    meeting = _meeting(token)
+    reads_in_autocommit(get_session())  # a page only: two round trips fewer
+    meeting = _meeting(token, page=True)
     return _page(meeting, token)
 
 

@@ -299,7 +299,7 @@ def _versioned(lookup: Callable[..., tuple[int, FeedVersion] | None],
                *args: object) -> tuple[int, FeedVersion]:
     """Run a feed's validator lookup on a plain connection; 404 when nothing matches.
     The version is the one of the feed's language (`?lang=`)."""
-    with database().connect() as connection:
+    with database().read_one() as connection:
         found = feeds.in_language(lookup(connection, *args), _feed_language())
     if found is None:
         abort(404)
