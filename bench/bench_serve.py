@@ -3,16 +3,24 @@
 gunicorn (`make serve`, through bench/server.py) on a throwaway PostgreSQL holding an
 org of 5,000 meetings in 1,000 groups (the real import of a generated feed).
 
-- Memory: one server with one worker (so that every request fills the same caches)
-  serves the org feed, the directory, the directory PDF and group handouts, then many
-  versions of the org feed, each after every meeting changed, until its caches are full
-  (the built feeds' byte budget and the written events' limit) or a bound on the time is
-  reached. The PDF renders run in child processes (a forkserver and its children): they
-  count with the worker. Peak: the largest of the worker's own peak (VmHWM) and of the
-  worker and its children's resident memory together, sampled every 50 ms; steady:
-  the same once the requests have ended. Room a cache still had at the end is added to
-  both, so the figures hold for full caches. Beside a worker that served /healthz only.
-  Goal: at most 300 MiB per worker.
+- Memory: the server as deployed, one gunicorn worker (so that every request fills the
+  same caches) and one job worker (`flask worker`, one thread), sharing RENDERED_DIR.
+  The web worker serves the org feed and the directory page, renders the PDFs leaders
+  and auditors print (the attendance and training reports, then groups' one-pagers,
+  guidelines and check-in cards until its PDF cache is full or LEADER_SECONDS pass),
+  sends the public PDFs from storage (the 4 directories, groups' handouts), then builds
+  many versions of the org feed, each after every meeting changed, until its caches are
+  full (the built feeds' byte budget and the written events' limit) or a bound on the
+  time is reached. Meanwhile the job worker renders what a change enqueues: the 4
+  directory PDFs of 5,000 meetings, then groups' one-pagers and guidelines; at the end
+  the groups' renders left are dropped and it renders the Letter directory again (the
+  data moved on). Each process counts with its render children (`tree_mib`: its
+  resident memory and its children's proportional share, so the pages a render child
+  shares with the render server count once). Peak: the largest of the process's own
+  peak (VmHWM) and of the tree sampled every 50 ms; steady: the tree 2 s after the last
+  request and job. Room the web worker's caches still had at the end is added to both
+  of its figures, so they hold for full caches. Beside a web worker that served
+  /healthz only. Goal: at most 300 MiB per worker, each.
 - Throughput with two workers, the load from wrk (C, Debian's package): the org feed
   in full from the worker's cache beside a route of the bench's own server
   (bench/served.py, not in the app) returning the same bytes held in memory, goal at
@@ -25,11 +33,16 @@ from __future__ import annotations
 
 import contextlib
 import http.client
+import http.cookiejar
 import json
+import random
+import re
 import tempfile
 import threading
 import time
+import urllib.error
 import urllib.request
+from collections.abc import Callable
 from collections.abc import Iterator
 from dataclasses import dataclass
 from dataclasses import field
@@ -37,22 +50,38 @@ from datetime import UTC
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 from urllib.parse import urlsplit
 
+from flask import Flask
+from sqlalchemy import func
+from sqlalchemy import select
+from sqlalchemy import text
+
+from bench import bench_pages
+from bench.bench_import import app_for
 from bench.report import Figure
 from bench.report import at_least
 from bench.report import at_most
 from bench.report import standalone
 from bench.server import Load
 from bench.server import RunningServer
-from bench.server import descendants
 from bench.server import gunicorn
+from bench.server import job_worker
 from bench.server import load_generated
 from bench.server import nginx_static
 from bench.server import peak_rss_mib
 from bench.server import rss_mib
 from bench.server import throwaway_postgres
+from bench.server import tree_mib
 from bench.server import wrk
+from facilitator import jobs
+from facilitator import rendered
+from facilitator.db import get_session
+from facilitator.models import Group
+from facilitator.models import Meeting
+from facilitator.models import Organization
+from facilitator.models import RenderedFile
 
 WORKERS = 2
 MEMORY_LIMIT_MIB = 300
@@ -60,9 +89,15 @@ CACHE_RATE_LIMIT = 0.8
 ORG = "big"
 FEED = f"/o/{ORG}/meetings.ics"
 DIRECTORY = f"/o/{ORG}/"
-#: Group handouts rendered into the PDF cache, and the longest spent on them.
-HANDOUTS = 200
-HANDOUT_SECONDS = 90
+#: Job worker threads, as docs/deploy.md runs them (each renders one PDF at a time).
+JOB_THREADS = 1
+#: The longest spent printing leaders' PDFs (the web worker renders those).
+LEADER_SECONDS = 90
+#: Groups whose public one-pager and guidelines are asked for (sent from storage).
+PUBLIC_HANDOUTS = 100
+#: The longest the job worker may take to render the 4 directories (under a minute
+#: each on a loaded 2-core machine).
+DIRECTORY_SECONDS = 600
 #: The most feed versions built, and the longest spent on them.
 VERSIONS = 40
 VERSION_SECONDS = 240
@@ -111,19 +146,10 @@ def worst_peak(server: RunningServer) -> float:
     return max(peak_rss_mib(pid) for pid in server.worker_pids())
 
 
-def with_children_mib(pid: int) -> float:
-    """A worker's resident memory and its render children's, now."""
-    total = rss_mib(pid)
-    for child in descendants(pid):
-        with contextlib.suppress(OSError, RuntimeError):  # it ended while we looked
-            total += rss_mib(child)
-    return total
-
-
 @dataclass
 class Sampler:
-    """The most the worker and its children held together, sampled every 50 ms while
-    the block runs."""
+    """The most a process and its children held together (`tree_mib`), sampled every
+    50 ms while the block runs."""
 
     pid: int
     peak: float = 0.0
@@ -136,7 +162,7 @@ class Sampler:
 
     def _run(self) -> None:
         while not self._stop.is_set():
-            self.peak = max(self.peak, with_children_mib(self.pid))
+            self.peak = max(self.peak, tree_mib(self.pid))
             self._stop.wait(0.05)
 
     def __exit__(self, *_: object) -> None:
@@ -214,41 +240,188 @@ def room_mib(cache: dict[str, Any], events_mib: float) -> float:
     return room
 
 
+class SignedIn:
+    """A browser signed in to the server as `email`: its session cookie kept."""
+
+    def __init__(self, server: RunningServer, email: str, password: str) -> None:
+        self.url = server.url
+        self.opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+        with self.opener.open(self.url + "/login") as response:
+            form = response.read().decode()
+        token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', form)
+        if token is None:
+            raise RuntimeError("The sign-in page has no CSRF token.")
+        body = urlencode({"email": email, "password": password, "csrf_token": token[1]})
+        with self.opener.open(self.url + "/login", body.encode()) as response:
+            if "/login" in response.url:
+                raise RuntimeError(f"{email} could not sign in")
+
+    def printed(self, path: str) -> bool:
+        """Ask for a PDF: whether it came (200) rather than a 503 (every render slot
+        taken, or past its time limit on a loaded machine)."""
+        try:
+            with self.opener.open(self.url + path, timeout=180) as response:
+                response.read()
+        except urllib.error.HTTPError as error:
+            if error.code != 503:
+                raise
+            return False
+        return True
+
+
+def public_pdf(server: RunningServer, path: str) -> bool:
+    """Ask for a public PDF: whether it was there (200) rather than still to render (503)."""
+    try:
+        fetch(server, path)
+    except RuntimeError as error:
+        if "answered 503" not in str(error):
+            raise
+        return False
+    return True
+
+
+@dataclass(frozen=True)
+class Org:
+    """What the memory benchmark asks for: its org's public groups (with a meeting's id
+    each), the keys of its directory PDFs rendered ahead, and an admin who may print
+    every leader's handout and the auditors' reports."""
+
+    id: int
+    groups: list[tuple[str, int]]
+    directories: list[str]
+    admin: str
+
+
+def with_an_admin(url: str) -> Org:
+    """Give the org an admin, an auditor and 200 leaders with training records (as
+    bench_pages does), and say what the benchmark asks for."""
+    app = app_for(url)
+    with app.app_context():
+        session = get_session()
+        org = session.scalars(select(Organization).where(Organization.slug == ORG)).one()
+        people = bench_pages._people(session, org, 200, random.Random(7))  # noqa: S311
+        session.commit()
+        groups = list(session.execute(
+            select(Group.slug, func.min(Meeting.id)).join(Meeting)
+            .where(Group.organization_id == org.id).group_by(Group.slug)
+            .order_by(Group.slug)).tuples())
+        directories = [handout.key for handout in rendered.ahead_handouts(org, [])]
+        found = Org(org.id, groups, directories, people.admin)
+    app.extensions["facilitator.db"].engine.dispose()
+    return found
+
+
+@contextlib.contextmanager
+def jobs_app(url: str) -> Iterator[Flask]:
+    """An app on the benchmark's database, to enqueue jobs and read what was rendered."""
+    app = app_for(url)
+    try:
+        with app.app_context():
+            yield app
+    finally:
+        jobs.close(app)
+        app.extensions["facilitator.db"].engine.dispose()
+
+
+def directories_made(org: Org, keys: list[str]) -> tuple[int, int]:
+    """Of the directory PDFs of `keys`, how many show the org's data as it is now, and
+    how many failed on it (after their retries: a render past its time limit on a
+    loaded machine)."""
+    session = get_session()
+    try:
+        stamp = rendered.org_stamp(session.get_one(Organization, org.id))
+        rows = session.scalars(select(RenderedFile).where(RenderedFile.key.in_(keys))).all()
+        return (sum(row.stamp == stamp and row.content_hash is not None for row in rows),
+                sum(row.failed_stamp == stamp for row in rows))
+    finally:
+        session.rollback()
+
+
+def wait_for_directories(org: Org, keys: list[str]) -> int:
+    """Wait until the job worker made or failed each directory of `keys`; how many
+    failed."""
+    deadline = time.monotonic() + DIRECTORY_SECONDS
+    while sum(made := directories_made(org, keys)) < len(keys):
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"the job worker made {made[0]} of {len(keys)} directories "
+                               f"in {DIRECTORY_SECONDS} s")
+        time.sleep(1)
+    return made[1]
+
+
+def leaders_pdfs(server: RunningServer, org: Org,
+                 cache_full: Callable[[], bool]) -> tuple[int, int]:
+    """A signed-in admin prints the auditors' reports, then groups' one-pagers,
+    guidelines and check-in cards (rendered by the web worker, as leaders' are) until
+    the worker's PDF cache is full or LEADER_SECONDS have passed; how many came, and
+    how many were refused (503)."""
+    browser = SignedIn(server, org.admin, bench_pages.PASSWORD)
+    deadline = time.monotonic() + LEADER_SECONDS
+    paths = [f"/audit/{ORG}/attendance.pdf", f"/audit/{ORG}/training.pdf"]
+    answers = [browser.printed(path) for path in paths]
+    for slug, meeting in org.groups:
+        if time.monotonic() > deadline or cache_full():
+            break
+        answers += [browser.printed(path) for path in (
+            f"/manage/g/{slug}/handout.pdf", f"/manage/g/{slug}/guidelines.pdf",
+            f"/manage/g/{slug}/meetings/{meeting}/checkin-card.pdf")]
+    return sum(answers), len(answers) - sum(answers)
+
+
 def memory(url: str) -> Iterator[Figure]:
-    titles, slugs = org_titles(url)
-    with gunicorn(url, workers=1, bench_routes=True) as server:
-        (worker,) = server.worker_pids()
-        idle = peak_rss_mib(worker)
-        started = time.monotonic()
-        with Sampler(worker) as sampler:
-            before_feed = rss_mib(worker)
-            feed = fetch(server, FEED)
-            # What the feed's written events hold, beside its bytes: for the room left.
-            events_mib = max(0.0, rss_mib(worker) - before_feed - len(feed) / MiB)
-            fetch(server, DIRECTORY)
-            # Public PDFs are the job workers' (facilitator/rendered.py): the web worker
-            # answers from their files, or 503 before the first render, never renders.
-            directory_pdf = fetch(server, f"/o/{ORG}/directory.pdf", expect=503)
-            handouts, deadline = 0, time.monotonic() + HANDOUT_SECONDS
-            for slug in slugs[:HANDOUTS]:
-                if time.monotonic() > deadline or full(caches(server)["pdf_cache"],
-                                                       len(directory_pdf)):
-                    break
-                fetch(server, f"/g/{slug}/handout.pdf", expect=503)
-                handouts += 1
-            versions, deadline = 0, time.monotonic() + VERSION_SECONDS
-            while versions < VERSIONS and time.monotonic() < deadline \
-                    and not full(caches(server)["feed_cache"], len(feed)):
-                versions += 1
-                change_every_meeting(url, versions, titles)
+    titles, _slugs = org_titles(url)
+    org = with_an_admin(url)
+    with tempfile.TemporaryDirectory() as folder, jobs_app(url):
+        shared = {"FACILITATOR_RENDERED_DIR": folder}  # web and job workers, as deployed
+        with gunicorn(url, workers=1, bench_routes=True, env=shared,
+                      start_seconds=120) as server, \
+                job_worker(url, threads=JOB_THREADS, env=shared) as job_process:
+            (web,) = server.worker_pids()
+            idle = peak_rss_mib(web)
+            started = time.monotonic()
+            with Sampler(web) as web_sampler, Sampler(job_process.pid) as job_sampler:
+                # What a change of the org enqueues: its directories, then every group's.
+                rendered.refresh.enqueue(org.id)
+                get_session().commit()
+                before_feed = rss_mib(web)
                 feed = fetch(server, FEED)
-            for path in (FEED, DIRECTORY):
-                fetch(server, path)  # again, from full caches
-        seconds = time.monotonic() - started
-        time.sleep(2)
-        steady, alone = with_children_mib(worker), rss_mib(worker)
-        peak = max(sampler.peak, peak_rss_mib(worker))
-        kept = caches(server)
+                # What the feed's written events hold, beside its bytes: for the room left.
+                events_mib = max(0.0, rss_mib(web) - before_feed - len(feed) / MiB)
+                fetch(server, DIRECTORY)
+                printed, refused = leaders_pdfs(server, org, lambda: full(
+                    caches(server)["pdf_cache"], 200_000))
+                failed = wait_for_directories(org, org.directories)
+                public = sum(public_pdf(server, f"/o/{ORG}/directory.pdf?{query}")
+                             for query in ("paper=letter", "paper=a4", "paper=letter&print=large",
+                                           "paper=a4&print=large"))
+                for slug, _meeting in org.groups[:PUBLIC_HANDOUTS]:
+                    public += public_pdf(server, f"/g/{slug}/handout.pdf")
+                    public += public_pdf(server, f"/g/{slug}/guidelines.pdf")
+                versions, deadline = 0, time.monotonic() + VERSION_SECONDS
+                while versions < VERSIONS and time.monotonic() < deadline \
+                        and not full(caches(server)["feed_cache"], len(feed)):
+                    versions += 1
+                    change_every_meeting(url, versions, titles)
+                    feed = fetch(server, FEED)
+                for path in (FEED, DIRECTORY):
+                    fetch(server, path)  # again, from full caches
+                seconds = time.monotonic() - started
+                # The groups' renders left are dropped, and the Letter directory (the
+                # data moved on with each version) rendered once more, after the others.
+                get_session().execute(text("DELETE FROM job_task"))
+                get_session().commit()
+                group_renders = count_rendered(org) - len(org.directories)
+                rendered.render.enqueue(org.directories[0])
+                get_session().commit()
+                failed += wait_for_directories(org, org.directories[:1])
+                web_peak_seen, job_peak_seen = web_sampler.peak, job_sampler.peak
+            time.sleep(2)
+            web_steady, web_alone = tree_mib(web), rss_mib(web)
+            job_steady, job_alone = tree_mib(job_process.pid), rss_mib(job_process.pid)
+            web_peak = max(web_peak_seen, peak_rss_mib(web))
+            job_peak = max(job_peak_seen, peak_rss_mib(job_process.pid))
+            kept = caches(server)
     room = sum(room_mib(cache, events_mib) for cache in kept.values())
     fill = ", ".join(
         f"{name.removesuffix('_cache')} {cache['bytes'] / MiB:.0f} of "
@@ -256,16 +429,38 @@ def memory(url: str) -> Iterator[Figure]:
         + (f" and {cache['events']:,} of {cache['events_limit']:,} events"
            if "events" in cache else "")
         for name, cache in kept.items())
-    what = (f"1 worker with its render children; {versions} feed versions, the directory PDF "
-            f"and {handouts} handouts in {seconds:.0f} s; caches: {fill}; "
-            f"{room:.0f} MiB of room left added")
-    yield Figure("memory per worker, peak: feeds, directory, PDFs (gunicorn)", peak + room,
-                 "MiB", idle, "a worker that served /healthz only",
-                 at_most(MEMORY_LIMIT_MIB, of="value"), what)
-    yield Figure("memory per worker, steady with full caches", steady + room, "MiB", idle,
-                 "a worker that served /healthz only", at_most(MEMORY_LIMIT_MIB, of="value"),
-                 f"2 s after the last request; measured {steady:.0f} MiB, of which the "
-                 f"render children {steady - alone:.0f} MiB")
+    baseline = "a web worker that served /healthz only"
+    yield Figure("memory, web worker with its render children, peak", web_peak + room, "MiB",
+                 idle, baseline, at_most(MEMORY_LIMIT_MIB, of="value"),
+                 f"1 gunicorn worker: {versions} feed versions, the directory, {printed} "
+                 f"leaders' and auditors' PDFs rendered ({refused} refused: 503), "
+                 f"{public} public PDFs sent from "
+                 f"storage, in {seconds:.0f} s; caches: {fill}; {room:.0f} MiB of room "
+                 "left added")
+    yield Figure("memory, web worker with its render children, steady", web_steady + room,
+                 "MiB", idle, baseline, at_most(MEMORY_LIMIT_MIB, of="value"),
+                 f"2 s after the last request, full caches; the worker {web_alone:.0f} MiB, "
+                 f"the render server {web_steady - web_alone:.0f} MiB")
+    yield Figure("memory, job worker with its render children, peak", job_peak, "MiB",
+                 idle, baseline, at_most(MEMORY_LIMIT_MIB, of="value"),
+                 f"flask worker --threads {JOB_THREADS}: the 4 directory PDFs of "
+                 f"{len(titles):,} meetings, {group_renders} groups' one-pagers and "
+                 "guidelines, then the Letter directory again"
+                 + (f"; {failed} directory renders failed (time limit)" if failed else ""))
+    yield Figure("memory, job worker with its render children, steady", job_steady, "MiB",
+                 idle, baseline, at_most(MEMORY_LIMIT_MIB, of="value"),
+                 f"2 s after its last job; the worker {job_alone:.0f} MiB, the render "
+                 f"server {job_steady - job_alone:.0f} MiB")
+
+
+def count_rendered(org: Org) -> int:
+    session = get_session()
+    try:
+        return session.scalar(select(func.count()).select_from(RenderedFile).where(
+            RenderedFile.organization_id == org.id,
+            RenderedFile.content_hash.is_not(None))) or 0
+    finally:
+        session.rollback()
 
 
 def best(loads: list[Load]) -> Load:

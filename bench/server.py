@@ -14,6 +14,7 @@ then SIGKILL) when the block ends.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -96,6 +97,26 @@ def rss_mib(pid: int) -> float:
     return _status_mib(pid, "VmRSS")
 
 
+def pss_mib(pid: int) -> float:
+    """The process's proportional share of memory now (Pss: each page it shares with
+    other processes divided among them), in MiB."""
+    for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+        if line.startswith("Pss:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError(f"no Pss for process {pid}")
+
+
+def tree_mib(pid: int) -> float:
+    """What a process and the processes it started hold now: its resident memory and
+    its descendants' proportional share (a render child shares most of its pages with
+    the render server it was forked from: they count once between them)."""
+    total = rss_mib(pid)
+    for child in descendants(pid):
+        with contextlib.suppress(OSError, RuntimeError):  # it ended while we looked
+            total += pss_mib(child)
+    return total
+
+
 @contextmanager
 def gunicorn(database_url: str, *, workers: int = 2, port: int | None = None,
              secret_key: str = "bench-secret-key-not-for-production",  # noqa: S107
@@ -126,6 +147,37 @@ def gunicorn(database_url: str, *, workers: int = 2, port: int | None = None,
             yield server
         finally:
             stop(process)
+
+
+@contextmanager
+def job_worker(database_url: str, *, threads: int = 1,
+               env: dict[str, str] | None = None) -> Iterator[subprocess.Popen[bytes]]:
+    """`make worker` (`flask --app facilitator worker`) on the database until the block
+    ends, then stopped as systemd stops it (SIGINT: the jobs in hand are finished)."""
+    environ = os.environ | {
+        "FACILITATOR_DATABASE_URL": database_url,
+        "FACILITATOR_SECRET_KEY": "bench-secret-key-not-for-production",
+        "FACILITATOR_BASE_URL": "http://127.0.0.1:8000",
+    } | (env or {})
+    with tempfile.TemporaryFile() as log:
+        process = subprocess.Popen(  # noqa: S603 (our own interpreter and app)
+            [sys.executable, "-m", "flask", "--app", "facilitator", "worker",
+             "--threads", str(threads)], cwd=ROOT, env=environ,
+            stdout=log, stderr=subprocess.STDOUT)
+        try:
+            yield process
+        finally:
+            if process.poll() is None:
+                process.send_signal(signal.SIGINT)
+                try:
+                    process.wait(timeout=120)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    process.wait()
+            if process.returncode not in (0, -signal.SIGINT):
+                log.seek(0)
+                raise RuntimeError(f"the job worker exited with {process.returncode}:\n"
+                                   f"{log.read().decode(errors='replace')[-3000:]}")
 
 
 def _wait_until_up(server: RunningServer, workers: int, seconds: float) -> None:

@@ -41,6 +41,9 @@ def defaults(instance_path: str) -> dict[str, Any]:
         #: PDFs rendered at once by this server, across its worker processes; more
         #: requests are answered 503 at once. Each render takes a core for a second or more.
         "PDF_RENDERS_AT_ONCE": 2,
+        #: Bytes of PDFs a web worker keeps, rendered for leaders and auditors (public
+        #: PDFs are files: RENDERED_DIR): a one-pager is 30 to 100 KB, so a few hundred.
+        "PDF_CACHE_BYTES": 8 * 1024 * 1024,
         #: Where render slots (lock files) and recent render failures are kept: a folder
         #: on this server's own disk (flock is unreliable over NFS), shared by its workers.
         "PDF_STATE_DIR": str(Path(instance_path) / "pdf"),

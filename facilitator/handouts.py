@@ -92,7 +92,8 @@ def inline_svg(document: bytes) -> Markup:
 
 
 def pdf_cache() -> pdf.PdfCache:
-    return current_app.extensions.setdefault("facilitator.pdf_cache", pdf.PdfCache())
+    return current_app.extensions.setdefault(
+        "facilitator.pdf_cache", pdf.PdfCache(current_app.config["PDF_CACHE_BYTES"]))
 
 
 def render_limits() -> pdf.RenderLimits:

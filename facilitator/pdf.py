@@ -1,13 +1,13 @@
 """The one place PDFs are made: HTML from our templates, rendered by WeasyPrint.
 
-- **Nothing but our own static files** is fetched: every URL in the HTML resolves
-  against a made-up origin, and the fetcher serves only files under
-  facilitator/static/ from it. `file:`, `http(s):` anywhere else, `data:` and
-  redirects are refused, so no text a leader typed can pull a file or a web page
-  into a PDF.
-- **A time limit.** The render runs in a child process (forked from a server
-  process that already imported WeasyPrint), which is killed when the limit
-  passes; the worker that asked gets `RenderError` and goes on serving.
+- **Nothing but our own static files** is fetched (facilitator/renderer.py's
+  `static_file`): no text a leader typed can pull a file or a web page into a PDF.
+- **A lean process renders, and a time limit.** Each render runs in a child forked from
+  this process's render server (facilitator/renderer.py), which imported WeasyPrint and
+  nothing of the app, and which exits once the PDF is sent: the memory a large render
+  takes is given back at once, and neither the app nor its filled caches are copied into
+  it. The child is killed when the limit passes; the worker that asked gets
+  `RenderError` and goes on serving.
 - **Rendered once.** PDFs are cached by the SHA-256 of their HTML, which is also
   their ETag: printing the same handout twice renders it once, and a second
   request with the ETag gets a 304 without a render.
@@ -22,35 +22,40 @@
 
 from __future__ import annotations
 
+import atexit
 import contextlib
+import ctypes
+import ctypes.util
 import fcntl
+import gc
 import hashlib
-import multiprocessing
 import os
+import shutil
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import tempfile
 import threading
+import time
 from collections.abc import Iterator
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from datetime import timedelta
-from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote
-from urllib.parse import urlsplit
 
+from facilitator import renderer
 from facilitator.caching import BytesCache
 
-#: What relative URLs in a handout resolve against; never fetched over a network.
-BASE_URL = "https://facilitator.invalid/"
-STATIC = Path(__file__).resolve().parent / "static"
-#: Files a handout may use, by suffix, with the type WeasyPrint is told.
-STATIC_TYPES = {".css": "text/css", ".svg": "image/svg+xml", ".png": "image/png"}
 TIME_LIMIT_SECONDS = 90.0
 #: How long content whose render failed or timed out is answered without rendering.
 FAILURE_MEMORY = timedelta(minutes=10)
 #: What a refused request is told to wait: a one-page render takes about a second.
 BUSY_RETRY_SECONDS = 5
+_PID = struct.Struct("!Q")
 
 
 @dataclass(frozen=True)
@@ -119,86 +124,110 @@ class RenderFailedRecently(RenderError):
         self.retry_after = retry_after
 
 
-def static_file(url: str) -> tuple[bytes, str]:
-    """The bytes and type of the static file a handout's URL names; ValueError for any
-    other URL (another scheme or host, a path out of static/, a type not allowed)."""
-    parts = urlsplit(url)
-    if f"{parts.scheme}://{parts.netloc}/" != BASE_URL or not parts.path.startswith("/static/"):
-        raise ValueError(f"not fetched: {parts.scheme or 'relative'} URL outside the app")
-    path = (STATIC / unquote(parts.path.removeprefix("/static/"))).resolve()
-    if not path.is_relative_to(STATIC) or path.suffix not in STATIC_TYPES \
-            or not path.is_file():
-        raise ValueError("not fetched: no such static file")
-    return path.read_bytes(), STATIC_TYPES[path.suffix]
+class _RenderServer:
+    """This process's render server (facilitator/renderer.py), started on the first render
+    and again when it has died; it ends when this process does (its stdin closes)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._process: subprocess.Popen[bytes] | None = None
+        self._owner = 0
+        self._folder = ""
+
+    def connect(self) -> tuple[socket.socket, int]:
+        """A connection to a render child, and the child's process id; the server is
+        started first if it is not running, and again if it died meanwhile."""
+        for attempt in range(2):
+            with self._lock:
+                if attempt or self._process is None or self._process.poll() is not None \
+                        or self._owner != os.getpid():
+                    self._start()
+                address = os.path.join(self._folder, "render.sock")
+            connection = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            try:
+                connection.settimeout(10)
+                connection.connect(address)
+                (child,) = _PID.unpack(renderer.read_exactly(connection, _PID.size))
+                return connection, child
+            except (OSError, EOFError):
+                connection.close()
+        raise RenderError("Making this PDF failed: the renderer did not start.")
+
+    def _start(self) -> None:
+        if self._owner == os.getpid():
+            self.stop()
+        # A folder only this user can open: no other local user reaches the socket.
+        self._folder = tempfile.mkdtemp(prefix="facilitator-render-")
+        self._owner = os.getpid()
+        self._process = subprocess.Popen(  # noqa: S603 (our own interpreter and file)
+            [sys.executable, "-P", renderer.__file__, os.path.join(self._folder, "render.sock")],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+        assert self._process.stdout is not None
+        if self._process.stdout.readline() != renderer.READY:
+            raise OSError("the render server did not start")
+
+    def stop(self) -> None:
+        """End the server (closing its stdin ends it) and remove its socket's folder."""
+        process, self._process = self._process, None
+        if process is not None and self._owner == os.getpid():
+            for stream in (process.stdin, process.stdout):
+                if stream is not None:
+                    stream.close()
+            try:
+                process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+            shutil.rmtree(self._folder, ignore_errors=True)
 
 
-def _fetcher() -> Any:
-    from weasyprint.urls import URLFetcher
-    from weasyprint.urls import URLFetcherResponse
-
-    class StaticOnly(URLFetcher):
-        """WeasyPrint's fetcher, with every network and file handler left unused."""
-
-        def fetch(self, url: str, headers: Any = None) -> URLFetcherResponse:
-            body, mime_type = static_file(url)
-            return URLFetcherResponse(url, body, {"Content-Type": mime_type})
-
-    return StaticOnly()
-
-
-def _render_here(html: str) -> bytes:
-    from weasyprint import HTML
-
-    return HTML(string=html, base_url=BASE_URL, url_fetcher=_fetcher()).write_pdf()
-
-
-def _render_child(html: str, out: Connection) -> None:
-    try:
-        out.send(("ok", _render_here(html)))
-    except Exception as error:  # noqa: BLE001 (reported to the parent, which raises)
-        out.send(("error", f"{type(error).__name__}: {error}"))
-    finally:
-        out.close()
-
-
-_context_lock = threading.Lock()
-_context: Any = None
-
-
-def _process_context() -> Any:
-    """A forkserver that has imported WeasyPrint once, so each render forks ready."""
-    global _context
-    with _context_lock:
-        if _context is None:
-            context = multiprocessing.get_context("forkserver")
-            context.set_forkserver_preload(["weasyprint", "facilitator.pdf"])
-            _context = context
-        return _context
+_server = _RenderServer()
+atexit.register(_server.stop)
 
 
 def render(html: str, time_limit: float = TIME_LIMIT_SECONDS) -> bytes:
     """The PDF of the HTML, rendered in a child process stopped after `time_limit`."""
-    context = _process_context()
-    receiver, sender = context.Pipe(duplex=False)
-    child = context.Process(target=_render_child, args=(html, sender), daemon=True)
-    child.start()
-    sender.close()
-    try:
-        if not receiver.poll(time_limit):
-            raise RenderError(f"Making this PDF took longer than {time_limit:g} seconds, so "
-                              "it was stopped. Try a shorter selection (fewer meetings).")
+    deadline = time.monotonic() + time_limit
+    connection, child = _server.connect()
+    with connection:
         try:
-            status, result = receiver.recv()
-        except EOFError:
+            connection.settimeout(time_limit)
+            connection.sendall(renderer.framed(html.encode()))
+            connection.settimeout(max(0.001, deadline - time.monotonic()))
+            status = renderer.read_exactly(connection, 1)
+            connection.settimeout(max(0.001, deadline - time.monotonic()))
+            body = renderer.read_framed(connection)
+        except TimeoutError:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(child, signal.SIGKILL)
+            raise RenderError(f"Making this PDF took longer than {time_limit:g} seconds, so "
+                              "it was stopped. Try a shorter selection (fewer meetings).") from None
+        except (OSError, EOFError):
             raise RenderError("Making this PDF failed; nothing was printed.") from None
-    finally:
-        receiver.close()
-        if child.is_alive():
-            child.kill()
-        child.join()
-    if status != "ok":
+    if status != b"o":
         raise RenderError("Making this PDF failed; nothing was printed.")
-    return result
+    return body
+
+
+#: HTML beyond which making it leaves enough free memory in the process (the directory
+#: of a large org: its meetings' objects, the template's pieces) to give back before the
+#: render: about 1 MB for 5,000 meetings; a group's one-pager is about 20 KB.
+LARGE_HTML = 200_000
+
+try:
+    _malloc_trim: Any = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim
+except (OSError, AttributeError):  # not glibc
+    _malloc_trim = None
+
+
+def release_memory() -> None:
+    """Give back to the system the memory this process holds free after a large piece of
+    work: Python's unreachable objects collected, then glibc's free pages returned
+    (malloc_trim; elsewhere nothing more). Without it the free pages stay counted in
+    the process while its render child holds the PDF's layout."""
+    gc.collect()
+    if _malloc_trim is not None:
+        _malloc_trim(0)
 
 
 def etag(html: str) -> str:
@@ -269,10 +298,7 @@ class RenderLimits:
 
 class PdfCache(BytesCache):
     """Rendered PDFs by their HTML's hash: printing the same handout twice renders it
-    once. 32 MiB: a 5,000-meeting directory is about 1 MB."""
-
-    def __init__(self, budget_bytes: int = 32 * 1024 * 1024) -> None:
-        super().__init__(budget_bytes)
+    once. Its budget is the PDF_CACHE_BYTES setting."""
 
     def get_or_render(self, html: str, limits: RenderLimits, now: datetime,
                       time_limit: float = TIME_LIMIT_SECONDS) -> bytes:

@@ -377,6 +377,8 @@ def render(key: str) -> None:
     content_hash = hashlib.sha256("\n".join(drafts).encode()).hexdigest()
     seconds = None
     if not store().has(content_hash):
+        if sum(map(len, drafts)) > pdf.LARGE_HTML:
+            pdf.release_memory()  # what making the directory's HTML left, before its render
         started = time.monotonic()
         try:
             body = _produce(handout, drafts)

@@ -26,6 +26,7 @@ from facilitator import clock
 from facilitator import demo
 from facilitator import pdf
 from facilitator import rendered
+from facilitator import renderer
 from facilitator.domain.meeting import DateChange
 from facilitator.domain.recurrence import Recurrence
 from facilitator.models import Attendance
@@ -100,11 +101,11 @@ def codes_in(body: bytes) -> list[str]:
 ])
 def test_the_fetcher_refuses_everything_but_our_static_files(url):
     with pytest.raises(ValueError, match="not fetched"):
-        pdf.static_file(url)
+        renderer.static_file(url)
 
 
 def test_the_fetcher_serves_our_own_stylesheet():
-    body, mime_type = pdf.static_file(f"{pdf.BASE_URL}static/print.css")
+    body, mime_type = renderer.static_file(f"{renderer.BASE_URL}static/print.css")
     assert mime_type == "text/css" and b"DejaVu Sans" in body
 
 
@@ -136,6 +137,12 @@ def test_a_render_past_its_time_limit_is_stopped_and_the_next_one_works():
     with pytest.raises(pdf.RenderError, match="longer than 0.05 seconds"):
         pdf.render(many, time_limit=0.05)
     assert "Still here" in text_of(pdf.render("<p>Still here</p>"))
+
+
+def test_pdfs_are_made_again_after_the_render_server_died():
+    pdf.render("<p>First</p>")
+    pdf._server._process.kill()
+    assert "Second" in text_of(pdf.render("<p>Second</p>"))
 
 
 def test_paper_sizes_and_print_size_follow_the_link_and_the_zone():
