@@ -27,6 +27,7 @@ from facilitator import demo
 from facilitator import pdf
 from facilitator import rendered
 from facilitator import renderer
+from facilitator.db import get_session
 from facilitator.domain.meeting import DateChange
 from facilitator.domain.recurrence import Recurrence
 from facilitator.models import Attendance
@@ -451,6 +452,23 @@ def test_the_directory_lists_a_days_meetings_under_their_time_with_changes_marke
     assert titles == ["Big Book Study", "Open House", "Women's Step Study"]
     assert "In person: Hall, 1 Oak Street" in at_seven
     assert "One date only: Tuesday 1 December 2026" in at_seven
+
+
+@pytest.mark.one_database
+def test_a_directory_rendered_by_a_worker_is_laid_out_like_one_rendered_in_a_request(
+        app, client, group):
+    """A worker renders ahead outside any request, where the stylesheet's address is
+    built absolute on the site's host: the fetcher refuses that, and the PDF came out
+    unstyled (meetings run together, codes a page wide)."""
+    org = group.organization
+    with app.app_context():
+        handout = rendered.directory_handout(get_session(), org, {"paper": "letter"})
+        rendered.render(handout.key)
+    body = client.get(f"/o/{org.slug}/directory.pdf?paper=letter").data
+    lines = [line.strip() for line in text_of_lines(body)]
+    assert "Women's Step Study · Tuesday Night Women's AA · C W" in lines
+    assert "In person: Community Centre, 90 Main Street" in lines
+    assert pages_of(body) == 1
 
 
 def test_the_auditor_prints_the_attendance_report_with_its_chart_and_small_counts_hidden(
