@@ -34,6 +34,7 @@ from facilitator.services import throttle
 from tests.conftest import app_config
 from tests.conftest import page_text
 
+
 @pytest.fixture
 def engine(postgres_server, request: pytest.FixtureRequest) -> Iterator[Engine]:
     engine = make_engine(postgres_server.create_database(f"pool_{request.node.name[:40]}"))
