@@ -123,7 +123,7 @@ def test_a_spanish_speaking_facilitator_does_every_task_in_spanish(
         read(page)
         page.fill("#body", "- Hablamos de uno en uno.\n- Terminamos a tiempo.\n")
         page.locator("main form button[type=submit]").last.click()
-        expect(page).to_have_url(f"{base}/documents/guidelines/")
+        expect(page).to_have_url(f"{base}/documents/guidelines/?lang=es")
         expect(page.get_by_role("article")).to_contain_text("Terminamos a tiempo.")
         read(page)
 
