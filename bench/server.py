@@ -167,13 +167,7 @@ def job_worker(database_url: str, *, threads: int = 1,
         try:
             yield process
         finally:
-            if process.poll() is None:
-                process.send_signal(signal.SIGINT)
-                try:
-                    process.wait(timeout=120)
-                except subprocess.TimeoutExpired:
-                    process.kill()
-                    process.wait()
+            stop(process, signal.SIGINT, timeout=120)
             if process.returncode not in (0, -signal.SIGINT):
                 log.seek(0)
                 raise RuntimeError(f"the job worker exited with {process.returncode}:\n"
@@ -196,11 +190,13 @@ def _wait_until_up(server: RunningServer, workers: int, seconds: float) -> None:
     raise RuntimeError(f"gunicorn did not answer on {server.url} within {seconds:.0f} s")
 
 
-def stop(process: subprocess.Popen[bytes]) -> None:
+def stop(process: subprocess.Popen[bytes], sig: signal.Signals = signal.SIGTERM, *,
+         timeout: float = 10) -> None:
+    """Send `sig`; if the process has not ended within `timeout` seconds, kill it."""
     if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
+        process.send_signal(sig)
         try:
-            process.wait(timeout=10)
+            process.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
