@@ -227,7 +227,7 @@ def load_demo(session: Session, today: date | None = None) -> Organization | Non
     if organizations.find_organization(session, SLUG) is not None:
         return None
     org = organizations.create_organization(
-        session, None, slug=SLUG, name="Riverside Recovery Community", timezone="America/Chicago",
+        session, None, slug=SLUG, name="Riverside Recovery Community", timezone=TZ,
         contact="Intergroup office: (555) 555-0134, help@riverside-recovery.example",
     )
     people: dict[str, User] = {}

@@ -77,10 +77,11 @@ class PostgresServer:
     def url(self, database: str = "postgres") -> str:
         return f"postgresql+psycopg://app@127.0.0.1:{self.port}/{database}"
 
-    def create_database(self, name: str) -> str:
-        """Create an empty database (dropping one of the same name) and return its URL."""
+    def create_database(self, name: str, template: str = "template1") -> str:
+        """Create a database (dropping one of the same name) as a copy of `template`, by
+        default an empty one, and return its URL."""
         with psycopg.connect(f"postgresql://app@127.0.0.1:{self.port}/postgres",
                              autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            conn.execute(f'CREATE DATABASE "{name}"')
+            conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
         return self.url(name)

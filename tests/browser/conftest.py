@@ -1,16 +1,20 @@
 """Fixtures for browser tests: Debian's Chromium driven by Playwright, and a live server.
 
 The live server is the real app (CSRF on, as a browser needs) on a fresh database of the
-current backend with the demo organization loaded, served by Werkzeug in a thread.
+current backend with the demo organization loaded (a copy of one loaded once per run),
+served by Werkzeug in a thread.
 """
 
 from __future__ import annotations
 
 import os
+import sqlite3
 import threading
 from collections.abc import Callable
 from collections.abc import Iterable
 from collections.abc import Iterator
+from contextlib import closing
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -20,13 +24,16 @@ from playwright.sync_api import Browser
 from playwright.sync_api import BrowserContext
 from playwright.sync_api import Page
 from playwright.sync_api import sync_playwright
+from sqlalchemy.engine import make_url
 from werkzeug.serving import make_server
 
+from facilitator import clock
 from facilitator import create_app
 from facilitator import demo
 from facilitator import migrate
 from facilitator.db import get_session
 from facilitator.db import make_engine
+from tests.postgres import PostgresServer
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -82,14 +89,68 @@ def _not_yet_serving(environ: dict, start_response: Callable) -> list[bytes]:
     raise RuntimeError("the live server answered before its app was set")
 
 
-@pytest.fixture(scope="module")
-def live_server(fresh_database_url: Callable[[], str],
-                tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """Serve the app with the demo loaded on a fresh database; yield its base URL."""
-    url = fresh_database_url()
+#: The secret key of every live server (and of the app that loads the demo's template).
+SECRET_KEY = "browser-test-secret-key"
+
+
+def _demo_template(url: str) -> None:
+    """Migrate the empty database at `url` and load the demo into it."""
     engine = make_engine(url)
     migrate.upgrade(engine)
     engine.dispose()
+    app = create_app({"DATABASE_URL": url, "SECRET_KEY": SECRET_KEY, "TESTING": True,
+                      "BASE_URL": "http://127.0.0.1", "JOBS_STORAGE": "memory",
+                      "RENDER_AHEAD": False})
+    with app.app_context():
+        session = get_session()
+        demo.load_demo(session)
+        session.commit()
+    app.extensions["facilitator.db"].engine.dispose()
+
+
+def _copy(template: str, backend: str, fresh_database_url: Callable[[], str],
+          request: pytest.FixtureRequest) -> str:
+    """A new database holding what the database at `template` holds."""
+    url = fresh_database_url()
+    if backend == "sqlite":
+        with (closing(sqlite3.connect(make_url(template).database)) as source,
+              closing(sqlite3.connect(make_url(url).database)) as copy):
+            source.backup(copy)
+        return url
+    server: PostgresServer = request.getfixturevalue("postgres_server")
+    name = make_url(url).database
+    assert name is not None
+    return server.create_database(name, template=make_url(template).database or "")
+
+
+@pytest.fixture(scope="session")
+def demo_database(backend: str, fresh_database_url: Callable[[], str],
+                  request: pytest.FixtureRequest) -> Callable[[], str]:
+    """Return a function that makes a new database at the newest migration with the demo
+    loaded, as `flask demo` loads it.
+
+    Each is a copy of one loaded once per run (a file copy in SQLite, CREATE DATABASE …
+    TEMPLATE in PostgreSQL), which saves every browser module a migration and a demo load.
+    The demo's dates are relative to its org's date, so a new day where its meetings are
+    (`make test-clock` runs over midnight in Chicago) loads a new one.
+    """
+    templates: dict[date, str] = {}
+
+    def make() -> str:
+        today = clock.today_in(demo.TZ)
+        if today not in templates:
+            templates[today] = fresh_database_url()
+            _demo_template(templates[today])
+        return _copy(templates[today], backend, fresh_database_url, request)
+
+    return make
+
+
+@pytest.fixture(scope="module")
+def live_server(demo_database: Callable[[], str],
+                tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Serve the app with the demo loaded on a fresh database; yield its base URL."""
+    url = demo_database()
 
     # Bind first: the app's BASE_URL is the server's own address, so the links and QR
     # codes a test follows lead back here.
@@ -102,7 +163,7 @@ def live_server(fresh_database_url: Callable[[], str],
     app = create_app({
         "BASE_URL": base_url,
         "DATABASE_URL": url,
-        "SECRET_KEY": "browser-test-secret-key",
+        "SECRET_KEY": SECRET_KEY,
         "TESTING": True,
         "WTF_CSRF_ENABLED": True,  # the default, said out loud: browsers send real tokens
         "EVIDENCE_DIR": str(tmp_path_factory.mktemp("evidence")),
@@ -114,11 +175,6 @@ def live_server(fresh_database_url: Callable[[], str],
         "RENDER_AHEAD": False,
         "RENDERED_DIR": str(tmp_path_factory.mktemp("rendered")),
     })
-    with app.app_context():
-        session = get_session()
-        demo.load_demo(session)
-        session.commit()
-
     server.app = _static_files_read_whole(app)
     LIVE_APPS[base_url] = app
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
