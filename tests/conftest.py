@@ -34,6 +34,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 from werkzeug.routing import Map
+from werkzeug.routing import Rule
 
 from facilitator import clock
 from facilitator import create_app
@@ -62,6 +63,35 @@ from tests.postgres import PostgresUnavailable
 APP_PASSWORD_HASHER = crypto._hasher
 crypto._hasher = PasswordHasher.from_parameters(profiles.CHEAPEST)
 crypto._DUMMY_HASH = crypto._hasher.hash("no account has this password")
+
+
+def _compile_builder_once(compile_builder: Callable[..., Any]) -> Callable[..., Any]:
+    """Werkzeug's `Rule._compile_builder`, kept per rule shape.
+
+    Each test makes its own app, and half of making one is Werkzeug writing and compiling
+    a URL-building function for each of the app's routes, the same functions every time:
+    a builder's code depends only on the rule's text, parts, defaults and converters, and
+    reaches the rule it builds for only through its `.self` argument. The suite keeps each
+    the first time it is made (tests/test_platform.py checks that every URL of the app comes
+    out as Werkzeug's own builders make it).
+    """
+    made: dict[tuple[Any, ...], Any] = {}
+
+    def builder(rule: Rule, append_unknown: bool = True) -> Any:
+        key = (rule.rule, tuple(rule._trace), append_unknown,
+               tuple((name, type(converter),
+                      repr({k: v for k, v in vars(converter).items() if k != "map"}))
+                     for name, converter in rule._converters.items()),
+               tuple(sorted((rule.defaults or {}).items(), key=lambda item: item[0])))
+        if key not in made:
+            made[key] = compile_builder(rule, append_unknown)
+        return made[key]
+
+    return builder
+
+
+WERKZEUG_COMPILE_BUILDER = Rule._compile_builder
+Rule._compile_builder = _compile_builder_once(Rule._compile_builder)  # type: ignore[method-assign]
 
 BACKENDS = ("sqlite", "postgresql")
 
