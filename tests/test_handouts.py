@@ -75,15 +75,26 @@ def on_site(url: str, base_url: str = BASE_URL) -> str:
     return url.removeprefix(base_url)
 
 
+def page_images(body: bytes, dpi: int) -> list[Image.Image]:
+    """Each page of the PDF as Poppler draws it, in grey at `dpi` (written as PGM: the
+    PNG compression this skips took most of the time)."""
+    with tempfile.TemporaryDirectory() as folder:
+        document = Path(folder) / "document.pdf"
+        document.write_bytes(body)
+        subprocess.run(["pdftoppm", "-r", str(dpi), "-gray", str(document),  # noqa: S607
+                        str(Path(folder) / "page")], check=True)
+        images = []
+        for path in sorted(Path(folder).glob("page*.pgm")):
+            with Image.open(path) as image:
+                image.load()
+                images.append(image)
+        return images
+
+
 def codes_in(body: bytes) -> list[str]:
     """The QR codes printed on the PDF's pages, read from a 150 dpi image of each."""
-    with tempfile.TemporaryDirectory() as folder:
-        document = Path(folder) / "handout.pdf"
-        document.write_bytes(body)
-        subprocess.run(["pdftoppm", "-r", "150", "-png", str(document),  # noqa: S607
-                        str(Path(folder) / "page")], check=True)
-        return [code.text for page in sorted(Path(folder).glob("page*.png"))
-                for code in zxingcpp.read_barcodes(Image.open(page))]
+    return [code.text for page in page_images(body, 150)
+            for code in zxingcpp.read_barcodes(page)]
 
 
 # -- The rendering module --------------------------------------------------------------
