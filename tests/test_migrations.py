@@ -37,17 +37,22 @@ TABLES = {"organizations", "users", "memberships", "groups", "group_facilitators
 def schema(engine) -> dict[str, object]:
     """Every table's columns, indexes, unique and foreign keys, as the database has them."""
     inspector = inspect(engine)
-    found: dict[str, object] = {}
-    for name in sorted(set(inspector.get_table_names()) - {"alembic_version"}):
-        found[name] = (
-            sorted((c["name"], str(c["type"]), c["nullable"]) for c in inspector.get_columns(name)),
-            sorted((i["name"], tuple(i["column_names"])) for i in inspector.get_indexes(name)),
-            sorted((u["name"], tuple(u["column_names"])) for u in
-                   inspector.get_unique_constraints(name)),
-            sorted((f["name"], tuple(f["constrained_columns"]), f["referred_table"]) for f in
-                   inspector.get_foreign_keys(name)),
+    # One query of each kind for every table (PostgreSQL's catalog queries are slow).
+    columns = inspector.get_multi_columns()
+    indexes = inspector.get_multi_indexes()
+    uniques = inspector.get_multi_unique_constraints()
+    foreign_keys = inspector.get_multi_foreign_keys()
+    return {
+        name: (
+            sorted((c["name"], str(c["type"]), c["nullable"]) for c in columns[key]),
+            sorted((i["name"], tuple(i["column_names"])) for i in indexes[key]),
+            sorted((u["name"], tuple(u["column_names"])) for u in uniques[key]),
+            sorted((f["name"], tuple(f["constrained_columns"]), f["referred_table"])
+                   for f in foreign_keys[key]),
         )
-    return found
+        for key in sorted(columns, key=lambda key: key[1])
+        if (name := key[1]) != "alembic_version"
+    }
 
 
 def test_every_migration_goes_up_and_down_one_step_at_a_time(fresh_database_url):
