@@ -16,12 +16,12 @@ from sqlalchemy.orm import Session
 
 from facilitator import crypto
 from facilitator.db import UTCDateTime
-from facilitator.formatting import worded
 from facilitator.domain.ical import FeedCalendar
 from facilitator.domain.languages import DEFAULT
 from facilitator.domain.languages import N_
 from facilitator.domain.reminder_ical import DateEvent
 from facilitator.domain.reminder_ical import build_date_feed
+from facilitator.formatting import worded
 from facilitator.models import TrainingRecord
 from facilitator.models import TrainingType
 from facilitator.models import User
