@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from dataclasses import field
+from datetime import date
+from datetime import datetime
 
 #: By code, each named in itself, as the language switcher shows it.
 PAGE_LANGUAGES: dict[str, str] = {"en": "English", "es": "Español"}
@@ -38,8 +40,8 @@ class Message:
 
     def stored(self) -> dict[str, object]:
         """The message as a JSON column keeps it, to be worded when a page shows it (in
-        its reader's language): its English and values, a Label or a Message among
-        them marked as such."""
+        its reader's language): its English and values, a Label, a Message or a date
+        among them marked as such."""
         return {"text": self.text,
                 "values": {name: _stored(value) for name, value in self.values.items()}}
 
@@ -63,6 +65,8 @@ def _stored(value: object) -> object:
         return {"message": value.stored()}
     if isinstance(value, Label):
         return {"label": str(value)}
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return {"date": value.isoformat()}
     if value is None or isinstance(value, bool | int | float | str):
         return value
     return str(value)
@@ -74,6 +78,8 @@ def _from_stored(value: object) -> object:
             return Message.from_stored(value["message"])
         if "label" in value:
             return Label(value["label"])
+        if "date" in value:
+            return date.fromisoformat(value["date"])
     return value
 
 
