@@ -21,6 +21,8 @@ from facilitator import migrate
 from facilitator.db import database
 from facilitator.db import get_session
 from facilitator.domain import meeting_guide_read
+from facilitator.domain.languages import Message
+from facilitator.formatting import message_words
 from facilitator.models import Program
 from facilitator.models import Role
 from facilitator.services import ServiceError
@@ -183,7 +185,7 @@ def import_meeting_guide(path: Path, org_slug: str, timezone: str | None,
     at once at the end, or nothing is; check-ins go on meanwhile. Says how far it got
     (on stderr) every second or so.
     """
-    _progress(f"Reading {path.name}…")
+    click.echo(f"Reading {path.name}…", err=True)
     try:
         if path.stat().st_size > meeting_guide_read.MAX_FEED_BYTES:
             _fail(f"{path.name} is larger than {meeting_guide_read.MAX_FEED_BYTES // 2**20} MB; "
@@ -211,13 +213,13 @@ def import_meeting_guide(path: Path, org_slug: str, timezone: str | None,
         except ServiceError as error:
             _fail(f"{error.message} Nothing was imported.")
         except Exception as error:
-            _fail(meeting_import.failure_message(error))
+            _fail(message_words(meeting_import.failure_message(error), "en"))
     for line in summary.lines():
         click.echo(line)
 
 
-def _progress(line: str) -> None:
-    click.echo(line, err=True)
+def _progress(line: Message) -> None:
+    click.echo(message_words(line, "en"), err=True)
 
 
 @click.command("backup")

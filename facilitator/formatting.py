@@ -173,8 +173,14 @@ def _value(value: object, lang: str) -> object:
     if isinstance(value, date) and not isinstance(value, datetime):
         return long_date(value, lang=lang)
     if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 1000:
-        return f"{value:,}" if lang == DEFAULT else format_decimal(value, locale=lang)
+        return number(value, lang)
     return value
+
+
+def number(value: int, lang: str | None = None) -> str:
+    """A whole number as the language writes it: "1,000"; "1000" and "10.000" in Spanish."""
+    lang = lang or language()
+    return f"{value:,}" if lang == DEFAULT else format_decimal(value, locale=lang)
 
 
 def message_words(message: Message | str, lang: str | None = None) -> str:

@@ -35,6 +35,7 @@ from facilitator.db import get_session
 from facilitator.domain.languages import PAGE_LANGUAGES
 from facilitator.domain.qr import qr_svg
 from facilitator.domain.timezones import other_zone
+from facilitator.formatting import message_words
 from facilitator.formatting import type_name
 from facilitator.models import Group
 from facilitator.models import Organization
@@ -144,7 +145,9 @@ def _rendered(html: str) -> bytes:
     try:
         return pdf_cache().get_or_render(html, render_limits(), clock.now())
     except pdf.RenderError as error:
-        raise ServiceUnavailable(str(error), retry_after=error.retry_after) from None
+        # In the language of the error page, which a handout's own (?lang=) may not be.
+        raise ServiceUnavailable(message_words(error.said, i18n.select_language()),
+                                 retry_after=error.retry_after) from None
 
 
 def _pdf_answer(etag: str, body: Callable[[], bytes], filename: str, *,

@@ -32,6 +32,7 @@ from facilitator import formatting
 from facilitator.domain.languages import DEFAULT
 from facilitator.domain.languages import N_
 from facilitator.domain.languages import PAGE_LANGUAGES as LANGUAGES
+from facilitator.domain.languages import Message
 from facilitator.domain.languages import known
 from facilitator.urls import absolute_url
 
@@ -56,6 +57,7 @@ def install(app: Flask) -> None:
                                    "script_words": script_words})
     app.add_template_filter(label)
     app.add_template_filter(translated)
+    app.add_template_filter(said)
     app.add_template_filter(with_language)
     app.add_template_global(feed_url)
     app.after_request(_vary)
@@ -193,6 +195,13 @@ def translated(text: str | None) -> str:
     """Text made elsewhere in English (an error's description, a stored choice's label),
     in the page's language where the catalog has it. Plain text: the page escapes it."""
     return str(gettext(text)) if text else ""
+
+
+def said(message: Message | object) -> str:
+    """A domain Message, or one a service stored (Message.stored: an import run's lines),
+    in the page's language; text stored before messages were (English) as it is."""
+    found = message if isinstance(message, Message) else Message.from_stored(message)
+    return formatting.message_words(found) if isinstance(found, Message) else found
 
 
 def label(choice: Any) -> str:

@@ -935,6 +935,10 @@ class ImportStatus(Choice):
         return self in (ImportStatus.DONE, ImportStatus.FAILED, ImportStatus.DISCARDED)
 
 
+#: A Message as a JSON column keeps it (domain.languages.Message.stored), or English text.
+StoredMessage = dict[str, Any] | str
+
+
 class ImportRun(Base):
     """A Meeting Guide feed an admin uploaded, with what its jobs found and did
     (services/import_runs.py). The feed is kept only until the run is finished; the
@@ -960,12 +964,14 @@ class ImportRun(Base):
     program: Mapped[Program] = mapped_column(_choice(Program))
     program_map: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
     status: Mapped[ImportStatus] = mapped_column(_choice(ImportStatus))
-    #: The last line the running job said how far it got.
-    progress: Mapped[str] = mapped_column(String(200), default="")
+    #: The last line the running job said how far it got; "" when no job is on it.
+    #: Each line here is a stored `domain.languages.Message` (`Message.stored`), which a
+    #: page words in its reader's language; a run from before that holds English text.
+    progress: Mapped[StoredMessage] = mapped_column(JSON, default="")
     #: The summary of the last step, a line each: the dry run's, then the import's.
-    summary: Mapped[list[str]] = mapped_column(JSON, default=list)
-    #: Why the run failed, for the admin; nothing was saved.
-    error: Mapped[str] = mapped_column(Text, default="")
+    summary: Mapped[list[StoredMessage]] = mapped_column(JSON, default=list)
+    #: Why the run failed, for the admin ("" when it did not); nothing was saved.
+    error: Mapped[StoredMessage] = mapped_column(JSON, default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column()

@@ -49,6 +49,8 @@ from typing import Any
 
 from facilitator import renderer
 from facilitator.caching import BytesCache
+from facilitator.domain.languages import N_
+from facilitator.domain.languages import Message
 
 TIME_LIMIT_SECONDS = 90.0
 #: How long content whose render failed or timed out is answered without rendering.
@@ -56,6 +58,7 @@ FAILURE_MEMORY = timedelta(minutes=10)
 #: What a refused request is told to wait: a one-page render takes about a second.
 BUSY_RETRY_SECONDS = 5
 _PID = struct.Struct("!Q")
+FAILED = N_("Making this PDF failed; nothing was printed.")
 
 
 @dataclass(frozen=True)
@@ -99,10 +102,15 @@ class Paper:
 
 
 class RenderError(Exception):
-    """A PDF could not be made; the message says why, for people. `retry_after` is
-    how many seconds to wait before asking again."""
+    """A PDF could not be made; `said` says why, for people (a Message, which a page words
+    in its reader's language); `str()` is the English, for logs. `retry_after` is how many
+    seconds to wait before asking again."""
 
     retry_after = int(FAILURE_MEMORY.total_seconds())
+
+    def __init__(self, said: str | Message) -> None:
+        self.said = said if isinstance(said, Message) else Message(said)
+        super().__init__(str(self.said))
 
 
 class RenderBusy(RenderError):
@@ -111,16 +119,17 @@ class RenderBusy(RenderError):
     retry_after = BUSY_RETRY_SECONDS
 
     def __init__(self) -> None:
-        super().__init__("The server is making other PDFs right now, so this one was not "
-                         f"made. Try again in {BUSY_RETRY_SECONDS} seconds.")
+        super().__init__(Message(N_("The server is making other PDFs right now, so this one "
+                                    "was not made. Try again in %(seconds)s seconds."),
+                                 {"seconds": BUSY_RETRY_SECONDS}))
 
 
 class RenderFailedRecently(RenderError):
     """This content failed to render a short while ago; it was not tried again."""
 
     def __init__(self, retry_after: int) -> None:
-        super().__init__("This PDF could not be made a few minutes ago, so it was not "
-                         "tried again. Try a shorter selection, or ask again later.")
+        super().__init__(N_("This PDF could not be made a few minutes ago, so it was not "
+                            "tried again. Try a shorter selection, or ask again later."))
         self.retry_after = retry_after
 
 
@@ -151,7 +160,7 @@ class _RenderServer:
                 return connection, child
             except (OSError, EOFError):
                 connection.close()
-        raise RenderError("Making this PDF failed: the renderer did not start.")
+        raise RenderError(N_("Making this PDF failed: the renderer did not start."))
 
     def _start(self) -> None:
         if self._owner == os.getpid():
@@ -200,12 +209,13 @@ def render(html: str, time_limit: float = TIME_LIMIT_SECONDS) -> bytes:
         except TimeoutError:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(child, signal.SIGKILL)
-            raise RenderError(f"Making this PDF took longer than {time_limit:g} seconds, so "
-                              "it was stopped. Try a shorter selection (fewer meetings).") from None
+            raise RenderError(Message(N_("Making this PDF took longer than %(seconds)s seconds, "
+                                         "so it was stopped. Try a shorter selection (fewer "
+                                         "meetings)."), {"seconds": f"{time_limit:g}"})) from None
         except (OSError, EOFError):
-            raise RenderError("Making this PDF failed; nothing was printed.") from None
+            raise RenderError(FAILED) from None
     if status != b"o":
-        raise RenderError("Making this PDF failed; nothing was printed.")
+        raise RenderError(FAILED)
     return body
 
 

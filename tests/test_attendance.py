@@ -184,6 +184,26 @@ def test_the_charts_axis_reads_months_with_years_and_says_why_a_month_is_empty(
     assert "People" in texts and "First meeting" in texts and "Newcomers" not in texts
 
 
+def test_the_chart_follows_the_pages_language(client, auth, world, session):
+    auth.login(world["lead"])
+    url = f"/manage/g/{world['group'].slug}/attendance.svg"
+    texts = svg_texts(client.get(url, headers={"Accept-Language": "es"}).data)
+    # Months as Babel writes them in Spanish, the legend and the reasons in Spanish too.
+    assert "dic" in texts and "nov" in texts and "hasta ahora" in texts
+    assert texts.count("sin reuniones") == 10
+    assert "Personas" in texts and "Primera reunión" in texts
+    assert not {"Dec", "so far", "no meetings", "People", "First meeting"} & set(texts)
+    # A leader's account language is followed as well as the browser's.
+    world["lead"].language = "es"
+    session.commit()
+    assert svg_texts(client.get(url).data) == texts
+
+
+def svg_texts(svg: bytes) -> list[str | None]:
+    root = ElementTree.fromstring(svg)  # noqa: S314 (our own response)
+    return [t.text for t in root.iter("{http://www.w3.org/2000/svg}text")]
+
+
 # -- Reports of a big org ------------------------------------------------------------------
 
 

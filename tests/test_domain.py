@@ -1,7 +1,13 @@
 """Pure rules: slugs, time zones, passwords."""
 
+import json
+from datetime import date
+
 import pytest
 
+from facilitator.domain.languages import N_
+from facilitator.domain.languages import Label
+from facilitator.domain.languages import Message
 from facilitator.domain.links import web_link
 from facilitator.domain.meeting_types import TYPES
 from facilitator.domain.meeting_types import types_offered_first
@@ -12,6 +18,7 @@ from facilitator.domain.slugs import slugify
 from facilitator.domain.timezones import is_valid_timezone
 from facilitator.domain.timezones import timezone_choices
 from facilitator.domain.timezones import timezone_groups
+from facilitator.formatting import message_words
 
 
 @pytest.mark.parametrize("slug", ["demo", "tuesday-womens-aa", "group-2", "a" * 64])
@@ -100,3 +107,20 @@ def test_one_rule_says_which_links_are_published(url, published):
     """The meeting form, the directory, the iCalendar feed and the Meeting Guide JSON
     all ask links.web_link."""
     assert web_link(url) == published
+
+
+def test_a_stored_message_reads_in_spanish_later_and_plain_text_as_it_was():
+    said = Message(N_("Skipped %(meeting)s: %(reason)s"), {
+        "meeting": Message(N_("item %(index)s"), {"index": 9}),
+        "reason": Message(N_("Its %(what)s is %(kind)s, not a time like “19:30”."),
+                          {"what": Label(N_("start time")), "kind": Label(N_("a number"))}),
+        "day": date(2026, 12, 8)})
+    stored = json.loads(json.dumps(said.stored()))  # as a JSON column gives it back
+    back = Message.from_stored(stored)
+    assert back == said  # a date among its values too
+    assert message_words(back, "es") == ("Se omitió el elemento 9: Su hora de inicio es un "
+                                          "número, no una hora como “19:30”.")
+    assert message_words(back, "en") == ("Skipped item 9: Its start time is a number, not a "
+                                          "time like “19:30”.")
+    assert Message.from_stored("Groups: 8 created, 0 unchanged.") == (
+        "Groups: 8 created, 0 unchanged.")

@@ -151,6 +151,28 @@ def test_a_render_past_its_time_limit_is_stopped_and_the_next_one_works():
     assert "Still here" in text_of(pdf.render("<p>Still here</p>"))
 
 
+def test_a_leader_told_no_pdf_now_reads_why_in_their_language(app, client, auth, group,
+                                                                monkeypatch):
+    auth.login(group.lead)
+    url, spanish = f"/manage/g/{group.slug}/handout.pdf", {"Accept-Language": "es"}
+    limits = pdf.RenderLimits(Path(app.config["PDF_STATE_DIR"]), 2)
+    with limits.slot(), limits.slot():
+        busy = client.get(url, headers=spanish)
+    assert busy.status_code == 503
+    assert ("El servidor está preparando otros PDF en este momento, así que este no se "
+            f"preparó. Vuelva a intentarlo en {pdf.BUSY_RETRY_SECONDS} segundos.") \
+        in page_text(busy)
+    # A render that runs out of time, then the same PDF asked again.
+    real = pdf.render
+    monkeypatch.setattr(pdf, "render", lambda html, time_limit: real(html, 0.001))
+    slow = page_text(client.get(url, headers=spanish))
+    assert "Preparar este PDF tomó más de 0.001 segundos" in slow, slow
+    again = client.get(url, headers=spanish)
+    assert again.status_code == 503
+    assert "Este PDF no se pudo preparar hace unos minutos" in page_text(again)
+    assert "Making this PDF took longer than 0.001 seconds" in page_text(client.get(url))
+
+
 def test_pdfs_are_made_again_after_the_render_server_died():
     pdf.render("<p>First</p>")
     pdf._server._process.kill()

@@ -95,7 +95,7 @@ def test_a_12_step_meeting_list_entry_becomes_plain_values():
     assert meeting.online_notes == "Passcode: serenity\nMeeting ID 850 1234 5678"
     assert meeting.types == ("C", "W", "D")
     assert meeting.group == "Women of Grace Group"
-    assert meeting.label == "item 3 “Tuesday Night Women's” (slug tuesday-night-womens)"
+    assert str(meeting.label) == "item 3 “Tuesday Night Women's” (slug tuesday-night-womens)"
 
 
 @pytest.mark.parametrize(("day", "weekdays"), [
@@ -282,7 +282,7 @@ def test_source_slugs_fit_and_stay_apart(slug, weekday):
 def test_a_slug_listed_twice_keeps_its_first_meeting():
     meetings, skips = parse_feed([MINIMAL, MINIMAL | {"name": "Copy"}, MINIMAL | {"day": [1, 2]}])
     assert [m.index for m in meetings] == [1, 3]  # "--mon"/"--tue" slugs differ from the plain one
-    assert [(s.index, s.reason) for s in skips] == [(2, "Its slug is already used by item 1.")]
+    assert [(s.index, str(s.reason)) for s in skips] == [(2, "Its slug is already used by item 1.")]
 
 
 @given(st.lists(st.integers(0, 6), min_size=1, max_size=7))
@@ -333,6 +333,6 @@ def test_any_json_is_read_or_skipped_with_a_reason_never_an_error(raw):
 
 @given(st.text())
 def test_labels_are_safe_to_print(name):
-    label = meeting_guide_read.item_label(1, name + "\x1b[2J\u202e", "s\x07")
+    label = str(meeting_guide_read.item_label(1, name + "\x1b[2J\u202e", "s\x07"))
     assert label.isprintable()
     assert len(label) < 200

@@ -475,6 +475,9 @@ def test_doubtful_ends_are_warned_of_and_listed_for_the_admin(runner, session, c
     assert "Imported meetings to check" in page
     assert "12:15 to 01:15 is 13 hours long" in page
     assert "23:30 to 00:30 ends after midnight" in page
+    spanish = client.get("/admin/every-case/", headers={"Accept-Language": "es"}).text
+    assert "de 12:15 a 01:15 dura 13 horas" in spanish
+    assert "de 23:30 a 00:30 termina después de la medianoche" in spanish
     # Corrected, it leaves the list: nothing is stored about it.
     slip = imported(session, "every-case")["midnight-slip"]
     values = {name: getattr(slip.series(), name) for name in VALUE_FIELDS}

@@ -14,6 +14,8 @@ from sqlalchemy import select
 from facilitator import clock
 from facilitator import import_jobs
 from facilitator import jobs
+from facilitator.domain.languages import N_
+from facilitator.domain.languages import Message
 from facilitator.models import Group
 from facilitator.models import ImportRun
 from facilitator.models import Meeting
@@ -91,6 +93,36 @@ def test_a_feed_is_checked_then_imported_with_the_summary_the_command_prints(
     assert "springfield.json" in page_text(client.get(f"/admin/{admin.slug}/imports/"))
 
 
+def test_an_admin_reads_the_summary_and_progress_in_their_language(
+        app, client, session, admin):
+    spanish = {"Accept-Language": "es"}
+    uploaded = upload(client, admin, FEED.read_bytes(), name="springfield.json")
+    work(app)
+    checked = page_text(client.get(uploaded.location, headers=spanish))
+    assert "Simulación: no se guardó nada. Importar este feed haría lo siguiente:" in checked
+    assert ("Reuniones (una por día de la semana): 17 creadas, 0 actualizadas, 0 sin cambios, "
+            "1 omitidas.") in checked
+    assert ("Se omitió el elemento 9 “Westside Closed Discussion” (slug "
+            "westside-closed-discussion): El feed la marca como inactiva") in checked
+    assert "Dry run" not in checked and "Skipped" not in checked
+    # The same run, read by an English-speaking admin.
+    assert SUMMARY in page_text(client.get(uploaded.location))
+    # How far a job got, its numbers as each language writes them.
+    client.post(uploaded.location + "/import")
+    run = session.scalars(select(ImportRun)).one()
+    run.progress = Message(N_("Checked %(done)s of %(count)s meetings…"),
+                           {"done": 3, "count": 12000}).stored()
+    session.commit()
+    assert "Se revisaron 3 de 12.000 reuniones…" in page_text(
+        client.get(uploaded.location, headers=spanish))
+    assert "Checked 3 of 12,000 meetings…" in page_text(client.get(uploaded.location))
+    # A run summed up before summaries were stored as messages shows its English as it is.
+    run.summary = ["Groups: 8 created, 0 unchanged."]
+    session.commit()
+    assert "Groups: 8 created, 0 unchanged." in page_text(
+        client.get(uploaded.location, headers=spanish))
+
+
 #: Files that are no Meeting Guide feed, and what their sender is told.
 NO_FEEDS = [
     (b"<html>not a feed</html>", "The file is not valid JSON: Expecting value at line 1"),
@@ -136,6 +168,8 @@ def test_an_import_that_fails_saves_nothing_and_says_why(app, client, session, a
     text = page_text(client.get(uploaded.location))
     assert "Failed: nothing was saved" in text
     assert "The import failed and nothing was saved (RuntimeError: disk full)." in text
+    assert "La importación falló y no se guardó nada (RuntimeError: disk full)." in page_text(
+        client.get(uploaded.location, headers={"Accept-Language": "es"}))
     assert org_rows(session, admin) == (0, 0)
     assert session.scalars(select(ImportRun)).one().feed is None
 

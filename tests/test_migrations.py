@@ -20,8 +20,11 @@ from facilitator import migrate
 from facilitator.db import Base
 from facilitator.db import get_session
 from facilitator.db import make_engine
+from facilitator.domain.languages import N_
+from facilitator.domain.languages import Message
 from facilitator.models import Attendance
 from facilitator.models import Headcount
+from facilitator.models import ImportRun
 from facilitator.models import User
 from facilitator.services import attendance
 from facilitator.services import organizations
@@ -254,7 +257,7 @@ def test_documents_keep_their_versions_signatures_and_counts_across_languages(
         with engine.connect() as connection:
             assert connection.execute(text("SELECT acknowledgements FROM statement_readings")
                                       ).all() == [(9,)]
-        migrate.upgrade(engine)
+        migrate.upgrade(engine, "0026_document_languages")
         with engine.begin() as connection:
             connection.execute(text(
                 "INSERT INTO documents (id, organization_id, group_id, kind, language, "
@@ -272,3 +275,50 @@ def test_documents_keep_their_versions_signatures_and_counts_across_languages(
 def migrate_revision(engine) -> str | None:
     with engine.connect() as connection:
         return MigrationContext.configure(connection).get_current_revision()
+
+
+def test_import_runs_keep_their_english_lines_and_give_back_english(fresh_database_url):
+    """0027_import_run_messages: what a run held before (English text) reads as it was;
+    downgrading writes each stored message back as its English."""
+    url = fresh_database_url()
+    engine = make_engine(url)
+    app = create_app(app_config(url))
+    try:
+        migrate.upgrade(engine)
+        with app.app_context():
+            org_id = own_group(get_session(), "imports").organization_id
+            get_session().commit()
+        app.extensions["facilitator.db"].engine.dispose()
+        migrate.downgrade(engine, "0026_document_languages")
+        at = datetime(2026, 10, 21, tzinfo=UTC)
+        with engine.begin() as connection:
+            connection.execute(text(
+                "INSERT INTO import_runs (id, organization_id, file_name, program, program_map, "
+                "status, progress, summary, error, created_at, updated_at) VALUES (1, :org, "
+                "'feed.json', 'aa', '{}', 'failed', 'Checked 3 of 17 meetings…', "
+                "'[\"Groups: 8 created, 0 unchanged.\"]', 'The import failed (disk full).', "
+                ":at, :at)"), {"org": org_id, "at": at})
+        migrate.upgrade(engine)
+        with app.app_context():
+            session = get_session()
+            run = session.get_one(ImportRun, 1)
+            assert (run.progress, run.summary, run.error) == (
+                "Checked 3 of 17 meetings…", ["Groups: 8 created, 0 unchanged."],
+                "The import failed (disk full).")
+            run.progress = Message(N_("Checked %(done)s of %(count)s meetings…"),
+                                   {"done": 3, "count": 17}).stored()
+            run.summary = [Message(N_("Skipped %(meeting)s: %(reason)s"), {
+                "meeting": Message(N_("item %(index)s"), {"index": 9}),
+                "reason": Message(N_("It has no name."))}).stored()]
+            run.error = ""
+            session.commit()
+        app.extensions["facilitator.db"].engine.dispose()
+        migrate.downgrade(engine, "0026_document_languages")
+        with engine.connect() as connection:
+            progress, summary, error = connection.execute(text(
+                "SELECT progress, summary, error FROM import_runs")).one()
+        assert (progress, error) == ("Checked 3 of 17 meetings…", "")
+        assert summary in ('["Skipped item 9: It has no name."]',
+                           ["Skipped item 9: It has no name."])  # text, or PostgreSQL's JSON
+    finally:
+        engine.dispose()

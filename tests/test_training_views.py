@@ -393,6 +393,26 @@ def test_reminder_feed_link_rotates_and_only_the_hash_is_kept(client, auth, worl
     assert client.get("/training-feeds/not-a-token.ics").status_code == 404
 
 
+def test_reminder_feed_from_a_spanish_page_speaks_spanish(client, auth, world):
+    auth.login(world["lead1"])
+    page = client.post("/manage/training/feed-link", headers={"Accept-Language": "es"})
+    link = re.search(r'value="(http://[^"]+/training-feeds/[^"]+)"', page.text).group(1)
+    assert link.endswith(".ics?lang=es")
+    client.get("/logout")
+    spanish = client.get(link.removeprefix("http://facilitator.test"))
+    calendar = Calendar.from_ical(spanish.data)
+    assert calendar.calendar_name == (
+        f"Recordatorios de capacitación de {world['lead1'].display_name}")
+    assert calendar.description == "Cuándo vencen sus capacitaciones"
+    (event,) = calendar.walk("VEVENT")
+    assert str(event["SUMMARY"]) == "CPR and first aid vence"
+    assert str(event["DESCRIPTION"]).startswith("El último día en que cuenta su CPR and first aid.")
+    english = client.get(link.removeprefix("http://facilitator.test").removesuffix("?lang=es"))
+    assert english.headers["ETag"] != spanish.headers["ETag"]
+    assert [str(e["SUMMARY"]) for e in Calendar.from_ical(english.data).walk("VEVENT")] == [
+        "CPR and first aid expires"]
+
+
 def test_replacing_evidence_removes_the_old_file_after_the_commit(client, auth, world, session):
     record = world["record"]
     old = world["dir"] / record.evidence_file

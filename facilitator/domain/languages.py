@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from dataclasses import field
+from datetime import date
+from datetime import datetime
 
 #: By code, each named in itself, as the language switcher shows it.
 PAGE_LANGUAGES: dict[str, str] = {"en": "English", "es": "Español"}
@@ -36,10 +38,49 @@ class Message:
     def __str__(self) -> str:
         return self.text % self.values if self.values else self.text
 
+    def stored(self) -> dict[str, object]:
+        """The message as a JSON column keeps it, to be worded when a page shows it (in
+        its reader's language): its English and values, a Label, a Message or a date
+        among them marked as such."""
+        return {"text": self.text,
+                "values": {name: _stored(value) for name, value in self.values.items()}}
+
+    @classmethod
+    def from_stored(cls, value: object) -> Message | str:
+        """A message `stored()` kept; plain text (stored before messages were: English)
+        comes back as it is."""
+        if not isinstance(value, dict):
+            return "" if value is None else str(value)
+        return cls(str(value.get("text", "")),
+                   {name: _from_stored(v) for name, v in dict(value.get("values") or {}).items()})
+
 
 class Label(str):
     """A placeholder's value that is itself English marked elsewhere (a choice's label):
     worded in the reader's language with the sentence around it."""
+
+
+def _stored(value: object) -> object:
+    if isinstance(value, Message):
+        return {"message": value.stored()}
+    if isinstance(value, Label):
+        return {"label": str(value)}
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return {"date": value.isoformat()}
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    return str(value)
+
+
+def _from_stored(value: object) -> object:
+    if isinstance(value, dict):
+        if "message" in value:
+            return Message.from_stored(value["message"])
+        if "label" in value:
+            return Label(value["label"])
+        if "date" in value:
+            return date.fromisoformat(value["date"])
+    return value
 
 
 class Refusal(ValueError):

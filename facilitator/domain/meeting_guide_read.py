@@ -36,6 +36,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from facilitator.domain.languages import N_
+from facilitator.domain.languages import Label
 from facilitator.domain.languages import Message
 from facilitator.domain.languages import Refusal
 from facilitator.domain.meeting import Attendance
@@ -107,8 +108,8 @@ class InvalidFeed(Refusal):
     """The file cannot be read as a feed at all; the message says why."""
 
 
-class SkippedMeeting(ValueError):
-    """One listed meeting cannot be imported; the message says why."""
+class SkippedMeeting(Refusal):
+    """One listed meeting cannot be imported; the message (`said`) says why."""
 
 
 @dataclass(frozen=True)
@@ -175,11 +176,11 @@ class FeedMeeting:
 
 
     @property
-    def label(self) -> str:
+    def label(self) -> Message:
         return item_label(self.index, self.name, self.slug)
 
     @property
-    def doubtful_end(self) -> str | None:
+    def doubtful_end(self) -> Message | None:
         """Why its end time looks like a slip, or None."""
         return doubtful_end(self.start_time, self.duration_minutes)
 
@@ -228,8 +229,9 @@ class Skip:
     """A listed meeting (or one day of it) left out of the import, and why."""
 
     index: int
-    label: str
-    reason: str
+    #: Which meeting (item_label), and why: for a person, in English until worded.
+    label: Message
+    reason: Message
 
     def __str__(self) -> str:
         return f"{self.label}: {self.reason}"
@@ -296,18 +298,19 @@ def parse_feed(items: Sequence[Any]) -> tuple[list[FeedMeeting], list[Skip]]:
     """
     meetings: list[FeedMeeting] = []
     skips: list[Skip] = []
-    first_with: dict[str, str] = {}
+    first_with: dict[str, int] = {}
     for index, raw in enumerate(items, start=1):
         try:
             meeting = parse_meeting(raw, index)
         except SkippedMeeting as error:
-            skips.append(Skip(index, describe_item(raw, index), str(error)))
+            skips.append(Skip(index, describe_item(raw, index), error.said))
             continue
         slugs = {meeting.source_slug(d) for d in meeting.weekdays}
         if taken := [first_with[s] for s in sorted(slugs) if s in first_with]:
-            skips.append(Skip(index, meeting.label, f"Its slug is already used by {taken[0]}."))
+            skips.append(Skip(index, meeting.label, Message(
+                N_("Its slug is already used by item %(index)s."), {"index": taken[0]})))
             continue
-        first_with.update(dict.fromkeys(slugs, f"item {index}"))
+        first_with.update(dict.fromkeys(slugs, index))
         meetings.append(meeting)
     return meetings, skips
 
@@ -318,24 +321,27 @@ def parse_feed(items: Sequence[Any]) -> tuple[list[FeedMeeting], list[Skip]]:
 def parse_meeting(raw: Any, index: int) -> FeedMeeting:
     """Read one listed meeting; raises SkippedMeeting with the reason it cannot be used."""
     if not isinstance(raw, dict):
-        raise SkippedMeeting(f"It is {_kind(raw)}, not a meeting (a JSON object).")
+        raise SkippedMeeting(Message(N_("It is %(kind)s, not a meeting (a JSON object)."),
+                                     {"kind": _kind(raw)}))
     name = _text(raw, "name", line=True)
     if not name:
-        raise SkippedMeeting("It has no name.")
+        raise SkippedMeeting(N_("It has no name."))
     slug = _text(raw, "slug", digits=True)
     if not slug:
-        raise SkippedMeeting("It has no slug, so a later import could not find it again.")
+        raise SkippedMeeting(N_("It has no slug, so a later import could not find it again."))
     if len(slug) > FEED_SLUG_MAX_LENGTH:
-        raise SkippedMeeting(f"Its slug is longer than {FEED_SLUG_MAX_LENGTH} characters; no "
-                             "meeting list keys on one that long.")
+        raise SkippedMeeting(Message(N_("Its slug is longer than %(most)s characters; no "
+                                        "meeting list keys on one that long."),
+                                     {"most": FEED_SLUG_MAX_LENGTH}))
     weekdays = _weekdays(raw.get("day"))
-    start = _time(raw, "time", "start time")
+    start = _time(raw, "time", Label(N_("start time")))
     if start is None:
-        raise SkippedMeeting("It has no start time.")
-    end = _time(raw, "end_time", "end time")
+        raise SkippedMeeting(N_("It has no start time."))
+    end = _time(raw, "end_time", Label(N_("end time")))
     zone = _text(raw, "timezone") or None
     if zone is not None and not is_valid_timezone(zone):
-        raise SkippedMeeting(f"“{printable(zone)}” is not a time zone we know.")
+        raise SkippedMeeting(Message(N_("“%(zone)s” is not a time zone we know."),
+                                     {"zone": printable(zone)}))
 
     codes = _codes(raw.get("types"))
     known, unknown = split_known(c for c in codes if c not in ATTENDANCE_CODES)
@@ -414,17 +420,20 @@ def parse_updated(value: str) -> datetime | None:
     return None
 
 
-def doubtful_end(start: time, minutes: int) -> str | None:
+def doubtful_end(start: time, minutes: int) -> Message | None:
     """Why a meeting's length looks like a slip in its end time ("12:15 to 01:15 is
     13 hours long"; "23:30 to 00:30 ends after midnight"), or None."""
     end = (datetime.combine(date(2000, 1, 1), start) + timedelta(minutes=minutes)).time()
-    span = f"{start:%H:%M} to {end:%H:%M}"
+    span = {"start": f"{start:%H:%M}", "end": f"{end:%H:%M}"}
     if minutes > DOUBTFUL_MINUTES:
         hours, rest = divmod(minutes, 60)
-        length = f"{hours} hours" + (f" {rest} minutes" if rest else "")
-        return f"{span} is {length} long"
+        if rest:
+            return Message(N_("%(start)s to %(end)s is %(hours)s hours %(minutes)s minutes "
+                              "long"), {**span, "hours": hours, "minutes": rest})
+        return Message(N_("%(start)s to %(end)s is %(hours)s hours long"),
+                       {**span, "hours": hours})
     if start.hour * 60 + start.minute + minutes > 24 * 60:
-        return f"{span} ends after midnight"
+        return Message(N_("%(start)s to %(end)s ends after midnight"), span)
     return None
 
 
@@ -491,10 +500,13 @@ def decide_attendance(option: str, codes: Iterable[str], *, has_place: bool,
     codes = set(codes)
     if option:
         if option == INACTIVE:
-            raise SkippedMeeting("The feed marks it inactive (not meeting for now).")
+            raise SkippedMeeting(N_("The feed marks it inactive (not meeting for now)."))
         if option not in ATTENDANCE_OPTIONS:
-            raise SkippedMeeting(f"Its attendance_option “{printable(option)}” is not one of "
-                                 f"{', '.join(ATTENDANCE_OPTIONS)} or {INACTIVE}.")
+            raise SkippedMeeting(Message(
+                N_("Its attendance_option “%(option)s” is not one of %(options)s or "
+                   "%(inactive)s."),
+                {"option": printable(option), "options": ", ".join(ATTENDANCE_OPTIONS),
+                 "inactive": INACTIVE}))
         return option
     if HYBRID_CODE in codes:
         return HYBRID
@@ -503,8 +515,8 @@ def decide_attendance(option: str, codes: Iterable[str], *, has_place: bool,
     if online:
         return HYBRID if in_person else ONLINE
     if TEMPORARILY_CLOSED_CODE in codes:
-        raise SkippedMeeting("Its location is temporarily closed and it has no online "
-                             "option.")
+        raise SkippedMeeting(N_("Its location is temporarily closed and it has no online "
+                                "option."))
     return IN_PERSON
 
 
@@ -534,17 +546,21 @@ def local_date(now: datetime, zone: str) -> date:
 # -- labels for people -----------------------------------------------------------------
 
 
-def item_label(index: int, name: object, slug: object) -> str:
+def item_label(index: int, name: object, slug: object) -> Message:
     """"item 12 “Tuesday Step Study” (slug tuesday-step-study)", for summary lines."""
-    parts = [f"item {index}"]
+    values: dict[str, object] = {"index": index}
     if isinstance(name, str) and name.strip():
-        parts.append(f"“{printable(name.strip(), 60)}”")
+        values["name"] = printable(name.strip(), 60)
     if isinstance(slug, str | int) and not isinstance(slug, bool) and str(slug).strip():
-        parts.append(f"(slug {printable(str(slug).strip(), 70)})")
-    return " ".join(parts)
+        values["slug"] = printable(str(slug).strip(), 70)
+    if "name" in values:
+        return Message(N_("item %(index)s “%(name)s” (slug %(slug)s)") if "slug" in values
+                       else N_("item %(index)s “%(name)s”"), values)
+    return Message(N_("item %(index)s (slug %(slug)s)") if "slug" in values
+                   else N_("item %(index)s"), values)
 
 
-def describe_item(raw: Any, index: int) -> str:
+def describe_item(raw: Any, index: int) -> Message:
     if isinstance(raw, dict):
         return item_label(index, raw.get("name"), raw.get("slug"))
     return item_label(index, None, None)
@@ -561,18 +577,18 @@ def printable(text: str, limit: int = 80) -> str:
 # -- fields ----------------------------------------------------------------------------
 
 
-def _kind(value: Any) -> str:
+def _kind(value: Any) -> Label:
     if isinstance(value, bool):
-        return "true/false"
+        return Label(N_("true/false"))
     if isinstance(value, int | float):
-        return "a number"
+        return Label(N_("a number"))
     if isinstance(value, str):
-        return "text"
+        return Label(N_("text"))
     if isinstance(value, list):
-        return "a list"
+        return Label(N_("a list"))
     if isinstance(value, dict):
-        return "an object"
-    return "empty"
+        return Label(N_("an object"))
+    return Label(N_("empty"))
 
 
 def _shown(value: Any) -> str:
@@ -595,13 +611,16 @@ def _text(raw: dict[str, Any], key: str, *, digits: bool = False, line: bool = F
     if digits and isinstance(value, int) and not isinstance(value, bool):
         return str(value)
     if not isinstance(value, str):
-        raise SkippedMeeting(f"“{key}” should be text, not {_kind(value)}.")
+        raise SkippedMeeting(Message(N_("“%(key)s” should be text, not %(kind)s."),
+                                     {"key": key, "kind": _kind(value)}))
     if "\x00" in value:
-        raise SkippedMeeting(f"“{key}” contains a character that cannot be stored (NUL).")
+        raise SkippedMeeting(Message(N_("“%(key)s” contains a character that cannot be "
+                                        "stored (NUL)."), {"key": key}))
     try:
         value.encode("utf-8")
     except UnicodeEncodeError:
-        raise SkippedMeeting(f"“{key}” contains text that is not valid Unicode.") from None
+        raise SkippedMeeting(Message(N_("“%(key)s” contains text that is not valid Unicode."),
+                                     {"key": key})) from None
     return " ".join(value.split()) if line else value.strip()
 
 
@@ -625,7 +644,8 @@ def _regions(raw: dict[str, Any]) -> tuple[str, str]:
     region = _text(raw, "region", line=True)
     value = raw.get("regions")
     if value is not None and not isinstance(value, list):
-        raise SkippedMeeting(f"“regions” should be a list of text, not {_kind(value)}.")
+        raise SkippedMeeting(Message(N_("“regions” should be a list of text, not %(kind)s."),
+                                     {"kind": _kind(value)}))
     levels = [_text({"regions": level}, "regions", line=True) for level in value or []]
     levels = [level for level in levels if level]
     if levels and (not region or levels[0].casefold() == region.casefold()):
@@ -641,35 +661,38 @@ def _day(value: Any) -> int:
     elif isinstance(value, float) and value.is_integer():
         number = int(value)
     if isinstance(number, bool) or not isinstance(number, int):
-        raise SkippedMeeting(f"Its day is {_shown(value)}, not a day number (0 = Sunday … "
-                             "6 = Saturday).")
+        raise SkippedMeeting(Message(N_("Its day is %(value)s, not a day number (0 = Sunday "
+                                        "… 6 = Saturday)."), {"value": _shown(value)}))
     if not 0 <= number <= 6:
-        raise SkippedMeeting(f"Day {printable(str(number), 20)} is not a day of the week "
-                             "(0 = Sunday … 6 = Saturday).")
+        raise SkippedMeeting(Message(N_("Day %(number)s is not a day of the week (0 = Sunday "
+                                        "… 6 = Saturday)."),
+                                     {"number": printable(str(number), 20)}))
     return number
 
 
 def _weekdays(value: Any) -> tuple[int, ...]:
     """Python weekdays from a Meeting Guide day or list of days."""
     if value is None or value == "":
-        raise SkippedMeeting("It has no day of the week (meetings by appointment are not "
-                             "imported).")
+        raise SkippedMeeting(N_("It has no day of the week (meetings by appointment are not "
+                                "imported)."))
     days = value if isinstance(value, list) else [value]
     if not days:
-        raise SkippedMeeting("Its list of days is empty.")
+        raise SkippedMeeting(N_("Its list of days is empty."))
     return tuple(sorted({python_weekday(_day(d)) for d in days}))
 
 
-def _time(raw: dict[str, Any], key: str, what: str) -> time | None:
+def _time(raw: dict[str, Any], key: str, what: Label) -> time | None:
     value = raw.get(key)
     if value is None or value == "":
         return None
     if not isinstance(value, str):
-        raise SkippedMeeting(f"Its {what} is {_kind(value)}, not a time like “19:30”.")
+        raise SkippedMeeting(Message(N_("Its %(what)s is %(kind)s, not a time like “19:30”."),
+                                     {"what": what, "kind": _kind(value)}))
     parsed = parse_time(value.strip())
     if parsed is None:
-        raise SkippedMeeting(f"Its {what} “{printable(value)}” is not a time of day "
-                             "(like 19:30 or 7:30 PM).")
+        raise SkippedMeeting(Message(N_("Its %(what)s “%(value)s” is not a time of day "
+                                        "(like 19:30 or 7:30 PM)."),
+                                     {"what": what, "value": printable(value)}))
     return parsed
 
 
@@ -677,11 +700,12 @@ def _codes(value: Any) -> list[str]:
     if value is None:
         return []
     if not isinstance(value, list) or not all(isinstance(c, str) for c in value):
-        raise SkippedMeeting("“types” should be a list of type codes like [\"O\", \"D\"].")
+        raise SkippedMeeting(N_("“types” should be a list of type codes like [\"O\", \"D\"]."))
     codes = [c.strip() for c in value if c.strip()]
     for code in codes:
         if len(code) > 20 or not code.isprintable():
-            raise SkippedMeeting(f"“{printable(code, 20)}” is not a type code.")
+            raise SkippedMeeting(Message(N_("“%(code)s” is not a type code."),
+                                         {"code": printable(code, 20)}))
     return codes
 
 
@@ -709,5 +733,6 @@ def _coordinate(raw: dict[str, Any], key: str) -> float | None:
         except ValueError:
             number = None
     if number is None or not math.isfinite(number):
-        raise SkippedMeeting(f"Its {key} is {_shown(value)}, not a number.")
+        raise SkippedMeeting(Message(N_("Its %(key)s is %(value)s, not a number."),
+                                     {"key": key, "value": _shown(value)}))
     return number

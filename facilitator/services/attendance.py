@@ -67,7 +67,11 @@ from facilitator.domain.suppression import month_of
 from facilitator.domain.suppression import shown
 from facilitator.domain.suppression import suppress
 from facilitator.domain.suppression import suppress_table
+from facilitator.formatting import language
+from facilitator.formatting import month_words
+from facilitator.formatting import number
 from facilitator.formatting import short_date
+from facilitator.formatting import worded
 from facilitator.models import SCHEDULE_COLUMNS
 from facilitator.models import Attendance
 from facilitator.models import Group
@@ -1081,43 +1085,50 @@ def org_csv_rows(report: Report) -> list[list[str]]:
 PEOPLE_COLOUR, NEWCOMER_COLOUR = "#1d5c8c", "#a34700"
 
 
-def chart_labels(report: Report) -> list[str]:
+def chart_labels(report: Report, lang: str) -> list[str]:
     """Each month's label under the chart: month and year, and "so far" under the month
-    the report is made in."""
-    return [month_label(line.key).replace(" ", "\n") + (f"\n{SO_FAR}" if line.partial else "")
+    the report is made in, in `lang`."""
+    so_far = worded(SO_FAR, None, lang)
+    return [month_words(line.key, lang).replace(" ", "\n") + (f"\n{so_far}" if line.partial
+                                                              else "")
             for line in report.months]
 
 
-def chart_svg(report: Report) -> bytes:
+def chart_svg(report: Report, lang: str | None = None) -> bytes:
     """The 12 months as a bar chart of people and first meetings (SVG, no script, text
     kept as text), labelled by month and year. A hidden count is drawn as no bar and
     labelled as the table writes it; a month without numbers says why ("no meetings",
-    "not counted yet") rather than drawing a 0. The same bytes for the same report, so a
-    page and a PDF can share them."""
+    "not counted yet") rather than drawing a 0. Its words, months and numbers are in
+    `lang` (by default the page's). The same bytes for the same report and language, so
+    a page and a PDF can share them."""
     from matplotlib.figure import Figure  # on first use: it takes a second to load
+    from matplotlib.ticker import FuncFormatter
     from matplotlib.ticker import MaxNLocator
 
+    lang = lang or language()
     with _SVG_SETTINGS:
         figure = Figure(figsize=(7.2, 3.4))
         axes = figure.subplots()
         where = range(len(report.months))
         for offset, name, colour, values in (
-            (-0.2, "People", PEOPLE_COLOUR, [m.numbers.people for m in report.months]),
-            (0.2, "First meeting", NEWCOMER_COLOUR,
+            (-0.2, N_("People"), PEOPLE_COLOUR, [m.numbers.people for m in report.months]),
+            (0.2, N_("First meeting"), NEWCOMER_COLOUR,
              [m.numbers.newcomers for m in report.months]),
         ):
-            axes.bar([x + offset for x in where], [v or 0 for v in values], width=0.4, label=name,
-                     color=colour)
+            axes.bar([x + offset for x in where], [v or 0 for v in values], width=0.4,
+                     label=worded(name, None, lang), color=colour)
             for x, value, line in zip(where, values, report.months, strict=True):
                 if value is None and line.numbers.meetings:
                     # Upright, so a word fits above a bar a quarter-inch wide.
-                    axes.annotate(report.text(None), (x + offset, 0), ha="center", va="bottom",
-                                  fontsize=8, color="#1f2328", rotation=90)
+                    axes.annotate(worded(report.text(None), None, lang), (x + offset, 0),
+                                  ha="center", va="bottom", fontsize=8, color="#1f2328",
+                                  rotation=90)
         for x, line in zip(where, report.months, strict=True):
             if line.numbers.missing:
-                axes.annotate(line.numbers.missing, (x, 0), ha="center", va="bottom",
-                              fontsize=8, color="#57606a", rotation=90)
-        axes.set_xticks(list(where), chart_labels(report), fontsize=8)
+                axes.annotate(worded(line.numbers.missing, None, lang), (x, 0), ha="center",
+                              va="bottom", fontsize=8, color="#57606a", rotation=90)
+        axes.set_xticks(list(where), chart_labels(report, lang), fontsize=8)
+        axes.yaxis.set_major_formatter(FuncFormatter(lambda y, _: number(int(y), lang)))
         axes.spines[["top", "right"]].set_visible(False)
         locator = axes.yaxis.get_major_locator()
         assert isinstance(locator, MaxNLocator)  # matplotlib's default, AutoLocator

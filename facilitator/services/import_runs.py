@@ -179,9 +179,9 @@ def perform(database: Database, run_id: int, *, final: bool = True) -> None:
             org_slug = run.organization.slug
         options = _Options(run)
 
-        def progress(line: str) -> None:
+        def progress(line: Message) -> None:
             with write_transaction(state):
-                run.progress = line[:200]
+                run.progress = line.stored()
                 run.updated_at = clock.now()
 
         try:
@@ -194,7 +194,8 @@ def perform(database: Database, run_id: int, *, final: bool = True) -> None:
                     program_map=dict(options.program_map), progress=progress,
                     dry_run=options.dry_run)
         except ServiceError as error:
-            outcome: list[str] | str = f"{error.message} Nothing was imported."
+            outcome: list[Message] | Message = Message(N_("%(problem)s Nothing was imported."),
+                                                       {"problem": error.said})
         except Exception as error:
             log.exception("Import run %s failed", run_id)
             if not final:
@@ -204,20 +205,20 @@ def perform(database: Database, run_id: int, *, final: bool = True) -> None:
                 raise
             outcome = meeting_import.failure_message(error)
         else:
-            outcome = summary.lines()
+            outcome = summary.messages()
         with write_transaction(state):
             state.refresh(run)
-            if isinstance(outcome, str):
-                run.error = outcome
+            if isinstance(outcome, Message):
+                run.error = outcome.stored()
                 run.summary = []
                 _finish(run, ImportStatus.FAILED)
             elif options.dry_run:
-                run.summary = outcome
+                run.summary = [line.stored() for line in outcome]
                 run.status = ImportStatus.CHECKED
                 run.progress = ""
                 run.updated_at = clock.now()
             else:
-                run.summary = outcome
+                run.summary = [line.stored() for line in outcome]
                 _finish(run, ImportStatus.DONE)
 
 
@@ -250,6 +251,6 @@ def _claim(session: Session, run_id: int, now: datetime) -> ImportRun | None:
         return None
     if run.progress and run.updated_at > now - LOST_AFTER:
         return None
-    run.progress = "Reading the file…"
+    run.progress = Message(N_("Reading the file…")).stored()
     run.updated_at = now
     return run

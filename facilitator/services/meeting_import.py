@@ -57,16 +57,18 @@ from facilitator.db import utcnow
 from facilitator.db import write_transaction
 from facilitator.domain import meeting_guide_read
 from facilitator.domain.languages import N_
+from facilitator.domain.languages import Label
+from facilitator.domain.languages import Message
 from facilitator.domain.meeting import MeetingValues
 from facilitator.domain.meeting_guide_read import FeedMeeting
 from facilitator.domain.meeting_guide_read import FeedValues
 from facilitator.domain.meeting_guide_read import Skip
 from facilitator.domain.meeting_guide_read import printable
-from facilitator.domain.recurrence import DAY_NAMES
 from facilitator.domain.recurrence import Recurrence
 from facilitator.domain.slugs import free_slug
 from facilitator.domain.slugs import slugify
 from facilitator.domain.timezones import is_valid_timezone
+from facilitator.formatting import message_words
 from facilitator.models import AuditEntry
 from facilitator.models import Group
 from facilitator.models import Meeting
@@ -95,7 +97,10 @@ PROGRESS_EVERY = 1.0
 #: Times an import is staged before it gives up, when someone keeps changing the org.
 IMPORT_TRIES = 3
 #: The first line of a dry run's summary.
-DRY_RUN_HEADING = "Dry run: nothing was saved. Importing this feed would do this:"
+DRY_RUN_HEADING = N_("Dry run: nothing was saved. Importing this feed would do this:")
+#: recurrence.DAY_NAMES, marked: a skipped day of a meeting is named in the reader's language.
+_WEEKDAYS = (N_("Monday"), N_("Tuesday"), N_("Wednesday"), N_("Thursday"), N_("Friday"),
+             N_("Saturday"), N_("Sunday"))
 #: Rows written to the staging tables at once, between two looks at the progress.
 STAGING_BATCH = 500
 
@@ -108,9 +113,13 @@ class NotInFeed:
     source_slug: str
     group: str
 
+    def said(self) -> Message:
+        return Message(N_("“%(title)s” (slug %(slug)s) of %(group)s"),
+                       {"title": printable(self.title, 60), "slug": printable(self.source_slug),
+                        "group": printable(self.group, 60)})
+
     def __str__(self) -> str:
-        return (f"“{printable(self.title, 60)}” (slug {printable(self.source_slug)}) of "
-                f"{printable(self.group, 60)}")
+        return str(self.said())
 
 
 @dataclass
@@ -138,31 +147,50 @@ class ImportSummary:
     dry_run: bool = False
 
     def lines(self) -> list[str]:
-        """The summary for the person who ran the import."""
-        org = (f"Organization {self.organization}: created, time zone {self.timezone}."
+        """The summary for the person who ran the import on the command line: English."""
+        return [message_words(line, "en") for line in self.messages()]
+
+    def messages(self) -> list[Message]:
+        """The summary for the person who ran the import, a Message a line: a page words
+        them in its reader's language (import_runs stores them so)."""
+        org = (Message(N_("Organization %(org)s: created, time zone %(zone)s."),
+                       {"org": self.organization, "zone": self.timezone})
                if self.organization_created else
-               f"Organization {self.organization}: already there.")
-        lines = [DRY_RUN_HEADING] if self.dry_run else []
+               Message(N_("Organization %(org)s: already there."), {"org": self.organization}))
+        lines = [Message(DRY_RUN_HEADING)] if self.dry_run else []
         lines += [
             org,
-            f"Groups: {self.groups_created} created, {self.groups_unchanged} unchanged.",
-            f"Meetings (one per weekday): {self.created} created, {self.updated} updated, "
-            f"{self.unchanged} unchanged, {len(self.skipped)} skipped.",
+            Message(N_("Groups: %(created)s created, %(unchanged)s unchanged."),
+                    {"created": self.groups_created, "unchanged": self.groups_unchanged}),
+            Message(N_("Meetings (one per weekday): %(created)s created, %(updated)s updated, "
+                       "%(unchanged)s unchanged, %(skipped)s skipped."),
+                    {"created": self.created, "updated": self.updated,
+                     "unchanged": self.unchanged, "skipped": len(self.skipped)}),
         ]
-        lines += [f"Skipped {skip}" for skip in sorted(self.skipped, key=lambda s: s.index)]
+        lines += [Message(N_("Skipped %(meeting)s: %(reason)s"),
+                          {"meeting": skip.label, "reason": skip.reason})
+                  for skip in sorted(self.skipped, key=lambda s: s.index)]
         if self.doubtful_ends:
-            lines.append(f"{len(self.doubtful_ends)} meeting(s) to check: longer than "
-                         f"{meeting_guide_read.DOUBTFUL_MINUTES // 60} hours or ending after "
-                         "midnight (the org's page lists them too):")
-            lines += [f"  Check {doubt}" for doubt in self.doubtful_ends]
+            lines.append(Message(N_("%(count)s meeting(s) to check: longer than %(hours)s hours "
+                                    "or ending after midnight (the org's page lists them "
+                                    "too):"),
+                                 {"count": len(self.doubtful_ends),
+                                  "hours": meeting_guide_read.DOUBTFUL_MINUTES // 60}))
+            lines += [Message(N_("  Check %(meeting)s: %(reason)s."),
+                              {"meeting": doubt.label, "reason": doubt.reason})
+                      for doubt in self.doubtful_ends]
         if self.groups_without_program and self.groups_with_program:
-            lines.append(f"{self.groups_without_program} group(s) of this feed of several "
-                         f"programs had none in the feed and were filed under "
-                         f"{self.default_program}; pass --program-map FILE to say which.")
+            lines.append(Message(N_("%(count)s group(s) of this feed of several programs had "
+                                    "none in the feed and were filed under %(program)s; pass "
+                                    "--program-map FILE to say which."),
+                                 {"count": self.groups_without_program,
+                                  "program": Label(self.default_program)}))
         if self.not_in_feed:
-            lines.append(f"{len(self.not_in_feed)} meeting(s) imported earlier are not in "
-                         "this feed (or were skipped) and were left as they are:")
-            lines += [f"  {meeting}" for meeting in self.not_in_feed]
+            lines.append(Message(N_("%(count)s meeting(s) imported earlier are not in this feed "
+                                    "(or were skipped) and were left as they are:"),
+                                 {"count": len(self.not_in_feed)}))
+            lines += [Message(N_("  %(meeting)s"), {"meeting": meeting.said()})
+                      for meeting in self.not_in_feed]
         return lines
 
 
@@ -176,7 +204,7 @@ class Stale(ServiceError):
 
 
 #: Where the import says how far it got: one line for the person who runs it.
-Report = Callable[[str], None]
+Report = Callable[[Message], None]
 
 
 class _Progress:
@@ -188,13 +216,13 @@ class _Progress:
         self.report = report
         self.last = clock.monotonic()
 
-    def __call__(self, template: str, *args: object) -> None:
+    def __call__(self, text: str, **values: object) -> None:
         if self.report is not None and clock.monotonic() - self.last >= PROGRESS_EVERY:
-            self.begin(template, *args)
+            self.begin(text, **values)
 
-    def begin(self, template: str, *args: object) -> None:
+    def begin(self, text: str, **values: object) -> None:
         if self.report is not None:
-            self.report(template.format(*args))
+            self.report(Message(text, values))
             self.last = clock.monotonic()
 
 
@@ -276,16 +304,16 @@ def run(
         except Stale:
             if attempt == IMPORT_TRIES:
                 raise
-            step.begin("The organization changed meanwhile; reading it again…")
+            step.begin(N_("The organization changed meanwhile; reading it again…"))
     raise AssertionError("unreachable")
 
 
-def failure_message(error: Exception) -> str:
+def failure_message(error: Exception) -> Message:
     """What to tell the person whose import failed on something unforeseen: the
     database is as before, and the error's first line, without a traceback."""
     detail = (str(error).strip().splitlines() or [""])[0][:300]
-    return (f"The import failed and nothing was saved ({type(error).__name__}: "
-            f"{detail}).")
+    return Message(N_("The import failed and nothing was saved (%(error)s: %(detail)s)."),
+                   {"error": type(error).__name__, "detail": detail})
 
 
 def stage(
@@ -312,27 +340,30 @@ def stage(
     the one its type codes name, else `program`.
     """
     if timezone is not None and not is_valid_timezone(timezone):
-        raise ServiceError(f"“{timezone}” is not a time zone we know; choose one like "
-                           "America/Chicago.", field="timezone")
+        raise ServiceError(N_("“%(zone)s” is not a time zone we know; choose one like "
+                              "America/Chicago."), field="timezone", zone=timezone)
     try:
         program = Program(program)
     except ValueError:
-        raise ServiceError(f"Unknown program: {program}", field="program") from None
+        raise ServiceError(N_("Unknown program: %(program)s"), field="program",
+                           program=program) from None
     step = _Progress(progress)
     feed_meetings, skips = meeting_guide_read.parse_feed(items)
-    step.begin("The feed lists {:,} meetings; checking them…", len(feed_meetings))
+    step.begin(N_("The feed lists %(count)s meetings; checking them…"),
+               count=len(feed_meetings))
     org = organizations.find_organization(session, org_slug)
     zone = org.timezone if org is not None else timezone or next(
         (m.timezone for m in feed_meetings if m.timezone), FALLBACK_TIMEZONE)
     summary = ImportSummary(org_slug, org is None, zone, skipped=skips,
                             default_program=program.label)
-    summary.doubtful_ends = [Skip(m.index, m.label, f"{m.doubtful_end}.")
-                             for m in feed_meetings if m.doubtful_end]
+    summary.doubtful_ends = [Skip(m.index, m.label, reason) for m in feed_meetings
+                             if (reason := m.doubtful_end) is not None]
     importer = _Importer(session, actor, org, program, timezone or zone, now, summary,
                          program_map or {})
     for done, feed_meeting in enumerate(feed_meetings, start=1):
         importer.add(feed_meeting)
-        step("Checked {:,} of {:,} meetings…", done, len(feed_meetings))
+        step(N_("Checked %(done)s of %(count)s meetings…"), done=done,
+             count=len(feed_meetings))
     importer.finish()
     _stage_rows(session.connection(), importer, step)
     return StagedImport(
@@ -556,11 +587,12 @@ class _Importer:
             if lost := meetings.orphans_after(meeting, values):
                 raise meetings.OrphanedExceptions(lost)
         except meetings.OrphanedExceptions as error:
-            self._skip(item, weekday, f"{len(error.exceptions)} changed or cancelled date(s) "
-                                      "would no longer be dates of it; change it by hand.")
+            self._skip(item, weekday, Message(
+                N_("%(count)s changed or cancelled date(s) would no longer be dates of it; "
+                   "change it by hand."), {"count": len(error.exceptions)}))
             return
         except ServiceError as error:
-            self._skip(item, weekday, error.message)
+            self._skip(item, weekday, error.said)
             return
         before, after = audit_log.changed(
             audit_log.snapshot(meeting, meetings.MEETING_FIELDS),
@@ -585,7 +617,7 @@ class _Importer:
             _check_lengths(values)
             meetings.check(values)
         except ServiceError as error:
-            self._skip(item, weekday, error.message)
+            self._skip(item, weekday, error.said)
             return None
         group = group or self._group_for(item)
         row = _row(Meeting, position=len(self.new_meetings), **meetings.columns(values),
@@ -648,8 +680,9 @@ class _Importer:
                 self.actor, action, entity_type, entity_id, organization_id=None,
                 summary=summary, before=before, after=after)))
 
-    def _skip(self, item: FeedMeeting, weekday: int, reason: str) -> None:
-        label = item.label if len(item.weekdays) == 1 else f"{item.label}, {DAY_NAMES[weekday]}"
+    def _skip(self, item: FeedMeeting, weekday: int, reason: Message) -> None:
+        label = item.label if len(item.weekdays) == 1 else Message(
+            N_("%(meeting)s, %(day)s"), {"meeting": item.label, "day": Label(_WEEKDAYS[weekday])})
         self.summary.skipped.append(Skip(item.index, label, reason))
 
     def finish(self) -> None:
@@ -733,8 +766,8 @@ def _stage_rows(connection: Connection, importer: _Importer, step: _Progress) ->
             batch = rows[start:start + STAGING_BATCH]
             connection.execute(insert(table), batch)
             done += len(batch)
-            step("Prepared {:,} of {:,} rows to save…", done, total)
-    step.begin("Saving…")
+            step(N_("Prepared %(done)s of %(count)s rows to save…"), done=done, count=total)
+    step.begin(N_("Saving…"))
 
 
 def _copy_staged(connection: Connection, org_id: int, changed_group_ids: set[int],
@@ -791,8 +824,8 @@ def _check_lengths(values: MeetingValues) -> None:
     for name, length in _LENGTHS.items():
         value = getattr(values, name, None)
         if isinstance(value, str) and len(value.strip()) > length:
-            raise ServiceError(f"Its {FEED_NAMES.get(name, name)} is longer than {length} "
-                               "characters.")
+            raise ServiceError(N_("Its %(column)s is longer than %(most)s characters."),
+                               column=FEED_NAMES.get(name, name), most=length)
 
 
 @dataclass(frozen=True)
@@ -803,7 +836,7 @@ class DoubtfulEnd:
     title: str
     group_slug: str
     group_name: str
-    reason: str
+    reason: Message
 
 
 def doubtful_ends(session: Session, org: Organization) -> list[DoubtfulEnd]:

@@ -17,8 +17,11 @@ from sqlalchemy.orm import Session
 from facilitator import crypto
 from facilitator.db import UTCDateTime
 from facilitator.domain.ical import FeedCalendar
+from facilitator.domain.languages import DEFAULT
+from facilitator.domain.languages import N_
 from facilitator.domain.reminder_ical import DateEvent
 from facilitator.domain.reminder_ical import build_date_feed
+from facilitator.formatting import worded
 from facilitator.models import TrainingRecord
 from facilitator.models import TrainingType
 from facilitator.models import User
@@ -73,8 +76,10 @@ def feed_version(connection: Connection, token: str,
     return user_id, FeedVersion(key, last_modified)
 
 
-def reminder_feed(session: Session, leader: User, today: date, page_url: str) -> bytes:
-    """The leader's expiry dates: one all-day event per training that expires."""
+def reminder_feed(session: Session, leader: User, today: date, page_url: str,
+                  lang: str = DEFAULT) -> bytes:
+    """The leader's expiry dates: one all-day event per training that expires, its words
+    in `lang` (the feed's ?lang=); the training's own name as the org wrote it."""
     events = []
     records = records_of(session, leader)
     for kind, standing, _required in standings_of(session, leader, today):
@@ -82,16 +87,19 @@ def reminder_feed(session: Session, leader: User, today: date, page_url: str) ->
             continue
         mine = [r for r in records if r.training_type_id == kind.id]
         changed = max([kind.updated_at, *(r.updated_at for r in mine)])
-        what = "hours fall short" if kind.required_hours else "expires"
+        summary = (N_("%(training)s hours fall short") if kind.required_hours
+                   else N_("%(training)s expires"))
         events.append(DateEvent(
             uid=f"training-{leader.id}-{kind.id}@facilitator",
-            summary=f"{kind.name} {what}",
+            summary=worded(summary, {"training": kind.name}, lang),
             day=standing.due,
             last_modified=changed,
-            description=f"The last day your {kind.name} counts. Renew it before then and "
-                        "record the new completion.",
+            description=worded(N_("The last day your %(training)s counts. Renew it before "
+                                  "then and record the new completion."),
+                               {"training": kind.name}, lang),
             url=page_url,
         ))
-    calendar = FeedCalendar(name=f"Training reminders of {leader.display_name}",
-                            url=page_url, description="When your trainings expire")
+    calendar = FeedCalendar(
+        name=worded(N_("Training reminders of %(name)s"), {"name": leader.display_name}, lang),
+        url=page_url, description=worded(N_("When your trainings expire"), None, lang))
     return build_date_feed(calendar, events)

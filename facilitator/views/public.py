@@ -408,6 +408,6 @@ def training_reminders(token: str) -> FlaskResponse:
         session = get_session()
         page = absolute_url("manage.training_home")
         return training_feed.reminder_feed(session, session.get_one(User, user_id), today,
-                                           page)
+                                           page, _feed_language())
 
     return feed_response(version, build, "training.ics", private=True)

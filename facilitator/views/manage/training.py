@@ -18,6 +18,7 @@ from flask_babel import gettext
 from werkzeug import Response
 from werkzeug.datastructures import FileStorage
 
+from facilitator import i18n
 from facilitator.db import get_session
 from facilitator.domain import evidence
 from facilitator.forms import ConfirmForm
@@ -30,7 +31,6 @@ from facilitator.services import training
 from facilitator.services import training_feed
 from facilitator.services.training import RecordValues
 from facilitator.services.training import Upload
-from facilitator.urls import absolute_url
 from facilitator.views import Saved
 from facilitator.views import T
 from facilitator.views import save
@@ -184,7 +184,7 @@ def training_feed_link() -> str | Response:
     if rotated is None:
         return redirect(url_for("manage.training_home"))
     token = rotated.value
-    link = absolute_url("public.training_reminders", token=token)
+    link = i18n.feed_url("public.training_reminders", token=token)
     response = make_response(render_template("manage/training_feed_link.html", link=link,
                                              replaced=replaced))
     return holds_secret(response)
