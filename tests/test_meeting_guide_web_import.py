@@ -100,8 +100,9 @@ def test_an_admin_reads_the_summary_and_progress_in_their_language(
     work(app)
     checked = page_text(client.get(uploaded.location, headers=spanish))
     assert "Simulación: no se guardó nada. Importar este feed haría lo siguiente:" in checked
-    assert ("Reuniones (una por día de la semana): 17 creadas, 0 actualizadas, 0 sin cambios, "
-            "1 omitidas.") in checked
+    # A count after its word, so one reads as well as many ("omitidas: 1").
+    assert ("Reuniones (una por día de la semana) creadas: 17; actualizadas: 0; sin cambios: "
+            "0; omitidas: 1.") in checked
     assert ("Se omitió el elemento 9 “Westside Closed Discussion” (slug "
             "westside-closed-discussion): El feed la marca como inactiva") in checked
     assert "Dry run" not in checked and "Skipped" not in checked
