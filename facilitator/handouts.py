@@ -124,20 +124,39 @@ def one_page_response(drafts: Sequence[str], filename: str, *, private: bool,
 def fit_one_page(drafts: Sequence[str], render: Callable[[str], bytes], *,
                  sides: int = 1) -> bytes:
     """The PDF of the first draft that takes one sheet (see `one_page_response`), each
-    draft tried made by `render`."""
-    best: tuple[int, bytes] | None = None
-    for draft in drafts:
-        body = render(draft)
-        pages = len(PdfReader(io.BytesIO(body)).pages)
-        if best is None or pages < best[0]:
-            best = (pages, body)
-        if pages == sides or (pages > sides + 1 and draft == drafts[0]):
-            # What the drafts leave out (dates, the guidelines' start, a code) is
-            # about a page at most: a group whose own text runs to three pages gets
-            # all of it, for the cost of one render.
-            break
-    assert best is not None, "a one-pager has at least one draft"
-    return best[1]
+    draft tried made by `render`.
+
+    Each draft holds less than the one before, so it takes no more pages: the fullest
+    is tried first (most groups fit in it), then the shortest, which tells at once
+    whether any fits (when none does, the fullest is the first of the fewest pages),
+    then the first that fits is found by halving the drafts between. A group that
+    fits nothing costs two renders, not one per draft."""
+    assert drafts, "a one-pager has at least one draft"
+    tried: dict[int, tuple[int, bytes]] = {}
+
+    def pages_of(index: int) -> int:
+        if index not in tried:
+            body = render(drafts[index])
+            tried[index] = (len(PdfReader(io.BytesIO(body)).pages), body)
+        return tried[index][0]
+
+    fullest = pages_of(0)
+    # What the drafts leave out (dates, the guidelines' start, a code) is about a page
+    # at most: a group whose own text runs to three pages gets all of it, for the cost
+    # of one render.
+    if fullest <= sides or fullest > sides + 1 or len(drafts) == 1:
+        return tried[0][1]
+    fewest = pages_of(len(drafts) - 1)
+    if fewest >= fullest:
+        return tried[0][1]
+    more, first_of_fewest = 0, len(drafts) - 1
+    while first_of_fewest - more > 1:
+        middle = (more + first_of_fewest) // 2
+        if pages_of(middle) <= fewest:
+            first_of_fewest = middle
+        else:
+            more = middle
+    return tried[first_of_fewest][1]
 
 
 def _rendered(html: str) -> bytes:
