@@ -33,6 +33,7 @@ from facilitator import i18n
 from facilitator import pdf
 from facilitator.db import get_session
 from facilitator.domain.languages import PAGE_LANGUAGES
+from facilitator.domain.meeting import Attendance
 from facilitator.domain.qr import qr_svg
 from facilitator.domain.timezones import other_zone
 from facilitator.formatting import type_name
@@ -291,6 +292,9 @@ def directory_html(org: Organization, args: Mapping[str, str]) -> str:
         paper=pdf.Paper.from_args(args, org.timezone), printed=today,
         words=words, also=also,
         legend=[(c, type_name(c), type_name(c, "es") if bilingual else None) for c in used],
+        # Looked up once, not once per meeting: each look-up of a translation finds the
+        # app's and the locale's context anew, a tenth of the directory's HTML time.
+        attendance_labels={choice: i18n.label(choice) for choice in Attendance},
         url=url,
         codes=[code(url, gettext("Scan for this list online, always up to date")),
                code(absolute_url("public.org_subscribe", org_slug=org.slug),
