@@ -16,12 +16,14 @@ move the wall clock from one run to the next).
 Goals (issue 8): the directory within 1.3x the baseline, and twice the meetings in at
 most 2.2x the time.
 
-Rendered ahead (issue 21), beside the fresh render's time: GET /o/big/directory.pdf
-after a change, answered from the stored file while the new one is made (p95 of
-`REQUESTS`, goal ≤ 50 ms); a group's one-pager rendered by its job after a change of
-the group (goal ≤ 1 s wall); and the delay from committing a cancelled date to the new
-directory file stored by a worker running on the real SQLite queue (goal ≤ the render
-time + 5 s).
+Rendered ahead (issue 21): GET /o/big/directory.pdf after a change, answered from the
+stored file while the new one is made (p95 of `REQUESTS`, goal ≤ 50 ms, beside the
+fresh render's time); a group's one-pager rendered by its job after a change of the
+group (median of RUNS, goal ≤ 1 s wall), beside one render of its fullest draft (the
+least fitting to a sheet can cost); and the delay from committing a cancelled date to
+the new directory file stored by a worker running on the real SQLite queue, less the
+render time that very job recorded (goal ≤ 5 s: what a member waits for beyond the
+render, which cannot be negative), beside that render time.
 """
 
 from __future__ import annotations
@@ -49,6 +51,7 @@ from bench.report import Figure
 from bench.report import at_most
 from bench.report import standalone
 from facilitator import clock
+from facilitator import handouts
 from facilitator import jobs
 from facilitator import pdf
 from facilitator import rendered
@@ -144,25 +147,48 @@ def served_after_a_change(app: Flask, org_slug: str) -> list[float]:
     return times
 
 
-def one_pager_after_a_change(app: Flask, org_slug: str) -> float:
-    """The wall time of the job that renders the first group's one-pager after a change."""
-    group_slug = change(app, org_slug)
+def one_pager_job(app: Flask, group_slug: str) -> Callable[[], object]:
+    """A run of the job that renders the group's Letter one-pager after a change that
+    moved what it prints: its stored file and row forgotten, its stamp moved (the query,
+    the HTML of each draft, fitting to one sheet, the file stored)."""
+
+    def run() -> None:
+        with app.app_context():
+            session = get_session()
+            group = session.scalars(select(Group).where(Group.slug == group_slug)).one()
+            handout = rendered.group_handout("group", group, {"paper": "letter"})
+            old = session.scalars(select(RenderedFile.content_hash).where(
+                RenderedFile.key_hash == handout.key_hash)).first()
+            if old is not None:
+                (Path(app.config["RENDERED_DIR"]) / f"{old}.pdf").unlink(missing_ok=True)
+            session.execute(delete(RenderedFile).where(
+                RenderedFile.key_hash == handout.key_hash))
+            organizations.mark_changed(group.organization, group)
+            session.commit()
+            rendered.render(handout.key)
+
+    return run
+
+
+def fullest_draft(app: Flask, group_slug: str) -> str:
+    """The HTML of the fullest draft of the group's Letter one-pager."""
     with app.app_context():
         session = get_session()
         group = session.scalars(select(Group).where(Group.slug == group_slug)).one()
-        key = rendered.group_handout("group", group, {"paper": "letter"}).key
-        start = time.perf_counter()
-        rendered.render(key)
-        return time.perf_counter() - start
+        with handouts.in_language("en"):
+            return handouts.group_handout_drafts(group, pdf.Paper("letter"),
+                                                 handouts.public_group_codes(group))[0]
 
 
-def change_to_pdf(app: Flask, org_slug: str) -> float:
+def change_to_pdf(app: Flask, org_slug: str) -> tuple[float, float]:
     """Seconds from committing a cancelled date to the directory's new file stored by a
     worker (one thread, the real SQLite queue: the directory is the first job a change
-    enqueues), with no request asking."""
+    enqueues), with no request asking; and the seconds that job's render took (what
+    its row records)."""
     jobs.queue(app).flush()
     with app.app_context():
         _org, handout = _directory(org_slug)
+    render_seconds: float | None = None
     with jobs.running_worker(app, threads=1):
         start = time.perf_counter()
         change(app, org_slug, group=True)
@@ -174,13 +200,16 @@ def change_to_pdf(app: Flask, org_slug: str) -> float:
                 row = get_session().scalars(select(RenderedFile).where(
                     RenderedFile.key_hash == handout.key_hash)).first()
                 if row is not None and row.stamp == stamp:
+                    render_seconds = row.render_seconds
                     break
             if time.perf_counter() - start > 600:
                 raise RuntimeError("no new directory after 10 minutes")
             time.sleep(0.05)
         delay = time.perf_counter() - start
         jobs.queue(app).flush()  # the group's handouts, not measured
-    return delay
+    if render_seconds is None:
+        raise RuntimeError("the new directory was stored without rendering it")
+    return delay, render_seconds
 
 
 def spread(times: list[float]) -> tuple[float, float, float]:
@@ -206,8 +235,11 @@ def figures(meetings: int = 5000, groups: int = 1000) -> Iterator[Figure]:
             lambda: printed(app, "big"), lambda: printed(app, "half"),
             lambda: pdf.render(baseline_html)])
         stored = served_after_a_change(app, "big")
-        one_pager = one_pager_after_a_change(app, "big")
-        delay = change_to_pdf(app, "big")
+        group_slug = change(app, "big")
+        fullest = fullest_draft(app, group_slug)
+        one_pager, one_render = timed_in_turns(RUNS, [
+            one_pager_job(app, group_slug), lambda: pdf.render(fullest)])
+        delay, job_render = change_to_pdf(app, "big")
         jobs.close(app)
         app.extensions["facilitator.db"].engine.dispose()
     (median, low, high), (half_median, half_low, half_high) = spread(big), spread(half)
@@ -227,14 +259,20 @@ def figures(meetings: int = 5000, groups: int = 1000) -> Iterator[Figure]:
                  at_most(0.05, of="value"),
                  f"{REQUESTS} GETs while the new render is only enqueued",
                  spread=(min(stored), max(stored)))
-    yield Figure("group one-pager, first render after a change (wall, the job)", one_pager,
-                 "s", median, "the directory's fresh render", at_most(1.0, of="value"),
-                 "the group's stamp moved; HTML, fitting to one sheet, the file stored")
-    yield Figure(f"directory PDF change-to-file delay, {meetings:,} meetings (a worker on the "
-                 "SQLite queue)", delay - median, "s", median,
-                 "a fresh render (median); the figure is the delay less that",
-                 at_most(5.0, of="value"),
-                 f"delay {delay:.1f} s from the commit of a cancelled date, no request")
+    (job_median, job_low, job_high), (one_median, one_low, one_high) = (
+        spread(one_pager), spread(one_render))
+    yield Figure("group one-pager, first render after a change (wall, the job)", job_median,
+                 "s", one_median, "one render of its fullest draft, nothing else",
+                 at_most(1.0, of="value"),
+                 f"the group's stamp moved, its file forgotten; query, HTML of each draft, "
+                 f"fitting to one sheet, the file stored; median of {RUNS}",
+                 spread=(job_low, job_high), baseline_spread=(one_low, one_high))
+    yield Figure(f"directory PDF change-to-file delay beyond its render, {meetings:,} meetings "
+                 "(a worker on the SQLite queue)", delay - job_render, "s", job_render,
+                 "that job's own render", at_most(5.0, of="value"),
+                 f"{delay:.1f} s from the commit of a cancelled date to the file stored, no "
+                 f"request; the figure is that less the render the job's row records "
+                 f"(queue, HTML, storing)")
 
 
 if __name__ == "__main__":

@@ -240,6 +240,30 @@ def release_memory() -> None:
         _malloc_trim(0)
 
 
+_paused = 0
+_paused_lock = threading.Lock()
+
+
+@contextlib.contextmanager
+def collector_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector paused for the `with` block (in every thread of
+    this process, until the last block of any thread ends): making a large directory's
+    HTML makes hundreds of thousands of objects, nearly none in cycles, and the
+    collections they set off took a third of its time. Its peak memory stays the same;
+    `release_memory` afterwards collects what cycles it left."""
+    global _paused
+    with _paused_lock:
+        _paused += 1
+        gc.disable()
+    try:
+        yield
+    finally:
+        with _paused_lock:
+            _paused -= 1
+            if not _paused:
+                gc.enable()
+
+
 def etag(html: str) -> str:
     """A strong validator for the PDF of this HTML."""
     return "pdf-" + hashlib.sha256(html.encode()).hexdigest()[:40]

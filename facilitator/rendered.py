@@ -370,7 +370,8 @@ def render(key: str) -> None:
                 and store().has(row.content_hash):
             return
         else:
-            drafts = _html(handout, source)
+            with pdf.collector_paused():
+                drafts = _html(handout, source)
     if source is None or drafts is None:
         _forget(session, handout)
         return

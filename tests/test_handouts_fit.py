@@ -3,12 +3,15 @@ paper: every meeting's text is in the PDF and nothing is drawn past the right ma
 
 from __future__ import annotations
 
+import io
 from datetime import time
 
 import pytest
+from pypdf import PdfWriter
 from sqlalchemy import select
 
 from facilitator import demo
+from facilitator import handouts
 from facilitator import pdf
 from facilitator.domain.recurrence import Recurrence
 from facilitator.models import Group
@@ -111,3 +114,36 @@ def test_a_bigger_orgs_directory_prints_every_meeting_inside_the_page(client, se
     for title in titles:
         assert title in text, title
     assert_fits(body, paper)
+
+
+def blank_pages(count: int) -> bytes:
+    writer = PdfWriter()
+    for _ in range(count):
+        writer.add_blank_page(width=612, height=792)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(("pages", "sides", "printed", "renders"), [
+    ([1, 1, 1, 1, 1, 1], 1, 0, 1),  # the fullest fits: one render
+    ([3, 2, 2, 1, 1, 1], 1, 0, 1),  # three pages of its own text: all of it
+    ([2, 2, 2, 2, 2, 2], 1, 0, 2),  # nothing fits: the fullest, the shortest tried only
+    ([2, 1, 1, 1, 1, 1], 1, 1, 4),
+    ([2, 2, 2, 2, 1, 1], 1, 4, 5),
+    ([2, 2, 2, 2, 2, 1], 1, 5, 5),
+    ([3, 3, 2, 2], 2, 2, 4),  # a back page: two pages fit
+])
+def test_the_one_pager_prints_the_first_draft_that_fits_with_few_renders(
+        pages, sides, printed, renders):
+    drafts = [f"draft {n}" for n in range(len(pages))]
+    bodies = {draft: blank_pages(count) + draft.encode()
+              for draft, count in zip(drafts, pages, strict=True)}
+    made = []
+
+    def render(draft: str) -> bytes:
+        made.append(draft)
+        return bodies[draft]
+
+    assert handouts.fit_one_page(drafts, render, sides=sides) == bodies[drafts[printed]]
+    assert len(made) == renders and len(set(made)) == renders
