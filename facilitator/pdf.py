@@ -124,6 +124,15 @@ class RenderBusy(RenderError):
                                  {"seconds": BUSY_RETRY_SECONDS}))
 
 
+class TooSlow(RenderError):
+    """The render passed its time limit and was stopped."""
+
+    def __init__(self, time_limit: float) -> None:
+        super().__init__(Message(N_("Making this PDF took longer than %(seconds)s seconds, so "
+                                    "it was stopped. Try a shorter selection (fewer "
+                                    "meetings)."), {"seconds": f"{time_limit:g}"}))
+
+
 class RenderFailedRecently(RenderError):
     """This content failed to render a short while ago; it was not tried again."""
 
@@ -209,9 +218,7 @@ def render(html: str, time_limit: float = TIME_LIMIT_SECONDS) -> bytes:
         except TimeoutError:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(child, signal.SIGKILL)
-            raise RenderError(Message(N_("Making this PDF took longer than %(seconds)s seconds, "
-                                         "so it was stopped. Try a shorter selection (fewer "
-                                         "meetings)."), {"seconds": f"{time_limit:g}"})) from None
+            raise TooSlow(time_limit) from None
         except (OSError, EOFError):
             raise RenderError(FAILED) from None
     if status != b"o":

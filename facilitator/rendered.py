@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
 import os
 import threading
 import time
@@ -69,6 +70,8 @@ from facilitator.db import read_transaction
 from facilitator.db import write_transaction
 from facilitator.domain.languages import DEFAULT
 from facilitator.domain.languages import N_
+from facilitator.domain.languages import Label
+from facilitator.domain.languages import Message
 from facilitator.domain.timezones import other_zone
 from facilitator.formatting import worded
 from facilitator.models import Document
@@ -411,11 +414,13 @@ def _new_row(session: Session, handout: Handout, source: _Source) -> RenderedFil
 
 def _record_failure(session: Session, handout: Handout, source: _Source,
                     error: Exception) -> None:
-    message = str(error) if isinstance(error, pdf.RenderError) \
-        else f"{type(error).__name__}: {error}"
+    # A render's own refusal is kept as its message, to be worded in the admin's language;
+    # anything else (a bug) as the English of the exception, as a log has it.
+    message = json.dumps(error.said.stored()) if isinstance(error, pdf.RenderError) \
+        else f"{type(error).__name__}: {error}"[:1000]
     with write_transaction(session):
         row = _find(session, handout) or _new_row(session, handout, source)
-        row.error, row.failed_stamp, row.failed_at = message[:1000], source.stamp, clock.now()
+        row.error, row.failed_stamp, row.failed_at = message, source.stamp, clock.now()
 
 
 def _forget(session: Session, handout: Handout) -> None:
@@ -518,15 +523,25 @@ def _nothing_changed(session: Session) -> None:
 
 @dataclass(frozen=True)
 class Failure:
-    """A PDF whose last render failed after its retries, for the org's admins."""
+    """A PDF whose last render failed after its retries, for the org's admins: which one
+    (`what`, worded in the reader's language) and why."""
 
-    what: str
-    error: str
+    what: Message
+    error: Message | str
     failed_at: datetime | None
 
 
-_KIND_NAMES = {"directory": "Meeting directory", "group": "one-pager",
-               "guidelines": "guidelines"}
+_KIND_NAMES = {"directory": N_("Meeting directory"), "group": N_("one-pager"),
+               "guidelines": N_("guidelines")}
+
+
+def _error(stored: str | None) -> Message | str:
+    """What _record_failure kept: a render's message, or an exception's English."""
+    try:
+        kept = json.loads(stored or "")
+    except ValueError:
+        return stored or ""
+    return Message.from_stored(kept) if isinstance(kept, dict) else stored or ""
 
 
 def failures(session: Session, org: Organization) -> list[Failure]:
@@ -541,9 +556,12 @@ def failures(session: Session, org: Organization) -> list[Failure]:
     listed = []
     for row in rows:
         handout = Handout.parse(row.key)
-        what = _KIND_NAMES[handout.kind]
+        values: dict[str, object] = {"kind": Label(_KIND_NAMES[handout.kind]),
+                                     "args": urlencode(handout.args)}
+        what = Message(N_("%(kind)s (%(args)s)"), values)
         if row.group_id is not None:
-            what = f"{names.get(row.group_id, 'A group')}: {what}"
+            what = Message(N_("%(group)s: %(kind)s (%(args)s)"),
+                           values | {"group": names.get(row.group_id, "?")})
         failed_at = row.failed_at.astimezone(ZoneInfo(org.timezone)) if row.failed_at else None
-        listed.append(Failure(f"{what} ({urlencode(handout.args)})", row.error or "", failed_at))
+        listed.append(Failure(what, _error(row.error), failed_at))
     return listed

@@ -8,6 +8,7 @@ render that keeps failing is recorded for admins while the last good PDF is serv
 from __future__ import annotations
 
 import io
+import json
 import re
 import time
 from collections.abc import Callable
@@ -30,6 +31,7 @@ from facilitator import pdf
 from facilitator import rendered
 from facilitator.db import get_session
 from facilitator.db import make_engine
+from facilitator.domain.languages import Message
 from facilitator.models import CancelReason
 from facilitator.models import Meeting
 from facilitator.models import Organization
@@ -209,7 +211,7 @@ def test_the_same_content_is_one_file_and_a_failing_render_is_recorded_and_the_l
 
     def failing(html: str, time_limit: float = 0) -> bytes:
         tries.append(html)
-        raise pdf.RenderError("Making this PDF took longer than 90 seconds, so it was stopped.")
+        raise pdf.TooSlow(90)
 
     monkeypatch.setattr(pdf, "render", failing)
     with app.app_context():
@@ -219,7 +221,9 @@ def test_the_same_content_is_one_file_and_a_failing_render_is_recorded_and_the_l
         session.commit()
     jobs.run_pending(app)
     failed = _row(app, directory)
-    assert failed.error.startswith("Making this PDF took longer")
+    # Kept as its message, to be worded in the language of the admin who reads it.
+    assert str(Message.from_stored(json.loads(failed.error))).startswith(
+        "Making this PDF took longer than 90 seconds")
     assert failed.content_hash == before.content_hash
     assert len([html for html in tries if "Meetings" in html]) >= 3
     response = app.test_client().get("/o/failing/directory.pdf?paper=letter")
@@ -239,6 +243,12 @@ def test_the_same_content_is_one_file_and_a_failing_render_is_recorded_and_the_l
     assert "PDFs that could not be made" in page
     assert "Meeting directory (paper=letter)" in page
     assert "took longer than 90 seconds, so it was stopped." in page
+    # In the admin's language: which PDF, and why.
+    page = client.get("/admin/failing/", headers={"Accept-Language": "es"}).get_data(
+        as_text=True)
+    assert "PDF que no se pudieron generar" in page
+    assert "Directorio de reuniones (paper=letter)" in page
+    assert "tomó más de 90 segundos, así que se detuvo." in page
 
 
 def test_jobs_run_in_an_app_context_are_retried_and_picked_up_by_a_worker(queued_app):
