@@ -422,10 +422,12 @@ def test_a_tap_reads_its_meeting_once_and_the_page_after_it_twice(
         app, client, auth, session, world, now):
     """At a busy meeting members tap many times a second: the tap reads the meeting in
     one statement, the page it leads to the meeting with its group and org, then the
-    group's statement, and nothing more (no column or row fetched on its own)."""
-    documents.save_version(session, None, world["org"], DocumentKind.STATEMENT,
-                           "What is said here **stays here**.", based_on=0,
-                           group=world["group"])
+    group's statement (not its guidelines), and nothing more (no column or row fetched
+    on its own)."""
+    for kind, words in ((DocumentKind.STATEMENT, "What is said here **stays here**."),
+                        (DocumentKind.GUIDELINES, "We start on time.")):
+        documents.save_version(session, None, world["org"], kind, words, based_on=0,
+                               group=world["group"])
     session.commit()
     link = checkin_link(client, auth, world)
     member = app.test_client()
@@ -435,6 +437,7 @@ def test_a_tap_reads_its_meeting_once_and_the_page_after_it_twice(
         shown = page_text(member.get(response.headers["Location"]))
     assert "You are checked in" in shown
     assert world["group"].name in shown and "What is said here stays here" in shown
+    assert "We start on time" not in shown
     assert checked_in(session, world["meeting"]) == (1, 0, 0, 0)
     assert (len(tap), len(page)) == (1, 2)
 

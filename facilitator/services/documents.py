@@ -369,13 +369,18 @@ _CURRENT_VERSIONS = (
            DocumentVersion.number == Document.current_version)
     .order_by(Document.id)
 )
+#: The same for the statement alone: a page that shows only it (a check-in's) need not
+#: fetch the guidelines' texts, up to 100 KB each, to throw them away.
+_CURRENT_STATEMENTS = _CURRENT_VERSIONS.where(Document.kind == DocumentKind.STATEMENT)
 
 
-def current_texts(session: Session, group: Group,
-                  language: str) -> dict[DocumentKind, DocumentVersion]:
-    """The group's current guidelines and statement for a page in `language`: in it when
-    written, else the main text (domain.document_languages.shown_language); one query."""
-    rows = session.scalars(_CURRENT_VERSIONS, {"group": group.id})
+def current_texts(session: Session, group: Group, language: str, *,
+                  statement_only: bool = False) -> dict[DocumentKind, DocumentVersion]:
+    """The group's current guidelines and statement (or `statement_only`) for a page in
+    `language`: in it when written, else the main text
+    (domain.document_languages.shown_language); one query."""
+    rows = session.scalars(_CURRENT_STATEMENTS if statement_only else _CURRENT_VERSIONS,
+                           {"group": group.id})
     by_kind: dict[DocumentKind, dict[str, DocumentVersion]] = {}
     for version in rows:
         by_kind.setdefault(version.document.kind, {})[version.document.language] = version
@@ -490,7 +495,8 @@ def reading(session: Session, meeting: Meeting, day: date) -> StatementReading |
 
 def statement_for(session: Session, group: Group, language: str) -> DocumentVersion | None:
     """The group's current statement for a page in `language` (see current_texts)."""
-    return current_texts(session, group, language).get(DocumentKind.STATEMENT)
+    return current_texts(session, group, language,
+                         statement_only=True).get(DocumentKind.STATEMENT)
 
 
 def record_statement_read(
