@@ -43,6 +43,7 @@ from facilitator.services import meetings
 from tests.conftest import HOST
 from tests.conftest import PASSWORD
 from tests.conftest import app_config
+from tests.conftest import counted_selects
 from tests.conftest import own_group
 from tests.conftest import page_text
 from tests.conftest import tuesday_meeting
@@ -415,6 +416,30 @@ def test_a_member_checks_in_once_and_a_second_tap_changes_nothing(
     assert stored(session, world["meeting"]) == (0, 0, 0, 0)
     # Nobody's check-in is written anywhere else.
     assert audit_count(session) == before
+
+
+def test_a_tap_reads_its_meeting_once_and_the_page_after_it_twice(
+        app, client, auth, session, world, now):
+    """At a busy meeting members tap many times a second: the tap reads the meeting in
+    one statement, the page it leads to the meeting with its group and org, then the
+    group's statement (not its guidelines), and nothing more (no column or row fetched
+    on its own)."""
+    for kind, words in ((DocumentKind.STATEMENT, "What is said here **stays here**."),
+                        (DocumentKind.GUIDELINES, "We start on time.")):
+        documents.save_version(session, None, world["org"], kind, words, based_on=0,
+                               group=world["group"])
+    session.commit()
+    link = checkin_link(client, auth, world)
+    member = app.test_client()
+    with counted_selects(app) as tap:
+        response = member.post(link)
+    with counted_selects(app) as page:
+        shown = page_text(member.get(response.headers["Location"]))
+    assert "You are checked in" in shown
+    assert world["group"].name in shown and "What is said here stays here" in shown
+    assert "We start on time" not in shown
+    assert checked_in(session, world["meeting"]) == (1, 0, 0, 0)
+    assert (len(tap), len(page)) == (1, 2)
 
 
 def test_a_check_in_leaves_only_the_hour_it_came_in(app, client, auth, session, world, now):

@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 from markupsafe import Markup
 from sqlalchemy import CursorResult
 from sqlalchemy import Select
+from sqlalchemy import bindparam
 from sqlalchemy import select
 from sqlalchemy import update
 from sqlalchemy.dialects import postgresql
@@ -358,17 +359,28 @@ def signatures_of(session: Session, version: DocumentVersion) -> list[Signature]
 # The statement at meetings
 
 
-def current_texts(session: Session, group: Group,
-                  language: str) -> dict[DocumentKind, DocumentVersion]:
-    """The group's current guidelines and statement for a page in `language`: in it when
-    written, else the main text (domain.document_languages.shown_language); one query."""
-    rows = session.scalars(
-        select(DocumentVersion).join(DocumentVersion.document)
-        .options(contains_eager(DocumentVersion.document))
-        .where(Document.group_id == group.id,
-               DocumentVersion.number == Document.current_version)
-        .order_by(Document.id)
-    )
+#: The current version of each of a group's documents, with its document. Built once:
+#: every member's check-in page asks for it, and building the query with its options each
+#: time cost several times what running it does.
+_CURRENT_VERSIONS = (
+    select(DocumentVersion).join(DocumentVersion.document)
+    .options(contains_eager(DocumentVersion.document))
+    .where(Document.group_id == bindparam("group"),
+           DocumentVersion.number == Document.current_version)
+    .order_by(Document.id)
+)
+#: The same for the statement alone: a page that shows only it (a check-in's) need not
+#: fetch the guidelines' texts, up to 100 KB each, to throw them away.
+_CURRENT_STATEMENTS = _CURRENT_VERSIONS.where(Document.kind == DocumentKind.STATEMENT)
+
+
+def current_texts(session: Session, group: Group, language: str, *,
+                  statement_only: bool = False) -> dict[DocumentKind, DocumentVersion]:
+    """The group's current guidelines and statement (or `statement_only`) for a page in
+    `language`: in it when written, else the main text
+    (domain.document_languages.shown_language); one query."""
+    rows = session.scalars(_CURRENT_STATEMENTS if statement_only else _CURRENT_VERSIONS,
+                           {"group": group.id})
     by_kind: dict[DocumentKind, dict[str, DocumentVersion]] = {}
     for version in rows:
         by_kind.setdefault(version.document.kind, {})[version.document.language] = version
@@ -402,6 +414,14 @@ def public_texts(session: Session, group: Group, language: str) -> list[PublicTe
     texts = current_texts(session, group, language)
     return [_public_text(group, texts[kind], text.safe_html(texts[kind].body, 2), language)
             for kind in (DocumentKind.GUIDELINES, DocumentKind.STATEMENT) if kind in texts]
+
+
+def public_statement(session: Session, group: Group, language: str) -> PublicText | None:
+    """The group's current statement alone, as public_texts gives it (the check-in page
+    shows it, and has no use for the guidelines made into HTML)."""
+    version = statement_for(session, group, language)
+    return None if version is None else _public_text(
+        group, version, text.safe_html(version.body, 2), language)
 
 
 def _public_text(group: Group, version: DocumentVersion, html: Markup,
@@ -475,7 +495,8 @@ def reading(session: Session, meeting: Meeting, day: date) -> StatementReading |
 
 def statement_for(session: Session, group: Group, language: str) -> DocumentVersion | None:
     """The group's current statement for a page in `language` (see current_texts)."""
-    return current_texts(session, group, language).get(DocumentKind.STATEMENT)
+    return current_texts(session, group, language,
+                         statement_only=True).get(DocumentKind.STATEMENT)
 
 
 def record_statement_read(

@@ -32,6 +32,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import load_only
 
 from facilitator import clock
 from facilitator import crypto
@@ -50,10 +51,12 @@ from facilitator.domain.recurrence import occurrence_on
 from facilitator.domain.suppression import HIDDEN
 from facilitator.domain.suppression import suppress_counts
 from facilitator.formatting import short_date
+from facilitator.models import SCHEDULE_COLUMNS
 from facilitator.models import Attendance
 from facilitator.models import Group
 from facilitator.models import Headcount
 from facilitator.models import Meeting
+from facilitator.models import Organization
 from facilitator.models import User
 from facilitator.services import ServiceError
 from facilitator.services import audit_log
@@ -208,14 +211,24 @@ def checkin_token(key: str, meeting: Meeting) -> str:
                                 str(meeting.checkin_version))
 
 
+#: What a check-in reads of its meeting: the link's parts, the schedule, how members are
+#: counted and up to how many, and what the page names. Nothing else of the row (the
+#: meeting, its group and its org are a hundred-odd columns, each described and read on
+#: every tap); anything else a view touches is loaded when it is touched.
+_CHECKIN_COLUMNS = (Meeting.uid, Meeting.checkin_version, *SCHEDULE_COLUMNS,
+                    Meeting.attendance, Meeting.room_capacity, Meeting.title,
+                    Meeting.group_id)
+
 #: The meeting of a check-in link with its exceptions (the tap needs them at once), and
 #: with its group and org too for a page (two more round trips otherwise). Built once:
 #: members tap many times a second, and building the query with its options each time
 #: cost more than running it.
 _TAPPED_MEETING = (select(Meeting).where(Meeting.id == bindparam("meeting"))
-                   .options(joinedload(Meeting.exceptions)))
+                   .options(load_only(*_CHECKIN_COLUMNS), joinedload(Meeting.exceptions)))
 _SHOWN_MEETING = _TAPPED_MEETING.options(
-    joinedload(Meeting.group).joinedload(Group.organization))
+    joinedload(Meeting.group).load_only(Group.name, Group.organization_id)
+    .joinedload(Group.organization).load_only(Organization.default_language,
+                                              Organization.timezone))
 
 
 def meeting_for_checkin(session: Session, key: str, token: str, *,

@@ -39,7 +39,6 @@ from facilitator.domain.recurrence import Occurrence
 from facilitator.extensions import csrf
 from facilitator.headers import holds_secret
 from facilitator.models import Attendance
-from facilitator.models import DocumentKind
 from facilitator.models import Meeting
 from facilitator.services import documents
 from facilitator.services import headcounts
@@ -110,9 +109,8 @@ def _page(meeting: Meeting, token: str, message: str = "", status: int = 200) ->
                                                    meeting.exceptions_by_date, clock.now())
     keys = _checked_in()
     done = going_on is not None and _key(meeting, going_on) in keys
-    statement = next((t for t in documents.public_texts(get_session(), meeting.group,
-                                                        i18n.page_language())
-                      if t.kind is DocumentKind.STATEMENT), None) if going_on else None
+    statement = documents.public_statement(get_session(), meeting.group,
+                                           i18n.page_language()) if going_on else None
     return holds_secret(make_response(render_template(
         "checkin/check_in.html", meeting=meeting, token=token, going_on=going_on,
         coming=coming, done=done, message=message, statement=statement,
