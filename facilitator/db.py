@@ -219,12 +219,20 @@ def write_transaction(session: Session) -> Iterator[Session]:
     PostgreSQL's READ COMMITTED gives): services check what must hold in their SQL."""
     if session.get_bind().dialect.name == "sqlite":
         _begin(session, write=True)
+    elif _in_autocommit(session):
+        session.commit()  # the connection goes back to the pool, its isolation reset
     try:
         yield session
         session.commit()
     except BaseException:
         session.rollback()
         raise
+
+
+def _in_autocommit(session: Session) -> bool:
+    """Whether the session's open transaction is one reads_in_autocommit made."""
+    return session.in_transaction() and session.connection().get_execution_options().get(
+        "isolation_level") == "AUTOCOMMIT"
 
 
 def reads_in_autocommit(session: Session) -> Session:

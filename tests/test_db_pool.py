@@ -26,6 +26,7 @@ from facilitator.db import make_engine
 from facilitator.domain.meeting import MeetingValues
 from facilitator.domain.recurrence import Recurrence
 from facilitator.models import Headcount
+from facilitator.models import Organization
 from facilitator.models import ThrottleCounter
 from facilitator.services import headcounts
 from facilitator.services import meetings
@@ -153,3 +154,27 @@ def test_a_check_in_page_read_in_autocommit_still_counts_taps_and_wrong_links(po
         miss = throttle.TOKEN_ADDRESS.key(pooled_app.config["SECRET_KEY"], "127.0.0.1")
         assert session.scalar(select(ThrottleCounter.failures).where(
             ThrottleCounter.key_hash == miss)) == 1
+
+
+def test_a_write_after_reads_in_autocommit_is_all_or_nothing(pooled_app):
+    """A request that began reading in autocommit and then saves (a wrong link's count,
+    say) gets a transaction of its own: a write that fails half-way leaves nothing."""
+    with pooled_app.app_context():
+        session = get_session()
+        organizations.create_organization(session, None, slug="kept", name="Kept",
+                                          timezone="UTC")
+        session.commit()
+    with pooled_app.app_context():
+        session = db.reads_in_autocommit(get_session())
+        assert session.scalar(select(func.count()).select_from(Organization)) == 1
+        with pytest.raises(RuntimeError), db.write_transaction(session):
+            organizations.create_organization(session, None, slug="half", name="Half",
+                                              timezone="UTC")
+            session.flush()
+            raise RuntimeError("the second half of the change fails")
+        assert session.scalar(select(func.count()).select_from(Organization)) == 1
+        with db.write_transaction(session):  # and the next write is saved as usual
+            organizations.create_organization(session, None, slug="whole", name="Whole",
+                                              timezone="UTC")
+    with pooled_app.app_context():
+        assert sorted(get_session().scalars(select(Organization.slug))) == ["kept", "whole"]
