@@ -24,10 +24,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
-import ctypes
-import ctypes.util
 import fcntl
-import gc
 import hashlib
 import os
 import shutil
@@ -45,7 +42,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
 
 from facilitator import renderer
 from facilitator.caching import BytesCache
@@ -213,22 +209,6 @@ def render(html: str, time_limit: float = TIME_LIMIT_SECONDS) -> bytes:
 #: of a large org: its meetings' objects, the template's pieces) to give back before the
 #: render: about 1 MB for 5,000 meetings; a group's one-pager is about 20 KB.
 LARGE_HTML = 200_000
-
-try:
-    _malloc_trim: Any = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim
-except (OSError, AttributeError):  # not glibc
-    _malloc_trim = None
-
-
-def release_memory() -> None:
-    """Give back to the system the memory this process holds free after a large piece of
-    work: Python's unreachable objects collected, then glibc's free pages returned
-    (malloc_trim; elsewhere nothing more). Without it the free pages stay counted in
-    the process while its render child holds the PDF's layout."""
-    gc.collect()
-    if _malloc_trim is not None:
-        _malloc_trim(0)
-
 
 def etag(html: str) -> str:
     """A strong validator for the PDF of this HTML."""
