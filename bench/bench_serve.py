@@ -154,6 +154,9 @@ class Sampler:
 
     pid: int
     peak: float = 0.0
+    #: What the benchmark is doing now (set by it), and what it was doing at the peak.
+    phase: str = ""
+    peak_phase: str = ""
     _stop: threading.Event = field(default_factory=threading.Event)
     _error: Exception | None = None
 
@@ -165,7 +168,9 @@ class Sampler:
     def _run(self) -> None:
         try:
             while not self._stop.is_set():
-                self.peak = max(self.peak, tree_mib(self.pid))
+                now = tree_mib(self.pid)
+                if now > self.peak:
+                    self.peak, self.peak_phase = now, self.phase
                 self._stop.wait(0.05)
         except Exception as error:  # noqa: BLE001 (raised in the benchmark's thread)
             self._error = error
@@ -401,6 +406,10 @@ def memory(url: str) -> Iterator[Figure]:
             idle = peak_rss_mib(web)
             started = time.monotonic()
             with Sampler(web) as web_sampler, Sampler(job_process.pid) as job_sampler:
+                def phase(name: str) -> None:
+                    web_sampler.phase = job_sampler.phase = name
+
+                phase("the first feed")
                 # What a change of the org enqueues: its directories, then every group's.
                 rendered.refresh.enqueue(org.id)
                 get_session().commit()
@@ -408,25 +417,31 @@ def memory(url: str) -> Iterator[Figure]:
                 feed = fetch(server, FEED)
                 # What the feed's written events hold, beside its bytes: for the room left.
                 events_mib = max(0.0, rss_mib(web) - before_feed - len(feed) / MiB)
+                phase("the directory")
                 before_directory = rss_mib(web)
                 fetch(server, DIRECTORY)
                 # What the org's week holds in the directory's cache: for the room left.
                 week_mib = max(0.0, rss_mib(web) - before_directory)
+                phase("leaders' PDFs")
                 printed, refused = leaders_pdfs(server, org, lambda: full(
                     caches(server)["pdf_cache"], 200_000))
+                phase("waiting for the directories")
                 failed = wait_for_directories(org, org.directories)
+                phase("public PDFs")
                 public = sum(public_pdf(server, f"/o/{ORG}/directory.pdf?{query}")
                              for query in ("paper=letter", "paper=a4", "paper=letter&print=large",
                                            "paper=a4&print=large"))
                 for slug, _meeting in org.groups[:PUBLIC_HANDOUTS]:
                     public += public_pdf(server, f"/g/{slug}/handout.pdf")
                     public += public_pdf(server, f"/g/{slug}/guidelines.pdf")
+                phase("feed versions")
                 versions, deadline = 0, time.monotonic() + VERSION_SECONDS
                 while versions < VERSIONS and time.monotonic() < deadline \
                         and not full(caches(server)["feed_cache"], len(feed)):
                     versions += 1
                     change_every_meeting(url, versions, titles)
                     feed = fetch(server, FEED)
+                phase("the feed and directory again")
                 for path in (FEED, DIRECTORY):
                     fetch(server, path)  # again, from full caches
                 seconds = time.monotonic() - started
@@ -435,10 +450,12 @@ def memory(url: str) -> Iterator[Figure]:
                 get_session().execute(text("DELETE FROM job_task"))
                 get_session().commit()
                 group_renders = count_rendered(org) - len(org.directories)
+                phase("the Letter directory again")
                 rendered.render.enqueue(org.directories[0])
                 get_session().commit()
                 failed += wait_for_directories(org, org.directories[:1])
                 web_peak_seen, job_peak_seen = web_sampler.peak, job_sampler.peak
+                web_when, job_when = web_sampler.peak_phase, job_sampler.peak_phase
             time.sleep(2)
             web_steady, web_alone = tree_mib(web), rss_mib(web)
             job_steady, job_alone = tree_mib(job_process.pid), rss_mib(job_process.pid)
@@ -462,7 +479,7 @@ def memory(url: str) -> Iterator[Figure]:
                  f"leaders' and auditors' PDFs rendered ({refused} refused: 503), "
                  f"{public} public PDFs sent from "
                  f"storage, in {seconds:.0f} s; caches: {fill}; {room:.0f} MiB of room "
-                 "left added")
+                 f"left added; the peak sampled during {web_when or '?'}")
     yield Figure("memory, web worker with its render children, steady", web_steady + room,
                  "MiB", idle, baseline, at_most(MEMORY_LIMIT_MIB, of="value"),
                  f"2 s after the last request, full caches; the worker {web_alone:.0f} MiB, "
@@ -471,7 +488,8 @@ def memory(url: str) -> Iterator[Figure]:
                  idle, baseline, at_most(MEMORY_LIMIT_MIB, of="value"),
                  f"flask worker --threads {JOB_THREADS}: the 4 directory PDFs of "
                  f"{len(titles):,} meetings, {group_renders} groups' one-pagers and "
-                 "guidelines, then the Letter directory again"
+                 f"guidelines, then the Letter directory again; the peak sampled during "
+                 f"{job_when or '?'}"
                  + (f"; {failed} directory renders failed (time limit)" if failed else ""))
     yield Figure("memory, job worker with its render children, steady", job_steady, "MiB",
                  idle, baseline, at_most(MEMORY_LIMIT_MIB, of="value"),
