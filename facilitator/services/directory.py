@@ -298,9 +298,9 @@ class WeekCache:
     change, not once per visitor. At most `capacity` meetings are kept, the orgs used
     least recently let go first. Safe to share between threads."""
 
-    #: About 4 KB a meeting (its series and listings; bench/bench_serve.py measures it):
-    #: a 5,000-meeting intergroup's week and room for other orgs', within a worker's
-    #: memory goal.
+    #: About 5 KB a meeting (its series and listings; bench/bench_serve.py measured 33 to
+    #: 42 MiB for 7,009): a 5,000-meeting intergroup's week and room for other orgs',
+    #: within a worker's memory goal.
     def __init__(self, capacity: int = 10_000) -> None:
         self._weeks: OrderedDict[tuple[object, ...], _Week] = OrderedDict()
         self.capacity = capacity
