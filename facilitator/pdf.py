@@ -43,6 +43,7 @@ from datetime import datetime
 from datetime import timedelta
 from pathlib import Path
 
+from facilitator import memory
 from facilitator import renderer
 from facilitator.caching import BytesCache
 
@@ -184,6 +185,9 @@ atexit.register(_server.stop)
 def render(html: str, time_limit: float = TIME_LIMIT_SECONDS) -> bytes:
     """The PDF of the HTML, rendered in a child process stopped after `time_limit`."""
     deadline = time.monotonic() + time_limit
+    # What making the HTML left free is given back first: this process's memory and the
+    # child's are counted together while the child lays the document out.
+    memory.trim()
     connection, child = _server.connect()
     with connection:
         try:
