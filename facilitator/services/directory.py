@@ -298,10 +298,11 @@ class WeekCache:
     change, not once per visitor. At most `capacity` meetings are kept, the orgs used
     least recently let go first. Safe to share between threads."""
 
-    #: About 5 KB a meeting (its series and listings; bench/bench_serve.py measured 33 to
-    #: 42 MiB for 7,009): a 5,000-meeting intergroup's week and room for other orgs',
-    #: within a worker's memory goal.
-    def __init__(self, capacity: int = 10_000) -> None:
+    #: About 6 KB a meeting (its series and listings; bench/bench_serve.py measured 33 to
+    #: 42 MiB for 7,009): a 5,000-meeting intergroup's week (7,000 series) and room for
+    #: small orgs', within a worker's memory goal. A second org that large pushes the
+    #: first out: each is computed again when asked (about a second).
+    def __init__(self, capacity: int = 8_000) -> None:
         self._weeks: OrderedDict[tuple[object, ...], _Week] = OrderedDict()
         self.capacity = capacity
         self._lock = threading.Lock()
