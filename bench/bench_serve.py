@@ -18,9 +18,10 @@ org of 5,000 meetings in 1,000 groups (the real import of a generated feed).
   resident memory and its children's proportional share, so the pages a render child
   shares with the render server count once). Peak: the largest of the process's own
   peak (VmHWM) and of the tree sampled every 50 ms; steady: the tree 2 s after the last
-  request and job. Room the web worker's caches still had at the end is added to both
-  of its figures, so they hold for full caches. Beside a web worker that served
-  /healthz only. Goal: at most 300 MiB per worker, each.
+  request and job. Room the web worker's caches still had at the end (the feeds' and
+  PDFs' bytes, the written events, the directory's weeks: other orgs' meetings, at what
+  the org's cost) is added to both of its figures, so they hold for full caches. Beside
+  a web worker that served /healthz only. Goal: at most 300 MiB per worker, each.
 - Throughput with two workers, the load from wrk (C, Debian's package): the org feed
   in full from the worker's cache beside a route of the bench's own server
   (bench/served.py, not in the app) returning the same bytes held in memory, goal at
@@ -153,7 +154,11 @@ class Sampler:
 
     pid: int
     peak: float = 0.0
+    #: What the benchmark is doing now (set by it), and what it was doing at the peak.
+    phase: str = ""
+    peak_phase: str = ""
     _stop: threading.Event = field(default_factory=threading.Event)
+    _error: Exception | None = None
 
     def __enter__(self) -> Sampler:
         self._thread = threading.Thread(target=self._run, daemon=True)
@@ -161,18 +166,32 @@ class Sampler:
         return self
 
     def _run(self) -> None:
-        while not self._stop.is_set():
-            self.peak = max(self.peak, tree_mib(self.pid))
-            self._stop.wait(0.05)
+        try:
+            while not self._stop.is_set():
+                now = tree_mib(self.pid)
+                if now > self.peak:
+                    self.peak, self.peak_phase = now, self.phase
+                self._stop.wait(0.05)
+        except Exception as error:  # noqa: BLE001 (raised in the benchmark's thread)
+            self._error = error
 
     def __exit__(self, *_: object) -> None:
         self._stop.set()
         self._thread.join()
+        if self._error is not None:
+            # A sampler that stopped early would report a peak lower than the real one.
+            raise RuntimeError(f"sampling process {self.pid} failed") from self._error
 
 
 def caches(server: RunningServer) -> dict[str, dict[str, Any]]:
     with urllib.request.urlopen(server.url + "/bench/caches") as response:  # noqa: S310
         return json.load(response)["caches"]
+
+
+def weeks(server: RunningServer) -> dict[str, int]:
+    """The directory's week cache: meetings kept and its capacity."""
+    with urllib.request.urlopen(server.url + "/bench/caches") as response:  # noqa: S310
+        return json.load(response)["weeks"]
 
 
 def change_every_meeting(database_url: str, version: int,
@@ -238,6 +257,12 @@ def room_mib(cache: dict[str, Any], events_mib: float) -> float:
     if cache.get("events"):
         room += max(0, cache["events_limit"] - cache["events"]) * events_mib / cache["events"]
     return room
+
+
+def week_room_mib(kept: dict[str, int], week_mib: float) -> float:
+    """What the directory's week cache could still take: the meetings it may still keep
+    (other orgs'), at what those it holds cost each."""
+    return max(0, kept["capacity"] - kept["meetings"]) * week_mib / max(1, kept["meetings"])
 
 
 class SignedIn:
@@ -381,6 +406,10 @@ def memory(url: str) -> Iterator[Figure]:
             idle = peak_rss_mib(web)
             started = time.monotonic()
             with Sampler(web) as web_sampler, Sampler(job_process.pid) as job_sampler:
+                def phase(name: str) -> None:
+                    web_sampler.phase = job_sampler.phase = name
+
+                phase("the first feed")
                 # What a change of the org enqueues: its directories, then every group's.
                 rendered.refresh.enqueue(org.id)
                 get_session().commit()
@@ -388,22 +417,31 @@ def memory(url: str) -> Iterator[Figure]:
                 feed = fetch(server, FEED)
                 # What the feed's written events hold, beside its bytes: for the room left.
                 events_mib = max(0.0, rss_mib(web) - before_feed - len(feed) / MiB)
+                phase("the directory")
+                before_directory = rss_mib(web)
                 fetch(server, DIRECTORY)
+                # What the org's week holds in the directory's cache: for the room left.
+                week_mib = max(0.0, rss_mib(web) - before_directory)
+                phase("leaders' PDFs")
                 printed, refused = leaders_pdfs(server, org, lambda: full(
                     caches(server)["pdf_cache"], 200_000))
+                phase("waiting for the directories")
                 failed = wait_for_directories(org, org.directories)
+                phase("public PDFs")
                 public = sum(public_pdf(server, f"/o/{ORG}/directory.pdf?{query}")
                              for query in ("paper=letter", "paper=a4", "paper=letter&print=large",
                                            "paper=a4&print=large"))
                 for slug, _meeting in org.groups[:PUBLIC_HANDOUTS]:
                     public += public_pdf(server, f"/g/{slug}/handout.pdf")
                     public += public_pdf(server, f"/g/{slug}/guidelines.pdf")
+                phase("feed versions")
                 versions, deadline = 0, time.monotonic() + VERSION_SECONDS
                 while versions < VERSIONS and time.monotonic() < deadline \
                         and not full(caches(server)["feed_cache"], len(feed)):
                     versions += 1
                     change_every_meeting(url, versions, titles)
                     feed = fetch(server, FEED)
+                phase("the feed and directory again")
                 for path in (FEED, DIRECTORY):
                     fetch(server, path)  # again, from full caches
                 seconds = time.monotonic() - started
@@ -412,23 +450,28 @@ def memory(url: str) -> Iterator[Figure]:
                 get_session().execute(text("DELETE FROM job_task"))
                 get_session().commit()
                 group_renders = count_rendered(org) - len(org.directories)
+                phase("the Letter directory again")
                 rendered.render.enqueue(org.directories[0])
                 get_session().commit()
                 failed += wait_for_directories(org, org.directories[:1])
                 web_peak_seen, job_peak_seen = web_sampler.peak, job_sampler.peak
+                web_when, job_when = web_sampler.peak_phase, job_sampler.peak_phase
             time.sleep(2)
             web_steady, web_alone = tree_mib(web), rss_mib(web)
             job_steady, job_alone = tree_mib(job_process.pid), rss_mib(job_process.pid)
             web_peak = max(web_peak_seen, peak_rss_mib(web))
             job_peak = max(job_peak_seen, peak_rss_mib(job_process.pid))
-            kept = caches(server)
-    room = sum(room_mib(cache, events_mib) for cache in kept.values())
+            kept, kept_weeks = caches(server), weeks(server)
+    room = (sum(room_mib(cache, events_mib) for cache in kept.values())
+            + week_room_mib(kept_weeks, week_mib))
     fill = ", ".join(
         f"{name.removesuffix('_cache')} {cache['bytes'] / MiB:.0f} of "
         f"{cache['budget'] / MiB:.0f} MiB"
         + (f" and {cache['events']:,} of {cache['events_limit']:,} events"
            if "events" in cache else "")
-        for name, cache in kept.items())
+        for name, cache in kept.items()) + (
+        f", directory weeks {kept_weeks['meetings']:,} of {kept_weeks['capacity']:,} meetings "
+        f"({week_mib:.0f} MiB)")
     baseline = "a web worker that served /healthz only"
     yield Figure("memory, web worker with its render children, peak", web_peak + room, "MiB",
                  idle, baseline, at_most(MEMORY_LIMIT_MIB, of="value"),
@@ -436,7 +479,7 @@ def memory(url: str) -> Iterator[Figure]:
                  f"leaders' and auditors' PDFs rendered ({refused} refused: 503), "
                  f"{public} public PDFs sent from "
                  f"storage, in {seconds:.0f} s; caches: {fill}; {room:.0f} MiB of room "
-                 "left added")
+                 f"left added; the peak sampled during {web_when or '?'}")
     yield Figure("memory, web worker with its render children, steady", web_steady + room,
                  "MiB", idle, baseline, at_most(MEMORY_LIMIT_MIB, of="value"),
                  f"2 s after the last request, full caches; the worker {web_alone:.0f} MiB, "
@@ -445,7 +488,8 @@ def memory(url: str) -> Iterator[Figure]:
                  idle, baseline, at_most(MEMORY_LIMIT_MIB, of="value"),
                  f"flask worker --threads {JOB_THREADS}: the 4 directory PDFs of "
                  f"{len(titles):,} meetings, {group_renders} groups' one-pagers and "
-                 "guidelines, then the Letter directory again"
+                 f"guidelines, then the Letter directory again; the peak sampled during "
+                 f"{job_when or '?'}"
                  + (f"; {failed} directory renders failed (time limit)" if failed else ""))
     yield Figure("memory, job worker with its render children, steady", job_steady, "MiB",
                  idle, baseline, at_most(MEMORY_LIMIT_MIB, of="value"),

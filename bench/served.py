@@ -8,7 +8,8 @@ settings, checks, the app. The app itself never has these routes.
   kept, returned as it is: what any route that only hands out bytes it already holds
   costs. The cached feed is measured beside it.
 - GET /bench/caches: this worker's process id and, for each cache of built responses,
-  its bytes, budget and builds so far, as JSON.
+  its bytes, budget and builds so far, and the directory's week cache's meetings kept and
+  capacity, as JSON.
 """
 
 from __future__ import annotations
@@ -43,11 +44,14 @@ def with_bench_routes() -> Flask:
         caches = {name.removeprefix("facilitator."): cache
                   for name, cache in current_app.extensions.items()
                   if isinstance(cache, BytesCache)}
+        weeks = current_app.extensions.get("facilitator.week_cache")
         return jsonify(pid=os.getpid(), caches={
             name: {"bytes": cache._size, "budget": cache._budget, "builds": cache.builds,
                    **({"events": len(cache.events), "events_limit": cache.events.limit}
                       if hasattr(cache, "events") else {})}
-            for name, cache in caches.items()})
+            for name, cache in caches.items()}, weeks=None if weeks is None else {
+                "meetings": weeks.meetings_kept, "capacity": weeks.capacity,
+                "builds": weeks.builds})
 
     return app
 

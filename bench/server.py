@@ -62,13 +62,17 @@ class RunningServer:
 
 def children(pid: int) -> list[int]:
     found = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
+    # os.listdir, not Path.glob: glob's check that each stat file exists raises
+    # ProcessLookupError for a process that ends meanwhile (a render child often does).
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
         try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
+            fields = Path(f"/proc/{name}/stat").read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue  # the process ended while we looked
         if int(fields[1]) == pid:
-            found.append(int(stat.parent.name))
+            found.append(int(name))
     return sorted(found)
 
 

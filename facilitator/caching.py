@@ -1,7 +1,9 @@
 """A byte-budgeted, least-recently-used cache of built responses (feeds, PDFs).
 
 Keys name what was built from which data (a version, a content hash), so an entry is
-never stale: it is only pushed out by newer ones. Safe to share between threads.
+never stale: it is only pushed out by newer ones. Safe to share between threads. What a
+build left free is given back to the system (memory.trim()), so a worker's resident
+memory is its caches and not the garbage of what filled them.
 """
 
 from __future__ import annotations
@@ -9,6 +11,8 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
+
+from facilitator import memory
 
 
 class BytesCache:
@@ -29,6 +33,7 @@ class BytesCache:
                 self._entries.move_to_end(key)
                 return body
         body = build()
+        memory.trim()
         with self._lock:
             self.builds += 1
             if key not in self._entries and len(body) <= self._budget:

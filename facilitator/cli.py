@@ -17,6 +17,7 @@ from facilitator import backup as backups
 from facilitator import clock
 from facilitator import demo
 from facilitator import jobs
+from facilitator import memory
 from facilitator import migrate
 from facilitator.db import database
 from facilitator.db import get_session
@@ -263,6 +264,7 @@ def worker(threads: int) -> None:
     """Run background jobs (PDF renders) until stopped: `make worker`, or under systemd.
     Any number may run, on any machines that reach the database."""
     click.echo(f"Worker started with {threads} thread(s); Ctrl-C stops it.", err=True)
+    memory.tune_malloc()  # before the consumer starts its threads
     jobs.make_consumer(current_app._get_current_object(), threads).run()  # type: ignore[attr-defined]
 
 

@@ -24,10 +24,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
-import ctypes
-import ctypes.util
 import fcntl
-import gc
 import hashlib
 import os
 import shutil
@@ -45,8 +42,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
 
+from facilitator import memory
 from facilitator import renderer
 from facilitator.caching import BytesCache
 from facilitator.domain.languages import N_
@@ -206,6 +203,9 @@ atexit.register(_server.stop)
 def render(html: str, time_limit: float = TIME_LIMIT_SECONDS) -> bytes:
     """The PDF of the HTML, rendered in a child process stopped after `time_limit`."""
     deadline = time.monotonic() + time_limit
+    # What making the HTML left free is given back first: this process's memory and the
+    # child's are counted together while the child lays the document out.
+    memory.trim()
     connection, child = _server.connect()
     with connection:
         try:
@@ -230,46 +230,6 @@ def render(html: str, time_limit: float = TIME_LIMIT_SECONDS) -> bytes:
 #: of a large org: its meetings' objects, the template's pieces) to give back before the
 #: render: about 1 MB for 5,000 meetings; a group's one-pager is about 20 KB.
 LARGE_HTML = 200_000
-
-try:
-    _malloc_trim: Any = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim
-except (OSError, AttributeError):  # not glibc
-    _malloc_trim = None
-
-
-def release_memory() -> None:
-    """Give back to the system the memory this process holds free after a large piece of
-    work: Python's unreachable objects collected, then glibc's free pages returned
-    (malloc_trim; elsewhere nothing more). Without it the free pages stay counted in
-    the process while its render child holds the PDF's layout."""
-    gc.collect()
-    if _malloc_trim is not None:
-        _malloc_trim(0)
-
-
-_paused = 0
-_paused_lock = threading.Lock()
-
-
-@contextlib.contextmanager
-def collector_paused() -> Iterator[None]:
-    """Python's cyclic garbage collector paused for the `with` block (in every thread of
-    this process, until the last block of any thread ends): making a large directory's
-    HTML makes hundreds of thousands of objects, nearly none in cycles, and the
-    collections they set off took a third of its time. Its peak memory stays the same;
-    `release_memory` afterwards collects what cycles it left."""
-    global _paused
-    with _paused_lock:
-        _paused += 1
-        gc.disable()
-    try:
-        yield
-    finally:
-        with _paused_lock:
-            _paused -= 1
-            if not _paused:
-                gc.enable()
-
 
 def etag(html: str) -> str:
     """A strong validator for the PDF of this HTML."""

@@ -64,6 +64,7 @@ from werkzeug.exceptions import ServiceUnavailable
 from facilitator import clock
 from facilitator import handouts
 from facilitator import jobs
+from facilitator import memory
 from facilitator import pdf
 from facilitator.db import get_session
 from facilitator.db import read_transaction
@@ -373,7 +374,7 @@ def render(key: str) -> None:
                 and store().has(row.content_hash):
             return
         else:
-            with pdf.collector_paused():
+            with memory.collector_paused():
                 drafts = _html(handout, source)
     if source is None or drafts is None:
         _forget(session, handout)
@@ -382,7 +383,7 @@ def render(key: str) -> None:
     seconds = None
     if not store().has(content_hash):
         if sum(map(len, drafts)) > pdf.LARGE_HTML:
-            pdf.release_memory()  # what making the directory's HTML left, before its render
+            memory.release_memory()  # what making the directory's HTML left, before its render
         started = time.monotonic()
         try:
             body = _produce(handout, drafts)

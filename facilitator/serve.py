@@ -29,6 +29,7 @@ from gunicorn.app.base import BaseApplication
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from facilitator import create_app
+from facilitator import memory
 from facilitator.config import DEFAULT_BASE_URL
 from facilitator.config import DEFAULT_SECRET_KEY
 from facilitator.urls import trusted_hosts
@@ -141,6 +142,7 @@ def main() -> int:
         # member and leader as one address.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=int(proxies))  # type: ignore[method-assign]
     freeze_startup()
+    memory.tune_malloc()  # before gunicorn forks the workers, which inherit it
     Server(app, settings).run()
     return 0
 

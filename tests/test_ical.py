@@ -12,6 +12,7 @@ from datetime import date
 from datetime import datetime
 from datetime import time
 from datetime import timedelta
+from pathlib import Path
 from urllib.parse import unquote
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
@@ -28,9 +29,9 @@ from icalendar.cal.component import Component
 
 from facilitator.domain.ical import FeedCalendar
 from facilitator.domain.ical import build_feed
+from facilitator.domain.ical_events import EventText
 from facilitator.domain.ical_events import FeedEvent
 from facilitator.domain.ical_events import event_summary
-from facilitator.domain.ical_events import feed_last_modified
 from facilitator.domain.ical_events import feed_text
 from facilitator.domain.meeting import Attendance
 from facilitator.domain.meeting import MeetingSeries
@@ -891,6 +892,56 @@ def test_building_twice_gives_identical_bytes():
     assert build_feed(CALENDAR, reordered) == first
 
 
+#: varied_events()'s feed as written before build_feed read events one by one and kept
+#: their texts by digest (tests/data/README.md).
+VARIED_FEED = Path(__file__).parent / "data" / "feeds" / "varied.ics"
+
+
+def varied_events() -> list[FeedEvent]:
+    """Meetings of every kind a feed writes: weekly in three zones with cancelled and
+    changed dates, every other week with an end, monthly, one date, one date cancelled
+    (left out), online only, in UTC, and facilitators' hardest text."""
+    first = date(2026, 2, 3)
+    events = [make_event(schedule(Recurrence.weekly(TUE, THU), first, zone=zone),
+                         date_exception(date(2026, 2, 10), cancelled=True, note="Holiday"),
+                         date_exception(date(2026, 2, 17), start_time=time(8),
+                                        location="Room 2", note=NASTY[n]),
+                         uid=f"weekly-{n}@facilitator", notes=NASTY[n + 3])
+              for n, zone in enumerate((NEW_YORK, LONDON, SYDNEY))]
+    events += [
+        make_event(schedule(Recurrence.weekly(MON, interval=2), first, last=date(2026, 12, 28)),
+                   uid="fortnightly@facilitator", summary=NASTY[9], geo=None),
+        make_event(schedule(Recurrence.monthly(WED, 1, -1), first, start=time(0, 15)),
+                   uid="monthly@facilitator", location=NASTY[8], types=()),
+        make_event(schedule(Recurrence.once(), date(2026, 3, 29), start=time(1, 30),
+                            zone=LONDON), uid="once@facilitator", notes=NASTY[11]),
+        make_event(schedule(Recurrence.once(), date(2026, 3, 1)),
+                   date_exception(date(2026, 3, 1), cancelled=True), uid="gone@facilitator"),
+        make_event(schedule(Recurrence.weekly(SAT), first, zone="UTC"), uid="utc@facilitator",
+                   online_url="", online_phone="", join_url=""),
+        make_event(schedule(Recurrence.weekly(FRI), first, minutes=24 * 60),
+                   uid="online@facilitator", location="", geo=None,
+                   online_url="https://zoom.us/j/1?pwd=secret"),
+    ]
+    return events
+
+
+def test_the_feed_is_byte_for_byte_the_one_written_before():
+    before = VARIED_FEED.read_bytes()
+    events = varied_events()
+    texts: dict[bytes, EventText] = {}
+    assert build_feed(CALENDAR, events) == before
+    # Handed over one by one, in another order, each text kept; then from the kept texts.
+    assert build_feed(CALENDAR, iter(events[::-1]), texts) == before
+    assert len(texts) == len(events)
+    assert build_feed(CALENDAR, iter(events), texts) == before
+    assert len(texts) == len(events)
+    # A kept text is only used for an event equal in everything.
+    changed = [with_values(events[0], notes="Moved upstairs"), *events[1:]]
+    assert b"Moved upstairs" in build_feed(CALENDAR, changed, texts)
+    assert len(texts) == len(events) + 1
+
+
 def test_nothing_comes_from_the_clock_or_from_chance(monkeypatch):
     def forbidden(*args, **kwargs):
         raise AssertionError("the feed must depend on the data only")
@@ -907,9 +958,11 @@ def test_nothing_comes_from_the_clock_or_from_chance(monkeypatch):
 def test_last_modified_of_the_feed_is_the_latest_change():
     sched = schedule(Recurrence.weekly(TUE), date(2026, 2, 3))
     later = CHANGED_AT + timedelta(days=1)
-    events = [make_event(sched), make_event(sched, uid="other", last_modified=later)]
-    assert feed_last_modified(events) == later
-    assert feed_last_modified([]) is None
+    events = [make_event(sched, uid="other", last_modified=later), make_event(sched)]
+    lines = unfolded(feed(*events))
+    calendar_lines = lines[:lines.index("BEGIN:VTIMEZONE")]
+    assert f"LAST-MODIFIED:{later:%Y%m%dT%H%M%SZ}" in calendar_lines
+    assert not [line for line in unfolded(feed()) if line.startswith("LAST-MODIFIED")]
     with pytest.raises(ValueError, match="aware"):
         feed(make_event(sched, last_modified=datetime(2026, 1, 1)))
 

@@ -83,11 +83,12 @@ from icalendar import vText
 
 from facilitator.domain.ical_events import EventText
 from facilitator.domain.ical_events import FeedEvent
+from facilitator.domain.ical_events import event_key
 from facilitator.domain.ical_events import event_text
-from facilitator.domain.ical_events import feed_last_modified
 from facilitator.domain.ical_events import feed_text
 from facilitator.domain.ical_events import text_value
 from facilitator.domain.ical_events import uri_value
+from facilitator.domain.ical_events import utc
 
 PRODID = "-//facilitator//Meeting feed//EN"
 #: How often calendar apps are asked to fetch the feed again.
@@ -115,30 +116,37 @@ class FeedCalendar:
 def build_feed(
     calendar: FeedCalendar,
     events: Iterable[FeedEvent],
-    serialized: MutableMapping[FeedEvent, EventText] | None = None,
+    serialized: MutableMapping[bytes, EventText] | None = None,
 ) -> bytes:
     """The iCalendar feed of the given meeting series, as bytes (UTF-8, CRLF, folded).
 
-    `serialized`, when given, holds events already written (see event_text): they are
+    The events are read once, in any order, and each is let go once written: a caller
+    can hand them over one by one rather than hold a whole organization's at once.
+    `serialized`, when given, holds events already written, by event_key(): they are
     reused, and the new ones are added to it.
     """
-    events = sorted(events, key=lambda e: e.series.uid)
-    feed = calendar_component(calendar, feed_last_modified(events))
+    last_modified: datetime | None = None
     years: dict[str, tuple[int, int]] = {}
-    bodies = []
+    bodies: list[tuple[str, bytes]] = []
     for event in events:
-        text = serialized.get(event) if serialized is not None else None
+        modified = utc(event.series.last_modified)
+        last_modified = modified if last_modified is None else max(last_modified, modified)
+        key = event_key(event) if serialized is not None else None
+        text = serialized.get(key) if serialized is not None and key is not None else None
         if text is None:
             text = event_text(event)
-            if serialized is not None:
-                serialized[event] = text
+            if serialized is not None and key is not None:
+                serialized[key] = text
         if not text.body:
             continue
         last_year = (event.schedule.last_date or event.schedule.first_date).year
         zone = event.schedule.timezone
         known = years.get(zone, (text.first_year, last_year))
         years[zone] = (min(known[0], text.first_year), max(known[1], last_year))
-        bodies.append(text.body)
+        bodies.append((event.series.uid, text.body))
+    # In UID order (a stable sort: one UID's events as they came), whatever the input's.
+    bodies.sort(key=lambda uid_body: uid_body[0])
+    feed = calendar_component(calendar, last_modified)
     if not years:
         # RFC 5545 wants at least one component: the feed's own zone, for an app to use.
         years[calendar.zone] = (VTIMEZONE_YEARS[0], VTIMEZONE_YEARS[0])
@@ -152,7 +160,8 @@ def build_feed(
     head = feed.to_ical()
     if not head.endswith(_END):
         raise AssertionError("icalendar wrote an unexpected calendar ending")
-    return head[: -len(_END)] + b"".join(bodies) + _END
+    # One join, one copy of the feed's bytes.
+    return b"".join([head[: -len(_END)], *(body for _, body in bodies), _END])
 
 
 _END = b"END:VCALENDAR\r\n"

@@ -13,7 +13,7 @@ module decides how each event is written:
   (see _text_value and _geo_value); the tests read every feed back with icalendar
   and with vobject.
 - Same event, same bytes: a feed can keep the text of its unchanged events and write
-  only the changed ones (a FeedEvent is its own key).
+  only the changed ones, kept under event_key(), a digest of all the event shows.
 - From the meeting series as stored: what applies to how it is attended (the place,
   its coordinates and directions in person; online, the join page and the phone up to
   the meeting ID) is decided here, as the Meeting Guide writer decides it for its items.
@@ -24,9 +24,10 @@ module decides how each event is written:
 
 from __future__ import annotations
 
+import hashlib
 import math
+import pickle
 import re
-from collections.abc import Iterable
 from collections.abc import Sequence
 from dataclasses import dataclass
 from dataclasses import replace
@@ -124,6 +125,14 @@ class EventText:
     first_year: int = 0
 
 
+def event_key(event: FeedEvent) -> bytes:
+    """What an event's written text is kept under: the SHA-256 of its pickle, a complete
+    description of it (the event is made again from it), so two events with one key are
+    equal and give the same text. The key is 32 bytes where the event holds its whole
+    series, a few KB: a worker keeps the texts of thousands of events."""
+    return hashlib.sha256(pickle.dumps(event, protocol=5)).digest()
+
+
 def event_summary(title: str, group: str) -> str:
     """The SUMMARY of a meeting: "Step Study — Tuesday Women's AA"; the title alone when
     the group has no other name."""
@@ -145,11 +154,6 @@ def feed_text(text: str) -> str:
     text = _LINE_BREAKS.sub("\n", text)
     text = _CONTROLS.sub("", text)
     return _SURROGATES.sub("\ufffd", text)
-
-
-def feed_last_modified(events: Iterable[FeedEvent]) -> datetime | None:
-    """The latest change in the feed (its LAST-MODIFIED), from the data alone."""
-    return max((utc(e.series.last_modified) for e in events), default=None)
 
 
 def event_text(event: FeedEvent) -> EventText:

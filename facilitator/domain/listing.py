@@ -138,7 +138,7 @@ class ShownException(DateException, Protocol):
     def online_url(self) -> str: ...
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Dated:
     """One date of a meeting as members read it, in the zone it is shown in."""
 
@@ -233,7 +233,7 @@ def has_ended(dated: Dated, now: datetime) -> bool:
     return dated.ends_at <= now
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Slot:
     """A meeting's place in the weekly directory: one of its weekdays, in the shown zone."""
 
@@ -320,7 +320,7 @@ def describe(schedule: Schedule) -> str:
     return recurrence.describe()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Listing:
     """One meeting on one day of the directory: the series, its group, and where the
     directory places it."""
@@ -449,7 +449,7 @@ def parse_filters(
     )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Day:
     """One day of the directory's week and its meetings, in order of time."""
 

@@ -151,7 +151,7 @@ class MeetingValues:
 VALUE_FIELDS = tuple(f.name for f in fields(MeetingValues))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SeriesException:
     """One date of a series, cancelled or changed; "" and None keep the series' value.
 

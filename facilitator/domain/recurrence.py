@@ -68,7 +68,7 @@ class InvalidRecurrence(Refusal):
     """A recurrence that cannot be; the message says why, for a person."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Recurrence:
     """How a meeting repeats.
 
@@ -199,7 +199,7 @@ class DateException(Protocol):
     def moved_to(self) -> dt.date | None: ...
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Schedule:
     """The timing of one meeting series: all that is needed to compute its dates."""
 

@@ -28,6 +28,7 @@ from sqlalchemy.orm import contains_eager
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm import selectinload
 
+from facilitator import memory
 from facilitator.domain import listing
 from facilitator.domain.confirmation import Confirmation
 from facilitator.domain.joining import public_phone
@@ -234,7 +235,7 @@ def _filtered(days: list[Day], filters: Filters) -> list[Day]:
     return [day for day in kept if day.listings]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PublicMeeting:
     """A public meeting with what its listings show of its group (what WeekCache keeps
     of it)."""
@@ -297,12 +298,21 @@ class WeekCache:
     change, not once per visitor. At most `capacity` meetings are kept, the orgs used
     least recently let go first. Safe to share between threads."""
 
-    def __init__(self, capacity: int = 30_000) -> None:
+    #: About 6 KB a meeting (its series and listings; bench/bench_serve.py measured 33 to
+    #: 42 MiB for 7,009): a 5,000-meeting intergroup's week (7,000 series) and room for
+    #: small orgs', within a worker's memory goal. A second org that large pushes the
+    #: first out: each is computed again when asked (about a second).
+    def __init__(self, capacity: int = 8_000) -> None:
         self._weeks: OrderedDict[tuple[object, ...], _Week] = OrderedDict()
-        self._capacity = capacity
+        self.capacity = capacity
         self._lock = threading.Lock()
         #: How many times an org's meetings were read and computed in full.
         self.builds = 0
+
+    @property
+    def meetings_kept(self) -> int:
+        with self._lock:
+            return sum(week.size for week in self._weeks.values())
 
     def week(self, session: Session, org: Organization, now: datetime,
              zone: str | None = None) -> Week:
@@ -315,6 +325,11 @@ class WeekCache:
         and day like it: for the other lists of them (starting soon)."""
         return self._read(session, org, now, org.timezone, lambda kept: kept.meetings)
 
+    def _drop(self, org_id: int) -> None:
+        """Let go of the org's kept weeks (the lock held)."""
+        for old in [k for k in self._weeks if k[0] == org_id]:
+            del self._weeks[old]
+
     def _read(self, session: Session, org: Organization, now: datetime, zone: str,
               read: Callable[[_Week], T]) -> T:
         """What `read` takes from the org's kept week in `zone`, the week computed if
@@ -326,18 +341,23 @@ class WeekCache:
             if kept is not None and now >= kept.as_of:
                 self._weeks.move_to_end(key)
                 return read(kept)
+            if kept is None:
+                # The org's week of an older version or day is let go before the new one
+                # is computed, not after: a worker never holds two of a big org's weeks,
+                # and the new one takes the memory the old one freed.
+                self._drop(org.id)
         week = _Week(_public_meetings(session, org, today), zone, now)
         if kept is not None:
             # A moment before the kept one's (a printed list of the whole day): computed
             # for this call alone.
             return read(week)
+        memory.trim()  # what reading and computing thousands of meetings left free
         with self._lock:
             self.builds += 1
-            for old in [k for k in self._weeks if k[0] == org.id]:
-                del self._weeks[old]
+            self._drop(org.id)
             self._weeks[key] = week
             while (len(self._weeks) > 1
-                   and sum(w.size for w in self._weeks.values()) > self._capacity):
+                   and sum(w.size for w in self._weeks.values()) > self.capacity):
                 self._weeks.popitem(last=False)
             return read(week)
 

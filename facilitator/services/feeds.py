@@ -7,6 +7,7 @@ import hashlib
 from collections import OrderedDict
 from collections.abc import Callable
 from collections.abc import Iterable
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC
 from datetime import datetime
@@ -138,15 +139,21 @@ def feed_event(meeting: Meeting, group_url: str, join_url: str = "",
                      group_url, join_url if meeting.attendance.online else "", words)
 
 
-def _meetings(session: Session, *where: ColumnElement[bool]) -> list[Meeting]:
+#: Meetings read from the database at a time while a feed is written: the feed of a
+#: 5,000-meeting org never holds all its meetings' objects at once.
+BATCH = 500
+
+
+def _meetings(session: Session, *where: ColumnElement[bool]) -> Iterator[Meeting]:
     query = (
         select(Meeting)
         .join(Meeting.group)
         .where(*where)
         .options(contains_eager(Meeting.group), selectinload(Meeting.exceptions))
         .order_by(Meeting.uid)
+        .execution_options(yield_per=BATCH)
     )
-    return list(session.scalars(query))
+    return iter(session.scalars(query))
 
 
 def org_feed(session: Session, org: Organization, org_url: str,
@@ -175,11 +182,12 @@ def group_feed(session: Session, group: Group, group_url: Callable[[str], str],
 
 
 def _events(meetings: Iterable[Meeting], group_url: Callable[[str], str],
-            join_url: JoinUrl, words: FeedWords) -> list[FeedEvent]:
+            join_url: JoinUrl, words: FeedWords) -> Iterator[FeedEvent]:
+    """Each meeting's event as it is read (build_feed lets each go once written)."""
     urls: dict[str, str] = {}
-    return [feed_event(m, urls.setdefault(m.group.slug, group_url(m.group.slug)),
-                       join_url(m) if m.attendance.online else "", words)
-            for m in meetings]
+    for m in meetings:
+        yield feed_event(m, urls.setdefault(m.group.slug, group_url(m.group.slug)),
+                         join_url(m) if m.attendance.online else "", words)
 
 
 def rotate_feed_token(session: Session, actor: User, group: Group) -> str:
@@ -188,18 +196,19 @@ def rotate_feed_token(session: Session, actor: User, group: Group) -> str:
     return rotate_group_token(session, actor, group, "feed_token_hash", "Private feed link")
 
 
-class EventTexts(OrderedDict[FeedEvent, EventText]):
-    """Written events by their FeedEvent (all an event shows, so never stale), the least
-    recently written dropped first. When one meeting of a 5,000-meeting org changes, its
-    feed is rebuilt writing one event, not 5,000."""
+class EventTexts(OrderedDict[bytes, EventText]):
+    """Written events by their ical_events.event_key() (a digest of all an event shows,
+    so never stale), the least recently written dropped first. When one meeting of a
+    5,000-meeting org changes, its feed is rebuilt writing one event, not 5,000."""
 
-    #: About 3 KB each: one 5,000-meeting org's events (7,000) and room for others', within
-    #: a worker's memory goal (bench/bench_serve.py).
+    #: About 1 KB each (the text, 600 bytes on average, and its key): one 5,000-meeting
+    #: org's events (7,000) and room for others', within a worker's memory goal
+    #: (bench/bench_serve.py).
     def __init__(self, limit: int = 12_000) -> None:
         super().__init__()
         self.limit = limit
 
-    def __setitem__(self, key: FeedEvent, value: EventText) -> None:
+    def __setitem__(self, key: bytes, value: EventText) -> None:
         super().__setitem__(key, value)
         while len(self) > self.limit:
             try:
