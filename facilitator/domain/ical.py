@@ -131,12 +131,12 @@ def build_feed(
     for event in events:
         modified = utc(event.series.last_modified)
         last_modified = modified if last_modified is None else max(last_modified, modified)
-        key = event_key(event) if serialized is not None else None
-        text = serialized.get(key) if serialized is not None and key is not None else None
-        if text is None:
+        if serialized is None:
             text = event_text(event)
-            if serialized is not None and key is not None:
-                serialized[key] = text
+        else:
+            key = event_key(event)
+            text = serialized.get(key) or event_text(event)
+            serialized[key] = text
         if not text.body:
             continue
         last_year = (event.schedule.last_date or event.schedule.first_date).year
