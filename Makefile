@@ -32,7 +32,7 @@ facilitator/translations/%/LC_MESSAGES/messages.mo: facilitator/translations/%/L
 ## messages.pot, add the new ones to each language's messages.po (untranslated: fill in
 ## msgstr), and compile. tests/test_translations.py fails until each has its translation.
 translations: install
-	PYTHONPATH=$(CURDIR) $(BIN)/pybabel extract -F babel.cfg -k lazy_gettext -k N_ --no-location --sort-output \
+	PYTHONPATH=$(CURDIR) $(BIN)/pybabel extract -F babel.cfg -k lazy_gettext -k N_ -k NC_:1c,2 --no-location --sort-output \
 	  --project=facilitator -o facilitator/translations/messages.pot .
 	$(BIN)/pybabel update --no-fuzzy-matching --ignore-obsolete \
 	  -i facilitator/translations/messages.pot -d facilitator/translations

@@ -165,6 +165,14 @@ def worded(text: str, values: Mapping[str, object] | None = None,
     return said % {name: _value(value, lang) for name, value in values.items()}
 
 
+def worded_in(marked: tuple[str, str], lang: str | None = None) -> str:
+    """English marked with NC_ (a context and the text) in `lang`, by default the
+    page's."""
+    context, text = marked
+    lang = lang or language()
+    return text if lang == DEFAULT else str(_catalog(lang).pgettext(context, text))
+
+
 def _value(value: object, lang: str) -> object:
     if isinstance(value, Message):
         return worded(value.text, value.values, lang)

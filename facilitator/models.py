@@ -687,8 +687,11 @@ class AuditEntry(Base):
     action: Mapped[str] = mapped_column(String(16))
     entity_type: Mapped[str] = mapped_column(String(40))
     entity_id: Mapped[int | None] = mapped_column()
-    #: What a person reads in the log ("Group Tuesday Night Women's").
+    #: What a person reads in the log ("Group Tuesday Night Women's"), in English.
     summary: Mapped[str] = mapped_column(String(300))
+    #: The summary as a message (domain.languages.Message.stored), for the log to word in
+    #: its reader's language; None in entries made before messages were kept.
+    message: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)

@@ -30,6 +30,7 @@ from typing import Any
 import pytest
 from argon2 import PasswordHasher
 from argon2 import profiles
+from babel.messages.pofile import read_po
 from flask import Flask
 from flask.testing import FlaskClient
 from jinja2.bccache import Bucket
@@ -47,6 +48,7 @@ from facilitator.db import make_engine
 from facilitator.domain.meeting import MeetingValues
 from facilitator.domain.recurrence import Recurrence
 from facilitator.domain.recurrence import Schedule
+from facilitator.formatting import TRANSLATIONS
 from facilitator.models import Group
 from facilitator.models import Meeting
 from facilitator.models import Organization
@@ -181,6 +183,26 @@ def page_text(response: Any) -> str:
     html_text = response.get_data(as_text=True) if hasattr(response, "get_data") else response
     html_text = re.sub(r"<(script|style)\b.*?</\1>", " ", html_text, flags=re.S)
     return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", html_text)).split())
+
+
+@cache
+def english_sentences() -> tuple[str, ...]:
+    """The app's English sentences (the catalog's msgids, in runs of three words or more
+    between placeholders and markup) whose Spanish differs."""
+    with (TRANSLATIONS / "es" / "LC_MESSAGES" / "messages.po").open("rb") as source:
+        catalog = read_po(source)
+    found = set()
+    for message in catalog:
+        ids = message.id if isinstance(message.id, tuple) else (message.id,)
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        for english in ids:
+            if not english or english in strings:
+                continue
+            for run in re.split(r"%\(\w+\)\w|\{\w+\}|<[^>]*>", english):
+                run = run.strip(" .,:;()")
+                if len(run.split()) >= 3:
+                    found.add(run)
+    return tuple(sorted(found))
 
 
 def token_requests(url_map: Map, token: str) -> list[tuple[str, str]]:

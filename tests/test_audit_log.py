@@ -26,6 +26,7 @@ from facilitator.services import headcounts
 from facilitator.services import meetings
 from facilitator.services import training
 from facilitator.views import audit as audit_views
+from tests.conftest import english_sentences
 from tests.conftest import page_text
 
 
@@ -155,8 +156,9 @@ def read_log(client, auth, world, **query) -> str:
     return page_text(response)
 
 
-def test_the_log_reads_in_the_orgs_zone_and_in_words(client, auth, session, org_world, at):
-    world = org_world
+def move_and_cancel(session, world) -> None:
+    """The leader moves the Tuesday meeting to 7:30 pm for an hour, and cancels the 24th
+    for a holiday."""
     meeting = world["meeting"]
     meetings.update_meeting(session, world["lead"], meeting, MeetingValues(
         title="Tuesday Night", recurrence=Recurrence.weekly(1), first_date=date(2026, 1, 6),
@@ -164,6 +166,11 @@ def test_the_log_reads_in_the_orgs_zone_and_in_words(client, auth, session, org_
         location_name="Community Centre", address="90 Main Street"))
     meetings.cancel_date(session, world["lead"], meeting, date(2026, 11, 24),
                          CancelReason.HOLIDAY, "Thanksgiving week")
+
+
+def test_the_log_reads_in_the_orgs_zone_and_in_words(client, auth, session, org_world, at):
+    world = org_world
+    move_and_cancel(session, world)
     cpr = training.create_type(session, world["admin"], world["org"], name="CPR and first aid",
                                validity_months=24, required_roles=["facilitator"])
     naloxone = training.create_type(session, world["admin"], world["org"],
@@ -191,6 +198,40 @@ def test_the_log_reads_in_the_orgs_zone_and_in_words(client, auth, session, org_
     for raw in ("training_type_id", "completed_on", "2026-11-", "True", "False", "19:30:00",
                 "duration_minutes"):
         assert raw not in text, raw
+
+
+def test_the_log_reads_in_its_readers_language(client, auth, session, org_world, at):
+    """An auditor who reads Spanish reads the log in Spanish: what was done, to what, each
+    field and value, and who did it from the command line. An entry made before entries
+    kept their summary as a message reads in the English it was written in."""
+    world = org_world
+    meeting = world["meeting"]
+    move_and_cancel(session, world)
+    training.create_type(session, None, world["org"], name="CPR", validity_months=24,
+                         required_roles=["facilitator"])
+    headcounts.set_counts(session, world["lead"], meeting, TUESDAY, Counts(12, 6))
+    headcounts.adjust(session, world["lead"], meeting, TUESDAY, Counter("people"), 1)
+    session.add(AuditEntry(organization_id=world["org"].id, actor_id=None,
+                           actor_name="command line", action="update", entity_type="group",
+                           entity_id=world["group"].id, summary="Group Old Name renamed",
+                           message=None, before=None, after=None))
+    world["auditor"].language = "es"
+    session.commit()
+
+    text = read_log(client, auth, world)
+    assert "Cambio Reunión Tuesday Night de Group" in text
+    assert "Empieza a las: 19:00 → cambió a 19:30" in text
+    assert "Duración: 1 h 30 min → cambió a 1 h" in text
+    assert "Reunión Tuesday Night de Group" in text and "24 nov 2026 cancelada" in text
+    assert "Cancelada: no → cambió a sí" in text and "Motivo: Día festivo" in text
+    assert "línea de comandos Alta Tipo de capacitación CPR" in text
+    assert "Obligatoria para: Facilitador" in text
+    assert "Cambio Conteo de Tuesday Night del mar, 17 nov 2026 corregido" in text
+    assert "Group Old Name renamed" in text  # as it was written, before messages
+    assert [s for s in english_sentences() if s in text] == []
+    for english in ("Changed", "Added", "Starts at", "Meeting Tuesday Night of",
+                    "cancelled", "command line", "Headcount of", "Training type"):
+        assert english not in text, english
 
 
 def tap(session, world, counter: str, delta: int) -> None:

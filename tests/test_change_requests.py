@@ -210,7 +210,7 @@ def test_an_admin_approves_one_change_rejects_another_and_the_sender_reads_why(
     assert closed.closed_at is not None and closed.contact is None
     entries = [e.summary for e in session.scalars(select(AuditEntry).where(
         AuditEntry.actor_name == "Dana R."))]
-    assert f"Change request {request.id} for Hope Group: start time of Tuesday Night approved" \
+    assert f"Change request {request.id} for Hope Group: “Starts at” of Tuesday Night approved" \
         in entries
     assert "Meeting Tuesday Night of Hope Group" in entries
     auth.logout()

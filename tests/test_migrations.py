@@ -317,3 +317,36 @@ def test_import_runs_keep_their_english_lines_and_give_back_english(newest):
     assert (progress, error) == ("Checked 3 of 17 meetings…", "")
     assert summary in ('["Skipped item 9: It has no name."]',
                        ["Skipped item 9: It has no name."])  # text, or PostgreSQL's JSON
+
+
+def test_audit_entries_keep_their_english_and_stay_append_only_both_ways(newest):
+    """0028_audit_messages adds each entry's summary as a message beside its English.
+    Entries made before it keep their English alone; in either direction the log still
+    refuses to be changed or shortened."""
+    engine, app = newest
+    with app.app_context():
+        organizations.create_organization(get_session(), None, slug="kept", name="Kept",
+                                          timezone="America/Chicago")
+        get_session().commit()
+    app.extensions["facilitator.db"].engine.dispose()
+
+    def refused(connection, statement: str) -> bool:
+        try:
+            with connection.begin_nested():
+                connection.execute(text(statement))
+        except DBAPIError:
+            return True
+        return False
+
+    migrate.downgrade(engine, "0027_import_run_messages")
+    with engine.begin() as connection:
+        assert connection.execute(text("SELECT summary FROM audit_entries")).scalars().all() \
+            == ["Organization Kept"]
+        assert refused(connection, "UPDATE audit_entries SET summary = 'nothing happened'")
+        assert refused(connection, "DELETE FROM audit_entries")
+    migrate.upgrade(engine)
+    with engine.begin() as connection:
+        assert connection.execute(text("SELECT summary, message FROM audit_entries")).all() \
+            == [("Organization Kept", None)]
+        assert refused(connection, "UPDATE audit_entries SET message = NULL")
+        assert refused(connection, "DELETE FROM audit_entries")

@@ -251,8 +251,8 @@ def test_soft_delete_keeps_record_and_audit(world, session) -> None:
     session.commit()
     assert training.records_of(session, world["lead1"]) == []
     assert training.records_of(session, world["lead1"], with_deleted=True) == [record]
-    history = training.history_entries(session, world["org"], world["lead1"])
-    assert [e.action for e in history] == ["delete", "create"]
+    history = training.history(session, world["org"], world["lead1"], "en")
+    assert [line.action for line in history] == ["Removed", "Added"]
 
 
 def test_type_name_unique_per_org_and_roles_checked(world, session) -> None:

@@ -49,7 +49,7 @@ TRANSLATED = {
     "admin/imports.html", "admin/invited.html", "admin/overview.html",
     "admin/person.html", "admin/person_new.html", "admin/reset_link.html",
     "admin/settings.html", "admin/training_type.html", "admin/training_types.html",
-    "audit/_nav.html", "audit/log.html", "audit/training.html",
+    "audit/_line.html", "audit/_nav.html", "audit/log.html", "audit/training.html",
     "audit/training_person.html", "auth/invitation.html", "auth/login.html",
     "auth/password.html", "auth/pending_invitation.html", "auth/reset.html",
     "auth/reset_unusable.html", "base.html", "checkin/check_in.html",
@@ -114,24 +114,26 @@ def test_the_check_finds_unmarked_text():
 
 
 @cache
-def marked_strings() -> set[str | tuple[str, ...]]:
-    """Every string marked for translation, read as `make translations` reads it."""
+def marked_strings() -> set[tuple[str | None, str | tuple[str, ...]]]:
+    """Every string marked for translation, with its context (None for most), read as
+    `make translations` reads it."""
     with (ROOT / "babel.cfg").open() as config:
         method_map, options_map = parse_mapping_cfg(config)
-    return {message for _file, _line, message, _comments, _context in extract_from_dir(
-        str(ROOT), method_map, options_map, keywords={
-            "_": None, "gettext": None, "ngettext": (1, 2), "lazy_gettext": None, "N_": None})}
+    return {(context, message) for _file, _line, message, _comments, context
+            in extract_from_dir(str(ROOT), method_map, options_map, keywords={
+                "_": None, "gettext": None, "ngettext": (1, 2), "lazy_gettext": None,
+                "N_": None, "NC_": ((1, "c"), 2)})}
 
 
 @pytest.mark.parametrize("code", sorted(set(PAGE_LANGUAGES) - {"en"}))
 def test_every_marked_string_is_translated(code):
     with (TRANSLATIONS / code / "LC_MESSAGES" / "messages.po").open("rb") as source:
         catalog = read_po(source)
-    translated = {m.id for m in catalog
+    translated = {(m.context, m.id) for m in catalog
                   if m.id and "fuzzy" not in m.flags
                   and all(m.string if isinstance(m.string, tuple) else [m.string])}
-    missing = {m if isinstance(m, str) else m[0] for m in marked_strings()} - {
-        t if isinstance(t, str) else t[0] for t in translated}
+    missing = {(c, m if isinstance(m, str) else m[0]) for c, m in marked_strings()} - {
+        (c, t if isinstance(t, str) else t[0]) for c, t in translated}
     assert missing == set(), "run `make translations` and translate these"
 
 

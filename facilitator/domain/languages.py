@@ -25,6 +25,13 @@ def N_(text: str) -> str:
     return text
 
 
+def NC_(context: str, text: str) -> tuple[str, str]:
+    """Mark English that another language words by where it stands, in a context
+    (gettext's msgctxt): "Changed" of an audit entry is not "Changed" of a meeting in
+    Spanish. Gives (context, text), for `formatting.worded_in`."""
+    return context, text
+
+
 @dataclass(frozen=True)
 class Message:
     """A sentence for a reader, made where no language is known (a domain rule): English

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from facilitator import crypto
 from facilitator.domain.languages import N_
+from facilitator.domain.languages import Message
 from facilitator.domain.languages import known
 from facilitator.domain.passwords import password_problem
 from facilitator.models import Group
@@ -24,6 +25,13 @@ from facilitator.services import audit_log
 
 INVITATION_LIFETIME = timedelta(days=14)
 _USER_FIELDS = ("email", "display_name")
+#: What the audit log says when a person is given a role in an org, and when it ends.
+_ROLE_GIVEN = {Role.ADMIN: N_("%(name)s made admin"),
+               Role.FACILITATOR: N_("%(name)s made facilitator"),
+               Role.AUDITOR: N_("%(name)s made auditor")}
+_ROLE_ENDED = {Role.ADMIN: N_("%(name)s no longer admin"),
+               Role.FACILITATOR: N_("%(name)s no longer facilitator"),
+               Role.AUDITOR: N_("%(name)s no longer auditor")}
 
 
 def normalize_email(email: str) -> str:
@@ -74,7 +82,8 @@ def create_user(
     session.flush()
     audit_log.record(
         session, actor, "create", user, organization=organization,
-        summary=f"Account {user.display_name}", after=audit_log.snapshot(user, _USER_FIELDS),
+        summary=Message(N_("Account %(name)s"), {"name": user.display_name}),
+        after=audit_log.snapshot(user, _USER_FIELDS),
     )
     return user
 
@@ -94,7 +103,7 @@ def invite(
     session.flush()
     audit_log.record(
         session, actor, "update", user, organization=organization,
-        summary=f"Invitation link made for {user.display_name}",
+        summary=Message(N_("Invitation link made for %(name)s"), {"name": user.display_name}),
     )
     return token
 
@@ -122,7 +131,8 @@ def rename_invited(
     session.flush()
     audit_log.record(
         session, actor, "update", user, organization=organization,
-        summary=f"Account {display_name}", after={"display_name": display_name},
+        summary=Message(N_("Account %(name)s"), {"name": display_name}),
+        after={"display_name": display_name},
     )
 
 
@@ -137,7 +147,7 @@ def cancel_invitation(
     session.flush()
     audit_log.record(
         session, actor, "update", user, organization=organization,
-        summary=f"Invitation of {user.display_name} withdrawn",
+        summary=Message(N_("Invitation of %(name)s withdrawn"), {"name": user.display_name}),
     )
 
 
@@ -178,7 +188,8 @@ def accept_invitation(session: Session, user: User, password: str) -> None:
     set_new_password(session, user, password)
     audit_log.record(
         session, user, "update", user, organization=None,
-        summary=f"{user.display_name} accepted their invitation and set a password",
+        summary=Message(N_("%(name)s accepted their invitation and set a password"),
+                        {"name": user.display_name}),
     )
 
 
@@ -189,7 +200,7 @@ def change_password(session: Session, user: User, current: str, new: str) -> Non
     set_new_password(session, user, new)
     audit_log.record(
         session, user, "update", user, organization=None,
-        summary=f"{user.display_name} changed their password",
+        summary=Message(N_("%(name)s changed their password"), {"name": user.display_name}),
     )
 
 
@@ -217,7 +228,7 @@ def grant_role(
     session.flush()
     audit_log.record(
         session, actor, "create", membership, organization=organization,
-        summary=f"{user.display_name} made {role.label.lower()}",
+        summary=Message(_ROLE_GIVEN[role], {"name": user.display_name}),
         after={"user": user.email, "role": role.value},
     )
     return membership
@@ -247,7 +258,7 @@ def revoke_role(
     session.flush()
     audit_log.record(
         session, actor, "delete", membership, organization=organization,
-        summary=f"{user.display_name} no longer {role.label.lower()}",
+        summary=Message(_ROLE_ENDED[role], {"name": user.display_name}),
         before={"user": user.email, "role": role.value, **({"groups": ended} if ended else {})},
     )
 

@@ -21,13 +21,24 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from facilitator.domain.choices import Choice
+from facilitator.domain.languages import DEFAULT
+from facilitator.domain.languages import N_
+from facilitator.domain.languages import NC_
+from facilitator.domain.languages import Message
 from facilitator.domain.meeting import Attendance
 from facilitator.domain.meeting import CancelReason
 from facilitator.domain.meeting_types import TYPES
 from facilitator.domain.recurrence import Recurrence
 from facilitator.domain.suppression import HIDDEN
 from facilitator.formatting import clock
+from facilitator.formatting import language_name
+from facilitator.formatting import message_words
 from facilitator.formatting import minutes
+from facilitator.formatting import recurrence_words
+from facilitator.formatting import short_date
+from facilitator.formatting import type_name
+from facilitator.formatting import worded
+from facilitator.formatting import worded_in
 from facilitator.models import LANGUAGES
 from facilitator.models import Audience
 from facilitator.models import AuditEntry
@@ -75,7 +86,7 @@ def record(
     entity: object,
     *,
     organization: Organization | None,
-    summary: str,
+    summary: Message,
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
     actor_name: str | None = None,
@@ -100,13 +111,14 @@ def entry_columns(
     entity_id: int | None,
     *,
     organization_id: int | None,
-    summary: str,
+    summary: Message,
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
     actor_name: str | None = None,
 ) -> dict[str, Any]:
     """The columns of one entry, for `record` and for writers that insert many rows at
-    once (the Meeting Guide import)."""
+    once (the Meeting Guide import). The summary is kept as a message, for the log to
+    word in its reader's language, and in English."""
     return {
         "organization_id": organization_id,
         "actor_id": actor.id if actor else None,
@@ -114,7 +126,8 @@ def entry_columns(
         "action": action,
         "entity_type": entity_type.__name__.lower(),
         "entity_id": entity_id,
-        "summary": summary[:300],
+        "summary": str(summary)[:300],
+        "message": summary.stored(),
         "before": before,
         "after": after,
     }
@@ -138,42 +151,71 @@ def entries_for(
 #: read as one correction: a facilitator tapping +/− several times fixes one number.
 FOLD_WITHIN = timedelta(minutes=10)
 
-ACTIONS = {"create": "Added", "update": "Changed", "delete": "Removed",
-           "confirm": "Confirmed"}
+#: What each action reads as on the log (in a context of its own: in Spanish the log's
+#: words are nouns, "Cambio", where a meeting's "Changed" is "Cambiada").
+ACTIONS = {"create": NC_("audit log", "Added"), "update": NC_("audit log", "Changed"),
+           "delete": NC_("audit log", "Removed"), "confirm": NC_("audit log", "Confirmed")}
 
-#: What a field is called on the log, where its name alone does not say it.
+#: What each field is called on the log: every field an entry's before and after hold.
 LABELS = {
-    "rrule": "Repeats", "first_date": "First date", "last_date": "Last date",
-    "start_time": "Starts at", "duration_minutes": "Length", "timezone": "Time zone",
-    "location_name": "Place", "location_notes": "Directions",
-    "online_url": "Online link", "online_phone": "Phone", "online_notes": "Online notes",
-    "passcode_by_request": "Passcode by request", "passcode_contact": "Passcode from",
-    "types": "Meeting types", "room_capacity": "Room holds",
-    "wheelchair_accessible": "Wheelchair accessible",
-    "slug": "Web address", "small_count_threshold": "Small-count threshold",
-    "expiry_warning_days": "Expiry warning (days)",
-    "validity_months": "Valid for (months)", "required_roles": "Required of",
-    "required_hours": "Hours required", "training_type_id": "Training",
-    "completed_on": "Completed on", "expires_on_override": "Expires on",
-    "certificate_number": "Certificate number", "evidence_type": "Evidence file",
-    "display_name": "Name", "user": "Account", "typed_name": "Typed name",
-    "verified_at": "Verified", "verified_by": "Verified by",
-    "newcomers": "First meeting", "in_person": "In person",
-    "confirmed_at": "Listing confirmed",
-    "listing_reminder_days": "Confirmation reminder after (days)",
-    "listing_out_of_date_days": "Out-of-date notice after (days more)",
+    "title": N_("Title"), "name": N_("Name"), "description": N_("Description"),
+    "rrule": N_("Repeats"), "first_date": N_("First date"), "last_date": N_("Last date"),
+    "start_time": N_("Starts at"), "duration_minutes": N_("Length"),
+    "timezone": N_("Time zone"), "attendance": N_("Attendance"),
+    "location_name": N_("Place"), "address": N_("Address"),
+    "location_notes": N_("Directions"), "region": N_("Region"),
+    "sub_region": N_("Sub-region"), "latitude": N_("Latitude"),
+    "longitude": N_("Longitude"), "online_url": N_("Online link"),
+    "online_phone": N_("Phone"), "online_notes": N_("Online notes"),
+    "passcode_by_request": N_("Passcode by request"),
+    "passcode_contact": N_("Passcode from"), "types": N_("Meeting types"),
+    "languages": N_("Languages"), "room_capacity": N_("Room holds"),
+    "wheelchair_accessible": N_("Wheelchair accessible"),
+    "date": N_("Date"), "cancelled": N_("Cancelled"), "reason": N_("Reason"),
+    "note": N_("Note"), "moved_to": N_("Moved to"),
+    "slug": N_("Web address"), "contact": N_("Contact"),
+    "small_count_threshold": N_("Small-count threshold"),
+    "expiry_warning_days": N_("Expiry warning (days)"),
+    "unverified_training_counts": N_("Unverified training counts"),
+    "online_location": N_("Place of online meetings"),
+    "default_language": N_("Default language"),
+    "listing_reminder_days": N_("Confirmation reminder after (days)"),
+    "listing_out_of_date_days": N_("Out-of-date notice after (days more)"),
+    "program": N_("Program"), "audience": N_("Audience"), "visibility": N_("Visibility"),
+    "facilitators": N_("Facilitators"), "groups": N_("Groups"),
+    "validity_months": N_("Valid for (months)"), "required_roles": N_("Required of"),
+    "required_hours": N_("Hours required"), "training_type_id": N_("Training"),
+    "provider": N_("Provider"), "completed_on": N_("Completed on"),
+    "expires_on_override": N_("Expires on"),
+    "certificate_number": N_("Certificate number"), "hours": N_("Hours"),
+    "notes": N_("Notes"), "evidence_type": N_("Evidence file"),
+    "email": N_("Email"), "display_name": N_("Name"), "user": N_("Account"),
+    "role": N_("Role"), "roles": N_("Roles"), "typed_name": N_("Typed name"),
+    "verified_at": N_("Verified"), "verified_by": N_("Verified by"),
+    "document": N_("Document"), "language": N_("Language"), "version": N_("Version"),
+    "characters": N_("Characters"), "meeting": N_("Meeting"), "read": N_("Read"),
+    "people": N_("People"), "newcomers": N_("First meeting"),
+    "in_person": N_("In person"), "online": N_("Online"),
+    "confirmed_at": N_("Listing confirmed"),
 }
+#: What a field named by id reads as once what it named is gone.
+_DELETED = {"training_type_id": N_("a deleted training"),
+            "meeting": N_("a deleted meeting"), "groups": N_("a deleted group")}
 #: Stored choices, by the field that holds them, read as their labels.
 _CHOICES: dict[str, type[Choice]] = {
     "program": Program, "audience": Audience, "visibility": Visibility,
     "attendance": Attendance, "reason": CancelReason, "role": Role, "roles": Role,
     "required_roles": Role, "document": DocumentKind,
 }
-_DATES = {"first_date", "last_date", "date", "completed_on", "expires_on_override"}
+_DATES = {"first_date", "last_date", "date", "completed_on", "expires_on_override",
+          "moved_to"}
 #: The counts of a headcount, which the log holds as every report leaving a group does.
 _COUNTS = ("people", "newcomers", "in_person", "online")
 #: What a count hidden before and after reads: that it changed, and nothing more.
-CHANGED_HIDDEN = f"changed (the count is {HIDDEN} before and after)"
+CHANGED_HIDDEN = N_("changed (the count is hidden before and after)")
+#: Who made changes without an account, as entries name them (in English).
+_NO_ACCOUNT = {COMMAND_LINE: N_("command line"),
+               REPRESENTATIVE_LINK: N_("representative link")}
 
 
 @dataclass(frozen=True)
@@ -214,25 +256,30 @@ class Page:
 
 
 def log_page(session: Session, organization: Organization, *, entity_type: str | None,
-             page: int, size: int) -> Page:
-    """One page of the org's log, newest first, in words and in the org's zone. Pages
+             page: int, size: int, lang: str) -> Page:
+    """One page of the org's log, newest first, in words of `lang` and in the org's zone.
+    Pages
     are `size` stored entries long; a session of corrections of a headcount shows once,
     where its last entry falls, as one change from its first value to its last."""
     query = entries_for(organization, entity_type=entity_type)
     rows = list(session.scalars(query.limit(size + 1).offset((page - 1) * size)))
-    entries = rows[:size]
+    return Page(lines_of(session, organization, rows[:size], lang), has_next=len(rows) > size)
+
+
+def lines_of(session: Session, organization: Organization, entries: Sequence[AuditEntry],
+             lang: str) -> list[Line]:
+    """The org's entries (newest first) as the log shows them, in words of `lang`."""
     sessions = _headcount_sessions(session, organization, entries)
-    names = _Names.of(session, organization, entries)
-    zone = ZoneInfo(organization.timezone)
+    names = _Names.of(session, organization, entries, ZoneInfo(organization.timezone), lang)
     lines = []
     for entry in entries:
         folded = sessions.get(entry.id)
         if folded is None:
-            lines.append(_line(entry, [entry], names, zone))
+            lines.append(_line(entry, [entry], names))
         elif folded[-1] is entry:
-            lines.append(_line(entry, folded, names, zone))
+            lines.append(_line(entry, folded, names))
         # Any other entry of a session is in the line of its last one.
-    return Page(lines, has_next=len(rows) > size)
+    return lines
 
 
 def _headcount_sessions(session: Session, organization: Organization,
@@ -261,7 +308,7 @@ def _headcount_sessions(session: Session, organization: Organization,
     return runs
 
 
-def _line(last: AuditEntry, entries: list[AuditEntry], names: _Names, zone: ZoneInfo) -> Line:
+def _line(last: AuditEntry, entries: list[AuditEntry], names: _Names) -> Line:
     first = entries[0]
     before: dict[str, Any] = {}
     after: dict[str, Any] = {}
@@ -284,15 +331,44 @@ def _line(last: AuditEntry, entries: list[AuditEntry], names: _Names, zone: Zone
         after = {k: v for k, v in after.items() if not _empty(v) or k in before}
     if last.after is None:
         before = {k: v for k, v in before.items() if not _empty(v)}
+    zone, lang = names.zone, names.lang
+    actor = last.actor_name
+    if last.actor_id is None and actor in _NO_ACCOUNT:
+        actor = worded(_NO_ACCOUNT[actor], None, lang)
+    action = ACTIONS.get(last.action)
     return Line(
-        at=last.created_at.astimezone(zone), actor=last.actor_name,
-        action=ACTIONS.get(last.action, last.action.capitalize()),
-        summary=_dates_in_words(last.summary),
-        changes=[_change(name, before, after, names, zone)
+        at=last.created_at.astimezone(zone), actor=actor,
+        action=worded_in(action, lang) if action else last.action.capitalize(),
+        summary=_summary_words(last, lang),
+        changes=[_change(name, before, after, names)
                  for name in dict.fromkeys([*before, *after])],
         entity_type=last.entity_type, folded=len(entries),
         since=first.created_at.astimezone(zone) if len(entries) > 1 else None,
     )
+
+
+def _summary_words(entry: AuditEntry, lang: str) -> str:
+    """The entry's summary in `lang`, its dates as the rest of the log writes them. An
+    entry made before summaries were kept as messages has only its English."""
+    if entry.message is None:
+        return _dates_in_words(entry.summary)
+    message = Message.from_stored(entry.message)
+    if isinstance(message, str):
+        return message
+    return message_words(_short_dates(message, lang), lang)
+
+
+def _short_dates(message: Message, lang: str) -> Message:
+    """The message with its dates (in it and in the messages it holds) as short dates
+    with their year, as the log writes every date."""
+    def short(value: object) -> object:
+        if isinstance(value, Message):
+            return _short_dates(value, lang)
+        if isinstance(value, date):
+            return short_date(value, year=True, lang=lang)
+        return value
+
+    return Message(message.text, {name: short(v) for name, v in message.values.items()})
 
 
 def _empty(value: Any) -> bool:
@@ -310,15 +386,18 @@ def _counts_shown(values: dict[str, Any]) -> dict[str, Any]:
     return values
 
 
-def _change(name: str, before: dict[str, Any], after: dict[str, Any], names: _Names,
-            zone: ZoneInfo) -> Change:
-    label = LABELS.get(name, name.replace("_", " ").capitalize())
-    old = names.words(name, before[name], zone) if name in before else None
-    new = names.words(name, after[name], zone) if name in after else None
+def _change(name: str, before: dict[str, Any], after: dict[str, Any],
+            names: _Names) -> Change:
+    lang = names.lang
+    label = LABELS.get(name)
+    old = names.words(name, before[name]) if name in before else None
+    new = names.words(name, after[name]) if name in after else None
     note = ""
     if name in before and name in after and old == new:
-        note = CHANGED_HIDDEN if before[name] == HIDDEN else f"changed, then back to {new}"
-    return Change(label, old, new, note)
+        note = worded(CHANGED_HIDDEN, None, lang) if before[name] == HIDDEN else worded(
+            N_("changed, then back to %(value)s"), {"value": new}, lang)
+    return Change(worded(label, None, lang) if label else name.replace("_", " ").capitalize(),
+                  old, new, note)
 
 
 _ISO_DATE = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
@@ -336,20 +415,23 @@ def _dates_in_words(text: str) -> str:
 
 
 def _date(day: date) -> str:
-    return f"{day:%a} {day.day} {day:%b %Y}"
+    return short_date(day, year=True, lang=DEFAULT)
 
 
 @dataclass(frozen=True)
 class _Names:
-    """The names of what entries point to by id: training types, meetings, groups."""
+    """The names of what entries point to by id (training types, meetings, groups), and
+    how the page words values: in which zone and language."""
 
     training_types: dict[int, str]
     meetings: dict[int, str]
     groups: dict[int, str]
+    zone: ZoneInfo
+    lang: str
 
     @classmethod
     def of(cls, session: Session, organization: Organization,
-           entries: Iterable[AuditEntry]) -> _Names:
+           entries: Iterable[AuditEntry], zone: ZoneInfo, lang: str) -> _Names:
         wanted: dict[str, set[int]] = {"training_type_id": set(), "meeting": set(),
                                        "groups": set()}
         for entry in entries:
@@ -373,44 +455,48 @@ class _Names:
                       Group.organization_id == organization.id))),
             named(Group, wanted["groups"], Group.name,
                   Group.organization_id == organization.id),
+            zone, lang,
         )
 
-    def words(self, name: str, value: Any, zone: ZoneInfo) -> str:
-        """A stored value as a person reads it."""
+    def words(self, name: str, value: Any) -> str:
+        """A stored value as a person reads it, in the page's language."""
+        lang = self.lang
         if _empty(value):
-            return "none"
+            return worded(N_("none"), None, lang)
         if isinstance(value, bool):
-            return "yes" if value else "no"
+            return worded(N_("yes") if value else N_("no"), None, lang)
         if isinstance(value, list):
-            return ", ".join(self.words(name, v, zone) for v in value)
+            return ", ".join(self.words(name, v) for v in value)
         by_id = {"training_type_id": self.training_types, "meeting": self.meetings,
                  "groups": self.groups}.get(name)
         if by_id is not None and isinstance(value, int):
             # Something since deleted, or of another org, is named by what it was.
-            return by_id.get(value, f"a deleted {LABELS.get(name, name).lower()}")
+            return by_id.get(value) or worded(_DELETED[name], None, lang)
+        if value == HIDDEN and name in _COUNTS:
+            return worded(HIDDEN, None, lang)
         text = str(value)
         try:
-            return self._typed(name, value, text, zone)
+            return self._typed(name, value, text)
         except (ValueError, KeyError):
             return text
 
-    @staticmethod
-    def _typed(name: str, value: Any, text: str, zone: ZoneInfo) -> str:
+    def _typed(self, name: str, value: Any, text: str) -> str:
+        lang = self.lang
         if name in _CHOICES:
-            return _CHOICES[name](text).label
+            return worded(_CHOICES[name](text).label, None, lang)
         if name in _DATES:
-            return _date(date.fromisoformat(text))
+            return short_date(date.fromisoformat(text), year=True, lang=lang)
         if name == "start_time":
-            return clock(time.fromisoformat(text))
+            return clock(time.fromisoformat(text), lang)
         if name in ("verified_at", "confirmed_at"):
-            moment = datetime.fromisoformat(text).astimezone(zone)
-            return f"{_date(moment.date())}, {clock(moment)}"
+            moment = datetime.fromisoformat(text).astimezone(self.zone)
+            return f"{short_date(moment.date(), year=True, lang=lang)}, {clock(moment, lang)}"
         if name == "duration_minutes":
             return minutes(int(value))
         if name == "rrule":
-            return Recurrence.from_rrule(text).describe()
-        if name == "languages":
-            return LANGUAGES[text]
+            return recurrence_words(Recurrence.from_rrule(text), lang)
+        if name in ("languages", "language", "default_language"):
+            return language_name(text, LANGUAGES[text], lang)
         if name == "types":
-            return TYPES[text]
+            return type_name(text, lang) if text in TYPES else text
         return text

@@ -33,6 +33,8 @@ from facilitator.domain.change_requests import from_text
 from facilitator.domain.change_requests import to_text
 from facilitator.domain.change_requests import values_text
 from facilitator.domain.languages import N_
+from facilitator.domain.languages import Label
+from facilitator.domain.languages import Message
 from facilitator.domain.meeting import VALUE_FIELDS
 from facilitator.domain.meeting import DateChange
 from facilitator.domain.meeting import MeetingValues
@@ -64,7 +66,7 @@ MEETING_GONE = N_("This meeting no longer exists; reject the change.")
 
 def rotate_rep_token(session: Session, actor: User | None, group: Group) -> str:
     """A new representative link for the group (the old one stops working); the token."""
-    return rotate_group_token(session, actor, group, "rep_token_hash", "Representative link")
+    return rotate_group_token(session, actor, group, "rep_token_hash")
 
 
 def group_for_link(session: Session, token: str) -> Group | None:
@@ -182,21 +184,22 @@ def _received(session: Session, group: Group, contact: str,
                             contact=contact.strip() or None, items=items)
     session.add(request)
     session.flush()
-    _count_entry(session, group, request.id,
-                 f"Change request {request.id} for {group.name}: {len(items)} "
-                 f"change{'s' if len(items) != 1 else ''} proposed")
+    _count_entry(session, group, request.id, Message(
+        N_("Change request %(number)s for %(group)s: 1 change proposed") if len(items) == 1
+        else N_("Change request %(number)s for %(group)s: %(count)s changes proposed"),
+        {"number": request.id, "group": group.name, "count": len(items)}))
     return request, token
 
 
 def refused_flood(session: Session, group: Group, limit: int) -> None:
     """Say in the audit log, once per hour of a flood, that the link's requests are
     being refused: the number, nothing they held."""
-    _count_entry(session, group, group.id,
-                 f"Representative link of {group.name}: more than {limit} change requests "
-                 "within an hour; the rest of the hour's are refused")
+    _count_entry(session, group, group.id, Message(
+        N_("Representative link of %(group)s: more than %(limit)s change requests within an "
+           "hour; the rest of the hour's are refused"), {"group": group.name, "limit": limit}))
 
 
-def _count_entry(session: Session, group: Group, entity_id: int, summary: str) -> None:
+def _count_entry(session: Session, group: Group, entity_id: int, summary: Message) -> None:
     session.add(AuditEntry(**audit_log.entry_columns(
         None, "create", ChangeRequest, entity_id, organization_id=group.organization_id,
         summary=summary, actor_name=audit_log.REPRESENTATIVE_LINK)))
@@ -312,20 +315,28 @@ def _decided(session: Session, actor: User, item: ChangeRequestItem, reason: str
     session.flush()
     audit_log.record(
         session, actor, "update", request, organization=request.group.organization,
-        summary=f"Change request {request.id} for {request.group.name}: {what} "
-                f"{'approved' if item.decision is Decision.APPROVED else 'rejected'}")
+        summary=Message(
+            N_("Change request %(number)s for %(group)s: %(change)s approved")
+            if item.decision is Decision.APPROVED else
+            N_("Change request %(number)s for %(group)s: %(change)s rejected"),
+            {"number": request.id, "group": request.group.name, "change": what}))
     if all(i.decision is not Decision.PENDING for i in request.items):
         request.closed_at, request.contact = now, None
         session.flush()
 
 
-def _what(item: ChangeRequestItem) -> str:
-    day = f" on {item.day.isoformat()}" if item.day else ""
+def _what(item: ChangeRequestItem) -> Message:
+    """The change an item proposes, as its audit entry names it."""
+    values: dict[str, object] = {"meeting": item.meeting_title, "date": item.day}
     if item.kind is ChangeKind.ADD:
-        return f"new meeting {item.meeting_title}"
+        return Message(N_("new meeting %(meeting)s"), values)
     if item.kind is ChangeKind.CANCEL:
-        return f"cancelling {item.meeting_title}{day}"
-    return f"{item.field.replace('_', ' ')} of {item.meeting_title}{day}"
+        return Message(N_("cancelling %(meeting)s on %(date)s") if item.day
+                       else N_("cancelling %(meeting)s"), values)
+    label = audit_log.LABELS.get(item.field)
+    values["field"] = Label(label) if label else item.field.replace("_", " ")
+    return Message(N_("“%(field)s” of %(meeting)s on %(date)s") if item.day
+                   else N_("“%(field)s” of %(meeting)s"), values)
 
 
 def _read(name: str, text: str, *, of_date: bool = False) -> Any:

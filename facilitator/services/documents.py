@@ -38,6 +38,8 @@ from facilitator.domain.document_languages import main_language
 from facilitator.domain.document_languages import shown_language
 from facilitator.domain.document_languages import writable
 from facilitator.domain.languages import N_
+from facilitator.domain.languages import Label
+from facilitator.domain.languages import Message
 from facilitator.domain.signatures import AgreementText
 from facilitator.domain.signatures import SignatureStatus
 from facilitator.domain.signatures import SignedVersion
@@ -73,10 +75,6 @@ class StaleVersion(ServiceError):
                "then save again."),
             field="body", number=current.number, author=current.author_name)
         self.current = current
-
-
-def _title(kind: DocumentKind, org: Organization, group: Group | None) -> str:
-    return f"{kind.label} of {group.name if group else org.name}"
 
 
 def texts_of(session: Session, org: Organization, kind: DocumentKind,
@@ -212,7 +210,9 @@ def save_version(
         organizations.note_printed_change(session, org)
     audit_log.record(
         session, actor, "create", version, organization=org,
-        summary=f"{_title(kind, org, group)} ({NAMES[language]}): version {number}"[:300],
+        summary=Message(N_("%(document)s of %(owner)s (%(language)s): version %(number)s"), {
+            "document": Label(kind.label), "owner": group.name if group else org.name,
+            "language": Label(NAMES[language]), "number": number}),
         after={"document": kind.value, "language": language, "version": number, "note": note,
                "characters": len(body)},
     )
@@ -280,8 +280,10 @@ def sign_agreement(
         return winner, False
     audit_log.record(
         session, actor, "create", signature, organization=org,
-        summary=f"{actor.display_name} signed the leader agreement, version {latest.number} "
-                f"({NAMES[document.language]})",
+        summary=Message(N_("%(name)s signed the leader agreement, version %(number)s "
+                           "(%(language)s)"), {
+            "name": actor.display_name, "number": latest.number,
+            "language": Label(NAMES[document.language])}),
         after={"version": latest.number, "language": document.language,
                "typed_name": signature.typed_name},
     )
@@ -519,11 +521,15 @@ def record_statement_read(
               "read_language": shown.document.language if shown else None}
     _upsert_reading(session, meeting, day, values, values)
     record = session.get_one(StatementReading, (meeting.id, day), populate_existing=True)
-    what = f"read (version {values['read_version']}, {values['read_language']})" if read \
-        else "marked as not read"
     audit_log.record(
         session, actor, "update", record, organization=meeting.group.organization,
-        summary=f"Meeting {meeting.title} of {meeting.group.name}: {day} statement {what}",
+        summary=Message(
+            N_("Meeting %(meeting)s of %(group)s: %(date)s statement read (version "
+               "%(number)s, %(language)s)") if shown else
+            N_("Meeting %(meeting)s of %(group)s: %(date)s statement marked as not read"), {
+                "meeting": meeting.title, "group": meeting.group.name, "date": day,
+                **({"number": shown.number, "language": Label(NAMES[shown.document.language])}
+                   if shown else {})}),
         after={"meeting": meeting.id, "date": day.isoformat(), "read": read,
                "version": values["read_version"], "language": values["read_language"]},
     )

@@ -193,7 +193,7 @@ def _events(meetings: Iterable[Meeting], group_url: Callable[[str], str],
 def rotate_feed_token(session: Session, actor: User, group: Group) -> str:
     """Give the group a new private feed token and return it. Only its hash is kept, so
     every copy of the old link stops working at once."""
-    return rotate_group_token(session, actor, group, "feed_token_hash", "Private feed link")
+    return rotate_group_token(session, actor, group, "feed_token_hash")
 
 
 class EventTexts(OrderedDict[bytes, EventText]):

@@ -46,11 +46,11 @@ from facilitator.domain.counts import open_occurrence
 from facilitator.domain.counts import steps
 from facilitator.domain.counts import window
 from facilitator.domain.languages import N_
+from facilitator.domain.languages import Message
 from facilitator.domain.recurrence import Occurrence
 from facilitator.domain.recurrence import occurrence_on
 from facilitator.domain.suppression import HIDDEN
 from facilitator.domain.suppression import suppress_counts
-from facilitator.formatting import short_date
 from facilitator.models import SCHEDULE_COLUMNS
 from facilitator.models import Attendance
 from facilitator.models import Group
@@ -194,9 +194,8 @@ def _audit(session: Session, actor: User, meeting: Meeting, day: date, before: C
     ).one()
     audit_log.record(
         session, actor, "update", headcount, organization=org,
-        # The audit log keeps English, whatever language the leader reads.
-        summary=f"Headcount of {meeting.title} on {short_date(day, year=True, lang='en')} "
-                "corrected",
+        summary=Message(N_("Headcount of %(meeting)s on %(date)s corrected"),
+                        {"meeting": meeting.title, "date": day}),
         before=shown_(before, old), after=shown_(after, new),
     )
 
@@ -258,7 +257,8 @@ def new_checkin_link(session: Session, actor: User, meeting: Meeting) -> None:
     session.flush()
     audit_log.record(
         session, actor, "update", meeting, organization=meeting.group.organization,
-        summary=f"Check-in link of {meeting.title} replaced: the old one no longer works",
+        summary=Message(N_("Check-in link of %(meeting)s replaced: the old one no longer works"),
+                        {"meeting": meeting.title}),
     )
 
 

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from facilitator import crypto
 from facilitator.domain.languages import N_
+from facilitator.domain.languages import Message
 from facilitator.formatting import full_stop
 from facilitator.models import Group
 from facilitator.models import Organization
@@ -61,7 +62,8 @@ def _new_link(session: Session, actor: User, invitation: PendingInvitation, *,
     session.flush()
     audit_log.record(
         session, actor, action, invitation, organization=invitation.organization,
-        summary=f"Invitation link made for {invitation.display_name}",
+        summary=Message(N_("Invitation link made for %(name)s"),
+                        {"name": invitation.display_name}),
         after={"user": invitation.user.email, "name": invitation.display_name,
                "roles": invitation.roles,
                "groups": [group.slug for group in invitation.groups_offered]},
@@ -110,7 +112,8 @@ def change(session: Session, actor: User, invitation: PendingInvitation, *,
     if new:
         audit_log.record(
             session, actor, "update", invitation, organization=invitation.organization,
-            summary=f"Invitation of {invitation.display_name}", before=old, after=new,
+            summary=Message(N_("Invitation of %(name)s"), {"name": invitation.display_name}),
+            before=old, after=new,
         )
 
 
@@ -118,7 +121,7 @@ def withdraw(session: Session, actor: User, invitation: PendingInvitation) -> No
     """The admin takes the invitation back; its link stops working."""
     audit_log.record(
         session, actor, "delete", invitation, organization=invitation.organization,
-        summary=f"Invitation of {invitation.display_name} withdrawn",
+        summary=Message(N_("Invitation of %(name)s withdrawn"), {"name": invitation.display_name}),
     )
     session.delete(invitation)
     session.flush()
@@ -164,7 +167,8 @@ def accept(session: Session, invitation: PendingInvitation) -> None:
             organizations.set_facilitators(session, user, group, [*group.facilitators, user])
     audit_log.record(
         session, user, "delete", invitation, organization=org,
-        summary=f"{user.display_name} accepted the invitation to {org.name}",
+        summary=Message(N_("%(name)s accepted the invitation to %(org)s"),
+                        {"name": user.display_name, "org": org.name}),
     )
     session.delete(invitation)
     session.flush()
@@ -177,7 +181,8 @@ def decline(session: Session, invitation: PendingInvitation) -> None:
     invitation is gone, never the account's own name."""
     audit_log.record(
         session, invitation.user, "delete", invitation, organization=None,
-        summary=f"Invitation to {invitation.organization.name} declined",
+        summary=Message(N_("Invitation to %(org)s declined"),
+                        {"org": invitation.organization.name}),
     )
     session.delete(invitation)
     session.flush()

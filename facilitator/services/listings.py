@@ -24,6 +24,8 @@ from sqlalchemy.orm import selectinload
 from facilitator import clock
 from facilitator.db import utcnow
 from facilitator.domain.confirmation import Confirmation
+from facilitator.domain.languages import N_
+from facilitator.domain.languages import Message
 from facilitator.models import Group
 from facilitator.models import Organization
 from facilitator.models import User
@@ -31,13 +33,13 @@ from facilitator.services import audit_log
 from facilitator.services.organizations import mark_changed
 
 #: How a confirmation came about, as the audit log says it.
-BY_LEADER = "nothing changed"
-BY_MEETING_SAVED = "a meeting saved"
+BY_LEADER = N_("Listing of %(group)s confirmed: nothing changed")
+BY_MEETING_SAVED = N_("Listing of %(group)s confirmed: a meeting saved")
 
 
 def confirm_listing(session: Session, actor: User | None, group: Group, *, by: str) -> None:
-    """Record that the group's listing is current as of now; `by` says how ("nothing
-    changed", "a meeting saved"), in the audit entry.
+    """Record that the group's listing is current as of now; `by` (BY_LEADER,
+    BY_MEETING_SAVED) says how, in the audit entry.
     The public pages and feeds show the new date, so they change."""
     _confirm(session, actor, None, group, by)
 
@@ -55,7 +57,7 @@ def _confirm(session: Session, actor: User | None, actor_name: str | None, group
     mark_changed(group.organization, group)
     session.flush()
     audit_log.record(session, actor, "confirm", group, organization=group.organization,
-                     summary=f"Listing of {group.name} confirmed: {by}", before=before,
+                     summary=Message(by, {"group": group.name}), before=before,
                      after=audit_log.snapshot(group, ("confirmed_at",)), actor_name=actor_name)
 
 

@@ -654,7 +654,7 @@ class _Importer:
                    description=item.group_notes if item.group else "")
         self.new_groups.append(row)
         group = _GroupRef(row["name"], slug=row["slug"])
-        self._entry("create", Group, None, f"Group {group.name}",
+        self._entry("create", Group, None, Message(N_("Group %(name)s"), {"name": group.name}),
                     after=audit_log.snapshot(SimpleNamespace(**row), GROUP_FIELDS),
                     group_slug=group.slug)
         if item.group:
@@ -669,7 +669,7 @@ class _Importer:
         self.taken_group_slugs.add(slug)
         return slug
 
-    def _entry(self, action: str, entity_type: type, entity_id: int | None, summary: str, *,
+    def _entry(self, action: str, entity_type: type, entity_id: int | None, summary: Message, *,
                before: dict[str, Any] | None = None, after: dict[str, Any] | None = None,
                meeting_uid: str | None = None, group_slug: str | None = None) -> None:
         """Stage an audit entry; a new row's id is found by its uid or slug as it is
@@ -707,7 +707,8 @@ class _Importer:
             self.confirmations[group_id] = at
             self.changed_group_ids.add(group_id)
             self._entry("confirm", Group, group_id,
-                        f"Listing of {name} confirmed: the feed’s “updated”",
+                        Message(N_("Listing of %(group)s confirmed: the feed’s “updated”"),
+                                {"group": name}),
                         before={"confirmed_at": before.isoformat()},
                         after={"confirmed_at": at.isoformat()})
 

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from facilitator.domain.counts import MAX_COUNT
 from facilitator.domain.languages import N_
+from facilitator.domain.languages import Message
 from facilitator.domain.links import web_link
 from facilitator.domain.listing import region_text
 from facilitator.domain.meeting import LIMITS
@@ -134,9 +135,9 @@ def check(values: MeetingValues) -> None:
         raise ServiceError(GIVE_BOTH[missing], field=missing)
 
 
-def audit_summary(title: str, group_name: str) -> str:
+def audit_summary(title: str, group_name: str) -> Message:
     """What the audit log says a meeting is, on its creation and on each change."""
-    return f"Meeting {title} of {group_name}"
+    return Message(N_("Meeting %(meeting)s of %(group)s"), {"meeting": title, "group": group_name})
 
 
 def create_meeting(
@@ -219,7 +220,8 @@ def end_meeting(session: Session, actor: User | None, meeting: Meeting, last_dat
 def delete_meeting(session: Session, actor: User | None, meeting: Meeting) -> None:
     audit_log.record(
         session, actor, "delete", meeting, organization=meeting.group.organization,
-        summary=f"Meeting {meeting.title} of {meeting.group.name} deleted",
+        summary=Message(N_("Meeting %(meeting)s of %(group)s deleted"),
+                        {"meeting": meeting.title, "group": meeting.group.name}),
         before=audit_log.snapshot(meeting, MEETING_FIELDS),
     )
     mark_changed(meeting.group.organization, meeting.group)
@@ -255,7 +257,8 @@ def cancel_date(
     exception.note = note.strip()
     exception.start_time = exception.duration_minutes = exception.moved_to = None
     exception.location_name = exception.address = exception.online_url = ""
-    _exception_saved(session, actor, meeting, exception, before, f"{day} cancelled")
+    _exception_saved(session, actor, meeting, exception, before,
+                     N_("Meeting %(meeting)s of %(group)s: %(date)s cancelled"))
     return exception
 
 
@@ -295,7 +298,8 @@ def change_date(
     exception.address = change.address.strip()
     exception.online_url = change.online_url.strip()
     exception.note = change.note.strip()
-    _exception_saved(session, actor, meeting, exception, before, f"{day} changed")
+    _exception_saved(session, actor, meeting, exception, before,
+                     N_("Meeting %(meeting)s of %(group)s: %(date)s changed"))
     return exception
 
 
@@ -316,15 +320,18 @@ def _exception_saved(
     meeting: Meeting,
     exception: MeetingException,
     before: dict | None,
-    what: str,
+    summary: str,
 ) -> None:
+    """Audit a saved exception; `summary` (marked with N_) names its meeting, group and
+    date."""
     meeting.sequence += 1
     mark_changed(meeting.group.organization, meeting.group)
     session.flush()
     audit_log.record(
         session, actor, "update" if before else "create", exception,
         organization=meeting.group.organization,
-        summary=f"Meeting {meeting.title} of {meeting.group.name}: {what}",
+        summary=Message(summary, {"meeting": meeting.title, "group": meeting.group.name,
+                                  "date": exception.date}),
         before=before, after=audit_log.snapshot(exception, EXCEPTION_FIELDS),
     )
 
@@ -334,8 +341,9 @@ def _delete_exception(
 ) -> None:
     audit_log.record(
         session, actor, "delete", exception, organization=meeting.group.organization,
-        summary=f"Meeting {meeting.title} of {meeting.group.name}: {exception.date} "
-                "back to normal",
+        summary=Message(N_("Meeting %(meeting)s of %(group)s: %(date)s back to normal"),
+                        {"meeting": meeting.title, "group": meeting.group.name,
+                         "date": exception.date}),
         before=audit_log.snapshot(exception, EXCEPTION_FIELDS),
     )
     meeting.exceptions.remove(exception)

@@ -14,6 +14,7 @@ from facilitator.db import transaction_memo
 from facilitator.db import utcnow
 from facilitator.domain.confirmation import MAX_DAYS
 from facilitator.domain.languages import N_
+from facilitator.domain.languages import Message
 from facilitator.domain.languages import known
 from facilitator.domain.slugs import is_valid_slug
 from facilitator.domain.slugs import with_secret_suffix
@@ -109,7 +110,8 @@ def create_organization(
     session.flush()
     audit_log.record(
         session, actor, "create", org, organization=org,
-        summary=f"Organization {org.name}", after=audit_log.snapshot(org, ORGANIZATION_FIELDS),
+        summary=Message(N_("Organization %(name)s"), {"name": org.name}),
+        after=audit_log.snapshot(org, ORGANIZATION_FIELDS),
     )
     return org
 
@@ -147,7 +149,8 @@ def update_organization(
         session.execute(update(Group).where(Group.organization_id == org.id).values(
             data_version=Group.data_version + 1, data_changed_at=utcnow()))
     _record_update(
-        session, actor, org, org, f"Organization {org.name}", before, ORGANIZATION_FIELDS
+        session, actor, org, org, Message(N_("Organization %(name)s"), {"name": org.name}),
+        before, ORGANIZATION_FIELDS
     )
 
 
@@ -203,7 +206,8 @@ def create_group(
     session.flush()
     audit_log.record(
         session, actor, "create", group, organization=org,
-        summary=f"Group {group.name}", after=audit_log.snapshot(group, GROUP_FIELDS),
+        summary=Message(N_("Group %(name)s"), {"name": group.name}),
+        after=audit_log.snapshot(group, GROUP_FIELDS),
     )
     return group
 
@@ -227,7 +231,8 @@ def update_group(session: Session, actor: User, group: Group, **fields: Any) -> 
         setattr(group, name, value)
     mark_changed(group.organization, group)
     _record_update(
-        session, actor, group, group.organization, f"Group {group.name}", before, GROUP_FIELDS
+        session, actor, group, group.organization,
+        Message(N_("Group %(name)s"), {"name": group.name}), before, GROUP_FIELDS
     )
 
 
@@ -236,7 +241,7 @@ def delete_group(session: Session, actor: User, group: Group) -> None:
     org = group.organization
     audit_log.record(
         session, actor, "delete", group, organization=org,
-        summary=f"Group {group.name} deleted", before=before,
+        summary=Message(N_("Group %(name)s deleted"), {"name": group.name}), before=before,
     )
     session.delete(group)
     mark_changed(org)
@@ -260,7 +265,7 @@ def set_facilitators(session: Session, actor: User | None, group: Group, users: 
     session.flush()
     audit_log.record(
         session, actor, "update", group, organization=org,
-        summary=f"Facilitators of {group.name}",
+        summary=Message(N_("Facilitators of %(group)s"), {"group": group.name}),
         before={"facilitators": before}, after={"facilitators": after},
     )
 
@@ -270,7 +275,7 @@ def _record_update(
     actor: User | None,
     entity: object,
     org: Organization,
-    summary: str,
+    summary: Message,
     before: dict[str, Any],
     fields: tuple[str, ...],
 ) -> None:
@@ -298,8 +303,19 @@ def has_any_organization(session: Session) -> bool:
     return session.scalar(select(Organization.id).limit(1)) is not None
 
 
-def rotate_group_token(session: Session, actor: User | None, group: Group, column: str,
-                       what: str) -> str:
+#: What the audit log says of a group's capability link, by its column: made, replaced.
+_LINK_MADE = {
+    "rep_token_hash": (N_("Representative link of %(group)s made"),
+                       N_("Representative link of %(group)s replaced: the old link no "
+                          "longer works")),
+    "feed_token_hash": (N_("Private feed link of %(group)s made"),
+                        N_("Private feed link of %(group)s replaced: the old link no "
+                           "longer works")),
+}
+
+
+def rotate_group_token(session: Session, actor: User | None, group: Group,
+                       column: str) -> str:
     """Give the group a new capability token in `column` (its SHA-256 is all that is
     kept) and return it: every copy of the old link stops working at once."""
     token = crypto.new_token()
@@ -308,7 +324,6 @@ def rotate_group_token(session: Session, actor: User | None, group: Group, colum
     session.flush()
     audit_log.record(
         session, actor, "update", group, organization=group.organization,
-        summary=f"{what} of {group.name} "
-                f"{'replaced: the old link no longer works' if had_one else 'made'}",
+        summary=Message(_LINK_MADE[column][had_one], {"group": group.name}),
     )
     return token

@@ -16,6 +16,8 @@ from datetime import timedelta
 from sqlalchemy.orm import Session
 
 from facilitator import crypto
+from facilitator.domain.languages import N_
+from facilitator.domain.languages import Message
 from facilitator.models import Organization
 from facilitator.models import User
 from facilitator.services import accounts
@@ -38,7 +40,7 @@ def make_link(session: Session, actor: User | None, user: User, *, now: datetime
     session.flush()
     audit_log.record(
         session, actor, "update", user, organization=organization,
-        summary=f"Password reset link made for {user.display_name}",
+        summary=Message(N_("Password reset link made for %(name)s"), {"name": user.display_name}),
     )
     return token
 
@@ -55,5 +57,6 @@ def reset(session: Session, user: User, password: str) -> None:
     accounts.set_new_password(session, user, password)
     audit_log.record(
         session, user, "update", user, organization=None,
-        summary=f"{user.display_name} set a new password with a reset link",
+        summary=Message(N_("%(name)s set a new password with a reset link"),
+                        {"name": user.display_name}),
     )

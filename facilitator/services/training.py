@@ -37,6 +37,7 @@ from facilitator.domain.compliance import compliance_rows
 from facilitator.domain.compliance import filter_rows
 from facilitator.domain.compliance import standing
 from facilitator.domain.languages import N_
+from facilitator.domain.languages import Message
 from facilitator.models import AuditEntry
 from facilitator.models import DocumentKind
 from facilitator.models import Group
@@ -117,7 +118,7 @@ def create_type(session: Session, actor: User | None, org: Organization,
     session.add(kind)
     session.flush()
     audit_log.record(session, actor, "create", kind, organization=org,
-                     summary=f"Training type {kind.name}",
+                     summary=Message(N_("Training type %(name)s"), {"name": kind.name}),
                      after=audit_log.snapshot(kind, TYPE_FIELDS))
     return kind
 
@@ -132,7 +133,8 @@ def update_type(session: Session, actor: User, kind: TrainingType, **fields: Any
     old, new = audit_log.changed(before, audit_log.snapshot(kind, TYPE_FIELDS))
     if new:
         audit_log.record(session, actor, "update", kind, organization=org,
-                         summary=f"Training type {kind.name}", before=old, after=new)
+                         summary=Message(N_("Training type %(name)s"), {"name": kind.name}),
+                         before=old, after=new)
 
 
 def delete_type(session: Session, actor: User, kind: TrainingType) -> None:
@@ -141,7 +143,7 @@ def delete_type(session: Session, actor: User, kind: TrainingType) -> None:
     session.flush()
     audit_log.record(session, actor, "delete", kind,
                      organization=session.get(Organization, kind.organization_id),
-                     summary=f"Training type {kind.name} deleted",
+                     summary=Message(N_("Training type %(name)s deleted"), {"name": kind.name}),
                      before=audit_log.snapshot(kind, TYPE_FIELDS))
 
 
@@ -243,8 +245,16 @@ def _apply(record: TrainingRecord, values: RecordValues) -> None:
         setattr(record, name, value.strip() if isinstance(value, str) else value)
 
 
-def _summary(record: TrainingRecord, kind: TrainingType, leader: User) -> str:
-    return f"Training record {kind.name} of {leader.display_name}"
+#: What the audit log says of a training record: added or changed, with a new evidence
+#: file, deleted, verified.
+_RECORD = N_("Training record %(training)s of %(name)s")
+_RECORD_NEW_FILE = N_("Training record %(training)s of %(name)s (new evidence file)")
+_RECORD_DELETED = N_("Training record %(training)s of %(name)s deleted")
+_RECORD_VERIFIED = N_("Training record %(training)s of %(name)s verified")
+
+
+def _summary(text: str, kind: TrainingType, leader: User) -> Message:
+    return Message(text, {"training": kind.name, "name": leader.display_name})
 
 
 def add_record(session: Session, leader: User, values: RecordValues, *,
@@ -260,7 +270,7 @@ def add_record(session: Session, leader: User, values: RecordValues, *,
     if kept is not None:
         _store(record, *kept, evidence_dir)
     audit_log.record(session, leader, "create", record, organization=record.organization,
-                     summary=_summary(record, kind, leader),
+                     summary=_summary(_RECORD, kind, leader),
                      after=audit_log.snapshot(record, (*RECORD_FIELDS, "evidence_type")))
     return record
 
@@ -290,8 +300,8 @@ def update_record(session: Session, leader: User, record: TrainingRecord,
     old, new = audit_log.changed(before, audit_log.snapshot(record, fields))
     if new or upload is not None:
         audit_log.record(session, leader, "update", record, organization=record.organization,
-                         summary=_summary(record, kind, leader)
-                         + (" (new evidence file)" if upload is not None else ""),
+                         summary=_summary(_RECORD if upload is None else _RECORD_NEW_FILE,
+                                          kind, leader),
                          before=old, after=new)
     return replaced
 
@@ -302,7 +312,7 @@ def delete_record(session: Session, leader: User, record: TrainingRecord) -> Non
     record.deleted_at = clock.now()
     session.flush()
     audit_log.record(session, leader, "delete", record, organization=record.organization,
-                     summary=_summary(record, record.training_type, leader) + " deleted",
+                     summary=_summary(_RECORD_DELETED, record.training_type, leader),
                      before=audit_log.snapshot(record, RECORD_FIELDS))
 
 
@@ -320,7 +330,7 @@ def verify_record(session: Session, actor: User, record: TrainingRecord) -> None
     record.verified_at, record.verified_by_id = clock.now(), actor.id
     session.flush()
     audit_log.record(session, actor, "update", record, organization=record.organization,
-                     summary=_summary(record, record.training_type, record.user) + " verified",
+                     summary=_summary(_RECORD_VERIFIED, record.training_type, record.user),
                      after={"verified_at": record.verified_at.isoformat(),
                             "verified_by": actor.display_name})
 
@@ -473,11 +483,13 @@ def standings_of(session: Session, user: User, today: date
     return sorted(found, key=lambda f: (f[1].status.rank, f[1].due or date.max, f[0].name))
 
 
-def history_entries(session: Session, org: Organization, user: User) -> list[AuditEntry]:
-    """The audit entries about one leader's training records, newest first."""
+def history(session: Session, org: Organization, user: User,
+            lang: str) -> list[audit_log.Line]:
+    """The audit log's lines about one leader's training records, newest first, in
+    words of `lang`."""
     ids = [r.id for r in records_of(session, user, org, with_deleted=True)]
     if not ids:
         return []
     query = audit_log.entries_for(org, entity_type="trainingrecord").where(
         AuditEntry.entity_id.in_(ids))
-    return list(session.scalars(query))
+    return audit_log.lines_of(session, org, list(session.scalars(query)), lang)

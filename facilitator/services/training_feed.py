@@ -19,6 +19,7 @@ from facilitator.db import UTCDateTime
 from facilitator.domain.ical import FeedCalendar
 from facilitator.domain.languages import DEFAULT
 from facilitator.domain.languages import N_
+from facilitator.domain.languages import Message
 from facilitator.domain.reminder_ical import DateEvent
 from facilitator.domain.reminder_ical import build_date_feed
 from facilitator.formatting import worded
@@ -41,8 +42,10 @@ def rotate_feed_token(session: Session, leader: User) -> str:
     session.flush()
     for org in leader_orgs(leader):
         audit_log.record(session, leader, "update", leader, organization=org,
-                         summary=f"Training reminder link of {leader.display_name} "
-                                 f"{'replaced' if had_one else 'made'}")
+                         summary=Message(N_("Training reminder link of %(name)s replaced")
+                                         if had_one else
+                                         N_("Training reminder link of %(name)s made"),
+                                         {"name": leader.display_name}))
     return token
 
 

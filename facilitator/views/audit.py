@@ -18,6 +18,7 @@ from flask_babel import gettext
 from werkzeug import Response
 
 from facilitator import clock
+from facilitator import i18n
 from facilitator import pdf
 from facilitator.db import get_session
 from facilitator.domain.compliance import Status
@@ -143,7 +144,7 @@ def log() -> str:
     page = request.args.get("page", 1, type=int) or 1
     page = max(1, min(page, 10_000))
     found = audit_log.log_page(get_session(), g.org, entity_type=entity_type or None,
-                               page=page, size=PAGE_SIZE)
+                               page=page, size=PAGE_SIZE, lang=i18n.page_language())
     return render_template(
         "audit/log.html",
         org=g.org,
@@ -268,7 +269,7 @@ def training_person(user_id: int) -> str:
     return render_template(
         "audit/training_person.html", org=g.org, person=person, standings=standings,
         records=training.records_of(session, person, g.org, with_deleted=True),
-        history=training.history_entries(session, g.org, person), today=today,
+        history=training.history(session, g.org, person, i18n.page_language()), today=today,
         confirm=ConfirmForm(), groups=[grp for grp in person.led_groups
                                        if grp.organization_id == g.org.id],
     )

@@ -4,7 +4,6 @@ English sentence of the app's on the way."""
 
 from __future__ import annotations
 
-import re
 import urllib.request
 from datetime import datetime
 from datetime import time
@@ -12,7 +11,6 @@ from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from babel.messages.pofile import read_po
 from icalendar import Calendar
 from playwright.sync_api import Browser
 from playwright.sync_api import Page
@@ -21,12 +19,12 @@ from sqlalchemy import select
 
 from facilitator import clock
 from facilitator.db import get_session
-from facilitator.formatting import TRANSLATIONS
 from facilitator.models import Group
 from facilitator.models import Meeting
 from facilitator.services import headcounts
 from tests.browser.conftest import LIVE_APPS
 from tests.browser.conftest import with_live_app
+from tests.conftest import english_sentences
 
 # The words on the pages are the same on either database: the first one is enough.
 pytestmark = [pytest.mark.browser, pytest.mark.one_database]
@@ -36,26 +34,7 @@ CHICAGO = ZoneInfo("America/Chicago")
 STATEMENT = "Esta es una reunión anónima."
 
 
-def english_sentences() -> list[str]:
-    """The app's English sentences (the catalog's msgids, in runs of three words or more
-    between placeholders and markup) whose Spanish differs."""
-    with (TRANSLATIONS / "es" / "LC_MESSAGES" / "messages.po").open("rb") as source:
-        catalog = read_po(source)
-    found = set()
-    for message in catalog:
-        ids = message.id if isinstance(message.id, tuple) else (message.id,)
-        strings = message.string if isinstance(message.string, tuple) else (message.string,)
-        for english in ids:
-            if not english or english in strings:
-                continue
-            for run in re.split(r"%\(\w+\)\w|\{\w+\}|<[^>]*>", english):
-                run = run.strip(" .,:;()")
-                if len(run.split()) >= 3:
-                    found.add(run)
-    return sorted(found)
-
-
-def english_on(page: Page, sentences: list[str]) -> list[str]:
+def english_on(page: Page, sentences: tuple[str, ...]) -> list[str]:
     text = page.locator("body").inner_text()
     return [s for s in sentences if s in text]
 

@@ -24,7 +24,7 @@ from facilitator.models import Meeting
 from tests.browser.conftest import with_live_app
 from tests.browser.test_headcount import during_next_tuesday  # noqa: F401 (a fixture)
 from tests.browser.test_spanish import english_on
-from tests.browser.test_spanish import english_sentences
+from tests.conftest import english_sentences
 
 # The words on the pages are the same on either database: the first one is enough.
 pytestmark = [pytest.mark.browser, pytest.mark.one_database]
