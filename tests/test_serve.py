@@ -94,9 +94,14 @@ def test_a_nonsense_worker_count_is_refused_plainly(tmp_path, workers):
     assert "Traceback" not in result.stderr
 
 
-def test_serves_feeds_from_several_workers_on_postgresql(postgres_server):
+def test_several_workers_serve_feeds_and_log_no_token_on_postgresql(postgres_server):
+    """`make serve` on PostgreSQL with two workers. Its access log masks each route with a
+    <token>, found in the URL map, as tests/test_log_masking.py shows for the dev server."""
     published = published_org(postgres_server.create_database("serve_workers"))
-    with gunicorn(published.url, workers=2, start_seconds=20) as server:
+    routes = create_app({"DATABASE_URL": "sqlite://", "SECRET_KEY": "routes only"}).url_map
+    requests = token_requests(routes, TOKEN)
+    with gunicorn(published.url, workers=2, start_seconds=20,
+                  env={"FACILITATOR_ACCESS_LOG": "1"}) as server:
         assert len(server.worker_pids()) == 2
         with urllib.request.urlopen(f"{server.url}/o/riverside/meetings.ics",
                                     timeout=10) as response:
@@ -109,15 +114,6 @@ def test_serves_feeds_from_several_workers_on_postgresql(postgres_server):
             assert health.read() == b"ok"
         assert f"URL:{server.url}/g/tuesday/".encode() in body  # FACILITATOR_BASE_URL's
 
-
-def test_gunicorns_access_log_masks_every_token_route(postgres_server):
-    """What `make serve` logs, as tests/test_log_masking.py shows for the dev server:
-    each route with a <token>, found in the URL map, is logged with the token masked."""
-    published = published_org(postgres_server.create_database("serve_log"))
-    routes = create_app({"DATABASE_URL": "sqlite://", "SECRET_KEY": "routes only"}).url_map
-    requests = token_requests(routes, TOKEN)
-    with gunicorn(published.url, workers=1, start_seconds=20,
-                  env={"FACILITATOR_ACCESS_LOG": "1"}) as server:
         for method, path in requests:
             request = urllib.request.Request(f"{server.url}{path}", method=method,
                                              data=b"" if method == "POST" else None)
