@@ -373,6 +373,8 @@ def render(key: str) -> None:
         elif row is not None and row.stamp == source.stamp and row.content_hash \
                 and store().has(row.content_hash):
             return
+        elif row is not None and row.failed_stamp == source.stamp:
+            return  # it failed on this data after its retries: not again until a change
         else:
             with memory.collector_paused():
                 drafts = _html(handout, source)

@@ -108,6 +108,12 @@ def test_a_group_made_private_leaves_its_known_slug_behind(client, org_admin, ma
     kept = group.slug
     session.refresh(group)
     assert group.slug == kept and group.name == "Thursday Step"
+    # Given a new slug, a private group gets a new suffix too: a name it was known by
+    # never becomes its address.
+    response = client.post(f"/manage/g/{kept}/edit", data=edit | {"slug": "thursday-step"})
+    session.refresh(group)
+    assert re.fullmatch(r"thursday-step-[a-z0-9]{8}", group.slug)
+    assert response.location == f"/manage/g/{group.slug}/"
 
 
 @pytest.mark.parametrize("data, message", [

@@ -27,6 +27,8 @@ from werkzeug.serving import make_server
 from facilitator import clock
 from facilitator import create_app
 from facilitator import migrate
+from facilitator.db import Base
+from facilitator.db import UTCDateTime
 from facilitator.db import get_session
 from facilitator.db import make_engine
 from facilitator.domain.counts import Counts
@@ -458,6 +460,43 @@ def test_a_check_in_leaves_only_the_hour_it_came_in(app, client, auth, session, 
     session.expire_all()
     assert session.get(Headcount, row.id).updated_at.replace(tzinfo=None) == \
         datetime(2026, 11, 18, 1, 0)
+
+
+def stamps(session) -> set[tuple[str, str, datetime]]:
+    """Every instant stored in any table: (table, column, value)."""
+    session.expire_all()
+    found = set()
+    for table in Base.metadata.sorted_tables:
+        columns = [c for c in table.columns if isinstance(c.type, UTCDateTime)]
+        if columns:
+            for row in session.execute(select(*columns)):
+                found.update((table.name, c.name, v) for c, v in zip(columns, row, strict=True)
+                             if v is not None)
+    session.rollback()
+    return found
+
+
+def test_no_tap_of_a_member_writes_an_instant_finer_than_the_hour(
+        app, client, auth, session, world, now):
+    """The issue's rule for every table, not only headcounts: whatever a member's
+    check-in or acknowledgement writes (the count, the per-minute ceiling's counter)
+    says at most the hour it came in."""
+    documents.save_version(session, None, world["org"], DocumentKind.STATEMENT,
+                           "What is said here stays here.", based_on=0, group=world["group"])
+    session.commit()
+    link = checkin_link(client, auth, world)
+    before = stamps(session)
+    now(datetime(2026, 11, 17, 19, 23, 41, 123456, tzinfo=CHICAGO))
+    member = app.test_client()
+    assert member.post(link).status_code == 303
+    assert member.post(f"{link}/statement", data={"language": "en"}).status_code == 303
+    assert documents.acknowledgements(session, world["meeting"], TUESDAY) == {"en": 1}
+    written = stamps(session) - before
+    assert {(table, column) for table, column, _ in written} >= {
+        ("headcounts", "updated_at"), ("throttle_counters", "window_started_at")}
+    finer = [(table, column, value) for table, column, value in written
+             if (value.minute, value.second, value.microsecond) != (0, 0, 0)]
+    assert not finer, finer
 
 
 def test_a_forged_cookie_does_not_stop_or_break_a_check_in(app, client, auth, session, world,

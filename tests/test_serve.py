@@ -2,19 +2,26 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
+import time
 import urllib.error
 import urllib.request
 
 import pytest
 
 from bench.server import gunicorn
+from facilitator import create_app
 from facilitator.config import DEFAULT_BASE_URL
 from facilitator.config import DEFAULT_SECRET_KEY
 from facilitator.serve import problems
+from tests.conftest import token_requests
 from tests.served import published_org
+
+#: Shaped like crypto.new_token(): what a real link carries.
+TOKEN = "SeCrEt-ToKeN_1234567890abcdefGH"
 
 SERVE = [sys.executable, "-m", "facilitator.serve"]
 
@@ -87,9 +94,14 @@ def test_a_nonsense_worker_count_is_refused_plainly(tmp_path, workers):
     assert "Traceback" not in result.stderr
 
 
-def test_serves_feeds_from_several_workers_on_postgresql(postgres_server):
+def test_several_workers_serve_feeds_and_log_no_token_on_postgresql(postgres_server):
+    """`make serve` on PostgreSQL with two workers. Its access log masks each route with a
+    <token>, found in the URL map, as tests/test_log_masking.py shows for the dev server."""
     published = published_org(postgres_server.create_database("serve_workers"))
-    with gunicorn(published.url, workers=2, start_seconds=20) as server:
+    routes = create_app({"DATABASE_URL": "sqlite://", "SECRET_KEY": "routes only"}).url_map
+    requests = token_requests(routes, TOKEN)
+    with gunicorn(published.url, workers=2, start_seconds=20,
+                  env={"FACILITATOR_ACCESS_LOG": "1"}) as server:
         assert len(server.worker_pids()) == 2
         with urllib.request.urlopen(f"{server.url}/o/riverside/meetings.ics",
                                     timeout=10) as response:
@@ -101,6 +113,19 @@ def test_serves_feeds_from_several_workers_on_postgresql(postgres_server):
         with urllib.request.urlopen(f"{server.url}/healthz", timeout=5) as health:
             assert health.read() == b"ok"
         assert f"URL:{server.url}/g/tuesday/".encode() in body  # FACILITATOR_BASE_URL's
+
+        for method, path in requests:
+            request = urllib.request.Request(f"{server.url}{path}", method=method,
+                                             data=b"" if method == "POST" else None)
+            with contextlib.suppress(urllib.error.HTTPError):  # unknown tokens: 404
+                urllib.request.urlopen(request, timeout=10).close()
+        masked = [(method, path.replace(TOKEN, "…")) for method, path in requests]
+        expected = [f'"{method} {path} HTTP/1.1"' for method, path in masked]
+        deadline = time.monotonic() + 10
+        while not all(line in server.output() for line in expected):
+            assert time.monotonic() < deadline, server.output()
+            time.sleep(0.1)
+        assert TOKEN not in server.output()
 
 
 def test_a_request_for_another_host_gets_400_and_nothing_else(postgres_server):

@@ -16,6 +16,7 @@ import functools
 from collections.abc import Iterable
 from collections.abc import Mapping
 from collections.abc import Sequence
+from datetime import UTC
 from datetime import date
 from datetime import timedelta
 from typing import Any
@@ -262,11 +263,14 @@ def new_checkin_link(session: Session, actor: User, meeting: Meeting) -> None:
     )
 
 
-#: Check-ins one occurrence takes in a minute. People arrive over several minutes, so a
-#: real meeting stays under it; a script posting to a shared link is held to it. Counted
-#: with the sign-in throttle's counters: a keyed hash of the occurrence and when its
-#: minute began, gone within the hour, so the headcount row itself keeps only the hour.
-CHECKINS_PER_MINUTE = throttle.Limit("checkin-occurrence", 30, timedelta(minutes=1))
+#: Check-ins one occurrence takes in a minute of the clock. People arrive over several
+#: minutes, so a real meeting stays under it; a script posting to a shared link is held
+#: to it. Counted with the sign-in throttle's counters, under a keyed hash of the
+#: occurrence and the minute (UTC). The row's stamp is only the hour, as on every row a
+#: member's tap writes: an instant, beside a door camera or another log, could say who
+#: tapped. A minute's key is used in that minute only, so its window is the hour the row
+#: is kept.
+CHECKINS_PER_MINUTE = throttle.Limit("checkin-occurrence", 30, timedelta(hours=1))
 
 
 #: What a member is told outside the check-in window.
@@ -288,13 +292,16 @@ def check_in(session: Session, key: str, meeting: Meeting, day: date, *,
     this check-in happened, apart from the numbers it adds to. `key` is the app's secret
     key."""
     schedule = meeting.schedule
+    now = clock.now()
     if not schedule.falls_on(day) or not is_open(
-            occurrence_on(schedule, day, meeting.exceptions_by_date.get(day)), clock.now()):
+            occurrence_on(schedule, day, meeting.exceptions_by_date.get(day)), now):
         raise ServiceError(CHECK_IN_CLOSED)
     if meeting.attendance is not Attendance.HYBRID:
         counter = None
-    minute = CHECKINS_PER_MINUTE.key(key, str(meeting.id), day.isoformat())
-    if not throttle.take(session, CHECKINS_PER_MINUTE, minute, now=clock.now()):
+    minute = CHECKINS_PER_MINUTE.key(key, str(meeting.id), day.isoformat(),
+                                     f"{now.astimezone(UTC):%Y-%m-%dT%H:%M}")
+    # The counter's "now" is the hour: its row's stamp, and where its window starts.
+    if not throttle.take(session, CHECKINS_PER_MINUTE, minute, now=clock.this_hour()):
         raise ServiceError(N_("Too many check-ins this minute; nothing was counted. Try "
                               "again in a minute."))
     if not _add(session, meeting.id, day, check_in_steps(first_meeting, counter),

@@ -22,6 +22,7 @@ from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
 from facilitator import clock
+from facilitator import pdf
 from facilitator.models import Role
 from facilitator.services import accounts
 from facilitator.services import feeds
@@ -111,9 +112,19 @@ def walk(client: FlaskClient, walked: list[str]) -> dict[str, str]:
     return answers
 
 
-def test_a_forged_host_reaches_no_public_answer_nor_any_later_one(client, values):
+def test_a_forged_host_reaches_no_public_answer_nor_any_later_one(client, values,
+                                                                 monkeypatch):
     walked = paths(GET_RULES, values)
     answers = walk(client, walked)
+    # Nor does a new Host make a PDF again: what is kept does not depend on it.
+    renders = []
+    render = pdf.render
+    monkeypatch.setattr(pdf, "render", lambda html, *limit: renders.append(html)
+                        or render(html, *limit))
+    for path in walked:
+        if path.endswith(".pdf"):
+            assert client.get(path, headers={"Host": "another.example"}).status_code < 500
+    assert renders == []
     leaked = [where for where, text in answers.items() if FORGED in text]
     assert not leaked, "\n".join(leaked)
     # The walk reached the answers that hold absolute links, and they name the real site.

@@ -25,12 +25,14 @@ from pypdf import PdfReader
 
 from facilitator import clock
 from facilitator import pdf
+from facilitator import rendered
 from facilitator.domain.meeting import LIMITS
 from facilitator.domain.text import MAX_BYTES
 from facilitator.models import Attendance
 from facilitator.models import DocumentKind
 from facilitator.models import Role
 from facilitator.services import documents
+from tests.conftest import HOST
 from tests.conftest import page_text
 
 NOW = datetime(2026, 11, 23, 12, tzinfo=ZoneInfo("America/Chicago"))
@@ -173,3 +175,37 @@ def test_a_failed_render_is_remembered_for_ten_minutes_for_that_content(
     monkeypatch.undo()  # the real renderer, and the clock ten minutes on
     monkeypatch.setattr(clock, "now", lambda: NOW + timedelta(minutes=10))
     assert client.get(url).status_code == 200
+
+
+def test_a_public_pdf_that_failed_is_not_rendered_again_whoever_asks(
+        app, client, session, monkeypatch, make_org, make_group, make_meeting):
+    """Public PDFs are rendered by the job workers, a request only enqueues a render: one
+    that failed after its retries answers 503 without a render, for requests and for
+    renders other requests queued meanwhile, until the data changes."""
+    app.config["JOBS_RETRY_DELAY"] = 0  # the retries run at once, in the request's job
+    group = make_group(make_org())
+    make_meeting(group)
+    renders = []
+
+    def failing_render(html: str, time_limit: float = pdf.TIME_LIMIT_SECONDS) -> bytes:
+        renders.append(html)
+        raise pdf.TooSlow(time_limit)
+
+    monkeypatch.setattr(pdf, "render", failing_render)
+    url = f"/g/{group.slug}/handout.pdf"
+    first = client.get(url)
+    assert first.status_code == 503 and first.headers["Retry-After"] == "3600"
+    assert "This PDF could not be made" in page_text(first)
+    assert len(renders) == rendered.RETRIES + 1
+    for host in ("a.example", "b.example", HOST):
+        again = client.get(url, headers={"Host": host})
+        assert again.status_code == 503 and "could not be made" in page_text(again)
+    # A render another request queued before the failure was recorded finds it.
+    with app.test_request_context(url):
+        rendered.render(rendered.group_handout("group", group, {}).key)
+    assert len(renders) == rendered.RETRIES + 1
+    # New content (the leader saved the group's guidelines) is tried again.
+    documents.save_version(session, None, group.organization, DocumentKind.GUIDELINES,
+                           "Be kind.", based_on=0, group=group)
+    session.commit()
+    assert client.get(url).status_code == 503 and len(renders) == 2 * (rendered.RETRIES + 1)
