@@ -125,3 +125,12 @@ def test_the_svg_is_text_and_shapes_only_and_the_same_bytes_every_time():
     assert {"Personas", "Primera <reunión>", "oculta", "sin reuniones", "hasta ahora"} <= set(
         texts)
     assert texts.count("2026") == 3
+
+
+def test_a_long_label_under_the_last_month_stays_inside_the_drawing():
+    months = [month((4, 1), label=name) for name in ("ene", "feb", "mar", "abr", "may", "jun",
+                                                     "jul", "ago", "sept", "oct", "nov")]
+    months.append(chart.Month(("dic", "2026", "hasta ahora"), (3, 1)))
+    drawn = chart.layout(months, SERIES, "oculta", spanish)
+    so_far = next(text for text in drawn.texts if text.text == "hasta ahora")
+    assert so_far.x + len(so_far.text) * chart.LETTER * so_far.size / 2 <= chart.WIDTH

@@ -116,7 +116,11 @@ def layout(months: Sequence[Month], series: Sequence[Series], hidden: str,
     marks = ticks(max((v for m in months if not m.missing for v in m.values if v), default=0))
     tick_size, label_size, note_size, line_height = 13, 12, 11, 14
     widest = max(len(number(tick)) for tick in marks) * LETTER * tick_size
-    left, right = 10 + widest + 8, WIDTH - 10
+    left = 10 + widest + 8
+    # The last month's label is centred under its place: room for it, "so far" and all.
+    last = max((len(line) for line in months[-1].label), default=0) if months else 0
+    overhang = last * LETTER * label_size / 2 - (WIDTH - 10 - left) / max(len(months), 1) / 2
+    right = WIDTH - 10 - max(overhang, 0)
     top = 44
     bottom = HEIGHT - 10 - line_height * max((len(m.label) for m in months), default=1)
     texts: list[Text] = []
