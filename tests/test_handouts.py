@@ -36,6 +36,7 @@ from facilitator.models import DocumentKind
 from facilitator.models import Group
 from facilitator.models import Headcount
 from facilitator.models import Role
+from facilitator.services import attendance
 from facilitator.services import documents
 from facilitator.services import feeds
 from facilitator.services import headcounts
@@ -89,6 +90,29 @@ def page_images(body: bytes, dpi: int) -> list[Image.Image]:
                 image.load()
                 images.append(image)
         return images
+
+
+def bars_in(page: Image.Image) -> list[tuple[int, int]]:
+    """The chart's bars on a grey page image, left to right: where each starts and how
+    tall it is, in pixels. A bar is at least 3 columns, each with a run of at least 10
+    pixels of the grey either of the chart's colours prints as; text is thinner."""
+    greys = [round(0.299 * int(colour[1:3], 16) + 0.587 * int(colour[3:5], 16)
+                   + 0.114 * int(colour[5:7], 16))
+             for colour in (attendance.PEOPLE_COLOUR, attendance.NEWCOMER_COLOUR)]
+    low, high = min(greys) - 12, max(greys) + 12
+    ink = page.point(lambda grey: 1 if low <= grey <= high else 0).tobytes()
+    runs = [max(map(len, ink[x::page.width].split(b"\0"))) for x in range(page.width)]
+    columns = [run if run >= 10 else 0 for run in runs]
+    bars = []
+    x = 0
+    while x < len(columns):
+        start = x
+        while x < len(columns) and columns[x]:
+            x += 1
+        if x - start >= 3:
+            bars.append((start, max(columns[start:x])))
+        x += 1
+    return bars
 
 
 def codes_in(body: bytes) -> list[str]:
@@ -526,9 +550,13 @@ def test_the_auditor_prints_the_attendance_report_with_its_chart_and_small_count
     assert "Nov 2026 (so far) 1 2 9 hidden 9.0" in text
     assert text.count("“More check-ins” marks a meeting where more members checked in") == 1
     assert "Meetings marked “More check-ins” Date Group Meeting Tue 10 Nov 2026" in text
-    # The chart is drawn in the PDF, with its month labels and legend as text.
+    # The chart is drawn in the PDF, with its month labels and legend as text, and its
+    # bars as a reader sees them: October's 15 people and November's 9, in proportion
+    # (the first meetings are hidden: no bar).
     assert "People First meeting" in text or ("People" in text and "First meeting" in text)
     assert " Nov " in text
+    heights = [height for _, height in bars_in(page_images(response.data, 72)[0])]
+    assert len(heights) == 2 and heights[1] / heights[0] == pytest.approx(9 / 15, abs=0.03)
     auth.logout()
     auth.login(make_user(make_org(), Role.AUDITOR))
     assert client.get(f"/audit/{group.organization.slug}/attendance.pdf").status_code == 404

@@ -17,7 +17,6 @@ meeting at all is "no meetings"; neither is ever 0 people.
 
 from __future__ import annotations
 
-import io
 import threading
 from collections import OrderedDict
 from collections import defaultdict
@@ -46,6 +45,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from facilitator import clock
+from facilitator.domain import chart
 from facilitator.domain.counts import not_counted_until
 from facilitator.domain.counts import reported
 from facilitator.domain.counts import taps_exceed
@@ -1085,86 +1085,30 @@ def org_csv_rows(report: Report) -> list[list[str]]:
 PEOPLE_COLOUR, NEWCOMER_COLOUR = "#1d5c8c", "#a34700"
 
 
-def chart_labels(report: Report, lang: str) -> list[str]:
-    """Each month's label under the chart: month and year, and "so far" under the month
-    the report is made in, in `lang`."""
+def chart_labels(report: Report, lang: str) -> list[tuple[str, ...]]:
+    """Each month's label under the chart, line by line: month and year, and "so far"
+    under the month the report is made in, in `lang`."""
     so_far = worded(SO_FAR, None, lang)
-    return [month_words(line.key, lang).replace(" ", "\n") + (f"\n{so_far}" if line.partial
-                                                              else "")
+    return [(*month_words(line.key, lang).split(" "), *((so_far,) if line.partial else ()))
             for line in report.months]
 
 
+#: The chart's series: their names (in the legend) and colours.
+CHART_SERIES = ((N_("People"), PEOPLE_COLOUR), (N_("First meeting"), NEWCOMER_COLOUR))
+
+
 def chart_svg(report: Report, lang: str | None = None) -> bytes:
-    """The 12 months as a bar chart of people and first meetings (SVG, no script, text
-    kept as text), labelled by month and year. A hidden count is drawn as no bar and
-    labelled as the table writes it; a month without numbers says why ("no meetings",
-    "not counted yet") rather than drawing a 0. Its words, months and numbers are in
-    `lang` (by default the page's). The same bytes for the same report and language, so
-    a page and a PDF can share them."""
-    from matplotlib.figure import Figure  # on first use: it takes a second to load
-    from matplotlib.ticker import FuncFormatter
-    from matplotlib.ticker import MaxNLocator
-
+    """The 12 months as a bar chart of people and first meetings (domain.chart: SVG, no
+    script, text kept as text), labelled by month and year. A hidden count is drawn as no
+    bar and labelled as the table writes it; a month without numbers says why ("no
+    meetings", "not counted yet") rather than drawing a 0. Its words, months and numbers
+    are in `lang` (by default the page's). The same bytes for the same report and
+    language, so a page and a PDF can share them."""
     lang = lang or language()
-    with _SVG_SETTINGS:
-        figure = Figure(figsize=(7.2, 3.4))
-        axes = figure.subplots()
-        where = range(len(report.months))
-        for offset, name, colour, values in (
-            (-0.2, N_("People"), PEOPLE_COLOUR, [m.numbers.people for m in report.months]),
-            (0.2, N_("First meeting"), NEWCOMER_COLOUR,
-             [m.numbers.newcomers for m in report.months]),
-        ):
-            axes.bar([x + offset for x in where], [v or 0 for v in values], width=0.4,
-                     label=worded(name, None, lang), color=colour)
-            for x, value, line in zip(where, values, report.months, strict=True):
-                if value is None and line.numbers.meetings:
-                    # Upright, so a word fits above a bar a quarter-inch wide.
-                    axes.annotate(worded(report.text(None), None, lang), (x + offset, 0),
-                                  ha="center", va="bottom", fontsize=8, color="#1f2328",
-                                  rotation=90)
-        for x, line in zip(where, report.months, strict=True):
-            if line.numbers.missing:
-                axes.annotate(worded(line.numbers.missing, None, lang), (x, 0), ha="center",
-                              va="bottom", fontsize=8, color="#57606a", rotation=90)
-        axes.set_xticks(list(where), chart_labels(report, lang), fontsize=8)
-        axes.yaxis.set_major_formatter(FuncFormatter(lambda y, _: number(int(y), lang)))
-        axes.spines[["top", "right"]].set_visible(False)
-        locator = axes.yaxis.get_major_locator()
-        assert isinstance(locator, MaxNLocator)  # matplotlib's default, AutoLocator
-        locator.set_params(integer=True)
-        axes.set_ylim(bottom=0, top=max(axes.get_ylim()[1], 5))
-        axes.legend(frameon=False, loc="lower left", bbox_to_anchor=(0, 1), ncols=2,
-                    borderaxespad=0.2)
-        figure.tight_layout()
-        out = io.BytesIO()
-        figure.savefig(out, format="svg", metadata={"Date": None})
-    return out.getvalue()
-
-
-class _SvgSettings:
-    """Text as <text> (readable, searchable, small) and ids the same on every run; set
-    around each chart, under a lock, since matplotlib keeps its settings in one global."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._context: Any = None
-
-    def __enter__(self) -> None:
-        import matplotlib
-
-        self._lock.acquire()
-        self._context = matplotlib.rc_context({
-            "svg.fonttype": "none", "svg.hashsalt": "facilitator",
-            "font.family": "DejaVu Sans", "font.size": 10,
-        })
-        self._context.__enter__()
-
-    def __exit__(self, *exc: object) -> None:
-        try:
-            self._context.__exit__(*exc)
-        finally:
-            self._lock.release()
-
-
-_SVG_SETTINGS = _SvgSettings()
+    months = [chart.Month(label, (line.numbers.people, line.numbers.newcomers),
+                          worded(line.numbers.missing, None, lang) if line.numbers.missing
+                          else "")
+              for line, label in zip(report.months, chart_labels(report, lang), strict=True)]
+    series = [chart.Series(worded(name, None, lang), colour) for name, colour in CHART_SERIES]
+    return chart.svg(chart.layout(months, series, worded(report.text(None), None, lang),
+                                  lambda value: number(value, lang)))

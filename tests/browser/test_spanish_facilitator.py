@@ -154,6 +154,9 @@ def test_a_spanish_speaking_facilitator_does_every_task_in_spanish(
         # The attendance report, and a handout printed in Spanish.
         page.goto(f"{base}/attendance")
         read(page)
+        # The browser draws the chart (an SVG of our own, asked for by the page's <img>).
+        chart = page.locator("figure.chart img")
+        assert chart.evaluate("img => img.complete && img.naturalWidth") > 0
         pdf = page.request.get(f"{base}/handout.pdf?paper=letter", timeout=60_000)
         assert pdf.ok and pdf.headers["content-type"] == "application/pdf"
         text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.body())).pages)
