@@ -177,6 +177,11 @@ def test_the_form_refuses_what_the_manage_form_refuses_and_keeps_nothing(
     assert "Say what is different on this date." in page_text(nothing)
     far = client.post(f"{day}/change", data={"moved_to": "2026-02-20"})
     assert far.status_code == 200 and "Held on" in page_text(far)
+    # 2026-01-13 is a Tuesday of the series; the 14th is none of its dates.
+    for not_a_date in ("2026-01-14", "2026-13-01", "tuesday"):
+        other = f"{world['link']}meetings/{world['meeting']}/dates/{not_a_date}"
+        assert client.get(other).status_code == 404, not_a_date
+        assert client.post(f"{other}/change", data={}).status_code == 404, not_a_date
     assert session.scalars(select(ChangeRequest)).all() == []
     junk = client.post(f"{world['link']}meetings/{world['meeting']}",
                        data=_meeting_form(session.get(Meeting, world["meeting"]), "not json",

@@ -7,12 +7,14 @@ from collections.abc import Callable
 from collections.abc import Iterable
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 from typing import Generic
 from typing import TypeVar
 
 from flask import Blueprint
 from flask import Response
+from flask import abort
 from flask import current_app
 from flask import flash
 from flask import g
@@ -36,6 +38,7 @@ from facilitator.formatting import message_words
 from facilitator.forms import MeetingForm
 from facilitator.forms import offer_timezones
 from facilitator.models import Group
+from facilitator.models import Meeting
 from facilitator.models import Role
 from facilitator.security import get_org_for
 from facilitator.services import ServiceError
@@ -88,6 +91,18 @@ def meeting_page(template: str, form: MeetingForm, group: Group, **context: Any)
                            regions=directory.public_regions(get_session(),
                                                             group.organization),
                            **{"meeting": None, "orphans": []} | context)
+
+
+def series_date(meeting: Meeting, day: str) -> date:
+    """The date of the meeting's series that `day` (YYYY-MM-DD, from the URL) names; 404
+    when it names none."""
+    try:
+        when = date.fromisoformat(day)
+    except ValueError:
+        abort(404)
+    if not meeting.schedule.falls_on(when):
+        abort(404)
+    return when
 
 
 def show_meeting_error(form: FlaskForm | None, error: ServiceError) -> None:

@@ -6,7 +6,6 @@ from collections.abc import Callable
 from datetime import date
 from typing import TypeVar
 
-from flask import abort
 from flask import flash
 from flask import g
 from flask import redirect
@@ -43,6 +42,7 @@ from facilitator.services.meetings import OrphanedExceptions
 from facilitator.views import meeting_form_values
 from facilitator.views import meeting_page
 from facilitator.views import save
+from facilitator.views import series_date
 from facilitator.views import show_meeting_error
 from facilitator.views.manage import bp
 
@@ -163,13 +163,7 @@ def delete_meeting(group_slug: str, meeting_id: int) -> str | Response:
 
 def meeting_and_date(group_slug: str, meeting_id: int, day: str) -> tuple[Meeting, date]:
     meeting = get_meeting_for(get_session(), g.user, group_slug, meeting_id)
-    try:
-        when = date.fromisoformat(day)
-    except ValueError:
-        abort(404)
-    if not meeting.schedule.falls_on(when):
-        abort(404)
-    return meeting, when
+    return meeting, series_date(meeting, day)
 
 
 @bp.get(f"{MEETING}/dates/<day>")
