@@ -7,6 +7,7 @@ from collections.abc import Callable
 from collections.abc import Iterable
 from collections.abc import Sequence
 from dataclasses import dataclass
+from dataclasses import field
 from datetime import date
 from typing import Any
 from typing import Generic
@@ -39,11 +40,13 @@ from facilitator.forms import MeetingForm
 from facilitator.forms import offer_timezones
 from facilitator.models import Group
 from facilitator.models import Meeting
+from facilitator.models import MeetingException
 from facilitator.models import Role
 from facilitator.security import get_org_for
 from facilitator.services import ServiceError
 from facilitator.services import attendance
 from facilitator.services import directory
+from facilitator.services.meetings import OrphanedExceptions
 
 #: What a person is told when a unique value was taken between their reading and saving.
 LOST_RACE = ("Someone else just saved a conflicting change; nothing was saved. "
@@ -91,6 +94,22 @@ def meeting_page(template: str, form: MeetingForm, group: Group, **context: Any)
                            regions=directory.public_regions(get_session(),
                                                             group.organization),
                            **{"meeting": None, "orphans": []} | context)
+
+
+@dataclass
+class SeriesRefusal:
+    """`save`'s `refused` for a form that edits a meeting series: the changed and
+    cancelled dates the edit would drop are kept in `orphans`, for the page to ask about
+    them first (nothing has changed then); any other refusal is shown on the form."""
+
+    form: MeetingForm
+    orphans: list[MeetingException] = field(default_factory=list)
+
+    def __call__(self, _form: FlaskForm | None, error: ServiceError) -> None:
+        if isinstance(error, OrphanedExceptions):
+            self.orphans.extend(error.exceptions)
+        else:
+            show_meeting_error(self.form, error)
 
 
 def series_date(meeting: Meeting, day: str) -> date:

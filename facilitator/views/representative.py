@@ -145,7 +145,6 @@ def edit_meeting(token: str, meeting_id: int) -> Response:
     form = SenderMeetingForm(obj=meeting)
     if request.method == "GET":
         form.fill_from(meeting)
-        form.duration_minutes.data = meeting.duration_minutes
         form.contact.data = ""
         # What the form shows, read back: what the sender compares their changes with.
         try:
