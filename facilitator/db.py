@@ -187,6 +187,18 @@ def _begin(session: Session, write: bool) -> None:
 
 
 @contextmanager
+def _committed(session: Session) -> Iterator[Session]:
+    """Commit the session's transaction at the end of the block; roll it back if the
+    block raises."""
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+
+
+@contextmanager
 def read_transaction(session: Session) -> Iterator[Session]:
     """A transaction that changes nothing another connection sees: it reads, and may fill
     the connection's own TEMPORARY tables. On SQLite it begins plain (BEGIN) even in a
@@ -195,12 +207,8 @@ def read_transaction(session: Session) -> Iterator[Session]:
     next transaction on the same connection; rolled back if the block raises."""
     if session.get_bind().dialect.name == "sqlite":
         _begin(session, write=False)
-    try:
+    with _committed(session):
         yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
 
 
 @contextmanager
@@ -221,12 +229,8 @@ def write_transaction(session: Session) -> Iterator[Session]:
         _begin(session, write=True)
     elif _in_autocommit(session):
         session.commit()  # the connection goes back to the pool, its isolation reset
-    try:
+    with _committed(session):
         yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
 
 
 def _in_autocommit(session: Session) -> bool:

@@ -608,9 +608,10 @@ class MeetingForm(_PlainErrors, _Times, FlaskForm):
         })
 
     def fill_from(self, meeting: Any) -> None:
-        """Show a stored meeting's recurrence in the form's own terms. A series every
-        other week shows its first meeting as its first date: the first of the two
+        """Show a stored meeting's recurrence and length in the form's own terms. A series
+        every other week shows its first meeting as its first date: the first of the two
         weeks to choose from, so saving it unchanged keeps its weeks."""
+        self.duration_minutes.data = meeting.duration_minutes
         recurrence = meeting.recurrence
         if len(first_dates(recurrence, meeting.first_date)) > 1:
             self.first_date.data = next(iter(meeting.schedule.next_dates(meeting.first_date, 1)),

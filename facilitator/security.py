@@ -20,6 +20,7 @@ from facilitator.models import Role
 from facilitator.models import TrainingRecord
 from facilitator.models import TrainingType
 from facilitator.models import User
+from facilitator.models import Visibility
 from facilitator.services import import_runs
 from facilitator.services import invitations
 from facilitator.services.organizations import find_group
@@ -47,6 +48,26 @@ def public_org(session: Session, slug: str) -> Organization:
     if org is None:
         raise NotFound()
     return org
+
+
+def public_group(session: Session, slug: str) -> Group:
+    """Return the group for pages that only a public group has (its handouts, its
+    subscribe page); 404 for a private one, whose are behind its token or its leaders'
+    pages, and when there is none."""
+    group = find_group(session, slug)
+    if group is None or group.visibility is not Visibility.PUBLIC:
+        raise NotFound()
+    return group
+
+
+def visible_group(session: Session, user: User | None, slug: str) -> Group:
+    """Return the group for its page: a public group for anyone, a private one for those
+    who may read it (may_read_group); 404 otherwise, the same as for no group at all."""
+    group = find_group(session, slug)
+    if group is None or group.visibility is not Visibility.PUBLIC and (
+            user is None or not may_read_group(user, group)):
+        raise NotFound()
+    return group
 
 
 def get_org_for(session: Session, user: User, slug: str, roles: Iterable[Role]) -> Organization:

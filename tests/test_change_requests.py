@@ -177,6 +177,11 @@ def test_the_form_refuses_what_the_manage_form_refuses_and_keeps_nothing(
     assert "Say what is different on this date." in page_text(nothing)
     far = client.post(f"{day}/change", data={"moved_to": "2026-02-20"})
     assert far.status_code == 200 and "Held on" in page_text(far)
+    # 2026-01-13 is a Tuesday of the series; the 14th is none of its dates.
+    for not_a_date in ("2026-01-14", "2026-13-01", "tuesday"):
+        other = f"{world['link']}meetings/{world['meeting']}/dates/{not_a_date}"
+        assert client.get(other).status_code == 404, not_a_date
+        assert client.post(f"{other}/change", data={}).status_code == 404, not_a_date
     assert session.scalars(select(ChangeRequest)).all() == []
     junk = client.post(f"{world['link']}meetings/{world['meeting']}",
                        data=_meeting_form(session.get(Meeting, world["meeting"]), "not json",
@@ -288,6 +293,29 @@ def test_an_admin_edits_a_change_in_the_form_it_is_made_in_then_approves_it(
     session.expire_all()
     assert session.get(Meeting, meeting.id).exceptions_by_date[date(2026, 1, 20)].moved_to \
         == date(2026, 1, 22)
+
+
+def test_an_edit_that_drops_a_cancelled_date_asks_the_admin_before_approving(
+        client, auth, world, session):
+    meeting = session.get(Meeting, world["meeting"])
+    meetings.cancel_date(session, None, meeting, date(2026, 1, 20), note="Snow day")
+    session.commit()
+    _send(client, session, world, start_time="19:30")
+    request = session.scalars(select(ChangeRequest)).one()
+    auth.login(ADMIN)
+    edit = f"{REQUESTS}/{request.id}/items/{request.items[0].id}/edit"
+    thursdays = _meeting_form(meeting, weekdays="3", reason="Thursdays now.")
+    asked = page_text(client.post(edit, data=thursdays))
+    assert "These dates would no longer be meeting dates" in asked and "Snow day" in asked
+    assert "Save and remove those changes, and approve" in asked
+    session.expire_all()
+    assert session.get(Meeting, meeting.id).recurrence == Recurrence.weekly(1)
+    client.post(edit, data=thursdays | {"drop_orphans": "yes"})
+    session.expire_all()
+    saved = session.get(Meeting, meeting.id)
+    assert saved.recurrence == Recurrence.weekly(3) and saved.exceptions == []
+    assert session.get(type(request.items[0]), request.items[0].id).decision \
+        is Decision.APPROVED
 
 
 def test_a_cancelled_date_and_a_moved_one_are_applied_through_the_date_services(

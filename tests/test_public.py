@@ -438,6 +438,19 @@ def test_private_group_is_not_found_for_leaders_who_may_not_read_it(client, auth
     assert "Hidden Nurses" not in get(client, "/o/org-a/")
 
 
+def test_a_private_group_page_answers_as_a_missing_one_even_in_a_spanish_org(
+        client, session, tenancy, hidden):
+    """Its 404 is not worded in its org's language: that would tell the group exists."""
+    tenancy["a"]["org"].default_language = "es"
+    session.commit()
+    private = client.get(f"/g/{hidden.slug}/")
+    missing = client.get("/g/no-such-group/")
+    assert private.status_code == missing.status_code == 404
+    # The same page, but for the address in its language links.
+    assert private.get_data(as_text=True).replace(hidden.slug, "no-such-group") == \
+        missing.get_data(as_text=True)
+
+
 @pytest.mark.parametrize("who", ["lead2", "admin", "auditor"])
 def test_leaders_who_may_read_a_private_group_see_its_page_marked_private(client, auth,
                                                                          tenancy, hidden, who):

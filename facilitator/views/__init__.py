@@ -7,12 +7,15 @@ from collections.abc import Callable
 from collections.abc import Iterable
 from collections.abc import Sequence
 from dataclasses import dataclass
+from dataclasses import field
+from datetime import date
 from typing import Any
 from typing import Generic
 from typing import TypeVar
 
 from flask import Blueprint
 from flask import Response
+from flask import abort
 from flask import current_app
 from flask import flash
 from flask import g
@@ -36,11 +39,14 @@ from facilitator.formatting import message_words
 from facilitator.forms import MeetingForm
 from facilitator.forms import offer_timezones
 from facilitator.models import Group
+from facilitator.models import Meeting
+from facilitator.models import MeetingException
 from facilitator.models import Role
 from facilitator.security import get_org_for
 from facilitator.services import ServiceError
 from facilitator.services import attendance
 from facilitator.services import directory
+from facilitator.services.meetings import OrphanedExceptions
 
 #: What a person is told when a unique value was taken between their reading and saving.
 LOST_RACE = ("Someone else just saved a conflicting change; nothing was saved. "
@@ -88,6 +94,34 @@ def meeting_page(template: str, form: MeetingForm, group: Group, **context: Any)
                            regions=directory.public_regions(get_session(),
                                                             group.organization),
                            **{"meeting": None, "orphans": []} | context)
+
+
+@dataclass
+class SeriesRefusal:
+    """`save`'s `refused` for a form that edits a meeting series: the changed and
+    cancelled dates the edit would drop are kept in `orphans`, for the page to ask about
+    them first (nothing has changed then); any other refusal is shown on the form."""
+
+    form: MeetingForm
+    orphans: list[MeetingException] = field(default_factory=list)
+
+    def __call__(self, _form: FlaskForm | None, error: ServiceError) -> None:
+        if isinstance(error, OrphanedExceptions):
+            self.orphans.extend(error.exceptions)
+        else:
+            show_meeting_error(self.form, error)
+
+
+def series_date(meeting: Meeting, day: str) -> date:
+    """The date of the meeting's series that `day` (YYYY-MM-DD, from the URL) names; 404
+    when it names none."""
+    try:
+        when = date.fromisoformat(day)
+    except ValueError:
+        abort(404)
+    if not meeting.schedule.falls_on(when):
+        abort(404)
+    return when
 
 
 def show_meeting_error(form: FlaskForm | None, error: ServiceError) -> None:

@@ -9,16 +9,14 @@ from __future__ import annotations
 
 from flask import Blueprint
 from flask import Response
-from flask import abort
 from flask import request
 
 from facilitator import i18n
 from facilitator import rendered
 from facilitator.db import get_session
 from facilitator.models import Group
-from facilitator.models import Visibility
+from facilitator.security import public_group
 from facilitator.security import public_org
-from facilitator.services.organizations import find_group
 
 bp = Blueprint("handouts", __name__)
 
@@ -26,9 +24,7 @@ bp = Blueprint("handouts", __name__)
 @bp.get("/g/<group_slug>/handout.pdf")
 def group_handout(group_slug: str) -> Response:
     """A public group's one-pager. A private group's is only for its leaders (manage)."""
-    group = find_group(get_session(), group_slug)
-    if group is None or group.visibility is not Visibility.PUBLIC:
-        abort(404)
+    group = public_group(get_session(), group_slug)
     return _answer("group", group, f"{group.slug}.pdf")
 
 
@@ -36,9 +32,7 @@ def group_handout(group_slug: str) -> Response:
 def group_documents(group_slug: str) -> Response:
     """A public group's guidelines and statement; a private group's are for its leaders
     (manage)."""
-    group = find_group(get_session(), group_slug)
-    if group is None or group.visibility is not Visibility.PUBLIC:
-        abort(404)
+    group = public_group(get_session(), group_slug)
     return _answer("guidelines", group, f"{group.slug}-guidelines.pdf")
 
 

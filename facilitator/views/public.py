@@ -35,8 +35,9 @@ from facilitator.models import Meeting
 from facilitator.models import Organization
 from facilitator.models import User
 from facilitator.models import Visibility
-from facilitator.security import may_read_group
+from facilitator.security import public_group
 from facilitator.security import public_org
+from facilitator.security import visible_group
 from facilitator.services import accounts
 from facilitator.services import directory as directory_service
 from facilitator.services import documents
@@ -46,7 +47,6 @@ from facilitator.services import soon as soon_service
 from facilitator.services import training_feed
 from facilitator.services.feeds import FeedVersion
 from facilitator.services.meeting_guide_feed import meeting_guide_feed
-from facilitator.services.organizations import find_group
 from facilitator.urls import absolute_url
 from facilitator.views import save
 
@@ -142,13 +142,9 @@ def group(group_slug: str) -> Response:
     """A group's page. A private group's is shown only to leaders who may read it; to
     everyone else it does not exist."""
     session = get_session()
-    group = find_group(session, group_slug)
-    if group is None:
-        abort(404)
+    group = visible_group(session, g.user, group_slug)
     i18n.use_org_language(group.organization.default_language)
     private = group.visibility is not Visibility.PUBLIC
-    if private and (g.user is None or not may_read_group(g.user, group)):
-        abort(404)
     meetings = directory_service.group_meetings(session, group, clock.now())
     response = make_response(render_template(
         "public/group.html", group=group, meetings=meetings, private=private,
@@ -166,10 +162,7 @@ def group(group_slug: str) -> Response:
 def group_subscribe(group_slug: str) -> Response:
     """Where a public group's printed QR code leads: its calendar, for any phone. A
     private group has only its token page."""
-    session = get_session()
-    group = find_group(session, group_slug)
-    if group is None or group.visibility is not Visibility.PUBLIC:
-        abort(404)
+    group = public_group(get_session(), group_slug)
     i18n.use_org_language(group.organization.default_language)
     return _shared_page(make_response(render_template(
         "public/subscribe.html", name=group.name, org=group.organization,

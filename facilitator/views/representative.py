@@ -47,6 +47,7 @@ from facilitator.services import throttle
 from facilitator.views import meeting_form_values
 from facilitator.views import meeting_page
 from facilitator.views import save
+from facilitator.views import series_date
 from facilitator.views import show_meeting_error
 
 bp = Blueprint("representative", __name__, url_prefix="/rep")
@@ -144,7 +145,6 @@ def edit_meeting(token: str, meeting_id: int) -> Response:
     form = SenderMeetingForm(obj=meeting)
     if request.method == "GET":
         form.fill_from(meeting)
-        form.duration_minutes.data = meeting.duration_minutes
         form.contact.data = ""
         # What the form shows, read back: what the sender compares their changes with.
         try:
@@ -182,13 +182,7 @@ def new_meeting(token: str) -> Response:
 def _meeting_and_date(token: str, meeting_id: int, day: str) -> tuple[Group, Meeting, date]:
     group = _group(token)
     meeting = _meeting(group, meeting_id)
-    try:
-        when = date.fromisoformat(day)
-    except ValueError:
-        abort(404)
-    if not meeting.schedule.falls_on(when):
-        abort(404)
-    return group, meeting, when
+    return group, meeting, series_date(meeting, day)
 
 
 DATE = "/<token>/meetings/<int(max=2147483647):meeting_id>/dates/<day>"

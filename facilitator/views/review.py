@@ -29,16 +29,14 @@ from facilitator.models import ChangeKind
 from facilitator.models import ChangeRequest
 from facilitator.models import ChangeRequestItem
 from facilitator.models import Decision
-from facilitator.models import MeetingException
 from facilitator.models import Role
 from facilitator.services import ServiceError
 from facilitator.services import change_requests
-from facilitator.services.meetings import OrphanedExceptions
+from facilitator.views import SeriesRefusal
 from facilitator.views import meeting_form_values
 from facilitator.views import meeting_page
 from facilitator.views import save
 from facilitator.views import scope_to_org
-from facilitator.views import show_meeting_error
 
 bp = Blueprint("review", __name__, url_prefix="/admin/<org_slug>/requests")
 scope_to_org(bp, [Role.ADMIN])
@@ -113,16 +111,9 @@ def edit_item(request_id: int, item_id: int) -> str | Response:
             return _back(request_id, item_id)
         form = ReviewMeetingForm(obj=values)
         form.fill_from(values)
-        form.duration_minutes.data = values.duration_minutes
     else:
         form = ReviewMeetingForm()
-    orphans: list[MeetingException] = []
-
-    def refused(_form: object, error: ServiceError) -> None:
-        if isinstance(error, OrphanedExceptions):
-            orphans.extend(error.exceptions)  # ask first; nothing has changed
-        else:
-            show_meeting_error(form, error)
+    refused = SeriesRefusal(form)
 
     if "preview" not in request.form and form.validate_on_submit() and \
             (edited := meeting_form_values(form)) is not None:
@@ -133,6 +124,6 @@ def edit_item(request_id: int, item_id: int) -> str | Response:
             flash(gettext("Saved and approved; the sender sees it."), "info")
             return _back(request_id, item_id)
     return meeting_page("review/meeting_form.html", form, found.group, meeting=item.meeting,
-                        orphans=orphans, request_=found, item=item,
+                        orphans=refused.orphans, request_=found, item=item,
                         label=field_labels(MeetingForm).get(item.field, item.field),
                         shown=shown)

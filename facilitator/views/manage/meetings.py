@@ -6,7 +6,6 @@ from collections.abc import Callable
 from datetime import date
 from typing import TypeVar
 
-from flask import abort
 from flask import flash
 from flask import g
 from flask import redirect
@@ -36,13 +35,13 @@ from facilitator.models import Meeting
 from facilitator.models import MeetingException
 from facilitator.security import get_group_for
 from facilitator.security import get_meeting_for
-from facilitator.services import ServiceError
 from facilitator.services import listings
 from facilitator.services import meetings
-from facilitator.services.meetings import OrphanedExceptions
+from facilitator.views import SeriesRefusal
 from facilitator.views import meeting_form_values
 from facilitator.views import meeting_page
 from facilitator.views import save
+from facilitator.views import series_date
 from facilitator.views import show_meeting_error
 from facilitator.views.manage import bp
 
@@ -105,14 +104,7 @@ def edit_meeting(group_slug: str, meeting_id: int) -> str | Response:
     form = MeetingForm(obj=meeting)
     if request.method == "GET":
         form.fill_from(meeting)
-        form.duration_minutes.data = meeting.duration_minutes
-    orphans: list[MeetingException] = []
-
-    def refused(_form: object, error: ServiceError) -> None:
-        if isinstance(error, OrphanedExceptions):
-            orphans.extend(error.exceptions)  # ask first; nothing has changed
-        else:
-            show_meeting_error(form, error)
+    refused = SeriesRefusal(form)
 
     if not _previewing() and form.validate_on_submit() and \
             (values := meeting_form_values(form)) is not None:
@@ -127,7 +119,7 @@ def edit_meeting(group_slug: str, meeting_id: int) -> str | Response:
                            len(dropped), title=meeting.title) if dropped
                   else gettext("%(title)s is saved.", title=meeting.title), "info")
             return _back_to_group(meeting)
-    return _meeting_page(form, meeting.group, meeting, orphans)
+    return _meeting_page(form, meeting.group, meeting, refused.orphans)
 
 
 @bp.route(f"{MEETING}/end", methods=["GET", "POST"])
@@ -163,13 +155,7 @@ def delete_meeting(group_slug: str, meeting_id: int) -> str | Response:
 
 def meeting_and_date(group_slug: str, meeting_id: int, day: str) -> tuple[Meeting, date]:
     meeting = get_meeting_for(get_session(), g.user, group_slug, meeting_id)
-    try:
-        when = date.fromisoformat(day)
-    except ValueError:
-        abort(404)
-    if not meeting.schedule.falls_on(when):
-        abort(404)
-    return meeting, when
+    return meeting, series_date(meeting, day)
 
 
 @bp.get(f"{MEETING}/dates/<day>")
