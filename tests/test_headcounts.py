@@ -778,6 +778,34 @@ def test_the_auditor_sees_the_org_with_small_counts_hidden_and_nothing_to_subtra
         .status_code == 200
 
 
+def test_an_auditor_who_reads_spanish_gets_the_files_in_spanish(
+        client, auth, session, make_user, world, counted, now):
+    """The CSVs a reader downloads speak their language: columns, marks, the rule and the
+    totals. Numbers and dates stay as a spreadsheet sorts them."""
+    auditor = make_user(world["org"], Role.AUDITOR)
+    auditor.language = "es"
+    session.commit()
+    auth.login(auditor)
+    org = world["org"].slug
+    rows = list(csv.reader(io.StringIO(client.get(f"/audit/{org}/attendance.csv").text)))
+    assert rows[0][:9] == ["Grupo", "Mes", "Mes completo", "Reuniones contadas",
+                           "Reuniones aún sin contar", "Personas", "Personas (oculta)",
+                           "Primera reunión", "Primera reunión (oculta)"]
+    assert rows[-1] == ["Las cuentas menores que 5, y las que permitirían deducir una de "
+                        "ellas, quedan vacías, con «sí» en su columna «oculta»."]
+    cells = {(row[0], row[1]): row[5:9] for row in rows[1:-1]}
+    assert cells[("Todos los grupos", "12 meses")] == ["51", "", "14", ""]
+    assert any(row[2] == "sí" for row in rows[1:-1])
+    group = list(csv.reader(io.StringIO(
+        client.get(f"/audit/{org}/attendance/{world['group'].slug}.csv").text)))
+    assert group[0][:3] == ["Fecha", "Reunión", "Contada"]
+    assert {row[0]: row[2] for row in group[1:-1]}["2026-10-20"] == "aún sin contar"
+    training = client.get(f"/audit/{org}/training.csv").text.splitlines()[0]
+    assert training.startswith("Líder,Grupos,Requisito,Estado,")
+    for english in ("yes", "hidden", "All groups", "not counted yet", "Leader"):
+        assert english not in "\n".join(",".join(row) for row in rows + group) + training
+
+
 @pytest.fixture
 def tallies(session, world, make_group, make_meeting):
     """Occurrences with the facilitator's count, the members' check-ins, or both. The

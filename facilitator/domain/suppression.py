@@ -19,6 +19,7 @@ from typing import TypeVar
 
 from facilitator.domain.counts import Counts
 from facilitator.domain.languages import N_
+from facilitator.domain.languages import Message
 
 #: A cell of a report: any hashable key, such as ("month", "2026-11", "people").
 Key = Hashable
@@ -241,10 +242,11 @@ def hidden_rule(threshold: int) -> str:
             f"read “{HIDDEN}”.")
 
 
-def hidden_rule_csv(threshold: int) -> str:
+def hidden_rule_csv(threshold: int) -> Message:
     """The rule as a CSV says it, where a hidden count is an empty cell and a mark."""
-    return (f"Counts below {threshold}, and counts that would let one be worked out, are "
-            f"left empty, with “yes” in their “{HIDDEN}” column.")
+    return Message(N_("Counts below %(threshold)s, and counts that would let one be worked "
+                      "out, are left empty, with “yes” in their “hidden” column."),
+                   {"threshold": threshold})
 
 
 def average(total: int | None, meetings: int) -> float | None:

@@ -50,9 +50,10 @@ from facilitator.domain.counts import not_counted_until
 from facilitator.domain.counts import reported
 from facilitator.domain.counts import taps_exceed
 from facilitator.domain.languages import N_
+from facilitator.domain.languages import Label
+from facilitator.domain.languages import Message
 from facilitator.domain.meeting import SeriesException
 from facilitator.domain.recurrence import Schedule
-from facilitator.domain.suppression import HIDDEN
 from facilitator.domain.suppression import SO_FAR
 from facilitator.domain.suppression import Key
 from facilitator.domain.suppression import Sum
@@ -68,6 +69,7 @@ from facilitator.domain.suppression import shown
 from facilitator.domain.suppression import suppress
 from facilitator.domain.suppression import suppress_table
 from facilitator.formatting import language
+from facilitator.formatting import message_words
 from facilitator.formatting import month_words
 from facilitator.formatting import number
 from facilitator.formatting import short_date
@@ -1019,66 +1021,89 @@ class ReportCache:
 
 # -- Exports and chart ------------------------------------------------------------------
 
-def _hidden_columns(*names: str) -> tuple[str, ...]:
-    return tuple(column for name in names for column in (name, f"{name} {HIDDEN}"))
+def _hidden_columns(*names: str) -> tuple[str | Message, ...]:
+    return tuple(column for name in names for column in (
+        name, Message(N_("%(column)s hidden"), {"column": Label(name)})))
 
 
-#: The CSVs' number columns hold numbers only: a count the small-count rule hides is an
+#: The CSVs' columns, marked English (views.csv_response words them in the reader's
+#: language). Number columns hold numbers only: a count the small-count rule hides is an
 #: empty cell with "yes" in the column beside it; a meeting nobody counted says so in
 #: "Counted", with its counts empty.
-GROUP_CSV_HEADER = ("Date", "Meeting", "Counted",
-                    *_hidden_columns("People", "First meeting", "In person", "Online"),
-                    "More check-ins than counted")
-ORG_CSV_HEADER = ("Group", "Month", "Whole month", "Meetings counted",
-                  "Meetings not counted yet", *_hidden_columns("People", "First meeting"),
-                  "People per meeting", "Meetings with more check-ins than counted")
+GROUP_CSV_HEADER = (N_("Date"), N_("Meeting"), N_("Counted"),
+                    *_hidden_columns(N_("People"), N_("First meeting"), N_("In person"),
+                                     N_("Online")),
+                    N_("More check-ins than counted"))
+ORG_CSV_HEADER = (N_("Group"), N_("Month"), N_("Whole month"), N_("Meetings counted"),
+                  N_("Meetings not counted yet"),
+                  *_hidden_columns(N_("People"), N_("First meeting")),
+                  N_("People per meeting"), N_("Meetings with more check-ins than counted"))
 
 
-def _cells(value: int | None, counted: bool = True) -> list[str]:
-    """A count and its "hidden" mark: [number, ""], ["", "yes"] when hidden, or
-    ["", ""] when there is nothing to count."""
-    if not counted:
-        return ["", ""]
-    return ["", "yes"] if value is None else [str(value), ""]
+class _CsvWords:
+    """The words a CSV's cells hold, in one language."""
+
+    def __init__(self, lang: str) -> None:
+        self.lang = lang
+        self.yes = worded(N_("yes"), None, lang)
+
+    def __call__(self, text: str, values: dict[str, object] | None = None) -> str:
+        return worded(text, values, self.lang)
+
+    def cells(self, value: int | None, counted: bool = True) -> list[str]:
+        """A count and its "hidden" mark: [number, ""], ["", "yes"] when hidden, or
+        ["", ""] when there is nothing to count."""
+        if not counted:
+            return ["", ""]
+        return ["", self.yes] if value is None else [str(value), ""]
+
+    def with_rule(self, report: Report, rows: list[list[str]]) -> list[list[str]]:
+        """The rows, and under them the rule once, so a reader of a file that hides
+        counts knows what an empty count marked "yes" means."""
+        if not report.threshold:
+            return rows
+        return rows + [[message_words(hidden_rule_csv(report.threshold), self.lang)]]
 
 
-def _with_rule(report: Report, rows: list[list[str]]) -> list[list[str]]:
-    """The rows, and under them the rule once, so a reader of a file that hides counts
-    knows what an empty count marked "yes" means."""
-    return rows + [[hidden_rule_csv(report.threshold)]] if report.threshold else rows
-
-
-def group_csv_rows(report: Report) -> list[list[str]]:
+def group_csv_rows(report: Report, lang: str) -> list[list[str]]:
+    """A group's report as CSV rows, its words in `lang`."""
+    words = _CsvWords(lang)
     rows = []
     for line in report.occurrences:
         numbers = line.numbers
         counted = bool(numbers.meetings)
         rows.append([
-            line.key, line.meeting, "yes" if counted else NOT_COUNTED,
-            *_cells(numbers.people, counted), *_cells(numbers.newcomers, counted),
-            *_cells(numbers.in_person, counted and line.hybrid),
-            *_cells(numbers.online, counted and line.hybrid),
-            "yes" if numbers.more_checkins else ""])
-    return _with_rule(report, rows)
+            line.key, line.meeting, words.yes if counted else words(NOT_COUNTED),
+            *words.cells(numbers.people, counted), *words.cells(numbers.newcomers, counted),
+            *words.cells(numbers.in_person, counted and line.hybrid),
+            *words.cells(numbers.online, counted and line.hybrid),
+            words.yes if numbers.more_checkins else ""])
+    return words.with_rule(report, rows)
 
 
-def org_csv_rows(report: Report) -> list[list[str]]:
+def org_csv_rows(report: Report, lang: str) -> list[list[str]]:
+    """The org's report as CSV rows, its words in `lang`."""
+    words = _CsvWords(lang)
+    not_whole = words(N_("no, so far"))
+
     def row(group: str, month: str, whole: bool, numbers: Numbers) -> list[str]:
         per_meeting = numbers.average
         counted = bool(numbers.meetings)
-        return [group, month, "yes" if whole else f"no, {SO_FAR}", str(numbers.meetings),
-                str(numbers.not_counted), *_cells(numbers.people, counted),
-                *_cells(numbers.newcomers, counted),
+        return [group, month, words.yes if whole else not_whole, str(numbers.meetings),
+                str(numbers.not_counted), *words.cells(numbers.people, counted),
+                *words.cells(numbers.newcomers, counted),
                 "" if per_meeting is None else str(per_meeting), str(numbers.more_checkins)]
 
+    all_groups = words(N_("All groups"))
     rows = [row(group.label, month.key, not month.partial,
                 report.cells[(group.key, month.key)])
             for group in report.groups for month in report.months
             if (group.key, month.key) in report.cells]
-    rows += [row("All groups", month.key, not month.partial, month.numbers)
+    rows += [row(all_groups, month.key, not month.partial, month.numbers)
              for month in report.months]
-    rows.append(row("All groups", f"{MONTHS} months", False, report.total))
-    return _with_rule(report, rows)
+    rows.append(row(all_groups, words(N_("%(count)s months"), {"count": MONTHS}), False,
+                    report.total))
+    return words.with_rule(report, rows)
 
 
 #: Colours of the chart: both at least 4.5:1 on white, and apart for colour-blind eyes.

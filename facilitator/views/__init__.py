@@ -29,6 +29,7 @@ from sqlalchemy.exc import IntegrityError
 from facilitator import clock
 from facilitator.db import get_session
 from facilitator.db import write_transaction
+from facilitator.domain.languages import Message
 from facilitator.domain.meeting import MeetingValues
 from facilitator.domain.meeting_types import types_offered_first
 from facilitator.domain.recurrence import InvalidRecurrence
@@ -150,10 +151,13 @@ def save(form: FlaskForm | None, change: Callable[[], T], *,
     return Saved(value)
 
 
-def csv_response(filename: str, header: Sequence[str],
+def csv_response(filename: str, header: Sequence[str | Message],
                  rows: Iterable[Sequence[Cell]]) -> Response:
-    """Answer with a CSV download whose cells are safe to open in a spreadsheet."""
-    return Response(csv_text(header, rows), mimetype="text/csv",
+    """Answer with a CSV download whose cells are safe to open in a spreadsheet. The
+    header is marked English (N_, or Messages), worded in the page's language, as the
+    rows' words are."""
+    words = [message_words(column) for column in header]
+    return Response(csv_text(words, rows), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{filename}"',
                              "Cache-Control": "private, no-store"})
 

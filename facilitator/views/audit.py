@@ -84,7 +84,7 @@ def attendance_chart() -> Response:
 @bp.get("/attendance.csv")
 def attendance_csv() -> Response:
     return csv_response(f"{g.org.slug}-attendance.csv", attendance_reports.ORG_CSV_HEADER,
-                        attendance_reports.org_csv_rows(_org_report()))
+                        attendance_reports.org_csv_rows(_org_report(), i18n.page_language()))
 
 
 @bp.get("/attendance.pdf")
@@ -123,7 +123,8 @@ def group_attendance_chart(group_slug: str) -> Response:
 def group_attendance_csv(group_slug: str) -> Response:
     group = _group(group_slug)
     return csv_response(f"{group.slug}-attendance.csv", attendance_reports.GROUP_CSV_HEADER,
-                        attendance_reports.group_csv_rows(_group_report(group)))
+                        attendance_reports.group_csv_rows(_group_report(group),
+                                                          i18n.page_language()))
 
 
 def _group(slug: str) -> Group:
@@ -225,11 +226,13 @@ def _csv_rows(matrix: training.Matrix, status: Status | None) -> Iterator[list[A
             cell = row.cells.get(kind.id)
             if cell is None or (status is not None and cell.status is not status):
                 continue
-            line = [row.leader.name, groups, kind.name, cell.label,
+            label = ", ".join(i18n.translated(words)
+                              for words in (cell.status.label, cell.verification) if words)
+            line = [row.leader.name, groups, kind.name, label,
                     cell.due.isoformat() if cell.due else "",
                     "" if cell.hours is None else cell.hours, cell.required_hours or ""]
             if matrix.show_signatures:
-                line.append(signature_label(row.signed))
+                line.append(i18n.translated(signature_label(row.signed)))
             yield line
 
 
@@ -246,10 +249,10 @@ def training_csv() -> Response:
     """The matrix as it is filtered, one line per leader and requirement."""
     filters = _filters()
     matrix = _matrix(filters)
-    header = ["Leader", "Groups", "Requirement", "Status", "Counts until", "Hours counting",
-              "Hours required"]
+    header = [N_("Leader"), N_("Groups"), N_("Requirement"), N_("Status"), N_("Counts until"),
+              N_("Hours counting"), N_("Hours required")]
     if matrix.show_signatures:
-        header.append("Leader agreement")
+        header.append(N_("Leader agreement"))
     name = f"training-{g.org.slug}-{matrix.today.isoformat()}.csv"
     return csv_response(name, header, _csv_rows(matrix, filters["status"]))
 

@@ -21,6 +21,7 @@ from markupsafe import Markup
 from werkzeug import Response
 
 from facilitator import clock
+from facilitator import i18n
 from facilitator.db import get_session
 from facilitator.domain.counts import Counts
 from facilitator.domain.counts import countable
@@ -250,4 +251,4 @@ def group_attendance_csv(group_slug: str) -> Response:
                                      group.organization.small_count_threshold,
                                      kept=report_cache())
     return csv_response(f"{group.slug}-attendance.csv", attendance.GROUP_CSV_HEADER,
-                        attendance.group_csv_rows(report))
+                        attendance.group_csv_rows(report, i18n.page_language()))
