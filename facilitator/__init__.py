@@ -26,6 +26,7 @@ from facilitator import throttling
 from facilitator import uploads
 from facilitator import urls
 from facilitator.config import ROOT
+from facilitator.domain.languages import N_
 from facilitator.extensions import csrf
 
 # The web app manifest (static/manifest.webmanifest) that lets a leader add the site to a
@@ -69,7 +70,7 @@ def _refuse_nul_characters() -> None:
         *chain.from_iterable(request.form.listvalues()),
     ]
     if any("\x00" in value for value in values):
-        abort(400, "The request contains a character that cannot be stored (NUL).")
+        abort(400, N_("The request contains a character that cannot be stored (NUL)."))
 
 
 def _register_blueprints(app: Flask) -> None:
@@ -92,8 +93,8 @@ def _register_blueprints(app: Flask) -> None:
 def _register_error_pages(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError) -> tuple[str, int]:
-        message = "This form has expired or was sent from elsewhere. Go back, reload the page, " \
-                  "and send it again; nothing was saved."
+        message = N_("This form has expired or was sent from elsewhere. Go back, reload the "
+                     "page, and send it again; nothing was saved.")
         return render_template("errors/error.html", code=400, message=message), 400
 
     @app.errorhandler(SecurityError)
@@ -109,8 +110,10 @@ def _register_error_pages(app: Flask) -> None:
             return error
         # Keep what the error says in headers (Retry-After, Allow), not its content type.
         headers = [(k, v) for k, v in error.get_headers() if k.lower() != "content-type"]
+        # What the view said (marked with N_), or None where it said nothing of its own.
+        said = error.description if error.description != type(error).description else None
         return render_template(
-            "errors/error.html", code=error.code, message=error.description
+            "errors/error.html", code=error.code, message=said
         ), error.code, headers
 
 

@@ -199,6 +199,9 @@ def test_post_without_csrf_token_is_refused_and_changes_nothing(database_url, le
     response = client.post("/login", data={"email": leader.email, "password": PASSWORD})
     assert response.status_code == 400
     assert "nothing was saved" in response.get_data(as_text=True)
+    spanish = client.post("/login", data={"email": leader.email, "password": PASSWORD},
+                          headers={"Accept-Language": "es"})
+    assert "no se guardó nada" in spanish.get_data(as_text=True)
     assert client.get("/manage/").status_code == 302
     assert session.scalar(select(func.count()).select_from(AuditEntry)) == before
 

@@ -547,6 +547,12 @@ def test_a_replaced_link_is_a_404_at_once(app, client, auth, session, world, now
     member = app.test_client()
     assert member.get(old).status_code == 404
     assert member.post(old).status_code == 404
+    # The member with the old card is told what happened, in their language.
+    said = page_text(member.get(old))
+    assert "This check-in link does not work. It may have been replaced: ask the " \
+        "facilitator for the new one." in said
+    said = page_text(member.get(old, headers={"Accept-Language": "es"}))
+    assert "Este enlace de registro no funciona." in said and "check-in link" not in said
     assert member.post(new).status_code == 303
     assert checked_in(session, world["meeting"])[0] == 1
 

@@ -57,8 +57,8 @@ def _meeting(token: str, *, page: bool = False) -> Meeting:
     meeting = headcounts.meeting_for_checkin(get_session(), current_app.config["SECRET_KEY"],
                                              token, with_group=page)
     if meeting is None:
-        abort(404, "This check-in link does not work. It may have been replaced: ask the "
-                   "facilitator for the new one.")
+        abort(404, N_("This check-in link does not work. It may have been replaced: ask the "
+                      "facilitator for the new one."))
     return meeting
 
 

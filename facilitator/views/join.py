@@ -24,6 +24,7 @@ from facilitator import i18n
 from facilitator import throttling
 from facilitator.db import get_session
 from facilitator.domain.joining import joining
+from facilitator.domain.languages import N_
 from facilitator.headers import holds_secret
 from facilitator.models import Meeting
 from facilitator.services import joining as join_service
@@ -47,8 +48,8 @@ def private_meeting(token: str) -> Response:
     found = join_service.private_meeting(get_session(), current_app.config["SECRET_KEY"],
                                          token)
     if found is None:
-        abort(404, "This join link does not work. It may have been replaced: the group's "
-                   "calendar has the new one.")
+        abort(404, N_("This join link does not work. It may have been replaced: the group's "
+                      "calendar has the new one."))
     return _page(found, private=True)
 
 

@@ -127,7 +127,7 @@ class Place:
         found = documents.get_version(self.document, number) \
             if self.document and number else None
         if found is None:
-            abort(404, "There is no such version of this document.")
+            abort(404, N_("There is no such version of this document."))
         return found
 
 
