@@ -903,7 +903,7 @@ class ChangeRequestItem(Base):
     #: The date of the series, for DATE and CANCEL.
     day: Mapped[date | None] = mapped_column(Date)
     field: Mapped[str] = mapped_column(String(40), default="")
-    #: Values as text (domain/change_requests.py): what the sender saw, what they ask.
+    #: Values as text (domain/field_texts.py): what the sender saw, what they ask.
     seen: Mapped[str] = mapped_column(Text, default="")
     proposed: Mapped[str] = mapped_column(Text, default="")
     #: A cancellation's reason, if the sender gave one.

@@ -24,9 +24,9 @@ from sqlalchemy import select
 
 from facilitator import clock
 from facilitator import create_app
-from facilitator.domain.change_requests import from_text
-from facilitator.domain.change_requests import input_kind
-from facilitator.domain.change_requests import to_text
+from facilitator.domain.field_texts import from_text
+from facilitator.domain.field_texts import input_kind
+from facilitator.domain.field_texts import to_text
 from facilitator.domain.meeting import DateChange
 from facilitator.domain.recurrence import Recurrence
 from facilitator.formatting import long_date

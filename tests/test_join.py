@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from facilitator import clock
-from facilitator.domain.joining import joining
+from facilitator.domain.join_page import joining
 from facilitator.domain.links import public_dial_string
 from facilitator.domain.links import public_link
 from facilitator.domain.meeting import CancelReason

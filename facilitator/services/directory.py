@@ -31,7 +31,7 @@ from sqlalchemy.orm import selectinload
 from facilitator import memory
 from facilitator.domain import listing
 from facilitator.domain.confirmation import Confirmation
-from facilitator.domain.joining import public_phone
+from facilitator.domain.join_page import public_phone
 from facilitator.domain.languages import N_
 from facilitator.domain.listing import Dated
 from facilitator.domain.listing import Day

@@ -19,8 +19,8 @@ from werkzeug import Response
 
 from facilitator import clock
 from facilitator.db import get_session
-from facilitator.domain.change_requests import input_kind
-from facilitator.domain.change_requests import shown
+from facilitator.domain.field_texts import input_kind
+from facilitator.domain.field_texts import shown
 from facilitator.forms import DecisionForm
 from facilitator.forms import MeetingForm
 from facilitator.forms import ReviewMeetingForm
