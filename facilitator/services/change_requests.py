@@ -27,6 +27,8 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm import selectinload
 
 from facilitator import crypto
+from facilitator.domain.choices import ChangeKind
+from facilitator.domain.choices import Decision
 from facilitator.domain.field_texts import DATE_FIELDS
 from facilitator.domain.field_texts import changed_fields
 from facilitator.domain.field_texts import from_text
@@ -36,14 +38,12 @@ from facilitator.domain.languages import N_
 from facilitator.domain.languages import Label
 from facilitator.domain.languages import Message
 from facilitator.domain.meeting import VALUE_FIELDS
+from facilitator.domain.meeting import CancelReason
 from facilitator.domain.meeting import DateChange
 from facilitator.domain.meeting import MeetingValues
 from facilitator.models import AuditEntry
-from facilitator.models import CancelReason
-from facilitator.models import ChangeKind
 from facilitator.models import ChangeRequest
 from facilitator.models import ChangeRequestItem
-from facilitator.models import Decision
 from facilitator.models import Group
 from facilitator.models import Meeting
 from facilitator.models import MeetingException

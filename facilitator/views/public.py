@@ -28,13 +28,13 @@ from facilitator import clock
 from facilitator import i18n
 from facilitator.db import database
 from facilitator.db import get_session
+from facilitator.domain.choices import Visibility
 from facilitator.domain.ical_events import FeedWords
 from facilitator.headers import holds_secret
 from facilitator.models import Group
 from facilitator.models import Meeting
 from facilitator.models import Organization
 from facilitator.models import User
-from facilitator.models import Visibility
 from facilitator.security import public_group
 from facilitator.security import public_org
 from facilitator.security import visible_group
