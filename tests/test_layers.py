@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Iterator
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -32,10 +33,16 @@ def is_module(name: str) -> bool:
     return path.with_suffix(".py").is_file() or (path / "__init__.py").is_file()
 
 
+@cache
+def tree(path: Path) -> ast.Module:
+    """A module's syntax tree, read once for every check here."""
+    return ast.parse(path.read_text(), str(path))
+
+
 def imports(path: Path) -> Iterator[tuple[int, str]]:
     """Each module a file imports, with its line: `from facilitator import db` imports
     facilitator.db, while `from facilitator import csrf` imports facilitator itself."""
-    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+    for node in ast.walk(tree(path)):
         if isinstance(node, ast.Import):
             yield from ((node.lineno, alias.name) for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.module:
@@ -93,7 +100,7 @@ def test_no_module_imports_upward():
 def defined_names(path: Path) -> set[str]:
     """The names a module defines at its top level (not those it imports)."""
     names = set()
-    for node in ast.parse(path.read_text(), str(path)).body:
+    for node in tree(path).body:
         if isinstance(node, ast.ClassDef | ast.FunctionDef):
             names.add(node.name)
         elif isinstance(node, ast.Assign | ast.AnnAssign):
@@ -108,7 +115,7 @@ def test_no_module_imports_a_name_through_models():
     own = defined_names(PACKAGE / "models.py")
     found = [f"{path.relative_to(PACKAGE.parent)}:{node.lineno} {alias.name}"
              for path in sorted(PACKAGE.rglob("*.py"))
-             for node in ast.walk(ast.parse(path.read_text(), str(path)))
+             for node in ast.walk(tree(path))
              if isinstance(node, ast.ImportFrom) and node.module == "facilitator.models"
              for alias in node.names if alias.name not in own]
     assert found == []
