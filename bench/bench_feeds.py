@@ -43,8 +43,8 @@ from bench.report import standalone
 from facilitator import create_app
 from facilitator.config import ROOT
 from facilitator.db import get_session
+from facilitator.domain.meeting import CancelReason
 from facilitator.domain.meeting import DateChange
-from facilitator.models import CancelReason
 from facilitator.models import Meeting
 from facilitator.services import feeds
 from facilitator.services import meetings as meeting_services

@@ -22,10 +22,10 @@ from facilitator import migrate
 from facilitator.db import database
 from facilitator.db import get_session
 from facilitator.domain import meeting_guide_read
+from facilitator.domain.choices import Program
+from facilitator.domain.choices import Role
 from facilitator.domain.languages import Message
 from facilitator.formatting import message_words
-from facilitator.models import Program
-from facilitator.models import Role
 from facilitator.services import ServiceError
 from facilitator.services import accounts
 from facilitator.services import meeting_import

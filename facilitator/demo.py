@@ -18,18 +18,18 @@ from sqlalchemy.orm import Session
 
 from facilitator import clock
 from facilitator.domain import starting_texts
+from facilitator.domain.choices import DocumentKind
+from facilitator.domain.choices import Role
+from facilitator.domain.meeting import Attendance
+from facilitator.domain.meeting import CancelReason
 from facilitator.domain.meeting import DateChange
 from facilitator.domain.meeting import MeetingValues
 from facilitator.domain.recurrence import Recurrence
 from facilitator.domain.slugs import free_slug
-from facilitator.models import Attendance
-from facilitator.models import CancelReason
-from facilitator.models import DocumentKind
 from facilitator.models import Group
 from facilitator.models import Headcount
 from facilitator.models import Meeting
 from facilitator.models import Organization
-from facilitator.models import Role
 from facilitator.models import User
 from facilitator.services import accounts
 from facilitator.services import documents

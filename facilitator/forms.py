@@ -38,6 +38,11 @@ from wtforms.validators import StopValidation
 
 from facilitator.domain import passwords
 from facilitator.domain import slugs
+from facilitator.domain.choices import LANGUAGES
+from facilitator.domain.choices import Audience
+from facilitator.domain.choices import Program
+from facilitator.domain.choices import Role
+from facilitator.domain.choices import Visibility
 from facilitator.domain.confirmation import MAX_DAYS
 from facilitator.domain.counts import MAX_COUNT
 from facilitator.domain.counts import Counter
@@ -48,6 +53,8 @@ from facilitator.domain.links import dial_string
 from facilitator.domain.meeting import DEFAULT_ROOM_CAPACITY
 from facilitator.domain.meeting import LIMITS
 from facilitator.domain.meeting import VALUE_FIELDS
+from facilitator.domain.meeting import Attendance
+from facilitator.domain.meeting import CancelReason
 from facilitator.domain.meeting import DateChange
 from facilitator.domain.meeting import MeetingValues
 from facilitator.domain.meeting_types import TYPES
@@ -70,13 +77,6 @@ from facilitator.formatting import long_date
 from facilitator.formatting import message_words
 from facilitator.formatting import minutes
 from facilitator.formatting import type_name
-from facilitator.models import LANGUAGES
-from facilitator.models import Attendance
-from facilitator.models import Audience
-from facilitator.models import CancelReason
-from facilitator.models import Program
-from facilitator.models import Role
-from facilitator.models import Visibility
 
 
 def options(pairs: Iterable[tuple[Any, str]]) -> list[SelectChoice]:

@@ -32,6 +32,7 @@ from facilitator import clock
 from facilitator import i18n
 from facilitator import pdf
 from facilitator.db import get_session
+from facilitator.domain.choices import Visibility
 from facilitator.domain.languages import PAGE_LANGUAGES
 from facilitator.domain.meeting import Attendance
 from facilitator.domain.qr import qr_svg
@@ -40,7 +41,6 @@ from facilitator.formatting import message_words
 from facilitator.formatting import type_name
 from facilitator.models import Group
 from facilitator.models import Organization
-from facilitator.models import Visibility
 from facilitator.services import directory
 from facilitator.services import documents
 from facilitator.services.training import Matrix

@@ -35,7 +35,16 @@ from facilitator.db import Base
 from facilitator.db import utc_this_hour
 from facilitator.db import utcnow
 from facilitator.domain import compliance
+from facilitator.domain.choices import LANGUAGES
+from facilitator.domain.choices import Audience
+from facilitator.domain.choices import ChangeKind
 from facilitator.domain.choices import Choice
+from facilitator.domain.choices import Decision
+from facilitator.domain.choices import DocumentKind
+from facilitator.domain.choices import ImportStatus
+from facilitator.domain.choices import Program
+from facilitator.domain.choices import Role
+from facilitator.domain.choices import Visibility
 from facilitator.domain.confirmation import DEFAULT_OUT_OF_DATE_AFTER_DAYS
 from facilitator.domain.confirmation import DEFAULT_REMIND_AFTER_DAYS
 from facilitator.domain.confirmation import Confirmation
@@ -52,63 +61,6 @@ from facilitator.domain.meeting_guide_read import FEED_SLUG_MAX_LENGTH
 from facilitator.domain.meeting_types import type_names
 from facilitator.domain.recurrence import Recurrence
 from facilitator.domain.recurrence import Schedule
-
-
-class Program(Choice):
-    AA = "aa", "Alcoholics Anonymous (AA)"
-    NA = "na", "Narcotics Anonymous (NA)"
-    CA = "ca", "Cocaine Anonymous (CA)"
-    SMART = "smart", "SMART Recovery"
-    CELEBRATE = "celebrate", "Celebrate Recovery"
-    REFUGE = "refuge", "Refuge Recovery"
-    DHARMA = "dharma", "Recovery Dharma"
-    SOS = "sos", "Secular Organizations for Sobriety (SOS)"
-    ALANON = "al-anon", "Al-Anon"
-    OTHER = "other", "Other"
-
-
-class Audience(Choice):
-    EVERYONE = "everyone", "Everyone"
-    WOMEN = "women", "Women"
-    MEN = "men", "Men"
-    LGBTQ = "lgbtq", "LGBTQ+"
-    YOUNG_PEOPLE = "young-people", "Young people"
-    SENIORS = "seniors", "Older adults"
-
-
-class Visibility(Choice):
-    PUBLIC = "public", "Public: listed in the directory and feeds"
-    PRIVATE = "private", "Private: only through its secret link"
-
-
-class Role(Choice):
-    ADMIN = "admin", "Admin"
-    FACILITATOR = "facilitator", "Facilitator"
-    AUDITOR = "auditor", "Auditor"
-
-
-#: Languages a group can meet in, by ISO 639-1 code, as Meeting Guide lists them.
-LANGUAGES: dict[str, str] = {
-    "en": "English",
-    "es": "Spanish",
-    "fr": "French",
-    "pt": "Portuguese",
-    "de": "German",
-    "it": "Italian",
-    "pl": "Polish",
-    "ru": "Russian",
-    "uk": "Ukrainian",
-    "zh": "Chinese",
-    "ko": "Korean",
-    "ja": "Japanese",
-    "vi": "Vietnamese",
-    "tl": "Tagalog",
-    "ar": "Arabic",
-    "fa": "Persian",
-    "hi": "Hindi",
-    "ase": "American Sign Language",
-}
-
 
 #: What a group's confirmed_at holds when a row was written without one (the epoch).
 NEVER_CONFIRMED = "1970-01-01 00:00:00"
@@ -300,7 +252,7 @@ class Group(Base):
     name: Mapped[str] = mapped_column(String(200))
     program: Mapped[Program] = mapped_column(_choice(Program))
     audience: Mapped[Audience] = mapped_column(_choice(Audience), default=Audience.EVERYONE)
-    #: ISO 639 codes from LANGUAGES.
+    #: ISO 639 codes from LANGUAGES (domain/choices.py).
     languages: Mapped[list[str]] = mapped_column(JSON, default=list)
     visibility: Mapped[Visibility] = mapped_column(_choice(Visibility), default=Visibility.PUBLIC)
     description: Mapped[str] = mapped_column(Text, default="")
@@ -697,17 +649,6 @@ class AuditEntry(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
 
-class DocumentKind(Choice):
-    GUIDELINES = "guidelines", "Group guidelines"
-    STATEMENT = "statement", "Confidentiality statement"
-    AGREEMENT = "agreement", "Leader confidentiality agreement"
-
-    @property
-    def for_group(self) -> bool:
-        """Guidelines and statement belong to a group; the agreement to the org."""
-        return self is not DocumentKind.AGREEMENT
-
-
 class Document(Base):
     """A group's guidelines or statement, or an org's leader agreement, in one language:
     its versions hold the text. The same kind in another language is another Document,
@@ -840,23 +781,6 @@ class ThrottleCounter(Base):
     window_started_at: Mapped[datetime] = mapped_column(index=True)
 
 
-class Decision(Choice):
-    PENDING = "pending", "Waiting for review"
-    APPROVED = "approved", "Applied"
-    REJECTED = "rejected", "Not applied"
-
-
-class ChangeKind(Choice):
-    #: One field of a meeting series (`field` names it as MeetingValues does).
-    FIELD = "field", "Change"
-    #: One field of one date (`field` names it as DateChange does).
-    DATE = "date", "Change of one date"
-    #: A date cancelled; `proposed` is the note for members.
-    CANCEL = "cancel", "Cancel a date"
-    #: A new meeting; `proposed` holds every field as JSON text.
-    ADD = "add", "New meeting"
-
-
 class ChangeRequest(Base):
     """What a group's representative sent through its link: proposed changes, each
     decided by an admin. Its own link (the token's SHA-256 here) shows the decisions."""
@@ -903,7 +827,7 @@ class ChangeRequestItem(Base):
     #: The date of the series, for DATE and CANCEL.
     day: Mapped[date | None] = mapped_column(Date)
     field: Mapped[str] = mapped_column(String(40), default="")
-    #: Values as text (domain/change_requests.py): what the sender saw, what they ask.
+    #: Values as text (domain/field_texts.py): what the sender saw, what they ask.
     seen: Mapped[str] = mapped_column(Text, default="")
     proposed: Mapped[str] = mapped_column(Text, default="")
     #: A cancellation's reason, if the sender gave one.
@@ -919,23 +843,6 @@ class ChangeRequestItem(Base):
 
     request: Mapped[ChangeRequest] = relationship(back_populates="items")
     meeting: Mapped[Meeting | None] = relationship()
-
-
-class ImportStatus(Choice):
-    """Where a web import of a Meeting Guide feed is: checked first (a dry run), then
-    imported when the admin says so."""
-
-    CHECKING = "checking", "Checking the file"
-    CHECKED = "checked", "Checked: nothing saved yet"
-    IMPORTING = "importing", "Importing"
-    DONE = "done", "Imported"
-    FAILED = "failed", "Failed: nothing was saved"
-    DISCARDED = "discarded", "Not imported"
-
-    @property
-    def finished(self) -> bool:
-        """Whether the run is over: its feed is no longer kept."""
-        return self in (ImportStatus.DONE, ImportStatus.FAILED, ImportStatus.DISCARDED)
 
 
 #: A Message as a JSON column keeps it (domain.languages.Message.stored), or English text.

@@ -69,6 +69,7 @@ from facilitator import pdf
 from facilitator.db import get_session
 from facilitator.db import read_transaction
 from facilitator.db import write_transaction
+from facilitator.domain.choices import Visibility
 from facilitator.domain.languages import DEFAULT
 from facilitator.domain.languages import N_
 from facilitator.domain.languages import Label
@@ -79,7 +80,6 @@ from facilitator.models import Document
 from facilitator.models import Group
 from facilitator.models import Organization
 from facilitator.models import RenderedFile
-from facilitator.models import Visibility
 from facilitator.services import directory
 from facilitator.services.organizations import CHANGED_ORGS
 

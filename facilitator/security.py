@@ -11,16 +11,16 @@ from collections.abc import Iterable
 from sqlalchemy.orm import Session
 from werkzeug.exceptions import NotFound
 
+from facilitator.domain.choices import Role
+from facilitator.domain.choices import Visibility
 from facilitator.models import Group
 from facilitator.models import ImportRun
 from facilitator.models import Meeting
 from facilitator.models import Organization
 from facilitator.models import PendingInvitation
-from facilitator.models import Role
 from facilitator.models import TrainingRecord
 from facilitator.models import TrainingType
 from facilitator.models import User
-from facilitator.models import Visibility
 from facilitator.services import import_runs
 from facilitator.services import invitations
 from facilitator.services.organizations import find_group

@@ -45,6 +45,7 @@ from facilitator import create_app
 from facilitator import crypto
 from facilitator import migrate
 from facilitator.db import make_engine
+from facilitator.domain.choices import Role
 from facilitator.domain.meeting import MeetingValues
 from facilitator.domain.recurrence import Recurrence
 from facilitator.domain.recurrence import Schedule
@@ -52,7 +53,6 @@ from facilitator.formatting import TRANSLATIONS
 from facilitator.models import Group
 from facilitator.models import Meeting
 from facilitator.models import Organization
-from facilitator.models import Role
 from facilitator.models import User
 from facilitator.services import accounts
 from facilitator.services import meetings

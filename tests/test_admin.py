@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy import func
 from sqlalchemy import select
 
+from facilitator.domain.choices import Role
 from facilitator.models import AuditEntry
 from facilitator.models import Group
-from facilitator.models import Role
 from facilitator.models import User
 
 

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from facilitator import clock
+from facilitator.domain.choices import Role
 from facilitator.domain.counts import Counts
 from facilitator.domain.counts import not_counted
 from facilitator.domain.meeting import SeriesException
@@ -27,7 +28,6 @@ from facilitator.domain.suppression import last_months
 from facilitator.domain.suppression import month_label
 from facilitator.domain.suppression import suppress
 from facilitator.models import Headcount
-from facilitator.models import Role
 from facilitator.services import attendance
 from facilitator.services import headcounts
 from tests.conftest import counted_selects

@@ -14,14 +14,14 @@ from sqlalchemy import text
 from sqlalchemy.exc import DatabaseError
 
 from facilitator import clock
+from facilitator.domain.choices import Role
 from facilitator.domain.counts import Counter
 from facilitator.domain.counts import Counts
+from facilitator.domain.meeting import Attendance
+from facilitator.domain.meeting import CancelReason
 from facilitator.domain.meeting import MeetingValues
 from facilitator.domain.recurrence import Recurrence
-from facilitator.models import Attendance
 from facilitator.models import AuditEntry
-from facilitator.models import CancelReason
-from facilitator.models import Role
 from facilitator.services import headcounts
 from facilitator.services import meetings
 from facilitator.services import training

@@ -10,8 +10,8 @@ from sqlalchemy import select
 
 from facilitator import create_app
 from facilitator.crypto import verify_password
+from facilitator.domain.choices import Role
 from facilitator.models import AuditEntry
-from facilitator.models import Role
 from facilitator.services.accounts import find_user
 from facilitator.views.auth import LOGIN_FAILED
 from tests.conftest import APP_PASSWORD_HASHER

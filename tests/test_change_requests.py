@@ -24,18 +24,18 @@ from sqlalchemy import select
 
 from facilitator import clock
 from facilitator import create_app
-from facilitator.domain.change_requests import from_text
-from facilitator.domain.change_requests import input_kind
-from facilitator.domain.change_requests import to_text
+from facilitator.domain.choices import Decision
+from facilitator.domain.choices import Role
+from facilitator.domain.field_texts import from_text
+from facilitator.domain.field_texts import input_kind
+from facilitator.domain.field_texts import to_text
 from facilitator.domain.meeting import DateChange
 from facilitator.domain.recurrence import Recurrence
 from facilitator.formatting import long_date
 from facilitator.models import AuditEntry
 from facilitator.models import ChangeRequest
-from facilitator.models import Decision
 from facilitator.models import Group
 from facilitator.models import Meeting
-from facilitator.models import Role
 from facilitator.models import User
 from facilitator.services import accounts
 from facilitator.services import change_requests

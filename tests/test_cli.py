@@ -12,14 +12,14 @@ from sqlalchemy import select
 from facilitator import clock
 from facilitator import demo
 from facilitator.crypto import verify_password
+from facilitator.domain.choices import Role
+from facilitator.domain.choices import Visibility
 from facilitator.models import Group
 from facilitator.models import Headcount
 from facilitator.models import Organization
-from facilitator.models import Role
 from facilitator.models import TrainingRecord
 from facilitator.models import TrainingType
 from facilitator.models import User
-from facilitator.models import Visibility
 from facilitator.services.accounts import find_user
 
 

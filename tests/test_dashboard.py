@@ -11,12 +11,12 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from facilitator import clock
+from facilitator.domain.choices import DocumentKind
+from facilitator.domain.choices import Role
+from facilitator.domain.meeting import CancelReason
 from facilitator.domain.meeting import DateChange
 from facilitator.domain.recurrence import Recurrence
-from facilitator.models import CancelReason
-from facilitator.models import DocumentKind
 from facilitator.models import Headcount
-from facilitator.models import Role
 from facilitator.services import accounts
 from facilitator.services import documents
 from facilitator.services import meetings

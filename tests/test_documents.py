@@ -11,9 +11,9 @@ from sqlalchemy import select
 from sqlalchemy import text
 from sqlalchemy.exc import DatabaseError
 
+from facilitator.domain.choices import DocumentKind
 from facilitator.domain.text import MAX_BYTES
 from facilitator.models import AuditEntry
-from facilitator.models import DocumentKind
 from facilitator.models import DocumentVersion
 from facilitator.models import Signature
 from facilitator.models import StatementAcknowledgement

@@ -12,11 +12,11 @@ import pytest
 from sqlalchemy import select
 
 from facilitator import clock
+from facilitator.domain.choices import DocumentKind
 from facilitator.handouts import documents_html
 from facilitator.handouts import group_handout_drafts
 from facilitator.handouts import in_language
 from facilitator.models import Document
-from facilitator.models import DocumentKind
 from facilitator.models import Signature
 from facilitator.pdf import Paper
 from facilitator.services import ServiceError

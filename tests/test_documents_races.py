@@ -17,9 +17,9 @@ from sqlalchemy.orm import sessionmaker
 
 from facilitator import migrate
 from facilitator.db import make_engine
+from facilitator.domain.choices import DocumentKind
 from facilitator.domain.meeting import MeetingValues
 from facilitator.domain.recurrence import Recurrence
-from facilitator.models import DocumentKind
 from facilitator.models import DocumentVersion
 from facilitator.models import Group
 from facilitator.models import Meeting

@@ -11,8 +11,8 @@ from sqlalchemy import func
 from sqlalchemy import select
 
 from facilitator import clock
+from facilitator.domain.choices import DocumentKind
 from facilitator.models import AuditEntry
-from facilitator.models import DocumentKind
 from facilitator.models import Meeting
 from facilitator.models import StatementAcknowledgement
 from facilitator.models import StatementReading

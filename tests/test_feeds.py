@@ -14,9 +14,9 @@ import recurring_ical_events
 import vobject
 
 from facilitator import clock
+from facilitator.domain.choices import Role
+from facilitator.domain.meeting import CancelReason
 from facilitator.domain.meeting import DateChange
-from facilitator.models import CancelReason
-from facilitator.models import Role
 from facilitator.services import feeds
 from facilitator.services import meetings
 from tests.conftest import page_text

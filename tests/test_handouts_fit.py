@@ -13,11 +13,11 @@ from sqlalchemy import select
 from facilitator import demo
 from facilitator import handouts
 from facilitator import pdf
+from facilitator.domain.choices import Visibility
 from facilitator.domain.recurrence import Recurrence
 from facilitator.models import Group
 from facilitator.models import Meeting
 from facilitator.models import Organization
-from facilitator.models import Visibility
 from tests.test_training_print import assert_fits
 from tests.test_training_print import page_texts
 

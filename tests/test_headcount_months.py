@@ -19,18 +19,18 @@ from sqlalchemy import select
 from sqlalchemy import update
 
 from facilitator import clock
+from facilitator.domain.choices import Role
 from facilitator.domain.counts import Counter
 from facilitator.domain.counts import Counts
 from facilitator.domain.counts import reported
 from facilitator.domain.counts import taps_exceed
+from facilitator.domain.meeting import Attendance
 from facilitator.domain.recurrence import Recurrence
 from facilitator.domain.suppression import last_months
-from facilitator.models import Attendance
 from facilitator.models import Headcount
 from facilitator.models import HeadcountMonth
 from facilitator.models import Meeting
 from facilitator.models import Organization
-from facilitator.models import Role
 from facilitator.services import ServiceError
 from facilitator.services import attendance
 from facilitator.services import headcounts

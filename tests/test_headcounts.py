@@ -31,13 +31,13 @@ from facilitator.db import Base
 from facilitator.db import UTCDateTime
 from facilitator.db import get_session
 from facilitator.db import make_engine
+from facilitator.domain.choices import DocumentKind
+from facilitator.domain.choices import Role
 from facilitator.domain.counts import Counts
-from facilitator.models import Attendance
+from facilitator.domain.meeting import Attendance
+from facilitator.domain.meeting import CancelReason
 from facilitator.models import AuditEntry
-from facilitator.models import CancelReason
-from facilitator.models import DocumentKind
 from facilitator.models import Headcount
-from facilitator.models import Role
 from facilitator.services import ServiceError
 from facilitator.services import documents
 from facilitator.services import headcounts

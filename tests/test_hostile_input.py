@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from facilitator.models import Role
+from facilitator.domain.choices import Role
 
 JUNK = [
     "",

@@ -13,11 +13,11 @@ from sqlalchemy import select
 
 from facilitator import clock
 from facilitator import create_app
+from facilitator.domain.choices import Role
 from facilitator.models import AuditEntry
 from facilitator.models import Group
 from facilitator.models import Membership
 from facilitator.models import PendingInvitation
-from facilitator.models import Role
 from facilitator.models import User
 from facilitator.services import accounts
 from facilitator.services import invitations

@@ -15,13 +15,13 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from facilitator import clock
-from facilitator.domain.joining import joining
+from facilitator.domain.choices import Role
+from facilitator.domain.join_page import joining
 from facilitator.domain.links import public_dial_string
 from facilitator.domain.links import public_link
+from facilitator.domain.meeting import Attendance
 from facilitator.domain.meeting import CancelReason
 from facilitator.domain.meeting import DateChange
-from facilitator.models import Attendance
-from facilitator.models import Role
 from facilitator.services import feeds
 from facilitator.services import meetings
 from facilitator.services import throttle

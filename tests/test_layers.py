@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Iterator
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,8 @@ FRAMEWORKS = ("flask", "flask_wtf", "werkzeug", "wtforms", "sqlalchemy")
 #: What services may not know: the request, forms and the entry points above them.
 ABOVE_SERVICES = ("flask", "flask_wtf", "wtforms", "facilitator.views", "facilitator.forms",
                   "facilitator.handouts")
+#: What deals with forms.
+FORMS = ("flask_wtf", "wtforms", "facilitator.forms")
 #: The one module that may import the package's __init__: it runs the app create_app()
 #: makes, so it sits above it.
 RUNS_THE_APP = "facilitator.serve"
@@ -30,10 +33,16 @@ def is_module(name: str) -> bool:
     return path.with_suffix(".py").is_file() or (path / "__init__.py").is_file()
 
 
+@cache
+def tree(path: Path) -> ast.Module:
+    """A module's syntax tree, read once for every check here."""
+    return ast.parse(path.read_text(), str(path))
+
+
 def imports(path: Path) -> Iterator[tuple[int, str]]:
     """Each module a file imports, with its line: `from facilitator import db` imports
     facilitator.db, while `from facilitator import csrf` imports facilitator itself."""
-    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+    for node in ast.walk(tree(path)):
         if isinstance(node, ast.Import):
             yield from ((node.lineno, alias.name) for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.module:
@@ -63,8 +72,11 @@ def upward(importer: str, imported: str) -> str | None:
         return "pure rules import only domain/ and clock"
     if within(importer, "facilitator.services") and within(imported, *ABOVE_SERVICES):
         return "services know neither the request, forms nor views"
-    if importer == "facilitator.forms" and within(imported, "facilitator.services"):
-        return "forms take their rules from domain/, not from services"
+    if importer == "facilitator.forms" and within(imported, "facilitator.services",
+                                                  "facilitator.models"):
+        return "forms take their rules and choices from domain/, not from services or tables"
+    if importer == "facilitator.models" and within(imported, *FORMS):
+        return "tables know no forms"
     mine, theirs = blueprint(importer), blueprint(imported)
     if mine and theirs and mine != theirs:
         return "one blueprint uses another's module (share it in views/__init__.py)"
@@ -85,6 +97,30 @@ def test_no_module_imports_upward():
     assert upward_imports() == []
 
 
+def defined_names(path: Path) -> set[str]:
+    """The names a module defines at its top level (not those it imports)."""
+    names = set()
+    for node in tree(path).body:
+        if isinstance(node, ast.ClassDef | ast.FunctionDef):
+            names.add(node.name)
+        elif isinstance(node, ast.Assign | ast.AnnAssign):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            names.update(t.id for t in targets if isinstance(t, ast.Name))
+    return names
+
+
+def test_no_module_imports_a_name_through_models():
+    """A stored choice (domain/choices.py, domain/meeting.py) is imported from domain/,
+    its one place, never through models.py, which imports it for its columns."""
+    own = defined_names(PACKAGE / "models.py")
+    found = [f"{path.relative_to(PACKAGE.parent)}:{node.lineno} {alias.name}"
+             for path in sorted(PACKAGE.rglob("*.py"))
+             for node in ast.walk(tree(path))
+             if isinstance(node, ast.ImportFrom) and node.module == "facilitator.models"
+             for alias in node.names if alias.name not in own]
+    assert found == []
+
+
 @pytest.mark.parametrize(("importer", "imported"), [
     ("facilitator.views.checkin", "facilitator"),
     ("facilitator.migrate", "facilitator"),
@@ -95,6 +131,9 @@ def test_no_module_imports_upward():
     ("facilitator.services.directory", "flask"),
     ("facilitator.services.feeds", "facilitator.views.public"),
     ("facilitator.forms", "facilitator.services.meetings"),
+    ("facilitator.forms", "facilitator.models"),
+    ("facilitator.models", "facilitator.forms"),
+    ("facilitator.models", "wtforms"),
     ("facilitator.views.audit", "facilitator.views.manage.headcounts"),
     ("facilitator.views.manage.handouts", "facilitator.views.handouts"),
     ("facilitator.views.admin", "facilitator.views.auth"),
@@ -109,7 +148,8 @@ def test_an_upward_import_is_caught(importer, imported):
     ("facilitator.domain.meeting_guide_write", "facilitator.domain.meeting_guide_read"),
     ("facilitator.domain.counts", "facilitator.clock"),
     ("facilitator.services.meetings", "facilitator.domain.meeting"),
-    ("facilitator.forms", "facilitator.models"),
+    ("facilitator.forms", "facilitator.domain.choices"),
+    ("facilitator.models", "facilitator.domain.choices"),
     ("facilitator.views.manage.headcounts", "facilitator.views.manage.meetings"),
     ("facilitator.views.audit", "facilitator.views"),
     ("facilitator.views.audit", "facilitator.handouts"),

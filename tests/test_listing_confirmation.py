@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import select
 
 from facilitator import clock
+from facilitator.domain.choices import Role
 from facilitator.domain.confirmation import Rule
 from facilitator.domain.confirmation import State
 from facilitator.domain.confirmation import confirmation
@@ -22,7 +23,6 @@ from facilitator.formatting import long_date
 from facilitator.formatting import short_date
 from facilitator.models import AuditEntry
 from facilitator.models import Group
-from facilitator.models import Role
 from facilitator.services import listings
 from tests.conftest import page_text
 

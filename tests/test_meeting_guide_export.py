@@ -26,6 +26,7 @@ from facilitator.domain.links import DIAL_STRING
 from facilitator.domain.links import dial_string
 from facilitator.domain.links import phone_href
 from facilitator.domain.links import public_dial_string
+from facilitator.domain.meeting import Attendance
 from facilitator.domain.meeting import MeetingSeries
 from facilitator.domain.meeting_guide_read import DAY_SUFFIXES
 from facilitator.domain.meeting_guide_write import PublishedMeeting
@@ -37,7 +38,6 @@ from facilitator.domain.meeting_guide_write import utc_text
 from facilitator.domain.meeting_types import TYPES
 from facilitator.domain.recurrence import Recurrence
 from facilitator.domain.recurrence import Schedule
-from facilitator.models import Attendance
 from facilitator.models import Organization
 from facilitator.services import meetings
 from facilitator.services.meeting_guide_feed import meeting_guide_feed

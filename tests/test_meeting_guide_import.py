@@ -15,17 +15,17 @@ from sqlalchemy import select
 
 from facilitator import clock
 from facilitator.domain import meeting_guide_read
+from facilitator.domain.choices import Program
+from facilitator.domain.choices import Role
+from facilitator.domain.choices import Visibility
 from facilitator.domain.meeting import VALUE_FIELDS
+from facilitator.domain.meeting import Attendance
+from facilitator.domain.meeting import CancelReason
 from facilitator.domain.meeting import MeetingValues
-from facilitator.models import Attendance
 from facilitator.models import AuditEntry
-from facilitator.models import CancelReason
 from facilitator.models import Group
 from facilitator.models import Meeting
 from facilitator.models import Organization
-from facilitator.models import Program
-from facilitator.models import Role
-from facilitator.models import Visibility
 from facilitator.services import meeting_import
 from facilitator.services import meetings
 from facilitator.services.meeting_import import import_feed

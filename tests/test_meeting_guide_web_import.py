@@ -14,12 +14,12 @@ from sqlalchemy import select
 from facilitator import clock
 from facilitator import import_jobs
 from facilitator import jobs
+from facilitator.domain.choices import Role
 from facilitator.domain.languages import N_
 from facilitator.domain.languages import Message
 from facilitator.models import Group
 from facilitator.models import ImportRun
 from facilitator.models import Meeting
-from facilitator.models import Role
 from facilitator.services import import_runs
 from facilitator.services import meeting_import
 from tests.conftest import page_text

@@ -12,10 +12,10 @@ from sqlalchemy import func
 from sqlalchemy import select
 
 from facilitator import clock
+from facilitator.domain.choices import Role
 from facilitator.models import AuditEntry
 from facilitator.models import Meeting
 from facilitator.models import MeetingException
-from facilitator.models import Role
 from tests.conftest import page_text
 
 TZ = "America/Chicago"

@@ -25,7 +25,7 @@ from facilitator.db import get_session
 from facilitator.db import make_engine
 from facilitator.domain.languages import N_
 from facilitator.domain.languages import Message
-from facilitator.models import Attendance
+from facilitator.domain.meeting import Attendance
 from facilitator.models import Headcount
 from facilitator.models import ImportRun
 from facilitator.models import User

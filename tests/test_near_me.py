@@ -12,8 +12,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from facilitator import clock
+from facilitator.domain.meeting import Attendance
 from facilitator.domain.recurrence import Recurrence
-from facilitator.models import Attendance
 from facilitator.services import directory
 from tests.conftest import page_text
 

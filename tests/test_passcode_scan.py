@@ -18,14 +18,14 @@ from sqlalchemy import select
 
 from facilitator import clock
 from facilitator import demo
+from facilitator.domain.choices import Role
+from facilitator.domain.choices import Visibility
+from facilitator.domain.meeting import Attendance
 from facilitator.domain.meeting import DateChange
 from facilitator.domain.recurrence import Recurrence
-from facilitator.models import Attendance
 from facilitator.models import Group
 from facilitator.models import Meeting
 from facilitator.models import Organization
-from facilitator.models import Role
-from facilitator.models import Visibility
 from facilitator.services import feeds
 from facilitator.services import meetings
 from tests.conftest import BASE_URL

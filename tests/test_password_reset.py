@@ -12,8 +12,8 @@ from sqlalchemy import select
 
 from facilitator import clock
 from facilitator import crypto
+from facilitator.domain.choices import Role
 from facilitator.models import AuditEntry
-from facilitator.models import Role
 from facilitator.models import User
 from facilitator.services import accounts
 from facilitator.services import password_resets

@@ -17,8 +17,8 @@ from werkzeug.routing import IntegerConverter
 from facilitator import create_app
 from facilitator.db import get_session
 from facilitator.db import make_engine
+from facilitator.domain.choices import Role
 from facilitator.models import Group
-from facilitator.models import Role
 from facilitator.services import accounts
 from facilitator.services import organizations
 from tests.conftest import PASSWORD

@@ -14,11 +14,11 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from facilitator import clock
+from facilitator.domain.choices import Role
+from facilitator.domain.meeting import Attendance
+from facilitator.domain.meeting import CancelReason
 from facilitator.domain.meeting import DateChange
 from facilitator.domain.recurrence import Recurrence
-from facilitator.models import Attendance
-from facilitator.models import CancelReason
-from facilitator.models import Role
 from facilitator.services import meetings
 from tests.conftest import counted_selects
 from tests.test_handouts import text_of

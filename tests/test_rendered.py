@@ -31,12 +31,12 @@ from facilitator import pdf
 from facilitator import rendered
 from facilitator.db import get_session
 from facilitator.db import make_engine
+from facilitator.domain.choices import Role
 from facilitator.domain.languages import Message
-from facilitator.models import CancelReason
+from facilitator.domain.meeting import CancelReason
 from facilitator.models import Meeting
 from facilitator.models import Organization
 from facilitator.models import RenderedFile
-from facilitator.models import Role
 from facilitator.services import accounts
 from facilitator.services import meetings
 from facilitator.services import organizations

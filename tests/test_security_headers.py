@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from facilitator.domain.choices import Role
 from facilitator.headers import CONTENT_SECURITY_POLICY
-from facilitator.models import Role
 
 STRICT = "strict-origin-when-cross-origin"
 

@@ -16,8 +16,8 @@ from facilitator.domain.meeting import Attendance
 from facilitator.domain.meeting import MeetingSeries
 from facilitator.domain.meeting import SeriesException
 from facilitator.domain.recurrence import Recurrence
-from facilitator.domain.soon import Window
-from facilitator.domain.soon import starting_soon
+from facilitator.domain.soon_window import Window
+from facilitator.domain.soon_window import starting_soon
 
 MON, TUE, WED, THU, FRI, SAT, SUN = range(7)
 CHICAGO = ZoneInfo("America/Chicago")

@@ -13,10 +13,10 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from facilitator import clock
+from facilitator.domain.meeting import Attendance
+from facilitator.domain.meeting import CancelReason
 from facilitator.domain.meeting import DateChange
 from facilitator.domain.recurrence import Recurrence
-from facilitator.models import Attendance
-from facilitator.models import CancelReason
 from facilitator.services import meetings
 from tests.conftest import counted_selects
 from tests.conftest import page_text

@@ -15,7 +15,7 @@ import pytest
 from facilitator import clock
 from facilitator.domain.links import contact_parts
 from facilitator.domain.links import map_search
-from facilitator.models import Attendance
+from facilitator.domain.meeting import Attendance
 
 ZOOM = {"online_url": "https://zoom.example/j/123", "online_phone": "+1 555 555 0111,,123#"}
 NOW = datetime(2026, 2, 2, 18, tzinfo=UTC)

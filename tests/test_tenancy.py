@@ -104,7 +104,7 @@ def test_facilitator_has_no_audit_log(client, auth, tenancy):
 
 
 def test_person_in_two_orgs_holds_separate_roles(client, auth, tenancy, make_user, session):
-    from facilitator.models import Role
+    from facilitator.domain.choices import Role
     from facilitator.services import accounts
 
     a, b = tenancy["a"], tenancy["b"]

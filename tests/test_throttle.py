@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from facilitator import clock
 from facilitator import crypto
 from facilitator.db import make_engine
-from facilitator.models import Role
+from facilitator.domain.choices import Role
 from facilitator.models import ThrottleCounter
 from facilitator.services import feeds
 from facilitator.services import throttle

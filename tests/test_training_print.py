@@ -16,9 +16,9 @@ from sqlalchemy import select
 from facilitator import clock
 from facilitator import demo
 from facilitator import pdf
+from facilitator.domain.choices import Role
 from facilitator.handouts import even_parts
 from facilitator.models import Organization
-from facilitator.models import Role
 from facilitator.models import TrainingRecord
 from facilitator.services import training
 from tests.test_handouts import page_images

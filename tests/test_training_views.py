@@ -18,8 +18,8 @@ from werkzeug.test import encode_multipart
 
 from facilitator import clock
 from facilitator import demo
+from facilitator.domain.choices import Role
 from facilitator.models import AuditEntry
-from facilitator.models import Role
 from facilitator.models import TrainingRecord
 from facilitator.services import training
 from facilitator.services.training import RecordValues

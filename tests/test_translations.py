@@ -20,6 +20,7 @@ from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
 
 from facilitator import formatting
+from facilitator.domain.choices import Role
 from facilitator.domain.languages import N_
 from facilitator.domain.languages import PAGE_LANGUAGES
 from facilitator.domain.languages import Label
@@ -31,7 +32,6 @@ from facilitator.domain.recurrence import Frequency
 from facilitator.domain.recurrence import Recurrence
 from facilitator.i18n import COOKIE
 from facilitator.i18n import SCRIPT_WORDS
-from facilitator.models import Role
 from facilitator.services import ServiceError
 from facilitator.services.meetings import NOT_A_DATE
 

@@ -10,10 +10,10 @@ from datetime import timedelta
 from markupsafe import Markup
 
 from facilitator import clock
+from facilitator.domain.choices import Role
 from facilitator.formatting import full_stop
 from facilitator.formatting import long_date
 from facilitator.formatting import short_date
-from facilitator.models import Role
 from tests.conftest import page_text
 
 TZ = "America/Chicago"

@@ -18,7 +18,7 @@ module decides how each event is written:
   its coordinates and directions in person; online, the join page and the phone up to
   the meeting ID) is decided here, as the Meeting Guide writer decides it for its items.
 - Never a passcode: the link as typed (with its `pwd=`), the dial string after the
-  meeting ID and the online notes are only on the join page (domain/joining.py), which
+  meeting ID and the online notes are only on the join page (domain/join_page.py), which
   CONFERENCE and the description lead to, a private group's behind its feed's token.
 """
 
@@ -40,9 +40,9 @@ from urllib.parse import quote
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-from facilitator.domain.joining import OPENING_HOURS
-from facilitator.domain.joining import public_phone
-from facilitator.domain.joining import request_note
+from facilitator.domain.join_page import OPENING_HOURS
+from facilitator.domain.join_page import public_phone
+from facilitator.domain.join_page import request_note
 from facilitator.domain.links import web_link
 from facilitator.domain.meeting import MeetingSeries
 from facilitator.domain.meeting import SeriesException

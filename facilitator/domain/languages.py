@@ -1,4 +1,4 @@
-"""The languages the app's pages are in (not a meeting's own languages: models.LANGUAGES).
+"""The languages the app's pages are in (not a meeting's own languages: choices.LANGUAGES).
 
 A language is listed only with a complete catalog under facilitator/translations/
 (tests/test_translations.py holds every listed one to that).

@@ -83,7 +83,7 @@ DOUBTFUL_MINUTES = 4 * 60
 #: Meeting Guide spec says.
 DEFAULT_DURATION_MINUTES = 60
 
-#: attendance_option values for a meeting that takes place; values match models.Attendance.
+#: attendance_option values for a meeting that takes place; values match meeting.Attendance.
 IN_PERSON, ONLINE, HYBRID = "in_person", "online", "hybrid"
 ATTENDANCE_OPTIONS = (IN_PERSON, ONLINE, HYBRID)
 #: attendance_option of a meeting that is not taking place (the 12 Step Meeting List
@@ -95,7 +95,7 @@ ONLINE_CODE, HYBRID_CODE = "ONL", "HYB"
 TEMPORARILY_CLOSED_CODE = "TC"
 #: How type codes outside the schema are kept, as the last line of the notes.
 OTHER_TYPES_PREFIX = "Other types: "
-#: Type codes that name a fellowship, by models.Program value. The schema's list names
+#: Type codes that name a fellowship, by choices.Program value. The schema's list names
 #: none (a feed is one fellowship's), so sites that list several in one feed add codes of
 #: their own; these are the ones in use. Others are told with a program map.
 PROGRAM_CODES = {
@@ -144,7 +144,7 @@ class FeedMeeting:
     group: str = ""
     group_notes: str = ""
     entity: str = ""
-    #: The program its type codes name (PROGRAM_CODES), a models.Program value.
+    #: The program its type codes name (PROGRAM_CODES), a choices.Program value.
     program: str | None = None
     #: Every type code it listed, as given: a program map may name any of them.
     codes: tuple[str, ...] = ()
@@ -450,7 +450,7 @@ class InvalidProgramMap(Refusal):
 
 def parse_program_map(text: str, programs: Iterable[str]) -> dict[str, str]:
     """A program map: "what = program" on each line, what being a type code or a group
-    name as the feed writes it (case does not matter), program a models.Program value.
+    name as the feed writes it (case does not matter), program a choices.Program value.
     Blank lines and lines starting with "#" are skipped."""
     known = {p.casefold(): p for p in programs}
     mapping: dict[str, str] = {}

@@ -32,9 +32,9 @@ from datetime import date
 from datetime import datetime
 from typing import Any
 
-from facilitator.domain.joining import passcode_note
-from facilitator.domain.joining import public_phone
-from facilitator.domain.joining import request_note
+from facilitator.domain.join_page import passcode_note
+from facilitator.domain.join_page import public_phone
+from facilitator.domain.join_page import request_note
 from facilitator.domain.links import public_link
 from facilitator.domain.meeting import MeetingSeries
 from facilitator.domain.meeting_guide_read import FEED_SLUG_MAX_LENGTH

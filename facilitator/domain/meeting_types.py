@@ -130,7 +130,7 @@ def split_known(codes: Iterable[str]) -> tuple[list[str], list[str]]:
 COMMON_TYPES = ("O", "C", "D", "SP", "BE", "ST", "LIT", "MED", "W", "M", "LGBTQ", "Y", "X",
                 "EN", "S")
 
-#: What each program's meetings add to those, by `models.Program` value.
+#: What each program's meetings add to those, by `choices.Program` value.
 PROGRAM_TYPES: dict[str, tuple[str, ...]] = {
     "aa": ("B", "12x12", "DR", "ABSI", "LS", "GR", "11", "TR"),
     "na": ("TR", "H"),

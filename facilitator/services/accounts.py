@@ -11,6 +11,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 from sqlalchemy.orm import Session
 
 from facilitator import crypto
+from facilitator.domain.choices import Role
 from facilitator.domain.languages import N_
 from facilitator.domain.languages import Message
 from facilitator.domain.languages import known
@@ -18,7 +19,6 @@ from facilitator.domain.passwords import password_problem
 from facilitator.models import Group
 from facilitator.models import Membership
 from facilitator.models import Organization
-from facilitator.models import Role
 from facilitator.models import User
 from facilitator.services import ServiceError
 from facilitator.services import audit_log

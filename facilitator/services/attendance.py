@@ -52,6 +52,7 @@ from facilitator.domain.counts import taps_exceed
 from facilitator.domain.languages import N_
 from facilitator.domain.languages import Label
 from facilitator.domain.languages import Message
+from facilitator.domain.meeting import Attendance
 from facilitator.domain.meeting import SeriesException
 from facilitator.domain.recurrence import Schedule
 from facilitator.domain.suppression import SO_FAR
@@ -75,7 +76,6 @@ from facilitator.formatting import number
 from facilitator.formatting import short_date
 from facilitator.formatting import worded
 from facilitator.models import SCHEDULE_COLUMNS
-from facilitator.models import Attendance
 from facilitator.models import Group
 from facilitator.models import Headcount
 from facilitator.models import HeadcountMonth

@@ -20,7 +20,13 @@ from sqlalchemy import Select
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from facilitator.domain.choices import LANGUAGES
+from facilitator.domain.choices import Audience
 from facilitator.domain.choices import Choice
+from facilitator.domain.choices import DocumentKind
+from facilitator.domain.choices import Program
+from facilitator.domain.choices import Role
+from facilitator.domain.choices import Visibility
 from facilitator.domain.languages import DEFAULT
 from facilitator.domain.languages import N_
 from facilitator.domain.languages import NC_
@@ -39,18 +45,12 @@ from facilitator.formatting import short_date
 from facilitator.formatting import type_name
 from facilitator.formatting import worded
 from facilitator.formatting import worded_in
-from facilitator.models import LANGUAGES
-from facilitator.models import Audience
 from facilitator.models import AuditEntry
-from facilitator.models import DocumentKind
 from facilitator.models import Group
 from facilitator.models import Meeting
 from facilitator.models import Organization
-from facilitator.models import Program
-from facilitator.models import Role
 from facilitator.models import TrainingType
 from facilitator.models import User
-from facilitator.models import Visibility
 
 #: The name written for changes made from the command line.
 COMMAND_LINE = "command line"

@@ -4,7 +4,7 @@ what admins decide about each change.
 The representative link is a capability: its token is `crypto.new_token()` and only its
 SHA-256 is kept (`Group.rep_token_hash`), rotated like the private feed's. A request
 keeps each proposed change as one item (a field of a meeting or of one date, a cancelled
-date, a new meeting) with the text the sender saw (domain/change_requests.py). An admin
+date, a new meeting) with the text the sender saw (domain/field_texts.py). An admin
 approves (as proposed, or edited) or rejects each item; an approved one is applied
 through services/meetings.py, which checks it as the manage pages' changes are checked
 and writes their audit entries, and one more entry names the request. Once every item
@@ -27,23 +27,23 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm import selectinload
 
 from facilitator import crypto
-from facilitator.domain.change_requests import DATE_FIELDS
-from facilitator.domain.change_requests import changed_fields
-from facilitator.domain.change_requests import from_text
-from facilitator.domain.change_requests import to_text
-from facilitator.domain.change_requests import values_text
+from facilitator.domain.choices import ChangeKind
+from facilitator.domain.choices import Decision
+from facilitator.domain.field_texts import DATE_FIELDS
+from facilitator.domain.field_texts import changed_fields
+from facilitator.domain.field_texts import from_text
+from facilitator.domain.field_texts import to_text
+from facilitator.domain.field_texts import values_text
 from facilitator.domain.languages import N_
 from facilitator.domain.languages import Label
 from facilitator.domain.languages import Message
 from facilitator.domain.meeting import VALUE_FIELDS
+from facilitator.domain.meeting import CancelReason
 from facilitator.domain.meeting import DateChange
 from facilitator.domain.meeting import MeetingValues
 from facilitator.models import AuditEntry
-from facilitator.models import CancelReason
-from facilitator.models import ChangeKind
 from facilitator.models import ChangeRequest
 from facilitator.models import ChangeRequestItem
-from facilitator.models import Decision
 from facilitator.models import Group
 from facilitator.models import Meeting
 from facilitator.models import MeetingException

@@ -30,8 +30,11 @@ from sqlalchemy.orm import selectinload
 
 from facilitator import memory
 from facilitator.domain import listing
+from facilitator.domain.choices import LANGUAGES
+from facilitator.domain.choices import Program
+from facilitator.domain.choices import Visibility
 from facilitator.domain.confirmation import Confirmation
-from facilitator.domain.joining import public_phone
+from facilitator.domain.join_page import public_phone
 from facilitator.domain.languages import N_
 from facilitator.domain.listing import Dated
 from facilitator.domain.listing import Day
@@ -44,13 +47,10 @@ from facilitator.domain.recurrence import MAX_MOVE
 from facilitator.domain.recurrence import InvalidRecurrence
 from facilitator.domain.recurrence import meeting_guide_day
 from facilitator.domain.timezones import COMMON_TIMEZONES
-from facilitator.models import LANGUAGES
 from facilitator.models import Group
 from facilitator.models import Meeting
 from facilitator.models import MeetingException
 from facilitator.models import Organization
-from facilitator.models import Program
-from facilitator.models import Visibility
 
 log = logging.getLogger(__name__)
 

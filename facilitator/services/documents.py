@@ -32,6 +32,8 @@ from sqlalchemy.orm import contains_eager
 
 from facilitator import clock
 from facilitator.domain import text
+from facilitator.domain.choices import DocumentKind
+from facilitator.domain.choices import Role
 from facilitator.domain.document_languages import NAMES
 from facilitator.domain.document_languages import SHOWN_IN
 from facilitator.domain.document_languages import main_language
@@ -47,13 +49,11 @@ from facilitator.domain.signatures import in_force
 from facilitator.domain.signatures import same_name
 from facilitator.domain.signatures import signature_status
 from facilitator.models import Document
-from facilitator.models import DocumentKind
 from facilitator.models import DocumentVersion
 from facilitator.models import Group
 from facilitator.models import Meeting
 from facilitator.models import Membership
 from facilitator.models import Organization
-from facilitator.models import Role
 from facilitator.models import Signature
 from facilitator.models import StatementAcknowledgement
 from facilitator.models import StatementReading

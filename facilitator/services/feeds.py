@@ -23,6 +23,7 @@ from sqlalchemy.orm import selectinload
 
 from facilitator import crypto
 from facilitator.caching import BytesCache
+from facilitator.domain.choices import Visibility
 from facilitator.domain.ical import FeedCalendar
 from facilitator.domain.ical import build_feed
 from facilitator.domain.ical_events import ENGLISH
@@ -34,7 +35,6 @@ from facilitator.models import Group
 from facilitator.models import Meeting
 from facilitator.models import Organization
 from facilitator.models import User
-from facilitator.models import Visibility
 from facilitator.services.organizations import rotate_group_token
 
 #: Part of every ETag: bump it when the feed's format changes, so caches let go.

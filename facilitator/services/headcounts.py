@@ -48,12 +48,12 @@ from facilitator.domain.counts import steps
 from facilitator.domain.counts import window
 from facilitator.domain.languages import N_
 from facilitator.domain.languages import Message
+from facilitator.domain.meeting import Attendance
 from facilitator.domain.recurrence import Occurrence
 from facilitator.domain.recurrence import occurrence_on
 from facilitator.domain.suppression import HIDDEN
 from facilitator.domain.suppression import suppress_counts
 from facilitator.models import SCHEDULE_COLUMNS
-from facilitator.models import Attendance
 from facilitator.models import Group
 from facilitator.models import Headcount
 from facilitator.models import Meeting

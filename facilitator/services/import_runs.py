@@ -24,14 +24,14 @@ from facilitator import clock
 from facilitator.db import Database
 from facilitator.db import write_transaction
 from facilitator.domain import meeting_guide_read
+from facilitator.domain.choices import ImportStatus
+from facilitator.domain.choices import Program
 from facilitator.domain.languages import N_
 from facilitator.domain.languages import Label
 from facilitator.domain.languages import Message
 from facilitator.domain.timezones import is_valid_timezone
 from facilitator.models import ImportRun
-from facilitator.models import ImportStatus
 from facilitator.models import Organization
-from facilitator.models import Program
 from facilitator.models import User
 from facilitator.services import ServiceError
 from facilitator.services import meeting_import

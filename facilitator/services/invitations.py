@@ -19,13 +19,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from facilitator import crypto
+from facilitator.domain.choices import Role
 from facilitator.domain.languages import N_
 from facilitator.domain.languages import Message
 from facilitator.formatting import full_stop
 from facilitator.models import Group
 from facilitator.models import Organization
 from facilitator.models import PendingInvitation
-from facilitator.models import Role
 from facilitator.models import User
 from facilitator.services import ServiceError
 from facilitator.services import accounts

@@ -12,9 +12,9 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm import joinedload
 
 from facilitator import crypto
+from facilitator.domain.choices import Visibility
 from facilitator.models import Group
 from facilitator.models import Meeting
-from facilitator.models import Visibility
 
 _JOIN = "join"
 

@@ -20,12 +20,12 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm import contains_eager
 
 from facilitator.domain import meeting_guide_write
+from facilitator.domain.choices import Visibility
 from facilitator.domain.meeting_guide_write import PublishedMeeting
 from facilitator.domain.recurrence import InvalidRecurrence
 from facilitator.models import Group
 from facilitator.models import Meeting
 from facilitator.models import Organization
-from facilitator.models import Visibility
 
 log = logging.getLogger(__name__)
 

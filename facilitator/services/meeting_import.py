@@ -56,6 +56,8 @@ from facilitator.db import read_transaction
 from facilitator.db import utcnow
 from facilitator.db import write_transaction
 from facilitator.domain import meeting_guide_read
+from facilitator.domain.choices import Program
+from facilitator.domain.choices import Visibility
 from facilitator.domain.languages import N_
 from facilitator.domain.languages import Label
 from facilitator.domain.languages import Message
@@ -73,9 +75,7 @@ from facilitator.models import AuditEntry
 from facilitator.models import Group
 from facilitator.models import Meeting
 from facilitator.models import Organization
-from facilitator.models import Program
 from facilitator.models import User
-from facilitator.models import Visibility
 from facilitator.services import ServiceError
 from facilitator.services import audit_log
 from facilitator.services import meetings

@@ -14,6 +14,7 @@ from facilitator.domain.links import web_link
 from facilitator.domain.listing import region_text
 from facilitator.domain.meeting import LIMITS
 from facilitator.domain.meeting import VALUE_FIELDS
+from facilitator.domain.meeting import CancelReason
 from facilitator.domain.meeting import DateChange
 from facilitator.domain.meeting import MeetingValues
 from facilitator.domain.meeting_types import TYPES
@@ -22,7 +23,6 @@ from facilitator.domain.recurrence import LATEST_DATE
 from facilitator.domain.recurrence import InvalidRecurrence
 from facilitator.domain.recurrence import orphaned
 from facilitator.domain.timezones import is_valid_timezone
-from facilitator.models import CancelReason
 from facilitator.models import Group
 from facilitator.models import Meeting
 from facilitator.models import MeetingException

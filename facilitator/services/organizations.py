@@ -12,6 +12,11 @@ from sqlalchemy.orm import object_session
 from facilitator import crypto
 from facilitator.db import transaction_memo
 from facilitator.db import utcnow
+from facilitator.domain.choices import LANGUAGES
+from facilitator.domain.choices import Audience
+from facilitator.domain.choices import Program
+from facilitator.domain.choices import Role
+from facilitator.domain.choices import Visibility
 from facilitator.domain.confirmation import MAX_DAYS
 from facilitator.domain.languages import N_
 from facilitator.domain.languages import Message
@@ -20,14 +25,9 @@ from facilitator.domain.slugs import is_valid_slug
 from facilitator.domain.slugs import with_secret_suffix
 from facilitator.domain.timezones import is_valid_timezone
 from facilitator.formatting import full_stop
-from facilitator.models import LANGUAGES
-from facilitator.models import Audience
 from facilitator.models import Group
 from facilitator.models import Organization
-from facilitator.models import Program
-from facilitator.models import Role
 from facilitator.models import User
-from facilitator.models import Visibility
 from facilitator.services import ServiceError
 from facilitator.services import audit_log
 

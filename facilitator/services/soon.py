@@ -2,7 +2,7 @@
 
 Read-only. The meetings are the ones the directory's WeekCache keeps (read once per
 change and day); at each request only their dates around now are computed (see
-facilitator.domain.soon, where the rule lives).
+facilitator.domain.soon_window, where the rule lives).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from facilitator.domain import listing
-from facilitator.domain import soon
+from facilitator.domain import soon_window
 from facilitator.models import Organization
 from facilitator.services.directory import PublicMeeting
 from facilitator.services.directory import WeekCache
@@ -27,7 +27,7 @@ IN_DIRECTORY = 4
 class SoonListing:
     """One meeting's date starting soon, with what the list shows of its group."""
 
-    soon: soon.Soon
+    soon: soon_window.Soon
     meeting: PublicMeeting
 
     @property
@@ -66,11 +66,11 @@ class StartingSoon:
 
 def starting_soon(session: Session, org: Organization, now: datetime, *,
                   weeks: WeekCache | None = None) -> StartingSoon:
-    """The org's public meetings starting within soon.WINDOW of `now`, shown in the org's
-    zone. `weeks` keeps the meetings between calls."""
+    """The org's public meetings starting within soon_window.WINDOW of `now`, shown in
+    the org's zone. `weeks` keeps the meetings between calls."""
     meetings = (weeks or WeekCache()).meetings(session, org, now)
     by_id = {m.series.id: m for m in meetings}
-    found = soon.starting_soon((m.series for m in meetings), now, org.timezone)
+    found = soon_window.starting_soon((m.series for m in meetings), now, org.timezone)
     return StartingSoon(
         listings=[SoonListing(s, by_id[s.series.id]) for s in found],
         as_of=now.astimezone(ZoneInfo(org.timezone)),

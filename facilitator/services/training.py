@@ -23,6 +23,8 @@ from sqlalchemy.orm import selectinload
 
 from facilitator import clock
 from facilitator.domain import evidence
+from facilitator.domain.choices import DocumentKind
+from facilitator.domain.choices import Role
 from facilitator.domain.compliance import MAX_RECORD_HOURS
 from facilitator.domain.compliance import MAX_REQUIRED_HOURS
 from facilitator.domain.compliance import MAX_VALIDITY_MONTHS
@@ -39,12 +41,10 @@ from facilitator.domain.compliance import standing
 from facilitator.domain.languages import N_
 from facilitator.domain.languages import Message
 from facilitator.models import AuditEntry
-from facilitator.models import DocumentKind
 from facilitator.models import Group
 from facilitator.models import GroupFacilitator
 from facilitator.models import Membership
 from facilitator.models import Organization
-from facilitator.models import Role
 from facilitator.models import TrainingRecord
 from facilitator.models import TrainingType
 from facilitator.models import User

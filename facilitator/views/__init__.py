@@ -29,6 +29,7 @@ from sqlalchemy.exc import IntegrityError
 from facilitator import clock
 from facilitator.db import get_session
 from facilitator.db import write_transaction
+from facilitator.domain.choices import Role
 from facilitator.domain.languages import Message
 from facilitator.domain.meeting import MeetingValues
 from facilitator.domain.meeting_types import types_offered_first
@@ -42,7 +43,6 @@ from facilitator.forms import offer_timezones
 from facilitator.models import Group
 from facilitator.models import Meeting
 from facilitator.models import MeetingException
-from facilitator.models import Role
 from facilitator.security import get_org_for
 from facilitator.services import ServiceError
 from facilitator.services import attendance

@@ -21,6 +21,7 @@ from facilitator import clock
 from facilitator import import_jobs
 from facilitator import rendered
 from facilitator.db import get_session
+from facilitator.domain.choices import Role
 from facilitator.formatting import full_stop
 from facilitator.forms import ConfirmForm
 from facilitator.forms import GroupForm
@@ -34,7 +35,6 @@ from facilitator.forms import options
 from facilitator.models import Group
 from facilitator.models import ImportRun
 from facilitator.models import PendingInvitation
-from facilitator.models import Role
 from facilitator.models import TrainingType
 from facilitator.models import User
 from facilitator.security import get_group_in

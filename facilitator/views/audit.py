@@ -21,6 +21,7 @@ from facilitator import clock
 from facilitator import i18n
 from facilitator import pdf
 from facilitator.db import get_session
+from facilitator.domain.choices import Role
 from facilitator.domain.compliance import Status
 from facilitator.domain.languages import N_
 from facilitator.forms import ConfirmForm
@@ -28,7 +29,6 @@ from facilitator.handouts import inline_svg
 from facilitator.handouts import pdf_response
 from facilitator.handouts import training_html
 from facilitator.models import Group
-from facilitator.models import Role
 from facilitator.models import User
 from facilitator.security import get_group_in
 from facilitator.security import get_leader_in

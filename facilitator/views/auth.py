@@ -18,13 +18,13 @@ from werkzeug import Response
 
 from facilitator import clock
 from facilitator.db import get_session
+from facilitator.domain.choices import Role
 from facilitator.domain.languages import N_
 from facilitator.formatting import full_stop
 from facilitator.forms import ChangePasswordForm
 from facilitator.forms import InvitationAnswerForm
 from facilitator.forms import LoginForm
 from facilitator.forms import SetPasswordForm
-from facilitator.models import Role
 from facilitator.models import User
 from facilitator.services import accounts
 from facilitator.services import invitations

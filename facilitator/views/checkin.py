@@ -35,10 +35,10 @@ from facilitator.db import reads_in_autocommit
 from facilitator.domain.counts import Counter
 from facilitator.domain.counts import next_occurrence
 from facilitator.domain.languages import N_
+from facilitator.domain.meeting import Attendance
 from facilitator.domain.recurrence import Occurrence
 from facilitator.extensions import csrf
 from facilitator.headers import holds_secret
-from facilitator.models import Attendance
 from facilitator.models import Meeting
 from facilitator.services import documents
 from facilitator.services import headcounts

@@ -3,7 +3,7 @@
 
 Every public output (pages, feeds, the Meeting Guide JSON, handouts) leads here instead
 of giving the link with its passcode. The page gives them only from 15 minutes before a
-date that is not cancelled until it ends (domain/joining.py), and otherwise says when
+date that is not cancelled until it ends (domain/join_page.py), and otherwise says when
 it opens. Pages that give a link are counted per address (throttling.join_allowed: a
 keyed hash, kept for 15 minutes); no page of it is kept by a cache or sends its address
 on as a Referer.
@@ -23,11 +23,11 @@ from facilitator import clock
 from facilitator import i18n
 from facilitator import throttling
 from facilitator.db import get_session
-from facilitator.domain.joining import joining
+from facilitator.domain import join_page
 from facilitator.domain.languages import N_
 from facilitator.headers import holds_secret
 from facilitator.models import Meeting
-from facilitator.services import joining as join_service
+from facilitator.services import joining
 
 bp = Blueprint("join", __name__, url_prefix="/j")
 
@@ -36,7 +36,7 @@ bp = Blueprint("join", __name__, url_prefix="/j")
 def meeting(meeting_id: int) -> Response:
     """A public group's online meeting. Any other id, a private group's meeting
     included, is not found."""
-    found = join_service.public_meeting(get_session(), meeting_id)
+    found = joining.public_meeting(get_session(), meeting_id)
     if found is None:
         abort(404)
     return _page(found, private=False)
@@ -45,8 +45,7 @@ def meeting(meeting_id: int) -> Response:
 @bp.get("/p/<token>")
 def private_meeting(token: str) -> Response:
     """A private group's online meeting, reached only from its private feed."""
-    found = join_service.private_meeting(get_session(), current_app.config["SECRET_KEY"],
-                                         token)
+    found = joining.private_meeting(get_session(), current_app.config["SECRET_KEY"], token)
     if found is None:
         abort(404, N_("This join link does not work. It may have been replaced: the group's "
                       "calendar has the new one."))
@@ -55,7 +54,7 @@ def private_meeting(token: str) -> Response:
 
 def _page(meeting: Meeting, *, private: bool) -> Response:
     i18n.use_org_language(meeting.group.organization.default_language)
-    state = joining(meeting.series(), clock.now())
+    state = join_page.joining(meeting.series(), clock.now())
     if state.going_on is not None and not throttling.join_allowed():
         raise TooManyRequests(throttling.JOINS_THROTTLED,
                               retry_after=throttling.RETRY_AFTER)

@@ -28,13 +28,13 @@ from facilitator import clock
 from facilitator import i18n
 from facilitator.db import database
 from facilitator.db import get_session
+from facilitator.domain.choices import Visibility
 from facilitator.domain.ical_events import FeedWords
 from facilitator.headers import holds_secret
 from facilitator.models import Group
 from facilitator.models import Meeting
 from facilitator.models import Organization
 from facilitator.models import User
-from facilitator.models import Visibility
 from facilitator.security import public_group
 from facilitator.security import public_org
 from facilitator.security import visible_group
@@ -43,7 +43,7 @@ from facilitator.services import directory as directory_service
 from facilitator.services import documents
 from facilitator.services import feeds
 from facilitator.services import joining
-from facilitator.services import soon as soon_service
+from facilitator.services import soon
 from facilitator.services import training_feed
 from facilitator.services.feeds import FeedVersion
 from facilitator.services.meeting_guide_feed import meeting_guide_feed
@@ -77,7 +77,7 @@ def directory(org_slug: str) -> str | Response:
     assert listing.page is not None
     # The first block, on the first page of the whole list: what one can still get to.
     first = listing.page.number == 1 and not filters.active
-    soon = soon_service.starting_soon(session, org, now, weeks=_week_cache()) if first else None
+    starting = soon.starting_soon(session, org, now, weeks=_week_cache()) if first else None
     canonical: dict[str, Any] = filters.as_args()
     if listing.page.number > 1:
         canonical["page"] = str(listing.page.number)
@@ -87,7 +87,7 @@ def directory(org_slug: str) -> str | Response:
         return redirect(url_for("public.directory", org_slug=org.slug, **canonical))
     return _shared_page(make_response(render_template(
         "public/directory.html", org=org, directory=listing,
-        today=clock.today_in(org.timezone), soon=soon, soon_shown=soon_service.IN_DIRECTORY,
+        today=clock.today_in(org.timezone), soon=starting, soon_shown=soon.IN_DIRECTORY,
     )))
 
 
@@ -99,10 +99,10 @@ def starting_soon(org_slug: str) -> Response:
     session = get_session()
     org = public_org(session, org_slug)
     i18n.use_org_language(org.default_language)
-    soon = soon_service.starting_soon(session, org, clock.now(), weeks=_week_cache())
+    starting = soon.starting_soon(session, org, clock.now(), weeks=_week_cache())
     return _shared_page(make_response(render_template(
-        "public/soon.html", org=org, soon=soon, page=soon.page(_page_number()),
-        today=soon.as_of.date(),
+        "public/soon.html", org=org, soon=starting, page=starting.page(_page_number()),
+        today=starting.as_of.date(),
     )), max_age=SOON_MAX_AGE)
 
 

@@ -26,8 +26,8 @@ from werkzeug.exceptions import TooManyRequests
 from facilitator import clock
 from facilitator import throttling
 from facilitator.db import get_session
-from facilitator.domain.change_requests import shown
-from facilitator.domain.change_requests import values_text
+from facilitator.domain.field_texts import shown
+from facilitator.domain.field_texts import values_text
 from facilitator.domain.languages import N_
 from facilitator.domain.listing import coming_dates
 from facilitator.domain.recurrence import InvalidRecurrence

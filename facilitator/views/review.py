@@ -19,17 +19,17 @@ from werkzeug import Response
 
 from facilitator import clock
 from facilitator.db import get_session
-from facilitator.domain.change_requests import input_kind
-from facilitator.domain.change_requests import shown
+from facilitator.domain.choices import ChangeKind
+from facilitator.domain.choices import Decision
+from facilitator.domain.choices import Role
+from facilitator.domain.field_texts import input_kind
+from facilitator.domain.field_texts import shown
 from facilitator.forms import DecisionForm
 from facilitator.forms import MeetingForm
 from facilitator.forms import ReviewMeetingForm
 from facilitator.forms import field_labels
-from facilitator.models import ChangeKind
 from facilitator.models import ChangeRequest
 from facilitator.models import ChangeRequestItem
-from facilitator.models import Decision
-from facilitator.models import Role
 from facilitator.services import ServiceError
 from facilitator.services import change_requests
 from facilitator.views import SeriesRefusal

@@ -18,10 +18,10 @@ from werkzeug.routing import Rule
 from facilitator import clock
 from facilitator import create_app
 from facilitator.db import Base
-from facilitator.models import CancelReason
-from facilitator.models import DocumentKind
+from facilitator.domain.choices import DocumentKind
+from facilitator.domain.choices import Role
+from facilitator.domain.meeting import CancelReason
 from facilitator.models import PendingInvitation
-from facilitator.models import Role
 from facilitator.services import documents
 from facilitator.services import invitations
 from facilitator.services import meetings

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from facilitator import clock
 from facilitator import pdf
-from facilitator.models import Role
+from facilitator.domain.choices import Role
 from facilitator.services import accounts
 from facilitator.services import feeds
 from facilitator.services import headcounts

@@ -17,11 +17,11 @@ import pytest
 from pypdf import PdfReader
 
 from facilitator import clock
+from facilitator.domain.choices import Role
 from facilitator.domain.counts import Counts
 from facilitator.domain.meeting import DateChange
 from facilitator.domain.meeting import MeetingValues
 from facilitator.domain.recurrence import Recurrence
-from facilitator.models import Role
 from facilitator.services import headcounts
 from facilitator.services import meetings
 from tests.conftest import page_text

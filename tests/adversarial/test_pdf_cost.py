@@ -26,11 +26,11 @@ from pypdf import PdfReader
 from facilitator import clock
 from facilitator import pdf
 from facilitator import rendered
+from facilitator.domain.choices import DocumentKind
+from facilitator.domain.choices import Role
 from facilitator.domain.meeting import LIMITS
+from facilitator.domain.meeting import Attendance
 from facilitator.domain.text import MAX_BYTES
-from facilitator.models import Attendance
-from facilitator.models import DocumentKind
-from facilitator.models import Role
 from facilitator.services import documents
 from tests.conftest import HOST
 from tests.conftest import page_text

@@ -7,7 +7,7 @@ from flask import g
 from flask import render_template
 
 from facilitator.db import get_session
-from facilitator.models import Role
+from facilitator.domain.choices import Role
 from facilitator.services import dashboard as dashboard_service
 from facilitator.services import organizations
 from facilitator.services import training as training_service

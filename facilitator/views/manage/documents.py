@@ -29,6 +29,8 @@ from facilitator import clock
 from facilitator import i18n
 from facilitator.db import get_session
 from facilitator.domain import text
+from facilitator.domain.choices import DocumentKind
+from facilitator.domain.choices import Role
 from facilitator.domain.document_languages import ADD_VERSION
 from facilitator.domain.document_languages import NAMES
 from facilitator.domain.document_languages import main_language
@@ -41,11 +43,9 @@ from facilitator.forms import ConfirmForm
 from facilitator.forms import DocumentForm
 from facilitator.forms import SignatureForm
 from facilitator.models import Document
-from facilitator.models import DocumentKind
 from facilitator.models import DocumentVersion
 from facilitator.models import Group
 from facilitator.models import Organization
-from facilitator.models import Role
 from facilitator.security import get_group_for
 from facilitator.security import get_meeting_for
 from facilitator.security import get_org_for

@@ -14,11 +14,11 @@ from werkzeug import Response
 
 from facilitator import clock
 from facilitator.db import get_session
+from facilitator.domain.choices import Role
 from facilitator.domain.listing import coming_dates
 from facilitator.forms import ConfirmForm
 from facilitator.forms import GroupForm
 from facilitator.headers import holds_secret
-from facilitator.models import Role
 from facilitator.security import get_group_for
 from facilitator.services import change_requests
 from facilitator.services import feeds

@@ -17,6 +17,7 @@ from werkzeug import Response
 from facilitator import crypto
 from facilitator import pdf
 from facilitator.db import get_session
+from facilitator.domain.choices import Visibility
 from facilitator.handouts import code
 from facilitator.handouts import documents_html
 from facilitator.handouts import group_handout_drafts
@@ -27,7 +28,6 @@ from facilitator.handouts import print_language
 from facilitator.handouts import private_group_codes
 from facilitator.handouts import public_group_codes
 from facilitator.models import Group
-from facilitator.models import Visibility
 from facilitator.security import get_group_for
 from facilitator.security import get_meeting_for
 from facilitator.services import headcounts

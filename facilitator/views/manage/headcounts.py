@@ -30,12 +30,12 @@ from facilitator.domain.counts import occurrence_to_count
 from facilitator.domain.counts import taps_exceed
 from facilitator.domain.counts import window
 from facilitator.domain.languages import N_
+from facilitator.domain.meeting import Attendance
 from facilitator.domain.qr import qr_svg
 from facilitator.forms import ConfirmForm
 from facilitator.forms import HeadcountForm
 from facilitator.forms import TapForm
 from facilitator.headers import holds_secret
-from facilitator.models import Attendance
 from facilitator.models import Meeting
 from facilitator.security import get_group_for
 from facilitator.security import get_meeting_for
