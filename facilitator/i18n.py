@@ -194,7 +194,7 @@ def extract_choice_labels(fileobj: Any, keywords: Any, comment_tags: Any,
 def translated(text: str | None) -> str:
     """Text made elsewhere in English (an error's description, a stored choice's label),
     in the page's language where the catalog has it. Plain text: the page escapes it."""
-    return str(gettext(text)) if text else ""
+    return formatting.worded(text) if text else ""
 
 
 def said(message: Message | object) -> str:
@@ -206,4 +206,4 @@ def said(message: Message | object) -> str:
 
 def label(choice: Any) -> str:
     """A stored choice's label in the page's language (the `label` filter)."""
-    return str(gettext(choice.label)) if getattr(choice, "label", "") else str(choice)
+    return formatting.worded(choice.label) if getattr(choice, "label", "") else str(choice)

@@ -133,7 +133,8 @@ def attention(session: Session, user: User) -> Attention:
 def leaders_behind(session: Session, org: Organization) -> dict[Status, int]:
     """For an org's admins and auditors: how many leaders are missing, expired or
     expiring at worst, from the compliance matrix, today in the org's zone."""
-    matrix = training.compliance(session, org, clock.today_in(org.timezone))
+    matrix = training.compliance(session, org, clock.today_in(org.timezone),
+                                 standings_only=True)
     behind: dict[Status, int] = {}
     for row in matrix.rows:
         if row.worst is not None and row.worst is not Status.CURRENT:
