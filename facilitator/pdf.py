@@ -26,6 +26,8 @@ import atexit
 import contextlib
 import fcntl
 import hashlib
+import io
+import json
 import os
 import shutil
 import signal
@@ -42,10 +44,17 @@ from dataclasses import dataclass
 from datetime import datetime
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
+
+from pypdf import PdfReader
+from pypdf import PdfWriter
+from pypdf.generic import Fit
+from pypdf.generic import NameObject
 
 from facilitator import memory
 from facilitator import renderer
 from facilitator.caching import BytesCache
+from facilitator.domain import parts
 from facilitator.domain.languages import N_
 from facilitator.domain.languages import Message
 
@@ -202,28 +211,105 @@ atexit.register(_server.stop)
 
 def render(html: str, time_limit: float = TIME_LIMIT_SECONDS) -> bytes:
     """The PDF of the HTML, rendered in a child process stopped after `time_limit`."""
-    deadline = time.monotonic() + time_limit
     # What making the HTML left free is given back first: this process's memory and the
     # child's are counted together while the child lays the document out.
     memory.trim()
+    body, _ = _ask(renderer.WHOLE, html, time.monotonic() + time_limit, time_limit)
+    return body
+
+
+def _ask(kind: bytes, html: str, deadline: float,
+         time_limit: float) -> tuple[bytes, dict[str, Any] | None]:
+    """A render child's PDF of `html` (and a part's facts: renderer.render_part), the
+    child killed at `deadline` (TooSlow, which says `time_limit`)."""
     connection, child = _server.connect()
     with connection:
         try:
-            connection.settimeout(time_limit)
-            connection.sendall(renderer.framed(html.encode()))
+            connection.settimeout(max(0.001, deadline - time.monotonic()))
+            connection.sendall(kind + renderer.framed(html.encode()))
             connection.settimeout(max(0.001, deadline - time.monotonic()))
             status = renderer.read_exactly(connection, 1)
             connection.settimeout(max(0.001, deadline - time.monotonic()))
             body = renderer.read_framed(connection)
+            facts = json.loads(renderer.read_framed(connection)) \
+                if status == b"o" and kind != renderer.WHOLE else None
         except TimeoutError:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(child, signal.SIGKILL)
             raise TooSlow(time_limit) from None
-        except (OSError, EOFError):
+        except (OSError, EOFError, ValueError):
             raise RenderError(FAILED) from None
     if status != b"o":
         raise RenderError(FAILED)
-    return body
+    return body, facts
+
+
+#: The most HTML one part of a long handout holds (`render_in_parts`): the
+#: 5,000-meeting directory (about 1 MB) in four parts.
+PART_HTML = 250_000
+
+
+def render_in_parts(html: str, time_limit: float = TIME_LIMIT_SECONDS,
+                    most: int = PART_HTML) -> bytes:
+    """The PDF of the HTML as `render` makes it, its pages laid out in parts of at most
+    `most` characters (facilitator/domain/parts.py), one render child at a time, so none
+    holds the whole document; the parts are joined into one PDF with the same pages,
+    page numbers, bookmarks, title and language. `time_limit` is the whole document's:
+    the parts share it. A document with no sections to split is rendered whole."""
+    parted = parts.split(html)
+    if parted is None or parts.part_end(parted, 0, most) == len(parted.blocks):
+        return render(html, time_limit)
+    memory.trim()
+    deadline = time.monotonic() + time_limit
+    bodies: list[bytes] = []
+    bookmarks: list[list[Any]] = []
+    start, first_page = 0, 1
+    while True:
+        end = parts.part_end(parted, start, most)
+        last = end == len(parted.blocks)
+        body, facts = _ask(renderer.LAST_PART if last else renderer.PART,
+                           parts.part_html(parted, start, end, first_page), deadline,
+                           time_limit)
+        assert facts is not None
+        if facts["next"] is None and not last:
+            # No page after this part's first starts with one of its blocks: the rest
+            # is printed as the last part, which keeps every page.
+            end = len(parted.blocks)
+            body, facts = _ask(renderer.LAST_PART,
+                               parts.part_html(parted, start, end, first_page), deadline,
+                               time_limit)
+            assert facts is not None
+        bodies.append(body)
+        bookmarks.extend([level, label, first_page - 1 + page, left, top]
+                         for level, label, page, left, top in facts["bookmarks"])
+        first_page += facts["pages"]
+        if facts["next"] is None:
+            return _joined(bodies, bookmarks)
+        start += facts["next"]
+
+
+def _joined(bodies: list[bytes], bookmarks: list[list[Any]]) -> bytes:
+    """One PDF of the parts' pages, with the first part's title and language, and the
+    bookmarks of every part nested as WeasyPrint nests them (a level under the last
+    one above it)."""
+    writer = PdfWriter()
+    first = PdfReader(io.BytesIO(bodies[0]))
+    for body in bodies:
+        writer.append(PdfReader(io.BytesIO(body)), import_outline=False)
+    writer.add_metadata(dict(first.metadata or {}))
+    if "/Lang" in first.root_object:
+        writer.root_object[NameObject("/Lang")] = first.root_object["/Lang"]
+    above: list[tuple[int, Any]] = []
+    for level, label, page, left, top in bookmarks:
+        while above and above[-1][0] >= level:
+            above.pop()
+        item = writer.add_outline_item(title=label, page_number=page,
+                                       parent=above[-1][1] if above else None,
+                                       fit=Fit.xyz(left, top, 0))
+        above.append((level, item))
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
 
 
 #: HTML beyond which making it leaves enough free memory in the process (the directory

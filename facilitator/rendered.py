@@ -357,6 +357,8 @@ def _produce(handout: Handout, drafts: list[str]) -> bytes:
     limit = _time_limit()
     if handout.kind == "group":
         return handouts.fit_one_page(drafts, lambda html: pdf.render(html, limit))
+    if handout.kind == "directory":
+        return pdf.render_in_parts(drafts[0], limit)
     return pdf.render(drafts[0], limit)
 
 

@@ -11,9 +11,14 @@ given back to the system, and nothing of one render is left for the next.
   shares `static_file`). `-P` keeps facilitator/ itself off sys.path.
 - **Protocol**, on the Unix socket SOCKET (in a folder only this user can open), one
   connection per render: the server forks a child for it; the child sends its process id
-  (8 bytes), reads the HTML (8 bytes of length, then UTF-8), and answers one byte, "o"
-  for a PDF or "e" for an error, 8 bytes of length and the PDF or the error's text. The
-  caller kills the child when its time is up.
+  (8 bytes), reads what to make (one byte: `WHOLE`, `PART` or `LAST_PART`) and the HTML
+  (8 bytes of length, then UTF-8), and answers one byte, "o" for a PDF or "e" for an
+  error, 8 bytes of length and the PDF or the error's text; a part's PDF is followed by
+  its `part_facts` as JSON (8 bytes of length, then UTF-8). The caller kills the child
+  when its time is up.
+- **Parts** (facilitator/domain/parts.py): of a `PART`, the pages before the last page
+  that starts with a new block (a child of a `<section>` of the body) are kept, and that
+  block's number is said; a `LAST_PART` keeps every page.
 - **Ends with its caller**: when its standard input closes (the app process ended).
 - **Nothing but our own static files** is fetched (`static_file`): every URL in the HTML
   resolves against a made-up origin, and only files under facilitator/static/ are served
@@ -23,6 +28,7 @@ given back to the system, and nothing of one render is left for the next.
 
 from __future__ import annotations
 
+import json
 import os
 import select
 import signal
@@ -41,6 +47,8 @@ STATIC = Path(__file__).resolve().parent / "static"
 STATIC_TYPES = {".css": "text/css", ".svg": "image/svg+xml", ".png": "image/png"}
 #: What the server prints once it listens.
 READY = b"ready\n"
+#: What a connection asks for: a whole document, or a part of one (see parts).
+WHOLE, PART, LAST_PART = b"w", b"p", b"l"
 _LENGTH = struct.Struct("!Q")
 
 
@@ -73,9 +81,41 @@ def _fetcher() -> Any:
 
 def render_here(html: str) -> bytes:
     """The PDF of the HTML, rendered in this process."""
+    return _html(html).write_pdf()
+
+
+def _html(html: str) -> Any:
     from weasyprint import HTML
 
-    return HTML(string=html, base_url=BASE_URL, url_fetcher=_fetcher()).write_pdf()
+    return HTML(string=html, base_url=BASE_URL, url_fetcher=_fetcher())
+
+
+def render_part(html: str, *, last: bool) -> tuple[bytes, dict[str, Any]]:
+    """The PDF of a part of a document (see the module's docstring) and its facts:
+    `pages` kept, `next`, the number among its blocks of the block the next part starts
+    with (None for the last part, or when no page after the first starts with a block),
+    and `bookmarks`, each `[level, label, page, left, top]` in PDF points as WeasyPrint
+    places them, `page` counted in the kept pages."""
+    from weasyprint.formatting_structure.boxes import BlockBox
+
+    source = _html(html)
+    document = source.render()
+    blocks = {id(element): number for number, element in enumerate(
+        child for section in source.etree_element.iter("section") for child in section)}
+    kept, following, on_page_before = len(document.pages), None, set()
+    if not last:
+        for number, page in enumerate(document.pages):
+            on_page = [box.element for box in page._page_box.descendants()
+                       if isinstance(box, BlockBox) and id(box.element) in blocks]
+            if number and on_page and id(on_page[0]) not in on_page_before:
+                kept, following = number, blocks[id(on_page[0])]
+            on_page_before = set(map(id, on_page))
+    scale = 0.75  # CSS px to PDF points, as write_pdf draws them
+    bookmarks = [[level, label, number, x * scale, (page.height - y) * scale]
+                 for number, page in enumerate(document.pages[:kept])
+                 for level, label, (x, y), _state in page.bookmarks]
+    body = document.copy(document.pages[:kept]).write_pdf()
+    return body, {"pages": kept, "next": following, "bookmarks": bookmarks}
 
 
 def read_exactly(connection: socket.socket, size: int) -> bytes:
@@ -102,9 +142,14 @@ def framed(body: bytes) -> bytes:
 def _serve_one(connection: socket.socket) -> None:
     """In the forked child: one render for one connection."""
     connection.sendall(_LENGTH.pack(os.getpid()))
+    kind = read_exactly(connection, 1)
     html = read_framed(connection).decode()
     try:
-        answer = b"o" + framed(render_here(html))
+        if kind == WHOLE:
+            answer = b"o" + framed(render_here(html))
+        else:
+            body, facts = render_part(html, last=kind == LAST_PART)
+            answer = b"o" + framed(body) + framed(json.dumps(facts).encode())
     except Exception as error:  # noqa: BLE001 (reported to the caller, which raises)
         answer = b"e" + framed(f"{type(error).__name__}: {error}".encode())
     connection.sendall(answer)

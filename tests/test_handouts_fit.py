@@ -4,20 +4,24 @@ paper: every meeting's text is in the PDF and nothing is drawn past the right ma
 from __future__ import annotations
 
 import io
-from datetime import time
+import time
+from datetime import time as time_of_day
 
 import pytest
+from pypdf import PdfReader
 from pypdf import PdfWriter
 from sqlalchemy import select
 
 from facilitator import demo
 from facilitator import handouts
 from facilitator import pdf
+from facilitator.domain import parts
 from facilitator.domain.choices import Visibility
 from facilitator.domain.recurrence import Recurrence
 from facilitator.models import Group
 from facilitator.models import Meeting
 from facilitator.models import Organization
+from tests.test_handouts import page_images
 from tests.test_training_print import assert_fits
 from tests.test_training_print import page_texts
 
@@ -96,7 +100,7 @@ def big_org(make_org, make_group, make_meeting) -> Organization:
         for m in range(5):
             make_meeting(
                 group, title=f"G{g:02d}M{m} Tuesday Night Big Book and Step Study Meeting",
-                recurrence=Recurrence.weekly((g + m) % 7), start_time=time(6 + m * 3, 30),
+                recurrence=Recurrence.weekly((g + m) % 7), start_time=time_of_day(6 + m * 3, 30),
                 location_name="Fellowship Hall of the First Congregational Church (basement)",
                 address=f"{1000 + g * 10 + m} North Martin Luther King Jr. Boulevard, Suite 200",
                 region="North Riverside Heights and Lakeshore")
@@ -147,3 +151,53 @@ def test_the_one_pager_prints_the_first_draft_that_fits_with_few_renders(
 
     assert handouts.fit_one_page(drafts, render, sides=sides) == bodies[drafts[printed]]
     assert len(made) == renders and len(set(made)) == renders
+
+
+def outline_of(body: bytes) -> list[tuple[int, str, int, float]]:
+    """The PDF's bookmarks as a reader's sidebar lists them: depth, label, page, height."""
+    reader = PdfReader(io.BytesIO(body))
+
+    def walk(items: list, depth: int) -> list[tuple[int, str, int, float]]:
+        found = []
+        for item in items:
+            if isinstance(item, list):
+                found += walk(item, depth + 1)
+            else:
+                found.append((depth, item.title, reader.get_destination_page_number(item),
+                              round(float(item.top), 1)))
+        return found
+
+    return walk(reader.outline, 0)
+
+
+def test_a_directory_printed_in_parts_reads_as_the_one_document(app, big_org):
+    """A long directory is laid out a part at a time, so no render child holds every
+    page (facilitator/domain/parts.py); its reader gets the document one render made:
+    the same pages, drawn alike, numbered on, with the same bookmarks, title and
+    language, and the whole document within one time limit."""
+    with app.test_request_context(), handouts.in_language("en"):
+        html = handouts.directory_html(big_org, {"paper": "a4", "print": "large"})
+    parted = parts.split(html)
+    assert parted is not None
+    most = sum(len(block.html) for block in parted.blocks) // 4  # four parts or five
+    assert parts.part_end(parted, 0, most) < len(parted.blocks) / 3
+    whole, in_parts = pdf.render(html), pdf.render_in_parts(html, most=most)
+
+    texts = page_texts(in_parts)
+    assert len(texts) == len(page_texts(whole)) >= 8
+    assert texts == page_texts(whole)
+    for number, text in enumerate(texts, start=1):
+        assert text.rstrip().endswith(f"Page {number}"), number
+    assert [image.tobytes() for image in page_images(in_parts, 30)] == \
+        [image.tobytes() for image in page_images(whole, 30)]
+    assert outline_of(in_parts) == outline_of(whole)
+    assert [depth for depth, *_ in outline_of(in_parts)][:3] == [0, 1, 2]  # title, day, time
+    original, joined = PdfReader(io.BytesIO(whole)), PdfReader(io.BytesIO(in_parts))
+    assert joined.metadata.title == original.metadata.title == \
+        "Meetings of Greater Riverside Intergroup of Alcoholics Anonymous"
+    assert joined.root_object["/Lang"] == "en"
+
+    started = time.monotonic()
+    with pytest.raises(pdf.TooSlow):
+        pdf.render_in_parts(html, time_limit=0.5, most=most // 3)
+    assert time.monotonic() - started < 2.5
