@@ -6,9 +6,11 @@ Runs each module `bench/bench_<name>.py` in turn, by name, on generated data of
     def figures(meetings: int, groups: int) -> Iterator[bench.report.Figure]
 
 that yields its figures, each beside a baseline measured in the same run; a new one
-needs no change here. Writes bench/results.md and bench/results.json and puts the
-table into README.md. A benchmark that fails is reported, the others still run, and
-the exit status is 1.
+needs no change here. Each module runs in a fresh Python process of its own, as a
+server starts: what one benchmark leaves in memory (its data, its caches, the garbage
+collector's work over them) never slows the next one's figures. Writes
+bench/results.md and bench/results.json and puts the table into README.md. A
+benchmark that fails is reported, the others still run, and the exit status is 1.
 
     python -m bench [--meetings N] [--groups M] [--only NAME …]
 
@@ -20,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import datetime
-import importlib
 import os
 import pkgutil
 import platform
@@ -33,8 +34,9 @@ from pathlib import Path
 
 import bench
 from bench.report import Figure
+from bench.report import figures_of
+from bench.report import in_new_process
 from bench.report import markdown_table
-from bench.report import show
 from bench.report import write
 
 FOLDER = Path(__file__).resolve().parent
@@ -51,14 +53,8 @@ def benchmarks() -> list[str]:
 
 
 def run(name: str, meetings: int, groups: int) -> list[Figure]:
-    module = importlib.import_module(f"bench.bench_{name}")
-    if not hasattr(module, "figures"):
-        raise TypeError(f"bench/bench_{name}.py has no figures(meetings, groups) function")
-    found = []
-    for figure in module.figures(meetings=meetings, groups=groups):
-        show(figure)
-        found.append(figure)
-    return found
+    """The figures of one benchmark, measured in a new process."""
+    return in_new_process(figures_of, name, meetings, groups, list(bench.__path__))
 
 
 def commit() -> str:

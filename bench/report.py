@@ -8,15 +8,24 @@ run's figures into bench/results.md and bench/results.json.
 from __future__ import annotations
 
 import argparse
+import concurrent.futures
+import importlib
 import json
 import math
+import multiprocessing
 from collections.abc import Callable
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from typing import ParamSpec
+from typing import TypeVar
+
+import bench
 
 WIDTH = 52
+P = ParamSpec("P")
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -176,3 +185,27 @@ def standalone(figures: Callable[..., Iterable[Figure]], doc: str) -> None:
     args = parser.parse_args()
     for figure in figures(meetings=args.meetings, groups=args.groups):
         show(figure)
+
+
+def in_new_process(function: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+    """`function(*args)` run in a new Python process (spawned, not forked: nothing of
+    this one's imports or memory), as a server starts; its result or its exception."""
+    spawn = multiprocessing.get_context("spawn")
+    with concurrent.futures.ProcessPoolExecutor(max_workers=1, mp_context=spawn) as fresh:
+        return fresh.submit(function, *args, **kwargs).result()
+
+
+def figures_of(name: str, meetings: int, groups: int,
+               folders: list[str] | None = None) -> list[Figure]:
+    """The figures of the benchmark `bench/bench_<name>.py`, each shown as it comes;
+    found in `folders` when given (the runner's bench.__path__, in a new process)."""
+    if folders is not None:
+        bench.__path__[:] = folders
+    module = importlib.import_module(f"bench.bench_{name}")
+    if not hasattr(module, "figures"):
+        raise TypeError(f"bench/bench_{name}.py has no figures(meetings, groups) function")
+    found = []
+    for figure in module.figures(meetings=meetings, groups=groups):
+        show(figure)
+        found.append(figure)
+    return found
