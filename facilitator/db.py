@@ -107,8 +107,10 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     if not url.startswith("sqlite"):
         engine = create_engine(url, **kwargs)
         _ping_after_idle(engine)
+        _note_writes(engine)
         return engine
     engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}, **kwargs)
+    _note_writes(engine)
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -127,6 +129,37 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         connection.exec_driver_sql("BEGIN IMMEDIATE" if _may_write() else "BEGIN")
 
     return engine
+
+
+#: In a connection's info while its transaction has sent anything but a SELECT.
+_WROTE = "facilitator.wrote"
+_READS = ("SELECT", "BEGIN", "SAVEPOINT", "RELEASE", "ROLLBACK", "PRAGMA", "SHOW")
+
+
+def _note_writes(engine: Engine) -> None:
+    """Keep in each connection's info whether its transaction has written (anything
+    but a read was sent: conservative), until it commits or rolls back."""
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _note(connection: Any, _cursor: Any, statement: str, _parameters: Any,
+              _context: Any, _executemany: bool) -> None:
+        if not statement.lstrip()[:9].upper().startswith(_READS):
+            connection.info[_WROTE] = True
+
+    @event.listens_for(engine, "commit")
+    @event.listens_for(engine, "rollback")
+    def _forget(connection: Any) -> None:
+        connection.info.pop(_WROTE, None)
+
+    @event.listens_for(engine, "reset")
+    def _forget_on_return(_dbapi_connection: Any, record: Any, _reset_state: Any) -> None:
+        record.info.pop(_WROTE, None)  # returned to the pool, rolled back there
+
+
+def wrote_uncommitted(session: Session) -> bool:
+    """Whether the session's transaction holds writes not committed yet: what it reads
+    then may never be committed, and must not be kept for others."""
+    return session.in_transaction() and bool(session.connection().info.get(_WROTE))
 
 
 #: A pooled PostgreSQL connection unused for this long is tested before it is handed

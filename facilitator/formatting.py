@@ -278,7 +278,7 @@ def webcal(url: str) -> str:
 def register(app: Flask) -> None:
     for function in (clock, short_date, long_date, date_time, day_name, zone_name,
                      zone_label, type_name, language_name, recurrence_words, full_stop,
-                     minutes, webcal, month_words, day_words):
+                     minutes, webcal, month_words, day_words, number):
         app.add_template_filter(function)
     # The links a page makes of a place, a phone number and an org's contact text.
     for link in (map_search, phone_href, contact_parts):

@@ -113,6 +113,10 @@ class Organization(Base):
     #: data_changed_at it makes ETag and Last-Modified without reading the meetings.
     data_version: Mapped[int] = mapped_column(default=0)
     data_changed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: Grows with every change to its training records, training types, memberships and
+    #: members' names, by triggers (migration 0029): the standings a worker keeps of its
+    #: leaders (services.training.StandingsCache) are kept per version.
+    training_version: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     groups: Mapped[list[Group]] = relationship(

@@ -327,6 +327,21 @@ def app_config(database_url: str, **overrides: Any) -> dict[str, Any]:
     }
 
 
+@contextmanager
+def app_of_its_own(url: str) -> Iterator[Flask]:
+    """The app on the new database `url`, brought to the newest migration, through its
+    own pool as in production: its sessions commit for real (the `app` fixture's share
+    one connection in a transaction that is never committed)."""
+    engine = make_engine(url)
+    migrate.upgrade(engine)
+    engine.dispose()
+    app = create_app(app_config(url))
+    try:
+        yield app
+    finally:
+        app.extensions["facilitator.db"].engine.dispose()
+
+
 @pytest.fixture
 def app(database_url: str) -> Iterator[Flask]:
     app = create_app(app_config(database_url))

@@ -20,6 +20,7 @@ from facilitator.models import Headcount
 from facilitator.services import accounts
 from facilitator.services import documents
 from facilitator.services import meetings
+from facilitator.services import organizations
 from facilitator.services import training
 from facilitator.services.training import RecordValues
 from tests.conftest import PASSWORD
@@ -233,6 +234,31 @@ def test_admins_see_how_many_leaders_are_behind_on_training(
     auth.login(make_user(org, Role.AUDITOR))
     text = dashboard(client)
     assert "Training of leaders: 1 leader with training missing. See who" in text
+
+
+def test_a_big_org_is_named_by_its_number_of_groups_with_the_page_that_lists_them(
+        client, auth, session, world, make_user, make_group, now):
+    """Up to DASHBOARD_GROUPS groups are listed on an admin's or auditor's dashboard;
+    one more and the dashboard says how many there are and where to see each."""
+    org = world["org"]
+    for n in range(organizations.DASHBOARD_GROUPS - 1):
+        make_group(org, name=f"Tuesday Group {n:02}")
+    admin, auditor = make_user(org, Role.ADMIN), make_user(org, Role.AUDITOR)
+    auth.login(admin)
+    text = dashboard(client)
+    assert "All groups" in text and "Tuesday Group 38" in text and "Riverside Women" in text
+    auth.logout()
+    make_group(org, name="One Too Many")
+    for person, link, words in (
+            (admin, f"/admin/{org.slug}/", "see each, with its facilitators"),
+            (auditor, f"/audit/{org.slug}/attendance", "see each in the attendance report")):
+        auth.login(person)
+        response = client.get("/manage/")
+        text = page_text(response)
+        assert f"{organizations.DASHBOARD_GROUPS + 1} groups: {words}" in text
+        assert "All groups" not in text and "Tuesday Group" not in text
+        assert f'href="{link}"' in response.get_data(as_text=True)
+        auth.logout()
 
 
 def test_a_leader_without_a_group_is_told_who_can_give_them_one(

@@ -17,9 +17,7 @@ from sqlalchemy import select
 from sqlalchemy import text
 
 from facilitator import clock
-from facilitator import create_app
 from facilitator import db
-from facilitator import migrate
 from facilitator.db import Database
 from facilitator.db import get_session
 from facilitator.db import make_engine
@@ -32,7 +30,7 @@ from facilitator.services import headcounts
 from facilitator.services import meetings
 from facilitator.services import organizations
 from facilitator.services import throttle
-from tests.conftest import app_config
+from tests.conftest import app_of_its_own
 from tests.conftest import page_text
 
 
@@ -115,13 +113,9 @@ def pooled_app(postgres_server, request: pytest.FixtureRequest) -> Iterator[Flas
     """The app on a database of its own, through its own pool as in production (the
     other tests' apps share one connection in a transaction, where nothing runs in
     autocommit)."""
-    url = postgres_server.create_database(f"pooled_{request.node.name[:40]}")
-    engine = make_engine(url)
-    migrate.upgrade(engine)
-    engine.dispose()
-    app = create_app(app_config(url))
-    yield app
-    app.extensions["facilitator.db"].engine.dispose()
+    with app_of_its_own(postgres_server.create_database(
+            f"pooled_{request.node.name[:40]}")) as app:
+        yield app
 
 
 def test_a_check_in_page_read_in_autocommit_still_counts_taps_and_wrong_links(pooled_app):

@@ -130,11 +130,12 @@ def attention(session: Session, user: User) -> Attention:
                      listings.due_for(user))
 
 
-def leaders_behind(session: Session, org: Organization) -> dict[Status, int]:
+def leaders_behind(session: Session, org: Organization,
+                   kept: training.StandingsCache | None = None) -> dict[Status, int]:
     """For an org's admins and auditors: how many leaders are missing, expired or
     expiring at worst, from the compliance matrix, today in the org's zone."""
     matrix = training.compliance(session, org, clock.today_in(org.timezone),
-                                 standings_only=True)
+                                 standings_only=True, kept=kept)
     behind: dict[Status, int] = {}
     for row in matrix.rows:
         if row.worst is not None and row.worst is not Status.CURRENT:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import Row
+from sqlalchemy import func
 from sqlalchemy import select
 from sqlalchemy import update
 from sqlalchemy.orm import Session
@@ -158,6 +161,13 @@ def find_group(session: Session, slug: str) -> Group | None:
     return session.scalar(select(Group).where(Group.slug == slug))
 
 
+def group_names(session: Session, org: Organization) -> list[Row[tuple[int, str, str]]]:
+    """The org's groups' ids, slugs and names, by name: for a list to choose from,
+    without loading a thousand groups."""
+    return list(session.execute(select(Group.id, Group.slug, Group.name).where(
+        Group.organization_id == org.id).order_by(Group.name, Group.id)))
+
+
 def _check_group_values(fields: dict[str, Any]) -> dict[str, Any]:
     """Validate and convert group fields, so the CLI and forms obey the same rules."""
     values = dict(fields)
@@ -288,15 +298,38 @@ def _record_update(
         )
 
 
-def groups_visible_to(session: Session, user: User) -> list[Group]:
-    """The groups a person may see on their dashboard: all of orgs they administer or
-    audit, and the ones they facilitate."""
-    org_ids = [
-        m.organization_id for m in user.memberships if m.role in (Role.ADMIN, Role.AUDITOR)
-    ]
-    led_ids = [g.id for g in user.led_groups]
-    query = select(Group).where(Group.organization_id.in_(org_ids) | Group.id.in_(led_ids))
-    return list(session.scalars(query.order_by(Group.name)))
+#: An org of more groups than this gets their number on an admin's or auditor's
+#: dashboard, with the page that lists them, rather than a list: a 1,000-group
+#: intergroup's dashboard is for what needs them now, not a list as long as a book.
+DASHBOARD_GROUPS = 40
+
+
+@dataclass(frozen=True)
+class OrgGroups:
+    """An org's groups as the dashboard shows them: their number, and the groups
+    themselves, by name, when there are at most DASHBOARD_GROUPS."""
+
+    count: int
+    groups: list[Group]
+
+
+def dashboard_groups(session: Session, user: User) -> dict[int, OrgGroups]:
+    """The groups of the orgs a person administers or audits, by org id. Two queries
+    whatever the number of groups."""
+    org_ids = {m.organization_id for m in user.memberships
+               if m.role in (Role.ADMIN, Role.AUDITOR)}
+    if not org_ids:
+        return {}
+    counts = dict(session.execute(
+        select(Group.organization_id, func.count()).where(Group.organization_id.in_(org_ids))
+        .group_by(Group.organization_id)).all())
+    listed: dict[int, list[Group]] = {id_: [] for id_ in counts}
+    small = [id_ for id_, count in counts.items() if count <= DASHBOARD_GROUPS]
+    if small:
+        for group in session.scalars(select(Group).where(Group.organization_id.in_(small))
+                                     .order_by(Group.name, Group.id)):
+            listed[group.organization_id].append(group)
+    return {id_: OrgGroups(count, listed[id_]) for id_, count in counts.items()}
 
 
 def has_any_organization(session: Session) -> bool:

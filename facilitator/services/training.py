@@ -11,8 +11,11 @@ from __future__ import annotations
 
 import os
 import secrets
+import threading
+from collections import OrderedDict
 from collections import defaultdict
 from dataclasses import dataclass
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -22,6 +25,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm import selectinload
 
 from facilitator import clock
+from facilitator.db import wrote_uncommitted
 from facilitator.domain import evidence
 from facilitator.domain.choices import DocumentKind
 from facilitator.domain.choices import Role
@@ -422,31 +426,46 @@ class Matrix:
 
 def compliance(session: Session, org: Organization, today: date, *,
                group: Group | None = None, status: Status | None = None,
-               requirement: TrainingType | None = None, standings_only: bool = False
-               ) -> Matrix:
+               requirement: TrainingType | None = None, standings_only: bool = False,
+               kept: StandingsCache | None = None) -> Matrix:
     """Leaders × requirements, filtered by group (its leaders), status and requirement.
     With `standings_only`, without what only the matrix page shows (the groups each
-    leader leads, the leader agreement), for a count of standings.
+    leader leads, the leader agreement), for a count of standings. The standings come
+    from `kept` when it holds them for the org's data as it is now.
 
     A handful of queries whatever the number of leaders, reading columns rather than
     rows: an org of 2,000 leaders once took thousands of queries and seconds."""
     kinds = [k for k in types_of(session, org) if k.required_roles]
-    leaders = session.execute(
-        select(User.id, User.display_name).join(Membership)
-        .where(Membership.organization_id == org.id, Membership.role.in_(LEADER_ROLES))
-        .distinct().order_by(User.display_name, User.id)).all()
+    rows = (kept or StandingsCache()).rows(session, org, today, kinds)
     if group is not None:
         leading = {u.id for u in group.facilitators}
-        leaders = [u for u in leaders if u.id in leading]
-    roles: dict[int, set[str]] = defaultdict(set)
-    for user_id, role in session.execute(select(Membership.user_id, Membership.role).where(
-            Membership.organization_id == org.id)):
-        roles[user_id].add(role.value)
+        rows = [row for row in rows if row.leader.id in leading]
     groups: dict[int, list[str]] = defaultdict(list)
     for user_id, name in [] if standings_only else session.execute(
             select(GroupFacilitator.user_id, Group.name).join(Group)
             .where(Group.organization_id == org.id).order_by(Group.name, Group.id)):
         groups[user_id].append(name)
+    signatures = {} if standings_only else signature_status(session, org)
+    if signatures:
+        rows = [replace(row, signed=signatures.get(row.leader.id, False)) for row in rows]
+    leaders = [row.leader.id for row in rows]
+    rows = filter_rows(rows, status, requirement.id if requirement else None)
+    shown = [requirement] if requirement is not None else kinds
+    return Matrix(shown, rows, {id_: groups[id_] for id_ in leaders}, bool(signatures),
+                  today)
+
+
+def _standings(session: Session, org: Organization, today: date,
+               kinds: list[TrainingType]) -> list[Row]:
+    """Every leader's row of the org's matrix, by name, without the leader agreement."""
+    leaders = session.execute(
+        select(User.id, User.display_name).join(Membership)
+        .where(Membership.organization_id == org.id, Membership.role.in_(LEADER_ROLES))
+        .distinct().order_by(User.display_name, User.id)).all()
+    roles: dict[int, set[str]] = defaultdict(set)
+    for user_id, role in session.execute(select(Membership.user_id, Membership.role).where(
+            Membership.organization_id == org.id)):
+        roles[user_id].add(role.value)
     completions: dict[tuple[int, int], list[Completion]] = defaultdict(list)
     for user_id, type_id, completed_on, override, hours, verified in session.execute(
             select(TrainingRecord.user_id, TrainingRecord.training_type_id,
@@ -456,15 +475,50 @@ def compliance(session: Session, org: Organization, today: date, *,
                    TrainingRecord.deleted_at.is_(None))):
         completions[user_id, type_id].append(_completion(completed_on, override, hours,
                                                          verified))
-    signatures = {} if standings_only else signature_status(session, org)
-    rows = compliance_rows(
+    return compliance_rows(
         [Leader(id_, name, frozenset(roles[id_])) for id_, name in leaders],
         [requirement_of(k) for k in kinds], completions, today, org.expiry_warning_days,
-        signatures, unverified_count=org.unverified_training_counts)
-    rows = filter_rows(rows, status, requirement.id if requirement else None)
-    shown = [requirement] if requirement is not None else kinds
-    return Matrix(shown, rows, {id_: groups[id_] for id_, _ in leaders}, bool(signatures),
-                  today)
+        unverified_count=org.unverified_training_counts)
+
+
+class StandingsCache:
+    """Each org's leaders' standings (the matrix's rows, without the leader
+    agreement), kept in the worker per version of what they are made of
+    (Organization.training_version, which triggers grow with every change to the org's
+    training records, training types, memberships and members' names), per the org's
+    expiry warning and counting of unverified records, and per day. The dashboard of an
+    admin of 2,000 leaders and the auditor's matrix read them once a change, not on
+    every request. Standings read by a transaction holding writes not committed yet are
+    not kept: they may never be. At most `capacity` orgs, the least recently used let go
+    first. Safe to share between threads: what is kept is never changed."""
+
+    def __init__(self, capacity: int = 8) -> None:
+        self._kept: OrderedDict[int, tuple[tuple[object, ...], list[Row]]] = OrderedDict()
+        self._capacity = capacity
+        self._lock = threading.Lock()
+        #: How many times an org's standings were worked out.
+        self.builds = 0
+
+    def rows(self, session: Session, org: Organization, today: date,
+             kinds: list[TrainingType]) -> list[Row]:
+        # Read before the standings: what they are read from is then at least as new.
+        version = session.scalar(select(Organization.training_version)
+                                 .where(Organization.id == org.id))
+        key = (version, org.expiry_warning_days, org.unverified_training_counts, today)
+        with self._lock:
+            found = self._kept.get(org.id)
+            if found is not None and found[0] == key:
+                self._kept.move_to_end(org.id)
+                return found[1]
+        rows = _standings(session, org, today, kinds)
+        with self._lock:
+            self.builds += 1
+            if not wrote_uncommitted(session):
+                self._kept[org.id] = (key, rows)
+                self._kept.move_to_end(org.id)
+                while len(self._kept) > self._capacity:
+                    self._kept.popitem(last=False)
+        return rows
 
 
 def standings_of(session: Session, user: User, today: date

@@ -47,6 +47,7 @@ from facilitator.security import get_org_for
 from facilitator.services import ServiceError
 from facilitator.services import attendance
 from facilitator.services import directory
+from facilitator.services import training
 from facilitator.services.meetings import OrphanedExceptions
 
 #: What a person is told when a unique value was taken between their reading and saving.
@@ -160,6 +161,12 @@ def csv_response(filename: str, header: Sequence[str | Message],
     return Response(csv_text(words, rows), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{filename}"',
                              "Cache-Control": "private, no-store"})
+
+
+def standings_cache() -> training.StandingsCache:
+    """The app's kept standings of leaders (services.training.StandingsCache)."""
+    return current_app.extensions.setdefault("facilitator.standings_cache",
+                                             training.StandingsCache())
 
 
 def report_cache() -> attendance.ReportCache:

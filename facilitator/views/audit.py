@@ -35,12 +35,14 @@ from facilitator.security import get_leader_in
 from facilitator.security import get_training_record_in
 from facilitator.services import attendance as attendance_reports
 from facilitator.services import audit_log
+from facilitator.services import organizations
 from facilitator.services import training
 from facilitator.views import chart_response
 from facilitator.views import csv_response
 from facilitator.views import report_cache
 from facilitator.views import save
 from facilitator.views import scope_to_org
+from facilitator.views import standings_cache
 
 bp = Blueprint("audit", __name__, url_prefix="/audit/<org_slug>")
 
@@ -162,7 +164,10 @@ def log() -> str:
 def _filters() -> dict[str, Any]:
     """The matrix's filters from the query string; anything unknown is no filter."""
     session = get_session()
-    group = next((grp for grp in g.org.groups if grp.slug == request.args.get("group")), None)
+    wanted_group = request.args.get("group")
+    group = organizations.find_group(session, wanted_group) if wanted_group else None
+    if group is not None and group.organization_id != g.org.id:
+        group = None  # another org's: no filter
     status = next((st for st in Status if st.value == request.args.get("status")), None)
     wanted = request.args.get("requirement", "")
     requirement = None
@@ -172,7 +177,8 @@ def _filters() -> dict[str, Any]:
 
 
 def _matrix(filters: dict[str, Any]) -> training.Matrix:
-    return training.compliance(get_session(), g.org, clock.today_in(g.org.timezone), **filters)
+    return training.compliance(get_session(), g.org, clock.today_in(g.org.timezone),
+                               kept=standings_cache(), **filters)
 
 
 def _query(filters: dict[str, Any]) -> dict[str, str]:
@@ -199,7 +205,7 @@ def training_matrix() -> str:
         "audit/training.html", org=g.org, filters=filters, query=_query(filters),
         matrix=replace(matrix, rows=matrix.rows[first:first + MATRIX_PAGE_SIZE]),
         leaders=len(matrix.rows), first=first + 1, page=page, pages=pages,
-        groups=sorted(g.org.groups, key=lambda grp: grp.name),
+        groups=organizations.group_names(get_session(), g.org),
         requirements=[k for k in training.types_of(get_session(), g.org) if k.required_roles],
         statuses=list(Status), signature_label=signature_label,
     )

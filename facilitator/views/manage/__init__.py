@@ -12,6 +12,7 @@ from facilitator.services import dashboard as dashboard_service
 from facilitator.services import organizations
 from facilitator.services import training as training_service
 from facilitator.views import login_required
+from facilitator.views import standings_cache
 
 bp = Blueprint("manage", __name__, url_prefix="/manage")
 
@@ -34,7 +35,8 @@ def dashboard() -> str:
         entry["roles"].add(m.role)
     for entry in orgs.values():
         if entry["roles"] & {Role.ADMIN, Role.AUDITOR}:
-            entry["behind"] = dashboard_service.leaders_behind(session, entry["org"])
+            entry["behind"] = dashboard_service.leaders_behind(session, entry["org"],
+                                                               standings_cache())
     return render_template(
         "manage/dashboard.html",
         led_groups=g.user.led_groups,
@@ -42,7 +44,7 @@ def dashboard() -> str:
         soon=dashboard_service.meetings_soon(g.user),
         attention=dashboard_service.attention(session, g.user),
         orgs=list(orgs.values()),
-        visible_groups=organizations.groups_visible_to(session, g.user),
+        org_groups=organizations.dashboard_groups(session, g.user),
         is_leader=bool(training_service.leader_orgs(g.user)),
         Role=Role,
     )
