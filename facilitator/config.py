@@ -33,6 +33,12 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "EVIDENCE_MAX_CONTENT_LENGTH": 30 * 1024 * 1024,
         #: Seconds a proxy, a CDN or a calendar app may keep a public feed before asking again.
         "FEED_MAX_AGE": 3600,
+        #: Seconds a worker answers a public feed from the validators it last read (its
+        #: version, ETag and Last-Modified): a feed asked many times a second then costs
+        #: no database round trip. Far below FEED_MAX_AGE, which lets any cache keep the
+        #: feed an hour; a private (token) feed's are read every time, so a replaced
+        #: token stops working at once. 0: read every time.
+        "FEED_VALIDATOR_SECONDS": 1.0,
         #: Seconds a proxy may keep a public page (the directory) shown to visitors.
         "PAGE_MAX_AGE": 300,
         #: Training evidence files: outside the web root, served only through views

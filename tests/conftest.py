@@ -322,6 +322,9 @@ def app_config(database_url: str, **overrides: Any) -> dict[str, Any]:
         "JOBS_STORAGE": "memory",
         "JOBS_IMMEDIATE": True,
         "RENDER_AHEAD": False,
+        # A change shows in the public feeds at the next request, not a second later
+        # (tests/test_feeds.py has the second's own test).
+        "FEED_VALIDATOR_SECONDS": 0,
         "RENDERED_DIR": str(_PDF_STATE / f"rendered-{next(_pdf_folders)}"),
         **overrides,
     }

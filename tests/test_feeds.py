@@ -19,6 +19,7 @@ from facilitator.domain.meeting import CancelReason
 from facilitator.domain.meeting import DateChange
 from facilitator.services import feeds
 from facilitator.services import meetings
+from facilitator.services import organizations
 from tests.conftest import page_text
 
 CHICAGO = ZoneInfo("America/Chicago")
@@ -113,6 +114,42 @@ def test_validators_and_304(client, org_with_feeds, session, monkeypatch):
     changed = client.get("/o/riverside/meetings.ics", headers={"If-None-Match": etag})
     assert changed.status_code == 200 and changed.headers["ETag"] != etag
     assert datetime(2026, 3, 31, 19) not in [s for s, _ in march_starts(changed.data)]
+
+
+def test_a_public_feed_answers_from_validators_read_less_than_a_second_ago(
+        app, client, auth, org_with_feeds, session, monkeypatch):
+    """A worker trusts the validators it read for a public feed for
+    FEED_VALIDATOR_SECONDS (the feed may be an hour old in any cache anyway); a
+    private feed's token is looked up every time, so a replaced one stops at once."""
+    app.config["FEED_VALIDATOR_SECONDS"] = 1.0
+    now = [1000.0]
+    monkeypatch.setattr(clock, "monotonic", lambda: now[0])
+    feeds_ = ("/o/riverside/meetings.ics", "/o/riverside/meetings.json",
+              "/g/tuesday/meetings.ics")
+    etags = {url: client.get(url).headers["ETag"] for url in feeds_}
+    meetings.cancel_date(session, None, org_with_feeds["meeting"], date(2026, 3, 31),
+                         CancelReason.VENUE_CLOSED)
+    session.commit()
+    now[0] += 0.9
+    for url in feeds_:
+        assert client.get(url, headers={"If-None-Match": etags[url]}).status_code == 304
+    now[0] += 0.2
+    for url in feeds_:
+        changed = client.get(url, headers={"If-None-Match": etags[url]})
+        assert changed.status_code == 200 and changed.headers["ETag"] != etags[url]
+    changed = client.get("/o/riverside/meetings.ics")
+    assert datetime(2026, 3, 31, 19) not in [s for s, _ in march_starts(changed.data)]
+    # An org's feed nobody could find is looked up again, not remembered as missing.
+    assert client.get("/o/nowhere/meetings.ics").status_code == 404
+    organizations.create_organization(session, None, slug="nowhere", name="Nowhere",
+                                      timezone="America/Chicago")
+    session.commit()
+    assert client.get("/o/nowhere/meetings.ics").status_code == 200
+    # A private feed's link replaced: the old one stops within the same instant.
+    link = make_private_link(client, auth, org_with_feeds["leader"], org_with_feeds["private"])
+    assert client.get(link).status_code == 200
+    make_private_link(client, auth, org_with_feeds["leader"], org_with_feeds["private"])
+    assert client.get(link).status_code == 404
 
 
 def test_a_weak_etag_from_a_proxy_gets_304(client, org_with_feeds):

@@ -26,6 +26,7 @@ from werkzeug import Response
 
 from facilitator import clock
 from facilitator import i18n
+from facilitator.caching import Recent
 from facilitator.db import database
 from facilitator.db import get_session
 from facilitator.domain.choices import Visibility
@@ -289,14 +290,25 @@ def feed_response(version: FeedVersion, build: Callable[[], bytes], filename: st
 
 
 def _versioned(lookup: Callable[..., tuple[int, FeedVersion] | None],
-               *args: object) -> tuple[int, FeedVersion]:
+               *args: object, public: bool = False) -> tuple[int, FeedVersion]:
     """Run a feed's validator lookup on a plain connection; 404 when nothing matches.
-    The version is the one of the feed's language (`?lang=`)."""
-    with database().read_one() as connection:
-        found = feeds.in_language(lookup(connection, *args), _feed_language())
+    The version is the one of the feed's language (`?lang=`). A public feed's is taken
+    from what this worker read less than FEED_VALIDATOR_SECONDS ago, if it did."""
+
+    def read() -> tuple[int, FeedVersion] | None:
+        with database().read_one() as connection:
+            return lookup(connection, *args)
+
+    found = _recent_validators().get_or_read((lookup, args), read) if public else read()
+    found = feeds.in_language(found, _feed_language())
     if found is None:
         abort(404)
     return found
+
+
+def _recent_validators() -> Recent:
+    return current_app.extensions.setdefault(
+        "facilitator.recent_validators", Recent(current_app.config["FEED_VALIDATOR_SECONDS"]))
 
 
 def _feed_language() -> str:
@@ -327,7 +339,7 @@ def _feed_words() -> dict[str, Any]:
 @bp.get("/o/<org_slug>/meetings.ics")
 def org_feed(org_slug: str) -> FlaskResponse:
     """Every meeting of the org's public groups, for calendar apps."""
-    org_id, version = _versioned(feeds.org_version, org_slug)
+    org_id, version = _versioned(feeds.org_version, org_slug, public=True)
 
     def build() -> bytes:
         session = get_session()
@@ -347,7 +359,8 @@ def org_meeting_guide(org_slug: str) -> FlaskResponse:
     i18n.use_org_language(org.default_language)
     today = clock.today_in(org.timezone)
     # Ended meetings drop out as days pass: today is part of the version.
-    _, version = _versioned(feeds.org_version, org_slug, "meeting-guide", today.isoformat())
+    _, version = _versioned(feeds.org_version, org_slug, "meeting-guide", today.isoformat(),
+                            public=True)
 
     def build() -> bytes:
         items = meeting_guide_feed(session, org, _group_url, today,
@@ -376,7 +389,7 @@ def _group_feed(group_id: int) -> bytes:
 @bp.get("/g/<group_slug>/meetings.ics")
 def group_feed(group_slug: str) -> FlaskResponse:
     """A public group's feed. A private group has only its token feed."""
-    group_id, version = _versioned(feeds.public_group_version, group_slug)
+    group_id, version = _versioned(feeds.public_group_version, group_slug, public=True)
     return feed_response(version, lambda: _group_feed(group_id), f"{group_slug}.ics",
                          private=False)
 
