@@ -174,6 +174,8 @@ def live_server(demo_database: Callable[[], str],
         "JOBS_IMMEDIATE": True,
         "RENDER_AHEAD": False,
         "RENDERED_DIR": str(tmp_path_factory.mktemp("rendered")),
+        # As in app_config: a change shows in a public feed at the next request.
+        "FEED_VALIDATOR_SECONDS": 0,
     })
     server.app = _static_files_read_whole(app)
     LIVE_APPS[base_url] = app
