@@ -13,6 +13,9 @@ from facilitator.domain.choices import Role
 from facilitator.models import AuditEntry
 from facilitator.models import Group
 from facilitator.models import User
+from facilitator.views import admin as admin_views
+from tests.conftest import counted_selects
+from tests.conftest import page_text
 
 
 def count(session, model) -> int:
@@ -262,3 +265,37 @@ def test_only_admins_change_a_groups_slug(client, auth, make_org, make_user, mak
     client.post("/manage/g/kept/edit", data=GROUP | {"slug": "renamed"})
     session.expire_all()
     assert group.slug == "renamed"
+
+
+def test_a_big_orgs_overview_lists_the_first_and_finds_any_by_name(
+        app, client, org_admin, make_user, make_group, monkeypatch):
+    """The overview lists at most OVERVIEW_ROWS groups and people, says how many it
+    leaves out, and finds one by a word of its name (or a person's email), in any case,
+    in the same number of queries whatever the size of the org."""
+    monkeypatch.setattr(admin_views, "OVERVIEW_ROWS", 3)
+    org, _ = org_admin
+    leader = make_user(org, Role.FACILITATOR, display_name="Sam T.",
+                       email="sam.t@example.org")
+    for name in ("Alder Step", "Birch Women", "Cedar Noon", "Daybreak Friday"):
+        make_group(org, name=name, facilitators=[leader])
+    for n in range(3):
+        make_user(org, Role.FACILITATOR, display_name=f"Leader {n}")
+    page = page_text(client.get("/admin/riverside/"))
+    assert "The first 3 of 4 groups, by name" in page
+    assert "Cedar Noon" in page and "Daybreak Friday" not in page
+    assert "The first 3 of 5 people, by name" in page and "sam.t@example.org" not in page
+    found = page_text(client.get("/admin/riverside/?q=daybreak"))
+    assert "Daybreak Friday Alcoholics Anonymous (AA) Sam T." in found
+    assert "Alder Step" not in found
+    assert "The first" not in found
+    assert "No one’s name or email holds “daybreak”" in found
+    by_email = page_text(client.get("/admin/riverside/?q=SAM.T@"))
+    assert "Sam T. sam.t@example.org" in by_email
+    assert "No group’s name holds “SAM.T@”" in by_email
+    with counted_selects(app) as few:
+        client.get("/admin/riverside/")
+    for name in ("Elm Evening", "Fir Saturday"):
+        make_group(org, name=name, facilitators=[make_user(org, Role.FACILITATOR)])
+    with counted_selects(app) as more:
+        client.get("/admin/riverside/")
+    assert len(more) == len(few)

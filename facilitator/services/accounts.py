@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Collection
+from dataclasses import dataclass
 from datetime import datetime
 from datetime import timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import InstrumentedAttribute
 from sqlalchemy.orm import Session
+from sqlalchemy.orm import selectinload
 
 from facilitator import crypto
 from facilitator.domain.choices import Role
@@ -273,7 +275,8 @@ def _admin_count(session: Session, organization: Organization) -> int:
 
 
 def people_of(session: Session, organization: Organization) -> list[User]:
-    """Everyone with a role in the organization, by name."""
+    """Everyone with a role in the organization, by name, with their memberships (for
+    `roles_in`: two queries for an org of thousands, not one per person)."""
     return list(
         session.scalars(
             select(User)
@@ -281,8 +284,35 @@ def people_of(session: Session, organization: Organization) -> list[User]:
             .where(Membership.organization_id == organization.id)
             .distinct()
             .order_by(User.display_name, User.id)
+            .options(selectinload(User.memberships))
         )
     )
+
+
+@dataclass(frozen=True)
+class Person:
+    """One person of an org as its people list shows them."""
+
+    id: int
+    name: str
+    email: str
+    roles: list[Role]
+    #: False while their account's invitation is not accepted (no password yet).
+    active: bool
+
+
+def people_list(session: Session, organization: Organization) -> list[Person]:
+    """Everyone with a role in the organization, by name, read as columns: one query
+    for an org of thousands."""
+    people: dict[int, Person] = {}
+    for id_, name, email, active, role in session.execute(
+            select(User.id, User.display_name, User.email, User.password_hash.is_not(None),
+                   Membership.role).join(Membership)
+            .where(Membership.organization_id == organization.id)
+            .order_by(User.display_name, User.id, Membership.role)):
+        person = people.setdefault(id_, Person(id_, name, email, [], bool(active)))
+        person.roles.append(role)
+    return list(people.values())
 
 
 def set_language(session: Session, user: User, code: str) -> None:

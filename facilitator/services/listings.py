@@ -15,11 +15,13 @@ copy, and each leader's dashboard shows their own (`due_for`).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm import selectinload
+from sqlalchemy.sql.base import ExecutableOption
 
 from facilitator import clock
 from facilitator.db import utcnow
@@ -74,19 +76,26 @@ class DueGroup:
 def needing_confirmation(session: Session, org: Organization) -> list[DueGroup]:
     """The org's groups due for confirmation or out of date, longest unconfirmed first,
     today in the org's zone."""
+    return [DueGroup(group, confirmation,
+                     [(f.display_name, f.email) for f in group.facilitators])
+            for group, confirmation in _due(session, org, selectinload(Group.facilitators))]
+
+
+def count_needing_confirmation(session: Session, org: Organization) -> int:
+    """How many of the org's groups needing_confirmation lists."""
+    return sum(1 for _ in _due(session, org))
+
+
+def _due(session: Session, org: Organization,
+         *options: ExecutableOption) -> Iterator[tuple[Group, Confirmation]]:
     today = clock.today_in(org.timezone)
-    groups = session.scalars(
-        select(Group).where(Group.organization_id == org.id)
-        .options(selectinload(Group.facilitators))
-        .order_by(Group.confirmed_at, Group.name))
-    due = []
+    groups = session.scalars(select(Group).where(Group.organization_id == org.id)
+                             .options(*options).order_by(Group.confirmed_at, Group.name))
     for group in groups:
         confirmation = group.confirmation(today)
         if not confirmation.due:
             break  # ordered by the confirmation: the rest are later still
-        due.append(DueGroup(group, confirmation,
-                            [(f.display_name, f.email) for f in group.facilitators]))
-    return due
+        yield group, confirmation
 
 
 def due_for(user: User) -> list[tuple[Group, Confirmation]]:
