@@ -19,15 +19,22 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC
 from datetime import date
+from datetime import datetime
 from datetime import timedelta
 from typing import Any
 from typing import cast
 
 from sqlalchemy import ColumnElement
 from sqlalchemy import CursorResult
+from sqlalchemy import Integer
+from sqlalchemy import Select
 from sqlalchemy import Table
 from sqlalchemy import Update
+from sqlalchemy import and_
 from sqlalchemy import bindparam
+from sqlalchemy import exists
+from sqlalchemy import false
+from sqlalchemy import literal
 from sqlalchemy import select
 from sqlalchemy import update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
@@ -341,16 +348,85 @@ def check_in(session: Session, key: str, meeting: Meeting | CheckinMeeting, day:
         counter = None
     minute = CHECKINS_PER_MINUTE.key(key, str(meeting.id), day.isoformat(),
                                      f"{now.astimezone(UTC):%Y-%m-%dT%H:%M}")
+    changes = check_in_steps(first_meeting, counter)
     # The counter's "now" is the hour: its row's stamp, and where its window starts.
-    if not throttle.take(session, CHECKINS_PER_MINUTE, minute, now=clock.this_hour()):
+    hour = clock.this_hour()
+    if session.get_bind().dialect.name == "postgresql":
+        refused = _take_and_check_in(session, minute, meeting, day, changes, hour)
+    elif not throttle.take(session, CHECKINS_PER_MINUTE, minute, now=hour):
+        refused = _MINUTE_FULL
+    elif not _add(session, meeting.id, day, changes, checkin=meeting.room_capacity):
+        # The caller rolls back, so the minute's count goes back too.
+        refused = _ROOM_FULL
+    else:
+        refused = None
+    if refused == _MINUTE_FULL:
         raise ServiceError(N_("Too many check-ins this minute; nothing was counted. Try "
                               "again in a minute."))
-    if not _add(session, meeting.id, day, check_in_steps(first_meeting, counter),
-                checkin=meeting.room_capacity):
-        # The caller rolls back, so the minute's count goes back too.
+    if refused == _ROOM_FULL:
         raise ServiceError(N_("This meeting's check-ins have reached the room's capacity "
                               "(%(capacity)s); nothing was counted. Tell the facilitator."),
                            capacity=meeting.room_capacity)
+
+
+#: Why a check-in was not counted: this minute's ceiling, or the room's capacity.
+_MINUTE_FULL = "minute"
+_ROOM_FULL = "room"
+
+
+def _take_and_check_in(session: Session, minute: str, meeting: Meeting | CheckinMeeting,
+                       day: date, changes: Mapping[Counter, int],
+                       hour: datetime) -> str | None:
+    """On PostgreSQL, the minute's count and the check-in in one statement, atomic by
+    itself (a request that reads in autocommit needs no transaction around it, and
+    saves the round trips of BEGIN, a second statement and COMMIT); why it was not
+    counted (_MINUTE_FULL, _ROOM_FULL), None when it was."""
+    params = throttle.take_parameters(CHECKINS_PER_MINUTE, minute, hour)
+    row = session.execute(_take_and_check_in_statement(frozenset(changes)), {
+        **params, "meeting": meeting.id, "day": day, "capacity": meeting.room_capacity,
+        **{f"d_{c.value}": d for c, d in changes.items()}}).one()
+    failures, counted, room = row[0], row[1], row[2]
+    if failures == 1:
+        throttle.prune(session, now=hour)  # a new minute: once per window, as take does
+    if counted:
+        return None
+    return _MINUTE_FULL if room and failures is None else _ROOM_FULL
+
+
+@functools.cache
+def _take_and_check_in_statement(counters: frozenset[Counter]) -> Select[Any]:
+    """WITH taken AS (the minute's INSERT … ON CONFLICT DO UPDATE … RETURNING, as
+    throttle.take runs it), counted AS (INSERT the occurrence's row with this check-in …
+    ON CONFLICT DO UPDATE adding it, under the rules of _update_statement, only when
+    taken has a row) SELECT the minute's count, whether the check-in was counted and
+    whether the room had space.
+
+    The minute is taken only while the room has space by what the statement reads, so a
+    check-in refused at a full room uses none of the minute's (two at the last place at
+    once: the one refused may use one). Built once per kind of check-in."""
+    room = ~exists().where(_TABLE.c.meeting_id == bindparam("meeting"),
+                           _TABLE.c.occurrence_date == bindparam("day"),
+                           _TABLE.c.checkins + bindparam(f"d_{Counter.PEOPLE.value}")
+                           > bindparam("capacity"))
+    taken = throttle.take_statement("postgresql", only_if=room).cte("taken")
+    values, rules = _change(counters, checkin=True)
+    steps: dict[str, ColumnElement[int]] = {
+        _TAPS[c]: bindparam(f"d_{c.value}", type_=Integer) for c in counters}
+    row = {"meeting_id": bindparam("meeting", type_=_TABLE.c.meeting_id.type),
+           "occurrence_date": bindparam("day", type_=_TABLE.c.occurrence_date.type),
+           "counted_by_facilitator": false(),
+           **{name: steps.get(name, literal(0)) for name in (*_FACILITATOR.values(),
+                                                              *_TAPS.values())},
+           "updated_at": bindparam("now", type_=_TABLE.c.updated_at.type)}
+    insert = postgresql_insert(_TABLE).from_select(
+        list(row), select(*row.values()).where(
+            exists(select(taken.c.failures)),
+            bindparam(f"d_{Counter.PEOPLE.value}") <= bindparam("capacity")))
+    counted = insert.on_conflict_do_update(
+        index_elements=["meeting_id", "occurrence_date"], set_=values, where=and_(*rules),
+    ).returning(_TABLE.c.meeting_id).cte("counted")
+    return select(select(taken.c.failures).scalar_subquery(),
+                  exists(select(counted.c.meeting_id)), room)
 
 
 # -- The one way numbers change -------------------------------------------------------
@@ -383,18 +459,26 @@ def _update(session: Session, meeting_id: int, day: date, changes: Mapping[Count
 def _update_statement(counters: frozenset[Counter], checkin: bool) -> Update:
     """The UPDATE that adds to these counters of one tally (the check-ins for a member's
     check-in, else the facilitator's count), built once per kind of change (a check-in
-    comes many times a second at a busy meeting); the amounts are parameters. Both
-    tallies keep the same rules; the other one is left as it is."""
+    comes many times a second at a busy meeting); the amounts are parameters."""
+    values, rules = _change(counters, checkin)
+    return update(_TABLE).where(_TABLE.c.meeting_id == bindparam("meeting"),
+                                _TABLE.c.occurrence_date == bindparam("day"),
+                                *rules).values(**values)
+
+
+def _change(counters: frozenset[Counter], checkin: bool,
+            ) -> tuple[dict[str, Any], list[ColumnElement[bool]]]:
+    """What adding to these counters of one tally sets, and the rules the new values
+    keep (the row's own columns hold the old values). Both tallies keep the same rules;
+    the other one is left as it is."""
     columns = _TAPS if checkin else _FACILITATOR
 
     def new(counter: Counter) -> ColumnElement[int]:
         column = _TABLE.c[columns[counter]]
         return column + bindparam(f"d_{counter.value}") if counter in counters else column
 
-    values: dict[str, object] = {columns[c]: new(c) for c in counters}
+    values: dict[str, Any] = {columns[c]: new(c) for c in counters}
     rules = [
-        _TABLE.c.meeting_id == bindparam("meeting"),
-        _TABLE.c.occurrence_date == bindparam("day"),
         *(new(c) >= 0 for c in counters),
         new(Counter.PEOPLE) <= MAX_COUNT,
         new(Counter.NEWCOMERS) <= new(Counter.PEOPLE),
@@ -406,8 +490,8 @@ def _update_statement(counters: frozenset[Counter], checkin: bool) -> Update:
         rules.append(new(Counter.PEOPLE) <= bindparam("capacity"))
     else:
         values["counted_by_facilitator"] = True
-    values["updated_at"] = bindparam("now")
-    return update(_TABLE).where(*rules).values(**values)
+    values["updated_at"] = bindparam("now", type_=_TABLE.c.updated_at.type)
+    return values, rules
 
 
 def _ensure_row(session: Session, meeting_id: int, day: date) -> None:

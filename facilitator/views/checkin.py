@@ -31,6 +31,7 @@ from werkzeug import Response
 from facilitator import clock
 from facilitator import i18n
 from facilitator.db import get_session
+from facilitator.db import one_statement_write
 from facilitator.db import reads_in_autocommit
 from facilitator.domain.counts import Counter
 from facilitator.domain.counts import next_occurrence
@@ -140,7 +141,9 @@ def _tap(token: str, what: str, closed: str,
     tap, a reload or a replayed cookie changes nothing). Whether a window is open is
     the headcount service's to say (open_for_check_in; check_in also refuses a date
     outside it); what a service refuses (ServiceError) is shown with a 409."""
-    session = get_session()
+    # One statement reads the meeting and one counts the tap (on PostgreSQL, each its
+    # own transaction: no BEGIN and COMMIT round trips).
+    session = reads_in_autocommit(get_session())
     meeting = _meeting(token)
     going_on = headcounts.open_for_check_in(meeting)
     if going_on is None:
@@ -151,7 +154,8 @@ def _tap(token: str, what: str, closed: str,
         return redirect(url_for("checkin.check_in", token=token), 303)
     refusals: list[str] = []
     if save(None, lambda: count(session, meeting, going_on),
-            refused=lambda _form, error: refusals.append(error.words())) is None:
+            refused=lambda _form, error: refusals.append(error.words()),
+            transaction=one_statement_write) is None:
         return _page(meeting, token, " ".join(refusals), 409)
     return _remembered(token, [*keys, key])
 
