@@ -11,6 +11,7 @@ who has no account, and a forged check-in could do nothing a direct one cannot.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from datetime import date
 from datetime import timedelta
@@ -63,7 +64,13 @@ def _meeting(token: str) -> CheckinMeeting:
 
 
 def _serializer() -> URLSafeSerializer:
-    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="checked-in")
+    return _serializer_for(current_app.config["SECRET_KEY"])
+
+
+@functools.lru_cache(maxsize=4)
+def _serializer_for(key: str) -> URLSafeSerializer:
+    """Made once per key: every tap reads and writes the cookie."""
+    return URLSafeSerializer(key, salt="checked-in")
 
 
 def _checked_in() -> list[str]:
