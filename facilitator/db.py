@@ -266,6 +266,19 @@ def write_transaction(session: Session) -> Iterator[Session]:
         yield session
 
 
+@contextmanager
+def one_statement_write(session: Session) -> Iterator[Session]:
+    """For a change a service makes in one statement, atomic by itself (a member's
+    check-in, an acknowledgement of the statement): when the request reads in autocommit
+    (reads_in_autocommit, on PostgreSQL) the statement is its own transaction, without
+    the round trips of BEGIN and COMMIT around it; otherwise a write_transaction."""
+    if _in_autocommit(session):
+        yield session
+        return
+    with write_transaction(session):
+        yield session
+
+
 def _in_autocommit(session: Session) -> bool:
     """Whether the session's open transaction is one reads_in_autocommit made."""
     return session.in_transaction() and session.connection().get_execution_options().get(

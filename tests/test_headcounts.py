@@ -38,6 +38,7 @@ from facilitator.domain.meeting import Attendance
 from facilitator.domain.meeting import CancelReason
 from facilitator.models import AuditEntry
 from facilitator.models import Headcount
+from facilitator.models import Meeting
 from facilitator.services import ServiceError
 from facilitator.services import documents
 from facilitator.services import headcounts
@@ -1001,6 +1002,39 @@ def test_hundreds_of_simultaneous_check_ins_are_each_counted_once(live, caplog, 
     assert logged.count("POST /c/…") == n
     assert token not in logged
     assert "127.0.0.1 -" not in logged
+
+
+def test_check_ins_refused_at_a_full_room_use_none_of_the_minutes_ceiling(live):
+    """Served as in production (on PostgreSQL each tap is one statement of its own): a
+    full room refuses with its own reason however many tap, and once the facilitator
+    makes room the next member is counted in the same minute."""
+    app, base, token, meeting_id = live
+
+    def set_capacity(capacity: int) -> None:
+        with app.app_context():
+            session = get_session()
+            session.get_one(Meeting, meeting_id).room_capacity = capacity
+            session.commit()
+
+    def check_in() -> tuple[int, str]:
+        request = urllib.request.Request(f"{base}/c/{token}", data=b"",  # noqa: S310
+                                         method="POST")
+        try:
+            with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310
+                return response.status, response.read().decode()
+        except urllib.error.HTTPError as error:
+            return error.code, error.read().decode()
+
+    set_capacity(2)
+    answers = [check_in() for _ in range(headcounts.CHECKINS_PER_MINUTE.failures + 2)]
+    assert [status for status, _ in answers].count(200) == 2
+    assert "reached the room&#39;s capacity (2)" in answers[-1][1]
+    set_capacity(5)
+    assert check_in()[0] == 200
+    with app.app_context():
+        row = get_session().scalars(select(Headcount).where(Headcount.meeting_id == meeting_id)
+                                    ).one()
+        assert row.checkins == 3
 
 
 def test_members_acknowledge_the_confidentiality_statement_once_each(

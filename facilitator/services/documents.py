@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 from markupsafe import Markup
 from sqlalchemy import CursorResult
 from sqlalchemy import Select
+from sqlalchemy import Table
 from sqlalchemy import bindparam
 from sqlalchemy import select
 from sqlalchemy import update
@@ -61,6 +62,7 @@ from facilitator.models import User
 from facilitator.services import ServiceError
 from facilitator.services import audit_log
 from facilitator.services import organizations
+from facilitator.services.headcounts import CheckinMeeting
 
 NOTE_LIMIT = 300
 
@@ -394,7 +396,8 @@ def current_texts(session: Session, group: Group, language: str, *,
 @dataclass(frozen=True)
 class PublicText:
     kind: DocumentKind
-    version: DocumentVersion
+    #: The version's number.
+    number: int
     #: The day it was saved, in the org's zone.
     saved_on: date
     html: Markup
@@ -418,18 +421,41 @@ def public_texts(session: Session, group: Group, language: str) -> list[PublicTe
             for kind in (DocumentKind.GUIDELINES, DocumentKind.STATEMENT) if kind in texts]
 
 
-def public_statement(session: Session, group: Group, language: str) -> PublicText | None:
-    """The group's current statement alone, as public_texts gives it (the check-in page
-    shows it, and has no use for the guidelines made into HTML)."""
-    version = statement_for(session, group, language)
-    return None if version is None else _public_text(
-        group, version, text.safe_html(version.body, 2), language)
+_D = cast(Table, Document.__table__)
+_V = cast(Table, DocumentVersion.__table__)
+#: The current version of the group's statement in each language it is written in (what
+#: _CURRENT_STATEMENTS reads), as columns: a member's check-in page asks for it many
+#: times a second, and making ORM objects of the versions and their documents cost more
+#: than reading them.
+_STATEMENT_TEXTS = (
+    select(_D.c.language, _V.c.number, _V.c.body, _V.c.created_at)
+    .select_from(_V.join(_D, _D.c.id == _V.c.document_id))
+    .where(_D.c.group_id == bindparam("group"), _D.c.kind == DocumentKind.STATEMENT,
+           _V.c.number == _D.c.current_version)
+    .order_by(_D.c.id)  # the order they were written in: the main text's rule needs it
+)
+
+
+def public_statement(session: Session, group_id: int, language: str, *,
+                     org_language: str, org_timezone: str) -> PublicText | None:
+    """The group's current statement alone, as public_texts gives it, for a page in
+    `language` (in it when written, else the main text, as current_texts chooses); the
+    check-in page shows it, and has no use for the guidelines made into HTML."""
+    rows = {row.language: row for row in session.execute(_STATEMENT_TEXTS,
+                                                          {"group": group_id})}
+    shown = shown_language(list(rows), language, org_language)
+    if shown is None:
+        return None
+    row = rows[shown]
+    return PublicText(DocumentKind.STATEMENT, row.number,
+                      row.created_at.astimezone(ZoneInfo(org_timezone)).date(),
+                      text.safe_html(row.body, 2), shown, language)
 
 
 def _public_text(group: Group, version: DocumentVersion, html: Markup,
                  language: str) -> PublicText:
     saved_on = version.created_at.astimezone(ZoneInfo(group.organization.timezone)).date()
-    return PublicText(version.document.kind, version, saved_on, html,
+    return PublicText(version.document.kind, version.number, saved_on, html,
                       version.document.language, language)
 
 
@@ -461,7 +487,8 @@ def short_guidelines(session: Session, group: Group, language: str,
     return _public_text(group, version, text.safe_html("\n".join(kept), 2), language)
 
 
-def _check_occurrence(meeting: Meeting, day: date, today: date | None) -> None:
+def _check_occurrence(meeting: Meeting | CheckinMeeting, day: date,
+                      today: date | None) -> None:
     today = today or clock.today_in(meeting.timezone)
     if not meeting.schedule.falls_on(day):
         raise ServiceError(N_("%(day)s is not a date of this meeting."), day=day)
@@ -474,9 +501,10 @@ def _check_occurrence(meeting: Meeting, day: date, today: date | None) -> None:
                               "statement on the day."), day=day)
 
 
-def _upsert_reading(session: Session, meeting: Meeting, day: date, values: dict,
-                    on_conflict: dict, table: type[StatementReading | StatementAcknowledgement]
-                    = StatementReading) -> None:
+def _upsert_reading(session: Session, meeting: Meeting | CheckinMeeting, day: date,
+                    values: dict, on_conflict: dict,
+                    table: type[StatementReading | StatementAcknowledgement] = StatementReading,
+                    ) -> None:
     """Insert the occurrence's row (of `table`) or change the existing one, in one
     statement that is safe against a concurrent insert on SQLite and PostgreSQL alike."""
     dialect = session.get_bind().dialect.name
@@ -537,8 +565,8 @@ def record_statement_read(
 
 
 def acknowledge_statement(
-    session: Session, meeting: Meeting, occurrence_date: date, language: str, *,
-    today: date | None = None
+    session: Session, meeting: Meeting | CheckinMeeting, occurrence_date: date,
+    language: str, *, today: date | None = None
 ) -> None:
     """Add one member acknowledgement of the statement to an occurrence, counted in the
     language of the text they were shown.

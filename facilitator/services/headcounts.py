@@ -16,24 +16,30 @@ import functools
 from collections.abc import Iterable
 from collections.abc import Mapping
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC
 from datetime import date
+from datetime import datetime
 from datetime import timedelta
 from typing import Any
 from typing import cast
 
 from sqlalchemy import ColumnElement
 from sqlalchemy import CursorResult
+from sqlalchemy import Integer
+from sqlalchemy import Select
 from sqlalchemy import Table
 from sqlalchemy import Update
+from sqlalchemy import and_
 from sqlalchemy import bindparam
+from sqlalchemy import exists
+from sqlalchemy import false
+from sqlalchemy import literal
 from sqlalchemy import select
 from sqlalchemy import update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
-from sqlalchemy.orm import joinedload
-from sqlalchemy.orm import load_only
 
 from facilitator import clock
 from facilitator import crypto
@@ -49,16 +55,19 @@ from facilitator.domain.counts import window
 from facilitator.domain.languages import N_
 from facilitator.domain.languages import Message
 from facilitator.domain.meeting import Attendance
+from facilitator.domain.meeting import SeriesException
 from facilitator.domain.recurrence import Occurrence
+from facilitator.domain.recurrence import Schedule
 from facilitator.domain.recurrence import occurrence_on
 from facilitator.domain.suppression import HIDDEN
 from facilitator.domain.suppression import suppress_counts
-from facilitator.models import SCHEDULE_COLUMNS
 from facilitator.models import Group
 from facilitator.models import Headcount
 from facilitator.models import Meeting
+from facilitator.models import MeetingException
 from facilitator.models import Organization
 from facilitator.models import User
+from facilitator.models import schedule_of
 from facilitator.services import ServiceError
 from facilitator.services import audit_log
 from facilitator.services import throttle
@@ -211,41 +220,80 @@ def checkin_token(key: str, meeting: Meeting) -> str:
                                 str(meeting.checkin_version))
 
 
-#: What a check-in reads of its meeting: the link's parts, the schedule, how members are
-#: counted and up to how many, and what the page names. Nothing else of the row (the
-#: meeting, its group and its org are a hundred-odd columns, each described and read on
-#: every tap); anything else a view touches is loaded when it is touched.
-_CHECKIN_COLUMNS = (Meeting.uid, Meeting.checkin_version, *SCHEDULE_COLUMNS,
-                    Meeting.attendance, Meeting.room_capacity, Meeting.title,
-                    Meeting.group_id)
+@dataclass(frozen=True)
+class CheckinMeeting:
+    """What a check-in and its page need of a meeting, its group and org, read as one
+    value: the link's parts, the schedule and its exceptions, how members are counted
+    and up to how many, and what the page names and which language it speaks. Members
+    tap many times a second, and making ORM objects of the meeting, its exceptions,
+    group and org cost more than reading them."""
 
-#: The meeting of a check-in link with its exceptions (the tap needs them at once), and
-#: with its group and org too for a page (two more round trips otherwise). Built once:
-#: members tap many times a second, and building the query with its options each time
-#: cost more than running it.
-_TAPPED_MEETING = (select(Meeting).where(Meeting.id == bindparam("meeting"))
-                   .options(load_only(*_CHECKIN_COLUMNS), joinedload(Meeting.exceptions)))
-_SHOWN_MEETING = _TAPPED_MEETING.options(
-    joinedload(Meeting.group).load_only(Group.name, Group.organization_id)
-    .joinedload(Group.organization).load_only(Organization.default_language,
-                                              Organization.timezone))
+    id: int
+    uid: str
+    checkin_version: int
+    title: str
+    attendance: Attendance
+    room_capacity: int
+    schedule: Schedule
+    exceptions_by_date: Mapping[date, SeriesException]
+    group_id: int
+    group_name: str
+    #: The org's default language (the page's when the visitor asks for none) and zone.
+    org_language: str
+    org_timezone: str
+
+    @property
+    def timezone(self) -> str:
+        return self.schedule.timezone
 
 
-def meeting_for_checkin(session: Session, key: str, token: str, *,
-                        with_group: bool = False) -> Meeting | None:
+_M = cast(Table, Meeting.__table__)
+_E = cast(Table, MeetingException.__table__)
+_G = cast(Table, Group.__table__)
+_O = cast(Table, Organization.__table__)
+#: The meeting of a check-in link, its group and org, one row per exception (a row of
+#: NULLs without any): columns only, in one statement built once.
+_CHECKIN_MEETING = (
+    select(_M.c.uid, _M.c.checkin_version, _M.c.title, _M.c.attendance, _M.c.room_capacity,
+           _M.c.rrule, _M.c.first_date, _M.c.start_time, _M.c.duration_minutes,
+           _M.c.timezone, _M.c.last_date, _G.c.id, _G.c.name, _O.c.default_language,
+           _O.c.timezone, _E.c.date, _E.c.cancelled, _E.c.start_time,
+           _E.c.duration_minutes, _E.c.moved_to)
+    .select_from(_M.join(_G, _G.c.id == _M.c.group_id)
+                 .join(_O, _O.c.id == _G.c.organization_id)
+                 .outerjoin(_E, _E.c.meeting_id == _M.c.id))
+    .where(_M.c.id == bindparam("meeting"))
+)
+
+
+def _checkin_meeting(number: int, rows: Sequence[Sequence[Any]]) -> CheckinMeeting:
+    (uid, version, title, attendance, capacity, rrule, first_date, start_time, duration,
+     timezone, last_date, group_id, group_name, org_language, org_timezone,
+     *_exception) = rows[0]
+    return CheckinMeeting(
+        id=number, uid=uid, checkin_version=version, title=title, attendance=attendance,
+        room_capacity=capacity,
+        schedule=schedule_of(rrule, first_date, start_time, duration, timezone, last_date),
+        exceptions_by_date={
+            day: SeriesException(date=day, cancelled=cancelled, start_time=start,
+                                 duration_minutes=minutes, moved_to=moved_to)
+            for *_, day, cancelled, start, minutes, moved_to in rows if day is not None},
+        group_id=group_id, group_name=group_name, org_language=org_language,
+        org_timezone=org_timezone)
+
+
+def meeting_for_checkin(session: Session, key: str, token: str) -> CheckinMeeting | None:
     """The meeting whose current check-in token this is; None for anything else,
-    including an old token of a meeting whose link was replaced. `with_group` loads its
-    group and org in the same query (a page shows them; the tap itself needs neither)."""
-    found: dict[int, Meeting] = {}
-    query = _SHOWN_MEETING if with_group else _TAPPED_MEETING
+    including an old token of a meeting whose link was replaced."""
+    found: dict[int, CheckinMeeting] = {}
 
     def parts(number: int) -> tuple[str, ...] | None:
-        meeting = session.execute(query, {"meeting": number}).unique().scalar_one_or_none() \
-            if number < 2**31 else None
-        if meeting is None:
+        rows = session.execute(_CHECKIN_MEETING, {"meeting": number}).all() \
+            if number < 2**31 else []
+        if not rows:
             return None
-        found[number] = meeting
-        return meeting.uid, str(meeting.checkin_version)
+        found[number] = _checkin_meeting(number, rows)
+        return found[number].uid, str(found[number].checkin_version)
 
     number = crypto.derived_token_number(key, _CHECKIN, token, parts)
     return None if number is None else found[number]
@@ -277,13 +325,13 @@ CHECKINS_PER_MINUTE = throttle.Limit("checkin-occurrence", 30, timedelta(hours=1
 CHECK_IN_CLOSED = N_("Check-in is closed for now; nothing was counted.")
 
 
-def open_for_check_in(meeting: Meeting) -> Occurrence | None:
+def open_for_check_in(meeting: Meeting | CheckinMeeting) -> Occurrence | None:
     """The occurrence whose check-in window is open now: members' taps count there and
     nowhere else."""
     return open_occurrence(meeting.schedule, meeting.exceptions_by_date, clock.now())
 
 
-def check_in(session: Session, key: str, meeting: Meeting, day: date, *,
+def check_in(session: Session, key: str, meeting: Meeting | CheckinMeeting, day: date, *,
              first_meeting: bool, counter: Counter | None) -> None:
     """Add one member's check-in to the check-ins of the occurrence on `day` (never to
     the facilitator's count). Refused with a ServiceError saying why, counting nothing,
@@ -300,16 +348,85 @@ def check_in(session: Session, key: str, meeting: Meeting, day: date, *,
         counter = None
     minute = CHECKINS_PER_MINUTE.key(key, str(meeting.id), day.isoformat(),
                                      f"{now.astimezone(UTC):%Y-%m-%dT%H:%M}")
+    changes = check_in_steps(first_meeting, counter)
     # The counter's "now" is the hour: its row's stamp, and where its window starts.
-    if not throttle.take(session, CHECKINS_PER_MINUTE, minute, now=clock.this_hour()):
+    hour = clock.this_hour()
+    if session.get_bind().dialect.name == "postgresql":
+        refused = _take_and_check_in(session, minute, meeting, day, changes, hour)
+    elif not throttle.take(session, CHECKINS_PER_MINUTE, minute, now=hour):
+        refused = _MINUTE_FULL
+    elif not _add(session, meeting.id, day, changes, checkin=meeting.room_capacity):
+        # The caller rolls back, so the minute's count goes back too.
+        refused = _ROOM_FULL
+    else:
+        refused = None
+    if refused == _MINUTE_FULL:
         raise ServiceError(N_("Too many check-ins this minute; nothing was counted. Try "
                               "again in a minute."))
-    if not _add(session, meeting.id, day, check_in_steps(first_meeting, counter),
-                checkin=meeting.room_capacity):
-        # The caller rolls back, so the minute's count goes back too.
+    if refused == _ROOM_FULL:
         raise ServiceError(N_("This meeting's check-ins have reached the room's capacity "
                               "(%(capacity)s); nothing was counted. Tell the facilitator."),
                            capacity=meeting.room_capacity)
+
+
+#: Why a check-in was not counted: this minute's ceiling, or the room's capacity.
+_MINUTE_FULL = "minute"
+_ROOM_FULL = "room"
+
+
+def _take_and_check_in(session: Session, minute: str, meeting: Meeting | CheckinMeeting,
+                       day: date, changes: Mapping[Counter, int],
+                       hour: datetime) -> str | None:
+    """On PostgreSQL, the minute's count and the check-in in one statement, atomic by
+    itself (a request that reads in autocommit needs no transaction around it, and
+    saves the round trips of BEGIN, a second statement and COMMIT); why it was not
+    counted (_MINUTE_FULL, _ROOM_FULL), None when it was."""
+    params = throttle.take_parameters(CHECKINS_PER_MINUTE, minute, hour)
+    row = session.execute(_take_and_check_in_statement(frozenset(changes)), {
+        **params, "meeting": meeting.id, "day": day, "capacity": meeting.room_capacity,
+        **{f"d_{c.value}": d for c, d in changes.items()}}).one()
+    failures, counted, room = row[0], row[1], row[2]
+    if failures == 1:
+        throttle.prune(session, now=hour)  # a new minute: once per window, as take does
+    if counted:
+        return None
+    return _MINUTE_FULL if room and failures is None else _ROOM_FULL
+
+
+@functools.cache
+def _take_and_check_in_statement(counters: frozenset[Counter]) -> Select[Any]:
+    """WITH taken AS (the minute's INSERT … ON CONFLICT DO UPDATE … RETURNING, as
+    throttle.take runs it), counted AS (INSERT the occurrence's row with this check-in …
+    ON CONFLICT DO UPDATE adding it, under the rules of _update_statement, only when
+    taken has a row) SELECT the minute's count, whether the check-in was counted and
+    whether the room had space.
+
+    The minute is taken only while the room has space by what the statement reads, so a
+    check-in refused at a full room uses none of the minute's (two at the last place at
+    once: the one refused may use one). Built once per kind of check-in."""
+    room = ~exists().where(_TABLE.c.meeting_id == bindparam("meeting"),
+                           _TABLE.c.occurrence_date == bindparam("day"),
+                           _TABLE.c.checkins + bindparam(f"d_{Counter.PEOPLE.value}")
+                           > bindparam("capacity"))
+    taken = throttle.take_statement("postgresql", only_if=room).cte("taken")
+    values, rules = _change(counters, checkin=True)
+    steps: dict[str, ColumnElement[int]] = {
+        _TAPS[c]: bindparam(f"d_{c.value}", type_=Integer) for c in counters}
+    row = {"meeting_id": bindparam("meeting", type_=_TABLE.c.meeting_id.type),
+           "occurrence_date": bindparam("day", type_=_TABLE.c.occurrence_date.type),
+           "counted_by_facilitator": false(),
+           **{name: steps.get(name, literal(0)) for name in (*_FACILITATOR.values(),
+                                                              *_TAPS.values())},
+           "updated_at": bindparam("now", type_=_TABLE.c.updated_at.type)}
+    insert = postgresql_insert(_TABLE).from_select(
+        list(row), select(*row.values()).where(
+            exists(select(taken.c.failures)),
+            bindparam(f"d_{Counter.PEOPLE.value}") <= bindparam("capacity")))
+    counted = insert.on_conflict_do_update(
+        index_elements=["meeting_id", "occurrence_date"], set_=values, where=and_(*rules),
+    ).returning(_TABLE.c.meeting_id).cte("counted")
+    return select(select(taken.c.failures).scalar_subquery(),
+                  exists(select(counted.c.meeting_id)), room)
 
 
 # -- The one way numbers change -------------------------------------------------------
@@ -342,18 +459,26 @@ def _update(session: Session, meeting_id: int, day: date, changes: Mapping[Count
 def _update_statement(counters: frozenset[Counter], checkin: bool) -> Update:
     """The UPDATE that adds to these counters of one tally (the check-ins for a member's
     check-in, else the facilitator's count), built once per kind of change (a check-in
-    comes many times a second at a busy meeting); the amounts are parameters. Both
-    tallies keep the same rules; the other one is left as it is."""
+    comes many times a second at a busy meeting); the amounts are parameters."""
+    values, rules = _change(counters, checkin)
+    return update(_TABLE).where(_TABLE.c.meeting_id == bindparam("meeting"),
+                                _TABLE.c.occurrence_date == bindparam("day"),
+                                *rules).values(**values)
+
+
+def _change(counters: frozenset[Counter], checkin: bool,
+            ) -> tuple[dict[str, Any], list[ColumnElement[bool]]]:
+    """What adding to these counters of one tally sets, and the rules the new values
+    keep (the row's own columns hold the old values). Both tallies keep the same rules;
+    the other one is left as it is."""
     columns = _TAPS if checkin else _FACILITATOR
 
     def new(counter: Counter) -> ColumnElement[int]:
         column = _TABLE.c[columns[counter]]
         return column + bindparam(f"d_{counter.value}") if counter in counters else column
 
-    values: dict[str, object] = {columns[c]: new(c) for c in counters}
+    values: dict[str, Any] = {columns[c]: new(c) for c in counters}
     rules = [
-        _TABLE.c.meeting_id == bindparam("meeting"),
-        _TABLE.c.occurrence_date == bindparam("day"),
         *(new(c) >= 0 for c in counters),
         new(Counter.PEOPLE) <= MAX_COUNT,
         new(Counter.NEWCOMERS) <= new(Counter.PEOPLE),
@@ -365,8 +490,8 @@ def _update_statement(counters: frozenset[Counter], checkin: bool) -> Update:
         rules.append(new(Counter.PEOPLE) <= bindparam("capacity"))
     else:
         values["counted_by_facilitator"] = True
-    values["updated_at"] = bindparam("now")
-    return update(_TABLE).where(*rules).values(**values)
+    values["updated_at"] = bindparam("now", type_=_TABLE.c.updated_at.type)
+    return values, rules
 
 
 def _ensure_row(session: Session, meeting_id: int, day: date) -> None:

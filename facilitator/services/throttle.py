@@ -28,10 +28,14 @@ from datetime import datetime
 from datetime import timedelta
 from typing import cast
 
+from sqlalchemy import ColumnElement
+from sqlalchemy import Integer
 from sqlalchemy import Table
+from sqlalchemy import and_
 from sqlalchemy import bindparam
 from sqlalchemy import case
 from sqlalchemy import delete
+from sqlalchemy import literal
 from sqlalchemy import or_
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
@@ -146,11 +150,26 @@ def take(session: Session, limit: Limit, key: str, *, now: datetime) -> bool:
     in one statement, so simultaneous uses never count past the limit; False, counting
     nothing, when the window is used up. Ended windows are pruned when a key starts a
     new one: once per window, not on every use."""
-    count = session.execute(_count(session.get_bind().dialect.name, within_limit=True),
-                            _parameters(limit, key, now)).scalar()
+    count = session.execute(take_statement(session.get_bind().dialect.name),
+                            take_parameters(limit, key, now)).scalar()
     if count == 1:
         prune(session, now=now)
     return count is not None
+
+
+def take_statement(dialect: str, *, only_if: ColumnElement[bool] | None = None) -> Insert:
+    """The statement `take` runs, returning the key's new count (no row when the window
+    is used up, or when `only_if`, read by the same statement, does not hold), for a
+    caller that makes it part of a statement of its own (a check-in counts its minute
+    and itself in one); its parameters are `take_parameters`. Such a caller prunes as
+    `take` does, when the count is 1."""
+    if only_if is None:
+        return _count(dialect, within_limit=True)
+    return _counting(dialect, within_limit=True, only_if=only_if)
+
+
+def take_parameters(limit: Limit, key: str, now: datetime) -> dict[str, object]:
+    return _parameters(limit, key, now)
 
 
 def _parameters(limit: Limit, key: str, now: datetime) -> dict[str, object]:
@@ -163,17 +182,26 @@ def _count(dialect: str, *, within_limit: bool) -> Insert:
     new window where the last ended; with `within_limit`, only while the window has room
     (else it changes no row and returns none), returning the new count. Built once: a
     check-in runs it many times a second at a busy meeting."""
+    return _counting(dialect, within_limit=within_limit)
+
+
+def _counting(dialect: str, *, within_limit: bool,
+              only_if: ColumnElement[bool] | None = None) -> Insert:
     insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
     started = _TABLE.c.window_started_at
     now = bindparam("now", type_=started.type)
     ended = started <= bindparam("cutoff", type_=started.type)
-    statement = insert(_TABLE).values(key_hash=bindparam("key"), failures=1,
-                                      window_started_at=now)
+    key = bindparam("key", type_=_TABLE.c.key_hash.type)
+    statement = insert(_TABLE).values(key_hash=key, failures=1, window_started_at=now) \
+        if only_if is None else insert(_TABLE).from_select(
+            ["key_hash", "failures", "window_started_at"],
+            select(key, literal(1, Integer), now).where(only_if))
+    room = or_(ended, _TABLE.c.failures < bindparam("limit")) if within_limit else None
     statement = statement.on_conflict_do_update(
         index_elements=["key_hash"],
         set_={"failures": case((ended, 1), else_=_TABLE.c.failures + 1),
               "window_started_at": case((ended, now), else_=started)},
-        where=or_(ended, _TABLE.c.failures < bindparam("limit")) if within_limit else None,
+        where=room if only_if is None or room is None else and_(room, only_if),
     )
     return statement.returning(_TABLE.c.failures) if within_limit else statement
 
@@ -186,5 +214,10 @@ def forget(session: Session, key: str) -> None:
 def prune(session: Session, *, now: datetime) -> None:
     """Delete the counters whose window has ended, whatever their kind: no row outlives
     the longest window (a hash does not tell its kind, so the longest is the bound)."""
-    session.execute(delete(ThrottleCounter)
-                    .where(ThrottleCounter.window_started_at <= now - KEPT))
+    session.execute(_PRUNE, {"cutoff": now - KEPT})
+
+
+#: Built once, on the table: the ORM's DELETE would first look for the deleted rows
+#: among the session's objects, and a check-in prunes at each new minute of a meeting.
+_PRUNE = delete(_TABLE).where(_TABLE.c.window_started_at
+                              <= bindparam("cutoff", type_=_TABLE.c.window_started_at.type))

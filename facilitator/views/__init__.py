@@ -6,6 +6,7 @@ import functools
 from collections.abc import Callable
 from collections.abc import Iterable
 from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from dataclasses import field
 from datetime import date
@@ -25,6 +26,7 @@ from flask import request
 from flask import url_for
 from flask_wtf import FlaskForm
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from facilitator import clock
 from facilitator.db import get_session
@@ -135,13 +137,15 @@ def show_meeting_error(form: FlaskForm | None, error: ServiceError) -> None:
 
 def save(form: FlaskForm | None, change: Callable[[], T], *,
          refused: Callable[[FlaskForm | None, ServiceError], None] = show_error,
-         ) -> Saved[T] | None:
+         transaction: Callable[[Session], AbstractContextManager[Session]]
+         = write_transaction) -> Saved[T] | None:
     """The one way a view saves: run `change` (service calls) in a write transaction and
-    commit it. When a service refuses (ServiceError) or a unique value was taken in the
+    commit it (or in `transaction`: db.one_statement_write for a change of one
+    statement). When a service refuses (ServiceError) or a unique value was taken in the
     meantime, nothing is saved, the person is told why (beside the field, or at the top
     of the page; `refused` can say it otherwise) and the answer is None."""
     try:
-        with write_transaction(get_session()):
+        with transaction(get_session()):
             value = change()
     except ServiceError as error:
         refused(form, error)

@@ -11,6 +11,7 @@ who has no account, and a forged check-in could do nothing a direct one cannot.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from datetime import date
 from datetime import timedelta
@@ -31,6 +32,7 @@ from werkzeug import Response
 from facilitator import clock
 from facilitator import i18n
 from facilitator.db import get_session
+from facilitator.db import one_statement_write
 from facilitator.db import reads_in_autocommit
 from facilitator.domain.counts import Counter
 from facilitator.domain.counts import next_occurrence
@@ -39,9 +41,9 @@ from facilitator.domain.meeting import Attendance
 from facilitator.domain.recurrence import Occurrence
 from facilitator.extensions import csrf
 from facilitator.headers import holds_secret
-from facilitator.models import Meeting
 from facilitator.services import documents
 from facilitator.services import headcounts
+from facilitator.services.headcounts import CheckinMeeting
 from facilitator.views import save
 
 bp = Blueprint("checkin", __name__, url_prefix="/c")
@@ -51,11 +53,10 @@ COOKIE = "checked_in"
 COOKIE_DAYS = 2
 
 
-def _meeting(token: str, *, page: bool = False) -> Meeting:
-    """The meeting of the check-in link, with its group and org when a `page` shows it;
-    404 for a link that does not work."""
+def _meeting(token: str) -> CheckinMeeting:
+    """The meeting of the check-in link; 404 for a link that does not work."""
     meeting = headcounts.meeting_for_checkin(get_session(), current_app.config["SECRET_KEY"],
-                                             token, with_group=page)
+                                             token)
     if meeting is None:
         abort(404, N_("This check-in link does not work. It may have been replaced: ask the "
                       "facilitator for the new one."))
@@ -63,7 +64,13 @@ def _meeting(token: str, *, page: bool = False) -> Meeting:
 
 
 def _serializer() -> URLSafeSerializer:
-    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="checked-in")
+    return _serializer_for(current_app.config["SECRET_KEY"])
+
+
+@functools.lru_cache(maxsize=4)
+def _serializer_for(key: str) -> URLSafeSerializer:
+    """Made once per key: every tap reads and writes the cookie."""
+    return URLSafeSerializer(key, salt="checked-in")
 
 
 def _checked_in() -> list[str]:
@@ -82,7 +89,7 @@ def _checked_in() -> list[str]:
 STATEMENT = "s"
 
 
-def _key(meeting: Meeting, occurrence: Occurrence, what: str = "") -> str:
+def _key(meeting: CheckinMeeting, occurrence: Occurrence, what: str = "") -> str:
     """"<meeting id>:<date>" for a check-in, "s<meeting id>:<date>" for having
     acknowledged the confidentiality statement."""
     return f"{what}{meeting.id}:{occurrence.date.isoformat()}"
@@ -98,19 +105,22 @@ def _key_date(key: str) -> date:
 @bp.get("/<token>")
 def check_in(token: str) -> Response:
     reads_in_autocommit(get_session())  # a page only: two round trips fewer
-    meeting = _meeting(token, page=True)
+    meeting = _meeting(token)
     return _page(meeting, token)
 
 
-def _page(meeting: Meeting, token: str, message: str = "", status: int = 200) -> Response:
-    i18n.use_org_language(meeting.group.organization.default_language)
+def _page(meeting: CheckinMeeting, token: str, message: str = "", status: int = 200,
+          ) -> Response:
+    i18n.use_org_language(meeting.org_language)
     going_on = headcounts.open_for_check_in(meeting)
     coming = None if going_on else next_occurrence(meeting.schedule,
                                                    meeting.exceptions_by_date, clock.now())
     keys = _checked_in()
     done = going_on is not None and _key(meeting, going_on) in keys
-    statement = documents.public_statement(get_session(), meeting.group,
-                                           i18n.page_language()) if going_on else None
+    statement = documents.public_statement(
+        get_session(), meeting.group_id, i18n.page_language(),
+        org_language=meeting.org_language, org_timezone=meeting.org_timezone,
+    ) if going_on else None
     return holds_secret(make_response(render_template(
         "checkin/check_in.html", meeting=meeting, token=token, going_on=going_on,
         coming=coming, done=done, message=message, statement=statement,
@@ -122,7 +132,7 @@ def _page(meeting: Meeting, token: str, message: str = "", status: int = 200) ->
 @bp.post("/<token>")
 @csrf.exempt
 def record(token: str) -> Response:
-    def count(session: Session, meeting: Meeting, going_on: Occurrence) -> None:
+    def count(session: Session, meeting: CheckinMeeting, going_on: Occurrence) -> None:
         where = request.form.get("where", "")
         headcounts.check_in(
             session, current_app.config["SECRET_KEY"], meeting, going_on.date,
@@ -133,12 +143,14 @@ def record(token: str) -> Response:
 
 
 def _tap(token: str, what: str, closed: str,
-         count: Callable[[Session, Meeting, Occurrence], None]) -> Response:
+         count: Callable[[Session, CheckinMeeting, Occurrence], None]) -> Response:
     """One member's tap on the meeting going on: counted once per browser (a second
     tap, a reload or a replayed cookie changes nothing). Whether a window is open is
     the headcount service's to say (open_for_check_in; check_in also refuses a date
     outside it); what a service refuses (ServiceError) is shown with a 409."""
-    session = get_session()
+    # One statement reads the meeting and one counts the tap (on PostgreSQL, each its
+    # own transaction: no BEGIN and COMMIT round trips).
+    session = reads_in_autocommit(get_session())
     meeting = _meeting(token)
     going_on = headcounts.open_for_check_in(meeting)
     if going_on is None:
@@ -149,7 +161,8 @@ def _tap(token: str, what: str, closed: str,
         return redirect(url_for("checkin.check_in", token=token), 303)
     refusals: list[str] = []
     if save(None, lambda: count(session, meeting, going_on),
-            refused=lambda _form, error: refusals.append(error.words())) is None:
+            refused=lambda _form, error: refusals.append(error.words()),
+            transaction=one_statement_write) is None:
         return _page(meeting, token, " ".join(refusals), 409)
     return _remembered(token, [*keys, key])
 
@@ -171,7 +184,7 @@ def _remembered(token: str, keys: list[str]) -> Response:
 def acknowledge(token: str) -> Response:
     """One tap: "I will keep what is shared here confidential". A count per occurrence,
     like the check-in, with nothing about who."""
-    def count(session: Session, meeting: Meeting, going_on: Occurrence) -> None:
+    def count(session: Session, meeting: CheckinMeeting, going_on: Occurrence) -> None:
         # Counted in the language of the text the page showed (the form says which).
         documents.acknowledge_statement(session, meeting, going_on.date,
                                         request.form.get("language", ""))
