@@ -222,26 +222,61 @@ def _ask(kind: bytes, html: str, deadline: float,
          time_limit: float) -> tuple[bytes, dict[str, Any] | None]:
     """A render child's PDF of `html` (and a part's facts: renderer.render_part), the
     child killed at `deadline` (TooSlow, which says `time_limit`)."""
+    return _sent(kind, html, deadline, time_limit).answer()
+
+
+@dataclass(frozen=True)
+class _Asked:
+    """A render child given what to make, its answer still to read."""
+
+    connection: socket.socket
+    child: int
+    kind: bytes
+    deadline: float
+    time_limit: float
+
+    def answer(self) -> tuple[bytes, dict[str, Any] | None]:
+        """The child's PDF (and a part's facts); the child killed at the deadline."""
+        with self.connection as connection:
+            try:
+                connection.settimeout(max(0.001, self.deadline - time.monotonic()))
+                status = renderer.read_exactly(connection, 1)
+                connection.settimeout(max(0.001, self.deadline - time.monotonic()))
+                body = renderer.read_framed(connection)
+                facts = json.loads(renderer.read_framed(connection)) \
+                    if status == b"o" and self.kind != renderer.WHOLE else None
+            except TimeoutError:
+                self.kill()
+                raise TooSlow(self.time_limit) from None
+            except (OSError, EOFError, ValueError):
+                raise RenderError(FAILED) from None
+        if status != b"o":
+            raise RenderError(FAILED)
+        return body, facts
+
+    def kill(self) -> None:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(self.child, signal.SIGKILL)
+
+
+def _sent(kind: bytes, html: str, deadline: float, time_limit: float) -> _Asked:
+    """A render child that has been sent `html` to make (see _ask)."""
     connection, child = _server.connect()
-    with connection:
-        try:
-            connection.settimeout(max(0.001, deadline - time.monotonic()))
-            connection.sendall(kind + renderer.framed(html.encode()))
-            connection.settimeout(max(0.001, deadline - time.monotonic()))
-            status = renderer.read_exactly(connection, 1)
-            connection.settimeout(max(0.001, deadline - time.monotonic()))
-            body = renderer.read_framed(connection)
-            facts = json.loads(renderer.read_framed(connection)) \
-                if status == b"o" and kind != renderer.WHOLE else None
-        except TimeoutError:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(child, signal.SIGKILL)
-            raise TooSlow(time_limit) from None
-        except (OSError, EOFError, ValueError):
-            raise RenderError(FAILED) from None
-    if status != b"o":
-        raise RenderError(FAILED)
-    return body, facts
+    asked = _Asked(connection, child, kind, deadline, time_limit)
+    try:
+        connection.settimeout(max(0.001, deadline - time.monotonic()))
+        connection.sendall(kind + renderer.framed(html.encode()))
+    except TimeoutError:
+        asked.kill()
+        connection.close()
+        raise TooSlow(time_limit) from None
+    except OSError:
+        connection.close()
+        raise RenderError(FAILED) from None
+    except BaseException:
+        connection.close()
+        raise
+    return asked
 
 
 #: The most HTML one part of a long handout holds (`render_in_parts`): the
@@ -253,7 +288,8 @@ def render_in_parts(html: str, time_limit: float = TIME_LIMIT_SECONDS,
                     most: int = PART_HTML) -> bytes:
     """The PDF of the HTML as `render` makes it, its pages laid out in parts of at most
     `most` characters (facilitator/domain/parts.py), one render child at a time, so none
-    holds the whole document; the parts are joined into one PDF with the same pages,
+    holds the whole document (each part's pages are joined here while the next part's
+    child lays it out); the parts are joined into one PDF with the same pages,
     page numbers, bookmarks, title and language. `time_limit` is the whole document's:
     the parts share it. A document with no sections to split is rendered whole."""
     parted = parts.split(html)
@@ -261,15 +297,15 @@ def render_in_parts(html: str, time_limit: float = TIME_LIMIT_SECONDS,
         return render(html, time_limit)
     memory.trim()
     deadline = time.monotonic() + time_limit
-    bodies: list[bytes] = []
+    joined = _Joined()
     bookmarks: list[list[Any]] = []
     start, first_page = 0, 1
+    end = parts.part_end(parted, start, most)
+    asked = _sent(renderer.LAST_PART if end == len(parted.blocks) else renderer.PART,
+                  parts.part_html(parted, start, end, first_page), deadline, time_limit)
     while True:
-        end = parts.part_end(parted, start, most)
         last = end == len(parted.blocks)
-        body, facts = _ask(renderer.LAST_PART if last else renderer.PART,
-                           parts.part_html(parted, start, end, first_page), deadline,
-                           time_limit)
+        body, facts = asked.answer()
         assert facts is not None
         if facts["next"] is None and not last:
             # No page after this part's first starts with one of its blocks: the rest
@@ -279,37 +315,57 @@ def render_in_parts(html: str, time_limit: float = TIME_LIMIT_SECONDS,
                                parts.part_html(parted, start, end, first_page), deadline,
                                time_limit)
             assert facts is not None
-        bodies.append(body)
         bookmarks.extend([level, label, first_page - 1 + page, left, top]
                          for level, label, page, left, top in facts["bookmarks"])
         first_page += facts["pages"]
         if facts["next"] is None:
-            return _joined(bodies, bookmarks)
+            joined.append(body)
+            return joined.pdf(bookmarks)
         start += facts["next"]
+        end = parts.part_end(parted, start, most)
+        # The next part is laid out by its child while this one is joined here.
+        asked = _sent(renderer.LAST_PART if end == len(parted.blocks) else renderer.PART,
+                      parts.part_html(parted, start, end, first_page), deadline, time_limit)
+        try:
+            joined.append(body)
+        except BaseException:
+            asked.kill()
+            asked.connection.close()
+            raise
 
 
-def _joined(bodies: list[bytes], bookmarks: list[list[Any]]) -> bytes:
-    """One PDF of the parts' pages, with the first part's title and language, and the
-    bookmarks of every part nested as WeasyPrint nests them (a level under the last
-    one above it)."""
-    writer = PdfWriter()
-    first = PdfReader(io.BytesIO(bodies[0]))
-    for body in bodies:
-        writer.append(PdfReader(io.BytesIO(body)), import_outline=False)
-    writer.add_metadata(dict(first.metadata or {}))
-    if "/Lang" in first.root_object:
-        writer.root_object[NameObject("/Lang")] = first.root_object["/Lang"]
-    above: list[tuple[int, Any]] = []
-    for level, label, page, left, top in bookmarks:
-        while above and above[-1][0] >= level:
-            above.pop()
-        item = writer.add_outline_item(title=label, page_number=page,
-                                       parent=above[-1][1] if above else None,
-                                       fit=Fit.xyz(left, top, 0))
-        above.append((level, item))
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
+class _Joined:
+    """One PDF of the parts' pages, each part's appended as it comes, with the first
+    part's title and language, and the bookmarks of every part nested as WeasyPrint
+    nests them (a level under the last one above it)."""
+
+    def __init__(self) -> None:
+        self.writer = PdfWriter()
+        self.first: PdfReader | None = None
+
+    def append(self, body: bytes) -> None:
+        reader = PdfReader(io.BytesIO(body))
+        if self.first is None:
+            self.first = reader
+        self.writer.append(reader, import_outline=False)
+
+    def pdf(self, bookmarks: list[list[Any]]) -> bytes:
+        writer, first = self.writer, self.first
+        assert first is not None
+        writer.add_metadata(dict(first.metadata or {}))
+        if "/Lang" in first.root_object:
+            writer.root_object[NameObject("/Lang")] = first.root_object["/Lang"]
+        above: list[tuple[int, Any]] = []
+        for level, label, page, left, top in bookmarks:
+            while above and above[-1][0] >= level:
+                above.pop()
+            item = writer.add_outline_item(title=label, page_number=page,
+                                           parent=above[-1][1] if above else None,
+                                           fit=Fit.xyz(left, top, 0))
+            above.append((level, item))
+        out = io.BytesIO()
+        writer.write(out)
+        return out.getvalue()
 
 
 #: HTML beyond which making it leaves enough free memory in the process (the directory

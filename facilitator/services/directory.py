@@ -379,6 +379,9 @@ def _public_meetings(session: Session, org: Organization, today: date) -> list[P
         )
     )
     listed = []
+    # What a listing shows of its group, worked out once a group (five meetings each in
+    # a large intergroup), not once a meeting.
+    of_group: dict[int, tuple[str, str, Program, tuple[str, ...], Confirmation]] = {}
     for meeting in session.scalars(query).unique():
         try:
             series = meeting.series()
@@ -387,8 +390,11 @@ def _public_meetings(session: Session, org: Organization, today: date) -> list[P
             log.warning("Meeting %s has a schedule that cannot be listed", meeting.id)
             continue
         group = meeting.group
-        listed.append(PublicMeeting(series, group.slug, group.name, group.program,
-                                    tuple(group.languages), group.confirmation(today)))
+        shown = of_group.get(group.id)
+        if shown is None:
+            shown = of_group[group.id] = (group.slug, group.name, group.program,
+                                          tuple(group.languages), group.confirmation(today))
+        listed.append(PublicMeeting(series, *shown))
     return listed
 
 
