@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from datetime import datetime
 from typing import Any
 from typing import cast
 from zoneinfo import ZoneInfo
@@ -373,7 +374,7 @@ _CURRENT_VERSIONS = (
            DocumentVersion.number == Document.current_version)
     .order_by(Document.id)
 )
-#: The same for the statement alone: a page that shows only it (a check-in's) need not
+#: The same for the statement alone: a use of it alone (a reading recorded) need not
 #: fetch the guidelines' texts, up to 100 KB each, to throw them away.
 _CURRENT_STATEMENTS = _CURRENT_VERSIONS.where(Document.kind == DocumentKind.STATEMENT)
 
@@ -447,16 +448,21 @@ def public_statement(session: Session, group_id: int, language: str, *,
     if shown is None:
         return None
     row = rows[shown]
-    return PublicText(DocumentKind.STATEMENT, row.number,
-                      row.created_at.astimezone(ZoneInfo(org_timezone)).date(),
+    return PublicText(DocumentKind.STATEMENT, row.number, _saved_on(row.created_at,
+                                                                    org_timezone),
                       text.safe_html(row.body, 2), shown, language)
 
 
 def _public_text(group: Group, version: DocumentVersion, html: Markup,
                  language: str) -> PublicText:
-    saved_on = version.created_at.astimezone(ZoneInfo(group.organization.timezone)).date()
-    return PublicText(version.document.kind, version.number, saved_on, html,
+    return PublicText(version.document.kind, version.number,
+                      _saved_on(version.created_at, group.organization.timezone), html,
                       version.document.language, language)
+
+
+def _saved_on(created_at: datetime, zone: str) -> date:
+    """The day a version was saved, in the org's zone."""
+    return created_at.astimezone(ZoneInfo(zone)).date()
 
 
 #: The most of the guidelines a one-pager prints, in characters of Markdown. It also

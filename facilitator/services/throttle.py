@@ -141,7 +141,7 @@ def record(session: Session, checks: list[tuple[Limit, str]], *, now: datetime) 
     statement = _count(session.get_bind().dialect.name, within_limit=False)
     # One order everywhere: two requests never wait on each other.
     for limit, key in sorted(checks, key=lambda check: check[1]):
-        session.execute(statement, _parameters(limit, key, now))
+        session.execute(statement, take_parameters(limit, key, now))
     prune(session, now=now)
 
 
@@ -150,29 +150,23 @@ def take(session: Session, limit: Limit, key: str, *, now: datetime) -> bool:
     in one statement, so simultaneous uses never count past the limit; False, counting
     nothing, when the window is used up. Ended windows are pruned when a key starts a
     new one: once per window, not on every use."""
-    count = session.execute(take_statement(session.get_bind().dialect.name),
+    count = session.execute(_count(session.get_bind().dialect.name, within_limit=True),
                             take_parameters(limit, key, now)).scalar()
     if count == 1:
         prune(session, now=now)
     return count is not None
 
 
-def take_statement(dialect: str, *, only_if: ColumnElement[bool] | None = None) -> Insert:
-    """The statement `take` runs, returning the key's new count (no row when the window
-    is used up, or when `only_if`, read by the same statement, does not hold), for a
+def take_statement(dialect: str, *, only_if: ColumnElement[bool]) -> Insert:
+    """The statement `take` runs, returning the key's new count, that also counts
+    nothing (no row) when `only_if`, read by the same statement, does not hold: for a
     caller that makes it part of a statement of its own (a check-in counts its minute
     and itself in one); its parameters are `take_parameters`. Such a caller prunes as
     `take` does, when the count is 1."""
-    if only_if is None:
-        return _count(dialect, within_limit=True)
     return _counting(dialect, within_limit=True, only_if=only_if)
 
 
 def take_parameters(limit: Limit, key: str, now: datetime) -> dict[str, object]:
-    return _parameters(limit, key, now)
-
-
-def _parameters(limit: Limit, key: str, now: datetime) -> dict[str, object]:
     return {"key": key, "now": now, "cutoff": now - limit.window, "limit": limit.failures}
 
 
@@ -196,12 +190,13 @@ def _counting(dialect: str, *, within_limit: bool,
         if only_if is None else insert(_TABLE).from_select(
             ["key_hash", "failures", "window_started_at"],
             select(key, literal(1, Integer), now).where(only_if))
-    room = or_(ended, _TABLE.c.failures < bindparam("limit")) if within_limit else None
+    room = [or_(ended, _TABLE.c.failures < bindparam("limit"))] if within_limit else []
+    conditions = [*room, *([] if only_if is None else [only_if])]
     statement = statement.on_conflict_do_update(
         index_elements=["key_hash"],
         set_={"failures": case((ended, 1), else_=_TABLE.c.failures + 1),
               "window_started_at": case((ended, now), else_=started)},
-        where=room if only_if is None or room is None else and_(room, only_if),
+        where=and_(*conditions) if conditions else None,
     )
     return statement.returning(_TABLE.c.failures) if within_limit else statement
 
